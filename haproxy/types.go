@@ -1,0 +1,218 @@
+package haproxy
+
+import "time"
+
+// RowType is the kind of a `show stat` row (its `type` field).
+type RowType int
+
+// Row types, numbered as HAProxy numbers them in the `type` column.
+const (
+	TypeFrontend RowType = 0
+	TypeBackend  RowType = 1
+	TypeServer   RowType = 2
+	TypeListener RowType = 3
+)
+
+// String names the row type the way HAProxy's svname does for aggregates.
+func (t RowType) String() string {
+	switch t {
+	case TypeFrontend:
+		return "FRONTEND"
+	case TypeBackend:
+		return "BACKEND"
+	case TypeServer:
+		return "server"
+	case TypeListener:
+		return "listener"
+	}
+	return "unknown"
+}
+
+// Row is one line of `show stat`, with the fields stacktui uses typed and every
+// other field kept by header name in Extra. A field missing from the header
+// (older HAProxy) or empty in the row is zero-valued.
+type Row struct {
+	Proxy string  // pxname
+	Name  string  // svname: FRONTEND, BACKEND or the server name
+	Type  RowType // type
+	IID   int     // iid: proxy id
+	SID   int     // sid: server id (0 for aggregates)
+
+	Status  string // status, e.g. "UP", "DOWN", "MAINT", "DRAIN", "UP 1/2", "no check", "OPEN"
+	Weight  int    // weight: effective weight
+	UWeight int    // uweight: user weight
+	Act     int    // act: active servers (backend) or 1 if active (server)
+	Bck     int    // bck
+
+	CheckStatus   string        // check_status, e.g. "L7OK", "L4CON"; "*" prefix stripped
+	CheckCode     int           // check_code
+	CheckDuration time.Duration // check_duration (ms)
+	CheckDesc     string        // check_desc
+	CheckHealth   int           // check_health
+	CheckRise     int           // check_rise
+	CheckFall     int           // check_fall
+	AgentStatus   string        // agent_status
+	AgentDesc     string        // agent_desc
+	LastCheck     string        // last_chk
+
+	QCur, QMax, QLimit  int64
+	SCur, SMax, SLim    int64
+	STot, LBTot         int64
+	BIn, BOut           int64
+	DReq, DResp         int64
+	EReq, EConn, EResp  int64
+	WRetr, WRedis       int64
+	ChkFail, ChkDown    int64
+	CliAbrt, SrvAbrt    int64
+	Rate, RateLim       int64
+	RateMax             int64
+	ReqRate, ReqRateMax int64
+	ReqTot              int64
+	Hrsp1xx, Hrsp2xx    int64
+	Hrsp3xx, Hrsp4xx    int64
+	Hrsp5xx, HrspOther  int64
+	LastChange          time.Duration // lastchg: time since the last UP<->DOWN transition
+	Downtime            time.Duration // downtime: total
+	LastSess            time.Duration // lastsess; -1s when never
+	QTime, CTime        time.Duration // averages over the last 1024 requests (ms)
+	RTime, TTime        time.Duration
+	Addr                string // addr: "host:port" for servers
+	Mode                string // mode: http, tcp
+	Algo                string // algo (backends)
+	Throttle            int
+
+	// Extra holds every field of the header that has no typed field above,
+	// by its header name, so newer HAProxy versions lose nothing.
+	Extra map[string]string
+}
+
+// Key identifies a row within one HAProxy: "proxy/name".
+func (r *Row) Key() string { return r.Proxy + "/" + r.Name }
+
+// IsServer reports whether the row is a server (not a frontend, backend or listener).
+func (r *Row) IsServer() bool { return r.Type == TypeServer }
+
+// StatusWord is the first word of Status ("UP 1/2" -> "UP", "DOWN 1/2" -> "DOWN",
+// "MAINT (via b/s)" -> "MAINT", "no check" -> "no check").
+func (r *Row) StatusWord() string {
+	s := r.Status
+	if s == "no check" {
+		return s
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// Stats is a parsed `show stat` reply: the header's field names in order and
+// the rows in HAProxy's order.
+type Stats struct {
+	Fields []string
+	Rows   []Row
+}
+
+// Info is a parsed `show info` reply: every "Key: value" pair in order, with
+// the commonly shown values typed.
+type Info struct {
+	Fields   []InfoField
+	Name     string // Name
+	Version  string // Version
+	Node     string // node
+	PID      int
+	Uptime   time.Duration // Uptime_sec
+	Nbthread int
+
+	CurrConns, MaxConn    int64 // CurrConns, Maxconn
+	CumConns, CumReq      int64
+	ConnRate, MaxConnRate int64
+	SessRate, MaxSessRate int64
+	PipesUsed, PipesFree  int64
+	MaxPipes              int64
+	IdlePct               int
+	Tasks, RunQueue       int64
+	Stopping              bool
+}
+
+// InfoField is one "Key: value" line of `show info`.
+type InfoField struct{ Key, Value string }
+
+// Get returns the value of the named `show info` field, or "".
+func (i *Info) Get(key string) string {
+	for _, f := range i.Fields {
+		if f.Key == key {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// ServerState is one line of `show servers state` (format version 1).
+type ServerState struct {
+	BackendID   int
+	Backend     string
+	ServerID    int
+	Server      string
+	Addr        string
+	OpState     int // srv_op_state: 0 stopped, 1 starting, 2 running, 3 stopping
+	AdminState  int // srv_admin_state bit field: 0x01 FMAINT, 0x02 IMAINT, 0x04 CMAINT, 0x08 FDRAIN, 0x10 IDRAIN, 0x20 RMAINT
+	UWeight     int
+	IWeight     int
+	LastChange  time.Duration // srv_time_since_last_change (s)
+	CheckStatus int
+	CheckResult int
+	CheckHealth int
+	CheckState  int
+	AgentState  int
+	Port        int    // srv_port
+	FQDN        string // srv_fqdn, "" for "-"
+	Extra       map[string]string
+}
+
+// Admin-state bits of `show servers state`, from HAProxy's server.h.
+const (
+	AdminForcedMaint    = 0x01
+	AdminInheritedMaint = 0x02
+	AdminConfigMaint    = 0x04
+	AdminForcedDrain    = 0x08
+	AdminInheritedDrain = 0x10
+	AdminResolverMaint  = 0x20
+)
+
+// InMaint reports whether any maintenance bit is set.
+func (s *ServerState) InMaint() bool {
+	return s.AdminState&(AdminForcedMaint|AdminInheritedMaint|AdminConfigMaint|AdminResolverMaint) != 0
+}
+
+// InDrain reports whether a drain bit is set.
+func (s *ServerState) InDrain() bool {
+	return s.AdminState&(AdminForcedDrain|AdminInheritedDrain) != 0
+}
+
+// Level is a stats-socket session's privilege level.
+type Level string
+
+// The privilege levels of a stats socket session, lowest first.
+const (
+	LevelUser     Level = "user"
+	LevelOperator Level = "operator"
+	LevelAdmin    Level = "admin"
+)
+
+// Snapshot is what one labelled HAProxy socket showed at one moment. It is an
+// immutable value once published: consumers must not modify it.
+type Snapshot struct {
+	Label   string // the --haproxy label, or the address when unlabelled
+	Address string // unix socket path or host:port
+	At      time.Time
+	Level   Level
+	Info    *Info  // nil until the first successful `show info`
+	Stats   *Stats // nil until the first successful `show stat`
+	// Err is the last poll's error, nil when the last poll succeeded. With a
+	// non-nil Err, Info and Stats are the last good values (possibly nil) and
+	// LastGood says when they were read.
+	Err      error
+	LastGood time.Time
+}
