@@ -82,8 +82,14 @@ type Row struct {
 	Throttle            int
 
 	// Extra holds every field of the header that has no typed field above,
-	// by its header name, so newer HAProxy versions lose nothing.
+	// by its header name, so newer HAProxy versions lose nothing. ParseStat
+	// leaves it nil (a map per row would cost more than the whole parse at
+	// 50,000 servers): read untyped fields with Field or ExtraFields, or call
+	// Stats.FillExtra once to populate it.
 	Extra map[string]string
+
+	rec string      // the raw CSV record, for Field and ExtraFields
+	hdr *statHeader // the header shared by all rows of one Stats
 }
 
 // Key identifies a row within one HAProxy: "proxy/name".

@@ -1,0 +1,149 @@
+package haproxy
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	bigStatOnce sync.Once
+	bigStat     []byte
+)
+
+// bigShowStat builds a `show stat` of 50,000 servers (500 backends of 100)
+// from the rows of a real HAProxy 2.6 capture, varying names and counters so
+// the numbers are not all the same digits.
+func bigShowStat(b *testing.B) []byte {
+	bigStatOnce.Do(func() {
+		capture := string(readTestdata(b, "stale-session-show-stat.txt"))
+		lines := strings.Split(capture, "\n")
+		header := lines[0]
+		var srv, be string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "svc_a,ss-accept-host_127.0.0.1:31001,") {
+				srv = strings.TrimPrefix(l, "svc_a,ss-accept-host_127.0.0.1:31001,")
+			}
+			if strings.HasPrefix(l, "svc_a,BACKEND,") {
+				be = strings.TrimPrefix(l, "svc_a,BACKEND,")
+			}
+		}
+		var buf bytes.Buffer
+		buf.WriteString(header + "\n")
+		n := 0
+		for p := range 500 {
+			for s := range 100 {
+				n++
+				row := strings.Replace(srv, "0,0,0,0,,0,0,0,", fmt.Sprintf("%d,%d,%d,%d,,%d,%d,%d,", n%7, n%13, n%100, n%1000, n*31, n*977, n*1531), 1)
+				fmt.Fprintf(&buf, "service_%d,host%d_10.%d.%d.%d:%d,%s\n", p, s, p/256, p%256, s, 31000+s, row)
+			}
+			fmt.Fprintf(&buf, "service_%d,BACKEND,%s\n", p, be)
+		}
+		bigStat = buf.Bytes()
+	})
+	return bigStat
+}
+
+func reportPerRow(b *testing.B, rows int, before *runtime.MemStats) {
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*rows), "allocs/row")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N*rows), "B/row")
+}
+
+// BenchmarkParseStat50k parses a 50,000-server `show stat` (about 12 MB).
+func BenchmarkParseStat50k(b *testing.B) {
+	data := bigShowStat(b)
+	b.SetBytes(int64(len(data)))
+	st, err := ParseStat(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := len(st.Rows)
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := ParseStat(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportPerRow(b, rows, &before)
+}
+
+// BenchmarkEncodingCSV50k is the baseline: encoding/csv reading the same
+// input record by record, without even converting the fields.
+func BenchmarkEncodingCSV50k(b *testing.B) {
+	data := bigShowStat(b)
+	b.SetBytes(int64(len(data)))
+	rows := bytes.Count(data, []byte("\n")) - 1
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for range b.N {
+		r := csv.NewReader(bytes.NewReader(data))
+		r.FieldsPerRecord = -1
+		for {
+			_, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	reportPerRow(b, rows, &before)
+}
+
+// BenchmarkEncodingCSVReuse50k is encoding/csv at its fastest (ReuseRecord).
+func BenchmarkEncodingCSVReuse50k(b *testing.B) {
+	data := bigShowStat(b)
+	b.SetBytes(int64(len(data)))
+	rows := bytes.Count(data, []byte("\n")) - 1
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for range b.N {
+		r := csv.NewReader(bytes.NewReader(data))
+		r.FieldsPerRecord = -1
+		r.ReuseRecord = true
+		for {
+			_, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	reportPerRow(b, rows, &before)
+}
+
+func TestBigShowStatParses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 12 MB")
+	}
+	data := bigShowStat(&testing.B{})
+	st, err := ParseStat(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Rows) != 50500 {
+		t.Fatalf("rows = %d", len(st.Rows))
+	}
+	r := st.Rows[1]
+	if r.Proxy != "service_0" || r.Name != "host1_10.0.0.1:31001" || r.Status != "UP" || r.SCur != 2 {
+		t.Fatalf("row 1: %+v", r)
+	}
+	t.Logf("input %d bytes", len(data))
+}
