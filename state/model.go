@@ -31,6 +31,10 @@ const (
 	CodeRegistryStale    Code = "registry_stale"
 	CodeHAProxyStale     Code = "haproxy_unreachable"
 	CodeMatchedByAddr    Code = "matched_by_addr"
+	// CodeStaleSession marks a registration owned by a ZooKeeper session that
+	// also holds an older duplicate of another session's registration: most
+	// likely a dead Nerve's leftover that vanishes when that session expires.
+	CodeStaleSession Code = "stale_session"
 )
 
 // Diagnosis is one finding: a stable code and one plain sentence that says what
@@ -53,6 +57,9 @@ type Config struct {
 	FlapChanges int
 	FlapWindow  time.Duration
 	Now         time.Time
+	// History, when set, is consulted (read only) for flapping; the caller
+	// records each View in it with Observe after the join.
+	History *History
 }
 
 // Seen is one HAProxy socket's view of one instance.
@@ -103,4 +110,7 @@ type View struct {
 	Registry *sources.Snapshot   // nil when no registry is configured
 	HAProxy  []*haproxy.Snapshot // in --haproxy order
 	Services []Service           // ordered by name
+	// Diagnoses are findings about the sources themselves (registry_stale,
+	// haproxy_unreachable), also repeated on every service they affect.
+	Diagnoses []Diagnosis
 }

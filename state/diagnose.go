@@ -1,0 +1,207 @@
+package state
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// finding is one socket's diagnosis of one instance, before the per-socket
+// findings are merged into sentences.
+type finding struct {
+	sock int
+	code Code
+	text string
+}
+
+// diagnoseRegistered diagnoses an instance that has a registration.
+func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
+	r := in.Registration
+	var ds []Diagnosis
+	if r.Malformed != "" {
+		t := "the registration " + regName(r) + " could not be decoded: " + r.Malformed + "; Synapse skips it, so fix or remove it"
+		return append(ds, Diagnosis{CodeMalformed, sentence(t)})
+	}
+	addr := r.Host + ":" + strconv.Itoa(r.Port)
+	switch {
+	case len(j.socks) == 0:
+		ds = append(ds, Diagnosis{CodeOK, "Registered; no HAProxy stats socket is configured to compare with."})
+	case j.readable == 0:
+		ds = append(ds, Diagnosis{CodeHAProxyStale, "Registered; no HAProxy socket could be read, so whether HAProxy routes to it is unknown."})
+	default:
+		ds = j.diagnoseState(in, func(si int) (Code, string) {
+			row := in.HAProxy[si].Row
+			if row != nil {
+				return registeredFinding(row, addr)
+			}
+			if !j.socks[si].hasProxy(b.backend) {
+				return CodeMissingInHAProxy, "registered, but this HAProxy has no backend " + strconv.Quote(b.backend) +
+					": Synapse on that host does not configure this service (not in its config, or it has not written and reloaded HAProxy yet)"
+			}
+			return CodeMissingInHAProxy, "registered, but HAProxy backend " + strconv.Quote(b.backend) + " has no server " + in.Server +
+				" (nor any at " + addr + "): Synapse is lagging, dead, or not watching this service; check that synapse runs and its log"
+		})
+	}
+	ds = j.notes(b, in, addr, ds)
+	return ds
+}
+
+// notes adds the findings that are not a socket's state: address matches,
+// weights, duplicates and stale sessions.
+func (j *joiner) notes(b *svcBuild, in *Instance, addr string, ds []Diagnosis) []Diagnosis {
+	r := in.Registration
+	multi := j.readable > 1
+	for _, s := range in.HAProxy {
+		if !s.ByAddr {
+			continue
+		}
+		t := "HAProxy names it " + s.Row.Name + ", not " + in.Server + " as Synapse would from this registration; matched by address " + addr +
+			" (another Synapse version, or the instance was renamed without a reload)"
+		if multi {
+			t = "from " + s.Socket + ": " + t
+		}
+		ds = append(ds, Diagnosis{CodeMatchedByAddr, sentence(t)})
+	}
+	if j.cfg.WeightsApplied && r.HasWeight {
+		var at []string
+		hw := -1
+		for _, s := range in.HAProxy {
+			if s.Row == nil {
+				continue
+			}
+			w := s.Row.UWeight
+			if w == 0 {
+				w = s.Row.Weight
+			}
+			if w != r.Weight {
+				at = append(at, s.Socket)
+				hw = w
+			}
+		}
+		if len(at) > 0 {
+			t := "registered with weight " + strconv.Itoa(r.Weight) + " but HAProxy"
+			if multi {
+				t += " at " + listWords(at)
+			}
+			t += " uses weight " + strconv.Itoa(hw) + ": Synapse applies registry weights only when it reloads HAProxy, or an operator set the weight over the socket (it lasts until the next reload)"
+			ds = append(ds, Diagnosis{CodeWeightMismatch, sentence(t)})
+		}
+	}
+	dup := ""
+	if b.dups != nil {
+		if t, ok := b.dups[r]; ok {
+			dup = t
+		}
+		for _, d := range in.Duplicates {
+			if t, ok := b.dups[d]; ok && dup == "" {
+				dup = t
+			}
+		}
+	}
+	if dup != "" {
+		ds = append(ds, Diagnosis{CodeDuplicate, sentence(dup)})
+	} else if why, ok := j.suspects[r.Owner]; ok && r.Owner != 0 {
+		ds = append(ds, Diagnosis{CodeStaleSession, sentence(staleSessionText(why))})
+	}
+	return ds
+}
+
+// diagnoseState asks f for each readable socket's finding on in and merges
+// them into sentences: one per code, naming the sockets when not all agree
+// ("from B only: ..."). ok is dropped when any socket has a problem.
+func (j *joiner) diagnoseState(in *Instance, f func(sock int) (Code, string)) []Diagnosis {
+	fs := j.scratch[:0]
+	for si, k := range j.socks {
+		if !k.readable {
+			continue
+		}
+		if in.Registration == nil && in.HAProxy[si].Row == nil {
+			continue // an unregistered server absent here: nothing to say
+		}
+		c, t := f(si)
+		fs = append(fs, finding{si, c, t})
+	}
+	j.scratch = fs
+	if len(fs) == 0 {
+		return nil
+	}
+	if j.readable == 1 {
+		return []Diagnosis{{fs[0].code, sentence(fs[0].text)}}
+	}
+	var codes []Code
+	for _, f := range fs {
+		if !containsCode(codes, f.code) {
+			codes = append(codes, f.code)
+		}
+	}
+	ds := make([]Diagnosis, 0, len(codes))
+	for _, c := range codes {
+		if c == CodeOK && len(codes) > 1 {
+			continue
+		}
+		var texts []string
+		var socks [][]string
+		n := 0
+		for _, f := range fs {
+			if f.code != c {
+				continue
+			}
+			n++
+			at := -1
+			for i, t := range texts {
+				if t == f.text {
+					at = i
+				}
+			}
+			if at < 0 {
+				texts = append(texts, f.text)
+				socks = append(socks, nil)
+				at = len(texts) - 1
+			}
+			socks[at] = append(socks[at], j.socks[f.sock].label)
+		}
+		var t string
+		switch {
+		case len(texts) == 1 && n == j.readable:
+			t = texts[0]
+		case len(texts) == 1:
+			t = "from " + listWords(socks[0]) + " only: " + texts[0]
+		default:
+			parts := make([]string, len(texts))
+			for i := range texts {
+				parts[i] = "from " + listWords(socks[i]) + ": " + texts[i]
+			}
+			t = strings.Join(parts, "; ")
+		}
+		ds = append(ds, Diagnosis{c, sentence(t)})
+	}
+	return ds
+}
+
+func containsCode(cs []Code, c Code) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// listWords renders "A", "A and B", "A, B and C".
+func listWords(xs []string) string {
+	switch len(xs) {
+	case 0:
+		return ""
+	case 1:
+		return xs[0]
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+// sortDiagnoses puts the most severe first, keeping the order of equals.
+func sortDiagnoses(ds []Diagnosis) {
+	if len(ds) < 2 {
+		return
+	}
+	sort.SliceStable(ds, func(a, b int) bool { return Severity(ds[a].Code) > Severity(ds[b].Code) })
+}

@@ -1,0 +1,201 @@
+package state
+
+import (
+	"sync"
+	"time"
+)
+
+// DefaultForget is how long History keeps a server it no longer sees.
+const DefaultForget = 10 * time.Minute
+
+// History keeps, per instance key, bounded rings of the numbers the UI plots
+// (current sessions, request rate, 5xx responses per second, each summed over
+// the readable sockets) and the times of its state changes, for flapping.
+// Memory is bounded: capacity samples per ring (float32, so about
+// 12*capacity bytes per instance) and instances unseen for Forget are dropped.
+// It is safe for concurrent use.
+type History struct {
+	// Forget drops an instance not seen for this long; zero uses DefaultForget.
+	Forget time.Duration
+
+	mu       sync.RWMutex
+	capacity int
+	entries  map[string]*series
+}
+
+// series is one instance's history.
+type series struct {
+	scur, req, e5 ring
+	changes       timeRing
+	sig           string // registration presence + status per socket
+	last5xx       int64
+	lastAt        time.Time
+	seen          time.Time
+	primed        bool
+}
+
+// NewHistory returns a History keeping capacity samples per ring (at least 2).
+func NewHistory(capacity int) *History {
+	if capacity < 2 {
+		capacity = 2
+	}
+	return &History{capacity: capacity, entries: map[string]*series{}}
+}
+
+// Observe records v's numbers and state changes at v.At, then forgets
+// instances not seen for Forget.
+func (h *History) Observe(v *View) {
+	if v == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := v.At
+	readable := make([]bool, len(v.HAProxy))
+	for i, s := range v.HAProxy {
+		readable[i] = s != nil && s.Stats != nil
+	}
+	for si := range v.Services {
+		for ii := range v.Services[si].Instances {
+			in := &v.Services[si].Instances[ii]
+			h.observe(in, readable, now)
+		}
+	}
+	forget := h.Forget
+	if forget <= 0 {
+		forget = DefaultForget
+	}
+	for k, s := range h.entries {
+		if now.Sub(s.seen) > forget {
+			delete(h.entries, k)
+		}
+	}
+}
+
+func (h *History) observe(in *Instance, readable []bool, now time.Time) {
+	s := h.entries[in.Key]
+	if s == nil {
+		s = &series{}
+		s.scur.init(h.capacity)
+		s.req.init(h.capacity)
+		s.e5.init(h.capacity)
+		s.changes.init(h.capacity)
+		h.entries[in.Key] = s
+	}
+	var scur, req, e5 int64
+	sig := make([]byte, 0, 16)
+	if in.Registration != nil {
+		sig = append(sig, 'R')
+	}
+	for i, seen := range in.HAProxy {
+		sig = append(sig, '|')
+		if i >= len(readable) || !readable[i] || seen.Row == nil {
+			continue
+		}
+		scur += seen.Row.SCur
+		req += seen.Row.ReqRate
+		e5 += seen.Row.Hrsp5xx
+		sig = append(sig, seen.Row.StatusWord()...)
+	}
+	rate := 0.0
+	if s.primed && now.After(s.lastAt) && e5 >= s.last5xx {
+		rate = float64(e5-s.last5xx) / now.Sub(s.lastAt).Seconds()
+	}
+	s.scur.push(float32(scur))
+	s.req.push(float32(req))
+	s.e5.push(float32(rate))
+	if s.primed && string(sig) != s.sig {
+		s.changes.push(now)
+	}
+	if !s.primed || string(sig) != s.sig {
+		s.sig = string(sig)
+	}
+	s.last5xx, s.lastAt, s.seen, s.primed = e5, now, now, true
+}
+
+// Series returns copies of key's rings, oldest first: current sessions,
+// request rate (per second) and 5xx responses per second. All nil when the
+// key is unknown.
+func (h *History) Series(key string) (scur, reqRate, hrsp5xx []float64) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	s := h.entries[key]
+	if s == nil {
+		return nil, nil, nil
+	}
+	return s.scur.slice(), s.req.slice(), s.e5.slice()
+}
+
+// Flaps counts key's state changes (registered or not, or any socket's
+// status word) in the window ending at now.
+func (h *History) Flaps(key string, window time.Duration, now time.Time) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	s := h.entries[key]
+	if s == nil {
+		return 0
+	}
+	from := now.Add(-window)
+	n := 0
+	s.changes.each(func(t time.Time) {
+		if t.After(from) && !t.After(now) {
+			n++
+		}
+	})
+	return n
+}
+
+// Len is the number of instances remembered.
+func (h *History) Len() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.entries)
+}
+
+// ring is a fixed-capacity ring of samples.
+type ring struct {
+	buf   []float32
+	start int
+}
+
+func (r *ring) init(capacity int) { r.buf = make([]float32, 0, capacity) }
+
+func (r *ring) push(x float32) {
+	if len(r.buf) < cap(r.buf) {
+		r.buf = append(r.buf, x)
+		return
+	}
+	r.buf[r.start] = x
+	r.start = (r.start + 1) % len(r.buf)
+}
+
+func (r *ring) slice() []float64 {
+	out := make([]float64, 0, len(r.buf))
+	for i := 0; i < len(r.buf); i++ {
+		out = append(out, float64(r.buf[(r.start+i)%len(r.buf)]))
+	}
+	return out
+}
+
+// timeRing is a fixed-capacity ring of change times.
+type timeRing struct {
+	buf   []time.Time
+	start int
+}
+
+func (r *timeRing) init(capacity int) { r.buf = make([]time.Time, 0, min(capacity, 64)) }
+
+func (r *timeRing) push(t time.Time) {
+	if len(r.buf) < cap(r.buf) {
+		r.buf = append(r.buf, t)
+		return
+	}
+	r.buf[r.start] = t
+	r.start = (r.start + 1) % len(r.buf)
+}
+
+func (r *timeRing) each(f func(time.Time)) {
+	for _, t := range r.buf {
+		f(t)
+	}
+}

@@ -1,0 +1,261 @@
+package state
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
+)
+
+// Defaults for flapping when Config leaves them zero.
+const (
+	DefaultFlapChanges = 4
+	DefaultFlapWindow  = 5 * time.Minute
+)
+
+// ServerName is the HAProxy server name Synapse gives a registration:
+// "<name>_<host>:<port>", or "<host>:<port>" when the name is empty. For Serf
+// the name is the member (node) name.
+func ServerName(r *sources.Registration) string {
+	name := r.Name
+	if name == "" {
+		name = r.Member
+	}
+	hp := r.Host + ":" + strconv.Itoa(r.Port)
+	if name == "" {
+		return hp
+	}
+	return name + "_" + hp
+}
+
+// svcBuild gathers what one service is made of before its join.
+type svcBuild struct {
+	name, backend string
+	regs          []*sources.Registration
+	errs          []string
+	dups          map[*sources.Registration]string // duplicate sentence per registration
+	registry      bool                             // a registry is configured
+}
+
+// joiner holds one Join's inputs and scratch space.
+type joiner struct {
+	cfg      Config
+	reg      *sources.Snapshot
+	socks    []*sock
+	readable int
+	now      time.Time
+	global   []Diagnosis
+	suspects map[int64]string // stale-session owner -> why
+	scratch  []finding
+}
+
+// Join joins the registry snapshot (nil when no registry is configured) with
+// every HAProxy socket's snapshot by Synapse's naming rules and diagnoses each
+// instance and service. It reads its inputs and never modifies them.
+//
+// Services are every registry service (Serf services "<svc>_<port>" fold into
+// the Synapse service "<svc>" when only that backend exists) and every key of
+// cfg.Backends; without a registry, every HAProxy proxy that has servers. A
+// registration matches the server named ServerName in the service's backend,
+// else an unclaimed server with the same address (noted matched_by_addr).
+// Servers left over are listed as unregistered instances. Summary.Up counts
+// instances UP (or "no check") on every readable socket; DRAIN does not count
+// as up because it takes no new traffic.
+func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
+	if cfg.FlapChanges <= 0 {
+		cfg.FlapChanges = DefaultFlapChanges
+	}
+	if cfg.FlapWindow <= 0 {
+		cfg.FlapWindow = DefaultFlapWindow
+	}
+	j := &joiner{cfg: cfg, reg: reg, now: cfg.Now}
+	if j.now.IsZero() {
+		j.now = time.Now()
+	}
+	v := &View{At: j.now, Registry: reg, HAProxy: haps}
+	for _, h := range haps {
+		if h == nil {
+			continue
+		}
+		k := indexSocket(h)
+		if k.readable {
+			j.readable++
+		}
+		j.socks = append(j.socks, k)
+	}
+	j.sourceDiagnoses()
+	v.Diagnoses = j.global
+
+	builds := j.services()
+	j.findSuspects(builds)
+	v.Services = make([]Service, len(builds))
+	for i, b := range builds {
+		v.Services[i] = j.service(b)
+	}
+	return v
+}
+
+// sourceDiagnoses describes a stale registry and unreadable sockets.
+func (j *joiner) sourceDiagnoses() {
+	if r := j.reg; r != nil && r.Stale() {
+		what := string(r.Kind) + " at " + r.Address
+		var t string
+		switch {
+		case !r.Synced && r.LastGood.IsZero():
+			t = "the registry (" + what + ") has not been read completely yet (" + string(r.State) + "): registrations may be missing"
+		default:
+			t = "the registry (" + what + ") is " + string(r.State) + ": everything shown is its last known state, from " + age(r.Age(j.now)) + " ago"
+		}
+		if r.Err != "" {
+			t += " (" + r.Err + ")"
+		}
+		j.global = append(j.global, Diagnosis{CodeRegistryStale, sentence(t)})
+	}
+	for _, k := range j.socks {
+		if k.snap.Err == nil {
+			continue
+		}
+		t := "HAProxy at " + k.label
+		if k.snap.Address != "" && k.snap.Address != k.label {
+			t += " (" + k.snap.Address + ")"
+		}
+		t += " could not be read: " + k.snap.Err.Error()
+		if k.readable && !k.snap.LastGood.IsZero() {
+			t += "; its figures are from " + age(j.now.Sub(k.snap.LastGood)) + " ago"
+		} else if !k.readable {
+			t += "; it has never been read, so nothing is known about it"
+		}
+		j.global = append(j.global, Diagnosis{CodeHAProxyStale, sentence(t)})
+	}
+}
+
+// services lists the services to join, ordered by name.
+func (j *joiner) services() []*svcBuild {
+	byName := map[string]*svcBuild{}
+	var out []*svcBuild
+	add := func(name, backend string) *svcBuild {
+		if b, ok := byName[name]; ok {
+			return b
+		}
+		b := &svcBuild{name: name, backend: backend, registry: j.reg != nil}
+		byName[name] = b
+		out = append(out, b)
+		return b
+	}
+	if j.reg != nil {
+		serf := j.reg.Kind == sources.KindSerf
+		for i := range j.reg.Services {
+			s := &j.reg.Services[i]
+			name, backend := j.resolve(s.Name, serf)
+			b := add(name, backend)
+			for k := range s.Registrations {
+				b.regs = append(b.regs, &s.Registrations[k])
+			}
+			if s.Err != "" {
+				b.errs = append(b.errs, s.Err)
+			}
+		}
+		for name, backend := range j.cfg.Backends {
+			add(name, backend)
+		}
+	} else {
+		names := map[string]string{}
+		for svc, be := range j.cfg.Backends {
+			names[be] = svc
+		}
+		for _, k := range j.socks {
+			for proxy, rows := range k.servers {
+				if len(rows) == 0 {
+					continue
+				}
+				name := proxy
+				if n, ok := names[proxy]; ok {
+					name = n
+				}
+				add(name, proxy)
+			}
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
+	return out
+}
+
+// resolve maps a registry service key to the Synapse service and its backend.
+// A Serf tag "smart:<svc>_<port>" belongs to Synapse service <svc> when no
+// backend is named after the full key.
+func (j *joiner) resolve(name string, serf bool) (svc, backend string) {
+	if b, ok := j.cfg.Backends[name]; ok {
+		return name, b
+	}
+	if serf && !j.anyProxy(name) {
+		if p := stripPort(name); p != "" {
+			if b, ok := j.cfg.Backends[p]; ok {
+				return p, b
+			}
+			if j.anyProxy(p) {
+				return p, p
+			}
+		}
+	}
+	return name, name
+}
+
+func (j *joiner) anyProxy(name string) bool {
+	for _, k := range j.socks {
+		if k.hasProxy(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripPort returns "svc" for "svc_31001", or "" when name has no numeric suffix.
+func stripPort(name string) string {
+	i := strings.LastIndexByte(name, '_')
+	if i <= 0 || i == len(name)-1 {
+		return ""
+	}
+	for _, c := range name[i+1:] {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return name[:i]
+}
+
+// newer reports whether registration a was made after b (creation time, then
+// sequence number): the live Nerve's registration is the newest.
+func newer(a, b *sources.Registration) bool {
+	if !a.Ctime.Equal(b.Ctime) {
+		return a.Ctime.After(b.Ctime)
+	}
+	if a.Seq != b.Seq {
+		return a.Seq > b.Seq
+	}
+	return a.ID() < b.ID()
+}
+
+// age renders a duration for sentences, to the second.
+func age(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	return d.Round(time.Second).String()
+}
+
+// sentence capitalises s and ends it with a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	if c := s[0]; c >= 'a' && c <= 'z' {
+		s = string(c-'a'+'A') + s[1:]
+	}
+	if s[len(s)-1] != '.' {
+		s += "."
+	}
+	return s
+}

@@ -1,0 +1,247 @@
+package state
+
+import (
+	"sort"
+	"strconv"
+
+	"github.com/stacktui/stacktui/sources"
+)
+
+// regEntry is a well-formed registration with its server name.
+type regEntry struct {
+	server string
+	r      *sources.Registration
+}
+
+// service joins one service's registrations with every socket's servers.
+func (j *joiner) service(b *svcBuild) Service {
+	s := Service{Name: b.name, Backend: b.backend}
+	nsock := len(j.socks)
+
+	// Registered instances: one per server name, newest registration first.
+	entries := make([]regEntry, 0, len(b.regs))
+	var malformed []*sources.Registration
+	for _, r := range b.regs {
+		if r.Malformed != "" {
+			malformed = append(malformed, r)
+			continue
+		}
+		entries = append(entries, regEntry{ServerName(r), r})
+	}
+	sort.Slice(entries, func(x, y int) bool {
+		if entries[x].server != entries[y].server {
+			return entries[x].server < entries[y].server
+		}
+		return newer(entries[x].r, entries[y].r)
+	})
+	nreg := 0
+	for i := range entries {
+		if i == 0 || entries[i].server != entries[i-1].server {
+			nreg++
+		}
+	}
+	insts := make([]Instance, 0, nreg+len(malformed))
+	seen := make([]Seen, (nreg+len(malformed))*nsock)
+	for i := 0; i < len(entries); {
+		e := entries[i]
+		in := Instance{Key: b.backend + "/" + e.server, Server: e.server, Registration: e.r}
+		i++
+		for i < len(entries) && entries[i].server == e.server {
+			in.Duplicates = append(in.Duplicates, entries[i].r)
+			i++
+		}
+		insts = append(insts, in)
+	}
+	for _, r := range malformed {
+		in := Instance{Key: b.backend + "/?" + r.ID(), Registration: r}
+		if r.Host != "" && r.Port > 0 {
+			in.Server = ServerName(r)
+		}
+		insts = append(insts, in)
+	}
+	for i := range insts {
+		insts[i].HAProxy = seen[i*nsock : (i+1)*nsock : (i+1)*nsock]
+		for si, k := range j.socks {
+			insts[i].HAProxy[si].Socket = k.label
+		}
+	}
+
+	// Match by name first for all, then by address, so an address fallback
+	// never takes a server another registration matches by name.
+	for si, k := range j.socks {
+		if !k.readable {
+			continue
+		}
+		for i := 0; i < nreg; i++ {
+			if idx := k.claimName(b.backend, insts[i].Server); idx >= 0 {
+				insts[i].HAProxy[si].Row = &k.rows[idx]
+			}
+		}
+		for i := 0; i < nreg; i++ {
+			if insts[i].HAProxy[si].Row != nil {
+				continue
+			}
+			r := insts[i].Registration
+			idx := k.claimAddr(b.backend, r.Host+":"+strconv.Itoa(r.Port))
+			if idx < 0 && r.Addr() != r.Host+":"+strconv.Itoa(r.Port) {
+				idx = k.claimAddr(b.backend, r.Addr()) // IPv6 in brackets
+			}
+			if idx >= 0 {
+				insts[i].HAProxy[si].Row = &k.rows[idx]
+				insts[i].HAProxy[si].ByAddr = true
+			}
+		}
+	}
+	registered := len(insts)
+	insts = j.unregistered(b.backend, insts)
+
+	noRegs := b.registry && len(b.regs) == 0
+	for i := range insts {
+		in := &insts[i]
+		switch {
+		case in.Registration != nil:
+			in.Diagnoses = j.diagnoseRegistered(b, in)
+		case b.registry:
+			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
+				return unregisteredFinding(in.HAProxy[k].Row, noRegs)
+			})
+		default:
+			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
+				return haproxyOnlyFinding(in.HAProxy[k].Row, in.HAProxy[k].Row.Addr)
+			})
+		}
+		if h := j.cfg.History; h != nil {
+			if n := h.Flaps(in.Key, j.cfg.FlapWindow, j.now); n > j.cfg.FlapChanges {
+				in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeFlapping, sentence(
+					"changed state " + strconv.Itoa(n) + " times in the last " + j.cfg.FlapWindow.String() +
+						": it is failing health checks on and off (or Nerve keeps re-registering it); look at its health endpoint, load and network")})
+			}
+		}
+		sortDiagnoses(in.Diagnoses)
+		in.Worst = worstOf(in.Diagnoses)
+	}
+	s.Instances = insts
+	s.Diagnoses = j.serviceDiagnoses(b, insts[registered:])
+	s.Summary = j.summary(b, insts)
+	s.Summary.Worst = Worse(s.Summary.Worst, worstOf(s.Diagnoses))
+	return s
+}
+
+// unregistered appends one instance per server name left unclaimed in the
+// backend on any socket, ordered by server name.
+func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
+	nsock := len(j.socks)
+	start := len(insts)
+	var byName map[string]int
+	for si, k := range j.socks {
+		if !k.readable {
+			continue
+		}
+		for _, idx := range k.servers[backend] {
+			if k.claimed[idx] {
+				continue
+			}
+			k.claimed[idx] = true
+			row := &k.rows[idx]
+			at := -1
+			if nsock > 1 {
+				if byName == nil {
+					byName = map[string]int{}
+				}
+				if p, ok := byName[row.Name]; ok {
+					at = p
+				} else {
+					byName[row.Name] = len(insts)
+				}
+			}
+			if at < 0 {
+				insts = append(insts, Instance{Key: backend + "/" + row.Name, Server: row.Name})
+				at = len(insts) - 1
+			}
+			if insts[at].HAProxy == nil {
+				insts[at].HAProxy = make([]Seen, nsock)
+				for x, kk := range j.socks {
+					insts[at].HAProxy[x].Socket = kk.label
+				}
+			}
+			insts[at].HAProxy[si].Row = row
+		}
+	}
+	extra := insts[start:]
+	sort.Slice(extra, func(a, b int) bool { return extra[a].Server < extra[b].Server })
+	return insts
+}
+
+// summary rolls a service up.
+func (j *joiner) summary(b *svcBuild, insts []Instance) Summary {
+	sum := Summary{Registered: len(b.regs), Worst: CodeOK}
+	if len(j.socks) > 0 {
+		sum.UpBySocket = make(map[string]int, len(j.socks))
+		for _, k := range j.socks {
+			if k.readable {
+				sum.UpBySocket[k.label] += 0
+			}
+		}
+	}
+	for i := range insts {
+		in := &insts[i]
+		sum.Worst = Worse(sum.Worst, in.Worst)
+		counts := in.Registration != nil || !b.registry
+		upAll, any := true, false
+		for si, k := range j.socks {
+			if !k.readable {
+				continue
+			}
+			row := in.HAProxy[si].Row
+			if row != nil {
+				sum.SCur += row.SCur
+				sum.Rate += row.Rate
+				sum.ReqRate += row.ReqRate
+				sum.Hrsp5xx += row.Hrsp5xx
+			}
+			if k.snap.Err != nil {
+				continue // figures too old to count as up
+			}
+			any = true
+			if isUp(row) {
+				if counts {
+					sum.UpBySocket[k.label]++
+				}
+			} else {
+				upAll = false
+			}
+		}
+		if counts && any && upAll {
+			sum.Up++
+		}
+	}
+	return sum
+}
+
+// serviceDiagnoses lists service-level findings: the sources' health, read
+// errors and a service with nothing registered.
+func (j *joiner) serviceDiagnoses(b *svcBuild, unregistered []Instance) []Diagnosis {
+	var ds []Diagnosis
+	if b.registry && len(b.regs) == 0 {
+		t := "nothing is registered for this service in the registry: every instance is down, deregistered, or not deployed"
+		stale := 0
+		for i := range unregistered {
+			for _, c := range unregistered[i].Diagnoses {
+				if c.Code == CodeStaleInHAProxy {
+					stale++
+					break
+				}
+			}
+		}
+		if stale > 0 {
+			t += "; HAProxy still routes to " + plural(stale, "server", "servers") + " kept from before (use_previous_backends)"
+		}
+		ds = append(ds, Diagnosis{CodeNoRegistrations, sentence(t)})
+	}
+	for _, e := range b.errs {
+		ds = append(ds, Diagnosis{CodeRegistryStale, sentence("could not read this service's registrations: " + e + "; showing the last known ones")})
+	}
+	ds = append(ds, j.global...)
+	sortDiagnoses(ds)
+	return ds
+}
