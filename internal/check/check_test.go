@@ -1,0 +1,97 @@
+package check
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stacktui/stacktui/state"
+)
+
+func view(services ...state.Service) *state.View { return &state.View{Services: services} }
+
+func svc(name string, registered, up int, codes ...state.Code) state.Service {
+	s := state.Service{Name: name, Summary: state.Summary{Registered: registered, Up: up}}
+	for _, c := range codes {
+		s.Instances = append(s.Instances, state.Instance{Diagnoses: []state.Diagnosis{{Code: c, Text: string(c)}}})
+	}
+	return s
+}
+
+func mustThreshold(t *testing.T, s string) Threshold {
+	t.Helper()
+	th, err := ParseThreshold(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
+}
+
+func TestEvaluate(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		view     *state.View
+		failures []string
+		opts     Options
+		want     Status
+		contains string
+	}{
+		{"all up", view(svc("a", 2, 2, state.CodeOK, state.CodeOK)), nil, Options{}, OK, "1 services, 2/2 instances up"},
+		{"one down warns by diagnosis", view(svc("a", 2, 1, state.CodeOK, state.CodeDown)), nil, Options{}, Warning, "a WARNING (1/2 up: down)"},
+		{"crit count threshold", view(svc("a", 3, 0, state.CodeDown)), nil, Options{CritBelow: mustThreshold(t, "1")}, Critical, "up below 1"},
+		{"warn percent threshold", view(svc("a", 4, 1)), nil, Options{WarnBelow: mustThreshold(t, "50%")}, Warning, "up below 50%"},
+		{"percent threshold not breached at exactly 50", view(svc("a", 4, 2)), nil, Options{WarnBelow: mustThreshold(t, "50%")}, OK, "2/4"},
+		{"crit wins over warn", view(svc("a", 4, 0)), nil, Options{WarnBelow: mustThreshold(t, "75%"), CritBelow: mustThreshold(t, "25%")}, Critical, "a CRITICAL"},
+		{"no registrations is critical by default", view(svc("a", 0, 0, state.CodeNoRegistrations)), nil, Options{}, Critical, "no_registrations"},
+		{"custom critical diagnosis", view(svc("a", 2, 2, state.CodeDuplicate)), nil, Options{CritOn: []state.Code{state.CodeDuplicate}}, Critical, "duplicate"},
+		{"diagnosis not counted when lists are empty", view(svc("a", 2, 1, state.CodeDown)), nil, Options{WarnOn: []state.Code{}, CritOn: []state.Code{}}, OK, ""},
+		{"source failure is unknown", view(svc("a", 2, 2)), []string{"zookeeper 127.0.0.1:1: connection refused"}, Options{}, Unknown, "cannot read zookeeper"},
+		{"unknown service is unknown", view(svc("a", 2, 2)), nil, Options{Services: []string{"b"}}, Unknown, "no such service: b"},
+		{"only selected services count", view(svc("a", 2, 2), svc("b", 2, 0, state.CodeDown)), nil, Options{Services: []string{"a"}}, OK, "1 services"},
+		{"empty view is unknown", view(), nil, Options{}, Unknown, "no services"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Evaluate(tc.view, tc.failures, tc.opts)
+			if r.Status != tc.want {
+				t.Fatalf("status %s, want %s: %s", r.Status, tc.want, r.Line())
+			}
+			if r.Code != int(tc.want) || r.Word != tc.want.String() {
+				t.Fatalf("code/word %d/%s disagree with %s", r.Code, r.Word, tc.want)
+			}
+			if !strings.Contains(r.Line(), tc.contains) {
+				t.Fatalf("line %q does not contain %q", r.Line(), tc.contains)
+			}
+			if !strings.HasPrefix(r.Line(), "STACKTUI "+tc.want.String()+" - ") {
+				t.Fatalf("line %q lacks the Nagios prefix", r.Line())
+			}
+		})
+	}
+}
+
+func TestPerfdata(t *testing.T) {
+	r := Evaluate(view(svc("a", 4, 3), svc("we'ird=x", 2, 2)), nil, Options{WarnBelow: mustThreshold(t, "50%"), CritBelow: mustThreshold(t, "1")})
+	want := "'a_up'=3;2:;1:;0;4 'we_ird_x_up'=2;1:;1:;0;2"
+	if r.Perfdata != want {
+		t.Fatalf("perfdata %q, want %q", r.Perfdata, want)
+	}
+}
+
+func TestParseThreshold(t *testing.T) {
+	for _, bad := range []string{"x", "-1", "101%", "5%%", "1.5"} {
+		if _, err := ParseThreshold(bad); err == nil {
+			t.Errorf("ParseThreshold(%q) accepted", bad)
+		}
+	}
+	if th, _ := ParseThreshold(""); th.Set {
+		t.Error("empty threshold is set")
+	}
+}
+
+func TestParseCodes(t *testing.T) {
+	got, err := ParseCodes("down, duplicate,,")
+	if err != nil || len(got) != 2 || got[0] != state.CodeDown || got[1] != state.CodeDuplicate {
+		t.Fatalf("ParseCodes = %v, %v", got, err)
+	}
+	if _, err := ParseCodes("down,bogus"); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Fatalf("unknown code not refused: %v", err)
+	}
+}
