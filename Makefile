@@ -1,0 +1,43 @@
+# stacktui — developer entry points. `make test` is what CI runs.
+GO      ?= go
+PKGS    ?= ./...
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/stacktui/stacktui/cmd.version=$(VERSION)
+
+.PHONY: build test lint fuzz bench demo deps release-check
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o stacktui .
+
+# The whole suite: formatting, vet, then every test with the race detector
+# against real ZooKeeper, HAProxy and Serf (see internal/testenv).
+test:
+	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo 'gofmt: the files above need formatting'; exit 1; }
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 14m $(PKGS)
+
+# Short fuzzing session over every fuzz target (found cases land in testdata/fuzz).
+fuzz:
+	@for p in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+	    echo "== $$p $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-30s} $$p || exit 1; \
+	  done; \
+	done
+
+# Micro-benchmarks (parsers, join, render) and the whole-program harness.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./haproxy/... ./state/... ./ui/... ./sources/...
+	@if [ -x bench/run.sh ]; then bench/run.sh; fi
+
+# The built-in demo: a real HAProxy and Serf cluster on loopback.
+demo: deps
+	$(GO) run . demo
+
+# Debian packages the tests and the demo use.
+deps:
+	@command -v haproxy >/dev/null && command -v serf >/dev/null && command -v tmux >/dev/null && test -f /usr/share/java/zookeeper.jar || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q zookeeper haproxy serf tmux socat; \
+	    else echo 'missing packages: run  sudo apt-get install -y zookeeper haproxy serf tmux socat'; exit 1; fi; }
+
+release-check:
+	goreleaser check
