@@ -158,3 +158,11 @@ func waitFor(d time.Duration, cond func() error) error {
 		time.Sleep(25 * time.Millisecond)
 	}
 }
+
+// processGone reports nil once pid no longer exists.
+func processGone(pid int) error {
+	if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+		return nil
+	}
+	return fmt.Errorf("testenv: process %d still exists", pid)
+}
