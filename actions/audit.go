@@ -1,0 +1,210 @@
+package actions
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Audit phases: an intent line is written before an action changes anything,
+// a result line after.
+const (
+	PhaseIntent = "intent"
+	PhaseResult = "result"
+)
+
+// AuditRecord is one JSON line of the audit log.
+type AuditRecord struct {
+	Time      time.Time `json:"time"`
+	Phase     string    `json:"phase"` // PhaseIntent or PhaseResult
+	ID        string    `json:"id"`    // the same for an action's intent and result lines
+	User      string    `json:"user"`  // SUDO_USER, else USER
+	SSHClient string    `json:"ssh_client,omitempty"`
+	Host      string    `json:"host"`
+	Action    Kind      `json:"action"`
+	Title     string    `json:"title"`
+	Scope     Scope     `json:"scope,omitempty"`
+	Targets   []string  `json:"targets"`
+	Commands  []string  `json:"commands"`
+	Durable   bool      `json:"durable"`
+	// Result lines only.
+	Started  *time.Time `json:"started,omitempty"`
+	Finished *time.Time `json:"finished,omitempty"`
+	Steps    []Step     `json:"steps,omitempty"`
+	OK       bool       `json:"ok"`
+	Error    string     `json:"error,omitempty"`
+}
+
+// syncWriter is what the audit log appends to: an *os.File in production.
+type syncWriter interface {
+	io.Writer
+	Sync() error
+	Close() error
+}
+
+// AuditLog appends JSON lines to a file and fsyncs each before returning.
+type AuditLog struct {
+	path string
+	mu   sync.Mutex
+	f    syncWriter
+	seq  int64
+	who  identity
+}
+
+type identity struct{ user, sshClient, host string }
+
+// DefaultAuditPath is the audit log's default location:
+// $XDG_STATE_HOME/stacktui/audit.log, else ~/.local/state/stacktui/audit.log.
+func DefaultAuditPath() string {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = os.TempDir()
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "stacktui", "audit.log")
+}
+
+// OpenAudit opens (creating it and its directory, mode 0600/0700) the audit
+// log at path for appending.
+func OpenAudit(path string) (*AuditLog, error) {
+	if path == "" {
+		return nil, errors.New("audit log: empty path: pass --audit-log")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("audit log: create directory %s: %w (check --audit-log and permissions)", dir, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: open %s: %w (check --audit-log and permissions)", path, err)
+	}
+	return &AuditLog{path: path, f: f, who: whoAmI()}, nil
+}
+
+func whoAmI() identity {
+	id := identity{user: os.Getenv("SUDO_USER"), sshClient: os.Getenv("SSH_CLIENT")}
+	if id.user == "" {
+		id.user = os.Getenv("USER")
+	}
+	if id.user == "" {
+		if u, err := user.Current(); err == nil {
+			id.user = u.Username
+		}
+	}
+	id.host, _ = os.Hostname()
+	return id
+}
+
+// Path is the audit log's file name.
+func (a *AuditLog) Path() string { return a.path }
+
+// Close closes the log; later actions are refused.
+func (a *AuditLog) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.f.Close()
+}
+
+func (a *AuditLog) record(p Plan, phase, id string, at time.Time) AuditRecord {
+	return AuditRecord{
+		Time: at, Phase: phase, ID: id,
+		User: a.who.user, SSHClient: a.who.sshClient, Host: a.who.host,
+		Action: p.Kind, Title: p.Title, Scope: p.Scope,
+		Targets: p.Targets, Commands: p.Commands, Durable: p.Durable,
+	}
+}
+
+// intent writes the line that must be on disk before anything changes.
+func (a *AuditLog) intent(p Plan, at time.Time) (string, error) {
+	a.mu.Lock()
+	a.seq++
+	id := strconv.FormatInt(at.UnixNano(), 36) + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(a.seq, 10)
+	a.mu.Unlock()
+	return id, a.append(a.record(p, PhaseIntent, id, at))
+}
+
+// result writes the outcome of the action intent id announced.
+func (a *AuditLog) result(id string, r Result) error {
+	rec := a.record(r.Plan, PhaseResult, id, r.Finished)
+	rec.Started, rec.Finished = &r.Started, &r.Finished
+	rec.Steps = r.Steps
+	rec.OK = r.Err == nil
+	if r.Err != nil {
+		rec.Error = r.Err.Error()
+	}
+	return a.append(rec)
+}
+
+// append writes one line with a single write and fsyncs it.
+func (a *AuditLog) append(rec AuditRecord) error {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode audit record: %w", err)
+	}
+	line = append(line, '\n')
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, err := a.f.Write(line); err != nil {
+		return fmt.Errorf("write %s: %w", a.path, err)
+	}
+	if err := a.f.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", a.path, err)
+	}
+	return nil
+}
+
+// Recent returns up to n of the last records in the log, oldest first. Lines
+// that are not valid records (a line torn by a crash) are skipped.
+func (a *AuditLog) Recent(n int) ([]AuditRecord, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	return ReadAudit(a.path, n)
+}
+
+// ReadAudit returns up to n of the last records of the audit log at path,
+// oldest first (n <= 0: all of them).
+func ReadAudit(path string, n int) ([]AuditRecord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	defer f.Close()
+	var out []AuditRecord
+	r := bufio.NewReader(f)
+	for {
+		line, err := r.ReadBytes('\n')
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			var rec AuditRecord
+			if json.Unmarshal(line, &rec) == nil && rec.Phase != "" {
+				out = append(out, rec)
+				if n > 0 && len(out) > 2*n {
+					out = append(out[:0], out[len(out)-n:]...)
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("audit log: read %s: %w", path, err)
+		}
+	}
+	if n > 0 && len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out, nil
+}

@@ -1,0 +1,67 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// reload runs the host's Synapse reload (or restart) command.
+type reload struct {
+	base
+	command string
+}
+
+// NewReload plans running command (Synapse's haproxy.reload_command,
+// --reload-cmd, or a configured Synapse restart command) with /bin/sh -c. Its
+// output and exit code are in the result. stacktui never reloads through
+// HAProxy's master CLI.
+func NewReload(command string) (Action, error) {
+	command = strings.TrimSpace(command)
+	if command == "" {
+		return nil, errors.New("reload: no reload command: set Synapse's haproxy.reload_command or pass --reload-cmd")
+	}
+	if strings.ContainsRune(command, 0) {
+		return nil, errors.New("reload: the reload command contains a NUL byte")
+	}
+	r := &reload{command: command}
+	r.plan = Plan{
+		Kind:     KindReload,
+		Title:    "Reload: run the reload command on this host",
+		Targets:  []string{"HAProxy/Synapse on " + hostname()},
+		Commands: []string{"/bin/sh -c " + shellQuote(command)},
+		Durable:  true,
+		Warning:  "A reload resets weights and server states set over the HAProxy socket to what the configuration says.",
+		Undo:     "nothing to undo: a reload applies the configuration on disk",
+	}
+	return r, nil
+}
+
+func (r *reload) check(w *Writers) error {
+	if w.Procs == nil {
+		return errors.New("reload: no process runner configured")
+	}
+	return nil
+}
+
+func (r *reload) apply(ctx context.Context, w *Writers) ([]Step, error) {
+	st := Step{Command: r.plan.Commands[0]}
+	out, code, err := w.Procs.Run(ctx, r.command)
+	st.Output, st.ExitCode = string(out), code
+	switch {
+	case err != nil:
+		st.Err = err.Error()
+		return []Step{st}, fmt.Errorf("reload command: %w", err)
+	case code != 0:
+		st.Err = "exit status " + strconv.Itoa(code)
+		return []Step{st}, fmt.Errorf("reload command exited with status %d: see its output", code)
+	}
+	return []Step{st}, nil
+}
+
+// shellQuote quotes s for /bin/sh, for showing the exact command run.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
