@@ -110,7 +110,7 @@ forceSync=no
 }
 
 // Start starts the server again after Kill, on the same port with the same
-// data. It waits until the server answers ruok.
+// data. It waits until the server answers ruok with imok and serves requests.
 func (z *ZK) Start() error {
 	z.mu.Lock()
 	defer z.mu.Unlock()
@@ -146,6 +146,10 @@ func (z *ZK) Start() error {
 		}
 		if out != "imok" {
 			return fmt.Errorf("ruok answered %q", out)
+		}
+		// imok comes before the server serves requests; srvr tells.
+		if out, _ := FourLetter(z.Addr, "srvr"); !strings.Contains(out, "Mode: ") {
+			return fmt.Errorf("srvr answered %q", out)
 		}
 		return nil
 	})
