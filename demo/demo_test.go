@@ -1,0 +1,227 @@
+package demo
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	serfclient "github.com/hashicorp/serf/client"
+	"github.com/stacktui/stacktui/internal/testenv"
+)
+
+// quiet is the options of a demo without chaos or load, so tests decide
+// every change.
+func quiet(dir string) Options {
+	return Options{Dir: dir, ChaosEvery: -1, LoadRate: -1, NerveInterval: 200 * time.Millisecond}
+}
+
+// allUp waits until every demo server shows UP in HAProxy.
+func allUp(t *testing.T, d *Demo, wait time.Duration) {
+	t.Helper()
+	eventually(t, wait, func() (bool, string) {
+		st := showStat(t, d.HAProxySocket)
+		for _, li := range d.insts {
+			k := d.Backends[li.Service] + "/" + li.serverName()
+			if got := st[k].Status; got != "UP" {
+				return false, fmt.Sprintf("%s is %q", k, got)
+			}
+		}
+		return true, ""
+	})
+}
+
+// serverStatus waits until server k has status want.
+func serverStatus(t *testing.T, d *Demo, k, want string, wait time.Duration) {
+	t.Helper()
+	eventually(t, wait, func() (bool, string) {
+		got := showStat(t, d.HAProxySocket)[k].Status
+		return got == want, fmt.Sprintf("%s is %q, want %q", k, got, want)
+	})
+}
+
+func TestSerfDemo(t *testing.T) {
+	testenv.Need(t, "haproxy")
+	dir := filepath.Join(t.TempDir(), "demo")
+	began := time.Now()
+	d := startDemo(t, quiet(dir))
+	t.Logf("Start took %s", time.Since(began))
+	if d.NoHAProxy != "" {
+		t.Fatalf("haproxy is in PATH but the demo says: %s", d.NoHAProxy)
+	}
+	if d.Dir != dir || d.ZK != "" || d.SerfRPC == "" || d.HAProxySocket == "" || d.ReloadCommand == "" {
+		t.Fatalf("demo fields: %+v", d)
+	}
+	if _, err := os.Stat(d.AuditLog); err != nil {
+		t.Fatalf("audit log: %v", err)
+	}
+
+	t.Run("serf RPC lists members with smart tags", func(t *testing.T) {
+		c, err := serfclient.NewRPCClient(d.SerfRPC)
+		if err != nil {
+			t.Fatalf("serf RPC %s: %v", d.SerfRPC, err)
+		}
+		defer c.Close()
+		eventually(t, 5*time.Second, func() (bool, string) {
+			ms, err := c.Members()
+			if err != nil {
+				return false, err.Error()
+			}
+			tags := 0
+			alive := 0
+			for _, m := range ms {
+				if m.Status == "alive" {
+					alive++
+				}
+				if m.Tags[serfWeightTag] != "50" {
+					return false, fmt.Sprintf("member %s has no %s=50: %v", m.Name, serfWeightTag, m.Tags)
+				}
+				for k, v := range m.Tags {
+					if strings.HasPrefix(k, "smart:svc_") {
+						tags++
+						if _, _, err := net.SplitHostPort(v); err != nil {
+							return false, fmt.Sprintf("tag %s=%q is not host:port", k, v)
+						}
+					}
+				}
+			}
+			return alive == len(nodeNames) && tags == instanceCount(demoServices),
+				fmt.Sprintf("%d alive members, %d smart: tags", alive, tags)
+		})
+	})
+
+	t.Run("haproxy shows every backend with its servers UP", func(t *testing.T) {
+		allUp(t, d, 5*time.Second)
+		st := showStat(t, d.HAProxySocket)
+		for svc, be := range d.Backends {
+			if _, ok := st[be+"/BACKEND"]; !ok {
+				t.Errorf("no backend %s for %s", be, svc)
+			}
+			if _, ok := st[svc+"/FRONTEND"]; !ok {
+				t.Errorf("no frontend %s", svc)
+			}
+		}
+	})
+
+	t.Run("synapse puts a deregistered server in MAINT and back", func(t *testing.T) {
+		li := instanceOf(t, d, "svc_cart", 0)
+		k := "svc_cart/" + li.serverName()
+		li.nerveOff.Store(true)
+		serverStatus(t, d, k, "MAINT", 5*time.Second)
+		li.nerveOff.Store(false)
+		serverStatus(t, d, k, "UP", 5*time.Second)
+	})
+
+	t.Run("a failing health check goes DOWN then MAINT when Nerve deregisters", func(t *testing.T) {
+		li := instanceOf(t, d, "svc_users", 1)
+		k := "svc_users/" + li.serverName()
+		li.failing.Store(true)
+		serverStatus(t, d, k, "MAINT", 8*time.Second)
+		li.failing.Store(false)
+		serverStatus(t, d, k, "UP", 8*time.Second)
+	})
+
+	t.Run("a hacheck spool file takes the instance out", func(t *testing.T) {
+		li := instanceOf(t, d, "svc_search", 2)
+		k := "svc_search/" + li.serverName()
+		spool := filepath.Join(d.SpoolDir, li.Service+":"+strconv.Itoa(li.Port))
+		if err := os.WriteFile(spool, []byte(`{"reason":"test","expiration":null,"creation":1}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		serverStatus(t, d, k, "MAINT", 8*time.Second)
+		if err := os.Remove(spool); err != nil {
+			t.Fatal(err)
+		}
+		serverStatus(t, d, k, "UP", 8*time.Second)
+	})
+
+	t.Run("serverweight set over the RPC reaches haproxy", func(t *testing.T) {
+		c, err := serfclient.NewRPCClient(d.SerfRPC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.UpdateTags(map[string]string{serfWeightTag: "0"}, nil); err != nil {
+			t.Fatalf("serf tags -set: %v", err)
+		}
+		var onFirst []string
+		for _, li := range d.insts {
+			if li.Node == nodeNames[0] {
+				onFirst = append(onFirst, li.Service+"/"+li.serverName())
+			}
+		}
+		eventually(t, 5*time.Second, func() (bool, string) {
+			st := showStat(t, d.HAProxySocket)
+			for _, k := range onFirst {
+				if st[k].Weight != "0" {
+					return false, fmt.Sprintf("%s weight %q", k, st[k].Weight)
+				}
+			}
+			return true, ""
+		})
+		if err := c.UpdateTags(map[string]string{serfWeightTag: "50"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("ReloadCommand really reloads haproxy", func(t *testing.T) {
+		before := infoPID(mustCommand(t, d.HAProxySocket, "show info"))
+		if out, err := exec.Command("sh", "-c", d.ReloadCommand).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v %s", d.ReloadCommand, err, out)
+		}
+		eventually(t, 5*time.Second, func() (bool, string) {
+			reply, err := socketCommand(d.HAProxySocket, "show info", time.Second)
+			if err != nil {
+				return false, err.Error()
+			}
+			now := infoPID(reply)
+			return now != 0 && now != before, fmt.Sprintf("pid still %d", now)
+		})
+		allUp(t, d, 5*time.Second)
+	})
+
+	t.Run("Close leaves no process and no dir", func(t *testing.T) {
+		pid := d.hap.pid()
+		if pid == 0 {
+			t.Fatal("no haproxy pid before Close")
+		}
+		if err := d.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatalf("second Close: %v", err)
+		}
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("haproxy pid %d still there after Close (kill 0: %v)", pid, err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("dir %s still there after Close: %v", dir, err)
+		}
+		if c, err := net.DialTimeout("tcp", d.SerfRPC, time.Second); err == nil {
+			c.Close()
+			t.Errorf("serf RPC %s still answers after Close", d.SerfRPC)
+		}
+		for _, li := range d.insts {
+			if c, err := net.DialTimeout("tcp", li.addr(), time.Second); err == nil {
+				c.Close()
+				t.Errorf("instance %s still listens after Close", li.key())
+			}
+		}
+	})
+}
+
+func mustCommand(t *testing.T, socket, cmd string) string {
+	t.Helper()
+	reply, err := socketCommand(socket, cmd, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply
+}

@@ -1,0 +1,164 @@
+package demo
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// hapProc runs HAProxy in the foreground (-db) as a child of this process,
+// one generation at a time: a reload starts a new one with -sf <old pid>, and
+// the old one finishes its sessions and exits by itself.
+type hapProc struct {
+	bin    string
+	cfg    string // config file path
+	socket string
+
+	mu    sync.Mutex
+	procs map[int]*exec.Cmd // every generation not yet reaped
+	cur   int               // pid of the newest generation
+	waits sync.WaitGroup
+}
+
+// lockedBuffer is a bytes.Buffer safe for the exec goroutine and readers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b.Len() > 64<<10 {
+		return len(p), nil // enough to explain a failure
+	}
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.TrimSpace(l.b.String())
+}
+
+// start launches a generation of HAProxy on the current config file; with
+// old != 0 the new one takes over from that pid. It returns once the new
+// process answers on the admin socket, or with HAProxy's own words on why it
+// did not.
+func (h *hapProc) start(old int) (int, error) {
+	args := []string{"-db", "-f", h.cfg}
+	if old != 0 {
+		args = append(args, "-sf", strconv.Itoa(old))
+	}
+	cmd := exec.Command(h.bin, args...)
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = childAttr()
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("demo: starting %s: %w", h.bin, err)
+	}
+	pid := cmd.Process.Pid
+	exited := make(chan struct{})
+	h.mu.Lock()
+	if h.procs == nil {
+		h.procs = map[int]*exec.Cmd{}
+	}
+	h.procs[pid] = cmd
+	h.cur = pid
+	h.mu.Unlock()
+	h.waits.Add(1)
+	go func() {
+		defer h.waits.Done()
+		_ = cmd.Wait()
+		close(exited)
+		h.mu.Lock()
+		delete(h.procs, pid)
+		h.mu.Unlock()
+	}()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		select {
+		case <-exited:
+			return 0, fmt.Errorf("demo: haproxy (%s -f %s) exited at start: %s", h.bin, h.cfg, lastLines(out.String(), 3))
+		default:
+		}
+		if reply, err := socketCommand(h.socket, "show info", time.Second); err == nil && infoPID(reply) == pid {
+			return pid, nil
+		}
+		if time.Now().After(deadline) {
+			h.kill(pid)
+			return 0, fmt.Errorf("demo: haproxy pid %d did not answer on %s within 5s: %s", pid, h.socket, lastLines(out.String(), 3))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// pid is the newest generation's pid, 0 when none runs.
+func (h *hapProc) pid() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.procs[h.cur]; !ok {
+		return 0
+	}
+	return h.cur
+}
+
+// kill ends one generation.
+func (h *hapProc) kill(pid int) {
+	h.mu.Lock()
+	cmd := h.procs[pid]
+	h.mu.Unlock()
+	if cmd != nil {
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+	}
+}
+
+// stop kills every generation still running and waits for them to be reaped.
+func (h *hapProc) stop() {
+	h.mu.Lock()
+	for _, cmd := range h.procs {
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+	}
+	h.mu.Unlock()
+	h.waits.Wait()
+}
+
+// infoPID reads the Pid line of a `show info` reply, 0 when absent.
+func infoPID(reply string) int {
+	for _, line := range strings.Split(reply, "\n") {
+		if v, ok := strings.CutPrefix(line, "Pid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
+// lastLines keeps the last n lines of s, joined by " | ", for one-line errors.
+func lastLines(s string, n int) string {
+	if s == "" {
+		return "(no output)"
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// writeFileAtomic writes data to path through a rename, so a reloading
+// HAProxy never reads half a config.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

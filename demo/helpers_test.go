@@ -1,0 +1,103 @@
+package demo
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// statRow is the part of a `show stat` server row the tests look at.
+type statRow struct {
+	Status string
+	Weight string
+}
+
+// showStat reads `show stat` from the demo's socket as "backend/server" ->
+// row, with the FRONTEND/BACKEND aggregates kept too.
+func showStat(t testing.TB, socket string) map[string]statRow {
+	t.Helper()
+	reply, err := socketCommand(socket, "show stat", 2*time.Second)
+	if err != nil {
+		t.Fatalf("show stat on %s: %v", socket, err)
+	}
+	return parseShowStat(t, reply)
+}
+
+func parseShowStat(t testing.TB, reply string) map[string]statRow {
+	t.Helper()
+	reply = strings.TrimPrefix(reply, "# ")
+	r := csv.NewReader(strings.NewReader(reply))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		t.Fatalf("show stat header: %v in %q", err, reply)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[h] = i
+	}
+	out := map[string]statRow{}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("show stat row: %v", err)
+		}
+		if len(rec) <= col["weight"] {
+			continue
+		}
+		out[rec[col["pxname"]]+"/"+rec[col["svname"]]] = statRow{Status: rec[col["status"]], Weight: rec[col["weight"]]}
+	}
+	return out
+}
+
+// eventually polls cond every 100ms until it holds or wait passes, then
+// fails with cond's last explanation.
+func eventually(t testing.TB, wait time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", wait, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startDemo starts a demo for one test and closes it at the end.
+func startDemo(t testing.TB, o Options) *Demo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d, err := Start(ctx, o)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+// instanceOf finds the running instance of service on node.
+func instanceOf(t testing.TB, d *Demo, service string, nth int) *liveInstance {
+	t.Helper()
+	n := 0
+	for _, li := range d.insts {
+		if li.Service == service {
+			if n == nth {
+				return li
+			}
+			n++
+		}
+	}
+	t.Fatalf("no instance %d of %s", nth, service)
+	return nil
+}

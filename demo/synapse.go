@@ -1,0 +1,184 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// synapseLoop is a small Synapse: it watches the registry and applies every
+// change to HAProxy through the admin socket (registered -> state ready,
+// deregistered -> state maint, serverweight -> weight). Servers HAProxy does
+// not know yet are added by a reload, as are requests through ReloadCommand.
+type synapseLoop struct {
+	hap        *hapProc
+	cfgPath    string
+	socket     string
+	reloadFile string
+	interval   time.Duration
+	current    func() (regSet, bool) // the registry as last seen; false until synced
+	nudge      <-chan struct{}
+	logger     *slog.Logger
+
+	mu       sync.Mutex
+	backends []hapBackend // what the config holds, in order
+	applied  regSet       // what HAProxy was last told
+	reloads  atomic.Int64
+	lastErr  atomic.Value // string
+}
+
+// configured is the set of servers HAProxy knows, by key.
+func (s *synapseLoop) configured() map[string]bool {
+	out := map[string]bool{}
+	for _, b := range s.backends {
+		for _, sv := range b.Servers {
+			out[b.Name+"/"+sv.Name] = true
+		}
+	}
+	return out
+}
+
+// render is the config for registry state cur: every known server, the
+// deregistered ones disabled (as Synapse's state file keeps them).
+func (s *synapseLoop) render(cur regSet) string {
+	c := hapConfig{Socket: s.socket}
+	for _, b := range s.backends {
+		nb := hapBackend{Name: b.Name, Bind: b.Bind}
+		for _, sv := range b.Servers {
+			r, ok := cur[b.Name+"/"+sv.Name]
+			w := defaultWeight
+			if ok {
+				w = r.Weight
+			}
+			nb.Servers = append(nb.Servers, hapServer{Name: sv.Name, Addr: sv.Addr, Weight: w, Disabled: !ok})
+		}
+		c.Backends = append(c.Backends, nb)
+	}
+	return renderConfig(c)
+}
+
+// startHAProxy writes the first config for cur and starts HAProxy on it.
+func (s *synapseLoop) startHAProxy(cur regSet) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := writeFileAtomic(s.cfgPath, []byte(s.render(cur))); err != nil {
+		return fmt.Errorf("demo: writing haproxy config %s: %w", s.cfgPath, err)
+	}
+	if _, err := s.hap.start(0); err != nil {
+		return err
+	}
+	s.applied = cur
+	return nil
+}
+
+// run applies registry changes until ctx ends.
+func (s *synapseLoop) run(ctx context.Context) {
+	t := time.NewTicker(s.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.nudge:
+		}
+		s.step()
+	}
+}
+
+// step is one reconcile: a requested reload, or the socket changes.
+func (s *synapseLoop) step() {
+	cur, ok := s.current()
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hap.pid() == 0 {
+		// HAProxy died under us (killed by hand?): a supervisor would restart it.
+		s.reloadLocked(cur, "haproxy was not running")
+		return
+	}
+	if _, err := os.Stat(s.reloadFile); err == nil {
+		_ = os.Remove(s.reloadFile)
+		s.reloadLocked(cur, "reload requested")
+		return
+	}
+	ops, unknown := plan(s.configured(), s.applied, cur)
+	if len(unknown) > 0 {
+		s.addServers(unknown)
+		s.reloadLocked(cur, fmt.Sprintf("%d new server(s)", len(unknown)))
+		return
+	}
+	if len(ops) == 0 {
+		return
+	}
+	if err := s.send(ops); err != nil {
+		s.fail(err)
+		return // applied unchanged: the next step tries again
+	}
+	s.applied = cur
+}
+
+// addServers adds servers of known backends to the config.
+func (s *synapseLoop) addServers(add []regServer) {
+	for _, r := range add {
+		for i := range s.backends {
+			if s.backends[i].Name == r.Backend {
+				s.backends[i].Servers = append(s.backends[i].Servers, hapServer{Name: r.Name, Addr: r.Addr, Weight: r.Weight})
+			}
+		}
+	}
+}
+
+// reloadLocked writes the config for cur and hands over to a new HAProxy
+// with -sf, as Synapse's reload_command does.
+func (s *synapseLoop) reloadLocked(cur regSet, why string) {
+	if err := writeFileAtomic(s.cfgPath, []byte(s.render(cur))); err != nil {
+		s.fail(fmt.Errorf("demo: writing haproxy config %s: %w", s.cfgPath, err))
+		return
+	}
+	pid, err := s.hap.start(s.hap.pid())
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	s.reloads.Add(1)
+	s.applied = cur
+	s.logger.Info("haproxy reloaded", "why", why, "pid", pid)
+}
+
+// send applies ops over the socket, four per line as Synapse batches them.
+func (s *synapseLoop) send(ops []op) error {
+	var errs []error
+	for i := 0; i < len(ops); i += 4 {
+		batch := ops[i:min(i+4, len(ops))]
+		lines := make([]string, len(batch))
+		for j, o := range batch {
+			lines[j] = o.String()
+		}
+		line := strings.Join(lines, ";")
+		reply, err := socketCommand(s.socket, line, 2*time.Second)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if r := strings.TrimSpace(reply); r != "" {
+			// Success is silent; anything else is HAProxy saying why not.
+			s.logger.Warn("haproxy refused a synapse change", "cmd", line, "reply", r)
+		}
+		s.logger.Debug("synapse applied", "cmd", line)
+	}
+	return errors.Join(errs...)
+}
+
+func (s *synapseLoop) fail(err error) {
+	s.lastErr.Store(err.Error())
+	s.logger.Warn("synapse loop", "err", err)
+}
