@@ -44,7 +44,11 @@ const (
 //
 // Services are ordered by name and their registrations by ID.
 func Decode(members []sources.Member) []sources.Service {
-	bySvc := map[string][]sources.Registration{}
+	type keyed struct {
+		id string
+		r  sources.Registration
+	}
+	bySvc := map[string][]keyed{}
 	for _, m := range members {
 		weight, hasWeight, weightErr := parseWeight(m.Tags)
 		for tag, value := range m.Tags {
@@ -56,12 +60,17 @@ func Decode(members []sources.Member) []sources.Service {
 			if weightErr != "" {
 				r.Malformed = joinReason(r.Malformed, weightErr)
 			}
-			bySvc[r.Service] = append(bySvc[r.Service], r)
+			bySvc[r.Service] = append(bySvc[r.Service], keyed{r.ID(), r})
 		}
 	}
 	out := make([]sources.Service, 0, len(bySvc))
-	for name, regs := range bySvc {
-		sort.Slice(regs, func(i, j int) bool { return regs[i].ID() < regs[j].ID() })
+	for name, list := range bySvc {
+		// IDs are computed once: building them in the comparator dominated.
+		sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+		regs := make([]sources.Registration, len(list))
+		for i := range list {
+			regs[i] = list[i].r
+		}
 		out = append(out, sources.Service{Name: name, Registrations: regs})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
