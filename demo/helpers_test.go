@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +101,12 @@ func instanceOf(t testing.TB, d *Demo, service string, nth int) *liveInstance {
 	}
 	t.Fatalf("no instance %d of %s", nth, service)
 	return nil
+}
+
+// assertGone fails when path still exists.
+func assertGone(t testing.TB, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("%s still exists (stat: %v)", path, err)
+	}
 }

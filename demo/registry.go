@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/stacktui/stacktui/haproxy"
 )
 
 // regServer is one server as the registry says HAProxy should route to it.
@@ -142,4 +144,33 @@ func truncateBytes(b []byte, n int) string {
 		return string(b)
 	}
 	return string(b[:n]) + "..."
+}
+
+// sanitize keeps the servers whose backend, name and address can go into the
+// config and onto a socket command line unchanged (HAProxy's identifier
+// characters only, a numeric port), and lists the others: a registration
+// with "; " in it must never become a second socket command.
+func sanitize(cur regSet) (regSet, []string) {
+	ok := regSet{}
+	var bad []string
+	for k, s := range cur {
+		if validServer(s) {
+			ok[k] = s
+		} else {
+			bad = append(bad, k)
+		}
+	}
+	return ok, bad
+}
+
+func validServer(s regServer) bool {
+	if haproxy.ValidName(s.Backend) != nil || haproxy.ValidName(s.Name) != nil {
+		return false
+	}
+	host, port, err := net.SplitHostPort(s.Addr)
+	if err != nil || haproxy.ValidName(host) != nil {
+		return false
+	}
+	p, err := strconv.Atoi(port)
+	return err == nil && p > 0 && p <= 65535 && s.Weight >= 0 && s.Weight <= 256
 }

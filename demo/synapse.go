@@ -98,6 +98,10 @@ func (s *synapseLoop) step() {
 	if !ok {
 		return
 	}
+	cur, bad := sanitize(cur)
+	for _, k := range bad {
+		s.logger.Warn("ignoring a registration whose names HAProxy cannot take", "server", k)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.hap.pid() == 0 {

@@ -1,0 +1,97 @@
+package demo
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stacktui/stacktui/internal/testenv"
+)
+
+func TestChaosChangesSomethingWithinItsPeriod(t *testing.T) {
+	testenv.Need(t, "haproxy")
+	o := quiet(filepath.Join(t.TempDir(), "demo"))
+	o.ChaosEvery, o.ChaosFor, o.LoadRate, o.Seed = 400*time.Millisecond, 1500*time.Millisecond, 20, 7
+	d := startDemo(t, o)
+	if h := d.Happening(); !strings.HasPrefix(h, "quiet: 14 instances of 5 services") {
+		t.Errorf("Happening at start = %q", h)
+	}
+
+	// Within one period (plus the first tick) something is happening and
+	// the line names a demo instance.
+	eventually(t, 2*o.ChaosEvery+time.Second, func() (bool, string) {
+		h := d.Happening()
+		for _, li := range d.insts {
+			if strings.HasPrefix(h, li.Service+": "+li.Node+" ") {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("Happening = %q", h)
+	})
+
+	// And the views change by themselves: some server leaves UP in HAProxy.
+	eventually(t, 15*time.Second, func() (bool, string) {
+		st := showStat(t, d.HAProxySocket)
+		for _, li := range d.insts {
+			if s := st[li.Service+"/"+li.serverName()].Status; s != "UP" {
+				return true, ""
+			}
+		}
+		return false, "every server still UP; Happening = " + d.Happening()
+	})
+
+	// The load generator moves HAProxy's counters.
+	eventually(t, 5*time.Second, func() (bool, string) {
+		reply, err := socketCommand(d.HAProxySocket, "show info", time.Second)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, line := range strings.Split(reply, "\n") {
+			if v, ok := strings.CutPrefix(line, "CumReq: "); ok && v != "0" && v != "1" {
+				return true, ""
+			}
+		}
+		return false, "no requests through haproxy yet"
+	})
+}
+
+func TestWithoutHAProxyTheRegistrySideRunsAlone(t *testing.T) {
+	o := quiet(filepath.Join(t.TempDir(), "demo"))
+	o.HAProxyBin = filepath.Join(t.TempDir(), "no-such-haproxy")
+	d := startDemo(t, o)
+	if d.NoHAProxy == "" || strings.Contains(d.NoHAProxy, "\n") || !strings.Contains(d.NoHAProxy, "apt-get install haproxy") {
+		t.Errorf("NoHAProxy = %q, want one line saying how to install it", d.NoHAProxy)
+	}
+	if d.HAProxySocket != "" || d.ReloadCommand != "" {
+		t.Errorf("HAProxySocket=%q ReloadCommand=%q without haproxy", d.HAProxySocket, d.ReloadCommand)
+	}
+	if len(d.serf.members()) != len(nodeNames) {
+		t.Errorf("serf members: %v", d.serf.members())
+	}
+	li := instanceOf(t, d, "svc_cart", 1)
+	li.nerveOff.Store(true)
+	eventually(t, 5*time.Second, func() (bool, string) {
+		for _, m := range d.serf.members() {
+			if _, ok := m.Tags[li.serfTag()]; ok {
+				return false, "tag " + li.serfTag() + " still on " + m.Name
+			}
+		}
+		return true, ""
+	})
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, d.Dir)
+}
+
+func TestCloseOnNilAndFailedDemo(t *testing.T) {
+	var d *Demo
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Happening(); got == "" {
+		t.Error("Happening on nil demo is empty")
+	}
+}
