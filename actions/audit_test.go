@@ -1,0 +1,211 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestAuditLinesCompleteAndInOrder(t *testing.T) {
+	t.Setenv("SUDO_USER", "alice")
+	t.Setenv("USER", "root")
+	t.Setenv("SSH_CLIENT", "10.0.0.1 51234 22")
+	path := filepath.Join(t.TempDir(), "nested", "dir", "audit.log")
+	audit, err := OpenAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audit.Close()
+	spool := t.TempDir()
+	e := NewExecutor(Writers{Procs: OSProcs{}, Files: OSFiles{}}, audit)
+
+	acts := []Action{
+		ok(t)(NewReload("echo ok")),
+		ok(t)(NewReload("echo broken >&2; exit 4")),
+		ok(t)(NewMaintenance(spool, "svc_a", 3000, "audit test", 0)),
+	}
+	var results []Result
+	for _, a := range acts {
+		results = append(results, run(t, e, a))
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("audit file mode: %v %v", st.Mode(), err)
+	}
+	recs, err := ReadAudit(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2*len(acts) {
+		t.Fatalf("%d audit records, want %d", len(recs), 2*len(acts))
+	}
+	host, _ := os.Hostname()
+	for i, a := range acts {
+		intent, result := recs[2*i], recs[2*i+1]
+		p := a.Plan()
+		if intent.Phase != PhaseIntent || result.Phase != PhaseResult || intent.ID == "" || intent.ID != result.ID {
+			t.Fatalf("action %d: phases %q/%q ids %q/%q", i, intent.Phase, result.Phase, intent.ID, result.ID)
+		}
+		for _, r := range []AuditRecord{intent, result} {
+			if r.User != "alice" || r.SSHClient != "10.0.0.1 51234 22" || r.Host != host || r.Action != p.Kind ||
+				r.Title != p.Title || !slices.Equal(r.Targets, p.Targets) || !slices.Equal(r.Commands, p.Commands) || r.Time.IsZero() {
+				t.Errorf("action %d %s record incomplete: %+v", i, r.Phase, r)
+			}
+		}
+		res := results[i]
+		if len(result.Steps) != len(res.Steps) || result.OK != (res.Err == nil) || result.Started == nil || result.Finished == nil {
+			t.Errorf("action %d result record %+v does not match %+v", i, result, res)
+		}
+		if res.Err != nil && result.Error != res.Err.Error() {
+			t.Errorf("action %d: audit error %q, result error %q", i, result.Error, res.Err)
+		}
+		if i > 0 && recs[2*i].Time.Before(recs[2*i-1].Time) {
+			t.Errorf("records out of order at %d", 2*i)
+		}
+		if intent.Time.After(result.Time) {
+			t.Errorf("action %d: result before intent", i)
+		}
+	}
+	if recs[3].Steps[0].ExitCode != 4 || recs[3].Steps[0].Output != "broken\n" || recs[3].OK {
+		t.Errorf("failed reload's result record: %+v", recs[3])
+	}
+	if !strings.HasPrefix(recs[5].Steps[0].Command, "write "+filepath.Join(spool, "svc_a:3000")+`: {"reason": "audit test"`) {
+		t.Errorf("maintenance step not the exact content: %q", recs[5].Steps[0].Command)
+	}
+	last, err := audit.Recent(2)
+	if err != nil || len(last) != 2 || last[0].ID != recs[4].ID || last[1].Phase != PhaseResult {
+		t.Errorf("Recent(2) = %+v, %v", last, err)
+	}
+}
+
+// TestAuditUnwritableRefuses: when the intent line cannot be written, the
+// action is refused before any writer is called, and may be run later.
+func TestAuditUnwritableRefuses(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	full, err := OpenAudit("/dev/full") // every write fails with ENOSPC
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	marker := filepath.Join(t.TempDir(), "ran")
+	var c calls
+	w := counted(Writers{Procs: OSProcs{}}, &c)
+	a := ok(t)(NewReload("touch " + marker))
+	r := NewExecutor(w, full).Run(context.Background(), a)
+	if !errors.Is(r.Err, ErrAudit) || len(r.Steps) != 0 || !strings.Contains(r.Err.Error(), "no space") {
+		t.Fatalf("Run with a full disk = %v %+v; want ErrAudit", r.Err, r.Steps)
+	}
+	if c.count() != 0 {
+		t.Fatalf("%d writer calls although the audit failed", c.count())
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the command ran although the audit failed")
+	}
+
+	// A closed log refuses too.
+	closed := newAudit(t)
+	closed.Close()
+	if r := NewExecutor(w, closed).Run(context.Background(), a); !errors.Is(r.Err, ErrAudit) || c.count() != 0 {
+		t.Fatalf("closed audit log: %v, %d calls", r.Err, c.count())
+	}
+	// No audit log at all refuses.
+	if r := NewExecutor(w, nil).Run(context.Background(), a); !errors.Is(r.Err, ErrAudit) || c.count() != 0 {
+		t.Fatalf("nil audit log: %v, %d calls", r.Err, c.count())
+	}
+
+	// Refused actions were not consumed: with a working log the same plan runs.
+	if r := NewExecutor(w, newAudit(t)).Run(context.Background(), a); r.Err != nil || c.count() == 0 {
+		t.Fatalf("after fixing the log: %v", r.Err)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatal("the command did not run with a working log")
+	}
+}
+
+// failingAfter is a log file whose writes fail after the first n.
+type failingAfter struct {
+	n     int
+	lines []string
+}
+
+func (f *failingAfter) Write(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, errors.New("disk went away")
+	}
+	f.n--
+	f.lines = append(f.lines, string(p))
+	return len(p), nil
+}
+func (f *failingAfter) Sync() error  { return nil }
+func (f *failingAfter) Close() error { return nil }
+
+func TestAuditResultFailureIsReported(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "ran")
+	f := &failingAfter{n: 1}
+	audit := &AuditLog{path: "test.log", f: f, who: whoAmI()}
+	r := NewExecutor(Writers{Procs: OSProcs{}}, audit).Run(context.Background(), ok(t)(NewReload("touch "+marker)))
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatal("the action should have run: its intent was audited")
+	}
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "applied but its result could not be written") || len(r.Steps) != 1 {
+		t.Fatalf("Run = %v; want the audit failure reported with the result", r.Err)
+	}
+	if len(f.lines) != 1 || !strings.Contains(f.lines[0], `"phase":"intent"`) {
+		t.Fatalf("lines %q", f.lines)
+	}
+}
+
+func TestRunOnceAndMissingWriters(t *testing.T) {
+	var c calls
+	e := NewExecutor(counted(Writers{Procs: OSProcs{}}, &c), newAudit(t))
+	a := ok(t)(NewReload("true"))
+	if r := e.Run(context.Background(), a); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	n := c.count()
+	if r := e.Run(context.Background(), a); !errors.Is(r.Err, ErrAlreadyRun) || c.count() != n {
+		t.Fatalf("second Run = %v (%d new calls); want ErrAlreadyRun", r.Err, c.count()-n)
+	}
+	// Writers the action needs but main did not build: refused by name.
+	for _, tc := range []struct {
+		a    Action
+		want string
+	}{
+		{ok(t)(NewServerAction(OpDrain, "", []Target{{Socket: "main", Backend: "svc_a", Server: srvA}}, ScopeBackend, testSnaps())), "no admin connection to HAProxy socket main"},
+		{ok(t)(NewSerfTags(map[string]string{"a": "b"}, nil)), "no Serf RPC connection"},
+		{ok(t)(NewZKDelete("/a/b", "b")), "no ZooKeeper connection"},
+		{ok(t)(NewMaintenance(t.TempDir(), "svc", 0, "r", 0)), "no file writer"},
+	} {
+		if r := e.Run(context.Background(), tc.a); r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) {
+			t.Errorf("%s: %v; want %q", tc.a.Plan().Title, r.Err, tc.want)
+		}
+	}
+	// A cancelled context refuses before anything.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if r := e.Run(ctx, ok(t)(NewReload("true"))); r.Err == nil || c.count() != n {
+		t.Fatalf("cancelled: %v", r.Err)
+	}
+}
+
+func TestResultSummary(t *testing.T) {
+	p := Plan{Title: "Drain 1 server", Undo: "press r to make ready again"}
+	ok := Result{Plan: p, Steps: []Step{{Command: "x"}}}
+	if got := ok.Summary(); got != "Drain 1 server: done (1 step); press r to make ready again" {
+		t.Errorf("ok summary %q", got)
+	}
+	bad := Result{Plan: p, Steps: []Step{{Command: "x", Err: "No such server."}, {Command: "y"}}, Err: errors.New("1 of 2 HAProxy commands failed")}
+	if got := bad.Summary(); got != "Drain 1 server: 1 of 2 steps failed: 1 of 2 HAProxy commands failed" {
+		t.Errorf("failed summary %q", got)
+	}
+	refused := Result{Plan: p, Err: ErrReadOnly}
+	if got := refused.Summary(); !strings.HasPrefix(got, "Drain 1 server: not done: read-only mode") {
+		t.Errorf("refused summary %q", got)
+	}
+}
