@@ -181,3 +181,37 @@ func TestFieldDescsMatchRow(t *testing.T) {
 		t.Error("fNone must be skipped")
 	}
 }
+
+// TestParseStatStates reads a capture of HAProxy 2.6 with a drained server,
+// an agent-checked server forced down, a backup without checks and a
+// disabled one (testdata/states-haproxy.cfg).
+func TestParseStatStates(t *testing.T) {
+	st, err := ParseStat(readTestdata(t, "states-show-stat.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"be/s1": "DRAIN", "be/s2": "DOWN (agent)", "be/s3": "no check", "be/s4": "MAINT", "be/BACKEND": "UP"} {
+		if got := findRow(t, st, key).Status; got != want {
+			t.Errorf("%s status %q, want %q", key, got, want)
+		}
+	}
+	if r := findRow(t, st, "be/s1"); r.Weight != 10 || r.UWeight != 10 {
+		t.Errorf("drained s1 weight %d/%d", r.Weight, r.UWeight)
+	}
+	if r := findRow(t, st, "be/s3"); r.Bck != 1 || r.Act != 0 {
+		t.Errorf("backup s3 act/bck %d/%d", r.Act, r.Bck)
+	}
+	if r := findRow(t, st, "be/BACKEND"); r.Act != 0 || r.Bck != 1 {
+		t.Errorf("backend act/bck %d/%d (a drained server is not active)", r.Act, r.Bck)
+	}
+	ss, err := ParseServersState(readTestdata(t, "states-show-servers-state.txt"))
+	if err != nil || len(ss) != 4 {
+		t.Fatalf("servers state: %v, %d", err, len(ss))
+	}
+	if !ss[0].InDrain() || ss[0].InMaint() || !ss[3].InMaint() || ss[3].AdminState&AdminConfigMaint == 0 {
+		t.Errorf("admin states: %+v", ss)
+	}
+	if ss[1].Extra["srv_agent_port"] != "11" {
+		t.Errorf("agent port %q", ss[1].Extra["srv_agent_port"])
+	}
+}

@@ -1,0 +1,107 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/stacktui/stacktui/haproxy"
+)
+
+// rejected wraps a reply that did not parse: usually HAProxy's error text.
+func (c *Conn) rejected(op string, out []byte, err error) error {
+	return &Error{Kind: KindRejected, Address: c.opts.Address, Op: op, Err: err,
+		Reply: string(out[:min(len(out), 512)])}
+}
+
+// ShowStat runs `show stat` (every frontend, backend and server).
+func (c *Conn) ShowStat(ctx context.Context) (*haproxy.Stats, error) {
+	return c.showStat(ctx, "show stat")
+}
+
+// ShowStatServers runs `show stat -1 4 -1`: server rows only.
+func (c *Conn) ShowStatServers(ctx context.Context) (*haproxy.Stats, error) {
+	return c.showStat(ctx, "show stat -1 4 -1")
+}
+
+// Stat object types for ShowStatFilter's mask, as HAProxy numbers them.
+const (
+	StatFrontends = 1
+	StatBackends  = 2
+	StatServers   = 4
+)
+
+// ShowStatFilter runs `show stat <iid> <types> -1`: the rows of proxy iid
+// (-1 for all) whose type is in the mask (StatFrontends|StatBackends|...).
+// HAProxy's cost is proportional to the rows it writes, so the poller uses
+// it to fetch only aggregates, or one backend's servers.
+func (c *Conn) ShowStatFilter(ctx context.Context, iid, types int) (*haproxy.Stats, error) {
+	return c.showStat(ctx, fmt.Sprintf("show stat %d %d -1", iid, types))
+}
+
+func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out, err := c.requestLocked(ctx, line)
+	if err != nil {
+		return nil, err
+	}
+	st, err := haproxy.ParseStat(out) // copies out: c.buf is reused
+	if err != nil {
+		return nil, c.rejected(line, out, err)
+	}
+	return st, nil
+}
+
+// ShowInfo runs `show info`.
+func (c *Conn) ShowInfo(ctx context.Context) (*haproxy.Info, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out, err := c.requestLocked(ctx, "show info")
+	if err != nil {
+		return nil, err
+	}
+	info, err := haproxy.ParseInfo(out)
+	if err != nil {
+		return nil, c.rejected("show info", out, err)
+	}
+	return info, nil
+}
+
+// ShowServersState runs `show servers state [<backend>]`; backend "" means all.
+func (c *Conn) ShowServersState(ctx context.Context, backend string) ([]haproxy.ServerState, error) {
+	line := "show servers state"
+	if backend != "" {
+		if err := haproxy.ValidName(backend); err != nil {
+			return nil, fmt.Errorf("show servers state: backend name: %w", err)
+		}
+		line += " " + backend
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out, err := c.requestLocked(ctx, line)
+	if err != nil {
+		return nil, err
+	}
+	ss, err := haproxy.ParseServersState(out)
+	if err != nil {
+		return nil, c.rejected(line, out, err)
+	}
+	return ss, nil
+}
+
+// Level runs `show cli level`: the session's privilege level.
+func (c *Conn) Level(ctx context.Context) (haproxy.Level, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out, err := c.requestLocked(ctx, "show cli level")
+	if err != nil {
+		return "", err
+	}
+	switch lvl := haproxy.Level(strings.TrimSpace(string(bytes.TrimSpace(out)))); lvl {
+	case haproxy.LevelUser, haproxy.LevelOperator, haproxy.LevelAdmin:
+		return lvl, nil
+	}
+	return "", c.rejected("show cli level", out, fmt.Errorf("not a level"))
+}

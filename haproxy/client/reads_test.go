@@ -1,0 +1,142 @@
+package client
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stacktui/stacktui/haproxy"
+)
+
+func TestReads(t *testing.T) {
+	c := dialShared(t, false)
+	ctx := context.Background()
+	info, err := c.ShowInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "HAProxy" || info.PID != shared.Pid() || !strings.HasPrefix(info.Version, "2.") {
+		t.Errorf("info: name %q pid %d (want %d) version %q", info.Name, info.PID, shared.Pid(), info.Version)
+	}
+	st, err := c.ShowStat(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[haproxy.RowType]int{}
+	for _, r := range st.Rows {
+		kinds[r.Type]++
+	}
+	if kinds[haproxy.TypeFrontend] < 1 || kinds[haproxy.TypeBackend] < 1 || kinds[haproxy.TypeServer] != 6 {
+		t.Errorf("row kinds %v", kinds)
+	}
+	rows := map[string]haproxy.Row{}
+	for _, r := range st.Rows {
+		rows[r.Key()] = r
+	}
+	if r := rows[be+"/"+sMaint]; r.Status != "MAINT" {
+		t.Errorf("disabled server status %q", r.Status)
+	}
+	if r := rows[be+"/"+sBackup]; r.Bck != 1 {
+		t.Errorf("backup server bck %d", r.Bck)
+	}
+	if r := rows[be+"/"+sPlain]; r.Addr != "127.0.0.1:9001" || r.UWeight != 10 {
+		t.Errorf("plain server %+v", r)
+	}
+	srv, err := c.ShowStatServers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Rows) != 6 {
+		t.Errorf("ShowStatServers: %d rows", len(srv.Rows))
+	}
+	agg, err := c.ShowStatFilter(ctx, -1, StatFrontends|StatBackends)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range agg.Rows {
+		if r.IsServer() {
+			t.Errorf("aggregate query returned server %s", r.Key())
+		}
+	}
+	ss, err := c.ShowServersState(ctx, be)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 6 || ss[0].Backend != be {
+		t.Errorf("servers state: %d %+v", len(ss), ss)
+	}
+	all, err := c.ShowServersState(ctx, "")
+	if err != nil || len(all) != 6 {
+		t.Errorf("all servers state: %d, %v", len(all), err)
+	}
+	lvl, err := c.Level(ctx)
+	if err != nil || lvl != haproxy.LevelAdmin {
+		t.Errorf("level %q, %v", lvl, err)
+	}
+	_, err = c.ShowServersState(ctx, "no_such_backend")
+	if !IsKind(err, KindRejected) || !strings.Contains(err.(*Error).Reply, "Can't find backend") {
+		t.Errorf("missing backend: %v", err)
+	}
+	if _, err := c.ShowServersState(ctx, "a;show info"); err == nil {
+		t.Error("invalid backend name accepted")
+	}
+	// The session is still usable after a rejected command.
+	if _, err := c.ShowInfo(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTCPSocket(t *testing.T) {
+	dialShared(t, false) // skips without haproxy
+	label, addr, err := ParseAddress("remote=ipv4@" + shared.TCPAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Dial(context.Background(), Options{Label: label, Address: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Label() != "remote" || c.Address() != shared.TCPAddr {
+		t.Errorf("label %q address %q", c.Label(), c.Address())
+	}
+	info, err := c.ShowInfo(context.Background())
+	if err != nil || info.PID != shared.Pid() {
+		t.Fatalf("show info over TCP: %+v, %v", info, err)
+	}
+}
+
+// TestConcurrentRequests checks that requests on one Conn are serialized:
+// each reply goes to its own caller.
+func TestConcurrentRequests(t *testing.T) {
+	c := dialShared(t, false)
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				info, err := c.ShowInfo(context.Background())
+				if err == nil && info.Name != "HAProxy" {
+					err = &Error{Op: "show info", Reply: info.Name}
+				}
+				errs <- err
+				return
+			}
+			st, err := c.ShowStat(context.Background())
+			if err == nil && len(st.Rows) < 6 {
+				err = &Error{Op: "show stat", Reply: "short"}
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
