@@ -1,0 +1,223 @@
+package ui
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/stacktui/stacktui/sources"
+)
+
+func stack() string { return string(debug.Stack()) }
+
+// kindName is a registry kind as people write it.
+func kindName(k sources.Kind) string {
+	switch k {
+	case sources.KindZooKeeper:
+		return "ZooKeeper"
+	case sources.KindSerf:
+		return "Serf"
+	}
+	if k == "" {
+		return "registry"
+	}
+	return string(k)
+}
+
+// renderHeader is the first line: name, RO badge and each source's state.
+func (m *Model) renderHeader() string {
+	var b strings.Builder
+	b.WriteString(m.st.Title.Render("stacktui"))
+	if m.o.ReadOnly {
+		b.WriteString(" ")
+		b.WriteString(m.st.Badge.Render(" RO "))
+	}
+	if m.reg != nil {
+		b.WriteString("  ")
+		st := string(m.reg.State)
+		if m.reg.State == sources.StateConnected && !m.reg.Synced {
+			st = "syncing"
+		}
+		txt := fmt.Sprintf("%s %s: %s", kindName(m.reg.Kind), m.reg.Address, st)
+		b.WriteString(m.stateStyle(!m.reg.Stale()).Render(txt))
+	} else {
+		b.WriteString("  no registry")
+	}
+	if m.o.HAProxy == nil && len(m.haps) == 0 {
+		b.WriteString("  no HAProxy")
+	}
+	for _, s := range m.haps {
+		if s == nil {
+			continue
+		}
+		b.WriteString("  ")
+		state := "ok"
+		ok := true
+		switch {
+		case s.Err != nil:
+			state, ok = "unreachable", false
+		case s.Stats == nil:
+			state, ok = "connecting", false
+		}
+		lvl := ""
+		if s.Level != "" {
+			lvl = "/" + string(s.Level)
+		}
+		b.WriteString(m.stateStyle(ok).Render(fmt.Sprintf("haproxy %s%s: %s", s.Label, lvl, state)))
+	}
+	return b.String()
+}
+
+func (m *Model) stateStyle(ok bool) *lipStyle {
+	if ok {
+		return &m.st.OK
+	}
+	return &m.st.Bad
+}
+
+// bannerText says which sources are stale and for how long, plus the demo
+// banner; "" when all is well.
+func (m *Model) bannerText() string {
+	var parts []string
+	now := m.now()
+	if m.reg != nil && m.reg.Stale() {
+		name := kindName(m.reg.Kind)
+		switch {
+		case m.reg.State == sources.StateConnected || m.reg.State == sources.StateConnecting && m.reg.LastGood.IsZero():
+			parts = append(parts, fmt.Sprintf("%s: first read in progress", name))
+		case m.reg.LastGood.IsZero():
+			parts = append(parts, fmt.Sprintf("%s %s — nothing read yet%s", name, words(m.reg.State), errSuffix(m.reg.Err)))
+		default:
+			parts = append(parts, fmt.Sprintf("%s %s for %s — showing last known state%s", name, words(m.reg.State),
+				age(now.Sub(m.reg.LastGood)), errSuffix(m.reg.Err)))
+		}
+	}
+	for _, s := range m.haps {
+		if s == nil || s.Err == nil {
+			continue
+		}
+		if s.LastGood.IsZero() {
+			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable — nothing read yet: %v", s.Label, s.Err))
+		} else {
+			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable for %s — showing last known state: %v", s.Label, age(now.Sub(s.LastGood)), s.Err))
+		}
+	}
+	if m.o.Banner != nil {
+		if t := m.o.Banner(); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// words turns a connection state into a phrase for the banner.
+func words(s sources.ConnState) string {
+	switch s {
+	case sources.StateExpired:
+		return "session expired"
+	case sources.StateAuthFailed:
+		return "authentication failed"
+	case sources.StateConnecting, sources.StateReconnecting, sources.StateDisconnected:
+		return "unreachable"
+	case sources.StateClosed:
+		return "closed"
+	}
+	return string(s)
+}
+
+func errSuffix(e string) string {
+	if e == "" {
+		return ""
+	}
+	return ": " + e
+}
+
+// age is a short duration: 14s, 3m, 2h, 4d.
+func age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// renderTabs is the view bar. The active tab is in brackets as well as
+// highlighted, so it reads without colour.
+func (m *Model) renderTabs() string {
+	var b strings.Builder
+	cur := m.view
+	if cur == viewDetail {
+		cur = viewServices
+	}
+	for i := viewServices; i <= viewEvents; i++ {
+		label := fmt.Sprintf("%d %s", int(i)+1, viewNames[i])
+		if i == cur {
+			b.WriteString(m.st.TabActive.Render("[" + label + "]"))
+		} else {
+			b.WriteString(m.st.TabInactive.Render(" " + label + " "))
+		}
+		b.WriteByte(' ')
+	}
+	if m.view == viewDetail {
+		b.WriteString(m.st.Muted.Render("› " + m.detail.service))
+	}
+	switch m.overlay {
+	case overlayHelp:
+		b.WriteString(m.st.Muted.Render(" › help"))
+	case overlayDiagnose:
+		b.WriteString(m.st.Muted.Render(" › diagnose"))
+	case overlayInspect:
+		b.WriteString(m.st.Muted.Render(" › inspect"))
+	}
+	return b.String()
+}
+
+// renderFooter is the input line in filter/command/prompt modes, else the
+// status message, else key hints and the list position.
+func (m *Model) renderFooter() string {
+	switch m.mode {
+	case modeFilter:
+		return "/" + m.edit.view() + m.st.Muted.Render("   enter keep · esc clear · ! inverts")
+	case modeCommand:
+		return ":" + m.edit.view() + m.st.Muted.Render("   svc NAME · zk PATH · haproxy · events · q")
+	case modePrompt:
+		if m.prompt != nil {
+			return m.prompt.label + " " + m.edit.view() + m.st.Muted.Render("   enter ok · esc cancel")
+		}
+	case modeConfirm:
+		if m.confirm != nil && m.confirm.plan.ConfirmText != "" {
+			return m.st.Muted.Render("type the name · esc cancel · tab moves focus · enter presses the focused button")
+		}
+		return m.st.Muted.Render("y execute · n/esc cancel · tab moves focus · enter presses the focused button")
+	}
+	var right string
+	if l, _ := m.curList(); l != nil && m.overlay == overlayNone {
+		right = fmt.Sprintf("%d/%d", min(l.cursor+1, l.n), l.n)
+		if l.filter.text != "" {
+			right = "filter " + l.filter.text + "  " + right
+		}
+		if n := len(l.marks); n > 0 {
+			right = fmt.Sprintf("%d marked  %s", n, right)
+		}
+	}
+	left := m.status
+	if left != "" {
+		if m.statusErr {
+			left = m.st.Error.Render(left)
+		}
+	} else {
+		left = m.st.Footer.Render("? help · / filter · : command · enter open · esc back · q quit")
+	}
+	gap := m.w - widthOf(left) - widthOf(right) - 1
+	if gap < 1 {
+		return left
+	}
+	return left + strings.Repeat(" ", gap) + right
+}

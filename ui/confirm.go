@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stacktui/stacktui/actions"
+)
+
+// Confirm dialog focus positions. Focus starts on Cancel.
+const (
+	focusCancel = iota
+	focusExecute
+)
+
+// confirmDialog shows an action's plan in full before anything is sent.
+type confirmDialog struct {
+	action  actions.Action
+	plan    actions.Plan
+	rebuild func(actions.Scope) (actions.Action, error) // HAProxy actions: re-plan for another scope
+	scope   int
+	focus   int
+	typed   lineEditor
+	err     string
+	offset  int
+}
+
+// confirmAction opens the dialog for a; rebuild (may be nil) re-plans it
+// for another scope.
+func (m *Model) confirmAction(a actions.Action, rebuild func(actions.Scope) (actions.Action, error)) {
+	d := &confirmDialog{action: a, plan: a.Plan(), rebuild: rebuild, focus: focusCancel}
+	for i, s := range actions.Scopes {
+		if s == d.plan.Scope {
+			d.scope = i
+		}
+	}
+	m.confirm = d
+	m.mode = modeConfirm
+}
+
+// planFailed reports a plan that could not be built.
+func (m *Model) planFailed(err error) tea.Cmd {
+	m.setError("cannot plan that: " + err.Error())
+	return nil
+}
+
+func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
+	d := m.confirm
+	if d == nil {
+		m.mode = modeNormal
+		return nil
+	}
+	k := msg.String()
+	typed := d.plan.ConfirmText != ""
+	switch k {
+	case "esc":
+		return m.cancelConfirm()
+	case "tab", "shift+tab", "left", "right":
+		d.focus = 1 - d.focus
+		return nil
+	case "enter":
+		if d.focus == focusCancel {
+			return m.cancelConfirm()
+		}
+		return m.executeConfirm()
+	case "up", "pgup":
+		d.offset = max(d.offset-1, 0)
+		return nil
+	case "down", "pgdown":
+		d.offset++
+		return nil
+	}
+	if typed {
+		if d.typed.key(k, msg.Text) {
+			d.err = ""
+		}
+		return nil
+	}
+	switch k {
+	case "y", "Y":
+		return m.executeConfirm()
+	case "n", "N", "q":
+		return m.cancelConfirm()
+	case "s":
+		if d.rebuild == nil {
+			return nil
+		}
+		next := (d.scope + 1) % len(actions.Scopes)
+		a, err := d.rebuild(actions.Scopes[next])
+		if err != nil {
+			d.err = "scope " + string(actions.Scopes[next]) + ": " + err.Error()
+			return nil
+		}
+		d.scope, d.action, d.plan, d.err = next, a, a.Plan(), ""
+	case "j":
+		d.offset++
+	case "k":
+		d.offset = max(d.offset-1, 0)
+	}
+	return nil
+}
+
+func (m *Model) cancelConfirm() tea.Cmd {
+	m.mode, m.confirm = modeNormal, nil
+	m.setStatus("cancelled: nothing was sent")
+	return nil
+}
+
+func (m *Model) executeConfirm() tea.Cmd {
+	d := m.confirm
+	if d.plan.ConfirmText != "" && d.typed.String() != d.plan.ConfirmText {
+		d.err = fmt.Sprintf("type %q exactly to confirm", d.plan.ConfirmText)
+		d.focus = focusCancel
+		return nil
+	}
+	m.mode, m.confirm = modeNormal, nil
+	m.running = true
+	m.setStatus("running: " + d.plan.Title + " …")
+	return runAction(m.o.Executor, d.action)
+}
+
+// actionDone shows the result, refreshes HAProxy at once and says how to
+// undo.
+func (m *Model) actionDone(r actions.Result) tea.Cmd {
+	m.running = false
+	m.events.addResult(r)
+	msg := r.Summary()
+	for _, s := range r.Steps {
+		if out := strings.TrimSpace(s.Output); out != "" {
+			msg += " — reply: " + strings.ReplaceAll(out, "\n", " ")
+			break
+		}
+		if s.ExitCode != 0 {
+			msg += fmt.Sprintf(" — exit code %d", s.ExitCode)
+			break
+		}
+	}
+	if r.Err != nil {
+		m.setError(msg)
+	} else {
+		m.setStatus(msg)
+	}
+	// Marks served their purpose once the action ran.
+	m.detail.marks = map[string]bool{}
+	m.hap.marks = map[string]bool{}
+	if m.o.HAProxy != nil {
+		feed := m.o.HAProxy
+		return guard(func() tea.Msg { feed.Refresh(); return nil })
+	}
+	return nil
+}
+
+// render draws the dialog in the body: title, targets in full, the exact
+// commands, the scope selector, durability, alternative, warning, buttons.
+func (d *confirmDialog) render(m *Model, w, h int) string {
+	p := d.plan
+	st := &m.st
+	var l []string
+	l = append(l, st.Section.Render("Confirm: "+p.Title))
+	l = append(l, "")
+	if p.Kind == actions.KindHAProxy {
+		var opts []string
+		for i, s := range actions.Scopes {
+			box := "( )"
+			if i == d.scope {
+				box = "(•)"
+			}
+			opts = append(opts, box+" "+string(s))
+		}
+		l = append(l, "Scope (s changes it):")
+		for _, o := range opts {
+			l = append(l, "  "+o)
+		}
+	}
+	if p.Durable {
+		l = append(l, "Durable: yes")
+	} else if p.Transient != "" {
+		l = append(l, st.Warn.Render("Transient: "+p.Transient))
+	}
+	if p.Alternative != "" {
+		l = append(l, "Durable alternative: "+p.Alternative)
+	}
+	if p.Warning != "" {
+		l = append(l, st.Bad.Render("Warning: "+p.Warning))
+	}
+	if p.Undo != "" {
+		l = append(l, "Undo: "+p.Undo)
+	}
+	l = append(l, fmt.Sprintf("Targets (%d):", len(p.Targets)))
+	for _, t := range p.Targets {
+		l = append(l, "  "+t)
+	}
+	l = append(l, fmt.Sprintf("Exact commands (%d):", len(p.Commands)))
+	for _, c := range p.Commands {
+		l = append(l, "  "+c)
+	}
+	l = wrapAll(l, w)
+	// Footer part of the dialog: confirmation input, error, buttons.
+	var foot []string
+	if p.ConfirmText != "" {
+		foot = append(foot, fmt.Sprintf("Type %q to confirm: %s", p.ConfirmText, d.typed.view()))
+	}
+	if d.err != "" {
+		foot = append(foot, st.Error.Render(d.err))
+	}
+	cancel, exec := "[ Cancel ]", "[ Execute ]"
+	if d.focus == focusCancel {
+		cancel = st.ButtonFocus.Render("> Cancel <")
+		exec = st.Button.Render(exec)
+	} else {
+		cancel = st.Button.Render(cancel)
+		exec = st.ButtonFocus.Render("> Execute <")
+	}
+	foot = append(foot, cancel+"  "+exec)
+	avail := max(h-len(foot), 1)
+	if len(l) > avail {
+		d.offset = min(d.offset, len(l)-avail+1)
+		more := fmt.Sprintf("… %d more lines (↑/↓ scroll)", len(l)-avail+1)
+		l = append(append([]string(nil), l[d.offset:d.offset+avail-1]...), st.Muted.Render(more))
+	} else {
+		d.offset = 0
+	}
+	for len(l) < avail {
+		l = append(l, "")
+	}
+	return strings.Join(append(l, foot...), "\n")
+}

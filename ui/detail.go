@@ -1,0 +1,312 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/stacktui/stacktui/state"
+)
+
+// detailFooterLines is the space under the instance table for the selected
+// row's diagnosis.
+const detailFooterLines = 3
+
+// detailPane is one service's instances, joined.
+type detailPane struct {
+	list
+	service string
+	rows    []*state.Instance
+	svc     *state.Service
+	dirty   bool
+}
+
+func newDetailPane() detailPane { return detailPane{list: newList(), dirty: true} }
+
+func (p *detailPane) keyAt(i int) string { return p.rows[i].Key }
+
+// open shows a service, resetting cursor, filter and marks when it changes.
+func (p *detailPane) open(name string) {
+	if p.service != name {
+		*p = newDetailPane()
+		p.service = name
+	}
+	p.dirty = true
+}
+
+var detailColumns = []column{
+	{Title: "INSTANCE", Width: 14, Flex: true},
+	{Title: "HOST:PORT", Width: 21, Prio: 1},
+	{Title: "AGE", Width: 5, Right: true, Prio: 4},
+	{Title: "RW", Width: 3, Right: true, Prio: 6},
+	{Title: "LABELS", Width: 12, Prio: 7},
+	{Title: "STATUS", Width: 10},
+	{Title: "CHECK", Width: 7, Prio: 2},
+	{Title: "W", Width: 4, Right: true, Prio: 3},
+	{Title: "SESS", Width: 5, Right: true, Prio: 3},
+	{Title: "RATE", Width: 5, Right: true, Prio: 5},
+	{Title: "LASTCHG", Width: 7, Right: true, Prio: 5},
+	{Title: "DIAGNOSIS", Width: 18, Prio: 1},
+}
+
+// instName is the instance's registered name, or its server name.
+func instName(in *state.Instance) string {
+	if in.Registration != nil && in.Registration.Name != "" {
+		return in.Registration.Name
+	}
+	if in.Registration == nil {
+		return in.Server + " (not registered)"
+	}
+	return in.Server
+}
+
+func instAddr(in *state.Instance) string {
+	if in.Registration != nil {
+		return in.Registration.Addr()
+	}
+	for _, s := range in.HAProxy {
+		if s.Row != nil && s.Row.Addr != "" {
+			return s.Row.Addr
+		}
+	}
+	return ""
+}
+
+// firstRow is the first socket's row for the instance, or nil.
+func firstRow(in *state.Instance) *state.Seen {
+	for i := range in.HAProxy {
+		if in.HAProxy[i].Row != nil {
+			return &in.HAProxy[i]
+		}
+	}
+	return nil
+}
+
+// statusText is the HAProxy status per socket, "-" where a socket lacks
+// the server: "UP", or "UP/DOWN" with two sockets.
+func statusText(in *state.Instance) string {
+	if len(in.HAProxy) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(in.HAProxy))
+	for i, s := range in.HAProxy {
+		if s.Row == nil {
+			parts[i] = "-"
+		} else {
+			parts[i] = s.Row.Status
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func labelsText(in *state.Instance) string {
+	if in.Registration == nil || len(in.Registration.Labels) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(in.Registration.Labels))
+	for k := range in.Registration.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = k + "=" + in.Registration.Labels[k]
+	}
+	return strings.Join(keys, ",")
+}
+
+func (p *detailPane) sortKey(col int, in *state.Instance) sortKey {
+	r := firstRow(in)
+	switch col {
+	case 0:
+		return sortKey{s: instName(in)}
+	case 1:
+		return sortKey{s: instAddr(in)}
+	case 2:
+		if in.Registration != nil {
+			return sortKey{n: float64(-in.Registration.Ctime.Unix())}
+		}
+	case 3:
+		if in.Registration != nil {
+			return sortKey{n: float64(in.Registration.Weight)}
+		}
+	case 4:
+		return sortKey{s: labelsText(in)}
+	case 5:
+		return sortKey{s: statusText(in)}
+	case 11:
+		return sortKey{n: float64(severity(in.Worst)), s: string(in.Worst)}
+	}
+	if r == nil {
+		return sortKey{n: -1}
+	}
+	switch col {
+	case 6:
+		return sortKey{s: r.Row.CheckStatus}
+	case 7:
+		return sortKey{n: float64(r.Row.Weight)}
+	case 8:
+		return sortKey{n: float64(r.Row.SCur)}
+	case 9:
+		return sortKey{n: float64(r.Row.Rate)}
+	case 10:
+		return sortKey{n: r.Row.LastChange.Seconds()}
+	}
+	return sortKey{}
+}
+
+func (p *detailPane) rebuild(m *Model) {
+	if !p.dirty {
+		return
+	}
+	p.dirty = false
+	p.rows = p.rows[:0]
+	p.svc = nil
+	if m.joined != nil {
+		for i := range m.joined.Services {
+			if m.joined.Services[i].Name == p.service {
+				p.svc = &m.joined.Services[i]
+				break
+			}
+		}
+	}
+	if p.svc != nil {
+		for i := range p.svc.Instances {
+			in := &p.svc.Instances[i]
+			if p.filter.matchAny(instName(in), instAddr(in), statusText(in), string(in.Worst)) {
+				p.rows = append(p.rows, in)
+			}
+		}
+	}
+	if p.sort >= 0 {
+		idx := make([]int, len(p.rows))
+		for i := range idx {
+			idx[i] = i
+		}
+		rows := p.rows
+		sortIndex(idx, p.desc, func(i int) sortKey { return p.sortKey(p.sort, rows[i]) })
+		sorted := make([]*state.Instance, len(rows))
+		for k, i := range idx {
+			sorted[k] = rows[i]
+		}
+		p.rows = sorted
+	}
+	p.reselect(len(p.rows), p.keyAt)
+}
+
+func (p *detailPane) selected() *state.Instance {
+	if p.cursor < len(p.rows) && p.n > 0 {
+		return p.rows[p.cursor]
+	}
+	return nil
+}
+
+func (p *detailPane) render(m *Model, w, h int) string {
+	widths := layoutColumns(detailColumns, w)
+	var b strings.Builder
+	b.WriteString(renderHeader(&m.st, detailColumns, widths, p.sort, p.desc))
+	b.WriteByte('\n')
+	lines := 1
+	if p.svc == nil {
+		b.WriteString(m.st.Muted.Render(fmt.Sprintf("  service %q is not in the registry or HAProxy (any more)", p.service)))
+		return b.String()
+	}
+	if len(p.rows) == 0 {
+		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no instances: nothing registered and no servers in the backend")))
+		b.WriteByte('\n')
+		lines++
+	}
+	from, to := p.visible()
+	cells := make([]cell, len(detailColumns))
+	now := m.now()
+	for i := from; i < to; i++ {
+		in := p.rows[i]
+		for k := range cells {
+			cells[k] = cell{}
+		}
+		cells[0] = cell{s: instName(in)}
+		cells[1] = cell{s: instAddr(in)}
+		if r := in.Registration; r != nil {
+			if !r.Ctime.IsZero() {
+				cells[2] = cell{s: age(now.Sub(r.Ctime))}
+			}
+			if r.HasWeight {
+				cells[3] = cell{s: fmt.Sprint(r.Weight)}
+			}
+		}
+		cells[4] = cell{s: labelsText(in), st: &m.st.Muted}
+		st := &m.st.Muted
+		if fr := firstRow(in); fr != nil {
+			st = m.statusStyle(fr.Row.StatusWord())
+			cells[6] = cell{s: fr.Row.CheckStatus}
+			cells[7] = cell{s: fmt.Sprint(fr.Row.Weight)}
+			cells[8] = cell{s: human(fr.Row.SCur)}
+			cells[9] = cell{s: human(fr.Row.Rate)}
+			cells[10] = cell{s: age(fr.Row.LastChange)}
+		}
+		cells[5] = cell{s: statusText(in), st: st}
+		cells[11] = cell{s: string(in.Worst), st: m.codeStyle(in.Worst)}
+		b.WriteString(renderRow(&m.st, detailColumns, widths, cells, i == p.cursor, p.marks[in.Key], w))
+		b.WriteByte('\n')
+		lines++
+	}
+	for ; lines < h-detailFooterLines; lines++ {
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.st.Muted.Render(strings.Repeat("─", w)))
+	b.WriteByte('\n')
+	b.WriteString(wrapLines(p.diagnosisText(), w, detailFooterLines-1))
+	return b.String()
+}
+
+// diagnosisText is the selected row's findings as sentences, or the
+// service's own findings when no row is selected.
+func (p *detailPane) diagnosisText() string {
+	var ds []state.Diagnosis
+	if in := p.selected(); in != nil {
+		ds = in.Diagnoses
+	} else if p.svc != nil {
+		ds = p.svc.Diagnoses
+	}
+	parts := make([]string, 0, len(ds))
+	for _, d := range ds {
+		parts = append(parts, d.Text)
+	}
+	if len(parts) == 0 {
+		return "no findings"
+	}
+	return strings.Join(parts, " ")
+}
+
+// wrapLines word-wraps plain text to width, keeping at most n lines (the
+// last one ends in … when text was cut).
+func wrapLines(s string, width, n int) string {
+	words := strings.Fields(s)
+	var lines []string
+	var cur strings.Builder
+	for _, wd := range words {
+		if cur.Len() > 0 && widthOf(cur.String())+1+widthOf(wd) > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte(' ')
+		}
+		cur.WriteString(wd)
+	}
+	if cur.Len() > 0 {
+		lines = append(lines, cur.String())
+	}
+	if n > 0 && len(lines) > n {
+		lines = lines[:n]
+		last := lines[n-1]
+		if widthOf(last)+1 > width {
+			last = fit(last, width-1, false)
+		}
+		lines[n-1] = last + "…"
+	}
+	for i, l := range lines {
+		lines[i] = fit(l, width, false)
+		lines[i] = strings.TrimRight(lines[i], " ")
+	}
+	return strings.Join(lines, "\n")
+}

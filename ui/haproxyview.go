@@ -1,0 +1,324 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stacktui/stacktui/haproxy"
+)
+
+// haproxyHeaderLines is the info header above the HAProxy table.
+const haproxyHeaderLines = 2
+
+// colSet is one of hatop's column sets.
+type colSet int
+
+// hatop's column sets, cycled with `c`.
+const (
+	setStatus colSet = iota
+	setTraffic
+	setHTTP
+	setErrors
+	numSets
+)
+
+var setNames = [...]string{"STATUS", "TRAFFIC", "HTTP", "ERRORS"}
+
+// hapRow is one row of one socket's `show stat`.
+type hapRow struct {
+	sock int
+	row  *haproxy.Row
+}
+
+// haproxyPane is every frontend, backend and server of every socket,
+// grouped per proxy as HAProxy lists them (FRONTEND, servers, BACKEND).
+// There is no row cap: the list is virtualised.
+type haproxyPane struct {
+	list
+	set   colSet
+	rows  []hapRow
+	dirty bool
+}
+
+func newHAProxyPane() haproxyPane { return haproxyPane{list: newList(), dirty: true} }
+
+// hapCol is a column with the function that fills it.
+type hapCol struct {
+	column
+	val  func(r *haproxy.Row) string
+	sort func(r *haproxy.Row) sortKey
+}
+
+func n64(f func(r *haproxy.Row) int64) (func(*haproxy.Row) string, func(*haproxy.Row) sortKey) {
+	return func(r *haproxy.Row) string {
+			return human(f(r))
+		}, func(r *haproxy.Row) sortKey {
+			return sortKey{n: float64(f(r))}
+		}
+}
+
+func numCol(title string, w, prio int, f func(r *haproxy.Row) int64) hapCol {
+	v, s := n64(f)
+	return hapCol{column{Title: title, Width: w, Right: true, Prio: prio}, v, s}
+}
+
+func durCol(title string, w, prio int, f func(r *haproxy.Row) int64) hapCol {
+	c := numCol(title, w, prio, f)
+	c.val = func(r *haproxy.Row) string {
+		if r.Type != haproxy.TypeServer {
+			return ""
+		}
+		return ageSecs(f(r))
+	}
+	return c
+}
+
+func ageSecs(s int64) string {
+	return age(secs(s))
+}
+
+// hapColumns returns the columns of a set; the NAME, W and STATUS columns
+// lead every set, as in hatop.
+func hapColumns(set colSet, sockets int) []hapCol {
+	cols := []hapCol{
+		{column{Title: "NAME", Width: 26, Flex: true}, hapName, func(r *haproxy.Row) sortKey { return sortKey{s: r.Name} }},
+	}
+	if sockets > 1 {
+		cols = append(cols, hapCol{column: column{Title: "SOCKET", Width: 8, Prio: 2}})
+	}
+	cols = append(cols,
+		hapCol{column{Title: "W", Width: 4, Right: true, Prio: 1}, func(r *haproxy.Row) string {
+			if r.Type == haproxy.TypeFrontend {
+				return ""
+			}
+			return fmt.Sprint(r.Weight)
+		}, func(r *haproxy.Row) sortKey { return sortKey{n: float64(r.Weight)} }},
+		hapCol{column{Title: "STATUS", Width: 10}, func(r *haproxy.Row) string { return r.Status },
+			func(r *haproxy.Row) sortKey { return sortKey{s: r.Status} }},
+	)
+	switch set {
+	case setStatus:
+		cols = append(cols,
+			hapCol{column{Title: "CHECK", Width: 7, Prio: 1}, func(r *haproxy.Row) string { return r.CheckStatus },
+				func(r *haproxy.Row) sortKey { return sortKey{s: r.CheckStatus} }},
+			numCol("ACT", 3, 4, func(r *haproxy.Row) int64 { return int64(r.Act) }),
+			numCol("BCK", 3, 4, func(r *haproxy.Row) int64 { return int64(r.Bck) }),
+			numCol("QCUR", 5, 3, func(r *haproxy.Row) int64 { return r.QCur }),
+			numCol("QMAX", 5, 3, func(r *haproxy.Row) int64 { return r.QMax }),
+			numCol("SCUR", 6, 1, func(r *haproxy.Row) int64 { return r.SCur }),
+			numCol("SMAX", 6, 3, func(r *haproxy.Row) int64 { return r.SMax }),
+			numCol("SLIM", 6, 3, func(r *haproxy.Row) int64 { return r.SLim }),
+			numCol("STOT", 7, 2, func(r *haproxy.Row) int64 { return r.STot }),
+		)
+	case setTraffic:
+		cols = append(cols,
+			numCol("LBTOT", 7, 2, func(r *haproxy.Row) int64 { return r.LBTot }),
+			numCol("RATE", 5, 1, func(r *haproxy.Row) int64 { return r.Rate }),
+			numCol("RLIM", 5, 3, func(r *haproxy.Row) int64 { return r.RateLim }),
+			numCol("RMAX", 5, 2, func(r *haproxy.Row) int64 { return r.RateMax }),
+			numCol("BIN", 7, 1, func(r *haproxy.Row) int64 { return r.BIn }),
+			numCol("BOUT", 7, 1, func(r *haproxy.Row) int64 { return r.BOut }),
+		)
+	case setHTTP:
+		cols = append(cols,
+			numCol("RATE", 5, 1, func(r *haproxy.Row) int64 { return r.ReqRate }),
+			numCol("RMAX", 5, 3, func(r *haproxy.Row) int64 { return r.ReqRateMax }),
+			numCol("RTOT", 7, 2, func(r *haproxy.Row) int64 { return r.ReqTot }),
+			numCol("1xx", 5, 4, func(r *haproxy.Row) int64 { return r.Hrsp1xx }),
+			numCol("2xx", 6, 2, func(r *haproxy.Row) int64 { return r.Hrsp2xx }),
+			numCol("3xx", 5, 3, func(r *haproxy.Row) int64 { return r.Hrsp3xx }),
+			numCol("4xx", 5, 2, func(r *haproxy.Row) int64 { return r.Hrsp4xx }),
+			numCol("5xx", 5, 1, func(r *haproxy.Row) int64 { return r.Hrsp5xx }),
+			numCol("?xx", 5, 4, func(r *haproxy.Row) int64 { return r.HrspOther }),
+		)
+	case setErrors:
+		cols = append(cols,
+			hapCol{column{Title: "CHECK", Width: 7, Prio: 1}, func(r *haproxy.Row) string { return r.CheckStatus },
+				func(r *haproxy.Row) sortKey { return sortKey{s: r.CheckStatus} }},
+			numCol("CF", 4, 2, func(r *haproxy.Row) int64 { return r.ChkFail }),
+			numCol("CD", 4, 2, func(r *haproxy.Row) int64 { return r.ChkDown }),
+			durCol("CL", 5, 3, func(r *haproxy.Row) int64 { return int64(r.LastChange.Seconds()) }),
+			numCol("ECONN", 5, 1, func(r *haproxy.Row) int64 { return r.EConn }),
+			numCol("EREQ", 5, 2, func(r *haproxy.Row) int64 { return r.EReq }),
+			numCol("ERSP", 5, 1, func(r *haproxy.Row) int64 { return r.EResp }),
+			numCol("DREQ", 5, 3, func(r *haproxy.Row) int64 { return r.DReq }),
+			numCol("DRSP", 5, 3, func(r *haproxy.Row) int64 { return r.DResp }),
+			durCol("DOWN", 5, 3, func(r *haproxy.Row) int64 { return int64(r.Downtime.Seconds()) }),
+		)
+	}
+	return cols
+}
+
+// hapName is the NAME cell: "proxy FRONTEND"/"proxy BACKEND" for the
+// aggregates, the indented server name for servers.
+func hapName(r *haproxy.Row) string {
+	if r.Type == haproxy.TypeServer {
+		return "  " + r.Name
+	}
+	return r.Proxy + " " + r.Name
+}
+
+func (p *haproxyPane) keyAt(m *Model) func(int) string {
+	return func(i int) string {
+		r := p.rows[i]
+		return m.haps[r.sock].Label + "|" + r.row.Proxy + "/" + r.row.Name
+	}
+}
+
+func (p *haproxyPane) rebuild(m *Model) {
+	if !p.dirty {
+		return
+	}
+	p.dirty = false
+	p.rows = p.rows[:0]
+	cols := hapColumns(p.set, len(m.haps))
+	for si, s := range m.haps {
+		if s == nil || s.Stats == nil {
+			continue
+		}
+		rows := s.Stats.Rows
+		for i := range rows {
+			r := &rows[i]
+			if r.Type == haproxy.TypeListener {
+				continue
+			}
+			if p.filter.active() && !p.filter.matchAny(r.Proxy, r.Name, r.Status, r.Addr, s.Label) {
+				continue
+			}
+			p.rows = append(p.rows, hapRow{si, r})
+		}
+	}
+	if p.sort >= 0 && p.sort < len(cols) && cols[p.sort].sort != nil {
+		p.sortServers(cols[p.sort].sort)
+	}
+	p.reselect(len(p.rows), p.keyAt(m))
+}
+
+// sortServers sorts the servers within each run of one proxy's servers,
+// leaving the FRONTEND and BACKEND rows where they are, so the grouping
+// per proxy survives sorting.
+func (p *haproxyPane) sortServers(key func(*haproxy.Row) sortKey) {
+	i := 0
+	for i < len(p.rows) {
+		if !p.rows[i].row.IsServer() {
+			i++
+			continue
+		}
+		j := i
+		for j < len(p.rows) && p.rows[j].row.IsServer() && p.rows[j].row.Proxy == p.rows[i].row.Proxy && p.rows[j].sock == p.rows[i].sock {
+			j++
+		}
+		run := p.rows[i:j]
+		idx := make([]int, len(run))
+		for k := range idx {
+			idx[k] = k
+		}
+		sortIndex(idx, p.desc, func(k int) sortKey { return key(run[k].row) })
+		sorted := make([]hapRow, len(run))
+		for k, x := range idx {
+			sorted[k] = run[x]
+		}
+		copy(run, sorted)
+		i = j
+	}
+}
+
+func (p *haproxyPane) selected() *hapRow {
+	if p.cursor < len(p.rows) && p.n > 0 {
+		return &p.rows[p.cursor]
+	}
+	return nil
+}
+
+// infoHeader is the version, uptime and gauge lines of the socket of the
+// selected row (the first socket when nothing is selected).
+func (p *haproxyPane) infoHeader(m *Model, w int) string {
+	si := 0
+	if r := p.selected(); r != nil {
+		si = r.sock
+	}
+	if si >= len(m.haps) || m.haps[si] == nil {
+		return "no HAProxy socket configured (registry-only mode)\n"
+	}
+	s := m.haps[si]
+	var l1, l2 string
+	if s.Info == nil {
+		l1 = fmt.Sprintf("%s %s: no `show info` yet", s.Label, s.Address)
+	} else {
+		i := s.Info
+		l1 = fmt.Sprintf("%s (%s)  HAProxy %s  pid %d  uptime %s  threads %d", s.Label, orDash(string(s.Level)), i.Version, i.PID,
+			uptime(i.Uptime.Seconds()), i.Nbthread)
+		l2 = fmt.Sprintf("  conns %s %d/%d  pipes %s %d/%d  rate %d/s  idle %d%%", gauge(i.CurrConns, i.MaxConn, 10), i.CurrConns, i.MaxConn,
+			gauge(i.PipesUsed, i.MaxPipes, 10), i.PipesUsed, i.MaxPipes, i.ConnRate, i.IdlePct)
+	}
+	l2 = setNames[p.set] + " columns (c)" + l2
+	return fit(l1, w, false) + "\n" + m.st.Muted.Render(fit(l2, w, false))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// uptime is HAProxy's "0d 0h01m06s" form.
+func uptime(sec float64) string {
+	t := int64(sec)
+	return fmt.Sprintf("%dd %dh%02dm%02ds", t/86400, t%86400/3600, t%3600/60, t%60)
+}
+
+// gauge is a ten-cell bar, readable without colour: [###.......].
+func gauge(cur, limit int64, width int) string {
+	fill := 0
+	if limit > 0 {
+		fill = int(cur * int64(width) / limit)
+		if cur > 0 && fill == 0 {
+			fill = 1
+		}
+	}
+	fill = min(max(fill, 0), width)
+	return "[" + strings.Repeat("#", fill) + strings.Repeat(".", width-fill) + "]"
+}
+
+func (p *haproxyPane) render(m *Model, w, h int) string {
+	hc := hapColumns(p.set, len(m.haps))
+	cols := make([]column, len(hc))
+	for i, c := range hc {
+		cols[i] = c.column
+	}
+	widths := layoutColumns(cols, w)
+	var b strings.Builder
+	b.WriteString(p.infoHeader(m, w))
+	b.WriteByte('\n')
+	b.WriteString(renderHeader(&m.st, cols, widths, p.sort, p.desc))
+	b.WriteByte('\n')
+	if len(p.rows) == 0 {
+		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no rows: HAProxy not read yet, or it has no proxies")))
+		return b.String()
+	}
+	from, to := p.visible()
+	cells := make([]cell, len(hc))
+	keyAt := p.keyAt(m)
+	for i := from; i < to; i++ {
+		r := p.rows[i]
+		for k, c := range hc {
+			switch {
+			case c.Title == "SOCKET":
+				cells[k] = cell{s: m.haps[r.sock].Label}
+			case c.val != nil:
+				cells[k] = cell{s: c.val(r.row)}
+			}
+			if c.Title == "STATUS" {
+				cells[k].st = m.statusStyle(r.row.StatusWord())
+			}
+		}
+		if !r.row.IsServer() {
+			cells[0].st = &m.st.Section
+		}
+		marked := len(p.marks) > 0 && p.marks[keyAt(i)]
+		b.WriteString(renderRow(&m.st, cols, widths, cells, i == p.cursor, marked, w))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

@@ -1,0 +1,40 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/stacktui/stacktui/actions"
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
+	"github.com/stacktui/stacktui/state"
+)
+
+// HAProxyFeed is the UI's read-only view of the polled HAProxy sockets.
+type HAProxyFeed interface {
+	// Updates delivers one socket's newest snapshot per message.
+	Updates() <-chan haproxy.Snapshot
+	// Current returns every socket's latest snapshot, in --haproxy order.
+	Current() []*haproxy.Snapshot
+	// Refresh asks for a poll now (after an action).
+	Refresh()
+}
+
+// Options is everything the console needs from main. Nil sources select the
+// reduced modes: no Registry is HAProxy-only, no HAProxy is registry-only.
+type Options struct {
+	Registry      sources.Registry                                 // nil: HAProxy-only mode
+	HAProxy       HAProxyFeed                                      // nil: registry-only mode
+	Browser       sources.Browser                                  // ZooKeeper tree (nil for Serf / none)
+	Health        func(ctx context.Context) []sources.ServerHealth // ZK ensemble 4lw health; nil when no ZK
+	Executor      *actions.Executor                                // never nil: actions.NewReadOnlyExecutor() in read-only mode
+	Audit         *actions.AuditLog                                // recent actions for the Events view; may be nil
+	StateConfig   state.Config
+	ReadOnly      bool
+	Refresh       time.Duration
+	SpoolDir      string // hacheck spool (maintenance display/actions)
+	ReloadCommand string
+	Banner        func() string // demo: a line saying what is happening; may be nil
+	Logger        *slog.Logger
+}

@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stacktui/stacktui/state"
+)
+
+// servicesPane is the start view: one row per service.
+type servicesPane struct {
+	list
+	rows  []*state.Service
+	dirty bool
+}
+
+func newServicesPane() servicesPane { return servicesPane{list: newList(), dirty: true} }
+
+func (p *servicesPane) keyAt(i int) string { return p.rows[i].Name }
+
+// servicesColumns depends on the sockets: with several, one UP column each.
+func servicesColumns(sockets []string) []column {
+	cols := []column{
+		{Title: "SERVICE", Width: 12, Flex: true},
+		{Title: "REG", Width: 4, Right: true},
+		{Title: "UP", Width: 4, Right: true},
+	}
+	if len(sockets) > 1 {
+		for _, s := range sockets {
+			cols = append(cols, column{Title: "UP@" + s, Width: max(len(s)+3, 5), Right: true, Prio: 3})
+		}
+	}
+	cols = append(cols,
+		column{Title: "WORST", Width: 18, Prio: 1},
+		column{Title: "SESS", Width: 6, Right: true, Prio: 2},
+		column{Title: "REQ/S", Width: 6, Right: true, Prio: 2},
+		column{Title: "TREND", Width: 12, Prio: 4},
+		column{Title: "5XX/S", Width: 6, Right: true, Prio: 3},
+	)
+	return cols
+}
+
+func (m *Model) socketLabels() []string {
+	out := make([]string, 0, len(m.haps))
+	for _, s := range m.haps {
+		if s != nil {
+			out = append(out, s.Label)
+		}
+	}
+	return out
+}
+
+func (p *servicesPane) sortKey(m *Model, col int, s *state.Service) sortKey {
+	socks := m.socketLabels()
+	base := 3
+	if len(socks) > 1 {
+		if col >= base && col < base+len(socks) {
+			return sortKey{n: float64(s.Summary.UpBySocket[socks[col-base]])}
+		}
+		if col >= base+len(socks) {
+			col -= len(socks)
+		}
+	}
+	switch col {
+	case 0:
+		return sortKey{s: s.Name}
+	case 1:
+		return sortKey{n: float64(s.Summary.Registered)}
+	case 2:
+		return sortKey{n: float64(s.Summary.Up)}
+	case 3:
+		return sortKey{n: float64(severity(s.Summary.Worst)), s: s.Name}
+	case 4:
+		return sortKey{n: float64(s.Summary.SCur)}
+	case 5, 6:
+		return sortKey{n: float64(s.Summary.ReqRate)}
+	case 7:
+		return sortKey{n: m.hist.rate5xx(s.Name)}
+	}
+	return sortKey{s: s.Name}
+}
+
+// rebuild recomputes the filtered, sorted rows when the data changed.
+func (p *servicesPane) rebuild(m *Model) {
+	if !p.dirty {
+		return
+	}
+	p.dirty = false
+	p.rows = p.rows[:0]
+	if m.joined != nil {
+		for i := range m.joined.Services {
+			s := &m.joined.Services[i]
+			if p.filter.matchAny(s.Name, string(s.Summary.Worst)) {
+				p.rows = append(p.rows, s)
+			}
+		}
+	}
+	if p.sort >= 0 {
+		idx := make([]int, len(p.rows))
+		for i := range idx {
+			idx[i] = i
+		}
+		rows := p.rows
+		sortIndex(idx, p.desc, func(i int) sortKey { return p.sortKey(m, p.sort, rows[i]) })
+		sorted := make([]*state.Service, len(rows))
+		for k, i := range idx {
+			sorted[k] = rows[i]
+		}
+		p.rows = sorted
+	}
+	p.reselect(len(p.rows), p.keyAt)
+}
+
+func (p *servicesPane) selected() *state.Service {
+	if p.cursor < len(p.rows) && p.n > 0 {
+		return p.rows[p.cursor]
+	}
+	return nil
+}
+
+func (p *servicesPane) render(m *Model, w, h int) string {
+	socks := m.socketLabels()
+	cols := servicesColumns(socks)
+	widths := layoutColumns(cols, w)
+	var b strings.Builder
+	b.WriteString(renderHeader(&m.st, cols, widths, p.sort, p.desc))
+	b.WriteByte('\n')
+	if len(p.rows) == 0 {
+		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
+		return b.String()
+	}
+	from, to := p.visible()
+	cells := make([]cell, len(cols))
+	for i := from; i < to; i++ {
+		s := p.rows[i]
+		k := 0
+		put := func(c cell) { cells[k] = c; k++ }
+		put(cell{s: s.Name})
+		put(cell{s: fmt.Sprint(s.Summary.Registered)})
+		upSt := &m.st.OK
+		if s.Summary.Up < s.Summary.Registered || s.Summary.Registered == 0 {
+			upSt = &m.st.Bad
+		}
+		put(cell{s: fmt.Sprint(s.Summary.Up), st: upSt})
+		if len(socks) > 1 {
+			for _, l := range socks {
+				put(cell{s: fmt.Sprint(s.Summary.UpBySocket[l])})
+			}
+		}
+		put(cell{s: string(s.Summary.Worst), st: m.codeStyle(s.Summary.Worst)})
+		put(cell{s: human(s.Summary.SCur)})
+		put(cell{s: human(s.Summary.ReqRate)})
+		put(cell{s: sparkline(m.hist.trend(s.Name), 12), st: &m.st.Muted})
+		r5 := m.hist.rate5xx(s.Name)
+		var r5s *lipStyle
+		if r5 > 0 {
+			r5s = &m.st.Bad
+		}
+		put(cell{s: fmt.Sprintf("%.1f", r5), st: r5s})
+		b.WriteString(renderRow(&m.st, cols, widths, cells, i == p.cursor, p.marks[s.Name], w))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// emptyText explains an empty list: the filter, or why there is no data.
+func (m *Model) emptyText(l *list, none string) string {
+	if l.filter.text != "" {
+		return fmt.Sprintf("  nothing matches the filter %q (esc clears it)", l.filter.text)
+	}
+	return "  " + none
+}
+
+// codeStyle colours a diagnosis code by how bad it is.
+func (m *Model) codeStyle(c state.Code) *lipStyle {
+	switch c {
+	case state.CodeOK, "":
+		return &m.st.OK
+	case state.CodeDrain, state.CodeMaint, state.CodeWeightMismatch, state.CodeMatchedByAddr, state.CodeDeregistered:
+		return &m.st.Warn
+	}
+	return &m.st.Bad
+}
+
+// statusStyle colours an HAProxy status word.
+func (m *Model) statusStyle(word string) *lipStyle {
+	switch word {
+	case "UP", "OPEN", "no check":
+		return &m.st.OK
+	case "DRAIN", "MAINT", "NOLB":
+		return &m.st.Warn
+	case "":
+		return &m.st.Muted
+	}
+	return &m.st.Bad
+}

@@ -1,0 +1,53 @@
+package ui
+
+import (
+	"cmp"
+	"sort"
+)
+
+// sortKey is a column's value for sorting: numbers first, then text.
+type sortKey struct {
+	n float64
+	s string
+}
+
+func compareKeys(a, b sortKey) int {
+	if c := cmp.Compare(a.n, b.n); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.s, b.s)
+}
+
+// sortIndex sorts idx (row indices) by the key of column col, stably, in
+// the list's direction.
+func sortIndex(idx []int, desc bool, key func(i int) sortKey) {
+	keys := make([]sortKey, len(idx))
+	for k, i := range idx {
+		keys[k] = key(i)
+	}
+	perm := make([]int, len(idx))
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.SliceStable(perm, func(a, b int) bool {
+		c := compareKeys(keys[perm[a]], keys[perm[b]])
+		if desc {
+			return c > 0
+		}
+		return c < 0
+	})
+	out := make([]int, len(idx))
+	for k, p := range perm {
+		out[k] = idx[p]
+	}
+	copy(idx, out)
+}
+
+// nextSort advances a list's sort column through the sortable columns,
+// then back to none (the natural order).
+func (l *list) nextSort(ncols int) {
+	l.sort++
+	if l.sort >= ncols {
+		l.sort = -1
+	}
+}

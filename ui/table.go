@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"sort"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// column describes one table column. Columns that do not fit are dropped,
+// highest Prio first, so narrow terminals keep the essential ones and nothing
+// ever wraps.
+type column struct {
+	Title string
+	Width int  // display width; the minimum width when Flex
+	Flex  bool // shares the width left over
+	Prio  int  // 0 is always kept; larger numbers are dropped first
+	Right bool // right-aligned (numbers)
+}
+
+// cell is one rendered cell: text and an optional style (status colours).
+type cell struct {
+	s  string
+	st *lipgloss.Style
+}
+
+// gutterWidth is the cursor and mark columns at the start of every row.
+const gutterWidth = 2
+
+// layoutColumns returns each column's width for the given total width; 0
+// means the column is hidden.
+func layoutColumns(cols []column, width int) []int {
+	widths := make([]int, len(cols))
+	order := make([]int, len(cols))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return cols[order[a]].Prio < cols[order[b]].Prio })
+	avail := width - gutterWidth
+	used := 0
+	for _, i := range order {
+		need := cols[i].Width
+		if used > 0 {
+			need++ // separator
+		}
+		if used+need > avail {
+			if cols[i].Prio == 0 {
+				// Essential: squeeze it in (the frame minimum makes this rare).
+				widths[i] = max(avail-used-1, 1)
+				used = avail
+				continue
+			}
+			break // strictly by priority: a less important column never displaces a more important one
+		}
+		widths[i] = cols[i].Width
+		used += need
+	}
+	// Share what is left among the shown flex columns.
+	left := avail - used
+	var flex []int
+	for i, c := range cols {
+		if c.Flex && widths[i] > 0 {
+			flex = append(flex, i)
+		}
+	}
+	for k, i := range flex {
+		share := left / len(flex)
+		if k == len(flex)-1 {
+			share = left - share*(len(flex)-1)
+		}
+		widths[i] += share
+	}
+	return widths
+}
+
+// fit pads or truncates s to exactly w cells.
+func fit(s string, w int, right bool) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	pad := strings.Repeat(" ", w-sw)
+	if right {
+		return pad + s
+	}
+	return s + pad
+}
+
+// renderHeader draws the column titles; the sorted column carries an arrow.
+func renderHeader(st *Styles, cols []column, widths []int, sortCol int, desc bool) string {
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", gutterWidth))
+	first := true
+	for i, c := range cols {
+		if widths[i] == 0 {
+			continue
+		}
+		if !first {
+			b.WriteByte(' ')
+		}
+		first = false
+		t := c.Title
+		if i == sortCol {
+			if desc {
+				t += "▼"
+			} else {
+				t += "▲"
+			}
+		}
+		b.WriteString(fit(t, widths[i], c.Right))
+	}
+	return st.ColHeader.Render(b.String())
+}
+
+// renderRow draws one row. The selected row is drawn as plain text in the
+// Selected style (so per-cell colours cannot cut the highlight), and carries a
+// '>' in the gutter so the selection is visible without colour; a marked row
+// carries '*'.
+func renderRow(st *Styles, cols []column, widths []int, cells []cell, selected, marked bool, width int) string {
+	var b strings.Builder
+	b.Grow(width + 32)
+	if selected {
+		b.WriteByte('>')
+	} else {
+		b.WriteByte(' ')
+	}
+	if marked {
+		b.WriteByte('*')
+	} else {
+		b.WriteByte(' ')
+	}
+	first := true
+	for i, c := range cols {
+		if widths[i] == 0 {
+			continue
+		}
+		if !first {
+			b.WriteByte(' ')
+		}
+		first = false
+		var txt string
+		if i < len(cells) {
+			txt = fit(cells[i].s, widths[i], c.Right)
+			if !selected && cells[i].st != nil {
+				txt = cells[i].st.Render(txt)
+			}
+		} else {
+			txt = strings.Repeat(" ", widths[i])
+		}
+		b.WriteString(txt)
+	}
+	line := b.String()
+	if selected {
+		return st.Selected.Render(line)
+	}
+	if marked {
+		return st.Marked.Render(line)
+	}
+	return line
+}
