@@ -2,8 +2,11 @@ package state
 
 import (
 	"sort"
+
+	"github.com/stacktui/stacktui/sources"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // finding is one socket's diagnosis of one instance, before the per-socket
@@ -32,6 +35,11 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 		ds = j.diagnoseState(in, func(si int) (Code, string) {
 			row := in.HAProxy[si].Row
 			if row != nil {
+				if classify(row) == classUp && !addrInCheckText(row.CheckStatus) {
+					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status, check: row.CheckStatus, desc: row.CheckDesc}, func() (Code, string) {
+						return registeredFinding(row, addr)
+					})
+				}
 				return registeredFinding(row, addr)
 			}
 			if !j.socks[si].hasProxy(b.backend) {
@@ -126,7 +134,7 @@ func (j *joiner) diagnoseState(in *Instance, f func(sock int) (Code, string)) []
 		return nil
 	}
 	if j.readable == 1 {
-		return []Diagnosis{{fs[0].code, sentence(fs[0].text)}}
+		return j.one(fs[0].code, sentence(fs[0].text))
 	}
 	var codes []Code
 	for _, f := range fs {
@@ -204,4 +212,87 @@ func sortDiagnoses(ds []Diagnosis) {
 		return
 	}
 	sort.SliceStable(ds, func(a, b int) bool { return Severity(ds[a].Code) > Severity(ds[b].Code) })
+}
+
+// one returns a one-diagnosis slice carved from a shared slab (appending to it
+// reallocates, so instances never share elements), saving an allocation per
+// instance on big joins.
+func (j *joiner) one(c Code, text string) []Diagnosis {
+	if len(j.slab) == 0 {
+		j.slab = make([]Diagnosis, 1024)
+	}
+	d := j.slab[:1:1]
+	j.slab = j.slab[1:]
+	d[0] = Diagnosis{c, text}
+	return d
+}
+
+// memoKey identifies a finding whose sentence depends only on these fields.
+type memoKey struct {
+	kind                int
+	status, check, desc string
+	flag                bool
+}
+
+const (
+	memoUnregistered = iota + 1
+	memoRegisteredUp
+)
+
+// memo returns f's finding for k, computed once per join: most servers of a
+// big HAProxy share a handful of sentences.
+func (j *joiner) memo(k memoKey, f func() (Code, string)) (Code, string) {
+	if r, ok := j.memos[k]; ok {
+		return r.code, r.text
+	}
+	c, t := f()
+	t = sentence(t) // stored final, so sentence() later is a no-op
+	if j.memos == nil {
+		j.memos = map[memoKey]finding{}
+	}
+	j.memos[k] = finding{code: c, text: t}
+	return c, t
+}
+
+// serverName is ServerName(r) built in the key buffer.
+func (j *joiner) serverName(r *sources.Registration) string {
+	name := r.Name
+	if name == "" {
+		name = r.Member
+	}
+	if len(name)+len(r.Host) > 4000 {
+		return ServerName(r)
+	}
+	if cap(j.keys)-len(j.keys) < len(name)+len(r.Host)+24 {
+		j.keys = make([]byte, 0, 64<<10)
+	}
+	start := len(j.keys)
+	if name != "" {
+		j.keys = append(j.keys, name...)
+		j.keys = append(j.keys, '_')
+	}
+	j.keys = append(j.keys, r.Host...)
+	j.keys = append(j.keys, ':')
+	j.keys = strconv.AppendInt(j.keys, int64(r.Port), 10)
+	b := j.keys[start:len(j.keys):len(j.keys)]
+	return unsafe.String(&b[0], len(b))
+}
+
+// key is backend + "/" + server, built in a shared buffer: one allocation per
+// 64 KiB of keys instead of one per instance. Bytes once written are never
+// changed, so the strings stay valid.
+func (j *joiner) key(backend, server string) string {
+	n := len(backend) + 1 + len(server)
+	if n > 4096 {
+		return backend + "/" + server
+	}
+	if cap(j.keys)-len(j.keys) < n {
+		j.keys = make([]byte, 0, 64<<10)
+	}
+	start := len(j.keys)
+	j.keys = append(j.keys, backend...)
+	j.keys = append(j.keys, '/')
+	j.keys = append(j.keys, server...)
+	b := j.keys[start:len(j.keys):len(j.keys)]
+	return unsafe.String(&b[0], len(b))
 }

@@ -45,13 +45,17 @@ func dupGroups(regs []*sources.Registration) [][]*sources.Registration {
 	if len(regs) < 2 {
 		return nil
 	}
-	first := make(map[string]int, len(regs))
+	type hostPort struct {
+		host string
+		port int
+	}
+	first := make(map[hostPort]int, len(regs))
 	var groups map[int][]*sources.Registration
 	for i, r := range regs {
 		if r.Malformed != "" {
 			continue
 		}
-		a := r.Host + ":" + strconv.Itoa(r.Port)
+		a := hostPort{r.Host, r.Port}
 		f, ok := first[a]
 		if !ok {
 			first[a] = i

@@ -95,7 +95,7 @@ func readableLabels(v *View) map[string]bool {
 }
 
 func (d *differ) add(kind, svc, inst, sock, from, to, text string) {
-	d.out = append(d.out, Event{At: d.at, Kind: kind, Service: svc, Instance: inst, Socket: sock, From: from, To: to, Text: sentence(text)})
+	d.out = append(d.out, Event{At: d.at, Kind: kind, Service: svc, Instance: inst, Socket: sock, From: from, To: to, Text: fullStop(text)})
 }
 
 // instance diffs one instance; p or n is nil when it did not exist.
@@ -195,4 +195,13 @@ func rowOf(s *Seen) *haproxy.Row {
 		return nil
 	}
 	return s.Row
+}
+
+// fullStop ends s with a full stop; event texts start with the service name,
+// so they are not capitalised.
+func fullStop(s string) string {
+	if s == "" || s[len(s)-1] == '.' {
+		return s
+	}
+	return s + "."
 }

@@ -2,10 +2,6 @@ package state
 
 import "github.com/stacktui/stacktui/haproxy"
 
-// pair is a two-string map key (backend and server name or address), so that
-// lookups never build a concatenated string.
-type pair struct{ a, b string }
-
 // sock is one HAProxy socket's rows indexed for the join. Server ids and row
 // order are never used as keys: they change when Synapse restarts.
 type sock struct {
@@ -13,12 +9,15 @@ type sock struct {
 	snap     *haproxy.Snapshot
 	rows     []haproxy.Row
 	readable bool // has a `show stat` (possibly an old one: see snap.Err)
-	byName   map[pair]int32
-	byAddr   map[pair]int32
-	nextAddr []int32 // next row with the same backend and address, -1 at the end
 	claimed  []bool
-	servers  map[string][]int32 // backend -> its server rows, in socket order
-	proxies  map[string]struct{}
+	backends map[string]*backendIdx // every proxy with a row, by name
+}
+
+// backendIdx is one proxy's server rows. The address map is built on first
+// use: only registrations that match no server by name need it.
+type backendIdx struct {
+	servers []int32 // server rows in socket order
+	byAddr  map[string][]int32
 }
 
 func indexSocket(s *haproxy.Snapshot) *sock {
@@ -31,78 +30,56 @@ func indexSocket(s *haproxy.Snapshot) *sock {
 	}
 	k.readable = true
 	k.rows = s.Stats.Rows
-	n := len(k.rows)
-	k.byName = make(map[pair]int32, n)
-	k.byAddr = make(map[pair]int32, n)
-	k.nextAddr = make([]int32, n)
-	k.claimed = make([]bool, n)
-	k.servers = make(map[string][]int32)
-	k.proxies = make(map[string]struct{})
-	// Rows come grouped by proxy; remember the last proxy to skip map work.
-	last := "\x00"
-	var cur []int32
-	flush := func() {
-		if last != "\x00" && cur != nil {
-			k.servers[last] = cur
-		}
-	}
+	k.claimed = make([]bool, len(k.rows))
+	k.backends = make(map[string]*backendIdx)
+	// Rows come grouped by proxy: look the proxy up only when it changes.
+	var cur *backendIdx
+	last := ""
 	for i := range k.rows {
 		r := &k.rows[i]
-		k.nextAddr[i] = -1
-		if r.Proxy != last {
-			flush()
-			last, cur = r.Proxy, nil
-			if prev, ok := k.servers[last]; ok {
-				cur = prev
+		if cur == nil || r.Proxy != last {
+			last = r.Proxy
+			cur = k.backends[last]
+			if cur == nil {
+				cur = &backendIdx{}
+				k.backends[last] = cur
 			}
-			k.proxies[last] = struct{}{}
 		}
-		if !r.IsServer() {
-			continue
-		}
-		cur = append(cur, int32(i))
-		k.byName[pair{r.Proxy, r.Name}] = int32(i)
-		if r.Addr != "" {
-			ak := pair{r.Proxy, r.Addr}
-			if first, ok := k.byAddr[ak]; ok {
-				// Append to the end of the chain to keep socket order.
-				j := first
-				for k.nextAddr[j] >= 0 {
-					j = k.nextAddr[j]
-				}
-				k.nextAddr[j] = int32(i)
-			} else {
-				k.byAddr[ak] = int32(i)
-			}
+		if r.IsServer() {
+			cur.servers = append(cur.servers, int32(i))
 		}
 	}
-	flush()
 	return k
 }
 
 // hasProxy reports whether this socket has a proxy (backend) of that name.
 func (k *sock) hasProxy(name string) bool {
-	_, ok := k.proxies[name]
+	_, ok := k.backends[name]
 	return ok
 }
 
-// claimName returns the unclaimed server row of backend named server, or -1.
-func (k *sock) claimName(backend, server string) int32 {
-	i, ok := k.byName[pair{backend, server}]
-	if !ok || k.claimed[i] {
-		return -1
+// serversOf returns backend's server rows in socket order.
+func (k *sock) serversOf(backend string) []int32 {
+	if b := k.backends[backend]; b != nil {
+		return b.servers
 	}
-	k.claimed[i] = true
-	return i
+	return nil
 }
 
 // claimAddr returns the first unclaimed server row of backend at addr, or -1.
 func (k *sock) claimAddr(backend, addr string) int32 {
-	i, ok := k.byAddr[pair{backend, addr}]
-	if !ok {
+	b := k.backends[backend]
+	if b == nil {
 		return -1
 	}
-	for ; i >= 0; i = k.nextAddr[i] {
+	if b.byAddr == nil {
+		b.byAddr = make(map[string][]int32, len(b.servers))
+		for _, i := range b.servers {
+			a := k.rows[i].Addr
+			b.byAddr[a] = append(b.byAddr[a], i)
+		}
+	}
+	for _, i := range b.byAddr[addr] {
 		if !k.claimed[i] {
 			k.claimed[i] = true
 			return i

@@ -50,6 +50,9 @@ type joiner struct {
 	global   []Diagnosis
 	suspects map[int64]string // stale-session owner -> why
 	scratch  []finding
+	slab     []Diagnosis
+	memos    map[memoKey]finding
+	keys     []byte
 }
 
 // Join joins the registry snapshot (nil when no registry is configured) with
@@ -167,8 +170,8 @@ func (j *joiner) services() []*svcBuild {
 			names[be] = svc
 		}
 		for _, k := range j.socks {
-			for proxy, rows := range k.servers {
-				if len(rows) == 0 {
+			for proxy, bi := range k.backends {
+				if len(bi.servers) == 0 {
 					continue
 				}
 				name := proxy

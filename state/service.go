@@ -26,7 +26,7 @@ func (j *joiner) service(b *svcBuild) Service {
 			malformed = append(malformed, r)
 			continue
 		}
-		entries = append(entries, regEntry{ServerName(r), r})
+		entries = append(entries, regEntry{j.serverName(r), r})
 	}
 	sort.Slice(entries, func(x, y int) bool {
 		if entries[x].server != entries[y].server {
@@ -40,11 +40,17 @@ func (j *joiner) service(b *svcBuild) Service {
 			nreg++
 		}
 	}
-	insts := make([]Instance, 0, nreg+len(malformed))
+	// Capacity for the servers no registration will claim, so that appending
+	// them does not reallocate.
+	extra := 0
+	for _, k := range j.socks {
+		extra += len(k.serversOf(b.backend))
+	}
+	insts := make([]Instance, 0, nreg+len(malformed)+extra)
 	seen := make([]Seen, (nreg+len(malformed))*nsock)
 	for i := 0; i < len(entries); {
 		e := entries[i]
-		in := Instance{Key: b.backend + "/" + e.server, Server: e.server, Registration: e.r}
+		in := Instance{Key: j.key(b.backend, e.server), Server: e.server, Registration: e.r}
 		i++
 		for i < len(entries) && entries[i].server == e.server {
 			in.Duplicates = append(in.Duplicates, entries[i].r)
@@ -66,14 +72,24 @@ func (j *joiner) service(b *svcBuild) Service {
 		}
 	}
 
+	var byServer map[string]int
 	// Match by name first for all, then by address, so an address fallback
 	// never takes a server another registration matches by name.
 	for si, k := range j.socks {
 		if !k.readable {
 			continue
 		}
-		for i := 0; i < nreg; i++ {
-			if idx := k.claimName(b.backend, insts[i].Server); idx >= 0 {
+		// One pass over the backend's rows against the registrations' names:
+		// cheaper than indexing every server when most are unregistered.
+		if nreg > 0 && byServer == nil {
+			byServer = make(map[string]int, nreg)
+			for i := 0; i < nreg; i++ {
+				byServer[insts[i].Server] = i
+			}
+		}
+		for _, idx := range k.serversOf(b.backend) {
+			if i, ok := byServer[k.rows[idx].Name]; ok && !k.claimed[idx] && insts[i].HAProxy[si].Row == nil {
+				k.claimed[idx] = true
 				insts[i].HAProxy[si].Row = &k.rows[idx]
 			}
 		}
@@ -103,7 +119,10 @@ func (j *joiner) service(b *svcBuild) Service {
 			in.Diagnoses = j.diagnoseRegistered(b, in)
 		case b.registry:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
-				return unregisteredFinding(in.HAProxy[k].Row, noRegs)
+				row := in.HAProxy[k].Row
+				return j.memo(memoKey{kind: memoUnregistered, status: row.Status, flag: noRegs}, func() (Code, string) {
+					return unregisteredFinding(row, noRegs)
+				})
 			})
 		default:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
@@ -132,12 +151,24 @@ func (j *joiner) service(b *svcBuild) Service {
 func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 	nsock := len(j.socks)
 	start := len(insts)
+	unclaimed := 0
+	for _, k := range j.socks {
+		for _, idx := range k.serversOf(backend) {
+			if !k.claimed[idx] {
+				unclaimed++
+			}
+		}
+	}
+	if unclaimed == 0 {
+		return insts
+	}
+	slab := make([]Seen, unclaimed*nsock)
 	var byName map[string]int
 	for si, k := range j.socks {
 		if !k.readable {
 			continue
 		}
-		for _, idx := range k.servers[backend] {
+		for _, idx := range k.serversOf(backend) {
 			if k.claimed[idx] {
 				continue
 			}
@@ -155,14 +186,13 @@ func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 				}
 			}
 			if at < 0 {
-				insts = append(insts, Instance{Key: backend + "/" + row.Name, Server: row.Name})
-				at = len(insts) - 1
-			}
-			if insts[at].HAProxy == nil {
-				insts[at].HAProxy = make([]Seen, nsock)
+				n := len(insts) - start
+				seen := slab[n*nsock : (n+1)*nsock : (n+1)*nsock]
 				for x, kk := range j.socks {
-					insts[at].HAProxy[x].Socket = kk.label
+					seen[x].Socket = kk.label
 				}
+				insts = append(insts, Instance{Key: j.key(backend, row.Name), Server: row.Name, HAProxy: seen})
+				at = len(insts) - 1
 			}
 			insts[at].HAProxy[si].Row = row
 		}

@@ -1,25 +1,46 @@
 package state
 
 // severity ranks codes for on-call attention: what breaks traffic or hides the
-// truth first, operator states and notes next, ok last.
-var severity = map[Code]int{
-	CodeOK:               0,
-	CodeMatchedByAddr:    1,
-	CodeDeregistered:     1,
-	CodeWeightMismatch:   2,
-	CodeDrain:            3,
-	CodeMaint:            4,
-	CodeDuplicate:        5,
-	CodeStaleSession:     5,
-	CodeFlapping:         6,
-	CodeHAProxyStale:     7,
-	CodeRegistryStale:    8,
-	CodeNoRegistrations:  9,
-	CodeMalformed:        10,
-	CodeStaleInHAProxy:   11,
-	CodeMissingInHAProxy: 12,
-	CodeDown:             13,
+// truth first, operator states and notes next, ok last. A switch, not a map:
+// it runs for every instance of every join.
+func severity(c Code) (int, bool) {
+	switch c {
+	case CodeOK:
+		return 0, true
+	case CodeMatchedByAddr, CodeDeregistered:
+		return 1, true
+	case CodeWeightMismatch:
+		return 2, true
+	case CodeDrain:
+		return 3, true
+	case CodeMaint:
+		return 4, true
+	case CodeDuplicate, CodeStaleSession:
+		return 5, true
+	case CodeFlapping:
+		return 6, true
+	case CodeHAProxyStale:
+		return 7, true
+	case CodeRegistryStale:
+		return 8, true
+	case CodeNoRegistrations:
+		return 9, true
+	case CodeMalformed:
+		return 10, true
+	case CodeStaleInHAProxy:
+		return 11, true
+	case CodeMissingInHAProxy:
+		return 12, true
+	case CodeDown:
+		return 13, true
+	}
+	return 1, false
 }
+
+// AllCodes lists every diagnosis code, most severe first.
+var AllCodes = []Code{CodeDown, CodeMissingInHAProxy, CodeStaleInHAProxy, CodeMalformed, CodeNoRegistrations,
+	CodeRegistryStale, CodeHAProxyStale, CodeFlapping, CodeDuplicate, CodeStaleSession, CodeMaint, CodeDrain,
+	CodeWeightMismatch, CodeDeregistered, CodeMatchedByAddr, CodeOK}
 
 // Severity ranks a code for worst-of roll-ups: higher is worse. The empty
 // code ranks below ok; a code this version does not know ranks just above ok,
@@ -28,10 +49,8 @@ func Severity(c Code) int {
 	if c == "" {
 		return -1
 	}
-	if s, ok := severity[c]; ok {
-		return s
-	}
-	return 1
+	s, _ := severity(c)
+	return s
 }
 
 // Worse returns the more severe of a and b; a on a tie.

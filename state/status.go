@@ -21,8 +21,8 @@ const (
 
 // classify reads a server row's status.
 func classify(r *haproxy.Row) class {
-	switch strings.ToUpper(r.StatusWord()) {
-	case "UP", "NO CHECK":
+	switch r.StatusWord() {
+	case "UP", "no check", "NO CHECK":
 		return classUp
 	case "DOWN":
 		return classDown
@@ -122,4 +122,14 @@ func checkText(r *haproxy.Row, addr string) string {
 		s += " (" + r.CheckStatus + ")"
 	}
 	return s
+}
+
+// addrInCheckText reports whether checkText mentions the server's address for
+// this check status.
+func addrInCheckText(cs string) bool {
+	switch cs {
+	case "L4CON", "L4TOUT", "L6TOUT", "L6RSP", "L7RSP":
+		return true
+	}
+	return false
 }

@@ -1,0 +1,165 @@
+package state
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
+)
+
+// Synapse restarts renumber servers and reorder them: nothing may change.
+func TestJoinIgnoresServerOrderAndIDs(t *testing.T) {
+	reg := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080), reg("svc", "web2", "10.0.0.2", 8080))
+	before := hap("local", srv("svc", a1, "UP", sid(1)), srv("svc", a2, "DOWN", check("L4CON"), sid(2)), srv("svc", a3, "MAINT", sid(3)))
+	after := hap("local", srv("svc", a3, "MAINT", sid(1)), srv("svc", a2, "DOWN", check("L4CON"), sid(7)), srv("svc", a1, "UP", sid(2)))
+	v1 := Join(reg, []*haproxy.Snapshot{before}, Config{Now: t0})
+	v2 := Join(reg, []*haproxy.Snapshot{after}, Config{Now: t0})
+	for i := range v1.Services[0].Instances {
+		x, y := &v1.Services[0].Instances[i], &v2.Services[0].Instances[i]
+		if x.Key != y.Key || !reflect.DeepEqual(x.Diagnoses, y.Diagnoses) || x.HAProxy[0].Row.Status != y.HAProxy[0].Row.Status {
+			t.Errorf("instance %d changed with server order/ids: %+v vs %+v", i, x, y)
+		}
+	}
+	if ev := Diff(v1, v2); len(ev) != 0 {
+		t.Errorf("reordering produced events: %+v", ev)
+	}
+}
+
+// The Serf flavour: server names use the member name, and a tag
+// smart:<svc>_<port> folds into the Synapse service <svc>.
+func TestJoinSerf(t *testing.T) {
+	r := func(svc, member, host string, port int) sources.Registration {
+		return sources.Registration{Service: svc, Name: member, Member: member, Host: host, Port: port, Tag: "smart:" + svc, MemberStatus: "alive", Seq: -1}
+	}
+	snap := &sources.Snapshot{Kind: sources.KindSerf, Address: "127.0.0.1:7373", State: sources.StateConnected, Synced: true, At: t0, LastGood: t0,
+		Services: []sources.Service{
+			{Name: "api_8080", Registrations: []sources.Registration{r("api_8080", "node-a", "10.0.0.1", 8080)}},
+			{Name: "api_8081", Registrations: []sources.Registration{r("api_8081", "node-b", "10.0.0.2", 8081)}},
+			{Name: "db", Registrations: []sources.Registration{r("db", "node-a", "10.0.0.1", 5432)}},
+		}}
+	h := hap("local", srv("api", "node-a_10.0.0.1:8080", "UP"), srv("api", "node-b_10.0.0.2:8081", "UP"), srv("db", "node-a_10.0.0.1:5432", "UP"))
+	v := Join(snap, []*haproxy.Snapshot{h}, Config{Now: t0})
+	var names []string
+	for _, s := range v.Services {
+		names = append(names, s.Name+"->"+s.Backend)
+	}
+	if !reflect.DeepEqual(names, []string{"api->api", "db->db"}) {
+		t.Fatalf("services = %v", names)
+	}
+	api := svcOf(t, v, "api")
+	if api.Summary.Registered != 2 || api.Summary.Up != 2 || api.Summary.Worst != CodeOK {
+		t.Errorf("api summary = %+v", api.Summary)
+	}
+	if in := instOf(t, api, "node-b_10.0.0.2:8081"); in.HAProxy[0].Row == nil || in.HAProxy[0].ByAddr {
+		t.Errorf("node-b not matched by name: %+v", in.HAProxy)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	reg := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080), reg("svc", "web2", "10.0.0.2", 8080), reg("svc", "web3", "10.0.0.3", 8080))
+	a := hap("A", srv("svc", a1, "UP", rates(1, 10, 2), scur(4)), srv("svc", a2, "DRAIN", scur(1)), srv("svc", a3, "UP 1/2"), srv("svc", "x_10.0.0.9:1", "UP", scur(5)))
+	b := hap("B", srv("svc", a1, "UP"), srv("svc", a2, "UP"), srv("svc", a3, "DOWN"))
+	c := hap("C", srv("svc", a1, "DOWN"))
+	c.Err = errStale // unreadable now: its old figures do not count as up or down
+	v := Join(reg, []*haproxy.Snapshot{a, b, c}, Config{Now: t0})
+	s := svcOf(t, v, "svc")
+	want := Summary{Registered: 3, Up: 1, UpBySocket: map[string]int{"A": 2, "B": 2, "C": 0}, Worst: CodeDown, SCur: 10, Rate: 1, ReqRate: 10, Hrsp5xx: 2}
+	if !reflect.DeepEqual(s.Summary, want) {
+		t.Errorf("summary = %+v\nwant      %+v", s.Summary, want)
+	}
+}
+
+var errStale = errorString("read /run/C.sock: i/o timeout")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func TestFlapping(t *testing.T) {
+	reg := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	h := NewHistory(16)
+	statuses := []string{"UP", "DOWN", "UP", "DOWN", "UP", "DOWN"}
+	var v *View
+	for i, st := range statuses {
+		cfg := Config{Now: t0.Add(time.Duration(i) * 10 * time.Second), History: h}
+		v = Join(reg, []*haproxy.Snapshot{hap("local", srv("svc", a1, st))}, cfg)
+		h.Observe(v)
+	}
+	if n := h.Flaps("svc/"+a1, time.Minute, t0.Add(50*time.Second)); n != 5 {
+		t.Errorf("flaps = %d, want 5", n)
+	}
+	v = Join(reg, []*haproxy.Snapshot{hap("local", srv("svc", a1, "UP"))}, Config{Now: t0.Add(60 * time.Second), History: h})
+	in := &v.Services[0].Instances[0]
+	if !reflect.DeepEqual(codes(in.Diagnoses), []Code{CodeFlapping, CodeOK}) || !anyContains(in.Diagnoses, "changed state 5 times in the last 5m0s") {
+		t.Errorf("diagnoses = %v", in.Diagnoses)
+	}
+	// With a window the changes are outside of, no flapping.
+	v = Join(reg, []*haproxy.Snapshot{hap("local", srv("svc", a1, "UP"))}, Config{Now: t0.Add(time.Hour), History: h, FlapWindow: time.Minute})
+	if got := codes(v.Services[0].Instances[0].Diagnoses); !reflect.DeepEqual(got, []Code{CodeOK}) {
+		t.Errorf("old changes still flapping: %v", got)
+	}
+}
+
+func TestSeverity(t *testing.T) {
+	order := []Code{CodeDown, CodeMissingInHAProxy, CodeStaleInHAProxy, CodeMalformed, CodeNoRegistrations, CodeRegistryStale,
+		CodeHAProxyStale, CodeFlapping, CodeDuplicate, CodeMaint, CodeDrain, CodeWeightMismatch, CodeDeregistered, CodeOK}
+	for i := 1; i < len(order); i++ {
+		if Severity(order[i-1]) < Severity(order[i]) {
+			t.Errorf("%s ranks below %s", order[i-1], order[i])
+		}
+		if Worse(order[i], order[i-1]) != order[i-1] || Worse(order[i-1], order[i]) != order[i-1] {
+			t.Errorf("Worse(%s, %s) wrong", order[i], order[i-1])
+		}
+	}
+	if Worse("", CodeOK) != CodeOK || Severity("something_new") <= Severity(CodeOK) {
+		t.Error("empty or unknown codes ranked wrongly")
+	}
+	for i := 1; i < len(AllCodes); i++ {
+		if Severity(AllCodes[i-1]) < Severity(AllCodes[i]) {
+			t.Errorf("AllCodes not ordered at %s", AllCodes[i])
+		}
+	}
+	if Worse(CodeStaleSession, CodeDuplicate) != CodeStaleSession {
+		t.Error("ties must keep the first")
+	}
+}
+
+func TestExplainEveryCode(t *testing.T) {
+	for _, c := range AllCodes {
+		if e := Explain(c); strings.HasPrefix(e, "Unknown") || !strings.HasSuffix(e, ".") {
+			t.Errorf("Explain(%s) = %q", c, e)
+		}
+	}
+	if !strings.HasPrefix(Explain("nope"), "Unknown") {
+		t.Error("unknown code not said to be unknown")
+	}
+}
+
+func TestJoinDoesNotModifyInputs(t *testing.T) {
+	reg := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	h := hap("local", srv("svc", a1, "UP"), srv("svc", a2, "MAINT"))
+	regCopy, rowsCopy := *reg, append([]haproxy.Row(nil), h.Stats.Rows...)
+	Join(reg, []*haproxy.Snapshot{h}, Config{Now: t0})
+	if !reflect.DeepEqual(*reg, regCopy) || !reflect.DeepEqual(h.Stats.Rows, rowsCopy) {
+		t.Error("Join modified its inputs")
+	}
+}
+
+func TestServerName(t *testing.T) {
+	cases := []struct {
+		r    sources.Registration
+		want string
+	}{
+		{sources.Registration{Name: "mymachine", Host: "1.2.3.4", Port: 3000}, "mymachine_1.2.3.4:3000"},
+		{sources.Registration{Host: "1.2.3.4", Port: 3000}, "1.2.3.4:3000"},
+		{sources.Registration{Member: "node-a", Host: "10.0.0.1", Port: 80}, "node-a_10.0.0.1:80"},
+	}
+	for _, c := range cases {
+		if got := ServerName(&c.r); got != c.want {
+			t.Errorf("ServerName(%+v) = %q, want %q", c.r, got, c.want)
+		}
+	}
+}

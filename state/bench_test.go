@@ -1,0 +1,83 @@
+package state
+
+import (
+	"fmt"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
+)
+
+// benchInput builds backends x servers HAProxy servers (one socket) and regs
+// registrations spread evenly over the backends, matching by name; the other
+// servers are unregistered (half MAINT, half UP).
+func benchInput(backends, servers, regs int) (*sources.Snapshot, []*haproxy.Snapshot) {
+	snap := &sources.Snapshot{Kind: sources.KindZooKeeper, State: sources.StateConnected, Synced: true, At: t0, LastGood: t0}
+	rows := make([]haproxy.Row, 0, backends*(servers+2))
+	perBackend := regs / backends
+	for b := 0; b < backends; b++ {
+		name := "svc_" + strconv.Itoa(b)
+		svc := sources.Service{Name: name}
+		rows = append(rows, haproxy.Row{Proxy: name, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
+		for s := 0; s < servers; s++ {
+			host := fmt.Sprintf("10.%d.%d.%d", b/256, b%256, s)
+			server := "host" + strconv.Itoa(s) + "_" + host + ":8080"
+			st := "UP"
+			if s >= perBackend && s%2 == 0 {
+				st = "MAINT"
+			}
+			rows = append(rows, haproxy.Row{Proxy: name, Name: server, Type: haproxy.TypeServer, Status: st, CheckStatus: "L7OK", Addr: host + ":8080", SID: s + 1, Weight: 1})
+			if s < perBackend {
+				svc.Registrations = append(svc.Registrations, sources.Registration{Service: name, Name: "host" + strconv.Itoa(s), Host: host, Port: 8080,
+					Path: "/nerve/services/" + name + "/services/host" + strconv.Itoa(s) + "_0000000001", Node: "host" + strconv.Itoa(s) + "_0000000001", Seq: 1, Owner: int64(s + 1)})
+			}
+		}
+		rows = append(rows, haproxy.Row{Proxy: name, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
+		snap.Services = append(snap.Services, svc)
+	}
+	h := &haproxy.Snapshot{Label: "local", At: t0, LastGood: t0, Stats: &haproxy.Stats{Rows: rows}}
+	return snap, []*haproxy.Snapshot{h}
+}
+
+func benchJoin(b *testing.B, backends, servers, regs int) {
+	reg, haps := benchInput(backends, servers, regs)
+	cfg := Config{Now: t0}
+	b.ReportAllocs()
+	var before, after syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	b.ResetTimer()
+	for b.Loop() {
+		v := Join(reg, haps, cfg)
+		if len(v.Services) != backends {
+			b.Fatal("wrong join")
+		}
+	}
+	b.StopTimer()
+	syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+	// CPU time (user+system, all threads incl. GC) per join: the machine
+	// running the tests is shared, so wall time alone overstates the cost.
+	cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano()) / time.Duration(b.N)
+	b.ReportMetric(float64(cpu.Microseconds())/1000, "cpu-ms/op")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(backends*servers), "ns/server")
+}
+
+// BenchmarkJoin50k joins 50,000 servers (500 backends x 100) with 10,000
+// registrations; BenchmarkJoin5k is a tenth of it, to show allocations grow
+// linearly.
+func BenchmarkJoin50k(b *testing.B) { benchJoin(b, 500, 100, 10000) }
+
+// BenchmarkJoin5k is BenchmarkJoin50k at a tenth of the size.
+func BenchmarkJoin5k(b *testing.B) { benchJoin(b, 50, 100, 1000) }
+
+func TestBenchInputJoins(t *testing.T) {
+	reg, haps := benchInput(5, 10, 20)
+	v := Join(reg, haps, Config{Now: t0})
+	for _, s := range v.Services {
+		if s.Summary.Registered != 4 || s.Summary.Up != 4 || len(s.Instances) != 10 || s.Summary.Worst != CodeStaleInHAProxy {
+			t.Fatalf("%s: %+v with %d instances", s.Name, s.Summary, len(s.Instances))
+		}
+	}
+}

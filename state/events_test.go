@@ -1,0 +1,114 @@
+package state
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
+)
+
+func TestDiff(t *testing.T) {
+	t1 := t0.Add(5 * time.Second)
+	oldReg := reg("svc", "web2", "10.0.0.2", 8080, seq(3), regWeight(1))
+	newReg := reg("svc", "web2", "10.0.0.2", 8080, seq(8), regWeight(2))
+	prev := Join(zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080), oldReg, reg("svc", "web3", "10.0.0.3", 8080)),
+		[]*haproxy.Snapshot{hap("local", srv("svc", a1, "UP", check("L7OK")), srv("svc", a2, "DOWN", check("L4CON")),
+			srv("svc", a3, "UP", weight(1)))}, Config{Now: t0})
+	next := Join(zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080), newReg, reg("svc", "web4", "10.0.0.4", 8080)),
+		[]*haproxy.Snapshot{hap("local", srv("svc", a1, "DOWN", check("L4CON")), srv("svc", a2, "DOWN", check("L7STS")),
+			srv("svc", a3, "MAINT", weight(3)), srv("svc", "web4_10.0.0.4:8080", "UP 1/2"))}, Config{Now: t1})
+	got := Diff(prev, next)
+	type ev struct{ kind, inst, sock, from, to string }
+	var short []ev
+	for _, e := range got {
+		if !e.At.Equal(t1) || e.Service != "svc" || !strings.HasSuffix(e.Text, ".") {
+			t.Errorf("bad event %+v", e)
+		}
+		short = append(short, ev{e.Kind, e.Instance, e.Socket, e.From, e.To})
+	}
+	want := []ev{
+		{EventState, a1, "local", "UP", "DOWN"},
+		{EventRegistered, a2, "", oldReg.Path, newReg.Path},
+		{EventWeight, a2, "", "1", "2"},
+		{EventCheck, a2, "local", "L4CON", "L7STS"},
+		{EventRegistered, "web4_10.0.0.4:8080", "", "", "/nerve/services/svc/services/web4_0000000000"},
+		{EventState, "web4_10.0.0.4:8080", "local", "absent", "UP 1/2"},
+		{EventDeregistered, a3, "", "/nerve/services/svc/services/web3_0000000000", ""},
+		{EventState, a3, "local", "UP", "MAINT"},
+		{EventWeight, a3, "local", "1", "3"},
+	}
+	if !reflect.DeepEqual(short, want) {
+		t.Errorf("events:\n%v\nwant\n%v", short, want)
+		for _, e := range got {
+			t.Log(e.Text)
+		}
+	}
+	if e := got[0].Text; e != "svc "+a1+" at local: UP -> DOWN (check L4CON)." {
+		t.Errorf("text = %q", e)
+	}
+	if Diff(nil, next) != nil {
+		t.Error("the first view must not produce events")
+	}
+}
+
+// A server that vanishes from HAProxy (no state file: Synapse reloaded) and
+// a socket that could not be read on one side.
+func TestDiffRemovedAndUnreadable(t *testing.T) {
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	prev := Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, "UP"), srv("svc", a2, "UP")), {Label: "B"}}, Config{Now: t0})
+	next := Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, "UP")), hap("B", srv("svc", a1, "UP"))}, Config{Now: t0})
+	got := Diff(prev, next)
+	if len(got) != 1 || got[0].Instance != a2 || got[0].To != "absent" || got[0].Socket != "A" {
+		t.Errorf("events = %+v", got)
+	}
+}
+
+func TestHistory(t *testing.T) {
+	h := NewHistory(3)
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	key := "svc/" + a1
+	for i := 0; i < 5; i++ {
+		v := Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, "UP", scur(int64(i)), rates(0, int64(10*i), int64(20*i)))),
+			hap("B", srv("svc", a1, "UP", scur(1)))}, Config{Now: t0.Add(time.Duration(i) * 2 * time.Second)})
+		h.Observe(v)
+	}
+	sc, rq, e5 := h.Series(key)
+	if !reflect.DeepEqual(sc, []float64{3, 4, 5}) || !reflect.DeepEqual(rq, []float64{20, 30, 40}) || !reflect.DeepEqual(e5, []float64{10, 10, 10}) {
+		t.Errorf("series = %v %v %v", sc, rq, e5)
+	}
+	// A counter reset (HAProxy reload) gives 0, not a negative rate.
+	h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, "UP"))}, Config{Now: t0.Add(10 * time.Second)}))
+	if _, _, e5 := h.Series(key); e5[2] != 0 {
+		t.Errorf("rate after reset = %v", e5)
+	}
+	// Forgotten once unseen for Forget.
+	h.Forget = time.Minute
+	h.Observe(Join(zk([]string{"svc"}), nil, Config{Now: t0.Add(2 * time.Minute)}))
+	if h.Len() != 0 {
+		t.Errorf("history kept %d gone instances", h.Len())
+	}
+	if a, b, c := h.Series(key); a != nil || b != nil || c != nil {
+		t.Error("series of a forgotten key")
+	}
+}
+
+// Memory stays bounded however long it runs: ring sizes never exceed capacity.
+func TestHistoryBounded(t *testing.T) {
+	h := NewHistory(8)
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	for i := 0; i < 1000; i++ {
+		st := []string{"UP", "DOWN"}[i%2]
+		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, st))}, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
+	}
+	s := h.entries["svc/"+a1]
+	if len(s.scur.buf) != 8 || cap(s.scur.buf) != 8 || len(s.changes.buf) > 8 {
+		t.Errorf("rings grew: %d/%d, %d changes", len(s.scur.buf), cap(s.scur.buf), len(s.changes.buf))
+	}
+	if n := h.Flaps("svc/"+a1, time.Hour, t0.Add(999*time.Second)); n != 8 {
+		t.Errorf("flaps = %d, want the 8 remembered", n)
+	}
+	_ = sources.KindZooKeeper
+}
