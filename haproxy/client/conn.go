@@ -104,7 +104,7 @@ func (c *Conn) connect(ctx context.Context) error {
 		c.drop()
 		var e *Error
 		// No prompt in time, or an answer then a close: not HAProxy.
-		if errors.As(err, &e) && ctx.Err() == nil &&
+		if errors.As(err, &e) && ctx.Err() == nil && !errors.Is(e.Err, context.DeadlineExceeded) &&
 			(e.Kind == KindTimeout || (e.Kind == KindClosed && e.Reply != "")) {
 			e.Kind = KindNotStatsSocket
 		}
@@ -213,12 +213,21 @@ func (c *Conn) ioError(ctx context.Context, op string, err error) error {
 	case ctx.Err() != nil:
 		e.Kind = KindTimeout
 		e.Err = ctx.Err()
+	case ctxExpired(ctx) && isTimeout(err):
+		// The socket deadline is ctx's and fired a moment before ctx.Done.
+		e.Kind = KindTimeout
+		e.Err = context.DeadlineExceeded
 	case isTimeout(err):
 		e.Kind = KindTimeout
 	case isBroken(err):
 		e.Kind = KindClosed
 	}
 	return e
+}
+
+func ctxExpired(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 func isTimeout(err error) bool {
