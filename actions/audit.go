@@ -183,10 +183,20 @@ func ReadAudit(path string, n int) ([]AuditRecord, error) {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	defer f.Close()
+	out, err := parseAudit(f, n)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: read %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// parseAudit reads JSON lines from r and keeps the last n records (n <= 0:
+// all). Lines that are not records are skipped.
+func parseAudit(r io.Reader, n int) ([]AuditRecord, error) {
 	var out []AuditRecord
-	r := bufio.NewReader(f)
+	br := bufio.NewReader(r)
 	for {
-		line, err := r.ReadBytes('\n')
+		line, err := br.ReadBytes('\n')
 		if line = bytes.TrimSpace(line); len(line) > 0 {
 			var rec AuditRecord
 			if json.Unmarshal(line, &rec) == nil && rec.Phase != "" {
@@ -200,7 +210,7 @@ func ReadAudit(path string, n int) ([]AuditRecord, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("audit log: read %s: %w", path, err)
+			return nil, err
 		}
 	}
 	if n > 0 && len(out) > n {
