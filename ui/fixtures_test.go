@@ -42,7 +42,7 @@ func newFakeFeed(snaps ...*haproxy.Snapshot) *fakeFeed {
 	return &fakeFeed{ch: make(chan haproxy.Snapshot, 16), snaps: snaps}
 }
 func (f *fakeFeed) Updates() <-chan haproxy.Snapshot { return f.ch }
-func (f *fakeFeed) Current() []*haproxy.Snapshot    { return f.snaps }
+func (f *fakeFeed) Current() []*haproxy.Snapshot     { return f.snaps }
 func (f *fakeFeed) Refresh() {
 	f.mu.Lock()
 	f.refreshed++

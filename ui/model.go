@@ -124,7 +124,7 @@ func newModel(o Options, now func() time.Time) *Model {
 		dark:  true,
 		w:     80,
 		h:     24,
-		now:   time.Now,
+		now:   now,
 		log:   o.Logger,
 		hist:  newHistory(),
 		shist: state.NewHistory(120),
