@@ -2,57 +2,38 @@ package demo
 
 import (
 	"context"
-	"encoding/csv"
-	"io"
 	"os"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/stacktui/stacktui/haproxy/client"
 )
 
-// statRow is the part of a `show stat` server row the tests look at.
+// statRow is the part of a `show stat` row the tests look at.
 type statRow struct {
 	Status string
 	Weight string
 }
 
-// showStat reads `show stat` from the demo's socket as "backend/server" ->
-// row, with the FRONTEND/BACKEND aggregates kept too.
+// showStat reads `show stat` from the demo's socket through haproxy/client
+// as "backend/server" -> row, FRONTEND/BACKEND aggregates included.
 func showStat(t testing.TB, socket string) map[string]statRow {
 	t.Helper()
-	reply, err := socketCommand(socket, "show stat", 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, client.Options{Address: socket, ReadOnly: true})
+	if err != nil {
+		t.Fatalf("dialing %s: %v", socket, err)
+	}
+	defer c.Close()
+	st, err := c.ShowStat(ctx)
 	if err != nil {
 		t.Fatalf("show stat on %s: %v", socket, err)
 	}
-	return parseShowStat(t, reply)
-}
-
-func parseShowStat(t testing.TB, reply string) map[string]statRow {
-	t.Helper()
-	reply = strings.TrimPrefix(reply, "# ")
-	r := csv.NewReader(strings.NewReader(reply))
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		t.Fatalf("show stat header: %v in %q", err, reply)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[h] = i
-	}
 	out := map[string]statRow{}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("show stat row: %v", err)
-		}
-		if len(rec) <= col["weight"] {
-			continue
-		}
-		out[rec[col["pxname"]]+"/"+rec[col["svname"]]] = statRow{Status: rec[col["status"]], Weight: rec[col["weight"]]}
+	for _, r := range st.Rows {
+		out[r.Key()] = statRow{Status: r.Status, Weight: strconv.Itoa(r.Weight)}
 	}
 	return out
 }

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stacktui/stacktui/haproxy/client"
 )
 
 // synapseLoop is a small Synapse: it watches the registry and applies every
@@ -31,6 +32,7 @@ type synapseLoop struct {
 	applied  regSet       // what HAProxy was last told
 	reloads  atomic.Int64
 	lastErr  atomic.Value // string
+	conn     *client.Conn // persistent admin session; nil until needed and after a reload
 }
 
 // configured is the set of servers HAProxy knows, by key.
@@ -81,6 +83,11 @@ func (s *synapseLoop) startHAProxy(cur regSet) error {
 func (s *synapseLoop) run(ctx context.Context) {
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
+	defer func() {
+		s.mu.Lock()
+		s.closeConn()
+		s.mu.Unlock()
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -155,31 +162,51 @@ func (s *synapseLoop) reloadLocked(cur regSet, why string) {
 	}
 	s.reloads.Add(1)
 	s.applied = cur
+	// The old process keeps serving sessions it has: talk to the new one.
+	s.closeConn()
 	s.logger.Info("haproxy reloaded", "why", why, "pid", pid)
 }
 
-// send applies ops over the socket, four per line as Synapse batches them.
+// send applies ops over one persistent admin session, one command per
+// request, so each refusal is reported with its own command.
 func (s *synapseLoop) send(ops []op) error {
-	var errs []error
-	for i := 0; i < len(ops); i += 4 {
-		batch := ops[i:min(i+4, len(ops))]
-		lines := make([]string, len(batch))
-		for j, o := range batch {
-			lines[j] = o.String()
-		}
-		line := strings.Join(lines, ";")
-		reply, err := socketCommand(s.socket, line, 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if s.conn == nil {
+		c, err := client.Dial(ctx, client.Options{Label: "demo synapse", Address: s.socket, Timeout: 2 * time.Second})
 		if err != nil {
-			errs = append(errs, err)
+			return err
+		}
+		s.conn = c
+	}
+	var errs []error
+	for _, o := range ops {
+		cmd, err := o.command()
+		if err != nil {
+			s.logger.Warn("synapse skipped an invalid change", "err", err)
 			continue
 		}
-		if r := strings.TrimSpace(reply); r != "" {
-			// Success is silent; anything else is HAProxy saying why not.
-			s.logger.Warn("haproxy refused a synapse change", "cmd", line, "reply", r)
+		if err := s.conn.Exec(ctx, cmd); err != nil {
+			if client.IsKind(err, client.KindRejected) {
+				// HAProxy said why not (e.g. no such server): retrying will not help.
+				s.logger.Warn("haproxy refused a synapse change", "cmd", cmd.String(), "err", err)
+				continue
+			}
+			errs = append(errs, err)
+			s.closeConn()
+			break
 		}
-		s.logger.Debug("synapse applied", "cmd", line)
+		s.logger.Debug("synapse applied", "cmd", cmd.String())
 	}
 	return errors.Join(errs...)
+}
+
+// closeConn drops the admin session; the next send dials again.
+func (s *synapseLoop) closeConn() {
+	if s.conn != nil {
+		_ = s.conn.Close()
+		s.conn = nil
+	}
 }
 
 func (s *synapseLoop) fail(err error) {

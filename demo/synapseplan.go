@@ -2,7 +2,8 @@ package demo
 
 import (
 	"sort"
-	"strconv"
+
+	"github.com/stacktui/stacktui/haproxy/command"
 )
 
 // opKind is one kind of change the synapse loop makes over the socket.
@@ -22,16 +23,30 @@ type op struct {
 	Weight  int
 }
 
-// String is the runtime-API command line for the op.
-func (o op) String() string {
+// command is the validated runtime-API command for the op; names that
+// HAProxy could not take are refused here, before any socket.
+func (o op) command() (command.Command, error) {
 	switch o.Kind {
 	case opReady:
-		return "set server " + o.Backend + "/" + o.Server + " state ready"
+		return command.SetState(o.Backend, o.Server, command.StateReady)
 	case opMaint:
-		return "set server " + o.Backend + "/" + o.Server + " state maint"
+		return command.SetState(o.Backend, o.Server, command.StateMaint)
 	default:
-		return "set server " + o.Backend + "/" + o.Server + " weight " + strconv.Itoa(o.Weight)
+		w, err := command.Absolute(o.Weight)
+		if err != nil {
+			return command.Command{}, err
+		}
+		return command.SetWeight(o.Backend, o.Server, w)
 	}
+}
+
+// String is the runtime-API command line for the op, or why there is none.
+func (o op) String() string {
+	c, err := o.command()
+	if err != nil {
+		return "invalid: " + err.Error()
+	}
+	return c.String()
 }
 
 // plan is what Synapse does on a registry change: servers that appeared are
