@@ -1,0 +1,53 @@
+package hapoll
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stacktui/stacktui/haproxy"
+)
+
+func rows() []haproxy.Row {
+	return []haproxy.Row{
+		{Proxy: "a", Name: "FRONTEND", Type: haproxy.TypeFrontend, IID: 2},
+		{Proxy: "a", Name: "s1", Type: haproxy.TypeServer, IID: 2, Status: "UP"},
+		{Proxy: "a", Name: "s2", Type: haproxy.TypeServer, IID: 2, Status: "UP"},
+		{Proxy: "a", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 2, Act: 2, Status: "UP"},
+		{Proxy: "b", Name: "t1", Type: haproxy.TypeServer, IID: 3, Status: "UP"},
+		{Proxy: "b", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 3, Act: 1, Status: "UP"},
+	}
+}
+
+func TestChangedBackendsAndMerge(t *testing.T) {
+	last := rows()
+	agg := []haproxy.Row{last[0], last[3], last[5]}
+	agg[1].Act = 1 // a/s2 drained
+	agg[0].SCur = 9
+	ids, err := changedBackends(proxySigs(last), proxySigs(agg), 8)
+	if err != nil || len(ids) != 1 || ids[0] != 2 {
+		t.Fatalf("changed = %v, %v", ids, err)
+	}
+	fresh := map[int][]haproxy.Row{2: {last[1], last[2]}}
+	fresh[2][1].Status = "DRAIN"
+	got, ok := merge(last, agg, fresh)
+	if !ok || got[2].Status != "DRAIN" || got[3].Act != 1 || got[0].SCur != 9 || got[4].Status != "UP" {
+		t.Fatalf("merge: %v %+v", ok, got)
+	}
+	if last[2].Status != "UP" {
+		t.Error("merge modified its input")
+	}
+	// A server set that changed cannot be merged.
+	if _, ok := merge(last, agg, map[int][]haproxy.Row{2: {last[1]}}); ok {
+		t.Error("merge accepted a missing server")
+	}
+	if _, ok := merge(last, agg, map[int][]haproxy.Row{2: {last[1], last[2], last[2]}}); ok {
+		t.Error("merge accepted an extra server")
+	}
+	// A new proxy, or too many changes, asks for a full read.
+	if _, err := changedBackends(proxySigs(last), proxySigs(agg[:2]), 8); !errors.Is(err, errFull) {
+		t.Errorf("proxy set change: %v", err)
+	}
+	if _, err := changedBackends(proxySigs(last), proxySigs(agg), 0); !errors.Is(err, errFull) {
+		t.Errorf("too many: %v", err)
+	}
+}

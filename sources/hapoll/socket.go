@@ -1,0 +1,132 @@
+package hapoll
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/haproxy/client"
+)
+
+// socket is the polling state of one stats socket, owned by its goroutine.
+type socket struct {
+	opts     client.Options
+	strategy Strategy
+	cnt      *counters
+
+	conn      *client.Conn
+	level     haproxy.Level
+	pid       int
+	polls     int // since the last full read
+	info      *haproxy.Info
+	stats     *haproxy.Stats
+	lastGood  time.Time
+	proxySigs map[string]proxySig // by proxy key, from the last read
+}
+
+func (s *socket) close() {
+	if s.conn != nil {
+		s.conn.Close()
+	}
+}
+
+// poll reads the socket once and returns the snapshot to publish.
+func (s *socket) poll(ctx context.Context) *haproxy.Snapshot {
+	err := s.read(ctx)
+	now := time.Now()
+	snap := &haproxy.Snapshot{Label: s.opts.Label, Address: s.opts.Address, At: now,
+		Level: s.level, Info: s.info, Stats: s.stats, Err: err, LastGood: s.lastGood}
+	if err != nil {
+		s.cnt.errors.Add(1)
+		return snap
+	}
+	s.lastGood = now
+	snap.LastGood = now
+	return snap
+}
+
+func (s *socket) read(ctx context.Context) error {
+	if s.conn == nil {
+		c, err := client.Dial(ctx, s.opts)
+		if err != nil {
+			return err
+		}
+		s.conn = c
+		s.pid = 0 // a new session: read everything
+	}
+	info, err := s.conn.ShowInfo(ctx)
+	if err != nil {
+		return err
+	}
+	full := s.stats == nil || info.PID != s.pid || s.polls+1 >= s.strategy.FullEvery ||
+		len(s.stats.Rows) <= s.strategy.SmallRows
+	if !full {
+		full, err = s.readChanged(ctx)
+		if err != nil {
+			return err
+		}
+	}
+	if full {
+		if err := s.readFull(ctx); err != nil {
+			return err
+		}
+	}
+	s.info = info
+	s.pid = info.PID
+	return nil
+}
+
+func (s *socket) readFull(ctx context.Context) error {
+	st, err := s.conn.ShowStat(ctx)
+	if err != nil {
+		return err
+	}
+	lvl, err := s.conn.Level(ctx)
+	if err != nil {
+		return err
+	}
+	s.stats, s.level = st, lvl
+	s.proxySigs = proxySigs(st.Rows)
+	s.polls = 0
+	s.cnt.full.Add(1)
+	return nil
+}
+
+// errFull asks for a full read instead of a partial one.
+var errFull = errors.New("full read needed")
+
+// readChanged reads the proxy rows and re-reads the servers of backends
+// whose row changed. It reports whether a full read is needed instead.
+func (s *socket) readChanged(ctx context.Context) (bool, error) {
+	agg, err := s.conn.ShowStatFilter(ctx, -1, client.StatFrontends|client.StatBackends)
+	if err != nil {
+		return false, err
+	}
+	sigs := proxySigs(agg.Rows)
+	changed, err := changedBackends(s.proxySigs, sigs, s.strategy.MaxPartial)
+	if errors.Is(err, errFull) {
+		return true, nil
+	}
+	s.polls++
+	if len(changed) == 0 {
+		s.cnt.light.Add(1)
+		return false, nil // keep the last rows: nothing moved
+	}
+	fresh := map[int][]haproxy.Row{}
+	for _, iid := range changed {
+		st, err := s.conn.ShowStatFilter(ctx, iid, client.StatServers)
+		if err != nil {
+			return false, err
+		}
+		fresh[iid] = st.Rows
+	}
+	rows, ok := merge(s.stats.Rows, agg.Rows, fresh)
+	if !ok {
+		return true, nil // servers were added or removed: read everything
+	}
+	s.stats = &haproxy.Stats{Fields: s.stats.Fields, Rows: rows}
+	s.proxySigs = sigs
+	s.cnt.partial.Add(1)
+	return false, nil
+}
