@@ -14,6 +14,7 @@ import (
 	serfclient "github.com/hashicorp/serf/client"
 
 	"github.com/stacktui/stacktui/actions/hacheck"
+	"github.com/stacktui/stacktui/haproxy/client"
 )
 
 func newAudit(t *testing.T) *AuditLog {
@@ -122,10 +123,26 @@ func TestHAProxyHealthAgentAndReplies(t *testing.T) {
 	// HAProxy's refusal comes back in the step: svc_a's servers have no agent.
 	a, err := NewServerAction(OpAgentUp, "", []Target{{Socket: "main", Backend: "svc_a", Server: hostA}}, ScopeBackend, snapshots(t))
 	r := run(t, e, okErr(t, a, err))
-	if r.Err == nil || len(r.Steps) != 1 || !strings.Contains(r.Steps[0].Err, "agent checks are not enabled") {
+	if r.Err == nil || len(r.Steps) != 1 || strings.TrimSpace(r.Steps[0].Output) != "agent checks are not enabled on this server." {
 		t.Fatalf("agent on a server without agent: want HAProxy's refusal, got %v %+v", r.Err, r.Steps)
 	}
 	t.Logf("HAProxy replied: %s", r.Steps[0].Err)
+
+	// Defence in depth: a read-only session refuses even a read-write executor.
+	ctx := context.Background()
+	ro, err := client.Dial(ctx, client.Options{Label: "main", Address: main.Socket, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	e2 := NewExecutor(Writers{HAProxy: map[string]HAProxyWriter{"main": ro}}, newAudit(t))
+	r = run(t, e2, ok(t)(NewServerAction(OpMaint, "", []Target{{Socket: "main", Backend: "svc_a", Server: hostA}}, ScopeBackend, snapshots(t))))
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "read-only") {
+		t.Errorf("read-only session: %v; want the client's read-only refusal", r.Err)
+	}
+	if st := row(t, main, "svc_a", hostA).Status; st == "MAINT" {
+		t.Error("the read-only session changed HAProxy")
+	}
 }
 
 func TestHAProxyScopeTwoSockets(t *testing.T) {

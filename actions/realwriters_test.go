@@ -2,50 +2,26 @@ package actions
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net"
-	"strings"
 	"testing"
 	"time"
 
 	serfclient "github.com/hashicorp/serf/client"
 
-	"github.com/stacktui/stacktui/haproxy/command"
+	"github.com/stacktui/stacktui/haproxy/client"
 	"github.com/stacktui/stacktui/internal/testenv"
 )
 
-// socketWriter sends one command per connection to a real stats socket.
-type socketWriter struct{ network, addr string }
-
-func (s socketWriter) Exec(ctx context.Context, c command.Command) error {
-	if c.IsZero() {
-		return fmt.Errorf("refusing an unbuilt command")
-	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, s.network, s.addr)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(conn, c.String()+"\n"); err != nil {
-		return err
-	}
-	b, err := io.ReadAll(conn)
-	if err != nil {
-		return err
-	}
-	if reply := strings.TrimSpace(string(b)); reply != "" {
-		return fmt.Errorf("haproxy: %s", reply)
-	}
-	return nil
-}
-
 // haproxyWriter connects to h's admin socket the way main does.
-func haproxyWriter(t *testing.T, h *testenv.HAP) HAProxyWriter {
+func haproxyWriter(t *testing.T, label string, h *testenv.HAP) HAProxyWriter {
 	t.Helper()
-	return socketWriter{"unix", h.Socket}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, client.Options{Label: label, Address: h.Socket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // serfWriter is an RPC client of the agent.
@@ -66,7 +42,7 @@ func realWriters(t *testing.T) Writers {
 	a, _ := serfPair(t)
 	z := zooKeeper(t)
 	return Writers{
-		HAProxy: map[string]HAProxyWriter{"main": haproxyWriter(t, main), "peer": haproxyWriter(t, peer)},
+		HAProxy: map[string]HAProxyWriter{"main": haproxyWriter(t, "main", main), "peer": haproxyWriter(t, "peer", peer)},
 		Serf:    serfWriter(t, a),
 		ZK:      z.Client(t),
 		Files:   OSFiles{},

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/haproxy/client"
 	"github.com/stacktui/stacktui/haproxy/command"
 )
 
@@ -266,6 +267,10 @@ func (a *serverAction) apply(ctx context.Context, w *Writers) ([]Step, error) {
 		}
 		if err := w.HAProxy[c.socket].Exec(ctx, c.cmd); err != nil {
 			st.Err = err.Error()
+			var ce *client.Error
+			if errors.As(err, &ce) {
+				st.Output = ce.Reply // HAProxy's own words, for the result dialog
+			}
 			failed++
 		}
 		steps = append(steps, st)

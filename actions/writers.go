@@ -5,7 +5,15 @@ import (
 	"io/fs"
 	"syscall"
 
+	"github.com/stacktui/stacktui/haproxy/client"
 	"github.com/stacktui/stacktui/haproxy/command"
+)
+
+// The production writers satisfy the interfaces.
+var (
+	_ HAProxyWriter = (*client.Conn)(nil)
+	_ FileWriter    = OSFiles{}
+	_ ProcRunner    = OSProcs{}
 )
 
 // Writers are the write-capable handles an Executor applies actions with.
