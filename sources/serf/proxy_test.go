@@ -1,7 +1,6 @@
 package serf
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ type rpcProxy struct {
 	target string
 	ln     net.Listener
 	conns  []net.Conn
+	frozen bool // swallow traffic: the agent looks hung
 }
 
 // newProxy reserves a loopback port without listening on it yet.
@@ -68,17 +68,41 @@ func (p *rpcProxy) serve(ln net.Listener) {
 		p.mu.Lock()
 		p.conns = append(p.conns, c, up)
 		p.mu.Unlock()
-		go pipe(c, up)
-		go pipe(up, c)
+		go p.pipe(c, up)
+		go p.pipe(up, c)
 	}
 }
 
 // pipe copies until either side ends, then closes both (an agent that dies
-// closes the client's connection, as it would without the proxy).
-func pipe(dst, src net.Conn) {
-	io.Copy(dst, src)
-	dst.Close()
-	src.Close()
+// closes the client's connection, as it would without the proxy). While
+// frozen, what arrives is dropped.
+func (p *rpcProxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !p.isFrozen() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *rpcProxy) freeze(on bool) {
+	p.mu.Lock()
+	p.frozen = on
+	p.mu.Unlock()
+}
+
+func (p *rpcProxy) isFrozen() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.frozen
 }
 
 func (p *rpcProxy) stop() {

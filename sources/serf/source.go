@@ -75,11 +75,12 @@ type Source struct {
 	cur sources.Snapshot
 
 	// Owned by the run goroutine.
-	members  map[string]sources.Member
-	services []sources.Service
-	synced   bool
-	lastGood time.Time
-	dropped  int // events dropped since the reader last took an update
+	members   map[string]sources.Member
+	services  []sources.Service
+	synced    bool
+	lastGood  time.Time
+	dropped   int // events dropped since the reader last took an update
+	abandoned []chan dialResult
 }
 
 var _ sources.Registry = (*Source)(nil)
@@ -131,6 +132,7 @@ func (s *Source) Close() error {
 func (s *Source) run(ctx context.Context) {
 	defer close(s.done)
 	defer close(s.updates)
+	defer s.closeAbandoned()
 	delay := s.o.Reconnect
 	everConnected := false
 	for {
@@ -176,38 +178,68 @@ func (s *Source) finish() {
 	s.mu.Unlock()
 }
 
+// maxAbandoned bounds the dials left waiting on an agent that accepted the
+// connection but never answered the handshake (the client library's
+// handshake has no deadline, so such a dial can only be abandoned).
+const maxAbandoned = 3
+
+type dialResult struct {
+	c   *serfclient.RPCClient
+	err error
+}
+
 // dial connects and authenticates, giving up when ctx ends or after Timeout.
+// Abandoned dials are kept and closed when they finish; once maxAbandoned
+// are pending, dial waits on the oldest again instead of opening yet another
+// connection to a hung agent.
 func (s *Source) dial(ctx context.Context) (*serfclient.RPCClient, error) {
-	type result struct {
-		c   *serfclient.RPCClient
-		err error
+	live := s.abandoned[:0]
+	for _, ch := range s.abandoned {
+		select {
+		case r := <-ch:
+			if r.c != nil {
+				r.c.Close()
+			}
+		default:
+			live = append(live, ch)
+		}
 	}
-	ch := make(chan result, 1)
-	go func() {
-		c, err := serfclient.ClientFromConfig(&serfclient.Config{Addr: s.o.Addr, AuthKey: s.o.AuthKey, Timeout: s.o.Timeout})
-		ch <- result{c, err}
-	}()
-	abandon := func() {
-		// The handshake has no deadline of its own; close the client
-		// whenever it does arrive.
+	s.abandoned = live
+	var ch chan dialResult
+	if len(s.abandoned) >= maxAbandoned {
+		ch, s.abandoned = s.abandoned[0], s.abandoned[1:]
+	} else {
+		ch = make(chan dialResult, 1)
+		go func() {
+			c, err := serfclient.ClientFromConfig(&serfclient.Config{Addr: s.o.Addr, AuthKey: s.o.AuthKey, Timeout: s.o.Timeout})
+			ch <- dialResult{c, err}
+		}()
+	}
+	// The TCP dial has Timeout; the handshake gets as long again.
+	t := time.NewTimer(2 * s.o.Timeout)
+	defer t.Stop()
+	select {
+	case r := <-ch:
+		return r.c, r.err
+	case <-ctx.Done():
+		s.abandoned = append(s.abandoned, ch)
+		return nil, ctx.Err()
+	case <-t.C:
+		s.abandoned = append(s.abandoned, ch)
+		return nil, fmt.Errorf("the agent accepted the connection but did not answer the RPC handshake within %s", s.o.Timeout)
+	}
+}
+
+// closeAbandoned closes the pending dials' clients whenever they arrive.
+func (s *Source) closeAbandoned() {
+	for _, ch := range s.abandoned {
 		go func() {
 			if r := <-ch; r.c != nil {
 				r.c.Close()
 			}
 		}()
 	}
-	t := time.NewTimer(s.o.Timeout + time.Second)
-	defer t.Stop()
-	select {
-	case r := <-ch:
-		return r.c, r.err
-	case <-ctx.Done():
-		abandon()
-		return nil, ctx.Err()
-	case <-t.C:
-		abandon()
-		return nil, fmt.Errorf("the agent accepted the connection but did not answer the RPC handshake within %s", s.o.Timeout)
-	}
+	s.abandoned = nil
 }
 
 // session subscribes to the stream, reads the member list and follows the

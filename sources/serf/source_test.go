@@ -2,7 +2,10 @@ package serf
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"net"
 	"os"
@@ -18,6 +21,16 @@ import (
 )
 
 const wait = 30 * time.Second
+
+// TestMain silences the serf client library's standard-log complaints when
+// an agent goes away on purpose.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Verbose() {
+		log.SetOutput(io.Discard)
+	}
+	os.Exit(m.Run())
+}
 
 // watcher consumes a source's updates and remembers every event.
 type watcher struct {
@@ -44,13 +57,12 @@ func open(t *testing.T, o Options) *watcher {
 }
 
 // until reads updates until cond holds for the latest snapshot and the
-// events seen since the call, or fails the test after the timeout.
+// events seen since the call, or fails the test after the timeout. Every
+// call follows an action that produces new updates, so it always waits for
+// one (the events of interest arrive with it).
 func (w *watcher) until(what string, cond func(s sources.Snapshot, evs []sources.Event) bool) []sources.Event {
 	w.t.Helper()
 	start := len(w.events)
-	if cond(w.src.Current(), nil) {
-		return nil
-	}
 	deadline := time.After(wait)
 	for {
 		select {
@@ -274,6 +286,32 @@ func TestSourceAgentRestart(t *testing.T) {
 	}
 }
 
+func TestSourceHungAgent(t *testing.T) {
+	a := testenv.Serf(t, "hung", map[string]string{"smart:svc": "127.0.0.1:1234"})
+	p := newProxy(t)
+	p.start(a.RPCAddr)
+	w := open(t, Options{Addr: p.addr, Resync: 200 * time.Millisecond, Timeout: 500 * time.Millisecond})
+	w.until("sync", func(s sources.Snapshot, _ []sources.Event) bool { return connected(s) && len(s.Services) == 1 })
+
+	// The periodic re-read keeps LastGood fresh without waking the reader.
+	first := w.src.Current().LastGood
+	time.Sleep(700 * time.Millisecond)
+	if got := w.src.Current().LastGood; !got.After(first) {
+		t.Errorf("LastGood did not advance with the periodic re-read: %v then %v", first, got)
+	}
+
+	// The agent stops answering but keeps the connection open: only the
+	// re-read's deadline can notice.
+	p.freeze(true)
+	w.until("hang detected", func(s sources.Snapshot, _ []sources.Event) bool {
+		return s.State == sources.StateReconnecting && strings.Contains(s.Err, "no answer within") && len(s.Services) == 1
+	})
+	p.freeze(false)
+	w.until("recovered", func(s sources.Snapshot, evs []sources.Event) bool {
+		return connected(s) && hasEvent(evs, sources.EventResync, "", "reconnected")
+	})
+}
+
 func TestSourceAgentComesUpLater(t *testing.T) {
 	p := newProxy(t)
 	w := open(t, Options{Addr: p.addr})
@@ -316,10 +354,21 @@ func TestSourceSilentAgent(t *testing.T) {
 			c.Close()
 		}
 	})
-	w := open(t, Options{Addr: ln.Addr().String(), Timeout: 300 * time.Millisecond})
-	w.until("handshake timeout", func(s sources.Snapshot, _ []sources.Event) bool {
-		return s.State == sources.StateDisconnected && strings.Contains(s.Err, "did not answer the RPC handshake")
+	w := open(t, Options{Addr: ln.Addr().String(), Timeout: 200 * time.Millisecond})
+	w.until("five handshake timeouts", func(s sources.Snapshot, evs []sources.Event) bool {
+		n := 0
+		for _, e := range evs {
+			if strings.Contains(e.Message, "did not answer the RPC handshake") {
+				n++
+			}
+		}
+		return s.State == sources.StateDisconnected && n >= 5
 	})
+	mu.Lock()
+	if len(conns) > 3 {
+		t.Errorf("%d connections left open to a silent agent, want at most 3", len(conns))
+	}
+	mu.Unlock()
 	start := time.Now()
 	w.src.Close()
 	if d := time.Since(start); d > 2*time.Second {
