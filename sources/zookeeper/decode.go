@@ -279,6 +279,10 @@ func (f nerveFields) apply(r *sources.Registration) string {
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 func jsonString(raw json.RawMessage) (string, bool) {
+	// Fast path for the common case: a plain quoted string without escapes.
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 && bytes.IndexByte(raw[1:n-1], '"') < 0 && utf8.Valid(raw[1:n-1]) && !hasControl(raw[1:n-1]) {
+		return string(raw[1 : n-1]), true
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", false
@@ -288,6 +292,9 @@ func jsonString(raw json.RawMessage) (string, bool) {
 
 // jsonInt reads a whole number given as a JSON number or a decimal string.
 func jsonInt(raw json.RawMessage) (int64, bool) {
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil && (raw[0] != '0' || len(raw) == 1) && raw[0] != '+' {
+		return n, true // a plain JSON integer
+	}
 	if s, ok := jsonString(raw); ok {
 		n, err := strconv.ParseInt(s, 10, 64)
 		return n, err == nil
@@ -304,6 +311,15 @@ func jsonInt(raw json.RawMessage) (int64, bool) {
 		return 0, false
 	}
 	return int64(x), true
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // clip shortens a raw JSON value for an error message.

@@ -234,3 +234,10 @@ func FuzzDecodeNodeName(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeRegistration(b *testing.B) {
+	data := []byte(`{"host":"10.1.2.1","port":31001,"name":"host-001","weight":2}`)
+	for b.Loop() {
+		DecodeRegistration("svc", "/nerve/services/svc/services/host-001_0000000001", "host-001_0000000001", data, sources.NodeStat{})
+	}
+}

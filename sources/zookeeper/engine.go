@@ -108,7 +108,8 @@ func (e *engine) dial() bool {
 	s := e.s
 	c, _, err := zk.Connect(s.opts.Servers, s.opts.SessionTimeout,
 		zk.WithLogger(zkLogger{log: s.log, note: s.noteConnectError}),
-		zk.WithEventCallback(s.onEvent))
+		zk.WithEventCallback(s.onEvent),
+		zk.WithDialer(newHandshakeDialer(s.opts.SessionTimeout, len(s.opts.Servers)).dial))
 	if err != nil {
 		s.noteConnectError(fmt.Sprintf("%v; check the --zk host names", err))
 		return false
@@ -156,19 +157,9 @@ func (e *engine) fullSync(seq uint64) error {
 			return l.err
 		}
 	}
-	var paths []string
-	type ref struct{ svc, node string }
-	var refs []ref
-	for i, l := range lists {
-		p := want[names[i]]
-		for _, k := range l.kids {
-			paths = append(paths, joinPath(p, k))
-			refs = append(refs, ref{names[i], k})
-		}
-	}
-	got := getAll(c, paths)
-
 	next := make(map[string]*svcState, len(names))
+	var nodes []string
+	var owners []*svcState
 	for i, l := range lists {
 		sv := newSvc(names[i], want[names[i]])
 		switch {
@@ -178,14 +169,18 @@ func (e *engine) fullSync(seq uint64) error {
 			sv.err = describeErr(sv.path, zk.ErrNoNode)
 		}
 		next[names[i]] = sv
-	}
-	for i, f := range got {
-		r, keep, err := decodeFetched(next[refs[i].svc], refs[i].node, f)
-		if err != nil {
-			return err
+		for _, k := range l.kids {
+			nodes = append(nodes, k)
+			owners = append(owners, sv)
 		}
-		if keep {
-			next[refs[i].svc].regs[refs[i].node] = r
+	}
+	got := fetchRegs(c, func(i int) *svcState { return owners[i] }, nodes)
+	for i, d := range got {
+		if d.err != nil {
+			return d.err
+		}
+		if d.keep {
+			owners[i].regs[nodes[i]] = d.reg
 		}
 	}
 
@@ -212,7 +207,7 @@ func (e *engine) fullSync(seq uint64) error {
 	e.svcs, e.rootErr = next, rootErr
 	e.reindex()
 	e.needSync, e.syncedOnce = false, true
-	s.log.Debug("full read done", "services", len(names), "registrations", len(paths), "took", time.Since(start))
+	s.log.Debug("full read done", "services", len(names), "registrations", len(nodes), "took", time.Since(start))
 	s.publishData(sortedServices(e.svcs), evs, e.rootErr, true, seq)
 	return nil
 }
@@ -399,25 +394,23 @@ func (e *engine) relistService(sv *svcState) error {
 		errText = describeErr(sv.path, zk.ErrNoNode)
 	}
 	next := make(map[string]sources.Registration, len(l.kids))
-	var newNodes, newPaths []string
+	var newNodes []string
 	for _, k := range l.kids {
 		if r, ok := sv.regs[k]; ok {
 			next[k] = r
 		} else {
 			newNodes = append(newNodes, k)
-			newPaths = append(newPaths, joinPath(sv.path, k))
 		}
 	}
 	if l.err != nil { // unreadable, not empty: keep what we had
 		next = sv.regs
 	}
-	for i, f := range getAll(c, newPaths) {
-		r, keep, err := decodeFetched(sv, newNodes[i], f)
-		if err != nil {
-			return err
+	for i, d := range fetchRegs(c, func(int) *svcState { return sv }, newNodes) {
+		if d.err != nil {
+			return d.err
 		}
-		if keep {
-			next[newNodes[i]] = r
+		if d.keep {
+			next[newNodes[i]] = d.reg
 		}
 	}
 	evs := diffRegs(sv.regs, next, time.Now())
@@ -439,7 +432,8 @@ func (e *engine) refetch(dirty map[string]bool) error {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	got := getAll(e.conn, paths)
+	got := make([]fetched, len(paths))
+	parallel(len(paths), func(i int) { got[i] = getW(e.conn, paths[i]) })
 	now := time.Now()
 	for i, f := range got {
 		dir, node := path.Split(paths[i])

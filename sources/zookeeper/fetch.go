@@ -22,16 +22,30 @@ type fetched struct {
 	err  error
 }
 
-// getAll reads every path with a data watch, InFlight at a time, and returns
-// the results in the same order.
-func getAll(c *zk.Conn, paths []string) []fetched {
-	out := make([]fetched, len(paths))
-	parallel(len(paths), func(i int) {
-		data, st, _, err := c.GetW(paths[i])
-		out[i] = fetched{data: data, err: err}
-		if err == nil {
-			out[i].stat = toNodeStat(st)
-		}
+// getW reads one node and sets a data watch on it.
+func getW(c *zk.Conn, p string) fetched {
+	data, st, _, err := c.GetW(p)
+	if err != nil {
+		return fetched{err: err}
+	}
+	return fetched{data: data, stat: toNodeStat(st)}
+}
+
+// decoded is one fetched and decoded registration.
+type decoded struct {
+	reg  sources.Registration
+	keep bool  // false: the node vanished before it could be read
+	err  error // the session or connection is gone
+}
+
+// fetchRegs reads and decodes the nodes of sv InFlight at a time; decoding
+// happens in the workers, overlapping the network waits.
+func fetchRegs(c *zk.Conn, svcOf func(i int) *svcState, nodes []string) []decoded {
+	out := make([]decoded, len(nodes))
+	parallel(len(nodes), func(i int) {
+		sv := svcOf(i)
+		f := getW(c, joinPath(sv.path, nodes[i]))
+		out[i].reg, out[i].keep, out[i].err = decodeFetched(sv, nodes[i], f)
 	})
 	return out
 }

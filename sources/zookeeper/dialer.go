@@ -1,0 +1,100 @@
+package zookeeper
+
+import (
+	"encoding/binary"
+	"net"
+	"sync"
+	"time"
+)
+
+// handshakeDialer dials like net.DialTimeout but bounds the session
+// handshake. go-zookeeper waits up to ten times its receive timeout (66 s
+// for a 10 s session) for the connect response; a server that accepts but
+// never answers — one shutting down or still starting — would leave the
+// registry stale for a minute. Like the Java client, give the handshake
+// sessionTimeout/len(servers), between 1 s and 5 s.
+type handshakeDialer struct{ limit time.Duration }
+
+func newHandshakeDialer(session time.Duration, servers int) handshakeDialer {
+	limit := session / time.Duration(max(servers, 1))
+	return handshakeDialer{limit: min(max(limit, time.Second), 5*time.Second)}
+}
+
+// dial is a zk.Dialer.
+func (d handshakeDialer) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
+	c, err := net.DialTimeout(network, addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	hc := &handshakeConn{Conn: c, until: time.Now().Add(d.limit)}
+	_ = c.SetReadDeadline(hc.until)
+	return hc, nil
+}
+
+// handshakeConn caps read deadlines until the first response frame (the
+// connect response) has been read, then steps aside.
+type handshakeConn struct {
+	net.Conn
+	until time.Time
+
+	mu   sync.Mutex
+	done bool
+	hdr  []byte // the frame's length prefix as read so far
+	left int    // frame bytes still to read once hdr is complete
+}
+
+// SetReadDeadline passes through after the handshake; during it, no
+// deadline may be later than the handshake limit.
+func (c *handshakeConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	done := c.done
+	c.mu.Unlock()
+	if !done && (t.IsZero() || t.After(c.until)) {
+		t = c.until
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetDeadline applies the same cap to reads.
+func (c *handshakeConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	return c.SetReadDeadline(t)
+}
+
+// Read counts the connect response's bytes; when it is complete the
+// deadline goes back to what the client asks for (none until it sets one).
+func (c *handshakeConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done || n == 0 {
+		return n, err
+	}
+	p := b[:n]
+	for len(p) > 0 && !c.done {
+		if len(c.hdr) < 4 {
+			k := min(4-len(c.hdr), len(p))
+			c.hdr = append(c.hdr, p[:k]...)
+			p = p[k:]
+			if len(c.hdr) == 4 {
+				c.left = int(binary.BigEndian.Uint32(c.hdr))
+			}
+			continue
+		}
+		k := min(c.left, len(p))
+		c.left -= k
+		p = p[k:]
+		if c.left == 0 {
+			c.done = true
+		}
+	}
+	if len(c.hdr) == 4 && c.left == 0 {
+		c.done = true
+	}
+	if c.done {
+		_ = c.Conn.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
