@@ -373,6 +373,24 @@ func TestSerfTagsSeenByAnotherAgent(t *testing.T) {
 		return tags[SerfWeightTag] == "50" && !still
 	}, "the observer agent never saw the tag deleted")
 	run(t, e, ok(t)(NewSerfTags(nil, []string{SerfWeightTag})))
+
+	// The plan calls tags set over RPC transient: the agent's next SIGHUP
+	// (what Nerve's Serf reporter sends) puts the configured tags back.
+	if !strings.Contains(ok(t)(NewSerfTags(map[string]string{"k": "v"}, nil)).Plan().Transient, "SIGHUP") {
+		t.Error("the serf tags plan does not say why it is transient")
+	}
+	if r := run(t, e, ok(t)(NewSerfTags(map[string]string{"transient_probe": "1"}, nil))); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	waitUntil(t, 10*time.Second, func() bool { return tagsOfLocal()["transient_probe"] == "1" }, "probe tag never seen")
+	if err := a.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, func() bool {
+		tags := tagsOfLocal()
+		_, still := tags["transient_probe"]
+		return !still && tags["role"] == "web"
+	}, "a SIGHUP did not reset the RPC-set tag: the plan's Transient text is wrong")
 }
 
 func TestSerfEventSeenByAnotherAgent(t *testing.T) {

@@ -88,8 +88,8 @@ func NewSerfTags(set map[string]string, del []string) (Action, error) {
 		Title:       title,
 		Targets:     targets,
 		Commands:    cmds,
-		Transient:   "tags set over Serf RPC last until the agent restarts, unless the agent keeps a tags file; Nerve's Serf reporter rewrites its own smart:<svc> tags on its next SIGHUP",
-		Alternative: "change the tags in the agent's configuration (or tags file) to make it last",
+		Transient:   "the agent replaces tags set over RPC with its configured tags at its next SIGHUP (Nerve's Serf reporter sends one on every service up/down) or restart",
+		Alternative: "change the tags in the agent's configuration to make it last",
 		Undo:        "press t to set the tags back",
 		Warning:     strings.Join(warn, " "),
 	}
