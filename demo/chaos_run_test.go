@@ -1,12 +1,14 @@
 package demo
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stacktui/stacktui/haproxy/client"
 	"github.com/stacktui/stacktui/internal/testenv"
 )
 
@@ -44,16 +46,24 @@ func TestChaosChangesSomethingWithinItsPeriod(t *testing.T) {
 
 	// The load generator moves HAProxy's counters.
 	eventually(t, 5*time.Second, func() (bool, string) {
-		reply, err := socketCommand(d.HAProxySocket, "show info", time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		c, err := client.Dial(ctx, client.Options{Address: d.HAProxySocket, ReadOnly: true})
 		if err != nil {
 			return false, err.Error()
 		}
-		for _, line := range strings.Split(reply, "\n") {
-			if v, ok := strings.CutPrefix(line, "CumReq: "); ok && v != "0" && v != "1" {
-				return true, ""
+		defer c.Close()
+		st, err := c.ShowStat(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		var reqs int64
+		for _, r := range st.Rows {
+			if r.Name == "FRONTEND" {
+				reqs += r.ReqTot
 			}
 		}
-		return false, "no requests through haproxy yet"
+		return reqs >= 5, fmt.Sprintf("%d requests through the frontends", reqs)
 	})
 }
 

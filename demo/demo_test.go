@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	serfclient "github.com/hashicorp/serf/client"
+	"github.com/stacktui/stacktui/haproxy/client"
 	"github.com/stacktui/stacktui/internal/testenv"
 )
 
@@ -172,18 +174,37 @@ func TestSerfDemo(t *testing.T) {
 	})
 
 	t.Run("ReloadCommand really reloads haproxy", func(t *testing.T) {
-		before := infoPID(mustCommand(t, d.HAProxySocket, "show info"))
+		// A poller's persistent session, opened before the reload, must end
+		// up on the new process too (the old one is hard-stopped).
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		poller, err := client.Dial(ctx, client.Options{Address: d.HAProxySocket, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer poller.Close()
+		info, err := poller.ShowInfo(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := info.PID
 		if out, err := exec.Command("sh", "-c", d.ReloadCommand).CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v %s", d.ReloadCommand, err, out)
 		}
 		eventually(t, 5*time.Second, func() (bool, string) {
-			reply, err := socketCommand(d.HAProxySocket, "show info", time.Second)
+			now := socketPID(d.HAProxySocket)
+			return now != 0 && now != before, fmt.Sprintf("pid on a fresh session still %d", now)
+		})
+		eventually(t, 8*time.Second, func() (bool, string) {
+			info, err := poller.ShowInfo(ctx)
 			if err != nil {
 				return false, err.Error()
 			}
-			now := infoPID(reply)
-			return now != 0 && now != before, fmt.Sprintf("pid still %d", now)
+			return info.PID != before, fmt.Sprintf("persistent session still on old pid %d", before)
 		})
+		if n := d.synapse.reloads.Load(); n != 1 {
+			t.Errorf("%d reloads counted, want 1", n)
+		}
 		allUp(t, d, 5*time.Second)
 	})
 
@@ -215,13 +236,4 @@ func TestSerfDemo(t *testing.T) {
 			}
 		}
 	})
-}
-
-func mustCommand(t *testing.T, socket, cmd string) string {
-	t.Helper()
-	reply, err := socketCommand(socket, cmd, 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reply
 }

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/stacktui/stacktui/haproxy/client"
 )
 
 // hapProc runs HAProxy in the foreground (-db) as a child of this process,
@@ -89,7 +92,7 @@ func (h *hapProc) start(old int) (int, error) {
 			return 0, fmt.Errorf("demo: haproxy (%s -f %s) exited at start: %s", h.bin, h.cfg, lastLines(out.String(), 3))
 		default:
 		}
-		if reply, err := socketCommand(h.socket, "show info", time.Second); err == nil && infoPID(reply) == pid {
+		if socketPID(h.socket) == pid {
 			return pid, nil
 		}
 		if time.Now().After(deadline) {
@@ -130,15 +133,22 @@ func (h *hapProc) stop() {
 	h.waits.Wait()
 }
 
-// infoPID reads the Pid line of a `show info` reply, 0 when absent.
-func infoPID(reply string) int {
-	for _, line := range strings.Split(reply, "\n") {
-		if v, ok := strings.CutPrefix(line, "Pid:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
+// socketPID is the pid of the HAProxy answering on socket now, 0 when none
+// answers. A fresh session each time: a reloading HAProxy hands the socket
+// path over to the new process, while old sessions stay with the old one.
+func socketPID(socket string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, client.Options{Address: socket, ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return 0
 	}
-	return 0
+	defer c.Close()
+	info, err := c.ShowInfo(ctx)
+	if err != nil {
+		return 0
+	}
+	return info.PID
 }
 
 // lastLines keeps the last n lines of s, joined by " | ", for one-line errors.

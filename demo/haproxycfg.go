@@ -35,7 +35,11 @@ func renderConfig(c hapConfig) string {
 	b.WriteString("global\n")
 	b.WriteString("    maxconn 1024\n")
 	fmt.Fprintf(&b, "    stats socket %s mode 600 level admin\n", c.Socket)
-	b.WriteString("    stats timeout 2m\n\n")
+	b.WriteString("    stats timeout 2m\n")
+	// After a reload the old process keeps serving the CLI sessions it has,
+	// so a poller holding one would read the old process's stats for ever:
+	// end the old process soon after it hands over.
+	b.WriteString("    hard-stop-after 3s\n\n")
 	b.WriteString("defaults\n")
 	b.WriteString("    mode http\n")
 	b.WriteString("    timeout connect 1s\n")

@@ -15,6 +15,7 @@ func TestRenderConfigIsSynapseStyle(t *testing.T) {
 	}}})
 	for _, want := range []string{
 		"    maxconn 1024\n",
+		"    hard-stop-after 3s\n",
 		"    stats socket /tmp/d/haproxy.sock mode 600 level admin\n",
 		"frontend svc_a\n    bind 127.0.0.1:9000\n    default_backend svc_a\n",
 		"backend svc_a\n",
