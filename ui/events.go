@@ -102,7 +102,7 @@ func (p *eventsPane) rebuild() {
 
 var eventColumns = []column{
 	{Title: "TIME", Width: 8},
-	{Title: "SOURCE", Width: 9, Prio: 2},
+	{Title: "SOURCE", Width: 14, Prio: 2},
 	{Title: "KIND", Width: 12, Prio: 1},
 	{Title: "SERVICE", Width: 14, Prio: 1},
 	{Title: "WHAT", Width: 20, Flex: true},

@@ -321,3 +321,5 @@ func isQuit(cmd tea.Cmd) bool {
 }
 
 func splitLines(s string) []string { return strings.Split(s, "\n") }
+
+func ansiStrip(s string) string { return ansi.Strip(s) }
