@@ -3,4 +3,12 @@
 // host's HAProxy routes to, diagnoses the drift and drives actions.
 package main
 
-func main() {}
+import (
+	"os"
+
+	"github.com/stacktui/stacktui/cmd"
+)
+
+func main() {
+	os.Exit(cmd.Execute(os.Args[1:], os.Stdout, os.Stderr))
+}

@@ -1,0 +1,87 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/stacktui/stacktui/internal/check"
+)
+
+func newCheckCmd() *cobra.Command {
+	var (
+		services           []string
+		warnBelow, critBel string
+		warnOn, critOn     string
+		asJSON             bool
+		wait               time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "check",
+		Short: "Monitoring plugin: one line, perfdata, exit 0 OK / 1 WARNING / 2 CRITICAL / 3 UNKNOWN",
+		Long: `check connects, loads, joins and evaluates, for cron, Nagios/Icinga/Sensu and CI.
+A service is CRITICAL when its instances UP fall below --crit-up-below or it shows a diagnosis
+listed in --crit-on; WARNING likewise with --warn-up-below and --warn-on. A source that cannot be
+read makes the result UNKNOWN (3).`,
+		Example: `  stacktui check --haproxy /run/haproxy.sock --zk zk1:2181 --service svc_a --crit-up-below 1 --warn-up-below 50%
+  stacktui check --json --warn-on down,duplicate --crit-on missing_in_haproxy`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(c.Flags())
+			if err != nil {
+				return err
+			}
+			opts := check.Options{Services: services}
+			if opts.WarnBelow, err = check.ParseThreshold(warnBelow); err != nil {
+				return usagef("--warn-up-below: %v", err)
+			}
+			if opts.CritBelow, err = check.ParseThreshold(critBel); err != nil {
+				return usagef("--crit-up-below: %v", err)
+			}
+			if c.Flags().Changed("warn-on") {
+				if opts.WarnOn, err = check.ParseCodes(warnOn); err != nil {
+					return usagef("--warn-on: %v", err)
+				}
+			}
+			if c.Flags().Changed("crit-on") {
+				if opts.CritOn, err = check.ParseCodes(critOn); err != nil {
+					return usagef("--crit-on: %v", err)
+				}
+			}
+			log, _, closeLog := openLog(cfg.Debug)
+			defer closeLog()
+			src, err := openSources(c.Context(), cfg, log)
+			if err != nil {
+				// Nagios reads a configuration problem as UNKNOWN, not as a usage error.
+				return exitCode{int(check.Unknown), "STACKTUI UNKNOWN - " + err.Error()}
+			}
+			defer src.Close()
+			ctx, cancel := context.WithTimeout(c.Context(), wait)
+			defer cancel()
+			src.WaitReady(ctx)
+			r := check.Evaluate(src.View(time.Now()), src.Failures(), opts)
+			if asJSON {
+				b, _ := json.MarshalIndent(r, "", "  ")
+				fmt.Fprintln(c.OutOrStdout(), string(b))
+			} else {
+				fmt.Fprintln(c.OutOrStdout(), r.Line())
+			}
+			if r.Status != check.OK {
+				return exitCode{code: r.Code}
+			}
+			return nil
+		},
+	}
+	addSourceFlags(c.Flags())
+	f := c.Flags()
+	f.StringArrayVar(&services, "service", nil, "service to check (repeatable; default all)")
+	f.StringVar(&warnBelow, "warn-up-below", "", "WARNING when instances UP fall below this count or percentage (e.g. 2 or 50%)")
+	f.StringVar(&critBel, "crit-up-below", "1", "CRITICAL when instances UP fall below this count or percentage")
+	f.StringVar(&warnOn, "warn-on", joinCodes(check.DefaultWarnOn), "diagnoses that make a service WARNING (comma-separated)")
+	f.StringVar(&critOn, "crit-on", joinCodes(check.DefaultCritOn), "diagnoses that make a service CRITICAL (comma-separated)")
+	f.BoolVar(&asJSON, "json", false, "print the evaluation as JSON")
+	f.DurationVar(&wait, "timeout", 10*time.Second, "how long to wait for the sources")
+	return c
+}

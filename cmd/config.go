@@ -1,0 +1,257 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"github.com/stacktui/stacktui/haproxy/client"
+)
+
+// Config is every setting stacktui takes, after flags, environment and the
+// config file have been merged (flag > env > file > default).
+type Config struct {
+	ZK           []string
+	ZKPath       string
+	ZKAuthFile   string
+	Serf         string
+	SerfAuthFile string
+	HAProxy      []string
+	Synapse      string
+	Nerve        string
+	ReadOnly     bool
+	Refresh      time.Duration
+	AuditLog     string
+	ConfigFile   string // the config file actually read, "" when none
+	Debug        bool
+	HacheckSpool string
+	ReloadCmd    string
+	// ignoreHostFiles keeps the demo from picking up this host's Synapse and Nerve configs.
+	ignoreHostFiles bool
+}
+
+// Setting names, shared by flags, env (STACKTUI_ + upper snake) and the file.
+const (
+	keyZK           = "zk"
+	keyZKPath       = "zk-path"
+	keyZKAuthFile   = "zk-auth-file"
+	keySerf         = "serf"
+	keySerfAuthFile = "serf-auth-file"
+	keyHAProxy      = "haproxy"
+	keySynapse      = "synapse-config"
+	keyNerve        = "nerve-config"
+	keyReadOnly     = "read-only"
+	keyRefresh      = "refresh"
+	keyAuditLog     = "audit-log"
+	keyConfig       = "config"
+	keyDebug        = "debug"
+	keySpool        = "hacheck-spool"
+	keyReloadCmd    = "reload-cmd"
+)
+
+// usageError marks a bad flag value or argument: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// addSourceFlags registers the flags every command that reads sources shares.
+func addSourceFlags(fs *pflag.FlagSet) {
+	fs.String(keyZK, "", "ZooKeeper ensemble, host:port[,host:port...] (env STACKTUI_ZK)")
+	fs.String(keyZKPath, "/nerve/services", "ZooKeeper path whose children are services (Nerve layout)")
+	fs.String(keyZKAuthFile, "", "file holding the ZooKeeper digest credentials user:password")
+	fs.String(keySerf, "", "Serf agent RPC address host:port (default $SERF_RPC_ADDR)")
+	fs.String(keySerfAuthFile, "", "file holding the Serf RPC auth key (default $SERF_RPC_AUTH)")
+	fs.StringArray(keyHAProxy, nil, "HAProxy stats socket: unix path or host:port, optionally label=ADDR (repeatable)")
+	fs.String(keySynapse, "", "Synapse config (default $SYNAPSE_CONFIG, else /etc/synapse.conf.json if present)")
+	fs.String(keyNerve, "", "Nerve config (default $NERVE_CONFIG, else /etc/nerve.conf.json if present)")
+	fs.Bool(keyReadOnly, false, "monitor only: no write handle is built, the HAProxy session is lowered to user level")
+	fs.Duration(keyRefresh, time.Second, "HAProxy poll interval")
+	fs.String(keyAuditLog, "", "append-only JSON-lines log of every executed action (default under $XDG_STATE_HOME/stacktui)")
+	fs.String(keySpool, "/var/spool/hacheck", "hacheck spool directory for durable maintenance")
+	fs.String(keyReloadCmd, "", "command that reloads Synapse/HAProxy (default: the Synapse config's reload_command)")
+}
+
+// addGlobalFlags registers the flags of every command.
+func addGlobalFlags(fs *pflag.FlagSet) {
+	fs.String(keyConfig, "", "config file (default $XDG_CONFIG_HOME/stacktui/config.yaml)")
+	fs.Bool(keyDebug, false, "log at debug level")
+}
+
+// newViper binds flags, STACKTUI_* environment variables and the config file.
+func newViper(fs *pflag.FlagSet) (*viper.Viper, string, error) {
+	v := viper.New()
+	v.SetEnvPrefix("STACKTUI")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+	// Defaults also for commands that lack some flags (demo, version).
+	v.SetDefault(keyZKPath, "/nerve/services")
+	v.SetDefault(keyRefresh, "1s")
+	v.SetDefault(keySpool, "/var/spool/hacheck")
+	if err := v.BindPFlags(fs); err != nil {
+		return nil, "", err
+	}
+	path := v.GetString(keyConfig)
+	explicit := path != ""
+	if !explicit {
+		path = filepath.Join(configDir(), "config.yaml")
+	}
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		var notFound viper.ConfigFileNotFoundError
+		if !explicit && (errors.As(err, &notFound) || errors.Is(err, os.ErrNotExist)) {
+			return v, "", nil
+		}
+		if !explicit {
+			if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
+				return v, "", nil
+			}
+		}
+		return nil, "", usagef("config file %s: %v", path, err)
+	}
+	return v, path, nil
+}
+
+// loadConfig merges and validates every setting.
+func loadConfig(fs *pflag.FlagSet) (*Config, error) {
+	v, file, err := newViper(fs)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{
+		ZKPath:       v.GetString(keyZKPath),
+		ZKAuthFile:   v.GetString(keyZKAuthFile),
+		Serf:         v.GetString(keySerf),
+		SerfAuthFile: v.GetString(keySerfAuthFile),
+		Synapse:      v.GetString(keySynapse),
+		Nerve:        v.GetString(keyNerve),
+		ReadOnly:     v.GetBool(keyReadOnly),
+		AuditLog:     v.GetString(keyAuditLog),
+		ConfigFile:   file,
+		Debug:        v.GetBool(keyDebug),
+		HacheckSpool: v.GetString(keySpool),
+		ReloadCmd:    v.GetString(keyReloadCmd),
+	}
+	if c.Serf == "" {
+		c.Serf = os.Getenv("SERF_RPC_ADDR")
+	}
+	c.ZK = splitList(v.Get(keyZK))
+	c.HAProxy = splitList(v.Get(keyHAProxy))
+	refresh, err := parseDuration(v.Get(keyRefresh))
+	if err != nil {
+		return nil, usagef("--refresh: %v", err)
+	}
+	c.Refresh = refresh
+	return c, c.validate()
+}
+
+// splitList accepts a flag's []string, an env string "a,b c" or a YAML list.
+func splitList(x any) []string {
+	var parts []string
+	switch t := x.(type) {
+	case nil:
+	case string:
+		parts = []string{t}
+	case []string:
+		parts = t
+	case []any:
+		for _, e := range t {
+			parts = append(parts, fmt.Sprint(e))
+		}
+	default:
+		parts = []string{fmt.Sprint(t)}
+	}
+	var out []string
+	for _, p := range parts {
+		for _, f := range strings.FieldsFunc(p, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func parseDuration(x any) (time.Duration, error) {
+	switch t := x.(type) {
+	case time.Duration:
+		return t, nil
+	case int:
+		return time.Duration(t) * time.Second, nil
+	case float64:
+		return time.Duration(t * float64(time.Second)), nil
+	}
+	s := fmt.Sprint(x)
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (examples: 1s, 500ms, 2m)", s)
+	}
+	return d, nil
+}
+
+func (c *Config) validate() error {
+	for _, hp := range c.ZK {
+		if err := validHostPort(hp); err != nil {
+			return usagef("--zk %q: %v", hp, err)
+		}
+	}
+	if c.ZKPath == "" || !strings.HasPrefix(c.ZKPath, "/") || (len(c.ZKPath) > 1 && strings.HasSuffix(c.ZKPath, "/")) {
+		return usagef("--zk-path %q: must be an absolute ZooKeeper path like /nerve/services", c.ZKPath)
+	}
+	if c.Serf != "" {
+		if err := validHostPort(c.Serf); err != nil {
+			return usagef("--serf %q: %v", c.Serf, err)
+		}
+	}
+	if len(c.ZK) > 0 && c.Serf != "" {
+		return usagef("--zk and --serf are alternatives: give one registry")
+	}
+	for _, spec := range c.HAProxy {
+		if _, _, err := parseHAProxySpec(spec); err != nil {
+			return usagef("--haproxy %q: %v", spec, err)
+		}
+	}
+	if c.Refresh < 100*time.Millisecond || c.Refresh > time.Hour {
+		return usagef("--refresh %s: must be between 100ms and 1h", c.Refresh)
+	}
+	for name, f := range map[string]string{keyZKAuthFile: c.ZKAuthFile, keySerfAuthFile: c.SerfAuthFile, keySynapse: c.Synapse, keyNerve: c.Nerve} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			return usagef("--%s %s: %v", name, f, errors.Unwrap(err))
+		}
+	}
+	return nil
+}
+
+func validHostPort(hp string) error {
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		return errors.New("want host:port")
+	}
+	if host == "" {
+		return errors.New("missing host")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 1 to 65535", port)
+	}
+	return nil
+}
+
+// parseHAProxySpec validates a --haproxy value: [label=]ADDR.
+func parseHAProxySpec(spec string) (label, addr string, err error) {
+	return client.ParseAddress(spec)
+}

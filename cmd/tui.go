@@ -1,0 +1,67 @@
+package cmd
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/stacktui/stacktui/actions"
+	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/ui"
+)
+
+// runTUI opens the sources and, in read-write mode only, the write handles,
+// then runs the console until the user quits or a signal arrives.
+func runTUI(ctx context.Context, c *Config) error {
+	log, _, closeLog := openLog(c.Debug)
+	defer closeLog()
+	src, err := openSources(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	return runConsole(ctx, c, src, nil, log)
+}
+
+// runConsole builds the executor (read-only, or with write handles and an
+// audit log) and runs the UI on src.
+func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() string, log *slog.Logger) error {
+	auditPath := c.AuditLog
+	if auditPath == "" {
+		auditPath = defaultAuditPath()
+	}
+	var exec *actions.Executor
+	var audit *actions.AuditLog
+	if c.ReadOnly {
+		exec = actions.NewReadOnlyExecutor()
+	} else {
+		var err error
+		audit, err = actions.OpenAudit(auditPath)
+		if err != nil {
+			return usagef("audit log %s: %v (every action is audited: fix the path, pass --audit-log, or use --read-only)", auditPath, err)
+		}
+		defer audit.Close()
+		w, closeWriters := src.OpenWriters()
+		defer closeWriters()
+		exec = actions.NewExecutor(w, audit)
+	}
+	opts := ui.Options{
+		Registry:      src.Registry,
+		Browser:       src.Browser,
+		Executor:      exec,
+		Audit:         audit,
+		StateConfig:   src.StateConfig,
+		ReadOnly:      c.ReadOnly,
+		Refresh:       c.Refresh,
+		SpoolDir:      c.HacheckSpool,
+		ReloadCommand: src.ReloadCommand,
+		Banner:        banner,
+		Logger:        log,
+	}
+	if src.Poller != nil {
+		opts.HAProxy = src.Poller
+	}
+	if len(src.ZKServers) > 0 {
+		opts.Health = src.Health
+	}
+	return ui.Run(ctx, opts)
+}

@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Term is the built binary running in a private tmux server, driven as a
+// person would: keys in, screen text out.
+type Term struct {
+	t      testing.TB
+	socket string
+	name   string
+}
+
+// startTerm runs argv (with env) in a detached tmux session of the given
+// size; the session and its server are killed at cleanup.
+func startTerm(t testing.TB, cols, rows int, env []string, argv ...string) *Term {
+	t.Helper()
+	needBinary(t, "tmux")
+	dir := t.TempDir()
+	term := &Term{t: t, socket: filepath.Join(dir, "tmux.sock"), name: "e2e"}
+	script := filepath.Join(dir, "run.sh")
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n")
+	for _, e := range env {
+		fmt.Fprintf(&b, "export %s\n", shellQuote(e))
+	}
+	for i, a := range argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(shellQuote(a))
+	}
+	// Keep the pane open after exit so the test can read what was left and the exit code.
+	b.WriteString("\necho \"[exit $?]\"\nsleep 300\n")
+	if err := os.WriteFile(script, []byte(b.String()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	term.tmux("-f", "/dev/null", "new-session", "-d", "-s", term.name, "-x", fmt.Sprint(cols), "-y", fmt.Sprint(rows),
+		"env", "TERM=xterm-256color", "NO_COLOR=", script)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", term.socket, "kill-server").Run() })
+	return term
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func (m *Term) tmux(args ...string) string {
+	m.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", m.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		m.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// Keys sends tmux key names ("q", "Enter", "Escape", "C-c", "/") one by one.
+func (m *Term) Keys(keys ...string) {
+	m.t.Helper()
+	for _, k := range keys {
+		m.tmux("send-keys", "-t", m.name, k)
+	}
+}
+
+// Type sends literal text.
+func (m *Term) Type(s string) {
+	m.t.Helper()
+	m.tmux("send-keys", "-t", m.name, "-l", s)
+}
+
+// Screen is the visible pane as text.
+func (m *Term) Screen() string {
+	m.t.Helper()
+	return m.tmux("capture-pane", "-p", "-t", m.name)
+}
+
+// WaitFor polls the screen until cond holds or the timeout passes, and
+// returns the last screen; on timeout the test fails showing it.
+func (m *Term) WaitFor(what string, timeout time.Duration, cond func(screen string) bool) string {
+	m.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var s string
+	for {
+		s = m.Screen()
+		if cond(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("timed out after %s waiting for %s; screen:\n%s", timeout, what, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// WaitText waits until every one of texts is on screen.
+func (m *Term) WaitText(timeout time.Duration, texts ...string) string {
+	m.t.Helper()
+	return m.WaitFor(fmt.Sprintf("%q", texts), timeout, func(s string) bool {
+		for _, x := range texts {
+			if !strings.Contains(s, x) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// WaitGone waits until text is no longer on screen.
+func (m *Term) WaitGone(timeout time.Duration, text string) string {
+	m.t.Helper()
+	return m.WaitFor(fmt.Sprintf("%q to disappear", text), timeout, func(s string) bool { return !strings.Contains(s, text) })
+}

@@ -1,0 +1,272 @@
+// Package app wires stacktui's parts from a resolved configuration: the
+// registry source (ZooKeeper or Serf), the HAProxy poller, the host's Synapse
+// config, and — only in read-write mode — the write handles the executor uses.
+// It owns the order of opening and closing, nothing else.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/haproxy/client"
+	"github.com/stacktui/stacktui/sources"
+	"github.com/stacktui/stacktui/sources/config"
+	"github.com/stacktui/stacktui/sources/hapoll"
+	"github.com/stacktui/stacktui/sources/serf"
+	"github.com/stacktui/stacktui/sources/zookeeper"
+	"github.com/stacktui/stacktui/state"
+)
+
+// Settings is what the command line resolved. Secrets are already read from
+// their files or environment; they never come from argv.
+type Settings struct {
+	ZK            []string
+	ZKPath        string
+	ZKAuth        string // digest user:password
+	Serf          string
+	SerfAuth      string
+	HAProxy       []string // label=ADDR specs
+	SynapseConfig string   // explicit --synapse-config; "" looks in $SYNAPSE_CONFIG and /etc
+	NerveConfig   string
+	ReadOnly      bool
+	Refresh       time.Duration
+	ReloadCmd     string
+	Logger        *slog.Logger
+	// IgnoreHostFiles skips $SYNAPSE_CONFIG, /etc/synapse.conf.json and the
+	// Nerve equivalents (the demo must not mix in the host's SmartStack).
+	IgnoreHostFiles bool
+}
+
+// Sources are the open read handles.
+type Sources struct {
+	Registry      sources.Registry // nil when no registry is configured
+	Browser       sources.Browser  // the ZooKeeper tree; nil otherwise
+	Poller        *hapoll.Poller   // nil when no HAProxy socket is configured
+	Synapse       *config.Synapse  // nil when none was found
+	Nerve         *config.Nerve
+	StateConfig   state.Config
+	ReloadCommand string
+	ZKServers     []string
+	HAProxyOpts   []client.Options
+	Warnings      []string // configuration findings to show the user
+	settings      Settings
+	once          sync.Once
+}
+
+// Open resolves the host's SmartStack files and opens every source. Sources
+// connect in the background: a dead ZooKeeper or socket is a state shown in
+// the UI, not an error here. Errors are configuration errors.
+func Open(ctx context.Context, s Settings) (*Sources, error) {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	src := &Sources{settings: s, StateConfig: state.Config{Backends: map[string]string{}}}
+	findSynapse, findNerve := config.FindSynapse, config.FindNerve
+	if s.IgnoreHostFiles {
+		findSynapse, findNerve = explicitOnly, explicitOnly
+	}
+	if path := findSynapse(s.SynapseConfig); path != "" {
+		syn, err := config.LoadSynapse(path)
+		if err != nil {
+			if s.SynapseConfig != "" {
+				return nil, err
+			}
+			src.Warnings = append(src.Warnings, err.Error())
+		} else {
+			src.Synapse = syn
+		}
+	}
+	if path := findNerve(s.NerveConfig); path != "" {
+		n, err := config.LoadNerve(path)
+		if err != nil {
+			if s.NerveConfig != "" {
+				return nil, err
+			}
+			src.Warnings = append(src.Warnings, err.Error())
+		} else {
+			src.Nerve = n
+		}
+	}
+
+	zkServers, zkPaths := s.ZK, map[string]string(nil)
+	socketSpecs := s.HAProxy
+	src.ReloadCommand = s.ReloadCmd
+	if syn := src.Synapse; syn != nil {
+		for k, v := range syn.Backends() {
+			src.StateConfig.Backends[k] = v
+		}
+		src.StateConfig.WeightsApplied = syn.HAProxy.UseNerveWeights
+		if len(zkServers) == 0 && s.Serf == "" {
+			zkServers = syn.ZKServers()
+			zkPaths = syn.ZKPaths()
+		}
+		if len(socketSpecs) == 0 && syn.HAProxy.SocketFilePath != "" {
+			socketSpecs = []string{syn.HAProxy.SocketFilePath}
+		}
+		if src.ReloadCommand == "" {
+			src.ReloadCommand = syn.HAProxy.ReloadCommand
+		}
+	}
+	for _, spec := range socketSpecs {
+		label, addr, err := client.ParseAddress(spec)
+		if err != nil {
+			return nil, fmt.Errorf("--haproxy %q: %w", spec, err)
+		}
+		src.HAProxyOpts = append(src.HAProxyOpts, client.Options{Label: label, Address: addr, ReadOnly: s.ReadOnly, Timeout: 5 * time.Second})
+	}
+
+	switch {
+	case len(zkServers) > 0:
+		z, err := zookeeper.Open(ctx, zookeeper.Options{
+			Servers: zkServers, Root: s.ZKPath, Paths: zkPaths, Auth: []byte(s.ZKAuth), Logger: s.Logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		src.Registry, src.Browser, src.ZKServers = z, z, zkServers
+	case s.Serf != "":
+		sf, err := serf.Open(ctx, serf.Options{Addr: s.Serf, AuthKey: s.SerfAuth, Logger: s.Logger})
+		if err != nil {
+			return nil, err
+		}
+		src.Registry = sf
+	}
+	if len(src.HAProxyOpts) > 0 {
+		src.Poller = hapoll.New(src.HAProxyOpts, s.Refresh)
+		src.Poller.Start(ctx)
+	}
+	if src.Registry == nil && src.Poller == nil {
+		src.Close()
+		return nil, errors.New("nothing to show: give --zk or --serf and/or --haproxy (or a Synapse config with --synapse-config)")
+	}
+	return src, nil
+}
+
+func explicitOnly(flag string) string { return flag }
+
+// Health reads the ZooKeeper ensemble's four-letter-word health, or nil.
+func (s *Sources) Health(ctx context.Context) []sources.ServerHealth {
+	if len(s.ZKServers) == 0 {
+		return nil
+	}
+	return zookeeper.HealthAll(ctx, s.ZKServers)
+}
+
+// HAProxySnapshots returns the latest snapshot of every socket, in flag order.
+func (s *Sources) HAProxySnapshots() []*haproxy.Snapshot {
+	if s.Poller == nil {
+		return nil
+	}
+	return s.Poller.Current()
+}
+
+// WaitReady waits until the registry has completed its first read (or failed
+// to) and every HAProxy socket has been polled once, or until ctx ends.
+func (s *Sources) WaitReady(ctx context.Context) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if s.ready() {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Sources) ready() bool {
+	if s.Registry != nil {
+		snap := s.Registry.Current()
+		if !snap.Synced && snap.Err == "" {
+			return false
+		}
+	}
+	for _, h := range s.HAProxySnapshots() {
+		if h == nil || (h.Stats == nil && h.Err == nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// View joins the current state of every source.
+func (s *Sources) View(now time.Time) *state.View {
+	var reg *sources.Snapshot
+	if s.Registry != nil {
+		snap := s.Registry.Current()
+		reg = &snap
+	}
+	cfg := s.StateConfig
+	cfg.Now = now
+	return state.Join(reg, s.HAProxySnapshots(), cfg)
+}
+
+// Failures lists, in words, every source that could not be read.
+func (s *Sources) Failures() []string {
+	var out []string
+	if s.Registry != nil {
+		snap := s.Registry.Current()
+		if !snap.Synced || snap.State != sources.StateConnected {
+			msg := snap.Err
+			if msg == "" {
+				msg = string(snap.State)
+			}
+			out = append(out, fmt.Sprintf("%s %s: %s", snap.Kind, snap.Address, msg))
+		}
+	}
+	for _, h := range s.HAProxySnapshots() {
+		if h != nil && h.Err != nil {
+			out = append(out, fmt.Sprintf("haproxy %s: %v", h.Label, h.Err))
+		}
+	}
+	return out
+}
+
+// Close closes every source; it is safe to call more than once.
+func (s *Sources) Close() {
+	s.once.Do(func() {
+		if s.Poller != nil {
+			s.Poller.Close()
+		}
+		if s.Registry != nil {
+			_ = s.Registry.Close()
+		}
+	})
+}
+
+// ReadSecret returns the secret in the environment variable env, else the
+// content of file (which must not be readable by other users), else "".
+func ReadSecret(env, file string) (string, error) {
+	if v := strings.TrimSpace(os.Getenv(env)); v != "" && file == "" {
+		return v, nil
+	}
+	if file == "" {
+		return "", nil
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("%s is readable by other users (mode %v): chmod 600 it", file, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("%s is empty", file)
+	}
+	return v, nil
+}

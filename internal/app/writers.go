@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	serfclient "github.com/hashicorp/serf/client"
+
+	"github.com/stacktui/stacktui/actions"
+	"github.com/stacktui/stacktui/haproxy/command"
+	"github.com/stacktui/stacktui/haproxy/client"
+)
+
+// OpenWriters builds the write-capable handles for the executor. It is called
+// only in read-write mode: in read-only mode none of this is constructed.
+// Connections are dialled on first use, so a socket or agent that is down at
+// start-up does not stop the console, and an action on it says why it failed.
+func (s *Sources) OpenWriters() (actions.Writers, func()) {
+	w := actions.Writers{
+		HAProxy: map[string]actions.HAProxyWriter{},
+		Files:   actions.OSFiles{},
+		Procs:   actions.OSProcs{},
+	}
+	var closers []func()
+	for _, o := range s.HAProxyOpts {
+		o.ReadOnly = false
+		h := &lazyHAProxy{opts: o}
+		w.HAProxy[o.Label] = h
+		closers = append(closers, h.close)
+	}
+	if s.settings.Serf != "" {
+		sw := &lazySerf{cfg: serfclient.Config{Addr: s.settings.Serf, AuthKey: s.settings.SerfAuth, Timeout: 5 * time.Second}}
+		w.Serf = sw
+		closers = append(closers, sw.close)
+	}
+	if len(s.ZKServers) > 0 {
+		zw := &lazyZK{servers: s.ZKServers, auth: s.settings.ZKAuth}
+		w.ZK = zw
+		closers = append(closers, zw.close)
+	}
+	return w, func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+}
+
+// lazyHAProxy is an admin-level HAProxy session opened on first use.
+type lazyHAProxy struct {
+	opts client.Options
+	mu   sync.Mutex
+	conn *client.Conn
+}
+
+func (l *lazyHAProxy) Exec(ctx context.Context, c command.Command) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn == nil {
+		conn, err := client.Dial(ctx, l.opts)
+		if err != nil {
+			return err
+		}
+		l.conn = conn
+	}
+	return l.conn.Exec(ctx, c)
+}
+
+func (l *lazyHAProxy) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn != nil {
+		_ = l.conn.Close()
+		l.conn = nil
+	}
+}
+
+// lazySerf is an RPC client to the local Serf agent, re-dialled after a failure.
+type lazySerf struct {
+	cfg serfclient.Config
+	mu  sync.Mutex
+	c   *serfclient.RPCClient
+}
+
+func (l *lazySerf) client() (*serfclient.RPCClient, error) {
+	if l.c != nil && !l.c.IsClosed() {
+		return l.c, nil
+	}
+	c, err := serfclient.ClientFromConfig(&l.cfg)
+	if err != nil {
+		return nil, errors.New("serf agent " + l.cfg.Addr + ": " + err.Error())
+	}
+	l.c = c
+	return c, nil
+}
+
+func (l *lazySerf) UpdateTags(set map[string]string, del []string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, err := l.client()
+	if err != nil {
+		return err
+	}
+	return c.UpdateTags(set, del)
+}
+
+func (l *lazySerf) UserEvent(name string, payload []byte, coalesce bool) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, err := l.client()
+	if err != nil {
+		return err
+	}
+	return c.UserEvent(name, payload, coalesce)
+}
+
+func (l *lazySerf) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.c != nil {
+		_ = l.c.Close()
+	}
+}
+
+// lazyZK is a ZooKeeper session for deletes, separate from the read source.
+type lazyZK struct {
+	servers []string
+	auth    string
+	mu      sync.Mutex
+	conn    *zk.Conn
+}
+
+func (l *lazyZK) Delete(path string, version int32) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn == nil {
+		conn, _, err := zk.Connect(l.servers, 10*time.Second, zk.WithLogger(discardLogger{}))
+		if err != nil {
+			return err
+		}
+		if l.auth != "" {
+			if err := conn.AddAuth("digest", []byte(l.auth)); err != nil {
+				conn.Close()
+				return err
+			}
+		}
+		l.conn = conn
+	}
+	return l.conn.Delete(path, version)
+}
+
+func (l *lazyZK) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn != nil {
+		l.conn.Close()
+	}
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...any) {}
