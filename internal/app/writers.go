@@ -10,8 +10,8 @@ import (
 	serfclient "github.com/hashicorp/serf/client"
 
 	"github.com/stacktui/stacktui/actions"
-	"github.com/stacktui/stacktui/haproxy/command"
 	"github.com/stacktui/stacktui/haproxy/client"
+	"github.com/stacktui/stacktui/haproxy/command"
 )
 
 // OpenWriters builds the write-capable handles for the executor. It is called
