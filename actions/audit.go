@@ -183,11 +183,32 @@ func ReadAudit(path string, n int) ([]AuditRecord, error) {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	defer f.Close()
-	out, err := parseAudit(f, n)
+	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("audit log: read %s: %w", path, err)
+		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	return out, nil
+	// Read a growing tail until it holds n records, so the Events view
+	// does not parse a year of history to show the last fifty actions.
+	for chunk := int64(32 << 10); ; chunk *= 4 {
+		start := max(st.Size()-chunk, 0)
+		if n <= 0 {
+			start = 0
+		}
+		r := io.NewSectionReader(f, start, st.Size()-start)
+		br := bufio.NewReader(r)
+		if start > 0 {
+			if _, err := br.ReadBytes('\n'); err != nil { // a partial first line
+				continue
+			}
+		}
+		out, err := parseAudit(br, n)
+		if err != nil {
+			return nil, fmt.Errorf("audit log: read %s: %w", path, err)
+		}
+		if start == 0 || len(out) >= n {
+			return out, nil
+		}
+	}
 }
 
 // parseAudit reads JSON lines from r and keeps the last n records (n <= 0:

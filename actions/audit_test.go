@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAuditLinesCompleteAndInOrder(t *testing.T) {
@@ -207,5 +208,35 @@ func TestResultSummary(t *testing.T) {
 	refused := Result{Plan: p, Err: ErrReadOnly}
 	if got := refused.Summary(); !strings.HasPrefix(got, "Drain 1 server: not done: read-only mode") {
 		t.Errorf("refused summary %q", got)
+	}
+}
+
+func TestAuditRecentReadsTheTail(t *testing.T) {
+	a := newAudit(t)
+	a.f = &unsynced{a.f} // 3000 fsyncs would only test the disk
+	p := Plan{Kind: KindReload, Title: "Reload", Commands: []string{"/bin/sh -c 'true'"}}
+	for i := range 1500 {
+		p.Targets = []string{strings.Repeat("x", i%300)} // lines of varied length
+		id, err := a.intent(p, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.result(id, Result{Plan: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := ReadAudit(a.Path(), 0)
+	if err != nil || len(all) != 3000 {
+		t.Fatalf("ReadAudit all: %d, %v", len(all), err)
+	}
+	for _, n := range []int{1, 50, 700, 3000, 5000} {
+		got, err := a.Recent(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := all[max(len(all)-n, 0):]
+		if len(got) != len(want) || got[0].ID != want[0].ID || got[0].Phase != want[0].Phase || got[len(got)-1].ID != want[len(want)-1].ID {
+			t.Errorf("Recent(%d): %d records, first %s/%s; want %d, first %s/%s", n, len(got), got[0].ID, got[0].Phase, len(want), want[0].ID, want[0].Phase)
+		}
 	}
 }

@@ -330,3 +330,23 @@ func TestPlanIsACopy(t *testing.T) {
 		t.Fatal("changing a returned plan changed the action")
 	}
 }
+
+func TestNerveServices(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"svc_a.json", "svc_b.yaml.disabled", "notes.txt", "svc_c.yml", ".json"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := NerveServices(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []NerveService{{"svc_a", "svc_a.json", false}, {"svc_b", "svc_b.yaml.disabled", true}, {"svc_c", "svc_c.yml", false}}
+	if !slices.Equal(got, want) {
+		t.Errorf("NerveServices = %+v, want %+v", got, want)
+	}
+	if none, err := NerveServices(filepath.Join(dir, "missing")); none != nil || err != nil {
+		t.Errorf("missing dir: %v %v", none, err)
+	}
+}
