@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,5 +104,21 @@ func TestCloseOnNilAndFailedDemo(t *testing.T) {
 	}
 	if got := d.Happening(); got == "" {
 		t.Error("Happening on nil demo is empty")
+	}
+}
+
+func TestAnHAProxyThatWillNotStartLeavesTheRegistrySide(t *testing.T) {
+	bin, err := exec.LookPath("false")
+	if err != nil {
+		t.Skip("no false(1) here")
+	}
+	o := quiet(filepath.Join(t.TempDir(), "demo"))
+	o.HAProxyBin = bin
+	d := startDemo(t, o)
+	if !strings.Contains(d.NoHAProxy, "did not start") || strings.Contains(d.NoHAProxy, "\n") {
+		t.Errorf("NoHAProxy = %q", d.NoHAProxy)
+	}
+	if d.HAProxySocket != "" || d.hap != nil || d.SerfRPC == "" {
+		t.Errorf("socket %q hap %v serf %q", d.HAProxySocket, d.hap, d.SerfRPC)
 	}
 }

@@ -245,11 +245,45 @@ func (d *Demo) startHAProxy(current func() (regSet, bool), nudge <-chan struct{}
 		return nil
 	}
 	sock := filepath.Join(d.Dir, "haproxy.sock")
+	reloadFile := filepath.Join(d.Dir, "reload")
+	cur, ok := waitSynced(current, 3*time.Second)
+	if !ok {
+		return fmt.Errorf("demo: the registry did not list the demo's instances within 3s (ZooKeeper %s slow?)", d.ZK)
+	}
+	var err error
+	// Frontend ports are picked free just before HAProxy binds them; if one
+	// was taken in between, pick again once.
+	for attempt := 0; attempt < 2; attempt++ {
+		var backends []hapBackend
+		if backends, err = d.frontends(); err != nil {
+			return err
+		}
+		d.hap = &hapProc{bin: bin, cfg: filepath.Join(d.Dir, "haproxy.cfg"), socket: sock}
+		d.synapse = &synapseLoop{hap: d.hap, cfgPath: d.hap.cfg, socket: sock, reloadFile: reloadFile,
+			interval: 250 * time.Millisecond, current: current, nudge: nudge, logger: d.logger, backends: backends}
+		if err = d.synapse.startHAProxy(cur); err == nil {
+			d.HAProxySocket = sock
+			d.ReloadCommand = "touch " + shellQuote(reloadFile)
+			return nil
+		}
+		d.hap.stop()
+	}
+	// An HAProxy that will not start must not cost the newcomer the demo:
+	// say why in one line and run the registry side alone.
+	d.hap, d.synapse = nil, nil
+	d.NoHAProxy = "haproxy (" + bin + ") did not start: " + oneLine(err.Error()) + "; the demo runs the registry side alone"
+	d.logger.Warn(d.NoHAProxy)
+	return nil
+}
+
+// frontends is one backend per service with a free frontend port and a
+// server for every instance of the service.
+func (d *Demo) frontends() ([]hapBackend, error) {
 	var backends []hapBackend
 	for _, s := range demoServices {
 		port, err := freeTCPPort()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		b := hapBackend{Name: s.Name, Bind: "127.0.0.1:" + strconv.Itoa(port)}
 		for _, li := range d.insts {
@@ -259,20 +293,12 @@ func (d *Demo) startHAProxy(current func() (regSet, bool), nudge <-chan struct{}
 		}
 		backends = append(backends, b)
 	}
-	d.hap = &hapProc{bin: bin, cfg: filepath.Join(d.Dir, "haproxy.cfg"), socket: sock}
-	reloadFile := filepath.Join(d.Dir, "reload")
-	d.synapse = &synapseLoop{hap: d.hap, cfgPath: d.hap.cfg, socket: sock, reloadFile: reloadFile,
-		interval: 250 * time.Millisecond, current: current, nudge: nudge, logger: d.logger, backends: backends}
-	cur, ok := waitSynced(current, 3*time.Second)
-	if !ok {
-		return fmt.Errorf("demo: the registry did not list the demo's instances within 3s (ZooKeeper %s slow?)", d.ZK)
-	}
-	if err := d.synapse.startHAProxy(cur); err != nil {
-		return err
-	}
-	d.HAProxySocket = sock
-	d.ReloadCommand = "touch " + shellQuote(reloadFile)
-	return nil
+	return backends, nil
+}
+
+// oneLine folds s onto one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // waitSynced waits until the registry lists every instance (or the time is up,
