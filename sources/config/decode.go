@@ -123,3 +123,40 @@ func normalize(v any) any {
 		return v
 	}
 }
+
+// lineIndex maps each field's dotted path (as the walkers name them, e.g.
+// services.a.hosts[0]) to its line. JSON is read as YAML for this, which
+// works for all but exotic JSON; nil when the text cannot be indexed.
+func lineIndex(data []byte) map[string]int {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return nil
+	}
+	idx := map[string]int{}
+	var walk func(n *yaml.Node, path string, depth int)
+	walk = func(n *yaml.Node, path string, depth int) {
+		if depth > 100 {
+			return
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path, depth+1)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := join(path, n.Content[i].Value)
+				idx[p] = n.Content[i].Line
+				walk(n.Content[i+1], p, depth+1)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				idx[p] = c.Line
+				walk(c, p, depth+1)
+			}
+		}
+	}
+	walk(&root, "", 0)
+	return idx
+}

@@ -6,6 +6,6 @@
 // talks to ZooKeeper, Serf or HAProxy.
 //
 // Every error names the file, the field (as a dotted path such as
-// services.svc_a.haproxy.port) or the line and column when the syntax is
-// broken, and what to do about it.
+// services.svc_a.haproxy.port, with its line) or the line and column when the
+// syntax is broken, and what to do about it.
 package config

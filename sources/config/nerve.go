@@ -107,7 +107,7 @@ func ParseNerve(data []byte, name string) (*Nerve, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s %s: the top level must be an object with \"instance_id\" and \"services\", got %s; check that this is a Nerve config", nerveWhat, name, describe(doc))
 	}
-	w := &walker{}
+	w := &walker{data: data}
 	n := &Nerve{
 		Path:           name,
 		InstanceID:     w.str(root, "instance_id", ""),
@@ -208,7 +208,7 @@ func (n *Nerve) loadServiceConfDir() error {
 			return fmt.Errorf("nerve service file %s: want an object with host, port and checks, got %s; fix the file", f, describe(doc))
 		}
 		key := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
-		w := &walker{}
+		w := &walker{data: data}
 		svc := parseNerveService(w, key, o, key)
 		if err := w.err("nerve service file", f); err != nil {
 			return err

@@ -77,7 +77,7 @@ func TestNerveErrors(t *testing.T) {
 	}{
 		{"synapse given", "n.json", `{"haproxy":{}}`, []string{"neither \"instance_id\" nor \"services\""}},
 		{"wrong types", "n.yaml", "instance_id: x\nservices:\n  a:\n    port: [1]\n    zk_hosts: 5\n    checks: {type: http}\n    labels: {a: [1]}\n",
-			[]string{"n.yaml", "services.a.port: want an integer", "services.a.zk_hosts: want a string or a list", "services.a.checks: want a list", "services.a.labels.a"}},
+			[]string{"n.yaml", "line 4: services.a.port: want an integer", "line 5: services.a.zk_hosts: want a string or a list", "line 6: services.a.checks: want a list", "line 7: services.a.labels.a"}},
 		{"check types", "n.json", `{"instance_id":"x","services":{"a":{"checks":[{"rise":"two"},7]}}}`,
 			[]string{"services.a.checks[0].rise", "services.a.checks[1]: want an object"}},
 		{"bad json", "n.json", "{\"instance_id\": \"x\",\n\"services\": {\"a\": {\"port\": 3000,}}}", []string{"line 2 column", "not valid JSON"}},

@@ -99,7 +99,7 @@ func ParseFileOutput(data []byte, name string) ([]SynapseBackend, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s file %s: want a JSON array of backends, got %s; check that this is Synapse's file_output", fileOutputWhat, name, describe(doc))
 	}
-	w := &walker{}
+	w := &walker{data: data}
 	out := make([]SynapseBackend, 0, len(list))
 	for i, x := range list {
 		o, ok := x.(map[string]any)
@@ -141,7 +141,7 @@ func ParseStateFile(data []byte, name string) (map[string]map[string]SynapseBack
 	if !ok {
 		return nil, fmt.Errorf("%s %s: want a JSON object of services, got %s; check haproxy.state_file_path", stateWhat, name, describe(doc))
 	}
-	w := &walker{}
+	w := &walker{data: data}
 	out := make(map[string]map[string]SynapseBackend, len(root))
 	for _, svc := range sortedKeys(root) {
 		servers := w.obj(root, svc, "")

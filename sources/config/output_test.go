@@ -61,8 +61,8 @@ func TestOutputErrors(t *testing.T) {
 	wantErr(t, err, "[0].port: want an integer", "[1]: want an object")
 	_, err = ReadStateFile("testdata/missing-state.json")
 	wantErr(t, err, "does not exist", "state_file_path")
-	_, err = ParseStateFile([]byte(`{"svc":{"srv":{"port":[]}}}`), "s.json")
-	wantErr(t, err, "svc.srv.port: want an integer")
+	_, err = ParseStateFile([]byte("{\"svc\": {\n\"h_1.2.3.4:80\": {\n\"port\": []}}}"), "s.json")
+	wantErr(t, err, "line 3: svc.h_1.2.3.4:80.port: want an integer")
 	_, err = ParseStateFile([]byte(`{"svc":`), "s.json")
 	wantErr(t, err, "ends early")
 }

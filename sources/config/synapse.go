@@ -169,7 +169,7 @@ func ParseSynapse(data []byte, name string) (*Synapse, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s %s: the top level must be an object with a \"services\" key, got %s; check that this is a Synapse config", synapseWhat, name, describe(doc))
 	}
-	w := &walker{}
+	w := &walker{data: data}
 	syn := &Synapse{Path: name, Services: map[string]SynapseService{}}
 	syn.HAProxy = parseSynapseHAProxy(w, w.obj(root, "haproxy", ""))
 	if fo := w.obj(root, "file_output", ""); fo != nil {
@@ -284,7 +284,7 @@ func (s *Synapse) loadServiceConfDir() error {
 			return fmt.Errorf("synapse service file %s: want an object with \"discovery\" and \"haproxy\", got %s; fix the file", f, describe(doc))
 		}
 		key := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
-		w := &walker{}
+		w := &walker{data: data}
 		svc := parseSynapseService(w, key, m, key, s.HAProxy.UseNerveWeights)
 		if err := w.err("synapse service file", f); err != nil {
 			return err

@@ -134,13 +134,19 @@ func TestSynapseErrors(t *testing.T) {
 		{"not object", "s.json", "[1,2]", []string{"top level must be an object"}},
 		{"no services", "s.json", `{"instance_id":"x"}`, []string{"no \"services\" section", "Nerve config"}},
 		{"wrong types", "s.json", `{"services":{"a":{"discovery":{"hosts":[1]},"haproxy":{"port":"eighty","use_nerve_weights":"maybe"}},"b":3},"haproxy":{"do_socket":[]}}`,
-			[]string{"services.a.discovery.hosts[0]: want a string", "services.a.haproxy.port: want an integer, got string \"eighty\"", "services.a.haproxy.use_nerve_weights", "services.b: want an object", "haproxy.do_socket"}},
+			[]string{"line 1: services.a.discovery.hosts[0]: want a string", "services.a.haproxy.port: want an integer, got string \"eighty\"", "services.a.haproxy.use_nerve_weights", "services.b: want an object", "haproxy.do_socket"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseSynapse([]byte(tc.data), tc.file)
 			wantErr(t, err, tc.want...)
 		})
 	}
+}
+
+func TestSynapseErrorLines(t *testing.T) {
+	data := "{\n  \"services\": {\n    \"a\": {\n      \"discovery\": {\"method\": \"zookeeper\", \"hosts\": [\n        \"z:1\",\n        2\n      ]},\n      \"haproxy\": {\"port\": true}\n    }\n  }\n}\n"
+	_, err := ParseSynapse([]byte(data), "s.json")
+	wantErr(t, err, "line 6: services.a.discovery.hosts[1]: want a string, got number 2", "line 8: services.a.haproxy.port: want an integer, got boolean true")
 }
 
 func TestLoadSynapseFileErrors(t *testing.T) {

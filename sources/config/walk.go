@@ -11,25 +11,41 @@ import (
 
 // walker reads typed fields out of a decoded document and collects wrong-type
 // errors with the field's dotted path, so one run reports every problem.
+// data, when set, is the document's text, used to find each field's line.
 type walker struct {
-	errs []string
+	data []byte
+	errs []walkErr
 }
+
+type walkErr struct{ path, msg string }
 
 func (w *walker) fail(path, want string, got any) {
-	w.errs = append(w.errs, fmt.Sprintf("%s: want %s, got %s", path, want, describe(got)))
+	w.errs = append(w.errs, walkErr{path, fmt.Sprintf("%s: want %s, got %s", path, want, describe(got))})
 }
 
-// err returns the collected errors as one, naming the file and the fix.
+// err returns the collected errors as one, naming the file, each field (with
+// its line when the text can be indexed) and the fix.
 func (w *walker) err(what, name string) error {
 	if len(w.errs) == 0 {
 		return nil
 	}
+	var lines map[string]int
+	if w.data != nil {
+		lines = lineIndex(w.data)
+	}
 	const max = 8
-	msgs := w.errs
+	errs := w.errs
 	more := ""
-	if len(msgs) > max {
-		more = fmt.Sprintf(" (and %d more)", len(msgs)-max)
-		msgs = msgs[:max]
+	if len(errs) > max {
+		more = fmt.Sprintf(" (and %d more)", len(errs)-max)
+		errs = errs[:max]
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.msg
+		if l, ok := lines[e.path]; ok {
+			msgs[i] = fmt.Sprintf("line %d: %s", l, e.msg)
+		}
 	}
 	return fmt.Errorf("%s %s has fields of the wrong type: %s%s; fix the file", what, name, strings.Join(msgs, "; "), more)
 }
