@@ -152,6 +152,22 @@ func Matches(svc, key string) bool {
 	return true
 }
 
+// SynapseService returns which of Synapse's services (its `services` keys)
+// takes the registration key: the key itself when Synapse has it, else the
+// longest service that Matches it. ok is false when none does, meaning this
+// host's Synapse does not route to that registration.
+func SynapseService(key string, services []string) (svc string, ok bool) {
+	for _, s := range services {
+		if s == key {
+			return s, true
+		}
+		if Matches(s, key) && len(s) > len(svc) {
+			svc, ok = s, true
+		}
+	}
+	return svc, ok
+}
+
 func joinReason(a, b string) string {
 	if a == "" {
 		return b

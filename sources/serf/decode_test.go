@@ -79,6 +79,23 @@ func TestMatches(t *testing.T) {
 	}
 }
 
+func TestSynapseService(t *testing.T) {
+	svcs := []string{"svc", "svc_a", "svc_a_31001", "web"}
+	for key, want := range map[string]string{
+		"svc_a_31001": "svc_a_31001", // exact wins
+		"svc_a_31002": "svc_a",
+		"svc_7":       "svc",
+		"svc_a":       "svc_a",
+		"web_80":      "web",
+		"db_5432":     "",
+	} {
+		got, ok := SynapseService(key, svcs)
+		if got != want || ok != (want != "") {
+			t.Errorf("SynapseService(%q) = %q, %v; want %q", key, got, ok, want)
+		}
+	}
+}
+
 func TestDiffServices(t *testing.T) {
 	now := time.Now()
 	before := Decode(members())
