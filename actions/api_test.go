@@ -115,3 +115,67 @@ func types(e ast.Expr) string {
 	}
 	return "?"
 }
+
+// TestExportedNamesHaveDocs enforces the house style: every exported name
+// has a doc comment that starts with its name.
+func TestExportedNamesHaveDocs(t *testing.T) {
+	fset := token.NewFileSet()
+	for _, dir := range []string{".", "hacheck"} {
+		pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pkgs {
+			for fname, f := range p.Files {
+				check := func(name string, doc *ast.CommentGroup, grouped bool) {
+					if !ast.IsExported(name) {
+						return
+					}
+					if doc == nil {
+						if !grouped {
+							t.Errorf("%s: %s has no doc comment", fname, name)
+						}
+						return
+					}
+					if text := doc.Text(); !grouped && !strings.HasPrefix(text, name+" ") && !strings.HasPrefix(text, "The ") && !strings.HasPrefix(text, "A ") {
+						t.Errorf("%s: the doc of %s does not start with its name: %q", fname, name, firstLine(text))
+					}
+				}
+				for _, d := range f.Decls {
+					switch d := d.(type) {
+					case *ast.FuncDecl:
+						if d.Recv != nil && !ast.IsExported(strings.TrimPrefix(types(d.Recv.List[0].Type), "*")) {
+							continue // methods of unexported types implement interfaces
+						}
+						check(d.Name.Name, d.Doc, false)
+					case *ast.GenDecl:
+						for _, s := range d.Specs {
+							switch s := s.(type) {
+							case *ast.TypeSpec:
+								doc := s.Doc
+								if doc == nil {
+									doc = d.Doc
+								}
+								check(s.Name.Name, doc, false)
+							case *ast.ValueSpec:
+								for _, n := range s.Names {
+									// Constants and variables in a documented group share its doc.
+									check(n.Name, firstNonNil(s.Doc, s.Comment, d.Doc), d.Lparen.IsValid() && d.Doc != nil)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func firstNonNil(cs ...*ast.CommentGroup) *ast.CommentGroup {
+	for _, c := range cs {
+		if c != nil {
+			return c
+		}
+	}
+	return nil
+}

@@ -91,6 +91,10 @@ func OpenAudit(path string) (*AuditLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit log: open %s: %w (check --audit-log and permissions)", path, err)
 	}
+	// A new log's directory entry must survive a crash like its lines do.
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		_ = syncDir(filepath.Dir(path))
+	}
 	return &AuditLog{path: path, f: f, who: whoAmI()}, nil
 }
 
