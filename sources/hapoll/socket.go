@@ -38,7 +38,9 @@ func (s *socket) poll(ctx context.Context) *haproxy.Snapshot {
 	snap := &haproxy.Snapshot{Label: s.opts.Label, Address: s.opts.Address, At: now,
 		Level: s.level, Info: s.info, Stats: s.stats, Err: err, LastGood: s.lastGood}
 	if err != nil {
-		s.cnt.errors.Add(1)
+		if ctx.Err() == nil { // not our own shutdown
+			s.cnt.errors.Add(1)
+		}
 		return snap
 	}
 	s.lastGood = now
