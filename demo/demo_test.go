@@ -16,6 +16,7 @@ import (
 
 	serfclient "github.com/hashicorp/serf/client"
 	"github.com/stacktui/stacktui/haproxy/client"
+	"github.com/stacktui/stacktui/haproxy/command"
 	"github.com/stacktui/stacktui/internal/testenv"
 )
 
@@ -115,6 +116,35 @@ func TestSerfDemo(t *testing.T) {
 	t.Run("synapse puts a deregistered server in MAINT and back", func(t *testing.T) {
 		li := instanceOf(t, d, "svc_cart", 0)
 		k := "svc_cart/" + li.serverName()
+		li.nerveOff.Store(true)
+		serverStatus(t, d, k, "MAINT", 5*time.Second)
+		li.nerveOff.Store(false)
+		serverStatus(t, d, k, "UP", 5*time.Second)
+	})
+
+	t.Run("an operator's drain over the socket stays until the registration changes", func(t *testing.T) {
+		li := instanceOf(t, d, "svc_checkout", 1)
+		k := "svc_checkout/" + li.serverName()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		op, err := client.Dial(ctx, client.Options{Address: d.HAProxySocket})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer op.Close()
+		drain, err := command.SetState("svc_checkout", li.serverName(), command.StateDrain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := op.Exec(ctx, drain); err != nil {
+			t.Fatal(err)
+		}
+		serverStatus(t, d, k, "DRAIN", 2*time.Second)
+		time.Sleep(4 * d.synapse.interval) // several synapse cycles with no registry change
+		if got := showStat(t, d.HAProxySocket)[k].Status; got != "DRAIN" {
+			t.Fatalf("synapse undid the operator's drain: %s is %q", k, got)
+		}
+		// A deregistration and re-registration re-enables it, as Synapse does.
 		li.nerveOff.Store(true)
 		serverStatus(t, d, k, "MAINT", 5*time.Second)
 		li.nerveOff.Store(false)
