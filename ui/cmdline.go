@@ -45,7 +45,7 @@ func (m *Model) commandKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	m.edit.key(msg.String(), msg.Text)
+	m.edit.key(msg.String(), keyText(msg))
 	return nil
 }
 

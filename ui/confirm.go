@@ -73,7 +73,7 @@ func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if typed {
-		if d.typed.key(k, msg.Text) {
+		if d.typed.key(k, keyText(msg)) {
 			d.err = ""
 		}
 		return nil

@@ -3,6 +3,8 @@ package ui
 import (
 	"regexp"
 	"strings"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // filter is a pane's row filter: a case-insensitive regular expression, or
@@ -149,4 +151,13 @@ func (f *filter) matchAny(fields ...string) bool {
 		}
 	}
 	return ok != f.invert
+}
+
+// keyText is the text a key press inserts into an editor: none for alt or
+// ctrl combinations (a fast "esc j" arrives as alt+j and must not type "j").
+func keyText(msg tea.KeyPressMsg) string {
+	if msg.Mod&(tea.ModAlt|tea.ModCtrl) != 0 {
+		return ""
+	}
+	return msg.Text
 }

@@ -311,7 +311,7 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if m.edit.key(msg.String(), msg.Text) && l != nil {
+	if m.edit.key(msg.String(), keyText(msg)) && l != nil {
 		l.filter = setFilter(m.edit.String())
 		m.markDirty()
 	}

@@ -49,6 +49,6 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.mode, m.prompt = modeNormal, nil
 		return p.submit(strings.TrimSpace(m.edit.String()))
 	}
-	m.edit.key(k, msg.Text)
+	m.edit.key(k, keyText(msg))
 	return nil
 }

@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
+)
+
+// bigFixture is 500 backends x 100 servers (50,000) in HAProxy and 10,000
+// registrations (20 per service) in the registry.
+func bigFixture(backends, servers, regsPer int) (sources.Snapshot, *haproxy.Snapshot) {
+	reg := sources.Snapshot{Kind: sources.KindZooKeeper, Address: "zk:2181", State: sources.StateConnected,
+		Synced: true, At: fixedNow, LastGood: fixedNow}
+	st := &haproxy.Stats{}
+	for b := 0; b < backends; b++ {
+		svc := fmt.Sprintf("service_%04d", b)
+		rs := sources.Service{Name: svc, Path: "/nerve/services/" + svc + "/services"}
+		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
+		for s := 0; s < servers; s++ {
+			host := fmt.Sprintf("10.%d.%d.%d", b/256, b%256, s)
+			name := fmt.Sprintf("i-%04d-%03d", b, s)
+			status := "UP"
+			if s%17 == 0 {
+				status = "DOWN"
+			}
+			st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: name + "_" + host + ":8080", Type: haproxy.TypeServer,
+				Status: status, Weight: 1, CheckStatus: "L7OK", SCur: int64(s), ReqRate: int64(s * 2), Addr: host + ":8080"})
+			if s < regsPer {
+				p := fmt.Sprintf("%s/%s_%010d", rs.Path, name, s)
+				rs.Registrations = append(rs.Registrations, sources.Registration{Service: svc, Name: name, Host: host,
+					Port: 8080, Path: p, Node: name, Seq: int64(s), Ctime: fixedNow.Add(-time.Hour)})
+			}
+		}
+		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
+		reg.Services = append(reg.Services, rs)
+	}
+	return reg, &haproxy.Snapshot{Label: "local", Address: "/run/haproxy.sock", At: fixedNow, LastGood: fixedNow,
+		Info: &haproxy.Info{Version: "2.6.12", MaxConn: 4096}, Stats: st}
+}
+
+func bigModel(tb testing.TB, w, h int) (*Model, sources.Snapshot, *haproxy.Snapshot) {
+	reg, hap := bigFixture(500, 100, 20)
+	o := Options{Registry: &fakeRegistry{ch: make(chan sources.Update), cur: reg}, HAProxy: newFakeFeed(hap), ReadOnly: true}
+	m := newModel(o, func() time.Time { return fixedNow })
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m, reg, hap
+}
+
+// BenchmarkRender50k renders one HAProxy frame with 50,000 servers, scrolled
+// to the middle.
+func BenchmarkRender50k(b *testing.B) {
+	m, _, _ := bigModel(b, 160, 48)
+	press(m, "2")
+	m.hap.move(25000, m.hap.keyAt(m))
+	m.layout()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
+
+// BenchmarkRender50kDetail renders a service detail and the services list
+// of the 50,000-server fixture.
+func BenchmarkRender50kServices(b *testing.B) {
+	m, _, _ := bigModel(b, 160, 48)
+	m.services.move(250, m.services.keyAt)
+	m.layout()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
+
+// BenchmarkUpdate50k handles a new 50,000-server snapshot: join with
+// 10,000 registrations, events diff, history and the HAProxy pane rebuild.
+func BenchmarkUpdate50k(b *testing.B) {
+	m, _, hap := bigModel(b, 160, 48)
+	press(m, "2")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		m.Update(haproxyMsg{*hap})
+	}
+}
+
+// BenchmarkFilter50k types one filter character on the HAProxy view.
+func BenchmarkFilter50k(b *testing.B) {
+	m, _, _ := bigModel(b, 160, 48)
+	press(m, "2", "/")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		typeText(m, "9")
+		press(m, "backspace")
+	}
+}
+
+// TestRender50kAllRowsReachable: no row cap; G reaches the last of 50,000
+// servers and the frame shows it.
+func TestRender50kAllRowsReachable(t *testing.T) {
+	m, _, _ := bigModel(t, 160, 48)
+	press(m, "2", "G")
+	if m.hap.n != 500*102 {
+		t.Fatalf("rows %d", m.hap.n)
+	}
+	out := screen(m)
+	if !strings.Contains(out, "service_0499 BACKEND") {
+		t.Fatalf("last row not on screen:\n%s", out)
+	}
+	checkFrame(t, out, 160, 48)
+}
