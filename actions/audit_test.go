@@ -213,9 +213,9 @@ func TestResultSummary(t *testing.T) {
 
 func TestAuditRecentReadsTheTail(t *testing.T) {
 	a := newAudit(t)
-	a.f = &unsynced{a.f} // 3000 fsyncs would only test the disk
+	a.f = &unsynced{a.f} // 1200 fsyncs would only test the disk
 	p := Plan{Kind: KindReload, Title: "Reload", Commands: []string{"/bin/sh -c 'true'"}}
-	for i := range 1500 {
+	for i := range 600 {
 		p.Targets = []string{strings.Repeat("x", i%300)} // lines of varied length
 		id, err := a.intent(p, time.Now())
 		if err != nil {
@@ -226,10 +226,10 @@ func TestAuditRecentReadsTheTail(t *testing.T) {
 		}
 	}
 	all, err := ReadAudit(a.Path(), 0)
-	if err != nil || len(all) != 3000 {
+	if err != nil || len(all) != 1200 {
 		t.Fatalf("ReadAudit all: %d, %v", len(all), err)
 	}
-	for _, n := range []int{1, 50, 700, 3000, 5000} {
+	for _, n := range []int{1, 50, 700, 1200, 5000} {
 		got, err := a.Recent(n)
 		if err != nil {
 			t.Fatal(err)
