@@ -202,8 +202,12 @@ func TestResultSummary(t *testing.T) {
 		t.Errorf("ok summary %q", got)
 	}
 	bad := Result{Plan: p, Steps: []Step{{Command: "x", Err: "No such server."}, {Command: "y"}}, Err: errors.New("1 of 2 HAProxy commands failed")}
-	if got := bad.Summary(); got != "Drain 1 server: 1 of 2 steps failed: 1 of 2 HAProxy commands failed" {
+	if got := bad.Summary(); got != "Drain 1 server: 1 of 2 steps failed; first: x: No such server." {
 		t.Errorf("failed summary %q", got)
+	}
+	late := Result{Plan: p, Steps: []Step{{Command: "x"}}, Err: errors.New("the action was applied but its result could not be written")}
+	if got := late.Summary(); got != "Drain 1 server: done, but the action was applied but its result could not be written" {
+		t.Errorf("audit-failure summary %q", got)
 	}
 	refused := Result{Plan: p, Err: ErrReadOnly}
 	if got := refused.Summary(); !strings.HasPrefix(got, "Drain 1 server: not done: read-only mode") {

@@ -29,9 +29,12 @@ func (r Result) OK() bool { return r.Err == nil }
 
 // Summary is one line for a status bar: what was done and how it ended.
 func (r Result) Summary() string {
-	failed := 0
+	failed, first := 0, ""
 	for _, s := range r.Steps {
 		if s.Err != "" {
+			if failed == 0 {
+				first = s.Command + ": " + s.Err
+			}
 			failed++
 		}
 	}
@@ -47,9 +50,11 @@ func (r Result) Summary() string {
 		}
 		return msg
 	case len(r.Steps) == 0:
-		return fmt.Sprintf("%s: not done: %v", title, r.Err)
+		return fmt.Sprintf("%s: not done: %s", title, firstLine(r.Err.Error()))
+	case failed == 0: // every step worked; something after them did not (the audit)
+		return fmt.Sprintf("%s: done, but %s", title, firstLine(r.Err.Error()))
 	default:
-		return fmt.Sprintf("%s: %d of %d steps failed: %v", title, failed, len(r.Steps), firstLine(r.Err.Error()))
+		return fmt.Sprintf("%s: %d of %d steps failed; first: %s", title, failed, len(r.Steps), firstLine(first))
 	}
 }
 
