@@ -112,6 +112,7 @@ func (j *joiner) service(b *svcBuild) Service {
 	insts = j.unregistered(b.backend, insts)
 
 	noRegs := b.registry && len(b.regs) == 0
+	sum := j.newSummary(b)
 	for i := range insts {
 		in := &insts[i]
 		switch {
@@ -138,10 +139,11 @@ func (j *joiner) service(b *svcBuild) Service {
 		}
 		sortDiagnoses(in.Diagnoses)
 		in.Worst = worstOf(in.Diagnoses)
+		j.addSummary(&sum, b, in)
 	}
 	s.Instances = insts
 	s.Diagnoses = j.serviceDiagnoses(b, insts[registered:])
-	s.Summary = j.summary(b, insts)
+	s.Summary = sum
 	s.Summary.Worst = Worse(s.Summary.Worst, worstOf(s.Diagnoses))
 	return s
 }
@@ -202,8 +204,8 @@ func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 	return insts
 }
 
-// summary rolls a service up.
-func (j *joiner) summary(b *svcBuild, insts []Instance) Summary {
+// newSummary starts a service's roll-up.
+func (j *joiner) newSummary(b *svcBuild) Summary {
 	sum := Summary{Registered: len(b.regs), Worst: CodeOK}
 	if len(j.socks) > 0 {
 		sum.UpBySocket = make(map[string]int, len(j.socks))
@@ -213,39 +215,41 @@ func (j *joiner) summary(b *svcBuild, insts []Instance) Summary {
 			}
 		}
 	}
-	for i := range insts {
-		in := &insts[i]
-		sum.Worst = Worse(sum.Worst, in.Worst)
-		counts := in.Registration != nil || !b.registry
-		upAll, any := true, false
-		for si, k := range j.socks {
-			if !k.readable {
-				continue
-			}
-			row := in.HAProxy[si].Row
-			if row != nil {
-				sum.SCur += row.SCur
-				sum.Rate += row.Rate
-				sum.ReqRate += row.ReqRate
-				sum.Hrsp5xx += row.Hrsp5xx
-			}
-			if k.snap.Err != nil {
-				continue // figures too old to count as up
-			}
-			any = true
-			if isUp(row) {
-				if counts {
-					sum.UpBySocket[k.label]++
-				}
-			} else {
-				upAll = false
-			}
+	return sum
+}
+
+// addSummary rolls one diagnosed instance into sum, right after its
+// diagnosis while its rows are still in cache.
+func (j *joiner) addSummary(sum *Summary, b *svcBuild, in *Instance) {
+	sum.Worst = Worse(sum.Worst, in.Worst)
+	counts := in.Registration != nil || !b.registry
+	upAll, any := true, false
+	for si, k := range j.socks {
+		if !k.readable {
+			continue
 		}
-		if counts && any && upAll {
-			sum.Up++
+		row := in.HAProxy[si].Row
+		if row != nil {
+			sum.SCur += row.SCur
+			sum.Rate += row.Rate
+			sum.ReqRate += row.ReqRate
+			sum.Hrsp5xx += row.Hrsp5xx
+		}
+		if k.snap.Err != nil {
+			continue // figures too old to count as up
+		}
+		any = true
+		if isUp(row) {
+			if counts {
+				sum.UpBySocket[k.label]++
+			}
+		} else {
+			upAll = false
 		}
 	}
-	return sum
+	if counts && any && upAll {
+		sum.Up++
+	}
 }
 
 // serviceDiagnoses lists service-level findings: the sources' health, read
