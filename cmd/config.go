@@ -108,14 +108,10 @@ func newViper(fs *pflag.FlagSet) (*viper.Viper, string, error) {
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
 	if err := v.ReadInConfig(); err != nil {
-		var notFound viper.ConfigFileNotFoundError
-		if !explicit && (errors.As(err, &notFound) || errors.Is(err, os.ErrNotExist)) {
+		// The default file is optional: absent, or under a home that is not
+		// there or not a directory, it is simply not used.
+		if _, statErr := os.Stat(path); !explicit && statErr != nil {
 			return v, "", nil
-		}
-		if !explicit {
-			if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
-				return v, "", nil
-			}
 		}
 		return nil, "", usagef("config file %s: %v", path, err)
 	}
@@ -251,7 +247,18 @@ func validHostPort(hp string) error {
 	return nil
 }
 
-// parseHAProxySpec validates a --haproxy value: [label=]ADDR.
+// parseHAProxySpec validates a --haproxy value: [label=]ADDR. Labels are
+// shown on screen and written to the audit log, so they are kept to a plain
+// identifier.
 func parseHAProxySpec(spec string) (label, addr string, err error) {
-	return client.ParseAddress(spec)
+	label, addr, err = client.ParseAddress(spec)
+	if err != nil {
+		return "", "", err
+	}
+	for _, r := range label {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:/@", r)) {
+			return "", "", fmt.Errorf("label %q: use letters, digits and -_.:", label)
+		}
+	}
+	return label, addr, nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -67,7 +68,8 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit %d: %s", e.code, e.m
 // from runtime failures; cobra returns them before RunE ever runs.
 func isCobraUsage(err error) bool {
 	var fe flagError
-	return errors.As(err, &fe)
+	return errors.As(err, &fe) || strings.HasPrefix(err.Error(), "unknown command ") ||
+		strings.Contains(err.Error(), "arg(s)") // cobra's Args validators
 }
 
 type flagError struct{ error }

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "stacktui")
-	build := exec.Command("go", "build", "-race", "-o", binary, "..")
+	build := exec.Command("go", "build", "-o", binary, "..")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building stacktui: %v\n%s", err, out)
 		os.Exit(1)

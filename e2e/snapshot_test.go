@@ -94,8 +94,11 @@ func TestSnapshotSituations(t *testing.T) {
 		{Name: "svc_drain", Servers: []testenv.HAServer{srv(drain, false)}, CheckInter: 200 * time.Millisecond},
 		{Name: "svc_dup", Servers: []testenv.HAServer{srv(dup, false)}, CheckInter: 200 * time.Millisecond},
 	}})
+	// An earlier Nerve's session that has not expired yet holds an older
+	// registration of svc_dup (the captured stale-session moment).
+	old := z.Nerve(t, host)
+	old.Register("/nerve/services/svc_dup/services", dup.Host, dup.Port)
 	nerve := z.Nerve(t, host)
-	old := z.Nerve(t, host) // a second Nerve session: the duplicate's other owner
 	reg := func(svc string, b *testenv.HTTPBackend) string {
 		return nerve.Register("/nerve/services/"+svc+"/services", b.Host, b.Port)
 	}
@@ -106,7 +109,6 @@ func TestSnapshotSituations(t *testing.T) {
 	reg("svc_maint", maint)
 	reg("svc_drain", drain)
 	reg("svc_dup", dup)
-	old.Register("/nerve/services/svc_dup/services", dup.Host, dup.Port)
 	if err := z.Put("/nerve/services/svc_empty/services", nil); err != nil {
 		t.Fatal(err)
 	}
