@@ -163,3 +163,34 @@ func TestServerName(t *testing.T) {
 		}
 	}
 }
+
+// Synapse's Serf watcher keeps alive members only: a failed member's tag is
+// not a registration Synapse acts on.
+func TestJoinSerfMemberNotAlive(t *testing.T) {
+	r := func(member, status string, port int) sources.Registration {
+		return sources.Registration{Service: "api", Name: member, Member: member, MemberStatus: status, Host: "10.0.0.1", Port: port, Tag: "smart:api", Seq: -1}
+	}
+	snap := &sources.Snapshot{Kind: sources.KindSerf, State: sources.StateConnected, Synced: true, At: t0, LastGood: t0,
+		Services: []sources.Service{{Name: "api", Registrations: []sources.Registration{
+			r("a", "alive", 1), r("b", "failed", 2), r("c", "left", 3), r("d", "failed", 4)}}}}
+	h := hap("local", srv("api", "a_10.0.0.1:1", "UP"), srv("api", "b_10.0.0.1:2", "UP"), srv("api", "c_10.0.0.1:3", "MAINT"))
+	v := Join(snap, []*haproxy.Snapshot{h}, Config{Now: t0})
+	s := svcOf(t, v, "api")
+	if s.Summary.Registered != 1 || s.Summary.Up != 1 {
+		t.Errorf("summary = %+v, want only the alive member counted", s.Summary)
+	}
+	want := map[string]Code{"a_10.0.0.1:1": CodeOK, "b_10.0.0.1:2": CodeStaleInHAProxy, "c_10.0.0.1:3": CodeDeregistered, "d_10.0.0.1:4": CodeDeregistered}
+	for server, code := range want {
+		in := instOf(t, s, server)
+		if in.Worst != code {
+			t.Errorf("%s: %v, want %s", server, in.Diagnoses, code)
+		}
+	}
+	if !anyContains(instOf(t, s, "b_10.0.0.1:2").Diagnoses, "member b is failed: Synapse ignores members that are not alive, yet HAProxy still has its server UP") {
+		t.Errorf("b: %v", instOf(t, s, "b_10.0.0.1:2").Diagnoses)
+	}
+	v = Join(snap, nil, Config{Now: t0})
+	if got := svcOf(t, v, "api").Instances[1].Diagnoses; len(got) != 1 || got[0].Code != CodeDeregistered {
+		t.Errorf("without HAProxy: %v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
 )
 
 // Explain says in one plain sentence what a diagnosis code means in general and
@@ -170,4 +171,18 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// notAliveFinding diagnoses one socket's view of a Serf member's registration
+// when the member is not alive: Synapse ignores it, so HAProxy should not
+// route to it.
+func notAliveFinding(row *haproxy.Row, r *sources.Registration) (Code, string) {
+	who := "member " + r.Member + " is " + r.MemberStatus + ": Synapse ignores members that are not alive"
+	switch {
+	case row == nil:
+		return CodeDeregistered, who + ", and this HAProxy has no server for it"
+	case classify(row) == classMaint:
+		return CodeDeregistered, who + ", and its server is in MAINT (disabled by Synapse)"
+	}
+	return CodeStaleInHAProxy, who + ", yet HAProxy still has its server " + row.Status + ": Synapse is not updating this HAProxy (is it running?) or a reload is pending"
 }

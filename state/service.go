@@ -111,11 +111,19 @@ func (j *joiner) service(b *svcBuild) Service {
 	registered := len(insts)
 	insts = j.unregistered(b.backend, insts)
 
-	noRegs := b.registry && len(b.regs) == 0
+	noRegs := b.registry && b.live() == 0
 	sum := j.newSummary(b)
 	for i := range insts {
 		in := &insts[i]
 		switch {
+		case in.Registration != nil && !live(in.Registration):
+			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
+				return notAliveFinding(in.HAProxy[k].Row, in.Registration)
+			})
+			if len(in.Diagnoses) == 0 {
+				c, t := notAliveFinding(nil, in.Registration)
+				in.Diagnoses = []Diagnosis{{c, sentence(t)}}
+			}
 		case in.Registration != nil:
 			in.Diagnoses = j.diagnoseRegistered(b, in)
 		case b.registry:
@@ -206,7 +214,7 @@ func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 
 // newSummary starts a service's roll-up.
 func (j *joiner) newSummary(b *svcBuild) Summary {
-	sum := Summary{Registered: len(b.regs), Worst: CodeOK}
+	sum := Summary{Registered: b.live(), Worst: CodeOK}
 	if len(j.socks) > 0 {
 		sum.UpBySocket = make(map[string]int, len(j.socks))
 		for _, k := range j.socks {
@@ -222,7 +230,7 @@ func (j *joiner) newSummary(b *svcBuild) Summary {
 // diagnosis while its rows are still in cache.
 func (j *joiner) addSummary(sum *Summary, b *svcBuild, in *Instance) {
 	sum.Worst = Worse(sum.Worst, in.Worst)
-	counts := in.Registration != nil || !b.registry
+	counts := (in.Registration != nil && live(in.Registration)) || !b.registry
 	upAll, any := true, false
 	for si, k := range j.socks {
 		if !k.readable {
@@ -256,7 +264,7 @@ func (j *joiner) addSummary(sum *Summary, b *svcBuild, in *Instance) {
 // errors and a service with nothing registered.
 func (j *joiner) serviceDiagnoses(b *svcBuild, unregistered []Instance) []Diagnosis {
 	var ds []Diagnosis
-	if b.registry && len(b.regs) == 0 {
+	if b.registry && b.live() == 0 {
 		t := "nothing is registered for this service in the registry: every instance is down, deregistered, or not deployed"
 		stale := 0
 		for i := range unregistered {
@@ -278,4 +286,21 @@ func (j *joiner) serviceDiagnoses(b *svcBuild, unregistered []Instance) []Diagno
 	ds = append(ds, j.global...)
 	sortDiagnoses(ds)
 	return ds
+}
+
+// live reports whether Synapse takes the registration: every ZooKeeper one,
+// and Serf ones of alive members only (its Serf watcher drops the others).
+func live(r *sources.Registration) bool {
+	return r.MemberStatus == "" || r.MemberStatus == "alive"
+}
+
+// live counts the registrations Synapse takes.
+func (b *svcBuild) live() int {
+	n := 0
+	for _, r := range b.regs {
+		if live(r) {
+			n++
+		}
+	}
+	return n
 }
