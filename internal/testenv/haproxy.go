@@ -51,11 +51,15 @@ func StartHAProxy(cfg HAProxyConfig) (*HAP, error) {
 	if err := Available("haproxy"); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "testenv-hap-")
+	dir, err := componentDir("hap")
 	if err != nil {
-		return nil, fmt.Errorf("testenv: temp dir for HAProxy: %w", err)
+		return nil, err
 	}
 	h := &HAP{Dir: dir, Socket: filepath.Join(dir, "haproxy.sock"), ports: map[string]int{}}
+	if len(h.Socket) > 100 { // sun_path holds 108 bytes
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("testenv: socket path %s too long for a unix socket: set TMPDIR to a shorter dir", h.Socket)
+	}
 	var lastErr error
 	for range 3 { // new ports when another process grabbed one
 		if cfg.TCPSocket {
@@ -209,7 +213,7 @@ func (h *HAP) Stop() {
 		p.kill()
 	}
 	h.p.kill()
-	os.RemoveAll(h.Dir)
+	removeDir(h.Dir)
 }
 
 // Command sends one command line to the unix admin socket and returns the

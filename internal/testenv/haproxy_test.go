@@ -180,3 +180,39 @@ func TestHAProxyHealthCheckFollowsBackend(t *testing.T) {
 type statusErr struct{ got, want string }
 
 func (e *statusErr) Error() string { return "status " + e.got + ", want " + e.want }
+
+func TestHAProxyStopKillsEveryProcessAndRemovesDir(t *testing.T) {
+	Need(t, "haproxy")
+	cfg := HAProxyConfig{HardStopAfter: -1, Services: []HAService{{Name: "svc_s", Servers: []HAServer{{Addr: "127.0.0.1:1"}}}}}
+	h, err := StartHAProxy(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Stop()
+	first := h.Pid()
+	// Without hard-stop-after a client session keeps the old process alive.
+	c, err := net.Dial("unix", h.Socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "prompt\n")
+	bufio.NewReader(c).ReadString('>')
+	if err := h.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := processGone(first); err == nil {
+		t.Fatal("old process gone although a session holds it and hard-stop-after is off")
+	}
+	second := h.Pid()
+	h.Stop()
+	for _, pid := range []int{first, second} {
+		if err := processGone(pid); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := os.Stat(h.Dir); !os.IsNotExist(err) {
+		t.Errorf("Stop left %s", h.Dir)
+	}
+}

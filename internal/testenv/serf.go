@@ -81,9 +81,9 @@ func StartSerf(cfg SerfConfig) (*SerfAgent, error) {
 	if err := validName("serf node", cfg.Name); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "testenv-serf-")
+	dir, err := componentDir("serf")
 	if err != nil {
-		return nil, fmt.Errorf("testenv: temp dir for serf: %w", err)
+		return nil, err
 	}
 	a := &SerfAgent{Name: cfg.Name, RPCAuth: cfg.RPCAuth, ConfigDir: cfg.ConfigDir, Dir: dir}
 	if a.ConfigDir == "" {
@@ -269,7 +269,9 @@ func (a *SerfAgent) Leave() {
 	a.p.stop(syscall.SIGINT, 15*time.Second)
 }
 
-// Kill SIGKILLs the agent: the others see it "failed" after a few seconds.
+// Kill SIGKILLs the agent: the others see it "failed" after a few seconds,
+// provided at least two live agents remain (memberlist waits about 18 s
+// when no third node can confirm the suspicion).
 func (a *SerfAgent) Kill() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -288,5 +290,5 @@ func (a *SerfAgent) Stop() {
 	}
 	a.stopped = true
 	a.p.kill()
-	os.RemoveAll(a.Dir)
+	removeDir(a.Dir)
 }

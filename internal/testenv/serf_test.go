@@ -47,12 +47,19 @@ func TestSerfClusterTagsLeaveAndFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b.Kill()
-	if err := a.WaitMembers(20*time.Second, map[string]string{"node-b": "failed", "node-c": "alive"}); err != nil {
+	// A graceful leave while everyone is alive shows "left".
+	c.Leave()
+	if err := a.WaitMembers(20*time.Second, map[string]string{"node-c": "left", "node-b": "alive"}); err != nil {
 		t.Fatal(err)
 	}
-	c.Leave()
-	if err := a.WaitMembers(10*time.Second, map[string]string{"node-c": "left"}); err != nil {
+	// memberlist needs a third live node to confirm a suspicion quickly
+	// (alone, a waits SuspicionMaxTimeoutMult times longer): add node-d.
+	Serf(t, "node-d", nil, a.BindAddr)
+	if err := a.WaitMembers(10*time.Second, map[string]string{"node-d": "alive"}); err != nil {
+		t.Fatal(err)
+	}
+	b.Kill()
+	if err := a.WaitMembers(20*time.Second, map[string]string{"node-b": "failed"}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -58,9 +58,9 @@ func StartZooKeeper() (*ZK, error) {
 	if err := Available("zookeeper"); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "testenv-zk-")
+	dir, err := componentDir("zk")
 	if err != nil {
-		return nil, fmt.Errorf("testenv: temp dir for ZooKeeper: %w", err)
+		return nil, err
 	}
 	lf, err := os.OpenFile(filepath.Join(dir, "client.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -193,7 +193,7 @@ func (z *ZK) Stop() {
 	if z.logFile != nil {
 		z.logFile.Close()
 	}
-	os.RemoveAll(z.Dir)
+	removeDir(z.Dir)
 }
 
 // LogPath is the server's log file.
