@@ -242,7 +242,13 @@ const (
 // memo returns f's finding for k, computed once per join: most servers of a
 // big HAProxy share a handful of sentences.
 func (j *joiner) memo(k memoKey, f func() (Code, string)) (Code, string) {
+	// Neighbouring servers mostly share a state: try the last key before
+	// hashing three strings.
+	if j.lastOK && k == j.lastKey {
+		return j.lastVal.code, j.lastVal.text
+	}
 	if r, ok := j.memos[k]; ok {
+		j.lastKey, j.lastVal, j.lastOK = k, r, true
 		return r.code, r.text
 	}
 	c, t := f()
@@ -251,6 +257,7 @@ func (j *joiner) memo(k memoKey, f func() (Code, string)) (Code, string) {
 		j.memos = map[memoKey]finding{}
 	}
 	j.memos[k] = finding{code: c, text: t}
+	j.lastKey, j.lastVal, j.lastOK = k, finding{code: c, text: t}, true
 	return c, t
 }
 

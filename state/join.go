@@ -52,6 +52,9 @@ type joiner struct {
 	scratch  []finding
 	slab     []Diagnosis
 	memos    map[memoKey]finding
+	lastKey  memoKey // the last memo hit, tried before the map
+	lastVal  finding
+	lastOK   bool
 	keys     []byte
 }
 
