@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -120,5 +121,21 @@ func TestAnHAProxyThatWillNotStartLeavesTheRegistrySide(t *testing.T) {
 	}
 	if d.HAProxySocket != "" || d.hap != nil || d.SerfRPC == "" {
 		t.Errorf("socket %q hap %v serf %q", d.HAProxySocket, d.hap, d.SerfRPC)
+	}
+}
+
+func TestStartRefusesANonEmptyDir(t *testing.T) {
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "precious")
+	if err := os.WriteFile(keep, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Start(t.Context(), quiet(dir))
+	if err == nil {
+		d.Close()
+		t.Fatal("Start took a non-empty dir")
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Fatalf("the failed Start removed someone's file: %v", err)
 	}
 }

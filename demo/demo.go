@@ -91,7 +91,13 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("demo: start-up cancelled: %w", err)
 	}
-	if err := d.startHAProxy(current, nudge); err != nil {
+	// Usable means the registry lists every instance when Start returns.
+	cur, ok := waitSynced(current, 3*time.Second)
+	if !ok || len(cur) < instanceCount(demoServices) {
+		return nil, fmt.Errorf("demo: the registry listed %d of the demo's %d instances after 3s (is the machine very busy, or ZooKeeper %q slow?)",
+			len(cur), instanceCount(demoServices), d.ZK)
+	}
+	if err := d.startHAProxy(cur, current, nudge); err != nil {
 		return nil, err
 	}
 
@@ -126,8 +132,14 @@ func (d *Demo) makeDir() error {
 			return fmt.Errorf("demo: making a temp dir: %w (check TMPDIR)", err)
 		}
 		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("demo: making dir %s: %w", dir, err)
+	} else {
+		// Close removes the dir: never take one that holds someone's files.
+		if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+			return fmt.Errorf("demo: dir %s is not empty: give a new or empty directory (the demo removes it when it stops)", dir)
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("demo: making dir %s: %w", dir, err)
+		}
 	}
 	d.Dir = dir
 	d.SpoolDir = filepath.Join(dir, "hacheck")
@@ -233,7 +245,7 @@ func noHAProxyLine(bin string) string {
 
 // startHAProxy writes the Synapse-style config and starts HAProxy, or notes
 // that it is missing.
-func (d *Demo) startHAProxy(current func() (regSet, bool), nudge <-chan struct{}) error {
+func (d *Demo) startHAProxy(cur regSet, current func() (regSet, bool), nudge <-chan struct{}) error {
 	d.Backends = map[string]string{}
 	for _, s := range demoServices {
 		d.Backends[s.Name] = s.Name
@@ -246,10 +258,6 @@ func (d *Demo) startHAProxy(current func() (regSet, bool), nudge <-chan struct{}
 	}
 	sock := filepath.Join(d.Dir, "haproxy.sock")
 	reloadFile := filepath.Join(d.Dir, "reload")
-	cur, ok := waitSynced(current, 3*time.Second)
-	if !ok {
-		return fmt.Errorf("demo: the registry did not list the demo's instances within 3s (ZooKeeper %s slow?)", d.ZK)
-	}
 	var err error
 	// Frontend ports are picked free just before HAProxy binds them; if one
 	// was taken in between, pick again once.

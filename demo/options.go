@@ -8,8 +8,8 @@ import (
 // Options configures Start. The zero value runs the full Serf demo with
 // HAProxy from PATH in a fresh temp dir.
 type Options struct {
-	// Dir is the directory the demo lives in; "" makes a temp dir. Close
-	// removes it with everything in it.
+	// Dir is the directory the demo lives in; "" makes a temp dir. It must
+	// be new or empty: Close removes it with everything in it.
 	Dir string
 	// ZK is a ZooKeeper "host:port": register the instances there the Nerve
 	// way (under ZKPath) instead of running a Serf cluster.
