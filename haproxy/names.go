@@ -15,7 +15,8 @@ const MaxNameLen = 1024
 var ErrEmptyName = errors.New("haproxy: empty proxy/server name")
 
 // ValidName checks name against HAProxy's identifier rules (invalid_char() in
-// src/tools.c: letters, digits and "-_.:" only), so that a validated name can
+// src/tools.c: letters, digits and "-_.:" only; HAProxy 2.6 `-c` refuses a
+// server named with '/', '@', '+' or '%' the same way), so that a validated name can
 // be put on a runtime-API command line without ever starting a second
 // command: ";", spaces, newlines and control characters are all refused.
 func ValidName(name string) error {
