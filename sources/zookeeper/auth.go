@@ -27,9 +27,9 @@ func ParseAuth(b []byte) ([]byte, error) {
 	return bytes.Clone(b), nil
 }
 
-// ReadAuthFile reads a digest credential from a file (--zk-auth-file), so
+// ParseAuthFile reads a digest credential from a file (--zk-auth-file), so
 // the secret never appears in argv. Errors name the file, never the secret.
-func ReadAuthFile(path string) ([]byte, error) {
+func ParseAuthFile(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("zookeeper auth: %w", err)

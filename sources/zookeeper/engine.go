@@ -52,9 +52,11 @@ type engine struct {
 	rootErr    string
 	needSync   bool
 	syncedOnce bool
-	authDone   bool
-	events     []sources.Event
-	changed    bool
+	// syncedSession is the session the last full read was done in.
+	syncedSession int64
+	authDone      bool
+	events        []sources.Event
+	changed       bool
 }
 
 // run is the engine loop: connect, then after every session (first,
@@ -84,6 +86,14 @@ func (s *Source) run() {
 				e.needSync = true // fresh watches: never trust the re-armed ones
 			}
 		}
+		if e.needSync && e.syncedOnce && e.conn.SessionID() == e.syncedSession && e.conn.State() == zk.StateHasSession {
+			// Reconnected within the session we already read. The client has
+			// re-sent its old watches (when that worked); fresh ones on top
+			// would pile up in its watcher table on every reconnect. A new
+			// connection drops the old table and gets a clean set.
+			e.replaceConn()
+			continue
+		}
 		seq, live := s.sessionSeq()
 		if e.needSync {
 			if !live {
@@ -103,12 +113,25 @@ func (s *Source) run() {
 	}
 }
 
+// replaceConn closes the client and opens a new one (a new session); the
+// old one's late events are ignored by generation.
+func (e *engine) replaceConn() {
+	old := e.conn
+	e.conn, e.authDone, e.needSync = nil, false, true
+	e.s.resetSession()
+	go old.Close() // may wait up to a second for the server's close reply
+	if !e.dial() {
+		e.s.log.Info("reconnect: new ZooKeeper client could not be created; retrying")
+	}
+}
+
 // dial creates the client; it only fails when no server name resolves.
 func (e *engine) dial() bool {
 	s := e.s
+	gen := s.gen.Add(1)
 	c, _, err := zk.Connect(s.opts.Servers, s.opts.SessionTimeout,
 		zk.WithLogger(zkLogger{log: s.log, note: s.noteConnectError}),
-		zk.WithEventCallback(s.onEvent),
+		zk.WithEventCallback(func(ev zk.Event) { s.onEvent(gen, ev) }),
 		zk.WithDialer(newHandshakeDialer(s.opts.SessionTimeout, len(s.opts.Servers)).dial))
 	if err != nil {
 		s.noteConnectError(fmt.Sprintf("%v; check the --zk host names", err))
@@ -129,6 +152,7 @@ func (e *engine) dial() bool {
 func (e *engine) fullSync(seq uint64) error {
 	c, s := e.conn, e.s
 	start := time.Now()
+	session := c.SessionID()
 	if !e.authDone && len(s.opts.Auth) > 0 {
 		if err := c.AddAuth("digest", s.opts.Auth); err != nil {
 			if isConnErr(err) {
@@ -206,7 +230,7 @@ func (e *engine) fullSync(seq uint64) error {
 	}
 	e.svcs, e.rootErr = next, rootErr
 	e.reindex()
-	e.needSync, e.syncedOnce = false, true
+	e.needSync, e.syncedOnce, e.syncedSession = false, true, session
 	s.log.Debug("full read done", "services", len(names), "registrations", len(nodes), "took", time.Since(start))
 	s.publishData(sortedServices(e.svcs), evs, e.rootErr, true, seq)
 	return nil

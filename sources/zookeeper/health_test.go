@@ -161,12 +161,12 @@ func TestAuthHelpers(t *testing.T) {
 	}
 	f := filepath.Join(t.TempDir(), "auth")
 	os.WriteFile(f, []byte("u:topsecret\n"), 0o600)
-	if a, err := ReadAuthFile(f); err != nil || string(a) != "u:topsecret" {
-		t.Fatalf("ReadAuthFile = %q, %v", a, err)
+	if a, err := ParseAuthFile(f); err != nil || string(a) != "u:topsecret" {
+		t.Fatalf("ParseAuthFile = %q, %v", a, err)
 	}
 	os.WriteFile(f, []byte("topsecret\n"), 0o600)
-	if _, err := ReadAuthFile(f); err == nil || strings.Contains(err.Error(), "topsecret") || !strings.Contains(err.Error(), f) {
-		t.Fatalf("ReadAuthFile error %v", err)
+	if _, err := ParseAuthFile(f); err == nil || strings.Contains(err.Error(), "topsecret") || !strings.Contains(err.Error(), f) {
+		t.Fatalf("ParseAuthFile error %v", err)
 	}
 	// The id ZooKeeper computes for digest:u:p (as in zkCli's addauth docs).
 	if got := DigestID([]byte("super:admin")); got != "super:xQJmxLMiHGwaqBvst5y6rkB6HQs=" {

@@ -256,3 +256,9 @@ func (p *proxy) setCut(cut bool) {
 		p.conns = map[net.Conn]bool{}
 	}
 }
+
+// uniqRoot is a fresh top-level path for t, so tests sharing a server (and
+// -count=N reruns) never see each other's nodes.
+func uniqRoot(t testing.TB) string {
+	return fmt.Sprintf("/%s-%d", strings.ReplaceAll(t.Name(), "/", "_"), time.Now().UnixNano())
+}

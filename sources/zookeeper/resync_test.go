@@ -77,7 +77,7 @@ func TestServerRestartMidWatch(t *testing.T) {
 // diff yields the events missed, and fresh watches.
 func TestSessionExpiryResync(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name()
+	root := uniqRoot(t)
 	n := z.Nerve(t, "host-b")
 	gone := n.Register(root+"/svc/services", "127.0.0.1", 1)
 	stays := n.Register(root+"/svc/services", "127.0.0.1", 2)
@@ -131,12 +131,13 @@ func TestSessionExpiryResync(t *testing.T) {
 // timeout: same session, changes made meanwhile still show up.
 func TestReconnectWithinSession(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name()
+	root := uniqRoot(t)
 	n := z.Nerve(t, "host-c")
 	gone := n.Register(root+"/svc/services", "127.0.0.1", 1)
 	px := newProxy(t, z.Addr)
-	_, r := openSource(t, Options{Servers: []string{px.Addr}, Root: root, SessionTimeout: 8 * time.Second})
+	s, r := openSource(t, Options{Servers: []string{px.Addr}, Root: root, SessionTimeout: 8 * time.Second})
 	r.wait(t, 10*time.Second, 0, "first sync", synced)
+	before := s.currentConn()
 
 	m := r.mark()
 	px.setCut(true)
@@ -156,6 +157,11 @@ func TestReconnectWithinSession(t *testing.T) {
 		t.Fatal("snapshot after reconnect is wrong")
 	}
 	_ = evs
+	// The client that resumed its session was replaced by a fresh one, so
+	// re-read watches never pile up on top of the re-armed ones.
+	if after := s.currentConn(); after == before || after.SessionID() == before.SessionID() {
+		t.Errorf("client not replaced after reconnecting within its session")
+	}
 	m = r.mark()
 	p := n.Register(root+"/svc/services", "127.0.0.1", 3)
 	r.wait(t, eventWithin, m, "watch after reconnect", func(_ sources.Snapshot, evs []sources.Event) bool {
@@ -167,7 +173,7 @@ func TestReconnectWithinSession(t *testing.T) {
 // ephemeral registrations vanish, each as a deregistration.
 func TestNerveSessionExpiry(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name()
+	root := uniqRoot(t)
 	n := z.Nerve(t, "host-d")
 	a := n.Register(root+"/svc_a/services", "127.0.0.1", 1)
 	b := n.Register(root+"/svc_b/services", "127.0.0.1", 2)

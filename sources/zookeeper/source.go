@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -38,7 +39,7 @@ type Options struct {
 	// Synapse config's discovery.path). When non-empty only these services
 	// are watched and Root is ignored.
 	Paths map[string]string
-	// Auth is the digest credential "user:password" (see ReadAuthFile), or nil.
+	// Auth is the digest credential "user:password" (see ParseAuthFile), or nil.
 	Auth []byte
 	// SessionTimeout is asked of ZooKeeper; DefaultSessionTimeout when zero.
 	SessionTimeout time.Duration
@@ -65,6 +66,8 @@ type Source struct {
 
 	connMu sync.Mutex
 	conn   *zk.Conn
+	// gen numbers the clients; events of replaced ones are dropped.
+	gen atomic.Uint64
 
 	// mu guards everything below and serialises publishing.
 	mu        sync.Mutex
@@ -210,7 +213,10 @@ func (s *Source) currentConn() *zk.Conn {
 
 // onEvent is the client's event callback: it must never block, so it only
 // records session states and queues everything for the engine.
-func (s *Source) onEvent(ev zk.Event) {
+func (s *Source) onEvent(gen uint64, ev zk.Event) {
+	if gen != s.gen.Load() {
+		return // from a client the engine has replaced
+	}
 	if ev.Type == zk.EventNotWatching {
 		return // the engine resyncs on the next session instead
 	}
@@ -296,6 +302,15 @@ func (s *Source) onSession(st zk.State) {
 		evs = append(evs, s.connEvent(msg))
 	}
 	s.publishLocked(evs)
+}
+
+// resetSession forgets the replaced client's session state, so the engine
+// waits for the new client's session before reading.
+func (s *Source) resetSession() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessSeq++
+	s.sessState = zk.StateConnecting
 }
 
 // noteConnectError keeps the client's last dial failure for the status text.

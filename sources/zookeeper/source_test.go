@@ -18,7 +18,7 @@ const eventWithin = time.Second
 
 func TestRegisterDeregisterReregister(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name() + "/nerve/services"
+	root := uniqRoot(t) + "/nerve/services"
 	s, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root})
 
 	// The root does not exist yet: that is data, and its creation is watched.
@@ -82,7 +82,7 @@ func TestRegisterDeregisterReregister(t *testing.T) {
 
 func TestServicesChildAppearsLater(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name()
+	root := uniqRoot(t)
 	if err := z.Put(root+"/svc_new", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestServicesChildAppearsLater(t *testing.T) {
 
 func TestPathEncodedNames(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name()
+	root := uniqRoot(t)
 	_, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root})
 	r.wait(t, 10*time.Second, 0, "first sync", synced)
 	n := z.Nerve(t, "i-0abc")
@@ -124,7 +124,7 @@ func TestPathEncodedNames(t *testing.T) {
 
 func TestMalformedNodes(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name()
+	root := uniqRoot(t)
 	dir := root + "/svc_bad/services"
 	huge := []byte(`{"host":"h","port":1,"pad":"` + strings.Repeat("x", 1000*1024) + `"}`)
 	nodes := map[string][]byte{
@@ -181,7 +181,7 @@ func TestMalformedNodes(t *testing.T) {
 
 func TestExplicitPaths(t *testing.T) {
 	z := sharedZK(t)
-	base := "/" + t.Name()
+	base := uniqRoot(t)
 	n := z.Nerve(t, "web-1")
 	pWeb := n.Register(base+"/prod/web/instances", "10.0.0.1", 80)
 	n.Register(base+"/prod/ignored/instances", "10.0.0.9", 99)
@@ -206,7 +206,7 @@ func TestExplicitPaths(t *testing.T) {
 
 func TestCoalescingKeepsEveryEvent(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name()
+	root := uniqRoot(t)
 	s, err := Open(context.Background(), Options{Servers: []string{z.Addr}, Root: root, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +257,7 @@ func TestCoalescingKeepsEveryEvent(t *testing.T) {
 
 func TestBrowser(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name()
+	root := uniqRoot(t)
 	n := z.Nerve(t, "b")
 	p := n.Register(root+"/svc/services", "10.0.0.1", 1)
 	s, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root})
@@ -277,7 +277,7 @@ func TestBrowser(t *testing.T) {
 
 func TestDigestAuth(t *testing.T) {
 	z := sharedZK(t)
-	root := "/" + t.Name()
+	root := uniqRoot(t)
 	admin := z.Client(t)
 	if err := admin.AddAuth("digest", []byte("nerve:s3cret")); err != nil {
 		t.Fatal(err)
