@@ -13,20 +13,21 @@ import (
 // duplicate: a restarted Nerve's old session, whose every registration is a
 // leftover until the session expires.
 func (j *joiner) findSuspects(builds []*svcBuild) {
+	type found struct {
+		b *svcBuild
+		g []*sources.Registration
+	}
+	var groups []found
+	olderDups := map[int64]int{} // owner -> its registrations that are an older duplicate
 	for _, b := range builds {
 		for _, g := range dupGroups(b.regs) {
-			text := dupText(g)
-			if b.dups == nil {
-				b.dups = map[*sources.Registration]string{}
-			}
-			for _, r := range g {
-				b.dups[r] = text
-			}
+			groups = append(groups, found{b, g})
 			newest := g[0]
 			for _, r := range g[1:] {
 				if r.Owner == 0 || r.Owner == newest.Owner {
 					continue
 				}
+				olderDups[r.Owner]++
 				if j.suspects == nil {
 					j.suspects = map[int64]string{}
 				}
@@ -35,6 +36,31 @@ func (j *joiner) findSuspects(builds []*svcBuild) {
 						", an older duplicate of " + regName(newest) + " (" + session(newest.Owner) + ")"
 				}
 			}
+		}
+	}
+	// A suspect session that holds nothing but older duplicates is surely a
+	// restarted Nerve's old session.
+	onlyDups := map[int64]bool{}
+	if len(olderDups) > 0 {
+		total := map[int64]int{}
+		for _, b := range builds {
+			for _, r := range b.regs {
+				if _, ok := olderDups[r.Owner]; ok {
+					total[r.Owner]++
+				}
+			}
+		}
+		for o, n := range olderDups {
+			onlyDups[o] = total[o] == n
+		}
+	}
+	for _, f := range groups {
+		text := dupText(f.g, onlyDups)
+		if f.b.dups == nil {
+			f.b.dups = map[*sources.Registration]string{}
+		}
+		for _, r := range f.g {
+			f.b.dups[r] = text
 		}
 	}
 }
@@ -87,7 +113,7 @@ func dupGroups(regs []*sources.Registration) [][]*sources.Registration {
 }
 
 // dupText says who holds a duplicate group and what that means.
-func dupText(g []*sources.Registration) string {
+func dupText(g []*sources.Registration, onlyDups map[int64]bool) string {
 	var b strings.Builder
 	b.WriteString("registered ")
 	b.WriteString(strconv.Itoa(len(g)))
@@ -114,13 +140,18 @@ func dupText(g []*sources.Registration) string {
 		}
 	}
 	newest := g[0]
-	older := false
+	older, leftover := false, int64(0)
 	for _, r := range g[1:] {
 		if r.Owner != 0 && r.Owner != newest.Owner {
 			older = true
+			if onlyDups[r.Owner] {
+				leftover = r.Owner
+			}
 		}
 	}
 	switch {
+	case leftover != 0:
+		b.WriteString("; " + session(leftover) + " holds nothing but older duplicates of newer registrations: a restarted Nerve's old session, whose registrations vanish when it expires (about 30 s after that Nerve stopped)")
 	case older:
 		b.WriteString("; the older session's registration is a dead or restarted Nerve's leftover that vanishes when that session expires (about 30 s after that Nerve stopped); if it stays, two live Nerves register this host:port")
 	case newest.Owner != 0:

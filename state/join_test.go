@@ -169,7 +169,7 @@ func joinCases() []joinCase {
 			svc:  "svc", worst: CodeDuplicate,
 			insts: []wantInst{{a1, true, []Code{CodeDuplicate, CodeOK}, []string{
 				"Registered 2 times for 10.0.0.1:8080: web1_0000000004 (session 0x100001590470001, the newest) and web1_0000000000 (session 0x100000a8a540001)",
-				"vanishes when that session expires"}}},
+				"session 0x100000a8a540001 holds nothing but older duplicates of newer registrations: a restarted Nerve's old session"}}},
 		},
 		{
 			name: "duplicate: one Nerve registers a host:port twice under two names",
