@@ -37,8 +37,9 @@ func startTerm(t testing.TB, cols, rows int, env []string, argv ...string) *Term
 		}
 		b.WriteString(shellQuote(a))
 	}
-	// Keep the pane open after exit so the test can read what was left and the exit code.
-	b.WriteString("\necho \"[exit $?]\"\nsleep 300\n")
+	// Keep the pane open after exit so the test can read the exit code and
+	// whether the terminal was restored (echo and canonical mode back on).
+	b.WriteString("\necho \"[exit $?]\"\nstty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo '[tty]'\nsleep 300\n")
 	if err := os.WriteFile(script, []byte(b.String()), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +65,10 @@ func (m *Term) Keys(keys ...string) {
 	m.t.Helper()
 	for _, k := range keys {
 		m.tmux("send-keys", "-t", m.name, k)
+		if k == "Escape" {
+			// A lone ESC followed at once by a key reads as alt+key, in any terminal.
+			time.Sleep(150 * time.Millisecond)
+		}
 	}
 }
 
@@ -114,4 +119,23 @@ func (m *Term) WaitText(timeout time.Duration, texts ...string) string {
 func (m *Term) WaitGone(timeout time.Duration, text string) string {
 	m.t.Helper()
 	return m.WaitFor(fmt.Sprintf("%q to disappear", text), timeout, func(s string) bool { return !strings.Contains(s, text) })
+}
+
+// WaitExit waits for the program to end and checks it restored the terminal.
+func (m *Term) WaitExit(timeout time.Duration, code int) string {
+	m.t.Helper()
+	s := m.WaitText(timeout, "[tty]")
+	if !strings.Contains(s, fmt.Sprintf("[exit %d]", code)) {
+		m.t.Fatalf("want exit %d; screen:\n%s", code, s)
+	}
+	if !strings.Contains(s, "echo icanon [tty]") && !strings.Contains(s, "icanon echo [tty]") {
+		m.t.Fatalf("terminal not restored (echo/icanon off); screen:\n%s", s)
+	}
+	return s
+}
+
+// PanePID is the pid of the shell running in the pane.
+func (m *Term) PanePID() string {
+	m.t.Helper()
+	return strings.TrimSpace(m.tmux("list-panes", "-t", m.name, "-F", "#{pane_pid}"))
 }
