@@ -22,34 +22,37 @@ var (
 // bigShowStat builds a `show stat` of 50,000 servers (500 backends of 100)
 // from the rows of a real HAProxy 2.6 capture, varying names and counters so
 // the numbers are not all the same digits.
-func bigShowStat(b *testing.B) []byte {
-	bigStatOnce.Do(func() {
-		capture := string(readTestdata(b, "stale-session-show-stat.txt"))
-		lines := strings.Split(capture, "\n")
-		header := lines[0]
-		var srv, be string
-		for _, l := range lines {
-			if strings.HasPrefix(l, "svc_a,ss-accept-host_127.0.0.1:31001,") {
-				srv = strings.TrimPrefix(l, "svc_a,ss-accept-host_127.0.0.1:31001,")
-			}
-			if strings.HasPrefix(l, "svc_a,BACKEND,") {
-				be = strings.TrimPrefix(l, "svc_a,BACKEND,")
-			}
-		}
-		var buf bytes.Buffer
-		buf.WriteString(header + "\n")
-		n := 0
-		for p := range 500 {
-			for s := range 100 {
-				n++
-				row := strings.Replace(srv, "0,0,0,0,,0,0,0,", fmt.Sprintf("%d,%d,%d,%d,,%d,%d,%d,", n%7, n%13, n%100, n%1000, n*31, n*977, n*1531), 1)
-				fmt.Fprintf(&buf, "service_%d,host%d_10.%d.%d.%d:%d,%s\n", p, s, p/256, p%256, s, 31000+s, row)
-			}
-			fmt.Fprintf(&buf, "service_%d,BACKEND,%s\n", p, be)
-		}
-		bigStat = buf.Bytes()
-	})
+func bigShowStat(b testing.TB) []byte {
+	bigStatOnce.Do(func() { bigStat = genShowStat(b, 500) })
 	return bigStat
+}
+
+// genShowStat builds a `show stat` of backends x 100 servers.
+func genShowStat(b testing.TB, backends int) []byte {
+	capture := string(readTestdata(b, "stale-session-show-stat.txt"))
+	lines := strings.Split(capture, "\n")
+	header := lines[0]
+	var srv, be string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "svc_a,ss-accept-host_127.0.0.1:31001,") {
+			srv = strings.TrimPrefix(l, "svc_a,ss-accept-host_127.0.0.1:31001,")
+		}
+		if strings.HasPrefix(l, "svc_a,BACKEND,") {
+			be = strings.TrimPrefix(l, "svc_a,BACKEND,")
+		}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(header + "\n")
+	n := 0
+	for p := range backends {
+		for s := range 100 {
+			n++
+			row := strings.Replace(srv, "0,0,0,0,,0,0,0,", fmt.Sprintf("%d,%d,%d,%d,,%d,%d,%d,", n%7, n%13, n%100, n%1000, n*31, n*977, n*1531), 1)
+			fmt.Fprintf(&buf, "service_%d,host%d_10.%d.%d.%d:%d,%s\n", p, s, p/256, p%256, s, 31000+s, row)
+		}
+		fmt.Fprintf(&buf, "service_%d,BACKEND,%s\n", p, be)
+	}
+	return buf.Bytes()
 }
 
 // cpuNow is this process's user+system CPU time: on a shared machine the
@@ -147,15 +150,12 @@ func BenchmarkEncodingCSVReuse50k(b *testing.B) {
 }
 
 func TestBigShowStatParses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds 12 MB")
-	}
-	data := bigShowStat(&testing.B{})
+	data := genShowStat(t, 50)
 	st, err := ParseStat(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Rows) != 50500 {
+	if len(data) < parallelMin || len(st.Rows) != 5050 {
 		t.Fatalf("rows = %d", len(st.Rows))
 	}
 	r := st.Rows[1]
@@ -168,12 +168,9 @@ func TestBigShowStatParses(t *testing.T) {
 // TestParallelMatchesSerial checks the chunked parse of a large reply
 // against the one-goroutine parse, also with empty lines that leave holes.
 func TestParallelMatchesSerial(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds 12 MB")
-	}
-	data := bigShowStat(&testing.B{})
+	data := genShowStat(t, 50) // over parallelMin: the chunked path
 	holes := bytes.Replace(data, []byte("\nservice_3,BACKEND"), []byte("\n\n\r\nservice_3,BACKEND"), 1)
-	holes = bytes.Replace(holes, []byte("\nservice_400,BACKEND"), []byte("\n\nservice_400,BACKEND"), 1)
+	holes = bytes.Replace(holes, []byte("\nservice_40,BACKEND"), []byte("\n\nservice_40,BACKEND"), 1)
 	for _, in := range [][]byte{data, holes} {
 		st, err := ParseStat(in)
 		if err != nil {
@@ -184,7 +181,7 @@ func TestParallelMatchesSerial(t *testing.T) {
 		hdr := parseStatHeader(s[2:hdrEnd])
 		serial := make([]Row, strings.Count(s, "\n")+1)
 		n := parseRows(hdr, s[hdrEnd+1:], in[hdrEnd+1:], serial)
-		if n != len(st.Rows) || n != 50500 {
+		if n != len(st.Rows) || n != 5050 {
 			t.Fatalf("parallel %d rows, serial %d", len(st.Rows), n)
 		}
 		for i := range n {

@@ -76,7 +76,9 @@ func BenchmarkHAProxyCPU(b *testing.B) {
 			})
 		})
 	})
-	b.Run("hatop-3s", func(b *testing.B) { measure(b, func(ctx context.Context) { fullLoop(b, ctx, h.Socket, 3*time.Second) }) })
+	b.Run("hatop-3s", func(b *testing.B) {
+		measure(b, func(ctx context.Context) { fullLoop(b, ctx, h.Socket, 3*time.Second) })
+	})
 	b.Run("full-1s", func(b *testing.B) { measure(b, func(ctx context.Context) { fullLoop(b, ctx, h.Socket, time.Second) }) })
 }
 
