@@ -46,7 +46,9 @@ func bigFixture(backends, servers, regsPer int) (sources.Snapshot, *haproxy.Snap
 
 func bigModel(tb testing.TB, w, h int) (*Model, sources.Snapshot, *haproxy.Snapshot) {
 	reg, hap := bigFixture(500, 100, 20)
-	o := Options{Registry: &fakeRegistry{ch: make(chan sources.Update), cur: reg}, HAProxy: newFakeFeed(hap), ReadOnly: true}
+	feed := newFakeFeed(hap)
+	close(feed.ch) // re-armed readers return at once instead of blocking drain
+	o := Options{Registry: &fakeRegistry{ch: make(chan sources.Update), cur: reg}, HAProxy: feed, ReadOnly: true}
 	m := newModel(o, func() time.Time { return fixedNow })
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m, reg, hap
@@ -79,15 +81,34 @@ func BenchmarkRender50kServices(b *testing.B) {
 	}
 }
 
-// BenchmarkUpdate50k handles a new 50,000-server snapshot: join with
-// 10,000 registrations, events diff, history and the HAProxy pane rebuild.
+// BenchmarkUpdate50k handles a new 50,000-server snapshot end to end: the
+// join with 10,000 registrations, events diff and history (in a command at
+// this size), then the HAProxy pane rebuild when the result arrives.
 func BenchmarkUpdate50k(b *testing.B) {
 	m, _, hap := bigModel(b, 160, 48)
 	press(m, "2")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
+		_, cmd := m.Update(haproxyMsg{*hap})
+		drainWait(m, cmd, time.Minute)
+	}
+}
+
+// BenchmarkUpdate50kEventLoop is the part of a new 50,000-server snapshot
+// that runs on the event loop (the join itself runs in a command), plus
+// applying the finished join: what a keypress can be queued behind.
+func BenchmarkUpdate50kEventLoop(b *testing.B) {
+	m, _, hap := bigModel(b, 160, 48)
+	press(m, "2")
+	cfg := m.o.StateConfig
+	cfg.Now, cfg.History = fixedNow, m.shist
+	j := computeJoin(m.reg, m.haps, cfg, m.joined)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
 		m.Update(haproxyMsg{*hap})
+		m.Update(j)
 	}
 }
 
@@ -116,4 +137,33 @@ func TestRender50kAllRowsReachable(t *testing.T) {
 		t.Fatalf("last row not on screen:\n%s", out)
 	}
 	checkFrame(t, out, 160, 48)
+}
+
+// TestLargeJoinRunsOffLoop: at 50,000 servers a new snapshot is joined in a
+// command; keys are handled meanwhile; snapshots arriving during the join
+// are joined once it finishes.
+func TestLargeJoinRunsOffLoop(t *testing.T) {
+	m, _, hap := bigModel(t, 160, 48)
+	before := m.joined
+	_, cmd := m.Update(haproxyMsg{*hap})
+	if !m.joinBusy || m.joined != before {
+		t.Fatal("large join ran on the event loop")
+	}
+	press(m, "j")
+	if selectedService(m) != "service_0001" {
+		t.Fatalf("key not handled during the join: %q", selectedService(m))
+	}
+	if _, c2 := m.Update(haproxyMsg{*hap}); !m.joinPending {
+		t.Fatalf("second snapshot not queued (cmd %v)", c2 != nil)
+	}
+	drainWait(m, cmd, time.Minute)
+	if m.joined == before {
+		t.Fatal("join result not applied")
+	}
+	if m.joinPending {
+		t.Fatal("queued snapshot not joined after the first finished")
+	}
+	if selectedService(m) != "service_0001" {
+		t.Fatalf("selection lost: %q", selectedService(m))
+	}
 }

@@ -287,7 +287,11 @@ func keyMsg(k string) tea.KeyPressMsg {
 
 // drain runs a command and every command it batches, feeding the messages
 // back, but gives up on commands that block (channel readers, ticks).
-func drain(m *Model, cmd tea.Cmd) {
+func drain(m *Model, cmd tea.Cmd) { drainWait(m, cmd, 100*time.Millisecond) }
+
+// drainWait is drain with a longer wait for slow commands (a 50,000-server
+// join on a loaded machine).
+func drainWait(m *Model, cmd tea.Cmd, wait time.Duration) {
 	if cmd == nil {
 		return
 	}
@@ -299,13 +303,13 @@ func drain(m *Model, cmd tea.Cmd) {
 		case nil:
 		case tea.BatchMsg:
 			for _, c := range msg {
-				drain(m, c)
+				drainWait(m, c, wait)
 			}
 		default:
 			_, next := m.Update(msg)
-			drain(m, next)
+			drainWait(m, next, wait)
 		}
-	case <-time.After(100 * time.Millisecond):
+	case <-time.After(wait):
 	}
 }
 

@@ -12,6 +12,28 @@ func joinView(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg state.Config)
 	return state.Join(reg, haps, cfg)
 }
 
+// joinedMsg is a finished join: the view and the changes since the
+// previous one.
+type joinedMsg struct {
+	view    *state.View
+	changes []changeEvent
+}
+
+// computeJoin joins, diffs against prev (nil: no events) and records the
+// new view in the configured history. It touches only immutable snapshots
+// and the history (which locks), so it may run in a command.
+func computeJoin(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg state.Config, prev *state.View) joinedMsg {
+	next := joinView(reg, haps, cfg)
+	var ch []changeEvent
+	if prev != nil {
+		ch = diffViews(prev, next)
+	}
+	if cfg.History != nil {
+		cfg.History.Observe(next)
+	}
+	return joinedMsg{view: next, changes: ch}
+}
+
 // changeEvent is one change between two joined views, for the timeline.
 type changeEvent = state.Event
 

@@ -98,6 +98,9 @@ type Model struct {
 	prompt  *prompt
 	confirm *confirmDialog
 	running bool // an action is executing
+
+	joinBusy    bool // a join runs in a command
+	joinPending bool // snapshots arrived while it ran
 }
 
 // New builds the root model from the options.
@@ -211,15 +214,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		s := msg.u.Snapshot
 		m.reg = &s
 		m.events.addRegistry(msg.u.Events)
-		m.rejoin(true)
-		return waitRegistry(m.o.Registry)
+		return tea.Batch(m.rejoin(true), waitRegistry(m.o.Registry))
 	case registryClosedMsg:
 		m.setError("registry source closed: showing last known state")
 		return nil
 	case haproxyMsg:
 		m.storeHAProxy(msg.s)
-		m.rejoin(true)
-		return waitHAProxy(m.o.HAProxy)
+		return tea.Batch(m.rejoin(true), waitHAProxy(m.o.HAProxy))
 	case haproxyClosedMsg:
 		m.setError("HAProxy feed closed: showing last known state")
 		return nil
@@ -248,7 +249,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case actionDoneMsg:
 		return m.actionDone(msg.r)
+	case joinedMsg:
+		m.joinBusy = false
+		m.applyJoin(msg)
+		if m.joinPending {
+			m.joinPending = false
+			return m.rejoin(true)
+		}
+		return nil
 	case panicMsg:
+		m.joinBusy = false // a panicking join must not stop all later ones
 		m.log.Error("panic in command", "panic", fmt.Sprint(msg.val), "stack", msg.stack)
 		m.setError(fmt.Sprintf("internal error: %v (details in the log file)", msg.val))
 		return nil
@@ -268,27 +278,64 @@ func (m *Model) storeHAProxy(s haproxy.Snapshot) {
 	m.haps = append(m.haps, &s)
 }
 
-// rejoin recomputes the joined view and marks the panes for rebuilding. With
-// events it also records what changed in the events timeline.
-func (m *Model) rejoin(events bool) {
+// asyncJoinRows is the size (HAProxy rows plus registrations) above which
+// the join runs in a command instead of on the event loop, so a keypress is
+// never queued behind a 50,000-server join. Smaller views join in Update at
+// once.
+const asyncJoinRows = 5000
+
+// rejoin recomputes the joined view from the stored snapshots (in a command
+// for large views) and marks the panes for rebuilding. With events it also
+// records what changed in the events timeline. At most one join runs at a
+// time; snapshots that arrive meanwhile are joined together afterwards.
+func (m *Model) rejoin(events bool) tea.Cmd {
+	if m.joinBusy {
+		m.joinPending = true
+		return nil
+	}
 	cfg := m.o.StateConfig
 	cfg.Now = m.now()
 	if cfg.History == nil {
 		cfg.History = m.shist
 	}
-	next := joinView(m.reg, m.haps, cfg)
-	if events && m.joined != nil {
-		m.events.addChanges(diffViews(m.joined, next))
+	var prev *state.View
+	if events {
+		prev = m.joined
 	}
-	m.joined = next
-	m.hist.observe(next)
-	if cfg.History == m.shist {
-		m.shist.Observe(next)
+	if !events || m.size() < asyncJoinRows {
+		m.applyJoin(computeJoin(m.reg, m.haps, cfg, prev))
+		return nil
 	}
+	m.joinBusy = true
+	reg, haps := m.reg, append([]*haproxy.Snapshot(nil), m.haps...)
+	return guard(func() tea.Msg { return computeJoin(reg, haps, cfg, prev) })
+}
+
+// applyJoin installs a joined view.
+func (m *Model) applyJoin(j joinedMsg) {
+	m.events.addChanges(j.changes)
+	m.joined = j.view
+	m.hist.observe(j.view)
 	m.services.dirty = true
 	m.detail.dirty = true
 	m.hap.dirty = true
 	m.registry.dirty = true
+}
+
+// size is the number of HAProxy rows and registrations the join works on.
+func (m *Model) size() int {
+	n := 0
+	for _, h := range m.haps {
+		if h != nil && h.Stats != nil {
+			n += len(h.Stats.Rows)
+		}
+	}
+	if m.reg != nil {
+		for i := range m.reg.Services {
+			n += len(m.reg.Services[i].Registrations)
+		}
+	}
+	return n
 }
 
 // layout sizes the lists for the current terminal and rebuilds the rows of
