@@ -210,20 +210,25 @@ func (e *engine) fullSync(seq uint64) error {
 
 	now := time.Now()
 	var evs []sources.Event
+	if !e.syncedOnce {
+		// The first read is a load, not news: one event, not one per node.
+		evs = append(evs, sources.Event{At: now, Kind: sources.EventResync, Source: sources.KindZooKeeper,
+			Message: fmt.Sprintf("read %d registrations in %d services from ZooKeeper %s", len(nodes), len(names), s.addr)})
+	}
 	for name, sv := range next {
-		var old map[string]sources.Registration
 		if o := e.svcs[name]; o != nil {
-			old = o.regs
+			evs = append(evs, diffRegs(o.regs, sv.regs, now)...)
+		} else if e.syncedOnce {
+			evs = append(evs, diffRegs(nil, sv.regs, now)...)
 		}
-		evs = append(evs, diffRegs(old, sv.regs, now)...)
 	}
 	for name, o := range e.svcs {
 		if next[name] == nil {
 			evs = append(evs, diffRegs(o.regs, nil, now)...)
 		}
 	}
-	sortEvents(evs)
 	if e.syncedOnce {
+		sortEvents(evs)
 		evs = append(evs, sources.Event{At: now, Kind: sources.EventResync, Source: sources.KindZooKeeper,
 			Message: fmt.Sprintf("re-read %d registrations in %d services with fresh watches: %d changes while away",
 				len(got), len(names), len(evs))})

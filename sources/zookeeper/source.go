@@ -185,14 +185,20 @@ func (s *Source) Current() sources.Snapshot {
 // It is safe to call more than once.
 func (s *Source) Close() error {
 	s.cancel()
-	<-s.done
-	s.connMu.Lock()
-	c := s.conn
-	s.conn = nil
-	s.connMu.Unlock()
-	if c != nil {
-		c.Close()
+	// Closing the client first fails any read the engine is waiting on, so
+	// Close never waits for a hung server.
+	closeConn := func() {
+		s.connMu.Lock()
+		c := s.conn
+		s.conn = nil
+		s.connMu.Unlock()
+		if c != nil {
+			c.Close()
+		}
 	}
+	closeConn()
+	<-s.done
+	closeConn() // one the engine dialled meanwhile
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.closed {

@@ -2,6 +2,7 @@ package zookeeper
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -344,3 +345,27 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestFirstReadIsOneEvent(t *testing.T) {
+	z := sharedZK(t)
+	root := uniqRoot(t)
+	n := z.Nerve(t, "pre")
+	for i := range 5 {
+		n.Register(root+"/svc/services", "10.0.0.1", 2000+i)
+	}
+	_, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root})
+	snap, evs := r.wait(t, 10*time.Second, 0, "first sync", synced)
+	if sv := findSvc(snap, "svc"); sv == nil || len(sv.Registrations) != 5 {
+		t.Fatalf("first read: %+v", sv)
+	}
+	for _, e := range evs {
+		if e.Kind == sources.EventRegistered {
+			t.Fatalf("the initial load produced per-node events: %s", e.Message)
+		}
+	}
+	if !slices.ContainsFunc(evs, func(e sources.Event) bool {
+		return e.Kind == sources.EventResync && strings.Contains(e.Message, "read 5 registrations in 1 services")
+	}) {
+		t.Fatalf("no load event:\n%s", dumpEvents(evs))
+	}
+}
