@@ -174,3 +174,25 @@ func TestSlowReaderNeverBlocksPolls(t *testing.T) {
 	}
 	p.Close() // twice is fine
 }
+
+// TestErrorKeepsLastGood: when HAProxy dies the snapshot carries the error
+// and the last good data with its time; a read-only socket reports level user.
+func TestErrorKeepsLastGood(t *testing.T) {
+	testenv.Need(t, "haproxy")
+	h, _ := hapWith(t, 1, 2)
+	p := New([]client.Options{{Label: "ro", Address: h.Socket, ReadOnly: true}}, 50*time.Millisecond)
+	p.Start(context.Background())
+	defer p.Close()
+	good := waitSnap(t, p.Updates(), "ro", 5*time.Second, func(s haproxy.Snapshot) bool { return s.Stats != nil })
+	if good.Level != haproxy.LevelUser || good.Err != nil || !good.LastGood.Equal(good.At) {
+		t.Fatalf("read-only snapshot: level %q err %v", good.Level, good.Err)
+	}
+	h.Kill()
+	bad := waitSnap(t, p.Updates(), "ro", 5*time.Second, func(s haproxy.Snapshot) bool { return s.Err != nil })
+	if bad.Stats == nil || bad.Info == nil || !bad.LastGood.Before(bad.At) || bad.LastGood.Before(good.At) {
+		t.Fatalf("error snapshot lost the last good data: %+v", bad)
+	}
+	if !client.IsKind(bad.Err, client.KindRefused) && !client.IsKind(bad.Err, client.KindClosed) {
+		t.Errorf("error after kill: %v", bad.Err)
+	}
+}
