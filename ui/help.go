@@ -10,14 +10,23 @@ import (
 // openHelp shows the help page, generated from the key map so it cannot
 // disagree with the bindings (and disabled action keys are absent).
 func (m *Model) openHelp() {
-	var lines []string
+	var blocks [][]string
 	for _, g := range m.keys.Groups() {
-		lines = append(lines, m.st.Section.Render(g.Title))
-		for _, b := range g.Bindings {
-			h := b.Help()
-			lines = append(lines, fmt.Sprintf("  %s  %s", m.st.Key.Render(fit(h.Key, 10, false)), h.Desc))
+		b := []string{m.st.Section.Render(g.Title)}
+		for _, k := range g.Bindings {
+			h := k.Help()
+			b = append(b, fmt.Sprintf("  %s  %s", m.st.Key.Render(fit(h.Key, 10, false)), h.Desc))
 		}
-		lines = append(lines, "")
+		blocks = append(blocks, b)
+	}
+	var lines []string
+	if m.w >= 120 {
+		lines = twoColumns(blocks, m.w/2)
+	} else {
+		for _, b := range blocks {
+			lines = append(lines, b...)
+			lines = append(lines, "")
+		}
 	}
 	if m.o.ReadOnly {
 		lines = append(lines, m.st.Section.Render("Read-only mode"),
@@ -32,6 +41,35 @@ func (m *Model) openHelp() {
 		"  up/down recall earlier commands.")
 	m.text = textPane{title: "Help — stacktui keys", lines: wrapAll(lines, m.w), height: m.text.height}
 	m.overlay = overlayHelp
+}
+
+// twoColumns lays help blocks out in two columns of width cw, splitting
+// them where the line counts balance best.
+func twoColumns(blocks [][]string, cw int) []string {
+	total := 0
+	for _, b := range blocks {
+		total += len(b) + 1
+	}
+	var left, right []string
+	for _, b := range blocks {
+		if len(left) < total/2 {
+			left = append(append(left, b...), "")
+		} else {
+			right = append(append(right, b...), "")
+		}
+	}
+	out := make([]string, max(len(left), len(right)))
+	for i := range out {
+		var l, r string
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		out[i] = strings.TrimRight(l+strings.Repeat(" ", max(cw-widthOf(l), 1))+r, " ")
+	}
+	return out
 }
 
 // wrapAll wraps long lines to the width, keeping styles; continuation

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/state"
@@ -66,6 +67,15 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 		l = append(l, fmt.Sprintf("  [%s] %s", d.Code, d.Text))
 	}
 	l = append(l, "", m.st.Section.Render("Recent history"))
+	if scur, req, r5 := m.shist.Series(in.Key); len(scur) > 1 {
+		sw := min(max(m.w-24, 10), 60)
+		l = append(l, fmt.Sprintf("  sessions  %s  now %.0f", sparkline(scur, sw), scur[len(scur)-1]))
+		l = append(l, fmt.Sprintf("  req/s     %s  now %.0f", sparkline(req, sw), req[len(req)-1]))
+		l = append(l, fmt.Sprintf("  5xx       %s", sparkline(r5, sw)))
+	}
+	if f := m.shist.Flaps(in.Key, 5*time.Minute, m.now()); f > 0 {
+		l = append(l, fmt.Sprintf("  %d state changes in the last 5 minutes", f))
+	}
 	n := 0
 	for i := len(m.events.all) - 1; i >= 0 && n < 20; i-- {
 		e := &m.events.all[i]
@@ -85,7 +95,7 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 func (m *Model) openRowInspect(r *hapRow) {
 	label := m.haps[r.sock].Label
 	l := rowLines(r.row)
-	m.text = textPane{title: fmt.Sprintf("HAProxy %s: %s/%s", label, r.row.Proxy, r.row.Name), lines: l, height: m.text.height}
+	m.text = textPane{title: fmt.Sprintf("HAProxy %s: %s/%s", label, r.row.Proxy, r.row.Name), lines: wrapAll(l, m.w), height: m.text.height}
 	m.overlay = overlayInspect
 }
 
