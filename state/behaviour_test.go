@@ -194,3 +194,18 @@ func TestJoinSerfMemberNotAlive(t *testing.T) {
 		t.Errorf("without HAProxy: %v", got)
 	}
 }
+
+// A proxy's rows interleaved with another's (not what HAProxy prints, but
+// nothing may depend on grouping): every server still belongs to its backend.
+func TestIndexInterleavedProxies(t *testing.T) {
+	h := &haproxy.Snapshot{Label: "x", Stats: &haproxy.Stats{Rows: []haproxy.Row{
+		srv("svc", a1, "UP"), srv("other", a2, "UP"), srv("svc", a3, "MAINT"), srv("other", "z_10.0.0.9:1", "UP"), srv("svc", "w_10.0.0.4:1", "UP"),
+	}}}
+	k := indexSocket(h)
+	if got := k.serversOf("svc"); !reflect.DeepEqual(got, []int32{0, 2, 4}) {
+		t.Errorf("svc rows = %v", got)
+	}
+	if got := k.serversOf("other"); !reflect.DeepEqual(got, []int32{1, 3}) {
+		t.Errorf("other rows = %v", got)
+	}
+}

@@ -1,7 +1,7 @@
 package state
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,43 +71,39 @@ func dupGroups(regs []*sources.Registration) [][]*sources.Registration {
 	if len(regs) < 2 {
 		return nil
 	}
-	type hostPort struct {
-		host string
-		port int
-	}
-	first := make(map[hostPort]int, len(regs))
-	var groups map[int][]*sources.Registration
-	for i, r := range regs {
-		if r.Malformed != "" {
-			continue
+	// Sort a copy by address so duplicates are neighbours: no map needed.
+	byAddr := make([]*sources.Registration, 0, len(regs))
+	for _, r := range regs {
+		if r.Malformed == "" {
+			byAddr = append(byAddr, r)
 		}
-		a := hostPort{r.Host, r.Port}
-		f, ok := first[a]
-		if !ok {
-			first[a] = i
-			continue
-		}
-		if groups == nil {
-			groups = map[int][]*sources.Registration{}
-		}
-		if groups[f] == nil {
-			groups[f] = []*sources.Registration{regs[f]}
-		}
-		groups[f] = append(groups[f], r)
 	}
-	if groups == nil {
-		return nil
-	}
-	keys := make([]int, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Ints(keys)
-	out := make([][]*sources.Registration, 0, len(keys))
-	for _, k := range keys {
-		g := groups[k]
-		sort.SliceStable(g, func(a, b int) bool { return newer(g[a], g[b]) })
-		out = append(out, g)
+	slices.SortFunc(byAddr, func(a, b *sources.Registration) int {
+		if c := strings.Compare(a.Host, b.Host); c != 0 {
+			return c
+		}
+		return a.Port - b.Port
+	})
+	var out [][]*sources.Registration
+	for i := 0; i < len(byAddr); {
+		k := i + 1
+		for k < len(byAddr) && byAddr[k].Host == byAddr[i].Host && byAddr[k].Port == byAddr[i].Port {
+			k++
+		}
+		if k-i > 1 {
+			g := append([]*sources.Registration(nil), byAddr[i:k]...)
+			slices.SortStableFunc(g, func(a, b *sources.Registration) int {
+				switch {
+				case newer(a, b):
+					return -1
+				case newer(b, a):
+					return 1
+				}
+				return 0
+			})
+			out = append(out, g)
+		}
+		i = k
 	}
 	return out
 }

@@ -32,13 +32,27 @@ func indexSocket(s *haproxy.Snapshot) *sock {
 	k.rows = s.Stats.Rows
 	k.claimed = make([]bool, len(k.rows))
 	k.backends = make(map[string]*backendIdx)
-	// Rows come grouped by proxy: look the proxy up only when it changes.
+	// Rows come grouped by proxy: look the proxy up only when it changes,
+	// and give each backend a segment of one shared slice of server rows.
+	all := make([]int32, 0, len(k.rows))
 	var cur *backendIdx
-	last := ""
+	last, start := "", 0
+	finish := func() {
+		if cur == nil || len(all) == start {
+			return
+		}
+		seg := all[start:len(all):len(all)]
+		if cur.servers == nil {
+			cur.servers = seg
+		} else { // the proxy came back after another one: copy, never share
+			cur.servers = append(cur.servers[:len(cur.servers):len(cur.servers)], seg...)
+		}
+	}
 	for i := range k.rows {
 		r := &k.rows[i]
 		if cur == nil || r.Proxy != last {
-			last = r.Proxy
+			finish()
+			last, start = r.Proxy, len(all)
 			cur = k.backends[last]
 			if cur == nil {
 				cur = &backendIdx{}
@@ -46,9 +60,10 @@ func indexSocket(s *haproxy.Snapshot) *sock {
 			}
 		}
 		if r.IsServer() {
-			cur.servers = append(cur.servers, int32(i))
+			all = append(all, int32(i))
 		}
 	}
+	finish()
 	return k
 }
 

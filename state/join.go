@@ -56,6 +56,7 @@ type joiner struct {
 	lastVal  finding
 	lastOK   bool
 	keys     []byte
+	cands    []cand // scratch for unregistered servers
 }
 
 // Join joins the registry snapshot (nil when no registry is configured) with

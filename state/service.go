@@ -1,8 +1,9 @@
 package state
 
 import (
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/stacktui/stacktui/sources"
 )
@@ -28,11 +29,17 @@ func (j *joiner) service(b *svcBuild) Service {
 		}
 		entries = append(entries, regEntry{j.serverName(r), r})
 	}
-	sort.Slice(entries, func(x, y int) bool {
-		if entries[x].server != entries[y].server {
-			return entries[x].server < entries[y].server
+	slices.SortFunc(entries, func(x, y regEntry) int {
+		if c := strings.Compare(x.server, y.server); c != 0 {
+			return c
 		}
-		return newer(entries[x].r, entries[y].r)
+		if newer(x.r, y.r) {
+			return -1
+		}
+		if newer(y.r, x.r) {
+			return 1
+		}
+		return 0
 	})
 	nreg := 0
 	for i := range entries {
@@ -160,57 +167,56 @@ func (j *joiner) service(b *svcBuild) Service {
 // backend on any socket, ordered by server name.
 func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 	nsock := len(j.socks)
-	start := len(insts)
-	unclaimed := 0
-	for _, k := range j.socks {
-		for _, idx := range k.serversOf(backend) {
-			if !k.claimed[idx] {
-				unclaimed++
-			}
-		}
-	}
-	if unclaimed == 0 {
-		return insts
-	}
-	slab := make([]Seen, unclaimed*nsock)
-	var byName map[string]int
+	cands := j.cands[:0]
 	for si, k := range j.socks {
 		if !k.readable {
 			continue
 		}
 		for _, idx := range k.serversOf(backend) {
-			if k.claimed[idx] {
-				continue
+			if !k.claimed[idx] {
+				k.claimed[idx] = true
+				cands = append(cands, cand{k.rows[idx].Name, int32(si), idx})
 			}
-			k.claimed[idx] = true
-			row := &k.rows[idx]
-			at := -1
-			if nsock > 1 {
-				if byName == nil {
-					byName = map[string]int{}
-				}
-				if p, ok := byName[row.Name]; ok {
-					at = p
-				} else {
-					byName[row.Name] = len(insts)
-				}
-			}
-			if at < 0 {
-				n := len(insts) - start
-				seen := slab[n*nsock : (n+1)*nsock : (n+1)*nsock]
-				for x, kk := range j.socks {
-					seen[x].Socket = kk.label
-				}
-				insts = append(insts, Instance{Key: j.key(backend, row.Name), Server: row.Name, HAProxy: seen})
-				at = len(insts) - 1
-			}
-			insts[at].HAProxy[si].Row = row
 		}
 	}
-	extra := insts[start:]
-	sort.Slice(extra, func(a, b int) bool { return extra[a].Server < extra[b].Server })
+	j.cands = cands
+	if len(cands) == 0 {
+		return insts
+	}
+	// Sort small candidates, not instances; stable keeps socket order among
+	// the same name.
+	if !slices.IsSortedFunc(cands, cmpCand) {
+		slices.SortStableFunc(cands, cmpCand)
+	}
+	distinct := 0
+	for i := range cands {
+		if i == 0 || cands[i].name != cands[i-1].name {
+			distinct++
+		}
+	}
+	slab := make([]Seen, distinct*nsock)
+	for i, c := range cands {
+		if i == 0 || c.name != cands[i-1].name {
+			seen := slab[:nsock:nsock]
+			slab = slab[nsock:]
+			for x, k := range j.socks {
+				seen[x].Socket = k.label
+			}
+			insts = append(insts, Instance{Key: j.key(backend, c.name), Server: c.name, HAProxy: seen})
+		}
+		insts[len(insts)-1].HAProxy[c.sock].Row = &j.socks[c.sock].rows[c.idx]
+	}
 	return insts
 }
+
+// cand is an unclaimed server row: its name, socket and row index.
+type cand struct {
+	name string
+	sock int32
+	idx  int32
+}
+
+func cmpCand(a, b cand) int { return strings.Compare(a.name, b.name) }
 
 // newSummary starts a service's roll-up.
 func (j *joiner) newSummary(b *svcBuild) Summary {
