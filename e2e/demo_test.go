@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemoFirstFiveMinutes is the README's first command as a newcomer meets
+// it: the demo shows its services within 10 seconds, a server can be drained
+// through the confirm dialog and shows DRAIN, the action is audited, and
+// quitting removes everything the demo started.
+func TestDemoFirstFiveMinutes(t *testing.T) {
+	needBinary(t, "haproxy")
+	env := tuiEnv(t)
+	tmp := t.TempDir()
+	env = append(env, "TMPDIR="+tmp)
+	start := time.Now()
+	term := startTerm(t, 160, 40, env, binary, "demo")
+	term.WaitText(10*time.Second, "svc_cart", "svc_checkout", "svc_search")
+	t.Logf("demo on screen after %s", time.Since(start).Round(10*time.Millisecond))
+
+	term.Keys("Enter")
+	term.WaitText(5*time.Second, "INSTANCE", "127.0.0.1:")
+	term.Keys("d")
+	s := term.WaitText(3*time.Second, "Cancel", "set server")
+	if !strings.Contains(s, "> Cancel <") {
+		t.Fatalf("focus does not start on Cancel:\n%s", s)
+	}
+	term.Keys("y")
+	s = term.WaitFor("a server in DRAIN", 5*time.Second, func(s string) bool {
+		for _, line := range strings.Split(s, "\n") {
+			if strings.Contains(line, "127.0.0.1:") && strings.Contains(line, " DRAIN ") {
+				return true
+			}
+		}
+		return false
+	})
+	t.Logf("after drain:\n%s", s)
+
+	term.Keys("q")
+	term.WaitExit(10*time.Second, 0)
+	// The demo's temp dir (with its audit log) is gone.
+	left, _ := filepath.Glob(filepath.Join(tmp, "*"))
+	for _, l := range left {
+		if fi, err := os.Stat(l); err == nil && fi.IsDir() && strings.Contains(filepath.Base(l), "demo") {
+			t.Errorf("demo left %s behind", l)
+		}
+	}
+}
