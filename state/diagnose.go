@@ -170,8 +170,8 @@ func (j *joiner) diagnoseState(in *Instance, f func(sock int) (Code, string)) []
 		}
 		var t string
 		switch {
-		case len(texts) == 1 && n == j.readable:
-			t = texts[0]
+		case n == j.readable && (len(texts) == 1 || c == CodeOK):
+			t = texts[0] // ok everywhere: the check details need not be repeated
 		case len(texts) == 1:
 			t = "from " + listWords(socks[0]) + " only: " + texts[0]
 		default:
