@@ -369,3 +369,34 @@ func TestFirstReadIsOneEvent(t *testing.T) {
 		t.Fatalf("no load event:\n%s", dumpEvents(evs))
 	}
 }
+
+func TestRootDeletedAndRecreated(t *testing.T) {
+	z := sharedZK(t)
+	root := uniqRoot(t) + "/services"
+	p := root + "/svc/services/persist_0000000001"
+	if err := z.Put(p, []byte(`{"host":"h","port":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	_, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root})
+	r.wait(t, 10*time.Second, 0, "first sync", synced)
+	m := r.mark()
+	if err := z.Delete(root); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := r.wait(t, eventWithin, m, "deregistration when the whole tree goes", func(s sources.Snapshot, evs []sources.Event) bool {
+		return hasEvent(evs, sources.EventDeregistered, p) != nil && len(s.Services) == 0 && strings.Contains(s.Err, "does not exist")
+	})
+	if snap.State != sources.StateConnected {
+		t.Fatalf("a missing root is data, not a connection problem: %s", snap.State)
+	}
+	m = r.mark()
+	if err := z.Put(p, []byte(`{"host":"h","port":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ = r.wait(t, eventWithin, m, "registration when the tree comes back", func(s sources.Snapshot, evs []sources.Event) bool {
+		return hasEvent(evs, sources.EventRegistered, p) != nil
+	})
+	if snap.Err != "" || findReg(snap, p).Port != 2 {
+		t.Fatalf("after re-creation: Err %q, %+v", snap.Err, findReg(snap, p))
+	}
+}
