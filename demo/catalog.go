@@ -52,8 +52,11 @@ func (in *instance) key() string { return in.Service + "@" + in.Node }
 // node name or the Nerve instance_id, then "_host:port".
 func (in *instance) serverName() string { return in.Node + "_" + in.addr() }
 
-// serfTag is the Nerve-Serf tag key for the instance: smart:<service>_<port>.
-func (in *instance) serfTag() string { return "smart:" + in.Service + "_" + strconv.Itoa(in.Port) }
+// serfTag is the Nerve-Serf tag key for the instance: smart:<service>. The
+// layout puts at most one instance of a service on a node, so the bare form
+// is unique per member and groups all instances under one service key
+// (Synapse's watcher also takes smart:<service>_<port>, the other form).
+func (in *instance) serfTag() string { return "smart:" + in.Service }
 
 // layout assigns every instance of every service to a node and a port, taken
 // in order from ports. Instances of one service land on distinct nodes, so

@@ -32,7 +32,7 @@ func TestLayoutPutsInstancesOfAServiceOnDistinctNodes(t *testing.T) {
 	if got := in.serverName(); got != "web-1_127.0.0.1:30000" {
 		t.Errorf("serverName = %q", got)
 	}
-	if got := in.serfTag(); got != "smart:svc_checkout_30000" {
+	if got := in.serfTag(); got != "smart:svc_checkout" {
 		t.Errorf("serfTag = %q", got)
 	}
 }

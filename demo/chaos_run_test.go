@@ -86,7 +86,7 @@ func TestWithoutHAProxyTheRegistrySideRunsAlone(t *testing.T) {
 	li.nerveOff.Store(true)
 	eventually(t, 5*time.Second, func() (bool, string) {
 		for _, m := range d.serf.members() {
-			if _, ok := m.Tags[li.serfTag()]; ok {
+			if _, ok := m.Tags[li.serfTag()]; ok && m.Name == li.Node {
 				return false, "tag " + li.serfTag() + " still on " + m.Name
 			}
 		}

@@ -53,7 +53,16 @@ func serverStatus(t *testing.T, d *Demo, k, want string, wait time.Duration) {
 	t.Helper()
 	eventually(t, wait, func() (bool, string) {
 		got := showStat(t, d.HAProxySocket)[k].Status
-		return firstWord(got) == want, fmt.Sprintf("%s is %q, want %q", k, got, want)
+		if firstWord(got) == want {
+			return true, ""
+		}
+		cur, _ := d.synapse.current()
+		d.synapse.mu.Lock()
+		_, applied := d.synapse.applied[k]
+		d.synapse.mu.Unlock()
+		_, registered := cur[k]
+		return false, fmt.Sprintf("%s is %q, want %q (registered now: %v, registered as last applied: %v, synapse error: %v)",
+			k, got, want, registered, applied, d.synapse.lastErr.Load())
 	})
 }
 
