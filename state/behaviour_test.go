@@ -209,3 +209,18 @@ func TestIndexInterleavedProxies(t *testing.T) {
 		t.Errorf("other rows = %v", got)
 	}
 }
+
+// A nil snapshot (a socket not polled yet) is left out everywhere, so that
+// View.HAProxy and every Instance.HAProxy stay aligned.
+func TestJoinSkipsNilSnapshots(t *testing.T) {
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	v := Join(r, []*haproxy.Snapshot{nil, hap("A", srv("svc", a1, "UP")), nil}, Config{Now: t0})
+	if len(v.HAProxy) != 1 || len(v.Services[0].Instances[0].HAProxy) != 1 || v.Services[0].Instances[0].HAProxy[0].Socket != "A" {
+		t.Errorf("view sockets %d, instance sockets %+v", len(v.HAProxy), v.Services[0].Instances[0].HAProxy)
+	}
+	h := NewHistory(4)
+	h.Observe(v)
+	if sc, _, _ := h.Series("svc/" + a1); len(sc) != 1 {
+		t.Errorf("series = %v", sc)
+	}
+}

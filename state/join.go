@@ -82,11 +82,12 @@ func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
 	if j.now.IsZero() {
 		j.now = time.Now()
 	}
-	v := &View{At: j.now, Registry: reg, HAProxy: haps}
+	v := &View{At: j.now, Registry: reg}
 	for _, h := range haps {
 		if h == nil {
-			continue
+			continue // a socket not polled yet: keep View.HAProxy aligned with Instance.HAProxy
 		}
+		v.HAProxy = append(v.HAProxy, h)
 		k := indexSocket(h)
 		if k.readable {
 			j.readable++
