@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/state"
@@ -21,6 +22,7 @@ func Table(w io.Writer, v *state.View, sources []SourceStatus) error {
 		return errors.New("report: no view to print (nothing was joined)")
 	}
 	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "stacktui snapshot at %s\n\n", v.At.UTC().Format(time.RFC3339))
 	tw := newTab(ew)
 	fmt.Fprintf(tw, "SOURCE\tADDRESS\tSTATE\tERROR\n")
 	for _, s := range sources {
