@@ -24,7 +24,7 @@ var benchOnce sync.Once
 
 // seedBench creates 100 services x 100 Nerve registrations (persistent, so
 // they outlive the creating session), pipelined.
-func seedBench(b *testing.B, z *testenv.ZK) {
+func seedBench(b testing.TB, z *testenv.ZK) {
 	benchOnce.Do(func() {
 		c, err := z.Connect()
 		if err != nil {
@@ -101,7 +101,7 @@ func BenchmarkInitialSnapshot10k(b *testing.B) {
 // floorFetch is the least work that reads the same registrations: a new
 // session, the service list, each service's children, every node's data,
 // InFlight requests at a time, no watches, no decoding.
-func floorFetch(b *testing.B, addr string) time.Duration {
+func floorFetch(b testing.TB, addr string) time.Duration {
 	start := time.Now()
 	ev := make(chan zk.Event, 16)
 	c, _, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogInfo(false),

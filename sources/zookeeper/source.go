@@ -120,6 +120,13 @@ func Open(ctx context.Context, o Options) (*Source, error) {
 		}
 		o.Paths = paths
 	}
+	if len(o.Auth) > 0 {
+		a, err := ParseAuth(o.Auth)
+		if err != nil {
+			return nil, err
+		}
+		o.Auth = a
+	}
 	if o.SessionTimeout <= 0 {
 		o.SessionTimeout = DefaultSessionTimeout
 	}

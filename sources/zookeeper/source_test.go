@@ -336,6 +336,7 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 		{Servers: []string{" "}},
 		{Servers: []string{"127.0.0.1:1"}, Root: "nerve/services"},
 		{Servers: []string{"127.0.0.1:1"}, Paths: map[string]string{"a": "relative"}},
+		{Servers: []string{"127.0.0.1:1"}, Auth: []byte("no-colon-here")},
 	} {
 		if s, err := Open(context.Background(), o); err == nil {
 			s.Close()
