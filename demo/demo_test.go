@@ -133,9 +133,9 @@ func TestSerfDemo(t *testing.T) {
 		li := instanceOf(t, d, "svc_cart", 0)
 		k := "svc_cart/" + li.serverName()
 		li.nerveOff.Store(true)
-		serverStatus(t, d, k, "MAINT", 5*time.Second)
+		serverStatus(t, d, k, "MAINT", 10*time.Second)
 		li.nerveOff.Store(false)
-		serverStatus(t, d, k, "UP", 5*time.Second)
+		serverStatus(t, d, k, "UP", 10*time.Second)
 	})
 
 	t.Run("an operator's drain over the socket stays until the registration changes", func(t *testing.T) {
@@ -155,25 +155,25 @@ func TestSerfDemo(t *testing.T) {
 		if err := op.Exec(ctx, drain); err != nil {
 			t.Fatal(err)
 		}
-		serverStatus(t, d, k, "DRAIN", 2*time.Second)
+		serverStatus(t, d, k, "DRAIN", 10*time.Second)
 		time.Sleep(4 * d.synapse.interval) // several synapse cycles with no registry change
-		if got := showStat(t, d.HAProxySocket)[k].Status; got != "DRAIN" {
+		if got := showStat(t, d.HAProxySocket)[k].Status; firstWord(got) != "DRAIN" {
 			t.Fatalf("synapse undid the operator's drain: %s is %q", k, got)
 		}
 		// A deregistration and re-registration re-enables it, as Synapse does.
 		li.nerveOff.Store(true)
-		serverStatus(t, d, k, "MAINT", 5*time.Second)
+		serverStatus(t, d, k, "MAINT", 10*time.Second)
 		li.nerveOff.Store(false)
-		serverStatus(t, d, k, "UP", 5*time.Second)
+		serverStatus(t, d, k, "UP", 10*time.Second)
 	})
 
 	t.Run("a failing health check goes DOWN then MAINT when Nerve deregisters", func(t *testing.T) {
 		li := instanceOf(t, d, "svc_users", 1)
 		k := "svc_users/" + li.serverName()
 		li.failing.Store(true)
-		serverStatus(t, d, k, "MAINT", 8*time.Second)
+		serverStatus(t, d, k, "MAINT", 10*time.Second)
 		li.failing.Store(false)
-		serverStatus(t, d, k, "UP", 8*time.Second)
+		serverStatus(t, d, k, "UP", 10*time.Second)
 	})
 
 	t.Run("a hacheck spool file takes the instance out", func(t *testing.T) {
@@ -183,11 +183,11 @@ func TestSerfDemo(t *testing.T) {
 		if err := os.WriteFile(spool, []byte(`{"reason":"test","expiration":null,"creation":1}`), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		serverStatus(t, d, k, "MAINT", 8*time.Second)
+		serverStatus(t, d, k, "MAINT", 10*time.Second)
 		if err := os.Remove(spool); err != nil {
 			t.Fatal(err)
 		}
-		serverStatus(t, d, k, "UP", 8*time.Second)
+		serverStatus(t, d, k, "UP", 10*time.Second)
 	})
 
 	t.Run("serverweight set over the RPC reaches haproxy", func(t *testing.T) {

@@ -127,7 +127,8 @@ func (n *nerveLoop) checkOne(ctx context.Context, li *liveInstance, verify bool)
 
 // probe is Nerve's http check of /health.
 func (n *nerveLoop) probe(ctx context.Context, li *liveInstance) bool {
-	ctx, cancel := context.WithTimeout(ctx, n.interval)
+	// A generous timeout: on a busy machine a slow answer is not a failure.
+	ctx, cancel := context.WithTimeout(ctx, max(n.interval, time.Second))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+li.addr()+"/health", nil)
 	if err != nil {

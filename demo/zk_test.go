@@ -71,14 +71,14 @@ func TestZKDemo(t *testing.T) {
 		li := instanceOf(t, d, "svc_payments", 1)
 		k := "svc_payments/" + li.serverName()
 		li.nerveOff.Store(true)
-		serverStatus(t, d, k, "MAINT", 5*time.Second)
+		serverStatus(t, d, k, "MAINT", 10*time.Second)
 		for child := range znodes("svc_payments") {
 			if strings.HasPrefix(child, li.Node+"_") {
 				t.Errorf("znode %s still there after deregistration", child)
 			}
 		}
 		li.nerveOff.Store(false)
-		serverStatus(t, d, k, "UP", 5*time.Second)
+		serverStatus(t, d, k, "UP", 10*time.Second)
 	})
 
 	t.Run("an operator's znode delete is undone by Nerve", func(t *testing.T) {
