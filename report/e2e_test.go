@@ -3,11 +3,14 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,11 +27,7 @@ func TestSnapshotEndToEnd(t *testing.T) {
 	}
 	testenv.Need(t, "haproxy")
 	testenv.Need(t, "java")
-	bin := filepath.Join(t.TempDir(), "stacktui")
-	build := exec.Command("go", "build", "-o", bin, "github.com/stacktui/stacktui")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building stacktui: %v\n%s", err, out)
-	}
+	bin := stacktuiBinary(t)
 
 	z := testenv.ZooKeeper(t)
 	ok, sick, missing, maint, ghost := testenv.Backend(t), testenv.Backend(t), testenv.Backend(t), testenv.Backend(t), testenv.Backend(t)
@@ -188,4 +187,95 @@ func findInstance(s *ServiceDoc, server string, first state.Code) *InstanceDoc {
 		}
 	}
 	return nil
+}
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	binErr    error
+)
+
+// stacktuiBinary builds stacktui once for the package's end-to-end tests.
+func stacktuiBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "stacktui-e2e-")
+		if binErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "stacktui"), "github.com/stacktui/stacktui").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("building stacktui: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return filepath.Join(binDir, "stacktui")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// runSnapshot runs `stacktui snapshot --json` with args and decodes it.
+func runSnapshot(t *testing.T, args ...string) (*Document, string) {
+	t.Helper()
+	cmd := exec.Command(stacktuiBinary(t), append([]string{"snapshot", "--json", "--read-only", "--timeout", "15s"}, args...)...)
+	cmd.Env = append(cmd.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("stacktui snapshot %v: %v\nstderr: %s\nstdout: %s", args, err, stderr.String(), stdout.String())
+	}
+	var doc Document
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatalf("snapshot --json is not the documented schema: %v\n%s", err, stdout.String())
+	}
+	return &doc, stdout.String()
+}
+
+// TestSnapshotSerfEndToEnd checks the Serf flavour for real: tags
+// smart:<svc>_<port> of live agents fold into Synapse's service <svc>, and
+// servers are named after the Serf node.
+func TestSnapshotSerfEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds stacktui and starts Serf and HAProxy")
+	}
+	testenv.Need(t, "haproxy")
+	testenv.Need(t, "serf")
+	ok, other, ghost := testenv.Backend(t), testenv.Backend(t), testenv.Backend(t)
+	a := testenv.Serf(t, "node-a", map[string]string{"smart:api_" + ok.PortString(): ok.Addr})
+	b := testenv.Serf(t, "node-b", map[string]string{"smart:api_" + other.PortString(): other.Addr}, a.BindAddr)
+	if err := a.WaitMembers(20*time.Second, map[string]string{"node-a": "alive", "node-b": "alive"}); err != nil {
+		t.Fatal(err)
+	}
+	_ = b
+	h := testenv.HAProxy(t, testenv.HAProxyConfig{Services: []testenv.HAService{{Name: "api", CheckInter: 200 * time.Millisecond,
+		Servers: []testenv.HAServer{{Name: "node-a", Addr: ok.Addr, Check: true}, {Name: "node-c", Addr: ghost.Addr, Check: true}}}}})
+	deadline := time.Now().Add(20 * time.Second)
+	for !hasStatus(h.Command("show stat"), "node-a_"+ok.Addr, "UP") {
+		if time.Now().After(deadline) {
+			t.Fatal("node-a never came UP in HAProxy")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	doc, raw := runSnapshot(t, "--serf", a.RPCAddr, "--haproxy", "local="+h.Socket)
+	api := findService(t, doc, "api")
+	if api.Backend != "api" || api.Summary.Registered != 2 || api.Summary.Up != 1 {
+		t.Errorf("api = %+v", api.Summary)
+	}
+	for server, code := range map[string]state.Code{
+		"node-a_" + ok.Addr:    state.CodeOK,
+		"node-b_" + other.Addr: state.CodeMissingInHAProxy,
+		"node-c_" + ghost.Addr: state.CodeStaleInHAProxy,
+	} {
+		if findInstance(api, server, code) == nil {
+			t.Errorf("no %s with %s in\n%s", server, code, raw)
+		}
+	}
 }
