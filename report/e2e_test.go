@@ -279,3 +279,40 @@ func TestSnapshotSerfEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotUnreadableSource: a source that cannot be read makes snapshot
+// exit 1 with the reason on stderr, and the JSON still says what is known.
+func TestSnapshotUnreadableSource(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds stacktui and starts ZooKeeper")
+	}
+	testenv.Need(t, "java")
+	z := testenv.ZooKeeper(t)
+	z.Nerve(t, "host1").Register("/nerve/services/svc_x/services", "127.0.0.1", 31001)
+	sock := filepath.Join(t.TempDir(), "nothing.sock")
+	cmd := exec.Command(stacktuiBinary(t), "snapshot", "--json", "--read-only", "--timeout", "5s", "--zk", z.Addr, "--haproxy", "local="+sock)
+	cmd.Env = append(cmd.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit = %v, want 1; stderr: %s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), sock) {
+		t.Errorf("stderr does not name the socket: %q", stderr.String())
+	}
+	var doc Document
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatalf("no JSON after a failed source: %v\n%s", err, stdout.String())
+	}
+	svc := findService(t, &doc, "svc_x")
+	if svc.Summary.Registered != 1 || svc.Summary.Worst != state.CodeHAProxyStale {
+		t.Errorf("svc_x = %+v", svc.Summary)
+	}
+	if len(doc.HAProxy) != 1 || doc.HAProxy[0].State != "never_read" && doc.HAProxy[0].State != "error" {
+		t.Errorf("haproxy = %+v", doc.HAProxy)
+	}
+	if in := svc.Instances[0]; in.Diagnoses[0].Code != state.CodeHAProxyStale || !strings.Contains(in.Diagnoses[0].Text, "unknown") {
+		t.Errorf("instance = %+v", in)
+	}
+}
