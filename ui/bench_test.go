@@ -144,6 +144,7 @@ func TestRender50kAllRowsReachable(t *testing.T) {
 // are joined once it finishes.
 func TestLargeJoinRunsOffLoop(t *testing.T) {
 	m, _, hap := bigModel(t, 160, 48)
+	m.joinPace = 0 // pacing is tested below
 	before := m.joined
 	_, cmd := m.Update(haproxyMsg{*hap})
 	if !m.joinBusy || m.joined != before {
@@ -165,5 +166,19 @@ func TestLargeJoinRunsOffLoop(t *testing.T) {
 	}
 	if selectedService(m) != "service_0001" {
 		t.Fatalf("selection lost: %q", selectedService(m))
+	}
+	// Pacing: right after a join that cost c, the next waits for 10c.
+	m.joinPace = joinCPUShare
+	m.joinStart, m.joinCost = time.Now(), time.Second
+	if _, c := m.Update(haproxyMsg{*hap}); c == nil || !m.joinScheduled || m.joinBusy {
+		t.Fatalf("join not postponed: scheduled %v busy %v", m.joinScheduled, m.joinBusy)
+	}
+	m.Update(haproxyMsg{*hap})
+	if m.joinBusy || m.joinPending {
+		t.Fatal("a snapshot during the wait started another join")
+	}
+	m.joinStart = time.Time{}
+	if _, c := m.Update(rejoinMsg{}); c == nil || !m.joinBusy || m.joinScheduled {
+		t.Fatal("the postponed join did not start")
 	}
 }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
@@ -17,6 +19,7 @@ func joinView(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg state.Config)
 type joinedMsg struct {
 	view    *state.View
 	changes []changeEvent
+	cost    time.Duration // how long the join took, for pacing
 }
 
 // computeJoin joins, diffs against prev (nil: no events) and records the

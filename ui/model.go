@@ -99,8 +99,12 @@ type Model struct {
 	confirm *confirmDialog
 	running bool // an action is executing
 
-	joinBusy    bool // a join runs in a command
-	joinPending bool // snapshots arrived while it ran
+	joinBusy      bool // a join runs in a command
+	joinPending   bool // snapshots arrived while it ran
+	joinScheduled bool // a postponed join is due (rejoinMsg)
+	joinStart     time.Time
+	joinCost      time.Duration // the last command join's duration
+	joinPace      int           // joinCPUShare; tests set 0
 }
 
 // New builds the root model from the options.
@@ -131,6 +135,8 @@ func newModel(o Options, now func() time.Time) *Model {
 		log:   o.Logger,
 		hist:  newHistory(),
 		shist: state.NewHistory(120),
+
+		joinPace: joinCPUShare,
 	}
 	m.st = m.makeStyles()
 	m.services = newServicesPane()
@@ -249,8 +255,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case actionDoneMsg:
 		return m.actionDone(msg.r)
+	case rejoinMsg:
+		m.joinScheduled = false
+		return m.rejoin(true)
 	case joinedMsg:
 		m.joinBusy = false
+		m.joinCost = msg.cost
 		m.applyJoin(msg)
 		if m.joinPending {
 			m.joinPending = false
@@ -293,6 +303,9 @@ func (m *Model) rejoin(events bool) tea.Cmd {
 		m.joinPending = true
 		return nil
 	}
+	if m.joinScheduled {
+		return nil // the scheduled join will read the newest snapshots
+	}
 	cfg := m.o.StateConfig
 	cfg.Now = m.now()
 	if cfg.History == nil {
@@ -306,10 +319,30 @@ func (m *Model) rejoin(events bool) tea.Cmd {
 		m.applyJoin(computeJoin(m.reg, m.haps, cfg, prev))
 		return nil
 	}
+	// Bound the join's share of the CPU: a join that costs c waits until
+	// joinCPUShare*c after the previous one started (50,000 servers at a 1 s
+	// refresh would otherwise keep a core busy with joins alone).
+	if wait := time.Until(m.joinStart.Add(m.joinCost * time.Duration(m.joinPace))); wait > 0 {
+		m.joinScheduled = true
+		return tea.Tick(wait, func(time.Time) tea.Msg { return rejoinMsg{} })
+	}
 	m.joinBusy = true
+	m.joinStart = time.Now()
 	reg, haps := m.reg, append([]*haproxy.Snapshot(nil), m.haps...)
-	return guard(func() tea.Msg { return computeJoin(reg, haps, cfg, prev) })
+	return guard(func() tea.Msg {
+		t0 := time.Now()
+		j := computeJoin(reg, haps, cfg, prev)
+		j.cost = time.Since(t0)
+		return j
+	})
 }
+
+// joinCPUShare: a large join runs at most once per joinCPUShare times its
+// own duration, so joins take at most 1/joinCPUShare of one core.
+const joinCPUShare = 10
+
+// rejoinMsg runs a join that was postponed to bound its CPU share.
+type rejoinMsg struct{}
 
 // applyJoin installs a joined view.
 func (m *Model) applyJoin(j joinedMsg) {
