@@ -16,7 +16,7 @@ import (
 
 // OpenWriters builds the write-capable handles for the executor. It is called
 // only in read-write mode: in read-only mode none of this is constructed.
-// Connections are dialled on first use, so a socket or agent that is down at
+// Connections are dialled when used, so a socket or agent that is down at
 // start-up does not stop the console, and an action on it says why it failed.
 func (s *Sources) OpenWriters() (actions.Writers, func()) {
 	w := actions.Writers{
@@ -27,9 +27,7 @@ func (s *Sources) OpenWriters() (actions.Writers, func()) {
 	var closers []func()
 	for _, o := range s.HAProxyOpts {
 		o.ReadOnly = false
-		h := &lazyHAProxy{opts: o}
-		w.HAProxy[o.Label] = h
-		closers = append(closers, h.close)
+		w.HAProxy[o.Label] = &haproxyWriter{opts: o}
 	}
 	if s.settings.Serf != "" {
 		sw := &lazySerf{cfg: serfclient.Config{Addr: s.settings.Serf, AuthKey: s.settings.SerfAuth, Timeout: 5 * time.Second}}
@@ -48,33 +46,21 @@ func (s *Sources) OpenWriters() (actions.Writers, func()) {
 	}
 }
 
-// lazyHAProxy is an admin-level HAProxy session opened on first use.
-type lazyHAProxy struct {
+// haproxyWriter opens an admin-level session for each command. Writes are
+// rare, and a session kept open across a reload would still talk to the old,
+// stopping process (it serves its existing sessions until they end): a
+// change sent there would be lost with it.
+type haproxyWriter struct {
 	opts client.Options
-	mu   sync.Mutex
-	conn *client.Conn
 }
 
-func (l *lazyHAProxy) Exec(ctx context.Context, c command.Command) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.conn == nil {
-		conn, err := client.Dial(ctx, l.opts)
-		if err != nil {
-			return err
-		}
-		l.conn = conn
+func (h *haproxyWriter) Exec(ctx context.Context, c command.Command) error {
+	conn, err := client.Dial(ctx, h.opts)
+	if err != nil {
+		return err
 	}
-	return l.conn.Exec(ctx, c)
-}
-
-func (l *lazyHAProxy) close() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.conn != nil {
-		_ = l.conn.Close()
-		l.conn = nil
-	}
+	defer conn.Close()
+	return conn.Exec(ctx, c)
 }
 
 // lazySerf is an RPC client to the local Serf agent, re-dialled after a failure.

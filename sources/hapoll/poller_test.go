@@ -196,3 +196,29 @@ func TestErrorKeepsLastGood(t *testing.T) {
 		t.Errorf("error after kill: %v", bad.Err)
 	}
 }
+
+// TestReloadWithoutHardStop: after a reload the old process keeps answering
+// a session it already has (no hard-stop-after, as on many real hosts); the
+// poller must notice it is stopping and move to the new process.
+func TestReloadWithoutHardStop(t *testing.T) {
+	cfg := testenv.HAProxyConfig{HardStopAfter: -1, Services: []testenv.HAService{{Name: "svc_a",
+		Servers: []testenv.HAServer{{Name: "h0", Addr: "127.0.0.1:20900"}}}}}
+	h := testenv.HAProxy(t, cfg)
+	p := New([]client.Options{{Label: "lb", Address: h.Socket}}, 100*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p.Start(ctx)
+	defer p.Close()
+	old := h.Pid()
+	waitSnap(t, p.Updates(), "lb", 5*time.Second, func(x haproxy.Snapshot) bool { return x.Info != nil && x.Info.PID == old })
+	cfg.Services[0].Servers = append(cfg.Services[0].Servers, testenv.HAServer{Name: "h1", Addr: "127.0.0.1:20901"})
+	if err := h.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	s := waitSnap(t, p.Updates(), "lb", 5*time.Second, func(x haproxy.Snapshot) bool {
+		return x.Info != nil && x.Info.PID == h.Pid() && x.Err == nil
+	})
+	if findRow(s, "svc_a", "h1_127.0.0.1:20901") == nil {
+		t.Fatalf("the new process's server is not in the snapshot: %+v", s.Stats)
+	}
+}

@@ -61,6 +61,22 @@ func (s *socket) read(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if info.Stopping {
+		// After a reload (-sf) the old process keeps serving the sessions it
+		// already has, with stats that no longer move, until its last
+		// connection ends — ours would keep it alive for ever without
+		// hard-stop-after. The socket path belongs to the new process: dial again.
+		s.conn.Close()
+		s.conn = nil
+		c, err := client.Dial(ctx, s.opts)
+		if err != nil {
+			return err
+		}
+		s.conn, s.pid = c, 0
+		if info, err = s.conn.ShowInfo(ctx); err != nil {
+			return err
+		}
+	}
 	full := s.stats == nil || info.PID != s.pid || s.polls+1 >= s.strategy.FullEvery ||
 		len(s.stats.Rows) <= s.strategy.SmallRows
 	if !full {
