@@ -1,20 +1,18 @@
-package report
+package e2e
 
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stacktui/stacktui/internal/testenv"
+	"github.com/stacktui/stacktui/report"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -27,7 +25,7 @@ func TestSnapshotEndToEnd(t *testing.T) {
 	}
 	testenv.Need(t, "haproxy")
 	testenv.Need(t, "java")
-	bin := stacktuiBinary(t)
+	bin := binary
 
 	z := testenv.ZooKeeper(t)
 	ok, sick, missing, maint, ghost := testenv.Backend(t), testenv.Backend(t), testenv.Backend(t), testenv.Backend(t), testenv.Backend(t)
@@ -95,7 +93,7 @@ func TestSnapshotEndToEnd(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("stacktui snapshot: %v\nstderr: %s\nstdout: %s", err, stderr.String(), stdout.String())
 	}
-	var doc Document
+	var doc report.Document
 	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
 		t.Fatalf("snapshot --json is not the documented schema: %v\n%s", err, stdout.String())
 	}
@@ -148,7 +146,7 @@ func TestSnapshotEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("snapshot --haproxy alone: %v", err)
 	}
-	var alone Document
+	var alone report.Document
 	if err := json.Unmarshal(out, &alone); err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +166,7 @@ func hasStatus(stat, srv, st string) bool {
 	return false
 }
 
-func findService(t *testing.T, d *Document, name string) *ServiceDoc {
+func findService(t *testing.T, d *report.Document, name string) *report.ServiceDoc {
 	t.Helper()
 	for i := range d.Services {
 		if d.Services[i].Name == name {
@@ -179,7 +177,7 @@ func findService(t *testing.T, d *Document, name string) *ServiceDoc {
 	return nil
 }
 
-func findInstance(s *ServiceDoc, server string, first state.Code) *InstanceDoc {
+func findInstance(s *report.ServiceDoc, server string, first state.Code) *report.InstanceDoc {
 	for i := range s.Instances {
 		in := &s.Instances[i]
 		if in.Server == server && len(in.Diagnoses) > 0 && in.Diagnoses[0].Code == first {
@@ -189,50 +187,17 @@ func findInstance(s *ServiceDoc, server string, first state.Code) *InstanceDoc {
 	return nil
 }
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	binErr    error
-)
-
-// stacktuiBinary builds stacktui once for the package's end-to-end tests.
-func stacktuiBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "stacktui-e2e-")
-		if binErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "stacktui"), "github.com/stacktui/stacktui").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("building stacktui: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return filepath.Join(binDir, "stacktui")
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
 // runSnapshot runs `stacktui snapshot --json` with args and decodes it.
-func runSnapshot(t *testing.T, args ...string) (*Document, string) {
+func runSnapshot(t *testing.T, args ...string) (*report.Document, string) {
 	t.Helper()
-	cmd := exec.Command(stacktuiBinary(t), append([]string{"snapshot", "--json", "--read-only", "--timeout", "15s"}, args...)...)
+	cmd := exec.Command(binary, append([]string{"snapshot", "--json", "--read-only", "--timeout", "15s"}, args...)...)
 	cmd.Env = append(cmd.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("stacktui snapshot %v: %v\nstderr: %s\nstdout: %s", args, err, stderr.String(), stdout.String())
 	}
-	var doc Document
+	var doc report.Document
 	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
 		t.Fatalf("snapshot --json is not the documented schema: %v\n%s", err, stdout.String())
 	}
@@ -290,7 +255,7 @@ func TestSnapshotUnreadableSource(t *testing.T) {
 	z := testenv.ZooKeeper(t)
 	z.Nerve(t, "host1").Register("/nerve/services/svc_x/services", "127.0.0.1", 31001)
 	sock := filepath.Join(t.TempDir(), "nothing.sock")
-	cmd := exec.Command(stacktuiBinary(t), "snapshot", "--json", "--read-only", "--timeout", "5s", "--zk", z.Addr, "--haproxy", "local="+sock)
+	cmd := exec.Command(binary, "snapshot", "--json", "--read-only", "--timeout", "5s", "--zk", z.Addr, "--haproxy", "local="+sock)
 	cmd.Env = append(cmd.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -301,7 +266,7 @@ func TestSnapshotUnreadableSource(t *testing.T) {
 	if !strings.Contains(stderr.String(), sock) {
 		t.Errorf("stderr does not name the socket: %q", stderr.String())
 	}
-	var doc Document
+	var doc report.Document
 	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
 		t.Fatalf("no JSON after a failed source: %v\n%s", err, stdout.String())
 	}
