@@ -224,3 +224,23 @@ func TestJoinSkipsNilSnapshots(t *testing.T) {
 		t.Errorf("series = %v", sc)
 	}
 }
+
+// TestSummaryTrafficFromAggregates: a service's sessions and rates come from
+// its BACKEND row (fresh every poll) and its request rate from the FRONTEND
+// named after the service, since HAProxy keeps no request rate per server.
+func TestSummaryTrafficFromAggregates(t *testing.T) {
+	fe := haproxy.Row{Proxy: "svc_a", Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN", ReqRate: 42}
+	be := haproxy.Row{Proxy: "svc_a", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP", SCur: 7, Rate: 30, Hrsp5xx: 3}
+	v := Join(zk([]string{"svc_a"}, reg("svc_a", "h1", "10.0.0.1", 80)),
+		[]*haproxy.Snapshot{hap("main", fe, srv("svc_a", "h1_10.0.0.1:80", "UP", scur(1), rates(1, 0, 0)), be)}, Config{Now: t0})
+	s := svcOf(t, v, "svc_a").Summary
+	if s.SCur != 7 || s.Rate != 30 || s.ReqRate != 42 || s.Hrsp5xx != 3 {
+		t.Fatalf("summary traffic %+v, want the aggregates' scur 7, rate 30, req_rate 42, 5xx 3", s)
+	}
+	// Without a frontend of that name the request rate is the backend's session rate.
+	v = Join(zk([]string{"svc_a"}, reg("svc_a", "h1", "10.0.0.1", 80)),
+		[]*haproxy.Snapshot{hap("main", srv("svc_a", "h1_10.0.0.1:80", "UP"), be)}, Config{Now: t0})
+	if s := svcOf(t, v, "svc_a").Summary; s.ReqRate != 30 {
+		t.Fatalf("req_rate %d, want the backend rate 30", s.ReqRate)
+	}
+}

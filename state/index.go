@@ -18,6 +18,8 @@ type sock struct {
 type backendIdx struct {
 	servers []int32 // server rows in socket order
 	byAddr  map[string][]int32
+	// agg and front are the proxy's BACKEND and FRONTEND rows, -1 when absent.
+	agg, front int32
 }
 
 func indexSocket(s *haproxy.Snapshot) *sock {
@@ -55,12 +57,17 @@ func indexSocket(s *haproxy.Snapshot) *sock {
 			last, start = r.Proxy, len(all)
 			cur = k.backends[last]
 			if cur == nil {
-				cur = &backendIdx{}
+				cur = &backendIdx{agg: -1, front: -1}
 				k.backends[last] = cur
 			}
 		}
-		if r.IsServer() {
+		switch r.Type {
+		case haproxy.TypeServer:
 			all = append(all, int32(i))
+		case haproxy.TypeBackend:
+			cur.agg = int32(i)
+		case haproxy.TypeFrontend:
+			cur.front = int32(i)
 		}
 	}
 	finish()
@@ -101,4 +108,20 @@ func (k *sock) claimAddr(backend, addr string) int32 {
 		}
 	}
 	return -1
+}
+
+// aggregate returns the named proxy's row of type BACKEND or FRONTEND, or nil.
+func (k *sock) aggregate(proxy string, t haproxy.RowType) *haproxy.Row {
+	b := k.backends[proxy]
+	if b == nil {
+		return nil
+	}
+	i := b.agg
+	if t == haproxy.TypeFrontend {
+		i = b.front
+	}
+	if i < 0 {
+		return nil
+	}
+	return &k.rows[i]
 }

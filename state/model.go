@@ -89,10 +89,12 @@ type Summary struct {
 	Up         int            `json:"up"` // instances UP on every socket that could be read
 	UpBySocket map[string]int `json:"up_by_socket,omitempty"`
 	Worst      Code           `json:"worst"`
-	SCur       int64          `json:"scur"`
-	ReqRate    int64          `json:"req_rate"`
-	Rate       int64          `json:"rate"`
-	Hrsp5xx    int64          `json:"hrsp_5xx"`
+	// Traffic, from the backend's aggregate row summed over sockets (see
+	// trafficFromAggregates); ReqRate is the service frontend's request rate.
+	SCur    int64 `json:"scur"`
+	ReqRate int64 `json:"req_rate"`
+	Rate    int64 `json:"rate"`
+	Hrsp5xx int64 `json:"hrsp_5xx"`
 }
 
 // Service is one service joined: its backend name and instances.

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"github.com/stacktui/stacktui/haproxy"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,6 +157,7 @@ func (j *joiner) service(b *svcBuild) Service {
 		in.Worst = worstOf(in.Diagnoses)
 		j.addSummary(&sum, b, in)
 	}
+	j.trafficFromAggregates(&sum, b)
 	s.Instances = insts
 	s.Diagnoses = j.serviceDiagnoses(b, insts[registered:])
 	s.Summary = sum
@@ -263,6 +265,37 @@ func (j *joiner) addSummary(sum *Summary, b *svcBuild, in *Instance) {
 	}
 	if counts && any && upAll {
 		sum.Up++
+	}
+}
+
+// trafficFromAggregates replaces the sums over server rows with the
+// backend's own row where HAProxy has one: the poller re-reads aggregate rows
+// every refresh but server rows less often, and HAProxy keeps no request rate
+// per server — the request rate is the service's frontend's (Synapse names
+// it after the service), or the backend's session rate without one.
+func (j *joiner) trafficFromAggregates(sum *Summary, b *svcBuild) {
+	var scur, rate, req, h5 int64
+	found := false
+	for _, k := range j.socks {
+		if !k.readable {
+			continue
+		}
+		be := k.aggregate(b.backend, haproxy.TypeBackend)
+		if be == nil {
+			continue
+		}
+		found = true
+		scur += be.SCur
+		rate += be.Rate
+		h5 += be.Hrsp5xx
+		if fe := k.aggregate(b.name, haproxy.TypeFrontend); fe != nil {
+			req += fe.ReqRate
+		} else {
+			req += be.Rate
+		}
+	}
+	if found {
+		sum.SCur, sum.Rate, sum.ReqRate, sum.Hrsp5xx = scur, rate, req, h5
 	}
 }
 
