@@ -1,12 +1,13 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/stacktui/stacktui/internal/app"
 	"github.com/stacktui/stacktui/internal/check"
 )
 
@@ -52,26 +53,26 @@ read makes the result UNKNOWN (3).`,
 			}
 			log, _, closeLog := openLog(cfg.Debug)
 			defer closeLog()
-			src, err := openSources(c.Context(), cfg, log)
-			if err != nil {
-				// Nagios reads a configuration problem as UNKNOWN, not as a usage error.
+			err = withSources(c.Context(), cfg, log, func(src *app.Sources) error {
+				waitReady(c.Context(), src, wait)
+				r := check.Evaluate(src.View(time.Now()), src.Failures(), opts)
+				if asJSON {
+					b, _ := json.MarshalIndent(r, "", "  ")
+					fmt.Fprintln(c.OutOrStdout(), string(b))
+				} else {
+					fmt.Fprintln(c.OutOrStdout(), r.Line())
+				}
+				if r.Status != check.OK {
+					return exitCode{code: r.Code}
+				}
+				return nil
+			})
+			var ue usageError
+			if errors.As(err, &ue) {
+				// Nagios reads a source that cannot even be set up as UNKNOWN.
 				return exitCode{int(check.Unknown), "STACKTUI UNKNOWN - " + err.Error()}
 			}
-			defer src.Close()
-			ctx, cancel := context.WithTimeout(c.Context(), wait)
-			defer cancel()
-			src.WaitReady(ctx)
-			r := check.Evaluate(src.View(time.Now()), src.Failures(), opts)
-			if asJSON {
-				b, _ := json.MarshalIndent(r, "", "  ")
-				fmt.Fprintln(c.OutOrStdout(), string(b))
-			} else {
-				fmt.Fprintln(c.OutOrStdout(), r.Line())
-			}
-			if r.Status != check.OK {
-				return exitCode{code: r.Code}
-			}
-			return nil
+			return err
 		},
 	}
 	addSourceFlags(c.Flags())

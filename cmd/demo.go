@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stacktui/stacktui/demo"
+	"github.com/stacktui/stacktui/internal/app"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -44,13 +45,10 @@ temp dir is removed on exit.`,
 			}
 			cfg.AuditLog, cfg.HacheckSpool, cfg.ReloadCmd = d.AuditLog, d.SpoolDir, d.ReloadCommand
 			cfg.Synapse, cfg.Nerve, cfg.ignoreHostFiles = "", "", true
-			src, err := openSources(c.Context(), cfg, log)
-			if err != nil {
-				return err
-			}
-			defer src.Close()
-			src.StateConfig.Backends = d.Backends
-			return runConsole(c.Context(), cfg, src, d.Happening, log)
+			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
+				src.StateConfig.Backends = d.Backends
+				return runConsole(c.Context(), cfg, src, d.Happening, log)
+			})
 		},
 	}
 	c.Flags().StringVar(&zk, "zk", "", "register the demo's instances in this ZooKeeper (host:port) the Nerve way, instead of Serf")

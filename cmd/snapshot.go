@@ -1,12 +1,11 @@
 package cmd
 
 import (
-	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/stacktui/stacktui/internal/app"
 	"github.com/stacktui/stacktui/report"
 )
 
@@ -29,29 +28,24 @@ Exit code 0 when every source could be read, 1 when one failed (the reason on st
 			}
 			log, _, closeLog := openLog(cfg.Debug)
 			defer closeLog()
-			src, err := openSources(c.Context(), cfg, log)
-			if err != nil {
-				return err
-			}
-			defer src.Close()
-			ctx, cancel := context.WithTimeout(c.Context(), wait)
-			defer cancel()
-			src.WaitReady(ctx)
-			v := src.View(time.Now())
-			statuses := sourceStatuses(src)
-			if asJSON {
-				b, err := report.JSON(v, statuses)
-				if err != nil {
+			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
+				waitReady(c.Context(), src, wait)
+				v := src.View(time.Now())
+				statuses := sourceStatuses(src)
+				if asJSON {
+					b, err := report.JSON(v, statuses)
+					if err != nil {
+						return err
+					}
+					c.OutOrStdout().Write(append(b, '\n'))
+				} else if err := report.Table(c.OutOrStdout(), v, statuses); err != nil {
 					return err
 				}
-				c.OutOrStdout().Write(append(b, '\n'))
-			} else if err := report.Table(c.OutOrStdout(), v, statuses); err != nil {
-				return err
-			}
-			if f := src.Failures(); len(f) > 0 {
-				return exitCode{ExitFailed, strings.Join(f, "; ")}
-			}
-			return nil
+				if f := src.Failures(); len(f) > 0 {
+					return exitCode{ExitFailed, strings.Join(f, "; ")}
+				}
+				return nil
+			})
 		},
 	}
 	addSourceFlags(c.Flags())
@@ -59,5 +53,3 @@ Exit code 0 when every source could be read, 1 when one failed (the reason on st
 	c.Flags().DurationVar(&wait, "timeout", 10*time.Second, "how long to wait for the sources")
 	return c
 }
-
-var _ = fmt.Sprint

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/stacktui/stacktui/internal/app"
 	"github.com/stacktui/stacktui/report"
@@ -33,6 +34,23 @@ func openSources(ctx context.Context, c *Config, log *slog.Logger) (*app.Sources
 		log.Warn("configuration", "warning", w)
 	}
 	return src, nil
+}
+
+// withSources opens the sources for cfg, runs f on them and closes them.
+func withSources(ctx context.Context, cfg *Config, log *slog.Logger, f func(*app.Sources) error) error {
+	src, err := openSources(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	return f(src)
+}
+
+// waitReady gives every source up to d for its first read.
+func waitReady(ctx context.Context, src *app.Sources, d time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	src.WaitReady(ctx)
 }
 
 // sourceStatuses describes every source for snapshot and check output.

@@ -14,12 +14,9 @@ import (
 func runTUI(ctx context.Context, c *Config) error {
 	log, _, closeLog := openLog(c.Debug)
 	defer closeLog()
-	src, err := openSources(ctx, c, log)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	return runConsole(ctx, c, src, nil, log)
+	return withSources(ctx, c, log, func(src *app.Sources) error {
+		return runConsole(ctx, c, src, nil, log)
+	})
 }
 
 // runConsole builds the executor (read-only, or with write handles and an

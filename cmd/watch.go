@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"slices"
@@ -44,12 +43,9 @@ service, instance, socket, from, to, text.`,
 			}
 			log, _, closeLog := openLog(cfg.Debug)
 			defer closeLog()
-			src, err := openSources(c.Context(), cfg, log)
-			if err != nil {
-				return err
-			}
-			defer src.Close()
-			return streamEvents(c, src, services, c.OutOrStdout())
+			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
+				return streamEvents(c, src, services, c.OutOrStdout())
+			})
 		},
 	}
 	addSourceFlags(c.Flags())
@@ -73,9 +69,7 @@ func streamEvents(c *cobra.Command, src *app.Sources, services []string, w io.Wr
 	if src.Poller != nil {
 		hapC = src.Poller.Updates()
 	}
-	ctx, cancel := context.WithTimeout(c.Context(), 10*time.Second)
-	src.WaitReady(ctx)
-	cancel()
+	waitReady(c.Context(), src, 10*time.Second)
 	// Start from what is there now, so the stream carries only changes.
 	prev := src.View(time.Now())
 	for {
