@@ -1,0 +1,160 @@
+//go:build bench
+
+package bench
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stacktui/stacktui/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopAll()
+	os.Exit(code)
+}
+
+// TestWholeProgram runs the whole-program benchmarks (issue #9) and writes
+// BENCHMARKS.md. Settings come from the environment: see run.sh.
+func TestWholeProgram(t *testing.T) {
+	k := readKnobs(t)
+	for _, bin := range []string{"tmux", "hatop", "haproxy"} {
+		testenv.Need(t, bin)
+	}
+	testenv.Need(t, "zookeeper")
+	bin := buildStacktui(t)
+	began := time.Now().UTC()
+
+	var hs []hapSize
+	if !k.skipHAP {
+		for _, n := range k.sizes {
+			hs = append(hs, benchHAProxy(t, k, bin, n))
+		}
+	}
+	var zs []*zkResult
+	zkVersion := ""
+	if !k.skipZK {
+		z := testenv.ZooKeeper(t)
+		if s, err := z.FourLetter("srvr"); err == nil {
+			if l, _, _ := strings.Cut(s, "\n"); strings.HasPrefix(l, "Zookeeper version: ") {
+				zkVersion = strings.TrimPrefix(l, "Zookeeper version: ")
+			}
+		}
+		for _, n := range k.zkSizes {
+			r := benchZK(t, k, bin, z, n)
+			t.Logf("zk %d: snapshot %v, TUI %v, floor %v, screen %v/%v, notify %v/%v; %s", n, r.snapshot, r.tuiFirst, r.floor,
+				r.screenMed, r.screenP99, r.notifyMed, r.notifyP99, strings.Join(r.notes, "; "))
+			zs = append(zs, r)
+		}
+	}
+	doc := report(k, began, time.Since(began), hs, zs, zkVersion)
+	fmt.Println(doc)
+	if err := os.WriteFile(k.out, []byte(doc), 0o644); err != nil {
+		t.Fatalf("write %s: %v", k.out, err)
+	}
+	t.Logf("wrote %s", k.out)
+}
+
+// buildStacktui builds the binary under test from the repository root.
+func buildStacktui(t *testing.T) string {
+	bin := filepath.Join(t.TempDir(), "stacktui")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build stacktui: %v\n%s", err, out)
+	}
+	return bin
+}
+
+const (
+	microBegin = "<!-- micro:begin -->"
+	microEnd   = "<!-- micro:end -->"
+)
+
+// report is the whole BENCHMARKS.md.
+func report(k knobs, began time.Time, took time.Duration, hs []hapSize, zs []*zkResult, zkVersion string) string {
+	var b strings.Builder
+	b.WriteString("# Benchmarks\n\nWhole-program figures measured side by side on one machine in one run by `bench/run.sh`\n")
+	b.WriteString("(`make bench`); the harness is `bench/*_test.go` behind the `bench` build tag. Re-run it to refresh\nthis file; the micro-benchmark section is kept unless `MICRO_OUT` names a new `go test -bench` output.\n\n")
+	fmt.Fprintf(&b, "- Date: %s (run took %v)\n", began.Format("2006-01-02 15:04 UTC"), took.Round(time.Second))
+	fmt.Fprintf(&b, "- Machine: %s\n", machine())
+	fmt.Fprintf(&b, "- Versions: %s\n", versions(zkVersion))
+	fmt.Fprintf(&b, "- Settings: SIZES=%s IDLE=%v PRESSES=%d ZKSIZES=%s CHANGES=%d; every tool in its own tmux %dx%d (TERM=screen-256color, LANG=C.UTF-8)\n\n",
+		ints(k.sizes), k.idle, k.presses, ints(k.zkSizes), k.changes, termW, termH)
+
+	if len(hs) > 0 {
+		b.WriteString("## HAProxy: stacktui against Debian's hatop\n\n")
+		b.WriteString("A real HAProxy per size (Synapse-style config from `internal/testenv`: one frontend and backend per service,\n")
+		fmt.Fprintf(&b, "%d servers a backend, health checks off, `global maxconn 1024`, admin unix socket). Each ratio is stacktui ÷ hatop at\n", perBackend)
+		b.WriteString("the same refresh interval: below 1 stacktui is cheaper/faster, except for \"servers it can show\" where higher is better.\n\n")
+		b.WriteString(hapTable(hs))
+		b.WriteString("\n")
+		b.WriteString(hapNotes(hs))
+		b.WriteString(hapMethod)
+	}
+	if len(zs) > 0 {
+		b.WriteString("\n## ZooKeeper: stacktui against the floors\n\n")
+		fmt.Fprintf(&b, "A real ZooKeeper (`internal/testenv`) holding Nerve-style registrations (ephemeral-sequential `<name>_<seq>` with Nerve's JSON)\n")
+		fmt.Fprintf(&b, "spread over %d services under `%s/<svc>/services`. stacktui runs `--read-only --zk ADDR --zk-path %s`.\n\n", zkServices, zkRoot, zkRoot)
+		b.WriteString(zkTable(zs))
+		b.WriteString("\n")
+		b.WriteString(zkMethod)
+	}
+	b.WriteString("\n## Micro-benchmarks\n\n")
+	micro := ""
+	if k.microOut != "" {
+		if l := microLines(k.microOut); l != "" {
+			micro = fmt.Sprintf("\n`go test -run '^$' -bench . -benchmem ./haproxy/... ./state/... ./ui/... ./sources/...`, %s, same machine:\n\n```\n%s```\n",
+				began.Format("2006-01-02"), l)
+		}
+	}
+	if micro == "" {
+		micro = preserved(k.out, microBegin, microEnd)
+	}
+	if micro == "" {
+		micro = "\nNot run in this pass (run.sh with MICRO=1 runs them).\n"
+	}
+	b.WriteString(microBegin + micro + microEnd + "\n")
+	return b.String()
+}
+
+func ints(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ",")
+}
+
+const hapMethod = `
+How each figure is taken:
+- *start to first full screen*: from ` + "`tmux new-session`" + ` until ` + "`capture-pane`" + ` shows the loaded default view (stacktui:
+  the Services view listing every backend, its footer counting all of them; hatop: at least 20 server rows).
+- *page-down to screen*: ` + "`tmux send-keys NPage`" + ` until the screen's cursor or page changes (first 26 columns of every row
+  plus reverse video, so an idle refresh does not count); stacktui in its server view (` + "`2`" + `). hatop moves its cursor 10 rows
+  per page-down, stacktui a page. Polled every 2 ms; each poll forks a tmux client (~1-2 ms), which bounds the resolution
+  and takes CPU from the program measured on this 2-core machine.
+- *CPU, RSS*: utime+stime and VmRSS from /proc of the program (the tmux pane's process) over the idle window, in the server view.
+- *bytes to the terminal*: ` + "`tmux pipe-pane`" + ` output over the idle window.
+- *HAProxy CPU*: utime+stime of the haproxy process over the idle window minus the same window with no client (baseline).
+- *servers it can show*: the highest server index visible after End/G, +1. hatop reads at most 1,000 lines of
+  ` + "`show stat`" + ` (HAPROXY_CLI_MAXLINES; frontends and backends count too) and warns at its parser limit.
+`
+
+const zkMethod = `
+How each figure is taken:
+- *floor (snapshot)*: a minimal go-zookeeper client in the harness: connect, list the services, list each service's
+  registrations and read every znode with 64 requests in flight on one session (connect included). Median of 5,
+  alternating with 5 runs of ` + "`stacktui snapshot --json`" + ` (whole process, connect and JSON included; the count is checked).
+- *first full screen*: the TUI in tmux until the footer counts 100 services and every visible row's REG equals the
+  registrations per service (the floor is the same client figure as above).
+- *change to screen*: alternately create and delete a registration of svc000 (ephemeral-sequential, Nerve's JSON) and time
+  from the request until the Services view shows the new REG count; the floor is a second client's child watch on the
+  same node, armed before each change, timed from the same instant (ZooKeeper's own notification latency).
+`

@@ -1,0 +1,73 @@
+//go:build bench
+
+package bench
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// knobs are the harness settings, from the environment (see run.sh).
+type knobs struct {
+	sizes    []int         // HAProxy servers (SIZES)
+	idle     time.Duration // idle window (IDLE)
+	presses  int           // page-downs per tool (PRESSES)
+	zkSizes  []int         // ZooKeeper registrations (ZKSIZES)
+	changes  int           // znode changes (CHANGES)
+	out      string        // report path (OUT)
+	microOut string        // file holding micro-benchmark output (MICRO_OUT)
+	skipHAP  bool          // SKIP_HAPROXY=1
+	skipZK   bool          // SKIP_ZK=1
+}
+
+// readKnobs reads the environment, with the defaults.
+func readKnobs(t *testing.T) knobs {
+	k := knobs{
+		sizes:    intList(t, "SIZES", "1000,10000,50000"),
+		idle:     duration(t, "IDLE", "60s"),
+		presses:  intList(t, "PRESSES", "50")[0],
+		zkSizes:  intList(t, "ZKSIZES", "1000,10000"),
+		changes:  intList(t, "CHANGES", "100")[0],
+		out:      env("OUT", "../BENCHMARKS.md"),
+		microOut: os.Getenv("MICRO_OUT"),
+		skipHAP:  os.Getenv("SKIP_HAPROXY") == "1",
+		skipZK:   os.Getenv("SKIP_ZK") == "1",
+	}
+	return k
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func intList(t *testing.T, name, def string) []int {
+	var out []int
+	for _, f := range strings.Split(env(name, def), ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 {
+			t.Fatalf("%s=%q: want comma-separated non-negative integers", name, env(name, def))
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		out = []int{0}
+	}
+	return out
+}
+
+func duration(t *testing.T, name, def string) time.Duration {
+	d, err := time.ParseDuration(env(name, def))
+	if err != nil || d <= 0 {
+		t.Fatalf("%s=%q: want a positive Go duration such as 60s", name, env(name, def))
+	}
+	return d
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Whole-program benchmarks (issue #9): stacktui against hatop on a real
+# HAProxy and against ZooKeeper's floors; writes BENCHMARKS.md at the
+# repository root. Not part of CI. Knobs (environment):
+#   SIZES=1000,10000,50000  HAProxy servers      IDLE=60s      idle window
+#   PRESSES=50              page-downs           ZKSIZES=1000,10000 registrations
+#   CHANGES=100             znode changes        MICRO=1       also run the micro-benchmarks
+#   SKIP_HAPROXY=1 / SKIP_ZK=1 to leave a part out; OUT=path for the report.
+set -eu
+cd "$(dirname "$0")/.."
+: "${SIZES:=1000,10000,50000}" "${IDLE:=60s}" "${PRESSES:=50}" "${ZKSIZES:=1000,10000}" "${CHANGES:=100}" "${MICRO:=1}"
+export SIZES IDLE PRESSES ZKSIZES CHANGES
+OUT="${OUT:-$(pwd)/BENCHMARKS.md}"
+export OUT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+if [ "$MICRO" = 1 ]; then
+	echo "== micro-benchmarks"
+	go test -run '^$' -bench . -benchmem ./haproxy/... ./state/... ./ui/... ./sources/... | tee "$work/micro.txt" || true
+	MICRO_OUT="$work/micro.txt"
+	export MICRO_OUT
+fi
+echo "== whole-program benchmarks"
+exec_status=0
+go test -tags bench -count=1 -run TestWholeProgram -v -timeout 90m ./bench || exec_status=$?
+exit $exec_status

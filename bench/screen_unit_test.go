@@ -1,0 +1,94 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestProcTicks(t *testing.T) {
+	// A real line from /proc/<pid>/stat with a name holding ") (".
+	line := "4242 (odd) (name) S 1 4242 4242 0 -1 4194560 2150 0 0 0 37 12 0 0 20 0 3 0 12345 123456789 3000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0"
+	got, err := procTicks(line)
+	if err != nil || got != 49 {
+		t.Fatalf("procTicks = %d, %v; want 49", got, err)
+	}
+	if _, err := procTicks("4242 (short) S 1"); err == nil {
+		t.Fatal("procTicks accepted a truncated line")
+	}
+	if _, err := procTicks("garbage"); err == nil {
+		t.Fatal("procTicks accepted a line without ')'")
+	}
+}
+
+func TestProcRSS(t *testing.T) {
+	got, err := procRSSKB("Name:\tx\nVmPeak:\t  100 kB\nVmRSS:\t   5120 kB\nThreads: 3\n")
+	if err != nil || got != 5120 {
+		t.Fatalf("procRSSKB = %d, %v; want 5120", got, err)
+	}
+	if _, err := procRSSKB("Name:\tkthreadd\n"); err == nil {
+		t.Fatal("procRSSKB found RSS where there is none")
+	}
+}
+
+func TestFooterAndServers(t *testing.T) {
+	screen := "stacktui  RO\n    s00042_127.1.0.42:80   1 UP\n    s00355_127.1.1.99:80  1 UP\n..7.1.0.12:80  1 -\n\n? help · q quit        17/1020\n\n"
+	k, n, ok := footerPos(screen)
+	if !ok || k != 17 || n != 1020 {
+		t.Fatalf("footerPos = %d/%d %v", k, n, ok)
+	}
+	if _, _, ok := footerPos("no counter here\n"); ok {
+		t.Fatal("footerPos found a counter in a line without one")
+	}
+	c, max := serverLines(screen)
+	if c != 3 || max != 355 {
+		t.Fatalf("serverLines = %d, %d; want 3, 355", c, max)
+	}
+	if c, max := serverLines("nothing\n"); c != 0 || max != -1 {
+		t.Fatalf("serverLines(empty) = %d, %d", c, max)
+	}
+}
+
+func TestCursorSig(t *testing.T) {
+	a := " HATop 06:31:11\nNAME\n\x1b[7ms00001_127.0.0.2:8080    1 UP   12\x1b[0m\ns00002_127.0.0.3:8080    1 UP   3\n"
+	refreshed := strings.NewReplacer("06:31:11", "06:31:14", "   12", "   99").Replace(a)
+	if cursorSig(a) != cursorSig(refreshed) {
+		t.Fatal("a refresh (clock and counters) changed the signature")
+	}
+	moved := " HATop 06:31:11\nNAME\ns00001_127.0.0.2:8080    1 UP   12\n\x1b[1;7ms00002_127.0.0.3:8080    1 UP   3\x1b[0m\n"
+	if cursorSig(a) == cursorSig(moved) {
+		t.Fatal("moving the reverse-video cursor did not change the signature")
+	}
+}
+
+func TestRegCount(t *testing.T) {
+	screen := "  SERVICE   REG   UP WORST\n> svc000     10    0 ok\n  svc001     11    0 ok\n"
+	if n, ok := regCount(screen, "svc001"); !ok || n != 11 {
+		t.Fatalf("regCount = %d %v", n, ok)
+	}
+	if _, ok := regCount(screen, "svc009"); ok {
+		t.Fatal("regCount found a missing service")
+	}
+}
+
+func TestQuantileAndFormat(t *testing.T) {
+	var ds []time.Duration
+	for i := 1; i <= 100; i++ {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	if q := quantile(ds, 0.5); q != 50*time.Millisecond {
+		t.Fatalf("median = %v", q)
+	}
+	if q := quantile(ds, 0.99); q != 99*time.Millisecond {
+		t.Fatalf("p99 = %v", q)
+	}
+	if quantile(nil, 0.5) != 0 {
+		t.Fatal("quantile of nothing is not 0")
+	}
+	if r := ratio(1, 4); r != "×0.25" {
+		t.Fatalf("ratio = %q", r)
+	}
+	if r := ratio(1, 0); r != "—" {
+		t.Fatalf("ratio by zero = %q", r)
+	}
+}

@@ -1,0 +1,335 @@
+//go:build bench
+
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/stacktui/stacktui/internal/testenv"
+)
+
+// Registry layout: 100 services under Nerve's usual prefix.
+const (
+	zkRoot     = "/nerve/services"
+	zkServices = 100
+)
+
+// zkResult is one registry size's figures; negative means not measured.
+type zkResult struct {
+	regs      int
+	snapshot  time.Duration // stacktui snapshot --json, process start to exit
+	tuiFirst  time.Duration // TUI: every visible service at its full count
+	floor     time.Duration // pipelined minimal client, 64 in flight
+	screenMed time.Duration
+	screenP99 time.Duration
+	notifyMed time.Duration
+	notifyP99 time.Duration
+	changes   int
+	notes     []string
+}
+
+func (r *zkResult) note(f string, a ...any) { r.notes = append(r.notes, fmt.Sprintf(f, a...)) }
+
+func svcPath(i int) string { return fmt.Sprintf("%s/svc%03d/services", zkRoot, i) }
+
+// populate registers n Nerve-style instances spread over zkServices
+// services through c's session (ephemeral-sequential, Nerve's JSON).
+func populate(c *zk.Conn, n int) error {
+	for i := 0; i < zkServices; i++ {
+		for _, p := range []string{"/nerve", zkRoot, path.Dir(svcPath(i)), svcPath(i)} {
+			if _, err := c.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+				return fmt.Errorf("create %s: %w", p, err)
+			}
+		}
+	}
+	var ops []any
+	flush := func() error {
+		if len(ops) == 0 {
+			return nil
+		}
+		_, err := c.Multi(ops...)
+		ops = ops[:0]
+		return err
+	}
+	for i := 0; i < n; i++ {
+		p, data, err := nerveNode(i)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, &zk.CreateRequest{Path: p, Data: data, Acl: zk.WorldACL(zk.PermAll), Flags: zk.FlagEphemeral | zk.FlagSequence})
+		if len(ops) == 250 {
+			if err := flush(); err != nil {
+				return fmt.Errorf("create registrations: %w", err)
+			}
+		}
+	}
+	return flush()
+}
+
+// nerveNode is registration i: its child-name prefix and payload.
+func nerveNode(i int) (string, []byte, error) {
+	r := testenv.Registration{Host: fmt.Sprintf("10.%d.%d.%d", 1+i>>16, (i>>8)&255, i&255), Port: 31000 + i%1000,
+		Name: fmt.Sprintf("host%05d", i)}
+	data, err := r.JSON()
+	return svcPath(i%zkServices) + "/" + r.ChildPrefix(), data, err
+}
+
+// benchZK measures stacktui against ZooKeeper's floors with n registrations.
+func benchZK(t *testing.T, k knobs, bin string, z *testenv.ZK, n int) *zkResult {
+	r := &zkResult{regs: n, snapshot: -1, tuiFirst: -1, floor: -1, screenMed: -1, screenP99: -1, notifyMed: -1, notifyP99: -1}
+	c, err := z.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close() // the session's registrations vanish with it
+	if err := populate(c, n); err != nil {
+		t.Fatalf("populate %d registrations: %v", n, err)
+	}
+	dir, err := os.MkdirTemp("", "stb-zk-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	envv := []string{"LANG=C.UTF-8", "XDG_CONFIG_HOME=" + dir + "/cfg", "XDG_STATE_HOME=" + dir + "/state", "XDG_CACHE_HOME=" + dir + "/cache"}
+
+	// Floor first, then stacktui, alternating, 5 rounds: medians.
+	var floors, snaps []time.Duration
+	for range 5 {
+		d, got, err := pipelinedFetch(z.Addr, 64)
+		if err != nil || got != n {
+			r.note("floor: %d nodes, %v", got, err)
+		} else {
+			floors = append(floors, d)
+		}
+		d, err = snapshotOnce(bin, z.Addr, envv, n)
+		if err != nil {
+			r.note("snapshot: %v", err)
+		} else {
+			snaps = append(snaps, d)
+		}
+	}
+	if len(floors) > 0 {
+		r.floor = quantile(floors, 0.5)
+	}
+	if len(snaps) > 0 {
+		r.snapshot = quantile(snaps, 0.5)
+	}
+
+	// The TUI: first screen with the right counts, then change to screen.
+	per := n / zkServices
+	start := time.Now()
+	tm, err := startTerm(dir, envv, bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot)
+	if err != nil {
+		r.note("TUI did not start: %v", err)
+		return r
+	}
+	defer tm.kill()
+	d, screen, err := tm.waitScreen(start, 120*time.Second, false, func(s string) bool { return allAt(s, per) })
+	if err != nil {
+		r.note("TUI never showed every visible service at %d registrations: %s", per, firstLines(screen, 8))
+		return r
+	}
+	r.tuiFirst = d
+	time.Sleep(time.Second)
+	changes(t, k, z, c, tm, per, r)
+	return r
+}
+
+var svcRowRE = regexp.MustCompile(`\bsvc\d{3}\b`)
+
+// allAt reports whether the Services view lists all zkServices services
+// and every visible one has per registrations.
+func allAt(s string, per int) bool {
+	if _, total, ok := footerPos(s); !ok || total != zkServices {
+		return false
+	}
+	rows := 0
+	for _, line := range strings.Split(s, "\n") {
+		name := svcRowRE.FindString(line)
+		if name == "" {
+			continue
+		}
+		if n, ok := regCount(line, name); !ok || n != per {
+			return false
+		}
+		rows++
+	}
+	return rows >= 20
+}
+
+// snapshotOnce runs stacktui snapshot --json and checks it counted n.
+func snapshotOnce(bin, addr string, envv []string, n int) (time.Duration, error) {
+	cmd := exec.Command(bin, "snapshot", "--json", "--read-only", "--zk", addr, "--zk-path", zkRoot)
+	cmd.Env = append(os.Environ(), envv...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	t0 := time.Now()
+	out, err := cmd.Output()
+	d := time.Since(t0)
+	if err != nil {
+		return 0, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var doc struct {
+		Services []struct {
+			Summary struct {
+				Registered int `json:"registered"`
+			} `json:"summary"`
+		} `json:"services"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		return 0, fmt.Errorf("snapshot JSON: %v", err)
+	}
+	got := 0
+	for _, s := range doc.Services {
+		got += s.Summary.Registered
+	}
+	if got != n || len(doc.Services) != zkServices {
+		return 0, fmt.Errorf("snapshot counted %d registrations in %d services, want %d in %d", got, len(doc.Services), n, zkServices)
+	}
+	return d, nil
+}
+
+// pipelinedFetch is the floor: connect, list the services, list each
+// service's registrations and read every one, inflight requests at a time
+// on one session. It returns the time and the nodes read.
+func pipelinedFetch(addr string, inflight int) (time.Duration, int, error) {
+	t0 := time.Now()
+	c, ev, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer c.Close()
+	for e := range ev {
+		if e.State == zk.StateHasSession {
+			break
+		}
+	}
+	svcs, _, err := c.Children(zkRoot)
+	if err != nil {
+		return 0, 0, err
+	}
+	var mu sync.Mutex
+	var firstErr error
+	var nodes []string
+	parallel(inflight, len(svcs), func(i int) {
+		p := path.Join(zkRoot, svcs[i], "services")
+		kids, _, err := c.Children(p)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		for _, k := range kids {
+			nodes = append(nodes, p+"/"+k)
+		}
+	})
+	got := 0
+	parallel(inflight, len(nodes), func(i int) {
+		data, _, err := c.Get(nodes[i])
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if len(data) > 0 {
+			got++
+		}
+	})
+	return time.Since(t0), got, firstErr
+}
+
+// parallel runs f(0..n-1) on at most workers goroutines.
+func parallel(workers, n int, f func(int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// quiet drops the zk client's log lines.
+type quiet struct{}
+
+func (quiet) Printf(string, ...any) {}
+
+// changes creates and deletes registrations of svc000 in turn and times
+// each until stacktui's screen shows the new count and until a second
+// client's child watch fires.
+func changes(t *testing.T, k knobs, z *testenv.ZK, c *zk.Conn, tm *term, per int, r *zkResult) {
+	w, err := z.Connect()
+	if err != nil {
+		r.note("watcher: %v", err)
+		return
+	}
+	defer w.Close()
+	_, data, _ := nerveNode(0)
+	var screen, notify []time.Duration
+	created := ""
+	for i := 0; i < k.changes; i++ {
+		_, _, ch, err := w.ChildrenW(svcPath(0))
+		if err != nil {
+			r.note("watch: %v", err)
+			return
+		}
+		want := per + 1
+		t0 := time.Now()
+		if created == "" {
+			created, err = c.Create(svcPath(0)+"/hostchange_", data, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
+		} else {
+			err, created, want = c.Delete(created, -1), "", per
+		}
+		if err != nil {
+			r.note("change %d: %v", i, err)
+			return
+		}
+		fired := make(chan time.Duration, 1)
+		go func() {
+			select {
+			case <-ch:
+				fired <- time.Since(t0)
+			case <-time.After(20 * time.Second):
+				fired <- -1
+			}
+		}()
+		d, s, err := tm.waitScreen(t0, 20*time.Second, false, func(s string) bool { n, ok := regCount(s, "svc000"); return ok && n == want })
+		if err != nil {
+			r.note("change %d never reached the screen: %s", i, firstLines(s, 6))
+			return
+		}
+		screen = append(screen, d)
+		if nd := <-fired; nd >= 0 {
+			notify = append(notify, nd)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.changes = len(screen)
+	r.screenMed, r.screenP99 = quantile(screen, 0.5), quantile(screen, 0.99)
+	if len(notify) > 0 {
+		r.notifyMed, r.notifyP99 = quantile(notify, 0.5), quantile(notify, 0.99)
+	}
+	if len(notify) < len(screen) {
+		r.note("%d of %d watches fired", len(notify), len(screen))
+	}
+}
