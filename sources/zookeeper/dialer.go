@@ -31,16 +31,27 @@ func (d handshakeDialer) dial(network, addr string, timeout time.Duration) (net.
 	return hc, nil
 }
 
+// settleDelay holds back the client's first read after the handshake.
+// go-zookeeper starts its receive loop and only then calls sendSetWatches,
+// which reads lastZxid while the receive loop writes it on every response
+// (a data race inside the library, conn.go). If no response is processed
+// until the main loop has passed sendSetWatches — a few microseconds, but
+// an overloaded host can deschedule a thread for milliseconds — the race
+// cannot happen. Responses queue in the socket meanwhile, so pipelined
+// reads lose at most this much once per connection.
+const settleDelay = 25 * time.Millisecond
+
 // handshakeConn caps read deadlines until the first response frame (the
 // connect response) has been read, then steps aside.
 type handshakeConn struct {
 	net.Conn
 	until time.Time
 
-	mu   sync.Mutex
-	done bool
-	hdr  []byte // the frame's length prefix as read so far
-	left int    // frame bytes still to read once hdr is complete
+	mu      sync.Mutex
+	done    bool
+	settled bool   // the first read after the handshake has been held back
+	hdr     []byte // the frame's length prefix as read so far
+	left    int    // frame bytes still to read once hdr is complete
 }
 
 // SetReadDeadline passes through after the handshake; during it, no
@@ -66,6 +77,13 @@ func (c *handshakeConn) SetDeadline(t time.Time) error {
 // Read counts the connect response's bytes; when it is complete the
 // deadline goes back to what the client asks for (none until it sets one).
 func (c *handshakeConn) Read(b []byte) (int, error) {
+	c.mu.Lock()
+	settle := c.done && !c.settled
+	c.settled = c.settled || c.done
+	c.mu.Unlock()
+	if settle {
+		time.Sleep(settleDelay)
+	}
 	n, err := c.Conn.Read(b)
 	c.mu.Lock()
 	defer c.mu.Unlock()

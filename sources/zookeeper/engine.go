@@ -3,8 +3,10 @@ package zookeeper
 import (
 	"errors"
 	"fmt"
+	"net"
 	"path"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -52,16 +54,19 @@ type engine struct {
 	rootErr    string
 	needSync   bool
 	syncedOnce bool
-	// syncedSession is the session the last full read was done in.
-	syncedSession int64
-	authDone      bool
-	events        []sources.Event
-	changed       bool
+	cl         *client
+	// lostAt is when the last read session lost its connection (zero when fine).
+	lostAt   time.Time
+	authDone bool
+	events   []sources.Event
+	changed  bool
 }
 
-// run is the engine loop: connect, then after every session (first,
-// reconnect or after expiry) a full pipelined read with fresh watches,
-// and between those, incremental re-reads of what the watches name.
+// run is the engine loop: connect; on every new session a full pipelined
+// read with fresh watches; between those, incremental re-reads of what the
+// watches name. A client that loses the connection of a session we had
+// read is replaced by a new one (see client), so every reconnect is a new
+// session and a full, diffed re-read.
 func (s *Source) run() {
 	defer close(s.done)
 	e := &engine{s: s, svcs: map[string]*svcState{}, byPath: map[string][]string{}, needSync: true}
@@ -86,11 +91,9 @@ func (s *Source) run() {
 				e.needSync = true // fresh watches: never trust the re-armed ones
 			}
 		}
-		if e.needSync && e.syncedOnce && e.conn.SessionID() == e.syncedSession && e.conn.State() == zk.StateHasSession {
-			// Reconnected within the session we already read. The client has
-			// re-sent its old watches (when that worked); fresh ones on top
-			// would pile up in its watcher table on every reconnect. A new
-			// connection drops the old table and gets a clean set.
+		if e.cl.retired.Load() {
+			// The client lost the connection of a session we had read: a
+			// new client, new session and fresh watches replace it.
 			e.replaceConn()
 			continue
 		}
@@ -113,13 +116,31 @@ func (s *Source) run() {
 	}
 }
 
-// replaceConn closes the client and opens a new one (a new session); the
-// old one's late events are ignored by generation.
+// client is one go-zookeeper connection and what the engine knows of it.
+type client struct {
+	gen  uint64
+	conn *zk.Conn
+	// hadSession is set once the client got a session; retired once it then
+	// lost its connection. A retired client never dials again: it is closed
+	// and replaced. Letting it reconnect would have go-zookeeper re-send its
+	// watches, which races inside the library (sendSetWatches reads lastZxid
+	// while the receive loop writes it) and would pile our fresh watches on
+	// top of the re-armed ones in its watcher table.
+	hadSession, retired atomic.Bool
+}
+
+// errRetired is the retired client's dial error.
+var errRetired = errors.New("client retired after losing its session's connection; a new client takes over")
+
+// replaceConn closes the retired client and opens a new one.
 func (e *engine) replaceConn() {
-	old := e.conn
-	e.conn, e.authDone, e.needSync = nil, false, true
+	old := e.cl
+	e.cl, e.conn, e.authDone, e.needSync = nil, nil, false, true
+	if e.lostAt.IsZero() {
+		e.lostAt = time.Now()
+	}
 	e.s.resetSession()
-	go old.Close() // may wait up to a second for the server's close reply
+	go old.conn.Close() // may wait up to a second for the server's close reply
 	if !e.dial() {
 		e.s.log.Info("reconnect: new ZooKeeper client could not be created; retrying")
 	}
@@ -128,16 +149,39 @@ func (e *engine) replaceConn() {
 // dial creates the client; it only fails when no server name resolves.
 func (e *engine) dial() bool {
 	s := e.s
-	gen := s.gen.Add(1)
+	cl := &client{gen: s.gen.Add(1)}
+	hd := newHandshakeDialer(s.opts.SessionTimeout, len(s.opts.Servers))
 	c, _, err := zk.Connect(s.opts.Servers, s.opts.SessionTimeout,
-		zk.WithLogger(zkLogger{log: s.log, note: s.noteConnectError}),
-		zk.WithEventCallback(func(ev zk.Event) { s.onEvent(gen, ev) }),
-		zk.WithDialer(newHandshakeDialer(s.opts.SessionTimeout, len(s.opts.Servers)).dial))
+		zk.WithLogger(zkLogger{log: s.log, note: func(msg string) {
+			if !cl.retired.Load() {
+				s.noteConnectError(msg)
+			}
+		}}),
+		zk.WithEventCallback(func(ev zk.Event) {
+			if ev.Type == zk.EventSession {
+				switch ev.State {
+				case zk.StateHasSession:
+					cl.hadSession.Store(true)
+				case zk.StateDisconnected:
+					if cl.hadSession.Load() {
+						cl.retired.Store(true) // before the client's next dial
+					}
+				}
+			}
+			s.onEvent(cl.gen, ev)
+		}),
+		zk.WithDialer(func(network, addr string, timeout time.Duration) (net.Conn, error) {
+			if cl.retired.Load() {
+				return nil, errRetired
+			}
+			return hd.dial(network, addr, timeout)
+		}))
 	if err != nil {
 		s.noteConnectError(fmt.Sprintf("%v; check the --zk host names", err))
 		return false
 	}
-	e.conn = c
+	cl.conn = c
+	e.cl, e.conn = cl, c
 	s.connMu.Lock()
 	s.conn = c
 	s.connMu.Unlock()
@@ -152,7 +196,10 @@ func (e *engine) dial() bool {
 func (e *engine) fullSync(seq uint64) error {
 	c, s := e.conn, e.s
 	start := time.Now()
-	session := c.SessionID()
+	if !e.lostAt.IsZero() && start.Sub(e.lostAt) > s.opts.SessionTimeout {
+		// The old session could not have outlived the outage.
+		s.noteExpired(start.Sub(e.lostAt))
+	}
 	if !e.authDone && len(s.opts.Auth) > 0 {
 		if err := c.AddAuth("digest", s.opts.Auth); err != nil {
 			if isConnErr(err) {
@@ -235,7 +282,7 @@ func (e *engine) fullSync(seq uint64) error {
 	}
 	e.svcs, e.rootErr = next, rootErr
 	e.reindex()
-	e.needSync, e.syncedOnce, e.syncedSession = false, true, session
+	e.needSync, e.syncedOnce, e.lostAt = false, true, time.Time{}
 	s.log.Debug("full read done", "services", len(names), "registrations", len(nodes), "took", time.Since(start))
 	s.publishData(sortedServices(e.svcs), evs, e.rootErr, true, seq)
 	return nil

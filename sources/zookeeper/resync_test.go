@@ -127,9 +127,9 @@ func TestSessionExpiryResync(t *testing.T) {
 	})
 }
 
-// TestReconnectWithinSession cuts the link for less than the session
+// TestShortDisconnect cuts the link for less than the session
 // timeout: same session, changes made meanwhile still show up.
-func TestReconnectWithinSession(t *testing.T) {
+func TestShortDisconnect(t *testing.T) {
 	z := sharedZK(t)
 	root := uniqRoot(t)
 	n := z.Nerve(t, "host-c")
@@ -157,8 +157,8 @@ func TestReconnectWithinSession(t *testing.T) {
 		t.Fatal("snapshot after reconnect is wrong")
 	}
 	_ = evs
-	// The client that resumed its session was replaced by a fresh one, so
-	// re-read watches never pile up on top of the re-armed ones.
+	// The client that lost its connection was replaced by a fresh one (new
+	// session), so re-read watches never pile up on top of re-armed ones.
 	if after := s.currentConn(); after == before || after.SessionID() == before.SessionID() {
 		t.Errorf("client not replaced after reconnecting within its session")
 	}

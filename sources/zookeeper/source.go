@@ -326,6 +326,20 @@ func (s *Source) resetSession() {
 	s.sessState = zk.StateConnecting
 }
 
+// noteExpired shows that the last session expired during an outage of d;
+// the full read that follows clears it.
+func (s *Source) noteExpired(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.state == sources.StateExpired {
+		return
+	}
+	s.state = sources.StateExpired
+	s.err = fmt.Sprintf("ZooKeeper session expired: no contact with %s for %v, longer than the %v session timeout; re-reading everything on a new session",
+		s.addr, d.Round(100*time.Millisecond), s.opts.SessionTimeout)
+	s.publishLocked([]sources.Event{s.connEvent(s.err)})
+}
+
 // noteConnectError keeps the client's last dial failure for the status text.
 func (s *Source) noteConnectError(msg string) {
 	s.mu.Lock()
