@@ -173,3 +173,26 @@ func TestAuthHelpers(t *testing.T) {
 		t.Fatalf("DigestID = %s", got)
 	}
 }
+
+func FuzzParseFourLetter(f *testing.F) {
+	for _, name := range []string{"zk38-srvr.txt", "zk38-mntr.txt", "zk38-ruok.txt", "not-whitelisted-srvr.txt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add("Latency min/avg/max: 1/2/\nMode:\nzk_version\t\n\t\n")
+	f.Fuzz(func(t *testing.T, reply string) {
+		var h sources.ServerHealth
+		parseSrvr(reply, &h)
+		parseMntr(reply, &h)
+		_ = notWhitelisted(reply)
+		_ = notServing(reply)
+		for k := range h.Raw {
+			if !strings.HasPrefix(k, "zk_") {
+				t.Fatalf("non-mntr key %q kept", k)
+			}
+		}
+	})
+}
