@@ -134,7 +134,7 @@ func TestParseCapturedReplies(t *testing.T) {
 	if h.Raw["zk_watch_count"] != "0" || h.Mode != "standalone" || h.Znodes != 5 || len(h.Raw) < 50 {
 		t.Fatalf("mntr: %+v", h)
 	}
-	if !notWhitelisted(read("not-whitelisted-srvr.txt")) || notWhitelisted(read("zk38-srvr.txt")) {
+	if !notWhitelisted(read("not-whitelisted-mntr.txt")) || notWhitelisted(read("zk38-srvr.txt")) {
 		t.Fatal("whitelist refusal not recognised")
 	}
 	if notServing("This ZooKeeper instance is not currently serving requests\n") == "" {
@@ -175,7 +175,7 @@ func TestAuthHelpers(t *testing.T) {
 }
 
 func FuzzParseFourLetter(f *testing.F) {
-	for _, name := range []string{"zk38-srvr.txt", "zk38-mntr.txt", "zk38-ruok.txt", "not-whitelisted-srvr.txt"} {
+	for _, name := range []string{"zk38-srvr.txt", "zk38-mntr.txt", "zk38-ruok.txt", "not-whitelisted-mntr.txt"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
