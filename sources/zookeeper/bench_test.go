@@ -155,3 +155,34 @@ func countRegs(svcs []sources.Service) int {
 	}
 	return n
 }
+
+// BenchmarkWatchLatency measures how long a registration takes from the
+// registrar's Create returning to the Update that carries its event.
+func BenchmarkWatchLatency(b *testing.B) {
+	z := sharedZK(b)
+	root := uniqRoot(b)
+	s, err := Open(context.Background(), Options{Servers: []string{z.Addr}, Root: root, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for u := range s.Updates() {
+		if synced(u.Snapshot, nil) {
+			break
+		}
+	}
+	n := z.Nerve(b, "lat")
+	var total time.Duration
+	for b.Loop() {
+		p := n.Register(root+"/svc/services", "10.0.0.1", 1)
+		start := time.Now()
+		for u := range s.Updates() {
+			if hasEvent(u.Events, sources.EventRegistered, p) != nil {
+				break
+			}
+		}
+		total += time.Since(start)
+		n.Deregister(p)
+	}
+	b.ReportMetric(float64((total/time.Duration(b.N)).Microseconds())/1000, "ms-to-event")
+}
