@@ -47,24 +47,42 @@ func (m *Model) renderHeader() string {
 	if m.o.HAProxy == nil && len(m.haps) == 0 {
 		b.WriteString("  no HAProxy")
 	}
+	var bad []string
+	ok := 0
 	for _, s := range m.haps {
 		if s == nil {
 			continue
 		}
-		b.WriteString("  ")
 		state := "ok"
-		ok := true
 		switch {
 		case s.Err != nil:
-			state, ok = "unreachable", false
+			state = "unreachable"
 		case s.Stats == nil:
-			state, ok = "connecting", false
+			state = "connecting"
 		}
-		lvl := ""
-		if s.Level != "" {
-			lvl = "/" + string(s.Level)
+		if state == "ok" {
+			ok++
+		} else {
+			bad = append(bad, s.Label+": "+state)
 		}
-		b.WriteString(m.stateStyle(ok).Render(fmt.Sprintf("haproxy %s%s: %s", s.Label, lvl, state)))
+		if len(m.haps) == 1 {
+			lvl := ""
+			if s.Level != "" {
+				lvl = "/" + string(s.Level)
+			}
+			b.WriteString("  ")
+			b.WriteString(m.stateStyle(state == "ok").Render(fmt.Sprintf("haproxy %s%s: %s", s.Label, lvl, state)))
+			return b.String()
+		}
+	}
+	if len(m.haps) > 1 {
+		// Several sockets: a count, and only the ones in trouble by name.
+		b.WriteString("  ")
+		b.WriteString(m.stateStyle(len(bad) == 0).Render(fmt.Sprintf("haproxy %d/%d ok", ok, len(m.haps))))
+		if len(bad) > 0 {
+			b.WriteString(" ")
+			b.WriteString(m.st.Bad.Render(strings.Join(bad, ", ")))
+		}
 	}
 	return b.String()
 }

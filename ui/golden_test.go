@@ -134,6 +134,18 @@ var goldenCases = []goldenCase{
 	}, func(t *testing.T, m *Model) { press(m, "j", "enter", "d", "s", "s", "tab") }},
 	{"prompt_weight", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "2", "j", "j", "j", "w"); typeText(m, "50%") }},
 	{"read_only_refusal", noOpts, func(t *testing.T, m *Model) { press(m, "j", "enter", "d") }},
+	{"haproxy_only_mode", func(testing.TB) []fixtureOpt {
+		return []fixtureOpt{func(o *Options) { o.Registry, o.Browser, o.Health = nil, nil, nil }}
+	}, func(t *testing.T, m *Model) {}},
+	{"haproxy_only_mode_registry_view", func(testing.TB) []fixtureOpt {
+		return []fixtureOpt{func(o *Options) { o.Registry, o.Browser, o.Health = nil, nil, nil }}
+	}, func(t *testing.T, m *Model) { press(m, "3") }},
+	{"registry_only_mode", func(testing.TB) []fixtureOpt {
+		return []fixtureOpt{func(o *Options) { o.HAProxy = nil }}
+	}, func(t *testing.T, m *Model) { press(m, "j", "enter") }},
+	{"registry_only_mode_haproxy_view", func(testing.TB) []fixtureOpt {
+		return []fixtureOpt{func(o *Options) { o.HAProxy = nil }}
+	}, func(t *testing.T, m *Model) { press(m, "2") }},
 	{"command_line", noOpts, func(t *testing.T, m *Model) { press(m, ":"); typeText(m, "svc svc_") }},
 }
 

@@ -294,7 +294,11 @@ func (p *haproxyPane) render(m *Model, w, h int) string {
 	b.WriteString(renderHeader(&m.st, cols, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no rows: HAProxy not read yet, or it has no proxies")))
+		none := "no rows: HAProxy not read yet, or it has no proxies"
+		if len(m.haps) == 0 {
+			none = "no HAProxy stats socket configured: start stacktui with --haproxy to see one"
+		}
+		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, none)))
 		return b.String()
 	}
 	from, to := p.visible()

@@ -136,9 +136,15 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 		k := 0
 		put := func(c cell) { cells[k] = c; k++ }
 		put(cell{s: s.Name})
-		put(cell{s: fmt.Sprint(s.Summary.Registered)})
+		expect := s.Summary.Registered
+		if m.reg == nil {
+			put(cell{s: "-", st: &m.st.Muted}) // HAProxy-only mode: nothing is registered anywhere
+			expect = len(s.Instances)
+		} else {
+			put(cell{s: fmt.Sprint(s.Summary.Registered)})
+		}
 		upSt := &m.st.OK
-		if s.Summary.Up < s.Summary.Registered || s.Summary.Registered == 0 {
+		if s.Summary.Up < expect || expect == 0 {
 			upSt = &m.st.Bad
 		}
 		put(cell{s: fmt.Sprint(s.Summary.Up), st: upSt})
