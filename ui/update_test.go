@@ -1,13 +1,17 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/haproxy/command"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -509,4 +513,44 @@ func TestMonochromeHasNoColour(t *testing.T) {
 			t.Errorf("monochrome frame lacks %q", s)
 		}
 	}
+}
+
+// TestAuditShownInEvents: actions recorded in the audit log by an earlier
+// run appear in the events timeline at start.
+func TestAuditShownInEvents(t *testing.T) {
+	w := &recWriter{}
+	var audit *actions.AuditLog
+	m := newTestModel(t, 80, 24, readWrite(t, w), func(o *Options) { audit = o.Audit })
+	press(m, "j", "enter", "d")
+	drain(m, press(m, "y"))
+	if len(w.cmds) != 1 {
+		t.Fatalf("sent %v", w.cmds)
+	}
+	m2 := newTestModel(t, 80, 24, func(o *Options) { o.Audit = audit })
+	drain(m2, readAudit(audit))
+	press(m2, "5")
+	out := screen(m2)
+	if !strings.Contains(out, "Drain 1 server") || !strings.Contains(out, "action") {
+		t.Fatalf("audit record not in the events view:\n%s", out)
+	}
+}
+
+// TestActionFailureShown: a refused command is shown as an error with
+// HAProxy's reply, and the marks stay usable.
+func TestActionFailureShown(t *testing.T) {
+	m := newTestModel(t, 80, 24, readWrite(t, &recWriter{}), func(o *Options) {
+		audit := o.Audit
+		o.Executor = actions.NewExecutor(actions.Writers{HAProxy: map[string]actions.HAProxyWriter{"local": failWriter{}}}, audit)
+	})
+	press(m, "j", "enter", "d")
+	drain(m, press(m, "y"))
+	if !m.statusErr || !strings.Contains(m.status, "No such server") {
+		t.Fatalf("status %q", m.status)
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Exec(context.Context, command.Command) error {
+	return errors.New("No such server.")
 }
