@@ -11,7 +11,7 @@ build:
 
 # The whole suite: formatting, vet, then every test with the race detector
 # against real ZooKeeper, HAProxy and Serf (see internal/testenv).
-test:
+test: deps
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo 'gofmt: the files above need formatting'; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 14m $(PKGS)
@@ -31,13 +31,14 @@ bench:
 
 # The built-in demo: a real HAProxy and Serf cluster on loopback.
 demo: deps
-	$(GO) run . demo
+	$(GO) build -o stacktui . && ./stacktui demo
 
 # Debian packages the tests and the demo use.
+# Installed when missing and root; otherwise the exact command is printed.
 deps:
 	@command -v haproxy >/dev/null && command -v serf >/dev/null && command -v tmux >/dev/null && test -f /usr/share/java/zookeeper.jar || \
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q zookeeper haproxy serf tmux socat; \
-	    else echo 'missing packages: run  sudo apt-get install -y zookeeper haproxy serf tmux socat'; exit 1; fi; }
+	    else echo 'missing packages: run  sudo apt-get update && sudo apt-get install -y zookeeper haproxy serf tmux socat'; exit 1; fi; }
 
 release-check:
 	goreleaser check
