@@ -30,6 +30,7 @@ func TestWholeProgram(t *testing.T) {
 	testenv.Need(t, "zookeeper")
 	bin := buildStacktui(t)
 	began := time.Now().UTC()
+	loadBefore := loadavg()
 
 	var hs []hapSize
 	if !k.skipHAP {
@@ -43,7 +44,7 @@ func TestWholeProgram(t *testing.T) {
 		z := testenv.ZooKeeper(t)
 		if s, err := z.FourLetter("srvr"); err == nil {
 			if l, _, _ := strings.Cut(s, "\n"); strings.HasPrefix(l, "Zookeeper version: ") {
-				zkVersion = strings.TrimPrefix(l, "Zookeeper version: ")
+				zkVersion, _, _ = strings.Cut(strings.TrimPrefix(l, "Zookeeper version: "), "-")
 			}
 		}
 		for _, n := range k.zkSizes {
@@ -53,7 +54,8 @@ func TestWholeProgram(t *testing.T) {
 			zs = append(zs, r)
 		}
 	}
-	doc := report(k, began, time.Since(began), hs, zs, zkVersion)
+	load := fmt.Sprintf("%s at the start, %s at the end", loadBefore, loadavg())
+	doc := report(k, began, time.Since(began), load, hs, zs, zkVersion)
 	fmt.Println(doc)
 	if err := os.WriteFile(k.out, []byte(doc), 0o644); err != nil {
 		t.Fatalf("write %s: %v", k.out, err)
@@ -78,12 +80,13 @@ const (
 )
 
 // report is the whole BENCHMARKS.md.
-func report(k knobs, began time.Time, took time.Duration, hs []hapSize, zs []*zkResult, zkVersion string) string {
+func report(k knobs, began time.Time, took time.Duration, load string, hs []hapSize, zs []*zkResult, zkVersion string) string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\nWhole-program figures measured side by side on one machine in one run by `bench/run.sh`\n")
 	b.WriteString("(`make bench`); the harness is `bench/*_test.go` behind the `bench` build tag. Re-run it to refresh\nthis file; the micro-benchmark section is kept unless `MICRO_OUT` names a new `go test -bench` output.\n\n")
 	fmt.Fprintf(&b, "- Date: %s (run took %v)\n", began.Format("2006-01-02 15:04 UTC"), took.Round(time.Second))
 	fmt.Fprintf(&b, "- Machine: %s\n", machine())
+	fmt.Fprintf(&b, "- Load average (1, 5, 15 min): %s; other work on the machine shares the 2 cores, so read the ratios\n", load)
 	fmt.Fprintf(&b, "- Versions: %s\n", versions(zkVersion))
 	fmt.Fprintf(&b, "- Settings: SIZES=%s IDLE=%v PRESSES=%d ZKSIZES=%s CHANGES=%d; every tool in its own tmux %dx%d (TERM=screen-256color, LANG=C.UTF-8)\n\n",
 		ints(k.sizes), k.idle, k.presses, ints(k.zkSizes), k.changes, termW, termH)
@@ -124,6 +127,19 @@ func report(k knobs, began time.Time, took time.Duration, hs []hapSize, zs []*zk
 	return b.String()
 }
 
+// loadavg is the first three fields of /proc/loadavg.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
 func ints(xs []int) string {
 	s := make([]string, len(xs))
 	for i, x := range xs {
@@ -143,6 +159,9 @@ How each figure is taken:
 - *CPU, RSS*: utime+stime and VmRSS from /proc of the program (the tmux pane's process) over the idle window, in the server view.
 - *bytes to the terminal*: ` + "`tmux pipe-pane`" + ` output over the idle window.
 - *HAProxy CPU*: utime+stime of the haproxy process over the idle window minus the same window with no client (baseline).
+  Why stacktui asks less of HAProxy: above 2,000 rows it reads the full ` + "`show stat`" + ` every 10th poll and only the
+  frontend and backend rows (` + "`show stat -1 3 -1`" + `) in between (` + "`sources/hapoll`" + ` DefaultStrategy), so its server
+  counters can be up to 10 polls old; hatop reads the whole reply every poll (and parses its first 1,000 lines).
 - *servers it can show*: the highest server index visible after End/G, +1. hatop reads at most 1,000 lines of
   ` + "`show stat`" + ` (HAPROXY_CLI_MAXLINES; frontends and backends count too) and warns at its parser limit.
 `

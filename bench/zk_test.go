@@ -298,7 +298,8 @@ func changes(t *testing.T, k knobs, z *testenv.ZK, c *zk.Conn, tm *term, per int
 		if created == "" {
 			created, err = c.Create(svcPath(0)+"/hostchange_", data, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
 		} else {
-			err, created, want = c.Delete(created, -1), "", per
+			err = c.Delete(created, -1)
+			created, want = "", per
 		}
 		if err != nil {
 			r.note("change %d: %v", i, err)
