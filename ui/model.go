@@ -461,7 +461,7 @@ func writeLines(b *strings.Builder, body string, n, w int) {
 	lines := strings.Split(body, "\n")
 	for i := 0; i < n; i++ {
 		if i < len(lines) {
-			l := lines[i]
+			l := safeLine(lines[i])
 			if len(l) > w { // cheap check first: bytes >= cells
 				if ansi.StringWidth(l) > w {
 					l = ansi.Truncate(l, w, "")
@@ -475,6 +475,7 @@ func writeLines(b *strings.Builder, body string, n, w int) {
 
 // clip truncates one line to the terminal width.
 func (m *Model) clip(s string) string {
+	s = safeLine(s)
 	if len(s) <= m.w {
 		return s
 	}
