@@ -35,7 +35,7 @@ func (p *detailPane) open(name string) {
 }
 
 var detailColumns = []column{
-	{Title: "INSTANCE", Width: 14, Flex: true},
+	{Title: "INSTANCE", Width: 14, Flex: true, Max: 36},
 	{Title: "HOST:PORT", Width: 21, Prio: 1},
 	{Title: "AGE", Width: 5, Right: true, Prio: 4},
 	{Title: "RW", Width: 3, Right: true, Prio: 6},
@@ -46,7 +46,7 @@ var detailColumns = []column{
 	{Title: "SESS", Width: 5, Right: true, Prio: 3},
 	{Title: "RATE", Width: 5, Right: true, Prio: 5},
 	{Title: "LASTCHG", Width: 7, Right: true, Prio: 5},
-	{Title: "DIAGNOSIS", Width: 18, Prio: 1},
+	{Title: "DIAGNOSIS", Width: 18, Prio: 1, Flex: true},
 }
 
 // instName is the instance's registered name, or its server name.
@@ -244,7 +244,17 @@ func (p *detailPane) render(m *Model, w, h int) string {
 			cells[10] = cell{s: age(fr.Row.LastChange)}
 		}
 		cells[5] = cell{s: statusText(in), st: st}
-		cells[11] = cell{s: string(in.Worst), st: m.codeStyle(in.Worst)}
+		diag := string(in.Worst)
+		if widths[11] > 30 && len(in.Diagnoses) > 0 {
+			diag = in.Diagnoses[0].Text
+			for _, d := range in.Diagnoses {
+				if d.Code == in.Worst && d.Code != state.CodeOK {
+					diag = string(d.Code) + ": " + d.Text
+					break
+				}
+			}
+		}
+		cells[11] = cell{s: diag, st: m.codeStyle(in.Worst)}
 		b.WriteString(renderRow(&m.st, detailColumns, widths, cells, i == p.cursor, p.marks[in.Key], w))
 		b.WriteByte('\n')
 		lines++

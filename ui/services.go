@@ -21,7 +21,7 @@ func (p *servicesPane) keyAt(i int) string { return p.rows[i].Name }
 // servicesColumns depends on the sockets: with several, one UP column each.
 func servicesColumns(sockets []string) []column {
 	cols := []column{
-		{Title: "SERVICE", Width: 12, Flex: true},
+		{Title: "SERVICE", Width: 12, Flex: true, Max: 32},
 		{Title: "REG", Width: 4, Right: true},
 		{Title: "UP", Width: 4, Right: true},
 	}
@@ -31,7 +31,7 @@ func servicesColumns(sockets []string) []column {
 		}
 	}
 	cols = append(cols,
-		column{Title: "WORST", Width: 18, Prio: 1},
+		column{Title: "WORST", Width: 18, Prio: 1, Flex: true},
 		column{Title: "SESS", Width: 6, Right: true, Prio: 2},
 		column{Title: "REQ/S", Width: 6, Right: true, Prio: 2},
 		column{Title: "TREND", Width: 12, Prio: 4},
@@ -153,7 +153,7 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 				put(cell{s: fmt.Sprint(s.Summary.UpBySocket[l])})
 			}
 		}
-		put(cell{s: string(s.Summary.Worst), st: m.codeStyle(s.Summary.Worst)})
+		put(cell{s: worstText(s, widths[k] > 30), st: m.codeStyle(s.Summary.Worst)})
 		put(cell{s: human(s.Summary.SCur)})
 		put(cell{s: human(s.Summary.ReqRate)})
 		put(cell{s: sparkline(m.hist.trend(s.Name), 12), st: &m.st.Muted})
@@ -199,4 +199,27 @@ func (m *Model) statusStyle(word string) *lipStyle {
 		return &m.st.Muted
 	}
 	return &m.st.Bad
+}
+
+// worstText is the service's worst code and, when there is room, the
+// sentence that explains it (the service's own finding, else the first
+// instance with that code).
+func worstText(s *state.Service, long bool) string {
+	code := string(s.Summary.Worst)
+	if !long || s.Summary.Worst == state.CodeOK || s.Summary.Worst == "" {
+		return code
+	}
+	for _, d := range s.Diagnoses {
+		if d.Code == s.Summary.Worst {
+			return code + ": " + d.Text
+		}
+	}
+	for i := range s.Instances {
+		for _, d := range s.Instances[i].Diagnoses {
+			if d.Code == s.Summary.Worst {
+				return code + ": " + instName(&s.Instances[i]) + ": " + d.Text
+			}
+		}
+	}
+	return code
 }

@@ -15,6 +15,7 @@ type column struct {
 	Title string
 	Width int  // display width; the minimum width when Flex
 	Flex  bool // shares the width left over
+	Max   int  // a flex column's maximum width; 0 is unlimited
 	Prio  int  // 0 is always kept; larger numbers are dropped first
 	Right bool // right-aligned (numbers)
 }
@@ -56,20 +57,35 @@ func layoutColumns(cols []column, width int) []int {
 		widths[i] = cols[i].Width
 		used += need
 	}
-	// Share what is left among the shown flex columns.
+	// Share what is left among the shown flex columns; a capped column
+	// gives its surplus to the others.
 	left := avail - used
-	var flex []int
-	for i, c := range cols {
-		if c.Flex && widths[i] > 0 {
-			flex = append(flex, i)
+	for left > 0 {
+		var flex []int
+		for i, c := range cols {
+			if c.Flex && widths[i] > 0 && (c.Max == 0 || widths[i] < c.Max) {
+				flex = append(flex, i)
+			}
 		}
-	}
-	for k, i := range flex {
-		share := left / len(flex)
-		if k == len(flex)-1 {
-			share = left - share*(len(flex)-1)
+		if len(flex) == 0 {
+			break
 		}
-		widths[i] += share
+		given := 0
+		for k, i := range flex {
+			share := left / len(flex)
+			if k == len(flex)-1 {
+				share = left - share*(len(flex)-1)
+			}
+			if m := cols[i].Max; m > 0 && widths[i]+share > m {
+				share = m - widths[i]
+			}
+			widths[i] += share
+			given += share
+		}
+		if given == 0 {
+			break
+		}
+		left -= given
 	}
 	return widths
 }
