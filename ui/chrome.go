@@ -206,6 +206,9 @@ func (m *Model) renderFooter() string {
 	case modeCommand:
 		return ":" + m.edit.view() + m.st.Muted.Render("   svc NAME · zk PATH · haproxy · events · q")
 	case modePrompt:
+		if m.prompt != nil && m.prompt.choices != nil {
+			return m.prompt.label + m.st.Muted.Render("   esc cancel")
+		}
 		if m.prompt != nil {
 			return m.prompt.label + " " + m.edit.view() + m.st.Muted.Render("   enter ok · esc cancel")
 		}

@@ -172,7 +172,7 @@ func (p *detailPane) rebuild(m *Model) {
 	if p.svc != nil {
 		for i := range p.svc.Instances {
 			in := &p.svc.Instances[i]
-			if p.filter.matchAny(instName(in), instAddr(in), statusText(in), string(in.Worst)) {
+			if !p.filter.active() || p.filter.matchAny(instName(in), instAddr(in), statusText(in), string(in.Worst)) {
 				p.rows = append(p.rows, in)
 			}
 		}

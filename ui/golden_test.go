@@ -133,6 +133,11 @@ var goldenCases = []goldenCase{
 		return []fixtureOpt{twoSockets(t), readWrite(t, &recWriter{})}
 	}, func(t *testing.T, m *Model) { press(m, "j", "enter", "d", "s", "s", "tab") }},
 	{"prompt_weight", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "2", "j", "j", "j", "w"); typeText(m, "50%") }},
+	{"confirm_zk_delete_typed", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) {
+		press(m, "enter", "j", "X")
+		typeText(m, "ss-acc")
+	}},
+	{"menu_health", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "j", "enter", "h") }},
 	{"read_only_refusal", noOpts, func(t *testing.T, m *Model) { press(m, "j", "enter", "d") }},
 	{"haproxy_only_mode", func(testing.TB) []fixtureOpt {
 		return []fixtureOpt{func(o *Options) { o.Registry, o.Browser, o.Health = nil, nil, nil }}

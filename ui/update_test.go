@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -553,4 +555,89 @@ type failWriter struct{}
 
 func (failWriter) Exec(context.Context, command.Command) error {
 	return errors.New("No such server.")
+}
+
+// TestActionPlans: every action key builds its plan and opens the confirm
+// dialog (through its prompt or menu) without sending anything.
+func TestActionPlans(t *testing.T) {
+	spool := t.TempDir()
+	w := &recWriter{}
+	m := newTestModel(t, 120, 40, readWrite(t, w), func(o *Options) {
+		o.SpoolDir = spool
+		o.ReloadCommand = "systemctl reload synapse"
+	})
+	check := func(name string, want ...string) {
+		t.Helper()
+		if m.mode != modeConfirm || m.confirm == nil {
+			t.Fatalf("%s: no confirm dialog (mode %v, status %q)", name, m.mode, m.status)
+		}
+		all := strings.Join(append(append([]string{m.confirm.plan.Title}, m.confirm.plan.Targets...), m.confirm.plan.Commands...), "\n")
+		for _, s := range want {
+			if !strings.Contains(all, s) {
+				t.Errorf("%s: plan lacks %q:\n%s", name, s, all)
+			}
+		}
+		if m.confirm.focus != focusCancel {
+			t.Errorf("%s: focus not on Cancel", name)
+		}
+		press(m, "esc")
+	}
+	press(m, "R")
+	check("reload", "systemctl reload synapse")
+	press(m, "j", "enter") // svc_b detail, web1 selected
+	press(m, "w")
+	typeText(m, "50%")
+	press(m, "enter")
+	check("weight", "set server svc_b/web1_10.0.0.1:8080 weight 50%")
+	press(m, "h", "s")
+	check("health stopping", "health stopping")
+	press(m, "h", "f")
+	check("checks off", "disable health svc_b/web1_10.0.0.1:8080")
+	press(m, "a", "d")
+	check("agent down", "agent down")
+	press(m, "x")
+	check("shutdown", "shutdown sessions server svc_b/web1_10.0.0.1:8080")
+	press(m, "m")
+	check("maint", "state maint")
+	press(m, "r")
+	check("ready", "state ready")
+	press(m, "M")
+	typeText(m, "disk swap INC-42")
+	press(m, "enter")
+	typeText(m, "2h")
+	press(m, "enter")
+	check("hacheck maintenance", spool, "svc_b")
+	press(m, "U")
+	if !m.statusErr || !strings.Contains(m.status, "not in hacheck maintenance") {
+		t.Fatalf("U without a spool file: %q", m.status)
+	}
+	if err := os.WriteFile(filepath.Join(spool, "svc_b:8080"), []byte(`{"reason":"x","expiration":null,"creation":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	press(m, "U")
+	check("hacheck maintenance off", spool)
+	press(m, "t")
+	typeText(m, "smart:serverweight=0 -old")
+	press(m, "enter")
+	check("serf tags", "smart:serverweight")
+	press(m, "E")
+	typeText(m, "deploy v42")
+	press(m, "enter")
+	check("serf event", "deploy")
+	press(m, "M")
+	typeText(m, "reason")
+	press(m, "enter")
+	typeText(m, "soon")
+	press(m, "enter")
+	if m.mode != modeNormal || !m.statusErr || !strings.Contains(m.status, "30m or 2h") {
+		t.Fatalf("bad expiry: mode %v status %q", m.mode, m.status)
+	}
+	if len(w.cmds) != 0 {
+		t.Fatalf("plans sent commands: %v", w.cmds)
+	}
+	// Server actions outside a server list say where to go.
+	press(m, "1", "d")
+	if !m.statusErr || !strings.Contains(m.status, "server actions work on servers") {
+		t.Fatalf("d in the services view: %q", m.status)
+	}
 }
