@@ -81,7 +81,7 @@ func ageSecs(s int64) string {
 // lead every set, as in hatop.
 func hapColumns(set colSet, sockets int) []hapCol {
 	cols := []hapCol{
-		{column{Title: "NAME", Width: 26, Flex: true}, hapName, func(r *haproxy.Row) sortKey { return sortKey{s: r.Name} }},
+		{column{Title: "NAME", Width: 26, Flex: true, Max: 50}, hapName, func(r *haproxy.Row) sortKey { return sortKey{s: r.Name} }},
 	}
 	if sockets > 1 {
 		cols = append(cols, hapCol{column: column{Title: "SOCKET", Width: 8, Prio: 2}})
