@@ -3,6 +3,8 @@ package ui
 import (
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
@@ -45,3 +47,86 @@ func diffViews(prev, next *state.View) []changeEvent { return state.Diff(prev, n
 
 // severity ranks a diagnosis code, higher is worse.
 func severity(c state.Code) int { return state.Severity(c) }
+
+// asyncJoinRows is the size (HAProxy rows plus registrations) above which
+// the join runs in a command instead of on the event loop, so a keypress is
+// never queued behind a 50,000-server join. Smaller views join in Update at
+// once.
+const asyncJoinRows = 5000
+
+// rejoin recomputes the joined view from the stored snapshots (in a command
+// for large views) and marks the panes for rebuilding. With events it also
+// records what changed in the events timeline. At most one join runs at a
+// time; snapshots that arrive meanwhile are joined together afterwards.
+func (m *Model) rejoin(events bool) tea.Cmd {
+	if m.joinBusy {
+		m.joinPending = true
+		return nil
+	}
+	if m.joinScheduled {
+		return nil // the scheduled join will read the newest snapshots
+	}
+	cfg := m.o.StateConfig
+	cfg.Now = m.now()
+	if cfg.History == nil {
+		cfg.History = m.shist
+	}
+	var prev *state.View
+	if events {
+		prev = m.joined
+	}
+	if !events || m.size() < asyncJoinRows {
+		m.applyJoin(computeJoin(m.reg, m.haps, cfg, prev))
+		return nil
+	}
+	// Bound the join's share of the CPU: a join that costs c waits until
+	// joinCPUShare*c after the previous one started (50,000 servers at a 1 s
+	// refresh would otherwise keep a core busy with joins alone).
+	if wait := time.Until(m.joinStart.Add(m.joinCost * time.Duration(m.joinPace))); wait > 0 {
+		m.joinScheduled = true
+		return tea.Tick(wait, func(time.Time) tea.Msg { return rejoinMsg{} })
+	}
+	m.joinBusy = true
+	m.joinStart = time.Now()
+	reg, haps := m.reg, append([]*haproxy.Snapshot(nil), m.haps...)
+	return guard(func() tea.Msg {
+		t0 := time.Now()
+		j := computeJoin(reg, haps, cfg, prev)
+		j.cost = time.Since(t0)
+		return j
+	})
+}
+
+// joinCPUShare: a large join runs at most once per joinCPUShare times its
+// own duration, so joins take at most 1/joinCPUShare of one core.
+const joinCPUShare = 10
+
+// rejoinMsg runs a join that was postponed to bound its CPU share.
+type rejoinMsg struct{}
+
+// applyJoin installs a joined view.
+func (m *Model) applyJoin(j joinedMsg) {
+	m.events.addChanges(j.changes)
+	m.joined = j.view
+	m.hist.observe(j.view)
+	m.services.dirty = true
+	m.detail.dirty = true
+	m.hap.dirty = true
+	m.registry.dirty = true
+}
+
+// size is the number of HAProxy rows and registrations the join works on.
+func (m *Model) size() int {
+	n := 0
+	for _, h := range m.haps {
+		if h != nil && h.Stats != nil {
+			n += len(h.Stats.Rows)
+		}
+	}
+	if m.reg != nil {
+		for i := range m.reg.Services {
+			n += len(m.reg.Services[i].Registrations)
+		}
+	}
+	return n
+}

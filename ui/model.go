@@ -3,11 +3,9 @@ package ui
 import (
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/haproxy"
@@ -288,89 +286,6 @@ func (m *Model) storeHAProxy(s haproxy.Snapshot) {
 	m.haps = append(m.haps, &s)
 }
 
-// asyncJoinRows is the size (HAProxy rows plus registrations) above which
-// the join runs in a command instead of on the event loop, so a keypress is
-// never queued behind a 50,000-server join. Smaller views join in Update at
-// once.
-const asyncJoinRows = 5000
-
-// rejoin recomputes the joined view from the stored snapshots (in a command
-// for large views) and marks the panes for rebuilding. With events it also
-// records what changed in the events timeline. At most one join runs at a
-// time; snapshots that arrive meanwhile are joined together afterwards.
-func (m *Model) rejoin(events bool) tea.Cmd {
-	if m.joinBusy {
-		m.joinPending = true
-		return nil
-	}
-	if m.joinScheduled {
-		return nil // the scheduled join will read the newest snapshots
-	}
-	cfg := m.o.StateConfig
-	cfg.Now = m.now()
-	if cfg.History == nil {
-		cfg.History = m.shist
-	}
-	var prev *state.View
-	if events {
-		prev = m.joined
-	}
-	if !events || m.size() < asyncJoinRows {
-		m.applyJoin(computeJoin(m.reg, m.haps, cfg, prev))
-		return nil
-	}
-	// Bound the join's share of the CPU: a join that costs c waits until
-	// joinCPUShare*c after the previous one started (50,000 servers at a 1 s
-	// refresh would otherwise keep a core busy with joins alone).
-	if wait := time.Until(m.joinStart.Add(m.joinCost * time.Duration(m.joinPace))); wait > 0 {
-		m.joinScheduled = true
-		return tea.Tick(wait, func(time.Time) tea.Msg { return rejoinMsg{} })
-	}
-	m.joinBusy = true
-	m.joinStart = time.Now()
-	reg, haps := m.reg, append([]*haproxy.Snapshot(nil), m.haps...)
-	return guard(func() tea.Msg {
-		t0 := time.Now()
-		j := computeJoin(reg, haps, cfg, prev)
-		j.cost = time.Since(t0)
-		return j
-	})
-}
-
-// joinCPUShare: a large join runs at most once per joinCPUShare times its
-// own duration, so joins take at most 1/joinCPUShare of one core.
-const joinCPUShare = 10
-
-// rejoinMsg runs a join that was postponed to bound its CPU share.
-type rejoinMsg struct{}
-
-// applyJoin installs a joined view.
-func (m *Model) applyJoin(j joinedMsg) {
-	m.events.addChanges(j.changes)
-	m.joined = j.view
-	m.hist.observe(j.view)
-	m.services.dirty = true
-	m.detail.dirty = true
-	m.hap.dirty = true
-	m.registry.dirty = true
-}
-
-// size is the number of HAProxy rows and registrations the join works on.
-func (m *Model) size() int {
-	n := 0
-	for _, h := range m.haps {
-		if h != nil && h.Stats != nil {
-			n += len(h.Stats.Rows)
-		}
-	}
-	if m.reg != nil {
-		for i := range m.reg.Services {
-			n += len(m.reg.Services[i].Registrations)
-		}
-	}
-	return n
-}
-
 // layout sizes the lists for the current terminal and rebuilds the rows of
 // the visible pane when their data changed.
 func (m *Model) layout() {
@@ -415,98 +330,3 @@ func (m *Model) bodyHeight() int { return max(m.h-m.topLines()-1, 1) }
 
 func (m *Model) setStatus(s string) { m.status, m.statusErr = s, false }
 func (m *Model) setError(s string)  { m.status, m.statusErr = s, true }
-
-// View renders the whole screen from model state.
-func (m *Model) View() (v tea.View) {
-	defer func() {
-		if r := recover(); r != nil {
-			m.log.Error("panic in View", "panic", fmt.Sprint(r), "stack", stack())
-			v = tea.NewView(fmt.Sprintf("stacktui: internal error while drawing: %v\n(details in the log file; press q to quit)", r))
-			v.AltScreen = true
-		}
-	}()
-	v = tea.NewView(m.render())
-	v.AltScreen = true
-	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "stacktui"
-	return v
-}
-
-// render builds the screen text; split from View so tests and benchmarks
-// can read it directly.
-func (m *Model) render() string {
-	if m.w < minWidth || m.h < minHeight {
-		return ansi.Truncate(fmt.Sprintf("terminal too small (need %dx%d)", minWidth, minHeight), max(m.w, 1), "…")
-	}
-	var b strings.Builder
-	b.Grow(m.w * m.h * 2)
-	b.WriteString(m.clip(m.renderHeader()))
-	b.WriteByte('\n')
-	if bt := m.bannerText(); bt != "" {
-		b.WriteString(m.clip(m.st.Banner.Render(bt)))
-		b.WriteByte('\n')
-	}
-	b.WriteString(m.clip(m.renderTabs()))
-	b.WriteByte('\n')
-	bh := m.bodyHeight()
-	body := m.renderBody(bh)
-	writeLines(&b, body, bh, m.w)
-	b.WriteString(m.clip(m.renderFooter()))
-	return b.String()
-}
-
-// writeLines writes exactly n lines of body (padding with empty lines and
-// truncating long ones) so the footer never moves.
-func writeLines(b *strings.Builder, body string, n, w int) {
-	lines := strings.Split(body, "\n")
-	for i := 0; i < n; i++ {
-		if i < len(lines) {
-			l := safeLine(lines[i])
-			if len(l) > w { // cheap check first: bytes >= cells
-				if ansi.StringWidth(l) > w {
-					l = ansi.Truncate(l, w, "")
-				}
-			}
-			b.WriteString(l)
-		}
-		b.WriteByte('\n')
-	}
-}
-
-// clip truncates one line to the terminal width.
-func (m *Model) clip(s string) string {
-	s = safeLine(s)
-	if len(s) <= m.w {
-		return s
-	}
-	if ansi.StringWidth(s) <= m.w {
-		return s
-	}
-	return ansi.Truncate(s, m.w, "…")
-}
-
-func (m *Model) renderBody(h int) string {
-	switch m.overlay {
-	case overlayHelp, overlayDiagnose, overlayInspect:
-		return m.text.render(&m.st, m.w, h)
-	}
-	var body string
-	switch m.view {
-	case viewServices:
-		body = m.services.render(m, m.w, h)
-	case viewDetail:
-		body = m.detail.render(m, m.w, h)
-	case viewHAProxy:
-		body = m.hap.render(m, m.w, h)
-	case viewRegistry:
-		body = m.registry.render(m, m.w, h)
-	case viewCluster:
-		body = m.cluster.render(m, m.w, h)
-	case viewEvents:
-		body = m.events.render(m, m.w, h)
-	}
-	if m.mode == modeConfirm && m.confirm != nil {
-		body = m.confirm.render(m, m.w, h)
-	}
-	return body
-}

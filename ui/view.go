@@ -1,0 +1,104 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// View renders the whole screen from model state.
+func (m *Model) View() (v tea.View) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.log.Error("panic in View", "panic", fmt.Sprint(r), "stack", stack())
+			v = tea.NewView(fmt.Sprintf("stacktui: internal error while drawing: %v\n(details in the log file; press q to quit)", r))
+			v.AltScreen = true
+		}
+	}()
+	v = tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "stacktui"
+	return v
+}
+
+// render builds the screen text; split from View so tests and benchmarks
+// can read it directly.
+func (m *Model) render() string {
+	if m.w < minWidth || m.h < minHeight {
+		return ansi.Truncate(fmt.Sprintf("terminal too small (need %dx%d)", minWidth, minHeight), max(m.w, 1), "…")
+	}
+	var b strings.Builder
+	b.Grow(m.w * m.h * 2)
+	b.WriteString(m.clip(m.renderHeader()))
+	b.WriteByte('\n')
+	if bt := m.bannerText(); bt != "" {
+		b.WriteString(m.clip(m.st.Banner.Render(bt)))
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.clip(m.renderTabs()))
+	b.WriteByte('\n')
+	bh := m.bodyHeight()
+	body := m.renderBody(bh)
+	writeLines(&b, body, bh, m.w)
+	b.WriteString(m.clip(m.renderFooter()))
+	return b.String()
+}
+
+// writeLines writes exactly n lines of body (padding with empty lines and
+// truncating long ones) so the footer never moves.
+func writeLines(b *strings.Builder, body string, n, w int) {
+	lines := strings.Split(body, "\n")
+	for i := 0; i < n; i++ {
+		if i < len(lines) {
+			l := safeLine(lines[i])
+			if len(l) > w { // cheap check first: bytes >= cells
+				if ansi.StringWidth(l) > w {
+					l = ansi.Truncate(l, w, "")
+				}
+			}
+			b.WriteString(l)
+		}
+		b.WriteByte('\n')
+	}
+}
+
+// clip truncates one line to the terminal width.
+func (m *Model) clip(s string) string {
+	s = safeLine(s)
+	if len(s) <= m.w {
+		return s
+	}
+	if ansi.StringWidth(s) <= m.w {
+		return s
+	}
+	return ansi.Truncate(s, m.w, "…")
+}
+
+func (m *Model) renderBody(h int) string {
+	switch m.overlay {
+	case overlayHelp, overlayDiagnose, overlayInspect:
+		return m.text.render(&m.st, m.w, h)
+	}
+	var body string
+	switch m.view {
+	case viewServices:
+		body = m.services.render(m, m.w, h)
+	case viewDetail:
+		body = m.detail.render(m, m.w, h)
+	case viewHAProxy:
+		body = m.hap.render(m, m.w, h)
+	case viewRegistry:
+		body = m.registry.render(m, m.w, h)
+	case viewCluster:
+		body = m.cluster.render(m, m.w, h)
+	case viewEvents:
+		body = m.events.render(m, m.w, h)
+	}
+	if m.mode == modeConfirm && m.confirm != nil {
+		body = m.confirm.render(m, m.w, h)
+	}
+	return body
+}
