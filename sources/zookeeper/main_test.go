@@ -48,7 +48,11 @@ func TestMain(m *testing.M) {
 // after Close) are dropped, as t.Log would panic.
 func testLogger(t testing.TB) *slog.Logger {
 	w := &tWriter{t: t}
-	t.Cleanup(func() { w.done.Store(true) }) // registered first, so it runs last
+	t.Cleanup(func() { // registered first, so it runs last
+		w.mu.Lock() // waits for a line being written right now
+		w.done.Store(true)
+		w.mu.Unlock()
+	})
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 

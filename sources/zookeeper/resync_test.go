@@ -17,6 +17,13 @@ func TestServerRestartMidWatch(t *testing.T) {
 	root := "/nerve/services"
 	n := z.Nerve(t, "host-a", testenv.SessionTimeout(30*time.Second))
 	p1 := n.Register(root+"/svc_a/services", "127.0.0.1", 31001)
+	// After each restart, changes come from a fresh registrar: testenv's own
+	// client may spend a long time in go-zookeeper's unbounded handshake
+	// with a server that is still starting (our source bounds it).
+	fresh := func(id string) *testenv.Nerve {
+		t.Helper()
+		return z.Nerve(t, id)
+	}
 	s, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root, SessionTimeout: 10 * time.Second})
 	r.wait(t, 10*time.Second, 0, "first sync", synced)
 
@@ -49,13 +56,14 @@ func TestServerRestartMidWatch(t *testing.T) {
 	}
 
 	// The watches after the restart are live.
+	n2 := fresh("host-a2")
 	m = r.mark()
-	p2 := n.Register(root+"/svc_a/services", "127.0.0.1", 31002)
+	p2 := n2.Register(root+"/svc_a/services", "127.0.0.1", 31002)
 	r.wait(t, eventWithin, m, "registration after the restart", func(_ sources.Snapshot, evs []sources.Event) bool {
 		return hasEvent(evs, sources.EventRegistered, p2) != nil
 	})
 	m = r.mark()
-	n.Deregister(p1)
+	n2.Deregister(p1) // any session may delete another's ephemeral node
 	r.wait(t, eventWithin, m, "deregistration after the restart", func(_ sources.Snapshot, evs []sources.Event) bool {
 		return hasEvent(evs, sources.EventDeregistered, p1) != nil
 	})
@@ -65,7 +73,7 @@ func TestServerRestartMidWatch(t *testing.T) {
 	m = r.mark()
 	r.wait(t, 20*time.Second, m, "connected after graceful restart", synced)
 	m = r.mark()
-	p3 := n.Register(root+"/svc_b/services", "127.0.0.1", 31003)
+	p3 := fresh("host-a3").Register(root+"/svc_b/services", "127.0.0.1", 31003)
 	r.wait(t, eventWithin, m, "new service after graceful restart", func(_ sources.Snapshot, evs []sources.Event) bool {
 		return hasEvent(evs, sources.EventRegistered, p3) != nil
 	})
