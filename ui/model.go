@@ -223,7 +223,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.setError("registry source closed: showing last known state")
 		return nil
 	case haproxyMsg:
-		m.storeHAProxy(msg.s)
+		if !m.storeHAProxy(msg.s) {
+			// Same rows as before (a light poll): only the header's
+			// `show info` moved, so there is nothing to join again.
+			return waitHAProxy(m.o.HAProxy)
+		}
 		return tea.Batch(m.rejoin(true), waitHAProxy(m.o.HAProxy))
 	case haproxyClosedMsg:
 		m.setError("HAProxy feed closed: showing last known state")
@@ -275,15 +279,19 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 }
 
 // storeHAProxy replaces the snapshot of the socket with the same label, or
-// appends a new socket.
-func (m *Model) storeHAProxy(s haproxy.Snapshot) {
+// appends a new socket. It reports whether the join must be redone: not
+// when the poller handed back the very same rows (it keeps its last `show
+// stat` when no proxy changed) and the socket is still healthy.
+func (m *Model) storeHAProxy(s haproxy.Snapshot) bool {
 	for i, old := range m.haps {
 		if old != nil && old.Label == s.Label {
 			m.haps[i] = &s
-			return
+			same := old.Stats != nil && old.Stats == s.Stats && old.Err == nil && s.Err == nil && old.Level == s.Level
+			return !same
 		}
 	}
 	m.haps = append(m.haps, &s)
+	return true
 }
 
 // layout sizes the lists for the current terminal and rebuilds the rows of

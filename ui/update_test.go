@@ -641,3 +641,32 @@ func TestActionPlans(t *testing.T) {
 		t.Fatalf("d in the services view: %q", m.status)
 	}
 }
+
+// TestUnchangedRowsSkipTheJoin: a snapshot carrying the very same rows (the
+// poller's light poll) updates the header but does not join again; new rows
+// or an error do.
+func TestUnchangedRowsSkipTheJoin(t *testing.T) {
+	m := newTestModel(t, 80, 24)
+	s := *m.haps[0]
+	before := m.joined
+	s.Info = &haproxy.Info{Version: "2.6.99", MaxConn: 10}
+	m.Update(haproxyMsg{s})
+	if m.joined != before {
+		t.Fatal("same rows joined again")
+	}
+	press(m, "2")
+	if !strings.Contains(screen(m), "2.6.99") {
+		t.Fatal("header not updated from the new show info")
+	}
+	s.Err = errors.New("connection refused")
+	m.Update(haproxyMsg{s})
+	if m.joined == before {
+		t.Fatal("an unreachable socket was not joined (its diagnosis would be missing)")
+	}
+	fresh := fixtureHAProxy(t, "local")
+	before = m.joined
+	m.Update(haproxyMsg{*fresh})
+	if m.joined == before {
+		t.Fatal("new rows not joined")
+	}
+}
