@@ -3,7 +3,6 @@ package zookeeper
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -212,9 +211,11 @@ type proxy struct {
 	target string
 	ln     net.Listener
 
-	mu    sync.Mutex
-	cut   bool
-	conns map[net.Conn]bool
+	mu     sync.Mutex
+	cut    bool
+	frozen bool // bytes are held, connections stay open: a hung server
+	thaw   *sync.Cond
+	conns  map[net.Conn]bool
 }
 
 func newProxy(t testing.TB, target string) *proxy {
@@ -224,6 +225,7 @@ func newProxy(t testing.TB, target string) *proxy {
 		t.Fatal(err)
 	}
 	p := &proxy{Addr: ln.Addr().String(), target: target, ln: ln, conns: map[net.Conn]bool{}}
+	p.thaw = sync.NewCond(&p.mu)
 	go p.serve()
 	t.Cleanup(func() { ln.Close(); p.setCut(true) })
 	return p
@@ -255,9 +257,33 @@ func (p *proxy) serve() {
 }
 
 func (p *proxy) pipe(dst, src net.Conn) {
-	io.Copy(dst, src)
-	dst.Close()
-	src.Close()
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		p.mu.Lock()
+		for p.frozen && !p.cut {
+			p.thaw.Wait()
+		}
+		p.mu.Unlock()
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// setFrozen holds every byte in flight (true) or lets them flow again.
+func (p *proxy) setFrozen(f bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = f
+	p.thaw.Broadcast()
 }
 
 // setCut drops every relayed connection and refuses new ones (true), or
@@ -266,6 +292,7 @@ func (p *proxy) setCut(cut bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = cut
+	p.thaw.Broadcast()
 	if cut {
 		for c := range p.conns {
 			c.Close()

@@ -196,3 +196,43 @@ func TestNerveSessionExpiry(t *testing.T) {
 		return hasEvent(evs, sources.EventDeregistered, a) != nil && hasEvent(evs, sources.EventDeregistered, b) != nil
 	})
 }
+
+// TestHungServer freezes the link without closing it, as a hung server
+// looks: the source notices (receive timeout), shows stale data, keeps
+// trying with a bounded handshake, recovers when the link thaws, and Close
+// never waits on the hung server.
+func TestHungServer(t *testing.T) {
+	z := sharedZK(t)
+	root := uniqRoot(t)
+	n := z.Nerve(t, "host-h")
+	p1 := n.Register(root+"/svc/services", "127.0.0.1", 1)
+	px := newProxy(t, z.Addr)
+	s, r := openSource(t, Options{Servers: []string{px.Addr}, Root: root, SessionTimeout: 2 * time.Second})
+	r.wait(t, 10*time.Second, 0, "first sync", synced)
+
+	m := r.mark()
+	px.setFrozen(true)
+	snap, _ := r.wait(t, 10*time.Second, m, "stale while the server hangs", func(s sources.Snapshot, _ []sources.Event) bool {
+		return s.State != sources.StateConnected
+	})
+	if findReg(snap, p1) == nil {
+		t.Fatal("lost the last known registry while the server hangs")
+	}
+	p2 := n.Register(root+"/svc/services", "127.0.0.1", 2)
+	time.Sleep(3 * time.Second) // several bounded handshakes against the frozen link
+	px.setFrozen(false)
+	r.wait(t, 15*time.Second, m, "recovery after the hang", func(s sources.Snapshot, evs []sources.Event) bool {
+		return synced(s, nil) && hasEvent(evs, sources.EventRegistered, p2) != nil
+	})
+
+	px.setFrozen(true)
+	r.wait(t, 10*time.Second, r.mark(), "stale again", func(s sources.Snapshot, _ []sources.Event) bool {
+		return s.State != sources.StateConnected
+	})
+	start := time.Now()
+	s.Close()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Close took %v against a hung server", d)
+	}
+	px.setFrozen(false)
+}
