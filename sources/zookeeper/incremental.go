@@ -39,6 +39,21 @@ func (e *engine) incremental(q []zk.Event, seq uint64) error {
 		return nil
 	}
 	e.events, e.changed = nil, false
+	err := e.reread(root, dirtySvc, dirtyNode)
+	// Publish what was read even when a later read failed: those changes
+	// are already in the engine's state, and the full re-read that follows
+	// a failure diffs against it.
+	var services []sources.Service
+	if e.changed {
+		services = sortedServices(e.svcs)
+	}
+	e.s.publishData(services, e.events, e.rootErr, false, seq)
+	return err
+}
+
+// reread re-reads the service list, the dirty services and the dirty nodes,
+// in that order, collecting events in e.events.
+func (e *engine) reread(root bool, dirtySvc, dirtyNode map[string]bool) error {
 	if root {
 		if err := e.relistRoot(dirtySvc); err != nil {
 			return err
@@ -56,15 +71,7 @@ func (e *engine) incremental(q []zk.Event, seq uint64) error {
 			}
 		}
 	}
-	if err := e.refetch(dirtyNode); err != nil {
-		return err
-	}
-	var services []sources.Service
-	if e.changed {
-		services = sortedServices(e.svcs)
-	}
-	e.s.publishData(services, e.events, e.rootErr, false, seq)
-	return nil
+	return e.refetch(dirtyNode)
 }
 
 // relistRoot re-reads the service list; new services are marked dirty so
