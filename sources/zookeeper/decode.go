@@ -2,6 +2,7 @@ package zookeeper
 
 import (
 	"bytes"
+	"errors"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -188,7 +189,7 @@ func parseNerveJSON(data []byte) (nerveFields, error) {
 	var f nerveFields
 	if err := json.Unmarshal(data, &f); err != nil {
 		var ute *json.UnmarshalTypeError
-		if asTypeErr(err, &ute) {
+		if errors.As(err, &ute) {
 			return nil, fmt.Errorf("JSON is a %s, not an object", ute.Value)
 		}
 		return nil, fmt.Errorf("bad JSON: %v", err)
@@ -197,14 +198,6 @@ func parseNerveJSON(data []byte) (nerveFields, error) {
 		return nil, fmt.Errorf("JSON is null, not an object")
 	}
 	return f, nil
-}
-
-func asTypeErr(err error, target **json.UnmarshalTypeError) bool {
-	e, ok := err.(*json.UnmarshalTypeError)
-	if ok {
-		*target = e
-	}
-	return ok
 }
 
 // apply copies the fields into r and returns the first problem found, or "".

@@ -60,9 +60,6 @@ func (s *Source) onSession(st zk.State) {
 		next = sources.StateAuthFailed
 		why = fmt.Sprintf("ZooKeeper %s rejected the authentication: check --zk-auth-file (digest user:password)", s.addr)
 	case zk.StateDisconnected:
-		if prev == sources.StateClosed {
-			return
-		}
 		next = sources.StateDisconnected
 		why = fmt.Sprintf("lost the connection to ZooKeeper %s; showing the last known registry (stale) while reconnecting", s.addr)
 	case zk.StateConnecting, zk.StateConnected, zk.StateHasSession:
