@@ -10,8 +10,10 @@ type textPane struct {
 	height int
 }
 
+// scroll moves the page; the title takes the first line of the body, so
+// height-1 lines of text are visible.
 func (t *textPane) scroll(d int) {
-	t.offset = min(max(t.offset+d, 0), max(len(t.lines)-t.height, 0))
+	t.offset = min(max(t.offset+d, 0), max(len(t.lines)-(t.height-1), 0))
 }
 
 func (t *textPane) render(st *Styles, w, h int) string {

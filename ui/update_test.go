@@ -670,3 +670,20 @@ func TestUnchangedRowsSkipTheJoin(t *testing.T) {
 		t.Fatal("new rows not joined")
 	}
 }
+
+func TestOverlayScrollReachesTheEnd(t *testing.T) {
+	m := newTestModel(t, 80, 24, readWrite(t, &recWriter{}))
+	press(m, "?", "G")
+	last := m.text.lines[len(m.text.lines)-1]
+	if !strings.Contains(screen(m), ansiStrip(last)) {
+		t.Fatalf("G in help does not show the last line %q:\n%s", last, screen(m))
+	}
+	press(m, "g")
+	if m.text.offset != 0 {
+		t.Fatal("g did not go back to the top")
+	}
+	press(m, "esc")
+	if m.overlay != overlayNone {
+		t.Fatal("esc did not close help")
+	}
+}
