@@ -191,12 +191,30 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		if r := recover(); r != nil {
 			m.log.Error("panic in Update", "panic", fmt.Sprint(r), "stack", stack())
 			m.setError(fmt.Sprintf("internal error: %v (details in the log file)", r))
-			cmd = nil
+			cmd = m.rearm(msg) // keep the live feeds flowing whatever went wrong
 		}
 	}()
 	cmd = m.update(msg)
 	m.layout()
 	return m, cmd
+}
+
+// rearm returns the reader a feed message must re-arm, for when handling
+// the message failed half-way.
+func (m *Model) rearm(msg tea.Msg) tea.Cmd {
+	switch msg.(type) {
+	case registryMsg:
+		return waitRegistry(m.o.Registry)
+	case haproxyMsg:
+		return waitHAProxy(m.o.HAProxy)
+	case tickMsg:
+		return tickEvery(time.Second)
+	case healthMsg:
+		return scheduleHealth(max(m.o.Refresh, 5*time.Second))
+	case joinedMsg:
+		m.joinBusy = false
+	}
+	return nil
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -685,5 +686,25 @@ func TestOverlayScrollReachesTheEnd(t *testing.T) {
 	press(m, "esc")
 	if m.overlay != overlayNone {
 		t.Fatal("esc did not close help")
+	}
+}
+
+// TestPanicInUpdateKeepsFeedsFlowing: a registry update that makes Update
+// panic is reported in the status bar and the reader is re-armed.
+func TestPanicInUpdateKeepsFeedsFlowing(t *testing.T) {
+	m := newTestModel(t, 80, 24)
+	reg := fixtureRegistry(t)
+	// Force a panic inside the handling: a clock that panics.
+	m.now = func() time.Time { panic("clock broke") }
+	_, cmd := m.Update(registryMsg{sources.Update{Snapshot: reg}})
+	m.now = func() time.Time { return fixedNow }
+	if !m.statusErr || !strings.Contains(m.status, "clock broke") {
+		t.Fatalf("status %q", m.status)
+	}
+	if cmd == nil {
+		t.Fatal("registry reader not re-armed after a panic")
+	}
+	if strings.Contains(screen(m), "goroutine") {
+		t.Fatal("stack on screen")
 	}
 }
