@@ -80,6 +80,11 @@ func (p *eventsPane) addAudit(recs []actions.AuditRecord) {
 
 func (p *eventsPane) addResult(r actions.Result) {
 	text := r.Summary()
+	for _, st := range r.Steps {
+		if st.Err != "" {
+			text += " | " + st.Command + ": " + st.Err
+		}
+	}
 	p.add(evEntry{At: r.Finished, Source: "action", Kind: string(r.Plan.Kind), Text: text, bad: r.Err != nil})
 }
 
