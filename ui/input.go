@@ -127,6 +127,15 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Diagnose):
 		m.openDiagnose()
 	default:
+		if hint, ok := hatopKeys[msg.String()]; ok {
+			// hatop's users reach for its F-keys: say what stacktui uses.
+			if m.o.ReadOnly {
+				m.setError("read-only mode: actions are disabled")
+			} else {
+				m.setStatus(hint)
+			}
+			return nil
+		}
 		if m.keys.isActionKey(msg.String()) {
 			if m.o.ReadOnly {
 				m.setError("read-only mode: actions are disabled")
@@ -343,4 +352,18 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.handleKey(msg)
 	}
 	return nil
+}
+
+// hatopKeys maps hatop's action keys to a hint naming stacktui's
+// equivalent (which is confirmed, and shows its scope, before it is sent).
+var hatopKeys = map[string]string{
+	"f1":  "hatop F1 (enable everywhere): press r (ready), then s in the dialog to widen the scope",
+	"f2":  "hatop F2 (disable everywhere): press m (maint) or d (drain), then s in the dialog to widen the scope",
+	"f9":  "hatop F9 (enable this backend): press r (ready)",
+	"f10": "hatop F10 (disable this backend): press m (maint) or d (drain)",
+	"f4":  "hatop F4 (weight 100%): press w and type 100%",
+	"f5":  "hatop F5-F8 (weight -10/-1/+1/+10): press w and type the new weight",
+	"f6":  "hatop F5-F8 (weight -10/-1/+1/+10): press w and type the new weight",
+	"f7":  "hatop F5-F8 (weight -10/-1/+1/+10): press w and type the new weight",
+	"f8":  "hatop F5-F8 (weight -10/-1/+1/+10): press w and type the new weight",
 }

@@ -708,3 +708,17 @@ func TestPanicInUpdateKeepsFeedsFlowing(t *testing.T) {
 		t.Fatal("stack on screen")
 	}
 }
+
+func TestHatopFKeysExplainThemselves(t *testing.T) {
+	m := newTestModel(t, 80, 24, readWrite(t, &recWriter{}))
+	press(m, "j", "enter")
+	m.Update(tea.KeyPressMsg{Code: tea.KeyF2})
+	if m.mode != modeNormal || !strings.Contains(m.status, "press m") {
+		t.Fatalf("F2: mode %v status %q", m.mode, m.status)
+	}
+	ro := newTestModel(t, 80, 24)
+	ro.Update(tea.KeyPressMsg{Code: tea.KeyF1})
+	if ro.status != "read-only mode: actions are disabled" {
+		t.Fatalf("F1 read-only: %q", ro.status)
+	}
+}
