@@ -457,7 +457,7 @@ func TestLiveRegistryUpdate(t *testing.T) {
 func TestTinyTerminal(t *testing.T) {
 	m := newTestModel(t, 20, 5)
 	out := screen(m)
-	if !strings.Contains(out, "terminal too") || strings.Contains(out, "\n") {
+	if strings.Join(strings.Fields(out), " ") != "terminal too small (need 60x12)" {
 		t.Fatalf("tiny terminal: %q", out)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 60, Height: 12})

@@ -28,7 +28,8 @@ func (m *Model) View() (v tea.View) {
 // can read it directly.
 func (m *Model) render() string {
 	if m.w < minWidth || m.h < minHeight {
-		return ansi.Truncate(fmt.Sprintf("terminal too small (need %dx%d)", minWidth, minHeight), max(m.w, 1), "…")
+		// Word-wrapped, so even 20x5 shows the whole sentence.
+		return wrapLines(fmt.Sprintf("terminal too small (need %dx%d)", minWidth, minHeight), max(m.w, 1), max(m.h, 1))
 	}
 	var b strings.Builder
 	b.Grow(m.w * m.h * 2)
