@@ -191,3 +191,18 @@ func reread(hap *haproxy.Snapshot) haproxy.Snapshot {
 	s.Stats = &haproxy.Stats{Fields: hap.Stats.Fields, Rows: hap.Stats.Rows}
 	return s
 }
+
+// BenchmarkFirstScreen50k is New (the first join of 50,000 servers with
+// 10,000 registrations) plus the first frame: the start-up cost once the
+// sources have their first snapshots.
+func BenchmarkFirstScreen50k(b *testing.B) {
+	reg, hap := bigFixture(500, 100, 20)
+	feed := newFakeFeed(hap)
+	o := Options{Registry: &fakeRegistry{ch: make(chan sources.Update), cur: reg}, HAProxy: feed, ReadOnly: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		m := New(o)
+		m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+		_ = m.View()
+	}
+}

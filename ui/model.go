@@ -132,7 +132,7 @@ func newModel(o Options, now func() time.Time) *Model {
 		now:   now,
 		log:   o.Logger,
 		hist:  newHistory(),
-		shist: state.NewHistory(120),
+		shist: state.NewHistory(historySamples),
 
 		joinPace: joinCPUShare,
 	}
