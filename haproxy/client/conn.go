@@ -175,8 +175,10 @@ func (c *Conn) roundTrip(ctx context.Context, line string) ([]byte, error) {
 	if err := c.nc.SetDeadline(deadline); err != nil {
 		return nil, c.ioError(ctx, line, err)
 	}
-	// Cancelling ctx unblocks the read at once.
-	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+	// Cancelling ctx unblocks the read at once. The callback runs on its own
+	// goroutine, possibly after Close has cleared c.nc: it keeps its own copy.
+	nc := c.nc
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if _, err := io.WriteString(c.nc, line+"\n"); err != nil {
 		return nil, c.ioError(ctx, line, err)
