@@ -53,6 +53,7 @@ type joiner struct {
 	slab     []Diagnosis
 	memos    map[memoKey]finding
 	lastKey  memoKey // the last memo hit, tried before the map
+	upCount  []int   // per socket: instances UP in the service being built
 	lastVal  finding
 	lastOK   bool
 	keys     []byte
@@ -94,6 +95,7 @@ func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
 		}
 		j.socks = append(j.socks, k)
 	}
+	j.upCount = make([]int, len(j.socks))
 	j.sourceDiagnoses()
 	v.Diagnoses = j.global
 

@@ -121,6 +121,7 @@ func (j *joiner) service(b *svcBuild) Service {
 
 	noRegs := b.registry && b.live() == 0
 	sum := j.newSummary(b)
+	clear(j.upCount)
 	for i := range insts {
 		in := &insts[i]
 		switch {
@@ -157,7 +158,12 @@ func (j *joiner) service(b *svcBuild) Service {
 		in.Worst = worstOf(in.Diagnoses)
 		j.addSummary(&sum, b, in)
 	}
-	j.trafficFromAggregates(&sum, b)
+	for si, k := range j.socks {
+		if k.readable {
+			sum.UpBySocket[k.label] = j.upCount[si]
+		}
+	}
+	j.trafficFromAggregates(&sum, b, insts)
 	s.Instances = insts
 	s.Diagnoses = j.serviceDiagnoses(b, insts[registered:])
 	s.Summary = sum
@@ -225,39 +231,25 @@ func (j *joiner) newSummary(b *svcBuild) Summary {
 	sum := Summary{Registered: b.live(), Worst: CodeOK}
 	if len(j.socks) > 0 {
 		sum.UpBySocket = make(map[string]int, len(j.socks))
-		for _, k := range j.socks {
-			if k.readable {
-				sum.UpBySocket[k.label] += 0
-			}
-		}
 	}
 	return sum
 }
 
 // addSummary rolls one diagnosed instance into sum, right after its
-// diagnosis while its rows are still in cache.
+// diagnosis while its rows are still in cache. Per-socket counts go to
+// j.upCount (one slot per socket) and reach the map once per service.
 func (j *joiner) addSummary(sum *Summary, b *svcBuild, in *Instance) {
 	sum.Worst = Worse(sum.Worst, in.Worst)
 	counts := (in.Registration != nil && live(in.Registration)) || !b.registry
 	upAll, any := true, false
 	for si, k := range j.socks {
-		if !k.readable {
-			continue
-		}
-		row := in.HAProxy[si].Row
-		if row != nil {
-			sum.SCur += row.SCur
-			sum.Rate += row.Rate
-			sum.ReqRate += row.ReqRate
-			sum.Hrsp5xx += row.Hrsp5xx
-		}
-		if k.snap.Err != nil {
+		if !k.readable || k.snap.Err != nil {
 			continue // figures too old to count as up
 		}
 		any = true
-		if isUp(row) {
+		if isUp(in.HAProxy[si].Row) {
 			if counts {
-				sum.UpBySocket[k.label]++
+				j.upCount[si]++
 			}
 		} else {
 			upAll = false
@@ -273,29 +265,31 @@ func (j *joiner) addSummary(sum *Summary, b *svcBuild, in *Instance) {
 // every refresh but server rows less often, and HAProxy keeps no request rate
 // per server — the request rate is the service's frontend's (Synapse names
 // it after the service), or the backend's session rate without one.
-func (j *joiner) trafficFromAggregates(sum *Summary, b *svcBuild) {
-	var scur, rate, req, h5 int64
-	found := false
-	for _, k := range j.socks {
+func (j *joiner) trafficFromAggregates(sum *Summary, b *svcBuild, insts []Instance) {
+	for si, k := range j.socks {
 		if !k.readable {
 			continue
 		}
 		be := k.aggregate(b.backend, haproxy.TypeBackend)
-		if be == nil {
+		if be == nil { // no BACKEND row (a trimmed capture): sum the servers
+			for i := range insts {
+				if row := insts[i].HAProxy[si].Row; row != nil {
+					sum.SCur += row.SCur
+					sum.Rate += row.Rate
+					sum.ReqRate += row.ReqRate
+					sum.Hrsp5xx += row.Hrsp5xx
+				}
+			}
 			continue
 		}
-		found = true
-		scur += be.SCur
-		rate += be.Rate
-		h5 += be.Hrsp5xx
+		sum.SCur += be.SCur
+		sum.Rate += be.Rate
+		sum.Hrsp5xx += be.Hrsp5xx
 		if fe := k.aggregate(b.name, haproxy.TypeFrontend); fe != nil {
-			req += fe.ReqRate
+			sum.ReqRate += fe.ReqRate
 		} else {
-			req += be.Rate
+			sum.ReqRate += be.Rate
 		}
-	}
-	if found {
-		sum.SCur, sum.Rate, sum.ReqRate, sum.Hrsp5xx = scur, rate, req, h5
 	}
 }
 
