@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stacktui/stacktui/demo"
@@ -53,6 +54,6 @@ temp dir is removed on exit.`,
 	}
 	c.Flags().StringVar(&zk, "zk", "", "register the demo's instances in this ZooKeeper (host:port) the Nerve way, instead of Serf")
 	c.Flags().Bool(keyReadOnly, false, "open the demo console read-only")
-	c.Flags().Duration(keyRefresh, 1e9, "HAProxy poll interval")
+	c.Flags().Duration(keyRefresh, time.Second, "HAProxy poll interval")
 	return c
 }
