@@ -20,9 +20,6 @@ import (
 // Nerve-style registrations, an HAProxy configured the Synapse way, live HTTP
 // backends — and checks what `stacktui snapshot --json` says about each.
 func TestSnapshotEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds stacktui and starts ZooKeeper and HAProxy")
-	}
 	testenv.Need(t, "haproxy")
 	testenv.Need(t, "java")
 	bin := binary
@@ -208,9 +205,6 @@ func runSnapshot(t *testing.T, args ...string) (*report.Document, string) {
 // smart:<svc>_<port> of live agents fold into Synapse's service <svc>, and
 // servers are named after the Serf node.
 func TestSnapshotSerfEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds stacktui and starts Serf and HAProxy")
-	}
 	testenv.Need(t, "haproxy")
 	testenv.Need(t, "serf")
 	ok, other, ghost := testenv.Backend(t), testenv.Backend(t), testenv.Backend(t)
@@ -248,9 +242,6 @@ func TestSnapshotSerfEndToEnd(t *testing.T) {
 // TestSnapshotUnreadableSource: a source that cannot be read makes snapshot
 // exit 1 with the reason on stderr, and the JSON still says what is known.
 func TestSnapshotUnreadableSource(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds stacktui and starts ZooKeeper")
-	}
 	testenv.Need(t, "java")
 	z := testenv.ZooKeeper(t)
 	z.Nerve(t, "host1").Register("/nerve/services/svc_x/services", "127.0.0.1", 31001)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/stacktui/stacktui/internal/testenv"
 	"go/parser"
 	"go/token"
 	"os/exec"
@@ -61,9 +62,7 @@ func TestImports(t *testing.T) {
 // imports for display (everything but actions, the one sanctioned door to
 // writes) pulls a client or write package in.
 func TestImportsTransitive(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("go tool not in PATH")
-	}
+	testenv.Need(t, "go")
 	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, ".").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
