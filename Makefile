@@ -4,7 +4,7 @@ PKGS    ?= ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/stacktui/stacktui/cmd.version=$(VERSION)
 
-.PHONY: build test lint fuzz bench demo deps release-check
+.PHONY: build test fuzz bench demo deps release-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o stacktui .
@@ -29,8 +29,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./haproxy/... ./state/... ./ui/... ./sources/...
 	@if [ -x bench/run.sh ]; then bench/run.sh; fi
 
-# The built-in demo: a real HAProxy and Serf cluster on loopback.
-demo: deps
+# The built-in demo: a real HAProxy and an in-process Serf cluster on
+# loopback. Only HAProxy is needed; without it the demo runs the registry side.
+demo:
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy; \
+	    else echo 'HAProxy is missing: run  sudo apt-get install -y haproxy  (or go on: the demo then shows the registry side only)'; fi; }
 	$(GO) build -o stacktui . && ./stacktui demo
 
 # Debian packages the tests and the demo use.
