@@ -4,6 +4,7 @@ package bench
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,13 +251,13 @@ func fileSize(p string) int64 {
 }
 
 // keypresses times k.presses page-downs, each from send-keys until the
-// cursor or page (cursorSig) changes. At the bottom a page-down changes
+// cursor or page (cursorSig) changes, about k.pressGap apart. At the bottom a page-down changes
 // nothing: then Home (untimed) and go on.
 func keypresses(k knobs, tm *term, r *hapResult) {
 	var ds []time.Duration
 	phase := time.Now()
 	resets := 0
-	for len(ds) < k.presses && time.Since(phase) < 4*time.Minute {
+	for len(ds) < k.presses && time.Since(phase) < 4*time.Minute+time.Duration(k.presses)*k.pressGap {
 		screen := tm.capture(true)
 		if at, total, ok := footerPos(sgrRE.ReplaceAllString(screen, "")); ok && total-at < 2*termH {
 			// stacktui near the bottom: back to the top, untimed.
@@ -274,7 +275,10 @@ func keypresses(k knobs, tm *term, r *hapResult) {
 		d, _, err := tm.waitScreen(t0, 20*time.Second, true, func(s string) bool { return cursorSig(s) != before })
 		if err == nil {
 			ds = append(ds, d)
-			time.Sleep(30 * time.Millisecond) // let the redraw finish
+			// Presses at random times 0.5-1.5 s apart, as a person's
+			// are: they land at every phase of the refresh cycle, and
+			// 50 of them span several of stacktui's full reads.
+			time.Sleep(k.pressGap/2 + time.Duration(rand.Int64N(int64(k.pressGap))))
 			continue
 		}
 		if resets++; resets > 3+k.presses/5 {

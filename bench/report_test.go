@@ -159,9 +159,17 @@ func microLines(path string) string {
 	var b strings.Builder
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	cpuSeen := false
 	for sc.Scan() {
 		l := sc.Text()
-		if strings.HasPrefix(l, "pkg: ") || strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "cpu: ") || strings.HasPrefix(l, "FAIL") || strings.HasPrefix(l, "--- FAIL") {
+		if strings.HasPrefix(l, "cpu: ") {
+			if !cpuSeen {
+				b.WriteString(l + "\n")
+			}
+			cpuSeen = true
+			continue
+		}
+		if strings.HasPrefix(l, "pkg: ") || strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "FAIL") || strings.HasPrefix(l, "--- FAIL") {
 			b.WriteString(l + "\n")
 		}
 	}

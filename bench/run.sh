@@ -5,11 +5,12 @@
 #   SIZES=1000,10000,50000  HAProxy servers      IDLE=60s      idle window
 #   PRESSES=50              page-downs           ZKSIZES=1000,10000 registrations
 #   CHANGES=100             znode changes        MICRO=1       also run the micro-benchmarks
+#   PRESS_GAP=1s            mean gap between page-downs (random 0.5-1.5x)
 #   SKIP_HAPROXY=1 / SKIP_ZK=1 to leave a part out; OUT=path for the report.
 set -eu
 cd "$(dirname "$0")/.."
-: "${SIZES:=1000,10000,50000}" "${IDLE:=60s}" "${PRESSES:=50}" "${ZKSIZES:=1000,10000}" "${CHANGES:=100}" "${MICRO:=1}"
-export SIZES IDLE PRESSES ZKSIZES CHANGES
+: "${SIZES:=1000,10000,50000}" "${IDLE:=60s}" "${PRESSES:=50}" "${ZKSIZES:=1000,10000}" "${CHANGES:=100}" "${MICRO:=1}" "${PRESS_GAP:=1s}"
+export SIZES IDLE PRESSES ZKSIZES CHANGES PRESS_GAP
 OUT="${OUT:-$(pwd)/BENCHMARKS.md}"
 export OUT
 work=$(mktemp -d)

@@ -189,3 +189,23 @@ func ms(d time.Duration) string {
 		return fmt.Sprintf("%.2f ms", f)
 	}
 }
+
+// benchNs maps each benchmark of a `go test -bench` output to its ns/op,
+// the name without the -GOMAXPROCS suffix.
+func benchNs(out string) map[string]float64 {
+	m := map[string]float64{}
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || f[3] != "ns/op" {
+			continue
+		}
+		name := f[0]
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			name = name[:i]
+		}
+		if v, err := strconv.ParseFloat(f[2], 64); err == nil {
+			m[name] = v
+		}
+	}
+	return m
+}

@@ -92,3 +92,11 @@ func TestQuantileAndFormat(t *testing.T) {
 		t.Fatalf("ratio by zero = %q", r)
 	}
 }
+
+func TestBenchNs(t *testing.T) {
+	out := "pkg: x\nBenchmarkParseStat50k-2   37  28488479 ns/op  576.86 MB/s\nBenchmarkJoin5k   535  2721800 ns/op\nPASS\n"
+	m := benchNs(out)
+	if m["BenchmarkParseStat50k"] != 28488479 || m["BenchmarkJoin5k"] != 2721800 || len(m) != 2 {
+		t.Fatalf("benchNs = %v", m)
+	}
+}
