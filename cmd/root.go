@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -105,6 +106,31 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
 	addGlobalFlags(root.PersistentFlags())
+	// A CPU profile of a whole run, for the bench harness and for bug reports.
+	var profile string
+	var stopProfile func()
+	root.PersistentFlags().StringVar(&profile, "cpu-profile", "", "write a CPU profile of this run to FILE")
+	_ = root.PersistentFlags().MarkHidden("cpu-profile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if profile == "" {
+			return nil
+		}
+		f, err := os.Create(profile)
+		if err != nil {
+			return usagef("--cpu-profile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return usagef("--cpu-profile: %v", err)
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		return nil
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if stopProfile != nil {
+			stopProfile()
+		}
+	}
 	addSourceFlags(root.Flags())
 	root.CompletionOptions.HiddenDefaultCmd = false
 	root.AddCommand(newSnapshotCmd(), newCheckCmd(), newWatchCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root))

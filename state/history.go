@@ -152,16 +152,19 @@ func (h *History) Len() int {
 	return len(h.entries)
 }
 
-// ring is a fixed-capacity ring of samples.
+// ring is a bounded ring of samples. It grows as samples arrive instead of
+// being allocated whole: at 50,000 servers, preallocating every ring cost
+// start-up time and memory before the first screen.
 type ring struct {
 	buf   []float32
 	start int
+	max   int
 }
 
-func (r *ring) init(capacity int) { r.buf = make([]float32, 0, capacity) }
+func (r *ring) init(capacity int) { r.max = capacity }
 
 func (r *ring) push(x float32) {
-	if len(r.buf) < cap(r.buf) {
+	if len(r.buf) < r.max {
 		r.buf = append(r.buf, x)
 		return
 	}
@@ -177,16 +180,18 @@ func (r *ring) slice() []float64 {
 	return out
 }
 
-// timeRing is a fixed-capacity ring of change times.
+// timeRing is a bounded ring of change times, allocated on the first change:
+// most instances never change.
 type timeRing struct {
 	buf   []time.Time
 	start int
+	max   int
 }
 
-func (r *timeRing) init(capacity int) { r.buf = make([]time.Time, 0, min(capacity, 64)) }
+func (r *timeRing) init(capacity int) { r.max = min(capacity, 64) }
 
 func (r *timeRing) push(t time.Time) {
-	if len(r.buf) < cap(r.buf) {
+	if len(r.buf) < r.max {
 		r.buf = append(r.buf, t)
 		return
 	}
