@@ -184,6 +184,21 @@ func TestLargeJoinRunsOffLoop(t *testing.T) {
 	}
 }
 
+// TestRegistryChangeSkipsPacing: a registration change is joined at once,
+// even while a large HAProxy poll's join is being held back for CPU.
+func TestRegistryChangeSkipsPacing(t *testing.T) {
+	m, reg, hap := bigModel(t, 160, 48)
+	m.joinPace = joinCPUShare
+	m.joinStart, m.joinCost = time.Now(), time.Second
+	m.Update(haproxyMsg{reread(hap)})
+	if !m.joinScheduled || m.joinBusy {
+		t.Fatalf("HAProxy join not paced: scheduled %v busy %v", m.joinScheduled, m.joinBusy)
+	}
+	if _, c := m.Update(registryMsg{sources.Update{Snapshot: reg}}); c == nil || !m.joinBusy {
+		t.Fatal("a registry change waited behind the pacing")
+	}
+}
+
 // reread is hap as a new full poll delivers it: the same rows behind a new
 // Stats value (an unchanged Stats pointer means "nothing re-read").
 func reread(hap *haproxy.Snapshot) haproxy.Snapshot {

@@ -63,7 +63,7 @@ func (m *Model) rejoin(events bool) tea.Cmd {
 		m.joinPending = true
 		return nil
 	}
-	if m.joinScheduled {
+	if m.joinScheduled && !m.joinUrgent {
 		return nil // the scheduled join will read the newest snapshots
 	}
 	cfg := m.o.StateConfig
@@ -82,10 +82,11 @@ func (m *Model) rejoin(events bool) tea.Cmd {
 	// Bound the join's share of the CPU: a join that costs c waits until
 	// joinCPUShare*c after the previous one started (50,000 servers at a 1 s
 	// refresh would otherwise keep a core busy with joins alone).
-	if wait := time.Until(m.joinStart.Add(m.joinCost * time.Duration(m.joinPace))); wait > 0 {
+	if wait := time.Until(m.joinStart.Add(m.joinCost * time.Duration(m.joinPace))); wait > 0 && !m.joinUrgent {
 		m.joinScheduled = true
 		return tea.Tick(wait, func(time.Time) tea.Msg { return rejoinMsg{} })
 	}
+	m.joinUrgent = false
 	m.joinBusy = true
 	m.joinStart = time.Now()
 	reg, haps := m.reg, append([]*haproxy.Snapshot(nil), m.haps...)

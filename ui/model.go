@@ -103,6 +103,7 @@ type Model struct {
 	joinStart     time.Time
 	joinCost      time.Duration // the last command join's duration
 	joinPace      int           // joinCPUShare; tests set 0
+	joinUrgent    bool          // the next join is not paced (a registry change)
 }
 
 // New builds the root model from the options.
@@ -236,6 +237,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		s := msg.u.Snapshot
 		m.reg = &s
 		m.events.addRegistry(msg.u.Events)
+		// A registration change is news: it skips the CPU pacing that keeps
+		// large HAProxy polls in check.
+		m.joinUrgent = true
 		return tea.Batch(m.rejoin(true), waitRegistry(m.o.Registry))
 	case registryClosedMsg:
 		m.setError("registry source closed: showing last known state")
