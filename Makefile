@@ -24,10 +24,10 @@ fuzz:
 	  done; \
 	done
 
-# Micro-benchmarks (parsers, join, render) and the whole-program harness.
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./haproxy/... ./state/... ./ui/... ./sources/...
-	@if [ -x bench/run.sh ]; then bench/run.sh; fi
+# Micro-benchmarks (parsers, join, render) and the whole-program harness
+# against hatop and ZooKeeper's floors; writes BENCHMARKS.md (about 30 min).
+bench: deps
+	bench/run.sh
 
 # The built-in demo: a real HAProxy and an in-process Serf cluster on
 # loopback. Only HAProxy is needed; without it the demo runs the registry side.
