@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"syscall"
 	"testing"
@@ -79,5 +80,28 @@ func TestBenchInputJoins(t *testing.T) {
 		if s.Summary.Registered != 4 || s.Summary.Up != 4 || len(s.Instances) != 10 || s.Summary.Worst != CodeStaleInHAProxy {
 			t.Fatalf("%s: %+v with %d instances", s.Name, s.Summary, len(s.Instances))
 		}
+	}
+}
+
+// TestParallelJoinMatchesSequential: the two-worker join of a large input
+// gives exactly the view the one-worker join gives (run with -race).
+func TestParallelJoinMatchesSequential(t *testing.T) {
+	reg, haps := benchInput(60, 200, 3000) // 12,000 servers
+	// A backend shared by two services, and registrations matched by address,
+	// exercise the state the workers must not both touch.
+	cfg := Config{Now: t0, Backends: map[string]string{"svc_1": "svc_2"}}
+	old := parallelJoinRows
+	defer func() { parallelJoinRows = old }()
+	parallelJoinRows = 1 << 30
+	seq := Join(reg, haps, cfg)
+	parallelJoinRows = 1
+	par := Join(reg, haps, cfg)
+	if !reflect.DeepEqual(seq, par) {
+		for i := range seq.Services {
+			if !reflect.DeepEqual(seq.Services[i], par.Services[i]) {
+				t.Fatalf("service %s differs:\nsequential %+v\nparallel   %+v", seq.Services[i].Name, seq.Services[i].Summary, par.Services[i].Summary)
+			}
+		}
+		t.Fatal("views differ")
 	}
 }

@@ -1,9 +1,11 @@
 package state
 
 import (
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
@@ -102,10 +104,69 @@ func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
 	builds := j.services()
 	j.findSuspects(builds)
 	v.Services = make([]Service, len(builds))
-	for i, b := range builds {
-		v.Services[i] = j.service(b)
-	}
+	j.buildServices(builds, v.Services)
 	return v
+}
+
+// parallelJoinRows is the size (server rows plus registrations) from which
+// services are joined on two goroutines: at 50,000 servers that halves the
+// join's wall time on a 2-core host, below it the goroutines cost more than
+// they save.
+var parallelJoinRows = 20000
+
+// buildServices joins every service into out. Large joins split the services
+// between two workers by backend, so the per-backend state shared through the
+// socket index (claimed rows, the address map) is only ever touched by one of
+// them; each worker has its own scratch space.
+func (j *joiner) buildServices(builds []*svcBuild, out []Service) {
+	size := 0
+	for _, b := range builds {
+		size += len(b.regs)
+	}
+	for _, k := range j.socks {
+		size += len(k.rows)
+	}
+	if size < parallelJoinRows || runtime.GOMAXPROCS(0) < 2 || len(builds) < 2 {
+		for i, b := range builds {
+			out[i] = j.service(b)
+		}
+		return
+	}
+	// Balance the two groups by work, keeping each backend in one group.
+	var groups [2][]int
+	var load [2]int
+	group := map[string]int{}
+	for i, b := range builds {
+		g, ok := group[b.backend]
+		if !ok {
+			g = 0
+			if load[1] < load[0] {
+				g = 1
+			}
+			group[b.backend] = g
+		}
+		groups[g] = append(groups[g], i)
+		load[g] += len(b.regs) + 1
+		for _, k := range j.socks {
+			load[g] += len(k.serversOf(b.backend))
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range groups {
+		w := j.worker()
+		wg.Go(func() {
+			for _, i := range groups[g] {
+				out[i] = w.service(builds[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// worker is a joiner sharing j's inputs with scratch space of its own.
+func (j *joiner) worker() *joiner {
+	return &joiner{cfg: j.cfg, reg: j.reg, socks: j.socks, readable: j.readable, now: j.now,
+		global: j.global, suspects: j.suspects, upCount: make([]int, len(j.socks))}
 }
 
 // sourceDiagnoses describes a stale registry and unreadable sockets.
