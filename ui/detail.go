@@ -178,17 +178,7 @@ func (p *detailPane) rebuild(m *Model) {
 		}
 	}
 	if p.sort >= 0 {
-		idx := make([]int, len(p.rows))
-		for i := range idx {
-			idx[i] = i
-		}
-		rows := p.rows
-		sortIndex(idx, p.desc, func(i int) sortKey { return p.sortKey(p.sort, rows[i]) })
-		sorted := make([]*state.Instance, len(rows))
-		for k, i := range idx {
-			sorted[k] = rows[i]
-		}
-		p.rows = sorted
+		p.rows = sortedBy(p.rows, p.desc, func(in *state.Instance) sortKey { return p.sortKey(p.sort, in) })
 	}
 	p.reselect(len(p.rows), p.keyAt)
 }

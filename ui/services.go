@@ -96,17 +96,7 @@ func (p *servicesPane) rebuild(m *Model) {
 		}
 	}
 	if p.sort >= 0 {
-		idx := make([]int, len(p.rows))
-		for i := range idx {
-			idx[i] = i
-		}
-		rows := p.rows
-		sortIndex(idx, p.desc, func(i int) sortKey { return p.sortKey(m, p.sort, rows[i]) })
-		sorted := make([]*state.Service, len(rows))
-		for k, i := range idx {
-			sorted[k] = rows[i]
-		}
-		p.rows = sorted
+		p.rows = sortedBy(p.rows, p.desc, func(sv *state.Service) sortKey { return p.sortKey(m, p.sort, sv) })
 	}
 	p.reselect(len(p.rows), p.keyAt)
 }

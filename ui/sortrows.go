@@ -18,6 +18,20 @@ func compareKeys(a, b sortKey) int {
 	return cmp.Compare(a.s, b.s)
 }
 
+// sortedBy returns rows stably sorted by key (descending with desc).
+func sortedBy[T any](rows []T, desc bool, key func(T) sortKey) []T {
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	sortIndex(idx, desc, func(i int) sortKey { return key(rows[i]) })
+	out := make([]T, len(rows))
+	for k, i := range idx {
+		out[k] = rows[i]
+	}
+	return out
+}
+
 // sortIndex sorts idx (row indices) by the key of column col, stably, in
 // the list's direction.
 func sortIndex(idx []int, desc bool, key func(i int) sortKey) {
