@@ -64,11 +64,16 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 	if err := os.WriteFile(loose, []byte("user:pw\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	broken := filepath.Join(dir, "synapse.conf.json")
+	if err := os.WriteFile(broken, []byte("{\"services\": {"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		env  []string
 		want string
 	}{
+		{[]string{"snapshot", "--synapse-config", broken, "--haproxy", "/x.sock"}, nil, "synapse.conf.json"},
 		{[]string{"--zk", "nohostport"}, nil, "--zk"},
 		{[]string{"--zk", "host:99999"}, nil, "port"},
 		{[]string{"--refresh", "soon", "--haproxy", "/x.sock"}, nil, "--refresh"},

@@ -72,27 +72,12 @@ func Open(ctx context.Context, s Settings) (*Sources, error) {
 	if s.IgnoreHostFiles {
 		findSynapse, findNerve = explicitOnly, explicitOnly
 	}
-	if path := findSynapse(s.SynapseConfig); path != "" {
-		syn, err := config.LoadSynapse(path)
-		if err != nil {
-			if s.SynapseConfig != "" {
-				return nil, err
-			}
-			src.Warnings = append(src.Warnings, err.Error())
-		} else {
-			src.Synapse = syn
-		}
+	var err error
+	if src.Synapse, err = loadHostFile(findSynapse, s.SynapseConfig, config.LoadSynapse, &src.Warnings); err != nil {
+		return nil, err
 	}
-	if path := findNerve(s.NerveConfig); path != "" {
-		n, err := config.LoadNerve(path)
-		if err != nil {
-			if s.NerveConfig != "" {
-				return nil, err
-			}
-			src.Warnings = append(src.Warnings, err.Error())
-		} else {
-			src.Nerve = n
-		}
+	if src.Nerve, err = loadHostFile(findNerve, s.NerveConfig, config.LoadNerve, &src.Warnings); err != nil {
+		return nil, err
 	}
 
 	zkServers, zkPaths := s.ZK, map[string]string(nil)
@@ -150,6 +135,25 @@ func Open(ctx context.Context, s Settings) (*Sources, error) {
 }
 
 func explicitOnly(flag string) string { return flag }
+
+// loadHostFile loads the SmartStack file find picks for flag. A file named
+// on the command line must load; one found in the default places only adds
+// a warning when it is broken, so a bad /etc file never stops the console.
+func loadHostFile[T any](find func(string) string, flag string, load func(string) (*T, error), warnings *[]string) (*T, error) {
+	path := find(flag)
+	if path == "" {
+		return nil, nil
+	}
+	v, err := load(path)
+	if err != nil {
+		if flag != "" {
+			return nil, err
+		}
+		*warnings = append(*warnings, err.Error())
+		return nil, nil
+	}
+	return v, nil
+}
 
 // Health reads the ZooKeeper ensemble's four-letter-word health, or nil.
 func (s *Sources) Health(ctx context.Context) []sources.ServerHealth {
