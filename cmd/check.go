@@ -51,7 +51,7 @@ read makes the result UNKNOWN (3).`,
 					return usagef("--crit-on: %v", err)
 				}
 			}
-			log, _, closeLog := openLog(cfg.Debug)
+			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
 			err = withSources(c.Context(), cfg, log, func(src *app.Sources) error {
 				waitReady(c.Context(), src, wait)

@@ -27,7 +27,7 @@ temp dir is removed on exit.`,
 			if err != nil {
 				return err
 			}
-			log, _, closeLog := openLog(cfg.Debug)
+			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
 			d, err := demo.Start(c.Context(), demo.Options{ZK: zk, Logger: log})
 			if err != nil {

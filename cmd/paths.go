@@ -38,7 +38,7 @@ func defaultAuditPath() string { return filepath.Join(stateDir(), "audit.log") }
 // when the state dir cannot be written (a read-only home must not stop
 // stacktui), and to nowhere at all as a last resort. It never logs to the
 // terminal the TUI draws on.
-func openLog(debug bool) (*slog.Logger, string, func()) {
+func openLog(debug bool) (*slog.Logger, func()) {
 	level := slog.LevelInfo
 	if debug {
 		level = slog.LevelDebug
@@ -54,10 +54,10 @@ func openLog(debug bool) (*slog.Logger, string, func()) {
 		// Libraries that log with the standard logger (the Serf RPC client does)
 		// must not scribble over the TUI either.
 		log.SetOutput(f)
-		return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level})), p, func() { f.Close() }
+		return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level})), func() { f.Close() }
 	}
 	log.SetOutput(io.Discard)
-	return slog.New(slog.NewTextHandler(io.Discard, nil)), "", func() {}
+	return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}
 }
 
 func userName() string {

@@ -26,7 +26,7 @@ Exit code 0 when every source could be read, 1 when one failed (the reason on st
 			if err != nil {
 				return err
 			}
-			log, _, closeLog := openLog(cfg.Debug)
+			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
 			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
 				waitReady(c.Context(), src, wait)

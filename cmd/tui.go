@@ -12,7 +12,7 @@ import (
 // runTUI opens the sources and, in read-write mode only, the write handles,
 // then runs the console until the user quits or a signal arrives.
 func runTUI(ctx context.Context, c *Config) error {
-	log, _, closeLog := openLog(c.Debug)
+	log, closeLog := openLog(c.Debug)
 	defer closeLog()
 	return withSources(ctx, c, log, func(src *app.Sources) error {
 		return runConsole(ctx, c, src, nil, log)

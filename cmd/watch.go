@@ -41,7 +41,7 @@ service, instance, socket, from, to, text.`,
 			if err != nil {
 				return err
 			}
-			log, _, closeLog := openLog(cfg.Debug)
+			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
 			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
 				return streamEvents(c, src, services, c.OutOrStdout())
