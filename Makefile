@@ -12,7 +12,7 @@ build:
 # The whole suite: formatting, vet, then every test with the race detector
 # against real ZooKeeper, HAProxy and Serf (see internal/testenv).
 test: deps
-	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo 'gofmt: the files above need formatting'; exit 1; }
+	@unformatted=$$(gofmt -l .); test -z "$$unformatted" || { echo "gofmt: these files need formatting: $$unformatted"; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 14m $(PKGS)
 
