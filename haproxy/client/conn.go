@@ -43,6 +43,18 @@ type Conn struct {
 	mu  sync.Mutex // one request at a time on the session
 	nc  net.Conn   // nil when disconnected
 	buf []byte     // reply buffer, reused between requests
+	// statRows is the row count of the last reply to each `show stat`
+	// command line, to size the next one's rows.
+	statRows map[string]int
+}
+
+// lineSink receives a reply's complete lines while it is still being read
+// (see showStat). Each attempt is begin, lines, end; a retry on a fresh
+// session starts over.
+type lineSink interface {
+	begin()
+	lines(b []byte) // whole lines, ending in '\n'; b is reused afterwards
+	end()           // no more lines in this attempt
 }
 
 // prompt is what HAProxy writes after every reply in interactive mode.
@@ -99,7 +111,7 @@ func (c *Conn) connect(ctx context.Context) error {
 		return c.dialError(ctx, err)
 	}
 	c.nc = nc
-	reply, err := c.roundTrip(ctx, "prompt")
+	reply, err := c.roundTrip(ctx, "prompt", nil)
 	if err != nil {
 		c.drop()
 		var e *Error
@@ -119,7 +131,7 @@ func (c *Conn) connect(ctx context.Context) error {
 	}
 	// Lower the session for good: HAProxy never raises it again, so even a
 	// bug in stacktui cannot write through this connection.
-	if reply, err := c.roundTrip(ctx, "user"); err != nil || len(bytes.TrimSpace(reply)) != 0 {
+	if reply, err := c.roundTrip(ctx, "user", nil); err != nil || len(bytes.TrimSpace(reply)) != 0 {
 		c.drop()
 		if err != nil {
 			return err
@@ -127,7 +139,7 @@ func (c *Conn) connect(ctx context.Context) error {
 		return &Error{Kind: KindLevel, Address: addr, Op: "user", Reply: string(reply),
 			Err: errors.New("could not lower the session to user level")}
 	}
-	reply, err = c.roundTrip(ctx, "show cli level")
+	reply, err = c.roundTrip(ctx, "show cli level", nil)
 	if err != nil {
 		c.drop()
 		return err
@@ -166,8 +178,10 @@ func (c *Conn) drop() {
 }
 
 // roundTrip sends one line and returns the reply without the prompt. The
-// returned slice aliases c.buf until the next request; c.mu is held.
-func (c *Conn) roundTrip(ctx context.Context, line string) ([]byte, error) {
+// returned slice aliases c.buf until the next request; c.mu is held. With a
+// sink, complete lines go to it as they arrive and only the rest is
+// returned.
+func (c *Conn) roundTrip(ctx context.Context, line string, sink lineSink) ([]byte, error) {
 	deadline := time.Now().Add(c.opts.Timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -183,6 +197,10 @@ func (c *Conn) roundTrip(ctx context.Context, line string) ([]byte, error) {
 	if _, err := io.WriteString(c.nc, line+"\n"); err != nil {
 		return nil, c.ioError(ctx, line, err)
 	}
+	if sink != nil {
+		sink.begin()
+		defer sink.end()
+	}
 	buf := c.buf[:0]
 	for {
 		if cap(buf)-len(buf) < 32<<10 {
@@ -192,6 +210,15 @@ func (c *Conn) roundTrip(ctx context.Context, line string) ([]byte, error) {
 		}
 		n, err := c.nc.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		if sink != nil && len(buf) > len(prompt) && !bytes.HasSuffix(buf, prompt) {
+			// Hand over the lines that cannot be part of the prompt: a
+			// newline at most len(prompt) bytes from the end may be its
+			// start. Then keep only the rest, so the buffer stays small.
+			if nl := bytes.LastIndexByte(buf[:len(buf)-len(prompt)+1], '\n'); nl >= 0 {
+				sink.lines(buf[:nl+1])
+				buf = buf[:copy(buf, buf[nl+1:])]
+			}
+		}
 		if bytes.HasSuffix(buf, prompt) {
 			c.buf = buf
 			out := buf[:max(len(buf)-len(prompt), 0)]
@@ -251,10 +278,10 @@ func isBroken(err error) bool {
 func (c *Conn) request(ctx context.Context, line string) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.requestLocked(ctx, line)
+	return c.requestLocked(ctx, line, nil)
 }
 
-func (c *Conn) requestLocked(ctx context.Context, line string) ([]byte, error) {
+func (c *Conn) requestLocked(ctx context.Context, line string, sink lineSink) ([]byte, error) {
 	fresh := false
 	if c.nc == nil {
 		if err := c.connect(ctx); err != nil {
@@ -262,7 +289,7 @@ func (c *Conn) requestLocked(ctx context.Context, line string) ([]byte, error) {
 		}
 		fresh = true
 	}
-	out, err := c.roundTrip(ctx, line)
+	out, err := c.roundTrip(ctx, line, sink)
 	if err == nil {
 		return out, nil
 	}
@@ -273,7 +300,7 @@ func (c *Conn) requestLocked(ctx context.Context, line string) ([]byte, error) {
 	if err := c.connect(ctx); err != nil {
 		return nil, err
 	}
-	out, err = c.roundTrip(ctx, line)
+	out, err = c.roundTrip(ctx, line, sink)
 	if err != nil {
 		c.drop()
 	}

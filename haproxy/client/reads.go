@@ -40,25 +40,74 @@ func (c *Conn) ShowStatFilter(ctx context.Context, iid, types int) (*haproxy.Sta
 	return c.showStat(ctx, fmt.Sprintf("show stat %d %d -1", iid, types))
 }
 
+// showStat parses the reply while reading it (haproxy.StatStream): at
+// 50,000 servers HAProxy takes about 0.3 s to write it, and parsing meanwhile
+// instead of afterwards shows it sooner.
 func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out, err := c.requestLocked(ctx, line)
+	sink := &statSink{rowsHint: c.statRows[line]}
+	out, err := c.requestLocked(ctx, line, sink)
 	if err != nil {
 		return nil, err
 	}
-	st, err := haproxy.ParseStat(out) // copies out: c.buf is reused
+	sink.keepHead(out)
+	st, err := sink.p.Finish(out)
 	if err != nil {
-		return nil, c.rejected(line, out, err)
+		return nil, c.rejected(line, sink.head, err)
 	}
+	if c.statRows == nil {
+		c.statRows = map[string]int{}
+	}
+	c.statRows[line] = len(st.Rows)
 	return st, nil
+}
+
+// statSink feeds a reply's lines to a StatStream on a goroutine of its
+// own, so the reader keeps the socket drained and HAProxy never waits for
+// the parser; it keeps the reply's start for error messages.
+type statSink struct {
+	rowsHint int
+	p        *haproxy.StatStream
+	head     []byte
+	chunks   chan string
+	done     chan struct{}
+}
+
+func (s *statSink) begin() {
+	s.p = haproxy.NewStatStream(s.rowsHint)
+	s.head = s.head[:0]
+	s.chunks = make(chan string, 256)
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		for c := range s.chunks {
+			s.p.Lines(c)
+		}
+	}()
+}
+
+func (s *statSink) lines(b []byte) {
+	s.keepHead(b)
+	s.chunks <- string(b)
+}
+
+func (s *statSink) end() {
+	close(s.chunks)
+	<-s.done
+}
+
+func (s *statSink) keepHead(b []byte) {
+	if n := 512 - len(s.head); n > 0 {
+		s.head = append(s.head, b[:min(n, len(b))]...)
+	}
 }
 
 // ShowInfo runs `show info`.
 func (c *Conn) ShowInfo(ctx context.Context) (*haproxy.Info, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out, err := c.requestLocked(ctx, "show info")
+	out, err := c.requestLocked(ctx, "show info", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +129,7 @@ func (c *Conn) ShowServersState(ctx context.Context, backend string) ([]haproxy.
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out, err := c.requestLocked(ctx, line)
+	out, err := c.requestLocked(ctx, line, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +144,7 @@ func (c *Conn) ShowServersState(ctx context.Context, backend string) ([]haproxy.
 func (c *Conn) Level(ctx context.Context) (haproxy.Level, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out, err := c.requestLocked(ctx, "show cli level")
+	out, err := c.requestLocked(ctx, "show cli level", nil)
 	if err != nil {
 		return "", err
 	}

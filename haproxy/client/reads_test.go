@@ -2,11 +2,16 @@ package client
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/internal/testenv"
 )
 
 func TestReads(t *testing.T) {
@@ -137,6 +142,70 @@ func TestConcurrentRequests(t *testing.T) {
 	for err := range errs {
 		if err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// A reply of many socket reads is parsed while it arrives (StatStream on
+// its own goroutine): it must equal ParseStat of the same reply read whole,
+// and leave the session in step for the next request.
+func TestShowStatStreamsLargeReply(t *testing.T) {
+	testenv.Need(t, "haproxy")
+	var svcs []testenv.HAService
+	for b := range 30 {
+		s := testenv.HAService{Name: fmt.Sprintf("big_%d", b)}
+		for i := range 100 {
+			s.Servers = append(s.Servers, testenv.HAServer{Name: fmt.Sprintf("web%d", i), Addr: fmt.Sprintf("10.1.%d.%d:8080", b, i)})
+		}
+		svcs = append(svcs, s)
+	}
+	h := testenv.HAProxy(t, testenv.HAProxyConfig{Services: svcs})
+	c, err := Dial(context.Background(), Options{Address: h.Socket, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	nc, err := net.Dial("unix", h.Socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Write([]byte("show stat\n")); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(nc) // non-interactive: HAProxy closes after the reply
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) < 512<<10 {
+		t.Fatalf("reply of %d bytes: too small to arrive in many reads", len(raw))
+	}
+	want, err := haproxy.ParseStat(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 { // the second read is sized from the first
+		got, err := c.ShowStat(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Rows) != len(want.Rows) || len(got.Rows) != 30*102 {
+			t.Fatalf("round %d: %d rows, want %d", round, len(got.Rows), len(want.Rows))
+		}
+		for i := range want.Rows {
+			w, g := &want.Rows[i], &got.Rows[i]
+			// Counters such as lastchg move between the two reads: compare
+			// what identifies a row and its state.
+			if g.Key() != w.Key() || g.Type != w.Type || g.IID != w.IID || g.SID != w.SID ||
+				g.Status != w.Status || g.Addr != w.Addr || g.Weight != w.Weight {
+				t.Fatalf("round %d row %d: got %s %v %q %q, want %s %v %q %q", round, i,
+					g.Key(), g.Type, g.Status, g.Addr, w.Key(), w.Type, w.Status, w.Addr)
+			}
+		}
+		if info, err := c.ShowInfo(ctx); err != nil || info.Name != "HAProxy" {
+			t.Fatalf("round %d: show info after show stat: %v, %+v", round, err, info)
 		}
 	}
 }
