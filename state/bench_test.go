@@ -105,3 +105,55 @@ func TestParallelJoinMatchesSequential(t *testing.T) {
 		t.Fatal("views differ")
 	}
 }
+
+// diffInputs are two Views of 50,000 servers, the second a later poll in
+// which 100 servers changed state.
+func diffInputs() (prev, next *View) {
+	reg, haps := benchInput(500, 100, 10000)
+	prev = Join(reg, haps, Config{Now: t0})
+	rows := append([]haproxy.Row(nil), haps[0].Stats.Rows...)
+	for i := 1; i < len(rows); i += 509 { // a prime: not always the same row of a backend
+		if rows[i].IsServer() {
+			rows[i].Status = "DOWN"
+		}
+	}
+	h := *haps[0]
+	h.Stats = &haproxy.Stats{Rows: rows}
+	next = Join(reg, []*haproxy.Snapshot{&h}, Config{Now: t0.Add(time.Second)})
+	return prev, next
+}
+
+// BenchmarkDiff50k diffs two successive Views of 50,000 servers.
+func BenchmarkDiff50k(b *testing.B) {
+	prev, next := diffInputs()
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(Diff(prev, next)) == 0 {
+			b.Fatal("no events")
+		}
+	}
+}
+
+// BenchmarkDiffByMap50k is the same diff through one map of every
+// instance, as Diff did before it lined services up.
+func BenchmarkDiffByMap50k(b *testing.B) {
+	prev, next := diffInputs()
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(diffByMap(prev, next)) == 0 {
+			b.Fatal("no events")
+		}
+	}
+}
+
+// BenchmarkObserve50k records one View of 50,000 servers in a History
+// that has seen the previous poll.
+func BenchmarkObserve50k(b *testing.B) {
+	prev, next := diffInputs()
+	h := NewHistory(60)
+	h.Observe(prev)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Observe(next)
+	}
+}

@@ -12,7 +12,8 @@ const DefaultForget = 10 * time.Minute
 // (current sessions, request rate, 5xx responses per second, each summed over
 // the readable sockets) and the times of its state changes, for flapping.
 // Memory is bounded: capacity samples per ring (float32, so about
-// 12*capacity bytes per instance) and instances unseen for Forget are dropped.
+// 12*capacity bytes per instance) and instances unseen for Forget are dropped
+// (within another Forget/8).
 // It is safe for concurrent use.
 type History struct {
 	// Forget drops an instance not seen for this long; zero uses DefaultForget.
@@ -21,6 +22,8 @@ type History struct {
 	mu       sync.RWMutex
 	capacity int
 	entries  map[string]*series
+	changed  map[string]*series // the entries with a state change recorded
+	swept    time.Time          // when forgotten entries were last dropped
 }
 
 // series is one instance's history.
@@ -39,7 +42,7 @@ func NewHistory(capacity int) *History {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &History{capacity: capacity, entries: map[string]*series{}}
+	return &History{capacity: capacity, entries: map[string]*series{}, changed: map[string]*series{}}
 }
 
 // Observe records v's numbers and state changes at v.At, then forgets
@@ -65,9 +68,16 @@ func (h *History) Observe(v *View) {
 	if forget <= 0 {
 		forget = DefaultForget
 	}
+	// Sweeping walks every entry: do it a few times per Forget, not on every
+	// poll (at 50,000 servers the walk was a quarter of Observe).
+	if now.Sub(h.swept) < forget/8 {
+		return
+	}
+	h.swept = now
 	for k, s := range h.entries {
 		if now.Sub(s.seen) > forget {
 			delete(h.entries, k)
+			delete(h.changed, k)
 		}
 	}
 }
@@ -106,6 +116,7 @@ func (h *History) observe(in *Instance, readable []bool, now time.Time) {
 	s.e5.push(float32(rate))
 	if s.primed && string(sig) != s.sig {
 		s.changes.push(now)
+		h.changed[in.Key] = s
 	}
 	if !s.primed || string(sig) != s.sig {
 		s.sig = string(sig)
@@ -135,14 +146,28 @@ func (h *History) Flaps(key string, window time.Duration, now time.Time) int {
 	if s == nil {
 		return 0
 	}
+	return s.changes.count(now.Add(-window), now)
+}
+
+// FlapCounts returns the instances with more than changes state changes in
+// the window ending at now, with their counts: what Flaps says of each key,
+// in one pass over the few instances that ever changed (a join asks for
+// every instance, and at 50,000 a lookup each cost more than the rest of
+// the flapping check).
+func (h *History) FlapCounts(window time.Duration, now time.Time, changes int) map[string]int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out map[string]int
 	from := now.Add(-window)
-	n := 0
-	s.changes.each(func(t time.Time) {
-		if t.After(from) && !t.After(now) {
-			n++
+	for k, s := range h.changed {
+		if n := s.changes.count(from, now); n > changes {
+			if out == nil {
+				out = map[string]int{}
+			}
+			out[k] = n
 		}
-	})
-	return n
+	}
+	return out
 }
 
 // Len is the number of instances remembered.
@@ -199,8 +224,13 @@ func (r *timeRing) push(t time.Time) {
 	r.start = (r.start + 1) % len(r.buf)
 }
 
-func (r *timeRing) each(f func(time.Time)) {
+// count is the number of times in (from, to].
+func (r *timeRing) count(from, to time.Time) int {
+	n := 0
 	for _, t := range r.buf {
-		f(t)
+		if t.After(from) && !t.After(to) {
+			n++
+		}
 	}
+	return n
 }

@@ -59,7 +59,8 @@ type joiner struct {
 	lastVal  finding
 	lastOK   bool
 	keys     []byte
-	cands    []cand // scratch for unregistered servers
+	cands    []cand         // scratch for unregistered servers
+	flaps    map[string]int // instances flapping now, from cfg.History
 }
 
 // Join joins the registry snapshot (nil when no registry is configured) with
@@ -98,6 +99,9 @@ func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
 		j.socks = append(j.socks, k)
 	}
 	j.upCount = make([]int, len(j.socks))
+	if cfg.History != nil {
+		j.flaps = cfg.History.FlapCounts(cfg.FlapWindow, j.now, cfg.FlapChanges)
+	}
 	j.sourceDiagnoses()
 	v.Diagnoses = j.global
 
@@ -166,7 +170,7 @@ func (j *joiner) buildServices(builds []*svcBuild, out []Service) {
 // worker is a joiner sharing j's inputs with scratch space of its own.
 func (j *joiner) worker() *joiner {
 	return &joiner{cfg: j.cfg, reg: j.reg, socks: j.socks, readable: j.readable, now: j.now,
-		global: j.global, suspects: j.suspects, upCount: make([]int, len(j.socks))}
+		global: j.global, suspects: j.suspects, flaps: j.flaps, upCount: make([]int, len(j.socks))}
 }
 
 // sourceDiagnoses describes a stale registry and unreadable sockets.

@@ -147,6 +147,8 @@ func TestLargeJoinRunsOffLoop(t *testing.T) {
 	m, _, hap := bigModel(t, 160, 48)
 	m.joinPace = 0 // pacing is tested below
 	before := m.joined
+	key := before.Services[0].Instances[0].Key
+	samples, _, _ := m.shist.Series(key)
 	_, cmd := m.Update(haproxyMsg{reread(hap)})
 	if !m.joinBusy || m.joined != before {
 		t.Fatal("large join ran on the event loop")
@@ -167,6 +169,11 @@ func TestLargeJoinRunsOffLoop(t *testing.T) {
 	}
 	if selectedService(m) != "service_0001" {
 		t.Fatalf("selection lost: %q", selectedService(m))
+	}
+	// Both joins are recorded in the history, after their views were shown.
+	<-m.observed
+	if after, _, _ := m.shist.Series(key); len(after) != len(samples)+2 {
+		t.Fatalf("history has %d samples of %s after two joins, had %d", len(after), key, len(samples))
 	}
 	// Pacing: right after a join that cost c, the next waits for 10c.
 	m.joinPace = joinCPUShare

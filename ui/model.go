@@ -101,9 +101,10 @@ type Model struct {
 	joinPending   bool // snapshots arrived while it ran
 	joinScheduled bool // a postponed join is due (rejoinMsg)
 	joinStart     time.Time
-	joinCost      time.Duration // the last command join's duration
-	joinPace      int           // joinCPUShare; tests set 0
-	joinUrgent    bool          // the next join is not paced (a registry change)
+	joinCost      time.Duration   // the last command join's duration
+	joinPace      int             // joinCPUShare; tests set 0
+	joinUrgent    bool            // the next join is not paced (a registry change)
+	observed      <-chan struct{} // closed once the last join is in shist
 }
 
 // New builds the root model from the options.
