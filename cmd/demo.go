@@ -48,7 +48,7 @@ temp dir is removed on exit.`,
 			cfg.Synapse, cfg.Nerve, cfg.ignoreHostFiles = "", "", true
 			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
 				src.StateConfig.Backends = d.Backends
-				return runConsole(c.Context(), cfg, src, d.Happening, log)
+				return runConsole(c.Context(), cfg, src, d.Happening, log, nil)
 			})
 		},
 	}

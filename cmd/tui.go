@@ -14,14 +14,17 @@ import (
 func runTUI(ctx context.Context, c *Config) error {
 	log, closeLog := openLog(c.Debug)
 	defer closeLog()
+	resumeGC := deferGC()
+	defer resumeGC()
 	return withSources(ctx, c, log, func(src *app.Sources) error {
-		return runConsole(ctx, c, src, nil, log)
+		return runConsole(ctx, c, src, nil, log, resumeGC)
 	})
 }
 
 // runConsole builds the executor (read-only, or with write handles and an
 // audit log) and runs the UI on src.
-func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() string, log *slog.Logger) error {
+// firstView, when not nil, is called at the first full screen.
+func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() string, log *slog.Logger, firstView func()) error {
 	auditPath := c.AuditLog
 	if auditPath == "" {
 		auditPath = defaultAuditPath()
@@ -53,6 +56,7 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		ReloadCommand: src.ReloadCommand,
 		Banner:        banner,
 		Logger:        log,
+		FirstView:     firstView,
 	}
 	if src.Poller != nil {
 		opts.HAProxy = src.Poller

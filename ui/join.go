@@ -151,6 +151,28 @@ func (m *Model) applyJoin(j joinedMsg) {
 	m.detail.dirty = true
 	m.hap.dirty = true
 	m.registry.dirty = true
+	if m.o.FirstView != nil && !m.firstViewDone && m.everySourceRead() {
+		m.firstViewDone = true
+		m.o.FirstView()
+	}
+}
+
+// everySourceRead reports whether the joined view has every source's first
+// reading, or its error.
+func (m *Model) everySourceRead() bool {
+	if m.o.Registry != nil && (m.joined.Registry == nil || !m.joined.Registry.Synced && m.joined.Registry.Err == "") {
+		return false
+	}
+	if m.o.HAProxy == nil {
+		return true
+	}
+	read := 0
+	for _, h := range m.joined.HAProxy {
+		if h != nil && (h.Stats != nil || h.Err != nil) {
+			read++
+		}
+	}
+	return read == len(m.o.HAProxy.Current())
 }
 
 // size is the number of HAProxy rows and registrations the join works on.

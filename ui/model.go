@@ -105,6 +105,7 @@ type Model struct {
 	joinPace      int             // joinCPUShare; tests set 0
 	joinUrgent    bool            // the next join is not paced (a registry change)
 	observed      <-chan struct{} // closed once the last join is in shist
+	firstViewDone bool            // Options.FirstView was called
 }
 
 // New builds the root model from the options.

@@ -37,4 +37,8 @@ type Options struct {
 	ReloadCommand string
 	Banner        func() string // demo: a line saying what is happening; may be nil
 	Logger        *slog.Logger
+	// FirstView, when set, is called once from the event loop when the
+	// first view built from every source's first reading (or its error) is
+	// applied: the first full screen.
+	FirstView func()
 }

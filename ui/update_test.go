@@ -722,3 +722,36 @@ func TestHatopFKeysExplainThemselves(t *testing.T) {
 		t.Fatalf("F1 read-only: %q", ro.status)
 	}
 }
+
+// TestFirstViewOnceEverySourceRead: Options.FirstView (the program resumes
+// garbage collection there) fires once, when the registry is synced and
+// every socket has stats or an error, not before.
+func TestFirstViewOnceEverySourceRead(t *testing.T) {
+	reg := fixtureRegistry(t)
+	unsynced := reg
+	unsynced.Synced = false
+	full := fixtureHAProxy(t, "local")
+	empty := &haproxy.Snapshot{Label: "local", Address: full.Address}
+	failing := &haproxy.Snapshot{Label: "other", Address: "/run/other.sock", Err: errors.New("connection refused")}
+	calls := 0
+	o := Options{Registry: &fakeRegistry{ch: make(chan sources.Update), cur: unsynced},
+		HAProxy: newFakeFeed(empty, failing), ReadOnly: true, FirstView: func() { calls++ }}
+	m := newModel(o, func() time.Time { return fixedNow })
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if calls != 0 {
+		t.Fatal("FirstView before any source was read")
+	}
+	m.Update(haproxyMsg{*full})
+	if calls != 0 {
+		t.Fatal("FirstView before the registry was synced")
+	}
+	m.Update(registryMsg{sources.Update{Snapshot: reg}})
+	if calls != 1 {
+		t.Fatalf("FirstView called %d times once every source was read", calls)
+	}
+	m.Update(haproxyMsg{*full})
+	m.Update(registryMsg{sources.Update{Snapshot: reg}})
+	if calls != 1 {
+		t.Fatalf("FirstView called %d times in all", calls)
+	}
+}
