@@ -216,6 +216,11 @@ type Snapshot struct {
 	Level   Level
 	Info    *Info  // nil until the first successful `show info`
 	Stats   *Stats // nil until the first successful `show stat`
+	// Aggregates are the frontend and backend rows of the latest poll when
+	// it re-read only those (a light poll, see sources/hapoll): newer than
+	// the same rows in Stats, whose server rows did not change. Nil when
+	// Stats is the latest read.
+	Aggregates []Row
 	// Err is the last poll's error, nil when the last poll succeeded. With a
 	// non-nil Err, Info and Stats are the last good values (possibly nil) and
 	// LastGood says when they were read.

@@ -11,6 +11,33 @@ type sock struct {
 	readable bool // has a `show stat` (possibly an old one: see snap.Err)
 	claimed  []bool
 	backends map[string]*backendIdx // every proxy with a row, by name
+	// fresh are the snapshot's Aggregates by proxy, preferred to the
+	// proxy rows of rows (nil without Aggregates).
+	fresh map[string]freshRows
+}
+
+// freshRows are a proxy's FRONTEND and BACKEND rows, nil when absent.
+type freshRows struct{ front, back *haproxy.Row }
+
+// indexFresh indexes s.Aggregates, the proxy rows newer than s.Stats.
+func (k *sock) indexFresh(s *haproxy.Snapshot) {
+	if s.Aggregates == nil {
+		return
+	}
+	k.fresh = make(map[string]freshRows, len(s.Aggregates)/2+1)
+	for i := range s.Aggregates {
+		r := &s.Aggregates[i]
+		p := k.fresh[r.Proxy]
+		switch r.Type {
+		case haproxy.TypeFrontend:
+			p.front = r
+		case haproxy.TypeBackend:
+			p.back = r
+		default:
+			continue
+		}
+		k.fresh[r.Proxy] = p
+	}
 }
 
 // backendIdx is one proxy's server rows. The address map is built on first
@@ -30,6 +57,7 @@ func indexSocket(s *haproxy.Snapshot) *sock {
 	if s.Stats == nil {
 		return k
 	}
+	k.indexFresh(s)
 	k.readable = true
 	k.rows = s.Stats.Rows
 	k.claimed = make([]bool, len(k.rows))
@@ -112,6 +140,12 @@ func (k *sock) claimAddr(backend, addr string) int32 {
 
 // aggregate returns the named proxy's row of type BACKEND or FRONTEND, or nil.
 func (k *sock) aggregate(proxy string, t haproxy.RowType) *haproxy.Row {
+	if p, ok := k.fresh[proxy]; ok {
+		if t == haproxy.TypeFrontend {
+			return p.front
+		}
+		return p.back
+	}
 	b := k.backends[proxy]
 	if b == nil {
 		return nil

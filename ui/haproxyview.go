@@ -38,6 +38,34 @@ type haproxyPane struct {
 	set   colSet
 	rows  []hapRow
 	dirty bool
+	// fresh indexes each socket's Aggregates (light-poll proxy rows, newer
+	// than the rows listed) by "proxy/name"; rebuilt when the snapshot changes.
+	fresh   []map[string]*haproxy.Row
+	freshOf []*haproxy.Snapshot
+}
+
+// current is the newest version of a listed row: for a frontend or backend,
+// its row from the socket's latest light poll, which re-reads only those
+// (the list itself is rebuilt only when servers change).
+func (p *haproxyPane) current(m *Model, r hapRow) *haproxy.Row {
+	if r.row.IsServer() || r.sock >= len(m.haps) || m.haps[r.sock] == nil || m.haps[r.sock].Aggregates == nil {
+		return r.row
+	}
+	s := m.haps[r.sock]
+	for len(p.fresh) < len(m.haps) {
+		p.fresh, p.freshOf = append(p.fresh, nil), append(p.freshOf, nil)
+	}
+	if p.freshOf[r.sock] != s {
+		idx := make(map[string]*haproxy.Row, len(s.Aggregates))
+		for i := range s.Aggregates {
+			idx[s.Aggregates[i].Key()] = &s.Aggregates[i]
+		}
+		p.fresh[r.sock], p.freshOf[r.sock] = idx, s
+	}
+	if f := p.fresh[r.sock][r.row.Key()]; f != nil {
+		return f
+	}
+	return r.row
 }
 
 func newHAProxyPane() haproxyPane { return haproxyPane{list: newList(), dirty: true} }
@@ -306,18 +334,19 @@ func (p *haproxyPane) render(m *Model, w, h int) string {
 	keyAt := p.keyAt(m)
 	for i := from; i < to; i++ {
 		r := p.rows[i]
+		row := p.current(m, r)
 		for k, c := range hc {
 			switch {
 			case c.Title == "SOCKET":
 				cells[k] = cell{s: m.haps[r.sock].Label}
 			case c.val != nil:
-				cells[k] = cell{s: c.val(r.row)}
+				cells[k] = cell{s: c.val(row)}
 			}
 			if c.Title == "STATUS" {
-				cells[k].st = m.statusStyle(r.row.StatusWord())
+				cells[k].st = m.statusStyle(row.StatusWord())
 			}
 		}
-		if !r.row.IsServer() {
+		if !row.IsServer() {
 			cells[0].st = &m.st.Section
 		}
 		marked := len(p.marks) > 0 && p.marks[keyAt(i)]

@@ -175,6 +175,22 @@ func (m *Model) everySourceRead() bool {
 	return read == len(m.o.HAProxy.Current())
 }
 
+// retraffic brings the joined view's traffic figures up to date after a
+// light poll, without a join (state.Retraffic).
+func (m *Model) retraffic() {
+	if m.joined == nil {
+		return
+	}
+	v := state.Retraffic(m.joined, m.haps, m.now())
+	if v == nil {
+		return // the sockets changed meanwhile: the next join catches up
+	}
+	m.joined = v
+	m.hist.observe(v)
+	m.services.dirty = true
+	m.detail.dirty = true
+}
+
 // size is the number of HAProxy rows and registrations the join works on.
 func (m *Model) size() int {
 	n := 0

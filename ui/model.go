@@ -248,8 +248,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case haproxyMsg:
 		if !m.storeHAProxy(msg.s) {
-			// Same rows as before (a light poll): only the header's
-			// `show info` moved, so there is nothing to join again.
+			// Same server rows as before (a light poll): only `show info`
+			// and the frontend and backend rows moved. Nothing to join
+			// again; the services' traffic follows the new proxy rows.
+			m.retraffic()
 			return waitHAProxy(m.o.HAProxy)
 		}
 		return tea.Batch(m.rejoin(true), waitHAProxy(m.o.HAProxy))

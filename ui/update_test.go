@@ -16,6 +16,7 @@ import (
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/haproxy/command"
 	"github.com/stacktui/stacktui/sources"
+	"github.com/stacktui/stacktui/state"
 )
 
 func selectedService(m *Model) string {
@@ -652,7 +653,7 @@ func TestUnchangedRowsSkipTheJoin(t *testing.T) {
 	before := m.joined
 	s.Info = &haproxy.Info{Version: "2.6.99", MaxConn: 10}
 	m.Update(haproxyMsg{s})
-	if m.joined != before {
+	if &m.joined.Services[0].Instances[0] != &before.Services[0].Instances[0] {
 		t.Fatal("same rows joined again")
 	}
 	press(m, "2")
@@ -753,5 +754,45 @@ func TestFirstViewOnceEverySourceRead(t *testing.T) {
 	m.Update(registryMsg{sources.Update{Snapshot: reg}})
 	if calls != 1 {
 		t.Fatalf("FirstView called %d times in all", calls)
+	}
+}
+
+// TestLightPollMovesTraffic: a light poll re-reads only the frontend and
+// backend rows (Snapshot.Aggregates); without a join, the services' traffic
+// and the HAProxy view's BACKEND row show the new figures.
+func TestLightPollMovesTraffic(t *testing.T) {
+	m := newTestModel(t, 160, 48)
+	s := *m.haps[0]
+	svc := m.joined.Services[0].Backend
+	var aggs []haproxy.Row
+	for _, r := range s.Stats.Rows {
+		if !r.IsServer() {
+			if r.Type == haproxy.TypeBackend && r.Proxy == svc {
+				r.SCur = 4242
+			}
+			aggs = append(aggs, r)
+		}
+	}
+	s.Aggregates = aggs
+	before := m.joined
+	m.Update(haproxyMsg{s})
+	var got *state.Service
+	for i := range m.joined.Services {
+		if m.joined.Services[i].Backend == svc {
+			got = &m.joined.Services[i]
+		}
+	}
+	if got == nil || got.Summary.SCur != 4242 {
+		t.Fatalf("service %s traffic after a light poll: %+v", svc, got)
+	}
+	if &m.joined.Services[0].Instances[0] != &before.Services[0].Instances[0] {
+		t.Fatal("a light poll joined again")
+	}
+	if !strings.Contains(screen(m), "4242") {
+		t.Fatalf("services view does not show the new sessions:\n%s", screen(m))
+	}
+	press(m, "2")
+	if out := screen(m); !strings.Contains(out, svc+" BACKEND") || !strings.Contains(out, "4242") {
+		t.Fatalf("HAProxy view does not show the new BACKEND row:\n%s", out)
 	}
 }

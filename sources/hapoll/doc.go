@@ -26,10 +26,15 @@
 //     backends changed at once, or the set of proxies changed, a full
 //     `show stat` is read instead.
 //
+//     When no backend changed, the server rows are kept and the new frontend
+//     and backend rows go out as Snapshot.Aggregates, so service traffic
+//     (sessions, request and 5xx rates) moves at every refresh.
+//
 // So a drain, maint, weight change or a server going down or up is visible
-// at the next poll (one refresh, or at once after Refresh), while per-server
-// counters and transitional check states ("UP 1/2") of servers in unchanged
-// backends are at most FullEvery polls old. Measured against a real HAProxy
+// at the next poll (one refresh, or at once after Refresh), and so is every
+// frontend's and backend's traffic, while per-server counters and
+// transitional check states ("UP 1/2") of servers in unchanged backends are
+// at most FullEvery polls old. Measured against a real HAProxy
 // 2.6 with 50,000 servers and no checks (BENCHMARKS.md, BenchmarkHAProxyCPU):
 // at a 1 s refresh this costs HAProxy 3.0% of a core, against 7.6% for
 // hatop's full `show stat` every 3 s and 21.5% for a full read every second.

@@ -3,6 +3,7 @@ package hapoll
 import (
 	"context"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,11 +79,26 @@ func TestPartialPolls(t *testing.T) {
 	if c := p.Counters(0); c.Full != 1 {
 		t.Fatalf("counters after the first poll: %+v", c)
 	}
-	// Nothing changed: a light poll keeps the very same rows.
+	// No server changed: a light poll keeps the very same server rows, and
+	// hands on the new frontend and backend rows, whose traffic moved.
+	if resp, err := http.Get("http://" + h.Frontends["svc_0"] + "/"); err == nil {
+		resp.Body.Close() // a 503: its servers do not exist, which is fine
+	}
 	p.Refresh()
 	idle := waitSnap(t, p.Updates(), "lb", 5*time.Second, func(s haproxy.Snapshot) bool { return s.At.After(first.At) })
 	if c := p.Counters(0); c.Light != 1 || c.Full != 1 || idle.Stats != first.Stats {
 		t.Fatalf("idle poll: counters %+v, same stats %v", p.Counters(0), idle.Stats == first.Stats)
+	}
+	var fe *haproxy.Row
+	for i := range idle.Aggregates {
+		if r := &idle.Aggregates[i]; r.IsServer() {
+			t.Fatalf("a light poll's Aggregates hold a server: %s", r.Key())
+		} else if r.Proxy == "svc_0" && r.Type == haproxy.TypeFrontend {
+			fe = r
+		}
+	}
+	if old := findRow(first, "svc_0", "FRONTEND"); fe == nil || old == nil || fe.STot != old.STot+1 {
+		t.Fatalf("light poll frontend row %+v, full read's %+v: want one more session", fe, old)
 	}
 	// Drain one server: its backend row changes, so only that backend is re-read.
 	if out := h.Command("set server svc_1/h2_127.0.0.1:20102 state drain"); strings.TrimSpace(out) != "" {

@@ -21,6 +21,7 @@ type socket struct {
 	polls     int // since the last full read
 	info      *haproxy.Info
 	stats     *haproxy.Stats
+	aggs      []haproxy.Row // the last light poll's proxy rows, newer than stats'
 	lastGood  time.Time
 	proxySigs map[string]proxySig // by proxy key, from the last read
 }
@@ -36,7 +37,7 @@ func (s *socket) poll(ctx context.Context) *haproxy.Snapshot {
 	err := s.read(ctx)
 	now := time.Now()
 	snap := &haproxy.Snapshot{Label: s.opts.Label, Address: s.opts.Address, At: now,
-		Level: s.level, Info: s.info, Stats: s.stats, Err: err, LastGood: s.lastGood}
+		Level: s.level, Info: s.info, Stats: s.stats, Aggregates: s.aggs, Err: err, LastGood: s.lastGood}
 	if err != nil {
 		if ctx.Err() == nil { // not our own shutdown
 			s.cnt.errors.Add(1)
@@ -104,7 +105,7 @@ func (s *socket) readFull(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.stats, s.level = st, lvl
+	s.stats, s.level, s.aggs = st, lvl, nil
 	s.proxySigs = proxySigs(st.Rows)
 	s.polls = 0
 	s.cnt.full.Add(1)
@@ -128,8 +129,11 @@ func (s *socket) readChanged(ctx context.Context) (bool, error) {
 	}
 	s.polls++
 	if len(changed) == 0 {
+		// No server changed state: keep the server rows, but pass the
+		// proxy rows on, so traffic figures move at every refresh.
+		s.aggs = agg.Rows
 		s.cnt.light.Add(1)
-		return false, nil // keep the last rows: nothing moved
+		return false, nil
 	}
 	fresh := map[int][]haproxy.Row{}
 	for _, iid := range changed {
@@ -144,6 +148,7 @@ func (s *socket) readChanged(ctx context.Context) (bool, error) {
 		return true, nil // servers were added or removed: read everything
 	}
 	s.stats = &haproxy.Stats{Fields: s.stats.Fields, Rows: rows}
+	s.aggs = nil
 	s.proxySigs = sigs
 	s.cnt.partial.Add(1)
 	return false, nil
