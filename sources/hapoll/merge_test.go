@@ -51,3 +51,19 @@ func TestChangedBackendsAndMerge(t *testing.T) {
 		t.Errorf("too many: %v", err)
 	}
 }
+
+// Full reads space out above FullRows, in proportion to the rows.
+func TestFullEveryGrowsWithRows(t *testing.T) {
+	s := DefaultStrategy
+	for _, c := range []struct{ rows, want int }{
+		{100, 10}, {20000, 10}, {20001, 11}, {30000, 15}, {51000, 26}, {100000, 50},
+	} {
+		if got := s.fullEvery(c.rows); got != c.want {
+			t.Errorf("fullEvery(%d) = %d, want %d", c.rows, got, c.want)
+		}
+	}
+	s.FullRows = 0
+	if got := s.fullEvery(51000); got != 10 {
+		t.Errorf("without FullRows: %d", got)
+	}
+}

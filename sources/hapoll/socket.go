@@ -78,7 +78,7 @@ func (s *socket) read(ctx context.Context) error {
 			return err
 		}
 	}
-	full := s.stats == nil || info.PID != s.pid || s.polls+1 >= s.strategy.FullEvery ||
+	full := s.stats == nil || info.PID != s.pid || s.polls+1 >= s.strategy.fullEvery(len(s.stats.Rows)) ||
 		len(s.stats.Rows) <= s.strategy.SmallRows
 	if !full {
 		full, err = s.readChanged(ctx)
