@@ -35,8 +35,8 @@
 // at the next poll (one refresh, or at once after Refresh), and so is every
 // frontend's and backend's traffic, while per-server counters and
 // transitional check states ("UP 1/2") of servers in unchanged backends are
-// at most FullEvery polls old (26 at 51,000 rows). Measured against a real HAProxy
-// 2.6 with 50,000 servers and no checks (BENCHMARKS.md, BenchmarkHAProxyCPU):
-// at a 1 s refresh this costs HAProxy 3.0% of a core, against 7.6% for
-// hatop's full `show stat` every 3 s and 21.5% for a full read every second.
+// at most FullEvery polls old (26 at 51,000 rows). Measured against a real
+// HAProxy 2.6 with 50,000 servers and no checks (BENCHMARKS.md at the
+// repository root): at a 1 s refresh this costs HAProxy about 2% of a core,
+// against about 10% for hatop's full `show stat` every 3 s.
 package hapoll
