@@ -19,14 +19,15 @@ type sock struct {
 // freshRows are a proxy's FRONTEND and BACKEND rows, nil when absent.
 type freshRows struct{ front, back *haproxy.Row }
 
-// indexFresh indexes s.Aggregates, the proxy rows newer than s.Stats.
-func (k *sock) indexFresh(s *haproxy.Snapshot) {
-	if s.Aggregates == nil {
+// indexFresh indexes the FRONTEND and BACKEND rows among rows as k.fresh
+// (servers are skipped); nil rows leave k.fresh nil.
+func (k *sock) indexFresh(rows []haproxy.Row) {
+	if rows == nil {
 		return
 	}
-	k.fresh = make(map[string]freshRows, len(s.Aggregates)/2+1)
-	for i := range s.Aggregates {
-		r := &s.Aggregates[i]
+	k.fresh = make(map[string]freshRows)
+	for i := range rows {
+		r := &rows[i]
 		p := k.fresh[r.Proxy]
 		switch r.Type {
 		case haproxy.TypeFrontend:
@@ -57,7 +58,7 @@ func indexSocket(s *haproxy.Snapshot) *sock {
 	if s.Stats == nil {
 		return k
 	}
-	k.indexFresh(s)
+	k.indexFresh(s.Aggregates) // the proxy rows newer than s.Stats, if any
 	k.readable = true
 	k.rows = s.Stats.Rows
 	k.claimed = make([]bool, len(k.rows))

@@ -364,10 +364,11 @@ func Retraffic(v *View, haps []*haproxy.Snapshot, at time.Time) *View {
 			k.label = h.Address
 		}
 		if k.readable {
-			k.indexFresh(h)
-			if k.fresh == nil { // no light-poll rows: the proxy rows of Stats
-				k.indexFresh(&haproxy.Snapshot{Aggregates: h.Stats.Rows})
+			rows := h.Aggregates
+			if rows == nil { // no light-poll rows: the proxy rows of Stats
+				rows = h.Stats.Rows
 			}
+			k.indexFresh(rows)
 		}
 		j.socks = append(j.socks, k)
 	}
