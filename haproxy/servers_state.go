@@ -3,6 +3,7 @@ package haproxy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -12,8 +13,8 @@ import (
 var ErrNotServersState = errors.New("haproxy: not a `show servers state` reply")
 
 // ParseServersState parses a `show servers state [<backend>]` reply (format
-// version 1) by header name. Fields without a typed ServerState field go to
-// Extra; "-" (HAProxy's empty) in srv_fqdn becomes "".
+// version 1) by header name. Fields without a typed ServerState field are
+// read with Field; "-" (HAProxy's empty) in srv_fqdn becomes "".
 func ParseServersState(data []byte) ([]ServerState, error) {
 	s := string(data)
 	first, rest, _ := strings.Cut(s, "\n")
@@ -30,8 +31,14 @@ func ParseServersState(data []byte) ([]ServerState, error) {
 		}
 		return nil, fmt.Errorf("%w: second line %q is not the \"# be_id ...\" header", ErrNotServersState, truncate(hdrLine, 80))
 	}
-	names := strings.Fields(hdrLine[2:])
-	var out []ServerState
+	hdr := &stateHeader{names: strings.Fields(hdrLine[2:])}
+	hdr.ids = make([]stateField, len(hdr.names))
+	for i, n := range hdr.names {
+		hdr.ids[i] = stateFieldIDs[n]
+	}
+	// One line per server: count them once so the slice is allocated once
+	// (50,000 servers is a 4.6 MB reply).
+	out := make([]ServerState, 0, strings.Count(rest, "\n")+1)
 	for rest != "" {
 		var line string
 		line, rest, _ = strings.Cut(rest, "\n")
@@ -39,61 +46,123 @@ func ParseServersState(data []byte) ([]ServerState, error) {
 		if strings.TrimSpace(line) == "" || line[0] == '#' {
 			continue
 		}
-		var st ServerState
+		st := ServerState{rec: line, hdr: hdr}
 		col := 0
-		for f := range strings.FieldsSeq(line) {
-			if col < len(names) {
-				st.set(names[col], f)
+		for i := 0; i < len(line) && col < len(hdr.ids); {
+			for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+				i++
 			}
-			col++
+			j := i
+			for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+				j++
+			}
+			if j > i {
+				st.set(hdr.ids[col], line[i:j])
+				col++
+			}
+			i = j
 		}
 		out = append(out, st)
 	}
 	return out, nil
 }
 
-func (s *ServerState) set(name, v string) {
-	switch name {
-	case "be_id":
+// stateField names the typed fields of ServerState; sfNone is any other.
+type stateField uint8
+
+const (
+	sfNone stateField = iota
+	sfBackendID
+	sfBackend
+	sfServerID
+	sfServer
+	sfAddr
+	sfOpState
+	sfAdminState
+	sfUWeight
+	sfIWeight
+	sfLastChange
+	sfCheckStatus
+	sfCheckResult
+	sfCheckHealth
+	sfCheckState
+	sfAgentState
+	sfPort
+	sfFQDN
+)
+
+var stateFieldIDs = map[string]stateField{
+	"be_id": sfBackendID, "be_name": sfBackend, "srv_id": sfServerID, "srv_name": sfServer,
+	"srv_addr": sfAddr, "srv_op_state": sfOpState, "srv_admin_state": sfAdminState,
+	"srv_uweight": sfUWeight, "srv_iweight": sfIWeight, "srv_time_since_last_change": sfLastChange,
+	"srv_check_status": sfCheckStatus, "srv_check_result": sfCheckResult,
+	"srv_check_health": sfCheckHealth, "srv_check_state": sfCheckState,
+	"srv_agent_state": sfAgentState, "srv_port": sfPort, "srv_fqdn": sfFQDN,
+}
+
+// stateHeader is the header shared by every ServerState of one reply.
+type stateHeader struct {
+	names []string
+	ids   []stateField
+}
+
+func (s *ServerState) set(id stateField, v string) {
+	switch id {
+	case sfBackendID:
 		s.BackendID = atoi(v)
-	case "be_name":
+	case sfBackend:
 		s.Backend = v
-	case "srv_id":
+	case sfServerID:
 		s.ServerID = atoi(v)
-	case "srv_name":
+	case sfServer:
 		s.Server = v
-	case "srv_addr":
+	case sfAddr:
 		s.Addr = v
-	case "srv_op_state":
+	case sfOpState:
 		s.OpState = atoi(v)
-	case "srv_admin_state":
+	case sfAdminState:
 		s.AdminState = atoi(v)
-	case "srv_uweight":
+	case sfUWeight:
 		s.UWeight = atoi(v)
-	case "srv_iweight":
+	case sfIWeight:
 		s.IWeight = atoi(v)
-	case "srv_time_since_last_change":
+	case sfLastChange:
 		s.LastChange = time.Duration(atoi64(v)) * time.Second
-	case "srv_check_status":
+	case sfCheckStatus:
 		s.CheckStatus = atoi(v)
-	case "srv_check_result":
+	case sfCheckResult:
 		s.CheckResult = atoi(v)
-	case "srv_check_health":
+	case sfCheckHealth:
 		s.CheckHealth = atoi(v)
-	case "srv_check_state":
+	case sfCheckState:
 		s.CheckState = atoi(v)
-	case "srv_agent_state":
+	case sfAgentState:
 		s.AgentState = atoi(v)
-	case "srv_port":
+	case sfPort:
 		s.Port = atoi(v)
-	case "srv_fqdn":
+	case sfFQDN:
 		if v != "-" {
 			s.FQDN = v
 		}
-	default:
-		if s.Extra == nil {
-			s.Extra = make(map[string]string, 8)
-		}
-		s.Extra[name] = v
 	}
+}
+
+// Field returns the raw value of the named field of this server's line,
+// typed or not, and whether the header has that field.
+func (s *ServerState) Field(name string) (string, bool) {
+	if s.hdr == nil {
+		return "", false
+	}
+	want := slices.Index(s.hdr.names, name)
+	if want < 0 {
+		return "", false
+	}
+	col := 0
+	for f := range strings.FieldsSeq(s.rec) {
+		if col == want {
+			return f, true
+		}
+		col++
+	}
+	return "", true
 }

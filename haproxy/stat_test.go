@@ -211,7 +211,7 @@ func TestParseStatStates(t *testing.T) {
 	if !ss[0].InDrain() || ss[0].InMaint() || !ss[3].InMaint() || ss[3].AdminState&AdminConfigMaint == 0 {
 		t.Errorf("admin states: %+v", ss)
 	}
-	if ss[1].Extra["srv_agent_port"] != "11" {
-		t.Errorf("agent port %q", ss[1].Extra["srv_agent_port"])
+	if v, ok := ss[1].Field("srv_agent_port"); v != "11" || !ok {
+		t.Errorf("agent port %q %v", v, ok)
 	}
 }

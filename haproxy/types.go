@@ -174,7 +174,9 @@ type ServerState struct {
 	AgentState  int
 	Port        int    // srv_port
 	FQDN        string // srv_fqdn, "" for "-"
-	Extra       map[string]string
+
+	rec string       // the raw line, for Field
+	hdr *stateHeader // the header shared by all lines of one reply
 }
 
 // Admin-state bits of `show servers state`, from HAProxy's server.h.
