@@ -90,9 +90,13 @@ func FuzzParseServersState(f *testing.F) {
 		for _, s := range ss {
 			s.InMaint()
 			s.InDrain()
+			s.Field("srv_agent_port")
 			if strings.ContainsAny(s.Backend+s.Server, " \t\n") {
 				t.Fatalf("whitespace in names: %+v", s)
 			}
+		}
+		if pv := PreviewStats(&Stats{}, ss); len(pv.Rows) != len(ss) {
+			t.Fatalf("preview of %d servers has %d rows", len(ss), len(pv.Rows))
 		}
 	})
 }

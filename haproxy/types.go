@@ -88,6 +88,11 @@ type Row struct {
 	// Stats.FillExtra once to populate it.
 	Extra map[string]string
 
+	// Preview marks a server row built by PreviewStats from `show servers
+	// state`: its state, weight and check are HAProxy's, its counters were
+	// not read (zero).
+	Preview bool
+
 	rec string      // the raw CSV record, for Field and ExtraFields
 	hdr *statHeader // the header shared by all rows of one Stats
 }
@@ -223,6 +228,9 @@ type Snapshot struct {
 	// the same rows in Stats, whose server rows did not change. Nil when
 	// Stats is the latest read.
 	Aggregates []Row
+	// Preview: Stats was assembled by PreviewStats while the session's first
+	// full `show stat` is read; the next snapshot of this socket replaces it.
+	Preview bool
 	// Err is the last poll's error, nil when the last poll succeeded. With a
 	// non-nil Err, Info and Stats are the last good values (possibly nil) and
 	// LastGood says when they were read.

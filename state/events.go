@@ -227,6 +227,13 @@ func (d *differ) seen(svc, name, l string, prow, nrow *haproxy.Row) {
 		d.add(EventState, svc, name, l, "absent", nrow.Status, at()+"added to HAProxy as "+nrow.Status)
 	case nrow == nil:
 		d.add(EventState, svc, name, l, prow.Status, "absent", at()+"removed from HAProxy (was "+prow.Status+")")
+	case prow.Preview || nrow.Preview:
+		// A preview row knows the kind of state, not the "x/y" of settling
+		// checks, the check details or a slow start's weight: compare what
+		// it knows, so the full read that follows raises no false changes.
+		if classify(prow) != classify(nrow) {
+			d.add(EventState, svc, name, l, prow.Status, nrow.Status, at()+prow.Status+" -> "+nrow.Status)
+		}
 	default:
 		if prow.Status != nrow.Status {
 			t := at() + prow.Status + " -> " + nrow.Status

@@ -75,6 +75,10 @@ func TestHistory(t *testing.T) {
 			hap("B", srv("svc", a1, "UP", scur(1)))}, Config{Now: t0.Add(time.Duration(i) * 2 * time.Second)})
 		h.Observe(v)
 	}
+	// A preview's zero counters are not samples.
+	pv := hap("A", srv("svc", a1, "DOWN"))
+	pv.Preview = true
+	h.Observe(Join(r, []*haproxy.Snapshot{pv}, Config{Now: t0.Add(9 * time.Second)}))
 	sc, rq, e5 := h.Series(key)
 	if !reflect.DeepEqual(sc, []float64{3, 4, 5}) || !reflect.DeepEqual(rq, []float64{20, 30, 40}) || !reflect.DeepEqual(e5, []float64{10, 10, 10}) {
 		t.Errorf("series = %v %v %v", sc, rq, e5)
@@ -111,4 +115,30 @@ func TestHistoryBounded(t *testing.T) {
 		t.Errorf("flaps = %d, want the 8 remembered", n)
 	}
 	_ = sources.KindZooKeeper
+}
+
+// A preview (states from `show servers state`, no "x/y", no check details,
+// no slow-start weight) followed by the full read raises no events for
+// what the preview could not know, but does for a real change of state.
+func TestDiffAfterPreview(t *testing.T) {
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080), reg("svc", "web2", "10.0.0.2", 8080),
+		reg("svc", "web3", "10.0.0.3", 8080))
+	a3 := "web3_10.0.0.3:8080"
+	preview := func(row haproxy.Row) haproxy.Row { row.Preview = true; return row }
+	pv := hap("local", preview(srv("svc", a1, "UP", check("L7OK"), weight(4))), preview(srv("svc", a2, "DOWN", check("L7STS"))),
+		preview(srv("svc", a3, "UP", check("L7OK"))))
+	pv.Preview = true
+	full := hap("local", srv("svc", a1, "UP 1/2", check("L4TOUT"), weight(1)), srv("svc", a2, "DOWN 1/2", check("L7STS"), checkCode(503)),
+		srv("svc", a3, "MAINT"))
+	prev := Join(r, []*haproxy.Snapshot{pv}, Config{Now: t0})
+	next := Join(r, []*haproxy.Snapshot{full}, Config{Now: t0.Add(time.Second)})
+	got := Diff(prev, next)
+	if len(got) != 1 || got[0].Instance != a3 || got[0].From != "UP" || got[0].To != "MAINT" {
+		t.Fatalf("events after a preview: %+v", got)
+	}
+	// and the other way round, a new session's preview after a full read
+	back := Diff(next, Join(r, []*haproxy.Snapshot{pv}, Config{Now: t0.Add(2 * time.Second)}))
+	if len(back) != 1 || back[0].Instance != a3 || back[0].To != "UP" {
+		t.Fatalf("events from a full read to a preview: %+v", back)
+	}
 }

@@ -158,7 +158,11 @@ func drainText(r *haproxy.Row) string {
 	if r.Status == "DRAIN (agent)" {
 		who = "asked for by its agent check"
 	}
-	return "in DRAIN: it finishes its " + plural(int(r.SCur), "current session", "current sessions") + " and takes no new ones (" + who + ")"
+	sessions := "current sessions"
+	if !r.Preview { // a preview has no session count yet
+		sessions = plural(int(r.SCur), "current session", "current sessions")
+	}
+	return "in DRAIN: it finishes its " + sessions + " and takes no new ones (" + who + ")"
 }
 
 func nolbText(r *haproxy.Row) string {

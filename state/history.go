@@ -46,7 +46,8 @@ func NewHistory(capacity int) *History {
 }
 
 // Observe records v's numbers and state changes at v.At, then forgets
-// instances not seen for Forget.
+// instances not seen for Forget. A view with a preview socket (counters not
+// read yet) is not recorded.
 func (h *History) Observe(v *View) {
 	if v == nil {
 		return
@@ -56,6 +57,9 @@ func (h *History) Observe(v *View) {
 	now := v.At
 	readable := make([]bool, len(v.HAProxy))
 	for i, s := range v.HAProxy {
+		if s != nil && s.Preview {
+			return // its counters are not read: the full read follows within a second
+		}
 		readable[i] = s != nil && s.Stats != nil
 	}
 	for si := range v.Services {

@@ -59,8 +59,10 @@ func (m *Model) renderHeader() string {
 			state = "unreachable"
 		case s.Stats == nil:
 			state = "connecting"
+		case s.Preview:
+			state = "reading counters" // states are in; counters follow within a second
 		}
-		if state == "ok" {
+		if state == "ok" || s.Preview {
 			ok++
 		} else {
 			bad = append(bad, s.Label+": "+state)
@@ -71,7 +73,7 @@ func (m *Model) renderHeader() string {
 				lvl = "/" + string(s.Level)
 			}
 			b.WriteString("  ")
-			b.WriteString(m.stateStyle(state == "ok").Render(fmt.Sprintf("haproxy %s%s: %s", s.Label, lvl, state)))
+			b.WriteString(m.stateStyle(state == "ok" || s.Preview).Render(fmt.Sprintf("haproxy %s%s: %s", s.Label, lvl, state)))
 			return b.String()
 		}
 	}

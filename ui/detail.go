@@ -229,8 +229,10 @@ func (p *detailPane) render(m *Model, w, h int) string {
 			st = m.statusStyle(fr.Row.StatusWord())
 			cells[6] = cell{s: fr.Row.CheckStatus}
 			cells[7] = cell{s: fmt.Sprint(fr.Row.Weight)}
-			cells[8] = cell{s: human(fr.Row.SCur)}
-			cells[9] = cell{s: human(fr.Row.Rate)}
+			cells[8], cells[9] = cell{s: human(fr.Row.SCur)}, cell{s: human(fr.Row.Rate)}
+			if fr.Row.Preview {
+				cells[8], cells[9] = cell{s: notRead}, cell{s: notRead}
+			}
 			cells[10] = cell{s: age(fr.Row.LastChange)}
 		}
 		cells[5] = cell{s: statusText(in), st: st}

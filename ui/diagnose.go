@@ -217,8 +217,12 @@ func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string 
 		l = append(l, fmt.Sprintf("%s In HAProxy %s? %s/%s, found %s", m.mark(true), seen.Socket, seen.Row.Proxy, seen.Row.Name, how))
 		w := seen.Row.StatusWord()
 		up := w == "UP" || w == "no check"
-		l = append(l, fmt.Sprintf("%s UP from %s? %s, weight %d, %d sessions, last change %s ago", m.mark(up), seen.Socket,
-			seen.Row.Status, seen.Row.Weight, seen.Row.SCur, age(seen.Row.LastChange)))
+		sessions := fmt.Sprintf("%d sessions", seen.Row.SCur)
+		if seen.Row.Preview {
+			sessions = "sessions not read yet"
+		}
+		l = append(l, fmt.Sprintf("%s UP from %s? %s, weight %d, %s, last change %s ago", m.mark(up), seen.Socket,
+			seen.Row.Status, seen.Row.Weight, sessions, age(seen.Row.LastChange)))
 		if up {
 			upFrom = append(upFrom, seen.Socket)
 		} else {

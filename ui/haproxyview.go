@@ -77,8 +77,14 @@ type hapCol struct {
 	sort func(r *haproxy.Row) sortKey
 }
 
+// notRead is the cell of a counter a preview row has not read yet.
+const notRead = "…"
+
 func n64(f func(r *haproxy.Row) int64) (func(*haproxy.Row) string, func(*haproxy.Row) sortKey) {
 	return func(r *haproxy.Row) string {
+			if r.Preview {
+				return notRead
+			}
 			return human(f(r))
 		}, func(r *haproxy.Row) sortKey {
 			return sortKey{n: float64(f(r))}
@@ -90,11 +96,16 @@ func numCol(title string, w, prio int, f func(r *haproxy.Row) int64) hapCol {
 	return hapCol{column{Title: title, Width: w, Right: true, Prio: prio}, v, s}
 }
 
-func durCol(title string, w, prio int, f func(r *haproxy.Row) int64) hapCol {
+// durCol is a column of server durations; known says whether a preview
+// row has the value (the last change) or not (the downtime).
+func durCol(title string, w, prio int, known bool, f func(r *haproxy.Row) int64) hapCol {
 	c := numCol(title, w, prio, f)
 	c.val = func(r *haproxy.Row) string {
-		if r.Type != haproxy.TypeServer {
+		switch {
+		case r.Type != haproxy.TypeServer:
 			return ""
+		case r.Preview && !known:
+			return notRead
 		}
 		return ageSecs(f(r))
 	}
@@ -165,13 +176,13 @@ func hapColumns(set colSet, sockets int) []hapCol {
 				func(r *haproxy.Row) sortKey { return sortKey{s: r.CheckStatus} }},
 			numCol("CF", 4, 2, func(r *haproxy.Row) int64 { return r.ChkFail }),
 			numCol("CD", 4, 2, func(r *haproxy.Row) int64 { return r.ChkDown }),
-			durCol("CL", 5, 3, func(r *haproxy.Row) int64 { return int64(r.LastChange.Seconds()) }),
+			durCol("CL", 5, 3, true, func(r *haproxy.Row) int64 { return int64(r.LastChange.Seconds()) }),
 			numCol("ECONN", 5, 1, func(r *haproxy.Row) int64 { return r.EConn }),
 			numCol("EREQ", 5, 2, func(r *haproxy.Row) int64 { return r.EReq }),
 			numCol("ERSP", 5, 1, func(r *haproxy.Row) int64 { return r.EResp }),
 			numCol("DREQ", 5, 3, func(r *haproxy.Row) int64 { return r.DReq }),
 			numCol("DRSP", 5, 3, func(r *haproxy.Row) int64 { return r.DResp }),
-			durCol("DOWN", 5, 3, func(r *haproxy.Row) int64 { return int64(r.Downtime.Seconds()) }),
+			durCol("DOWN", 5, 3, false, func(r *haproxy.Row) int64 { return int64(r.Downtime.Seconds()) }),
 		)
 	}
 	return cols

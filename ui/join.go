@@ -158,7 +158,7 @@ func (m *Model) applyJoin(j joinedMsg) {
 }
 
 // everySourceRead reports whether the joined view has every source's first
-// reading, or its error.
+// full reading (a preview is not one), or its error.
 func (m *Model) everySourceRead() bool {
 	if m.o.Registry != nil && (m.joined.Registry == nil || !m.joined.Registry.Synced && m.joined.Registry.Err == "") {
 		return false
@@ -168,7 +168,7 @@ func (m *Model) everySourceRead() bool {
 	}
 	read := 0
 	for _, h := range m.joined.HAProxy {
-		if h != nil && (h.Stats != nil || h.Err != nil) {
+		if h != nil && (h.Stats != nil && !h.Preview || h.Err != nil) {
 			read++
 		}
 	}

@@ -312,7 +312,7 @@ func (m *Model) storeHAProxy(s haproxy.Snapshot) bool {
 	for i, old := range m.haps {
 		if old != nil && old.Label == s.Label {
 			m.haps[i] = &s
-			same := old.Stats != nil && old.Stats == s.Stats && old.Err == nil && s.Err == nil && old.Level == s.Level
+			same := old.Stats != nil && old.Stats == s.Stats && old.Preview == s.Preview && old.Err == nil && s.Err == nil && old.Level == s.Level
 			return !same
 		}
 	}

@@ -726,7 +726,7 @@ func TestHatopFKeysExplainThemselves(t *testing.T) {
 
 // TestFirstViewOnceEverySourceRead: Options.FirstView (the program resumes
 // garbage collection there) fires once, when the registry is synced and
-// every socket has stats or an error, not before.
+// every socket has full stats (not a preview) or an error, not before.
 func TestFirstViewOnceEverySourceRead(t *testing.T) {
 	reg := fixtureRegistry(t)
 	unsynced := reg
@@ -746,7 +746,14 @@ func TestFirstViewOnceEverySourceRead(t *testing.T) {
 	if calls != 0 {
 		t.Fatal("FirstView before the registry was synced")
 	}
+	preview := *full
+	preview.Preview = true
+	m.Update(haproxyMsg{preview})
 	m.Update(registryMsg{sources.Update{Snapshot: reg}})
+	if calls != 0 {
+		t.Fatal("FirstView on a preview: the first full read is still to come")
+	}
+	m.Update(haproxyMsg{*full})
 	if calls != 1 {
 		t.Fatalf("FirstView called %d times once every source was read", calls)
 	}
@@ -794,5 +801,44 @@ func TestLightPollMovesTraffic(t *testing.T) {
 	press(m, "2")
 	if out := screen(m); !strings.Contains(out, svc+" BACKEND") || !strings.Contains(out, "4242") {
 		t.Fatalf("HAProxy view does not show the new BACKEND row:\n%s", out)
+	}
+}
+
+// TestPreviewShowsStatesNotZeros: while a socket shows a preview (states
+// from `show servers state`, counters not read), the header says so, the
+// services are listed, and server counters read "…" rather than a false 0;
+// the full read then fills them in.
+func TestPreviewShowsStatesNotZeros(t *testing.T) {
+	m := newTestModel(t, 160, 48)
+	full := *m.haps[0]
+	pv := full
+	pv.Preview = true
+	pv.Stats = &haproxy.Stats{Fields: full.Stats.Fields}
+	for _, r := range full.Stats.Rows {
+		if r.IsServer() {
+			r.SCur, r.STot, r.Preview = 0, 0, true
+		}
+		pv.Stats.Rows = append(pv.Stats.Rows, r)
+	}
+	m.Update(haproxyMsg{pv})
+	out := screen(m)
+	if !strings.Contains(out, "reading counters") || !strings.Contains(out, m.joined.Services[0].Name) {
+		t.Fatalf("services view during a preview:\n%s", out)
+	}
+	press(m, "2")
+	out = screen(m)
+	var server string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "  UP ") || strings.Contains(line, " DOWN ") || strings.Contains(line, " MAINT ") {
+			server = line
+			break
+		}
+	}
+	if server == "" || !strings.Contains(server, "…") {
+		t.Fatalf("no server row with unread counters:\n%s", out)
+	}
+	m.Update(haproxyMsg{full})
+	if out := screen(m); strings.Contains(out, "…") || strings.Contains(out, "reading counters") {
+		t.Fatalf("counters still unread after the full read:\n%s", out)
 	}
 }

@@ -31,6 +31,19 @@
 //     and backend rows go out as Snapshot.Aggregates, so service traffic
 //     (sessions, request and 5xx rates) moves at every refresh.
 //
+// # First screen
+//
+// The first full `show stat` of a session (a new connection, or a reload)
+// takes HAProxy about 0.3 s at 50,000 servers. From Strategy.PreviewServers
+// servers on, the poller first reads `show servers state` and the proxy
+// rows (about 0.1 s together) and publishes a preview
+// (haproxy.PreviewStats, Snapshot.Preview): every server with its state,
+// weight and check result, and every service's traffic, but no per-server
+// counters; the full read follows at once and replaces it. A preview does
+// not know the "x/y" of settling checks, an inherited MAINT's "via", or an
+// agent's DOWN (it says DOWN), so consumers compare previews by kind of
+// state only (state.Diff) and record no history from them.
+//
 // So a drain, maint, weight change or a server going down or up is visible
 // at the next poll (one refresh, or at once after Refresh), and so is every
 // frontend's and backend's traffic, while per-server counters and

@@ -24,12 +24,17 @@ type Strategy struct {
 	// proportion, so that they cost no more per second than at FullRows
 	// (0: never spaced out).
 	FullRows int
+	// PreviewServers: when a new session's HAProxy has at least this many
+	// servers, a preview (haproxy.PreviewStats) is published before the
+	// first full read (0: never).
+	PreviewServers int
 }
 
 // DefaultStrategy: at a 1 s refresh, full stats every 10 s up to 20,000 rows
 // and every 26 s at 51,000; exact every poll up to 2,000 rows (about 12 ms
-// of HAProxy CPU per poll).
-var DefaultStrategy = Strategy{FullEvery: 10, SmallRows: 2000, MaxPartial: 8, FullRows: 20000}
+// of HAProxy CPU per poll); a preview first from 10,000 servers, where a
+// full read takes HAProxy over 60 ms.
+var DefaultStrategy = Strategy{FullEvery: 10, SmallRows: 2000, MaxPartial: 8, FullRows: 20000, PreviewServers: 10000}
 
 // fullEvery is how many polls apart full reads are for a reply of rows rows.
 func (s Strategy) fullEvery(rows int) int {
@@ -45,6 +50,7 @@ type Counters struct {
 	Full    int64 // polls that read the whole `show stat`
 	Partial int64 // polls that re-read some backends' servers
 	Light   int64 // polls that read only info and proxy rows
+	Preview int64 // previews published before a session's first full read
 	Errors  int64 // polls that failed
 }
 
@@ -73,7 +79,7 @@ type Poller struct {
 	wg        sync.WaitGroup
 }
 
-type counters struct{ full, partial, light, errors atomic.Int64 }
+type counters struct{ full, partial, light, preview, errors atomic.Int64 }
 
 // New returns a Poller for the sockets, polling each every refresh once
 // started. Labels default to addresses.
@@ -129,7 +135,7 @@ func (p *Poller) Current() []*haproxy.Snapshot {
 // Counters returns the poll counts of socket i (in New's order).
 func (p *Poller) Counters(i int) Counters {
 	c := &p.counters[i]
-	return Counters{Full: c.full.Load(), Partial: c.partial.Load(), Light: c.light.Load(), Errors: c.errors.Load()}
+	return Counters{Full: c.full.Load(), Partial: c.partial.Load(), Light: c.light.Load(), Preview: c.preview.Load(), Errors: c.errors.Load()}
 }
 
 // Refresh asks every socket to poll now (after an action), without waiting.
@@ -206,7 +212,8 @@ func (p *Poller) takePending() *haproxy.Snapshot {
 // run polls socket i until ctx ends.
 func (p *Poller) run(ctx context.Context, i int) {
 	defer p.wg.Done()
-	s := &socket{opts: p.opts[i], strategy: p.Strategy, cnt: &p.counters[i]}
+	s := &socket{opts: p.opts[i], strategy: p.Strategy, cnt: &p.counters[i],
+		publishPreview: func(snap *haproxy.Snapshot) { p.publish(i, snap) }}
 	defer s.close()
 	t := time.NewTicker(p.refresh)
 	defer t.Stop()
