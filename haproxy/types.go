@@ -228,6 +228,10 @@ type Snapshot struct {
 	// the same rows in Stats, whose server rows did not change. Nil when
 	// Stats is the latest read.
 	Aggregates []Row
+	// Watched are the server rows of the backends a consumer asked to watch
+	// (hapoll's Poller.Watch), re-read by a light poll: newer than the same
+	// rows in Stats. Nil when Stats is the latest read.
+	Watched []Row
 	// Preview: Stats was assembled by PreviewStats while the session's first
 	// full `show stat` is read; the next snapshot of this socket replaces it.
 	Preview bool

@@ -229,11 +229,14 @@ func (p *detailPane) render(m *Model, w, h int) string {
 			st = m.statusStyle(fr.Row.StatusWord())
 			cells[6] = cell{s: fr.Row.CheckStatus}
 			cells[7] = cell{s: fmt.Sprint(fr.Row.Weight)}
-			cells[8], cells[9] = cell{s: human(fr.Row.SCur)}, cell{s: human(fr.Row.Rate)}
-			if fr.Row.Preview {
+			// Counters from the newest read of the row (a watched backend's
+			// servers are re-read at every poll), state from the joined one.
+			now := m.newestSeen(fr)
+			cells[8], cells[9] = cell{s: human(now.SCur)}, cell{s: human(now.Rate)}
+			if now.Preview {
 				cells[8], cells[9] = cell{s: notRead}, cell{s: notRead}
 			}
-			cells[10] = cell{s: age(fr.Row.LastChange)}
+			cells[10] = cell{s: age(now.LastChange)}
 		}
 		cells[5] = cell{s: statusText(in), st: st}
 		diag := string(in.Worst)

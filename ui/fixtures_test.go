@@ -36,6 +36,7 @@ type fakeFeed struct {
 	ch        chan haproxy.Snapshot
 	snaps     []*haproxy.Snapshot
 	refreshed int
+	watched   []string
 }
 
 func newFakeFeed(snaps ...*haproxy.Snapshot) *fakeFeed {
@@ -43,6 +44,11 @@ func newFakeFeed(snaps ...*haproxy.Snapshot) *fakeFeed {
 }
 func (f *fakeFeed) Updates() <-chan haproxy.Snapshot { return f.ch }
 func (f *fakeFeed) Current() []*haproxy.Snapshot     { return f.snaps }
+func (f *fakeFeed) Watch(backends []string) {
+	f.mu.Lock()
+	f.watched = backends
+	f.mu.Unlock()
+}
 func (f *fakeFeed) Refresh() {
 	f.mu.Lock()
 	f.refreshed++

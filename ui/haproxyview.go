@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/state"
 )
 
 // haproxyHeaderLines is the info header above the HAProxy table.
@@ -38,34 +39,54 @@ type haproxyPane struct {
 	set   colSet
 	rows  []hapRow
 	dirty bool
-	// fresh indexes each socket's Aggregates (light-poll proxy rows, newer
-	// than the rows listed) by "proxy/name"; rebuilt when the snapshot changes.
-	fresh   []map[string]*haproxy.Row
-	freshOf []*haproxy.Snapshot
 }
 
-// current is the newest version of a listed row: for a frontend or backend,
-// its row from the socket's latest light poll, which re-reads only those
-// (the list itself is rebuilt only when servers change).
-func (p *haproxyPane) current(m *Model, r hapRow) *haproxy.Row {
-	if r.row.IsServer() || r.sock >= len(m.haps) || m.haps[r.sock] == nil || m.haps[r.sock].Aggregates == nil {
-		return r.row
+// newerRows indexes, per socket, the rows a light poll read after its
+// Stats — the proxy rows (Snapshot.Aggregates) and the servers of the
+// watched backends (Snapshot.Watched) — by "proxy/name". The lists are
+// rebuilt only when servers change, so rows are drawn through it.
+type newerRows struct {
+	idx []map[string]*haproxy.Row
+	of  []*haproxy.Snapshot // the snapshot each index was built from
+}
+
+// newest is the newest version of socket sock's row r.
+func (n *newerRows) newest(haps []*haproxy.Snapshot, sock int, r *haproxy.Row) *haproxy.Row {
+	if sock >= len(haps) || haps[sock] == nil || haps[sock].Aggregates == nil && haps[sock].Watched == nil {
+		return r
 	}
-	s := m.haps[r.sock]
-	for len(p.fresh) < len(m.haps) {
-		p.fresh, p.freshOf = append(p.fresh, nil), append(p.freshOf, nil)
+	s := haps[sock]
+	for len(n.idx) < len(haps) {
+		n.idx, n.of = append(n.idx, nil), append(n.of, nil)
 	}
-	if p.freshOf[r.sock] != s {
-		idx := make(map[string]*haproxy.Row, len(s.Aggregates))
-		for i := range s.Aggregates {
-			idx[s.Aggregates[i].Key()] = &s.Aggregates[i]
+	if n.of[sock] != s {
+		idx := make(map[string]*haproxy.Row, len(s.Aggregates)+len(s.Watched))
+		for _, rows := range [][]haproxy.Row{s.Aggregates, s.Watched} {
+			for i := range rows {
+				idx[rows[i].Key()] = &rows[i]
+			}
 		}
-		p.fresh[r.sock], p.freshOf[r.sock] = idx, s
+		n.idx[sock], n.of[sock] = idx, s
 	}
-	if f := p.fresh[r.sock][r.row.Key()]; f != nil {
+	if f := n.idx[sock][r.Key()]; f != nil {
 		return f
 	}
-	return r.row
+	return r
+}
+
+// newestSeen is the newest version of an instance's row at one socket.
+func (m *Model) newestSeen(s *state.Seen) *haproxy.Row {
+	for i, h := range m.haps {
+		if h != nil && h.Label == s.Socket {
+			return m.newer.newest(m.haps, i, s.Row)
+		}
+	}
+	return s.Row
+}
+
+// current is the newest version of a listed row.
+func (p *haproxyPane) current(m *Model, r hapRow) *haproxy.Row {
+	return m.newer.newest(m.haps, r.sock, r.row)
 }
 
 func newHAProxyPane() haproxyPane { return haproxyPane{list: newList(), dirty: true} }

@@ -94,7 +94,7 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 // openRowInspect shows one HAProxy row with every field.
 func (m *Model) openRowInspect(r *hapRow) {
 	label := m.haps[r.sock].Label
-	l := rowLines(r.row)
+	l := rowLines(m.hap.current(m, *r))
 	m.text = textPane{title: fmt.Sprintf("HAProxy %s: %s/%s", label, r.row.Proxy, r.row.Name), lines: wrapAll(l, m.w), height: m.text.height}
 	m.overlay = overlayInspect
 }

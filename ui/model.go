@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -106,6 +107,8 @@ type Model struct {
 	joinUrgent    bool            // the next join is not paced (a registry change)
 	observed      <-chan struct{} // closed once the last join is in shist
 	firstViewDone bool            // Options.FirstView was called
+	newer         newerRows       // rows read after their socket's Stats
+	watching      []string        // backends on screen, as last passed to HAProxyFeed.Watch
 }
 
 // New builds the root model from the options.
@@ -199,7 +202,41 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	}()
 	cmd = m.update(msg)
 	m.layout()
+	m.watchOnScreen()
 	return m, cmd
+}
+
+// watchOnScreen tells the poller which backends have servers on screen,
+// so that it re-reads them at every poll: at scale, full reads are spaced
+// out, and the rows someone is looking at must still move every refresh.
+func (m *Model) watchOnScreen() {
+	if m.o.HAProxy == nil {
+		return
+	}
+	var want []string
+	add := func(r *haproxy.Row) {
+		if r != nil && r.Type != haproxy.TypeFrontend && !slices.Contains(want, r.Proxy) {
+			want = append(want, r.Proxy)
+		}
+	}
+	switch m.view {
+	case viewHAProxy:
+		from, to := m.hap.visible()
+		for i := from; i < to; i++ {
+			add(m.hap.rows[i].row)
+		}
+	case viewDetail:
+		from, to := m.detail.visible()
+		for i := from; i < to; i++ {
+			for _, seen := range m.detail.rows[i].HAProxy {
+				add(seen.Row)
+			}
+		}
+	}
+	if !slices.Equal(want, m.watching) {
+		m.watching = want
+		m.o.HAProxy.Watch(want)
+	}
 }
 
 // rearm returns the reader a feed message must re-arm, for when handling

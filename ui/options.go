@@ -19,6 +19,9 @@ type HAProxyFeed interface {
 	Current() []*haproxy.Snapshot
 	// Refresh asks for a poll now (after an action).
 	Refresh()
+	// Watch names the backends whose servers are on screen, to be re-read
+	// at every poll (Snapshot.Watched); nil when none are.
+	Watch(backends []string)
 }
 
 // Options is everything the console needs from main. Nil sources select the

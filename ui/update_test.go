@@ -842,3 +842,67 @@ func TestPreviewShowsStatesNotZeros(t *testing.T) {
 		t.Fatalf("counters still unread after the full read:\n%s", out)
 	}
 }
+
+// TestWatchFollowsScreen: the UI names the backends whose servers are on
+// screen (HAProxyFeed.Watch) — those of the HAProxy view's visible rows, or
+// of the open service — and none elsewhere; a light poll's re-read rows of
+// those backends (Snapshot.Watched) then show on both views.
+func TestWatchFollowsScreen(t *testing.T) {
+	m := newTestModel(t, 160, 48)
+	feed := m.o.HAProxy.(*fakeFeed)
+	if feed.watched != nil {
+		t.Fatalf("services view watches %v", feed.watched)
+	}
+	press(m, "2")
+	from, to := m.hap.visible()
+	want := map[string]bool{}
+	for i := from; i < to; i++ {
+		if r := m.hap.rows[i].row; r.Type != haproxy.TypeFrontend {
+			want[r.Proxy] = true
+		}
+	}
+	if len(feed.watched) == 0 || len(feed.watched) != len(want) {
+		t.Fatalf("HAProxy view watches %v, want the proxies on screen %v", feed.watched, want)
+	}
+	for _, b := range feed.watched {
+		if !want[b] {
+			t.Errorf("watching %s, not on screen", b)
+		}
+	}
+
+	// A light poll re-read the first server on screen: its new counters show.
+	var srv *haproxy.Row
+	for i := from; i < to && srv == nil; i++ {
+		if r := m.hap.rows[i].row; r.IsServer() {
+			srv = r
+		}
+	}
+	s := *m.haps[0]
+	fresh := *srv
+	fresh.SCur, fresh.Rate = 777, 555
+	s.Watched = []haproxy.Row{fresh}
+	s.Aggregates = []haproxy.Row{}
+	m.Update(haproxyMsg{s})
+	if out := screen(m); !strings.Contains(out, "777") {
+		t.Fatalf("HAProxy view does not show the watched row's sessions:\n%s", out)
+	}
+
+	press(m, "1")
+	if feed.watched != nil {
+		t.Fatalf("back on services, still watching %v", feed.watched)
+	}
+	// Open the service of that server: its backend is watched, and its
+	// detail view shows the re-read counters.
+	for i, svc := range m.joined.Services {
+		if svc.Backend == srv.Proxy {
+			m.services.cursor, m.services.selKey = i, ""
+		}
+	}
+	press(m, "enter")
+	if m.view != viewDetail || len(feed.watched) != 1 || feed.watched[0] != srv.Proxy {
+		t.Fatalf("detail view (%v) watches %v, want [%s]", m.view, feed.watched, srv.Proxy)
+	}
+	if out := screen(m); !strings.Contains(out, "777") || !strings.Contains(out, "555") {
+		t.Fatalf("detail view does not show the watched row's counters:\n%s", out)
+	}
+}

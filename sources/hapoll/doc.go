@@ -16,7 +16,7 @@
 //     `show stat`: at that size it is cheap and always exact.
 //  3. Otherwise, every Strategy.FullEvery polls, a full `show stat` (all
 //     server counters and check details); above Strategy.FullRows rows the
-//     interval grows in proportion (26 polls at 51,000 rows), so that full
+//     interval grows in proportion (51 polls at 51,000 rows), so that full
 //     reads cost no more per second than at FullRows.
 //  4. Between full reads, `show stat -1 3 -1`: only the frontend and backend
 //     rows, whose cost is per proxy, not per server. A backend row changes
@@ -30,6 +30,10 @@
 //     When no backend changed, the server rows are kept and the new frontend
 //     and backend rows go out as Snapshot.Aggregates, so service traffic
 //     (sessions, request and 5xx rates) moves at every refresh.
+//  5. The backends named by Poller.Watch (the UI passes those with servers
+//     on screen; at most 4) have their servers re-read at every such poll
+//     and sent as Snapshot.Watched, so what someone is looking at is never
+//     older than one refresh, however far apart full reads are.
 //
 // # First screen
 //
@@ -46,9 +50,10 @@
 //
 // So a drain, maint, weight change or a server going down or up is visible
 // at the next poll (one refresh, or at once after Refresh), and so is every
-// frontend's and backend's traffic, while per-server counters and
-// transitional check states ("UP 1/2") of servers in unchanged backends are
-// at most FullEvery polls old (26 at 51,000 rows). Measured against a real
+// frontend's and backend's traffic and every watched server, while
+// per-server counters and transitional check states ("UP 1/2") of other
+// servers in unchanged backends are at most FullEvery polls old (51 at
+// 51,000 rows). Measured against a real
 // HAProxy 2.6 with 50,000 servers and no checks (BENCHMARKS.md at the
 // repository root): at a 1 s refresh this costs HAProxy about 2% of a core,
 // against about 10% for hatop's full `show stat` every 3 s.

@@ -56,7 +56,7 @@ func TestChangedBackendsAndMerge(t *testing.T) {
 func TestFullEveryGrowsWithRows(t *testing.T) {
 	s := DefaultStrategy
 	for _, c := range []struct{ rows, want int }{
-		{100, 10}, {20000, 10}, {20001, 11}, {30000, 15}, {51000, 26}, {100000, 50},
+		{100, 10}, {10000, 10}, {10001, 11}, {30000, 30}, {51000, 51}, {100000, 100},
 	} {
 		if got := s.fullEvery(c.rows); got != c.want {
 			t.Errorf("fullEvery(%d) = %d, want %d", c.rows, got, c.want)

@@ -3,6 +3,7 @@ package hapoll
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
@@ -22,10 +23,12 @@ type socket struct {
 	info      *haproxy.Info
 	stats     *haproxy.Stats
 	aggs      []haproxy.Row // the last light poll's proxy rows, newer than stats'
+	watched   []haproxy.Row // the last light poll's servers of the watched backends
 	lastGood  time.Time
 	proxySigs map[string]proxySig // by proxy key, from the last read
 
 	publishPreview func(*haproxy.Snapshot) // hands a preview to the Poller
+	watch          func() []string         // the backends to re-read at every poll (Poller.Watch)
 }
 
 func (s *socket) close() {
@@ -39,7 +42,7 @@ func (s *socket) poll(ctx context.Context) *haproxy.Snapshot {
 	err := s.read(ctx)
 	now := time.Now()
 	snap := &haproxy.Snapshot{Label: s.opts.Label, Address: s.opts.Address, At: now,
-		Level: s.level, Info: s.info, Stats: s.stats, Aggregates: s.aggs, Err: err, LastGood: s.lastGood}
+		Level: s.level, Info: s.info, Stats: s.stats, Aggregates: s.aggs, Watched: s.watched, Err: err, LastGood: s.lastGood}
 	if err != nil {
 		if ctx.Err() == nil { // not our own shutdown
 			s.cnt.errors.Add(1)
@@ -110,7 +113,7 @@ func (s *socket) readFull(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.stats, s.level, s.aggs = st, lvl, nil
+	s.stats, s.level, s.aggs, s.watched = st, lvl, nil, nil
 	s.proxySigs = proxySigs(st.Rows)
 	s.polls = 0
 	s.cnt.full.Add(1)
@@ -144,6 +147,28 @@ func (s *socket) preview(ctx context.Context, info *haproxy.Info) {
 	s.cnt.preview.Add(1)
 }
 
+// maxWatched bounds the backends re-read per poll for Poller.Watch: a
+// screen shows a few backends at a time.
+const maxWatched = 4
+
+// watchedIIDs resolves the watched backend names to proxy ids with the
+// proxy signatures of this poll; unknown names are skipped.
+func (s *socket) watchedIIDs(sigs map[string]proxySig) []int {
+	if s.watch == nil {
+		return nil
+	}
+	var ids []int
+	for _, name := range s.watch() {
+		if sig, ok := sigs[name+"/BACKEND"]; ok && !slices.Contains(ids, sig.iid) {
+			ids = append(ids, sig.iid)
+			if len(ids) == maxWatched {
+				break
+			}
+		}
+	}
+	return ids
+}
+
 // errFull asks for a full read instead of a partial one.
 var errFull = errors.New("full read needed")
 
@@ -160,12 +185,27 @@ func (s *socket) readChanged(ctx context.Context) (bool, error) {
 		return true, nil
 	}
 	s.polls++
+	watched := s.watchedIIDs(sigs)
 	if len(changed) == 0 {
 		// No server changed state: keep the server rows, but pass the
-		// proxy rows on, so traffic figures move at every refresh.
-		s.aggs = agg.Rows
+		// proxy rows on, so traffic figures move at every refresh, and the
+		// watched backends' servers, so the rows on screen do too.
+		var rows []haproxy.Row
+		for _, iid := range watched {
+			st, err := s.conn.ShowStatFilter(ctx, iid, client.StatServers)
+			if err != nil {
+				return false, err
+			}
+			rows = append(rows, st.Rows...)
+		}
+		s.aggs, s.watched = agg.Rows, rows
 		s.cnt.light.Add(1)
 		return false, nil
+	}
+	for _, iid := range watched { // re-read with the changed ones, merged into the rows
+		if !slices.Contains(changed, iid) {
+			changed = append(changed, iid)
+		}
 	}
 	fresh := map[int][]haproxy.Row{}
 	for _, iid := range changed {
@@ -180,7 +220,7 @@ func (s *socket) readChanged(ctx context.Context) (bool, error) {
 		return true, nil // servers were added or removed: read everything
 	}
 	s.stats = &haproxy.Stats{Fields: s.stats.Fields, Rows: rows}
-	s.aggs = nil
+	s.aggs, s.watched = nil, nil
 	s.proxySigs = sigs
 	s.cnt.partial.Add(1)
 	return false, nil
