@@ -52,7 +52,12 @@ func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error
 		return nil, err
 	}
 	sink.keepHead(out)
-	st, err := sink.p.Finish(out)
+	var st *haproxy.Stats
+	if sink.p != nil {
+		st, err = sink.p.Finish(out)
+	} else { // a reply shorter than one batch: parse it whole
+		st, err = haproxy.ParseStat(out)
+	}
 	if err != nil {
 		return nil, c.rejected(line, sink.head, err)
 	}
@@ -65,7 +70,9 @@ func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error
 
 // statSink feeds a reply's lines to a StatStream on a goroutine of its
 // own, so the reader keeps the socket drained and HAProxy never waits for
-// the parser; it keeps the reply's start for error messages.
+// the parser; it keeps the reply's start for error messages. Both start
+// with the first batch of lines: most replies (a light poll's proxy rows)
+// are shorter than one and are parsed whole at the end.
 type statSink struct {
 	rowsHint int
 	p        *haproxy.StatStream
@@ -75,26 +82,30 @@ type statSink struct {
 }
 
 func (s *statSink) begin() {
-	s.p = haproxy.NewStatStream(s.rowsHint)
-	s.head = s.head[:0]
-	s.chunks = make(chan string, 256)
-	s.done = make(chan struct{})
-	go func() {
-		defer close(s.done)
-		for c := range s.chunks {
-			s.p.Lines(c)
-		}
-	}()
+	s.p, s.chunks, s.head = nil, nil, s.head[:0]
 }
 
 func (s *statSink) lines(b []byte) {
+	if s.chunks == nil {
+		s.p = haproxy.NewStatStream(s.rowsHint)
+		s.chunks = make(chan string, 256)
+		s.done = make(chan struct{})
+		go func() {
+			defer close(s.done)
+			for c := range s.chunks {
+				s.p.Lines(c)
+			}
+		}()
+	}
 	s.keepHead(b)
 	s.chunks <- string(b)
 }
 
 func (s *statSink) end() {
-	close(s.chunks)
-	<-s.done
+	if s.chunks != nil {
+		close(s.chunks)
+		<-s.done
+	}
 }
 
 func (s *statSink) keepHead(b []byte) {
