@@ -21,7 +21,9 @@ const startupGCDeadline = 15 * time.Second
 // nearly empty heap, so collection ran again and again during it, and on a
 // two-core host that took the CPU HAProxy needed to write the reply: at
 // 50,000 servers it delayed the first screen by 100-200 ms. Resuming
-// restores the settings from GOGC and GOMEMLIMIT.
+// restores the settings from GOGC and GOMEMLIMIT, then collects once and
+// hands the start-up garbage back to the OS (in the background: resume is
+// called from the event loop), or it would stay in RSS for minutes.
 func deferGC() (resume func()) {
 	percent := debug.SetGCPercent(-1)
 	limit := debug.SetMemoryLimit(startupHeapLimit)
@@ -30,6 +32,7 @@ func deferGC() (resume func()) {
 		once.Do(func() {
 			debug.SetGCPercent(percent)
 			debug.SetMemoryLimit(limit)
+			go debug.FreeOSMemory()
 		})
 	}
 	time.AfterFunc(startupGCDeadline, resume)
