@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -37,17 +36,4 @@ func deferGC() (resume func()) {
 	}
 	time.AfterFunc(startupGCDeadline, resume)
 	return resume
-}
-
-// oneProc runs the console on one P unless GOMAXPROCS is set. The console
-// is I/O-bound and mostly idle, and with more Ps each of its wakeups
-// (Bubble Tea's 60 fps ticker, every poll's replies) also wakes a spinning
-// thread to look for more work: at 50,000 servers on 2 cores, idle CPU went
-// from 2.49% to 2.23% of a core with one (3 interleaved runs each). Large
-// joins already run off the event loop, which the scheduler preempts
-// every 10 ms.
-func oneProc(getenv func(string) string) {
-	if getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
-	}
 }

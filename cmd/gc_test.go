@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -34,18 +33,5 @@ func TestDeferGCRestoresSettings(t *testing.T) {
 	resume() // a second call (the deadline's) changes nothing
 	if p := debug.SetGCPercent(-1); p != 77 {
 		t.Fatalf("a second resume reset the GC percent to %d", p)
-	}
-}
-
-// oneProc sets one P, unless the user set GOMAXPROCS.
-func TestOneProcUnlessGOMAXPROCS(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
-	oneProc(func(string) string { return "3" })
-	if n := runtime.GOMAXPROCS(0); n != 3 {
-		t.Fatalf("GOMAXPROCS=3 given: %d Ps", n)
-	}
-	oneProc(func(string) string { return "" })
-	if n := runtime.GOMAXPROCS(0); n != 1 {
-		t.Fatalf("no GOMAXPROCS: %d Ps, want 1", n)
 	}
 }

@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"log/slog"
-	"os"
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/internal/app"
@@ -26,7 +25,6 @@ func runTUI(ctx context.Context, c *Config) error {
 // audit log) and runs the UI on src.
 // firstView, when not nil, is called at the first full screen.
 func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() string, log *slog.Logger, firstView func()) error {
-	oneProc(os.Getenv)
 	auditPath := c.AuditLog
 	if auditPath == "" {
 		auditPath = defaultAuditPath()
