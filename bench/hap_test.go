@@ -62,6 +62,7 @@ func toolRuns(bin string) []toolRun {
 // (notes say why).
 type hapResult struct {
 	first       time.Duration
+	counters    time.Duration // start until every counter was read (stacktui's preview is over)
 	keyMed      time.Duration
 	keyP95      time.Duration
 	keyN        int
@@ -132,7 +133,7 @@ func perMinute(ticks int64, d time.Duration) float64 {
 // how many servers it can show. Failures become notes, not test failures,
 // so one tool's trouble does not hide the other figures.
 func runTool(t *testing.T, k knobs, tr toolRun, h *testenv.HAP, n int) *hapResult {
-	r := &hapResult{first: -1, keyMed: -1, keyP95: -1, cpuPct: -1, rssMB: -1, bytesPerSec: -1, hapMsPerMin: -1, shown: -1}
+	r := &hapResult{first: -1, counters: -1, keyMed: -1, keyP95: -1, cpuPct: -1, rssMB: -1, bytesPerSec: -1, hapMsPerMin: -1, shown: -1}
 	dir, err := os.MkdirTemp("", "stb-")
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +164,15 @@ func runTool(t *testing.T, k knobs, tr toolRun, h *testenv.HAP, n int) *hapResul
 		r.note("no full screen: %v", firstLines(screen, 6))
 		return r
 	}
-	r.first = d
+	r.first, r.counters = d, d
+	if tr.stacktui && strings.Contains(screen, "reading counters") { // a preview: states in, counters follow
+		d, screen, err = tm.waitScreen(start, 180*time.Second, false, func(s string) bool { return ready(s) && !strings.Contains(s, "reading counters") })
+		if err != nil {
+			r.note("counters never read: %v", firstLines(screen, 6))
+			return r
+		}
+		r.counters = d
+	}
 
 	// stacktui opens on Services; its server list is view 2.
 	if tr.stacktui {

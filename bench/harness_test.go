@@ -188,7 +188,11 @@ func ints(xs []int) string {
 const hapMethod = `
 How each figure is taken:
 - *start to first full screen*: from ` + "`tmux new-session`" + ` until ` + "`capture-pane`" + ` shows the loaded default view (stacktui:
-  the Services view listing every backend, its footer counting all of them; hatop: at least 20 server rows).
+  the Services view listing every backend, its footer counting all of them; hatop: at least 20 server rows). From 10,000 servers
+  stacktui's first screen is a preview from ` + "`show servers state`" + ` and the proxy rows (every state and service figure, no
+  per-server counters; its header says ` + "`reading counters`" + `).
+- *start to every counter read*: the same, until stacktui's header no longer says ` + "`reading counters`" + ` (for hatop, its first
+  screen).
 - *page-down to screen*: ` + "`tmux send-keys NPage`" + ` until the screen's cursor or page changes (first 26 columns of every row
   plus reverse video, so an idle refresh does not count); stacktui in its server view (` + "`2`" + `). Presses come at random
   gaps of 0.5-1.5 x PRESS_GAP, so they meet every phase of the refresh (and stacktui's full reads). hatop moves its cursor
@@ -197,9 +201,9 @@ How each figure is taken:
 - *CPU, RSS*: utime+stime and VmRSS from /proc of the program (the tmux pane's process) over the idle window, in the server view.
 - *bytes to the terminal*: ` + "`tmux pipe-pane`" + ` output over the idle window.
 - *HAProxy CPU*: utime+stime of the haproxy process over the idle window minus the same window with no client (baseline).
-  Why stacktui asks less of HAProxy: above 2,000 rows it reads the full ` + "`show stat`" + ` every 10th poll and only the
+  Why stacktui asks less of HAProxy: above 2,000 rows it reads the full ` + "`show stat`" + ` every 10th poll (26th at 51,000 rows) and only the
   frontend and backend rows (` + "`show stat -1 3 -1`" + `) in between (` + "`sources/hapoll`" + ` DefaultStrategy), so its server
-  counters can be up to 10 polls old; hatop reads the whole reply every poll (and parses its first 1,000 lines).
+  counters can be up to 10 (26) polls old; hatop reads the whole reply every poll (and parses its first 1,000 lines).
 - *servers it can show*: the highest server index visible after End/G, +1. hatop reads at most 1,000 lines of
   ` + "`show stat`" + ` (HAPROXY_CLI_MAXLINES: header, frontend and backend rows count too), so it lists 999 rows, 980 of them
   servers, and silently drops the rest: its own "stat parser limit" warning (1,000 services) is never reached.

@@ -82,6 +82,7 @@ func hapTable(sizes []hapSize) string {
 	}
 	figs := []fig{
 		{"start to first full screen", func(r *hapResult) string { return dur(r.first) }, func(r *hapResult) float64 { return df(r.first) }},
+		{"start to every counter read", func(r *hapResult) string { return dur(r.counters) }, func(r *hapResult) float64 { return df(r.counters) }},
 		{"page-down to screen, median", func(r *hapResult) string { return dur(r.keyMed) }, func(r *hapResult) float64 { return df(r.keyMed) }},
 		{"page-down to screen, p95", func(r *hapResult) string { return dur(r.keyP95) }, func(r *hapResult) float64 { return df(r.keyP95) }},
 		{"CPU at idle", func(r *hapResult) string { return f1(r.cpuPct, " %") }, func(r *hapResult) float64 { return r.cpuPct }},

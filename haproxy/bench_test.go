@@ -193,3 +193,52 @@ func TestParallelMatchesSerial(t *testing.T) {
 		}
 	}
 }
+
+// bigServersState builds a `show servers state` of 50,000 servers (500
+// backends of 100) from the lines of a real HAProxy 2.6 capture.
+func bigServersState(b testing.TB) []byte {
+	capture := strings.Split(string(readTestdata(b, "deregistered-show-servers-state.txt")), "\n")
+	line := strings.Fields(capture[2])
+	var buf bytes.Buffer
+	buf.WriteString(capture[0] + "\n" + capture[1] + "\n")
+	for p := range 500 {
+		for s := range 100 {
+			line[0], line[1], line[2] = fmt.Sprint(p+3), fmt.Sprintf("service_%d", p), fmt.Sprint(s+1)
+			line[3], line[4] = fmt.Sprintf("host%d_10.%d.%d.%d:%d", s, p/256, p%256, s, 31000+s), fmt.Sprintf("10.%d.%d.%d", p/256, p%256, s)
+			buf.WriteString(strings.Join(line, " ") + "\n")
+		}
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkParseServersState50k parses a 50,000-server `show servers
+// state` (about 5 MB), read for the first screen of a large HAProxy.
+func BenchmarkParseServersState50k(b *testing.B) {
+	data := bigServersState(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if ss, err := ParseServersState(data); err != nil || len(ss) != 50000 {
+			b.Fatal(len(ss), err)
+		}
+	}
+}
+
+// BenchmarkPreviewStats50k assembles the preview of 50,000 servers from
+// parsed servers state and 500 backends' proxy rows.
+func BenchmarkPreviewStats50k(b *testing.B) {
+	ss, err := ParseServersState(bigServersState(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	proxies := &Stats{Fields: []string{"pxname", "svname"}}
+	for p := range 500 {
+		proxies.Rows = append(proxies.Rows, Row{Proxy: fmt.Sprintf("service_%d", p), Name: "BACKEND", Type: TypeBackend, IID: p + 3, Mode: "http"})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if st := PreviewStats(proxies, ss); len(st.Rows) != 50500 {
+			b.Fatal(len(st.Rows))
+		}
+	}
+}
