@@ -1,8 +1,8 @@
 package haproxy
 
 import (
-	"net"
 	"strconv"
+	"strings"
 )
 
 // PreviewStats assembles a provisional `show stat` from the frontend and
@@ -25,18 +25,20 @@ func PreviewStats(proxies *Stats, servers []ServerState) *Stats {
 			mode[r.IID] = r.Mode
 		}
 	}
-	byBackend := map[int][]ServerState{}
-	var order []int // backends in `show servers state` order
-	for _, s := range servers {
-		if _, ok := byBackend[s.BackendID]; !ok {
-			order = append(order, s.BackendID)
+	byBackend := map[int][]int32{} // backend iid -> indexes into servers
+	var order []int                // backends in `show servers state` order
+	for i := range servers {
+		id := servers[i].BackendID
+		if _, ok := byBackend[id]; !ok {
+			order = append(order, id)
 		}
-		byBackend[s.BackendID] = append(byBackend[s.BackendID], s)
+		byBackend[id] = append(byBackend[id], int32(i))
 	}
+	addrs := joinAddrs(servers)
 	out := &Stats{Fields: proxies.Fields, Rows: make([]Row, 0, len(proxies.Rows)+len(servers))}
 	add := func(iid int) {
-		for i := range byBackend[iid] {
-			out.Rows = append(out.Rows, previewRow(&byBackend[iid][i], mode[iid]))
+		for _, i := range byBackend[iid] {
+			out.Rows = append(out.Rows, previewRow(&servers[i], addrs[i], mode[iid]))
 		}
 		delete(byBackend, iid)
 	}
@@ -53,11 +55,37 @@ func PreviewStats(proxies *Stats, servers []ServerState) *Stats {
 	return out
 }
 
+// joinAddrs is each server's "host:port" as `show stat` writes it ("" for
+// none), all cut from one string: two allocations per server were a third
+// of PreviewStats at 50,000 servers.
+func joinAddrs(servers []ServerState) []string {
+	var b []byte
+	ends := make([]int, len(servers))
+	for i := range servers {
+		if a := servers[i].Addr; a != "" && a != "-" {
+			if strings.IndexByte(a, ':') >= 0 {
+				b = append(append(append(b, '['), a...), ']') // IPv6
+			} else {
+				b = append(b, a...)
+			}
+			b = strconv.AppendInt(append(b, ':'), int64(servers[i].Port), 10)
+		}
+		ends[i] = len(b)
+	}
+	all := string(b)
+	out := make([]string, len(servers))
+	start := 0
+	for i, end := range ends {
+		out[i], start = all[start:end], end
+	}
+	return out
+}
+
 // previewRow is the `show stat` server row that s describes, as far as it can.
-func previewRow(s *ServerState, mode string) Row {
+func previewRow(s *ServerState, addr, mode string) Row {
 	r := Row{
 		Proxy: s.Backend, Name: s.Server, Type: TypeServer, IID: s.BackendID, SID: s.ServerID,
-		Status: previewStatus(s), Weight: s.UWeight, UWeight: s.UWeight,
+		Status: previewStatus(s), Weight: s.UWeight, UWeight: s.UWeight, Addr: addr,
 		CheckHealth: s.CheckHealth, LastChange: s.LastChange, Mode: mode, Preview: true,
 	}
 	// As `show stat`: a check result only while checks run (not paused by MAINT).
@@ -65,9 +93,6 @@ func previewRow(s *ServerState, mode string) Row {
 		if s.CheckStatus >= 0 && s.CheckStatus < len(checkStatuses) {
 			r.CheckStatus, r.CheckDesc = checkStatuses[s.CheckStatus][0], checkStatuses[s.CheckStatus][1]
 		}
-	}
-	if s.Addr != "" && s.Addr != "-" {
-		r.Addr = net.JoinHostPort(s.Addr, strconv.Itoa(s.Port))
 	}
 	return r
 }
