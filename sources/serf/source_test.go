@@ -236,10 +236,36 @@ func TestSourceMemberFailedAndLeft(t *testing.T) {
 	})
 
 	b.Leave()
-	w.until("node-b left", func(s sources.Snapshot, evs []sources.Event) bool {
+	// The source must show what the agent says. Under load (the whole suite
+	// on 2 cores) Serf itself sometimes declares a leaving member failed,
+	// its probes timing out before the leave intent is processed; that is
+	// Serf's gossip, not the source's mapping, so follow the agent's word.
+	want := ""
+	for deadline := time.Now().Add(wait); want != "left" && want != "failed"; time.Sleep(250 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("node-b is %q for its agent, not left", want)
+		}
+		ms, err := a.Members()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Name == "node-b" {
+				want = m.Status
+			}
+		}
+	}
+	if want == "failed" {
+		t.Logf("Serf declared node-b failed before its leave intent arrived; checking that the source says so")
+	}
+	w.until("node-b "+want, func(s sources.Snapshot, evs []sources.Event) bool {
 		r, ok := reg(s, "svc_a_31001", "node-b")
-		return ok && r.MemberStatus == "left" && hasEvent(evs, sources.EventMember, "", "node-b") &&
-			hasEvent(evs, sources.EventMember, "", "left the cluster")
+		text := "left the cluster"
+		if want == "failed" {
+			text = "its agent stopped answering"
+		}
+		return ok && r.MemberStatus == want && hasEvent(evs, sources.EventMember, "", "node-b") &&
+			hasEvent(evs, sources.EventMember, "", text)
 	})
 	s := w.src.Current()
 	if len(s.Members) != 3 || !connected(s) {
