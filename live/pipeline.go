@@ -1,0 +1,279 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
+	"github.com/stacktui/stacktui/state"
+)
+
+// HAProxyFeed is the polled sockets as the pipeline reads them
+// (sources/hapoll's Poller).
+type HAProxyFeed interface {
+	// Updates delivers one socket's newest snapshot per message.
+	Updates() <-chan haproxy.Snapshot
+	// Current returns every socket's latest snapshot, in configured order.
+	Current() []*haproxy.Snapshot
+	// Refresh asks for a poll now.
+	Refresh()
+	// Watch names the backends whose servers are on screen, re-read at
+	// every poll; nil when none are.
+	Watch(backends []string)
+}
+
+// Options configure a live Pipeline.
+type Options struct {
+	Registry sources.Registry // nil: no registry
+	HAProxy  HAProxyFeed      // nil: no HAProxy
+	// State is the join's configuration (Now and History are the pipeline's).
+	State state.Config
+	// Pace bounds large joins' share of the CPU: from PacedRows rows, a join
+	// that took c waits until Pace*c after the previous one started (50,000
+	// servers at a 1 s refresh would otherwise keep a core busy with joins).
+	// Registry changes and Refresh skip the wait. 0 joins every input at
+	// once: the one-shot commands, which want the newest view.
+	Pace int
+	// HistorySamples per instance; 0 is DefaultHistorySamples.
+	HistorySamples int
+	Logger         *slog.Logger
+	// Tap, when set, sees every input in order, on the pipeline's goroutine,
+	// before it is applied. It must not block (a recorder queues).
+	Tap func(Input)
+}
+
+// DefaultPace is the console's pacing: joins take at most a tenth of a core.
+const DefaultPace = 10
+
+// PacedRows is the size (HAProxy rows plus registrations) from which joins
+// are paced; smaller joins cost well under a millisecond.
+const PacedRows = 5000
+
+// Pipeline runs the live sources through an Engine on a goroutine of its
+// own and publishes frames to its subscribers.
+type Pipeline struct {
+	hub
+	o     Options
+	eng   *Engine
+	urge  atomic.Bool // Refresh was called: the next join must not wait
+	notes chan Input
+	done  chan struct{}
+
+	joinStart time.Time
+	joinCost  time.Duration
+}
+
+// New builds the pipeline on the sources' current state, joins it once and
+// publishes that first frame; Run starts it.
+func New(o Options) *Pipeline {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	eo := EngineOptions{State: o.State, HistorySamples: o.HistorySamples}
+	if o.Registry != nil {
+		s := o.Registry.Current()
+		eo.Registry = &s
+	}
+	if o.HAProxy != nil {
+		eo.HAProxy = o.HAProxy.Current()
+	}
+	p := &Pipeline{o: o, eng: NewEngine(eo), notes: make(chan Input, 64), done: make(chan struct{})}
+	p.eng.Join(time.Now())
+	p.publish(p.eng.Frame(time.Now()))
+	p.eng.Observe()
+	return p
+}
+
+// Refresh asks the poller for a poll now and joins what it brings at once:
+// a key or an action wants to see its effect.
+func (p *Pipeline) Refresh() {
+	p.urge.Store(true) // before the poll it asks for can arrive
+	if p.o.HAProxy != nil {
+		p.o.HAProxy.Refresh()
+	}
+}
+
+// Watch passes the backends on screen to the poller (see HAProxyFeed).
+func (p *Pipeline) Watch(backends []string) {
+	if p.o.HAProxy != nil {
+		p.o.HAProxy.Watch(backends)
+	}
+}
+
+// Note adds a note to the timeline (and to a recording), stamped now. It
+// never blocks; past 64 unread notes it drops and reports false.
+func (p *Pipeline) Note(text string) bool {
+	select {
+	case p.notes <- Input{At: time.Now(), Note: text}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Done is closed when Run has returned.
+func (p *Pipeline) Done() <-chan struct{} { return p.done }
+
+// Run applies the sources' updates until ctx ends or every source has
+// closed its channel, then closes every subscription.
+func (p *Pipeline) Run(ctx context.Context) {
+	defer close(p.done)
+	defer p.closeAll()
+	var regC <-chan sources.Update
+	if p.o.Registry != nil {
+		regC = p.o.Registry.Updates()
+	}
+	var hapC <-chan haproxy.Snapshot
+	if p.o.HAProxy != nil {
+		hapC = p.o.HAProxy.Updates()
+	}
+	timer := time.NewTimer(time.Hour) // a paced join's wait
+	timer.Stop()
+	for regC != nil || hapC != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case u, ok := <-regC:
+			if !ok {
+				regC = nil
+				p.closed("the registry source")
+				break
+			}
+			p.apply(Input{Registry: &u.Snapshot, RegistryEvents: u.Events})
+		case s, ok := <-hapC:
+			if !ok {
+				hapC = nil
+				p.closed("the HAProxy poller")
+				break
+			}
+			p.apply(Input{HAProxy: &s})
+		case in := <-p.notes:
+			p.apply(in)
+		case <-timer.C:
+		}
+		if wait := p.step(); wait > 0 {
+			timer.Reset(wait)
+		} else {
+			timer.Stop()
+		}
+	}
+}
+
+// apply taps and applies one input, recovering from a panic in either: one
+// bad snapshot must not stop the console.
+func (p *Pipeline) apply(in Input) {
+	defer p.recover("applying an input")
+	if p.o.Tap != nil {
+		p.o.Tap(in)
+	}
+	p.eng.Apply(in)
+}
+
+// closed notes that a source's channel closed.
+func (p *Pipeline) closed(what string) {
+	p.eng.events = append(p.eng.events, state.Event{At: time.Now(), Kind: state.EventConnection, Source: "stacktui", To: "closed",
+		Text: what + " stopped: showing the last known state."})
+}
+
+// step joins when a join is due and allowed, publishes a frame when there
+// is news, and returns how long a paced join must still wait (0: none).
+func (p *Pipeline) step() (wait time.Duration) {
+	defer p.recover("joining")
+	now := time.Now()
+	if p.urge.Swap(false) {
+		p.eng.Urge()
+	}
+	due, urgent := p.eng.Due()
+	if due && !urgent && p.o.Pace > 0 && p.eng.Size() >= PacedRows {
+		wait = time.Until(p.joinStart.Add(p.joinCost * time.Duration(p.o.Pace)))
+	}
+	join := due && wait <= 0
+	if join {
+		p.joinStart = now
+	}
+	f, ok := p.eng.Step(now, join)
+	if join {
+		p.joinCost = time.Since(now)
+	}
+	if ok {
+		p.publish(f)
+	}
+	if f.Changed&ChangeView != 0 {
+		// The view is on its way to the screen; record it in the history
+		// now (the next join reads it for flapping).
+		p.eng.Observe()
+	}
+	return wait
+}
+
+func (p *Pipeline) recover(doing string) {
+	if r := recover(); r != nil {
+		p.o.Logger.Error("panic in the pipeline", "doing", doing, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		p.eng.events = append(p.eng.events, state.Event{At: time.Now(), Kind: "error", Source: "stacktui",
+			Text: fmt.Sprintf("internal error while %s: %v (details in the log file); showing the last good view.", doing, r)})
+	}
+}
+
+// hub is a set of subscribers and the last frame, to start new ones from.
+type hub struct {
+	mu     sync.Mutex
+	subs   []*Subscription
+	latest Frame
+	ended  bool
+}
+
+// Subscribe returns a new subscription holding the latest frame (without
+// its events: those went to the subscribers of the time) and every frame
+// after it.
+func (h *hub) Subscribe() *Subscription {
+	s := NewSubscription()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ended {
+		s.Publish(h.latest)
+		s.closed = true
+		return s
+	}
+	s.drop = h.drop
+	if h.latest.Seq > 0 {
+		s.Publish(h.latest)
+	}
+	h.subs = append(h.subs, s)
+	return s
+}
+
+func (h *hub) drop(s *Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs = slices.DeleteFunc(h.subs, func(x *Subscription) bool { return x == s })
+}
+
+// publish hands f to every subscriber without waiting for any.
+func (h *hub) publish(f Frame) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range h.subs {
+		s.Publish(f)
+	}
+	f.Events = nil
+	f.Changed = ChangeView | ChangeRows | ChangeTraffic | ChangeSources
+	h.latest = f
+}
+
+// closeAll closes every subscription: no frame follows.
+func (h *hub) closeAll() {
+	h.mu.Lock()
+	subs := h.subs
+	h.subs, h.ended = nil, true
+	h.mu.Unlock()
+	for _, s := range subs {
+		s.Close()
+	}
+}
