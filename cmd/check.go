@@ -54,8 +54,8 @@ read makes the result UNKNOWN (3).`,
 			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
 			err = withSources(c.Context(), cfg, log, func(src *app.Sources) error {
-				waitReady(c.Context(), src, wait)
-				r := check.Evaluate(src.View(time.Now()), src.Failures(), opts)
+				f := readyFrame(c.Context(), src, wait, log)
+				r := check.Evaluate(f.View, f.Failures(), opts)
 				if asJSON {
 					b, _ := json.MarshalIndent(r, "", "  ")
 					fmt.Fprintln(c.OutOrStdout(), string(b))

@@ -29,9 +29,9 @@ Exit code 0 when every source could be read, 1 when one failed (the reason on st
 			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
 			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
-				waitReady(c.Context(), src, wait)
-				v := src.View(time.Now())
-				statuses := sourceStatuses(src)
+				f := readyFrame(c.Context(), src, wait, log)
+				v := f.View
+				statuses := sourceStatuses(f)
 				if asJSON {
 					b, err := report.JSON(v, statuses)
 					if err != nil {
@@ -41,8 +41,8 @@ Exit code 0 when every source could be read, 1 when one failed (the reason on st
 				} else if err := report.Table(c.OutOrStdout(), v, statuses); err != nil {
 					return err
 				}
-				if f := src.Failures(); len(f) > 0 {
-					return exitCode{ExitFailed, strings.Join(f, "; ")}
+				if failed := f.Failures(); len(failed) > 0 {
+					return exitCode{ExitFailed, strings.Join(failed, "; ")}
 				}
 				return nil
 			})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/ui"
 )
 
@@ -44,12 +45,13 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		defer closeWriters()
 		exec = actions.NewExecutor(w, audit)
 	}
+	p := newPipeline(src, live.DefaultPace, log)
+	defer runPipeline(ctx, p)()
 	opts := ui.Options{
-		Registry:      src.Registry,
+		Feed:          p,
 		Browser:       src.Browser,
 		Executor:      exec,
 		Audit:         audit,
-		StateConfig:   src.StateConfig,
 		ReadOnly:      c.ReadOnly,
 		Refresh:       c.Refresh,
 		SpoolDir:      c.HacheckSpool,
@@ -57,9 +59,6 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		Banner:        banner,
 		Logger:        log,
 		FirstView:     firstView,
-	}
-	if src.Poller != nil {
-		opts.HAProxy = src.Poller
 	}
 	if len(src.ZKServers) > 0 {
 		opts.Health = src.Health

@@ -44,7 +44,7 @@ func (m *Model) renderHeader() string {
 	} else {
 		b.WriteString("  no registry")
 	}
-	if m.o.HAProxy == nil && len(m.haps) == 0 {
+	if len(m.haps) == 0 {
 		b.WriteString("  no HAProxy")
 	}
 	var bad []string

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/actions"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -27,28 +28,15 @@ func guard(c tea.Cmd) tea.Cmd {
 	}
 }
 
-// waitRegistry blocks for the registry's next update; Update re-arms it
-// after each message.
-func waitRegistry(r sources.Registry) tea.Cmd {
-	ch := r.Updates()
+// waitFrame blocks for the pipeline's next frame; Update re-arms it after
+// each message.
+func waitFrame(sub *live.Subscription) tea.Cmd {
 	return guard(func() tea.Msg {
-		u, ok := <-ch
+		f, ok := sub.Next(context.Background())
 		if !ok {
-			return registryClosedMsg{}
+			return feedClosedMsg{}
 		}
-		return registryMsg{u}
-	})
-}
-
-// waitHAProxy blocks for the next HAProxy snapshot; re-armed after each.
-func waitHAProxy(f HAProxyFeed) tea.Cmd {
-	ch := f.Updates()
-	return guard(func() tea.Msg {
-		s, ok := <-ch
-		if !ok {
-			return haproxyClosedMsg{}
-		}
-		return haproxyMsg{s}
+		return frameMsg{f}
 	})
 }
 

@@ -145,8 +145,8 @@ func (m *Model) actionDone(r actions.Result) tea.Cmd {
 	// Marks served their purpose once the action ran.
 	m.detail.marks = map[string]bool{}
 	m.hap.marks = map[string]bool{}
-	if m.o.HAProxy != nil {
-		feed := m.o.HAProxy
+	if m.o.Feed != nil {
+		feed := m.o.Feed
 		return guard(func() tea.Msg { feed.Refresh(); return nil })
 	}
 	return nil

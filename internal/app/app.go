@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/haproxy/client"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/sources/config"
@@ -161,79 +160,6 @@ func (s *Sources) Health(ctx context.Context) []sources.ServerHealth {
 		return nil
 	}
 	return zookeeper.HealthAll(ctx, s.ZKServers)
-}
-
-// HAProxySnapshots returns the latest snapshot of every socket, in flag order.
-func (s *Sources) HAProxySnapshots() []*haproxy.Snapshot {
-	if s.Poller == nil {
-		return nil
-	}
-	return s.Poller.Current()
-}
-
-// WaitReady waits until the registry has completed its first read (or failed
-// to) and every HAProxy socket has been polled once, or until ctx ends.
-func (s *Sources) WaitReady(ctx context.Context) {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if s.ready() {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Sources) ready() bool {
-	if s.Registry != nil {
-		snap := s.Registry.Current()
-		if !snap.Synced && snap.Err == "" {
-			return false
-		}
-	}
-	for _, h := range s.HAProxySnapshots() {
-		if h == nil || (h.Stats == nil && h.Err == nil) {
-			return false
-		}
-	}
-	return true
-}
-
-// View joins the current state of every source.
-func (s *Sources) View(now time.Time) *state.View {
-	var reg *sources.Snapshot
-	if s.Registry != nil {
-		snap := s.Registry.Current()
-		reg = &snap
-	}
-	cfg := s.StateConfig
-	cfg.Now = now
-	return state.Join(reg, s.HAProxySnapshots(), cfg)
-}
-
-// Failures lists, in words, every source that could not be read.
-func (s *Sources) Failures() []string {
-	var out []string
-	if s.Registry != nil {
-		snap := s.Registry.Current()
-		if !snap.Synced || snap.State != sources.StateConnected {
-			msg := snap.Err
-			if msg == "" {
-				msg = string(snap.State)
-			}
-			out = append(out, fmt.Sprintf("%s %s: %s", snap.Kind, snap.Address, msg))
-		}
-	}
-	for _, h := range s.HAProxySnapshots() {
-		if h != nil && h.Err != nil {
-			out = append(out, fmt.Sprintf("haproxy %s: %v", h.Label, h.Err))
-		}
-	}
-	return out
 }
 
 // Close closes every source; it is safe to call more than once.
