@@ -23,7 +23,8 @@ type socket struct {
 	// Watched is nil (merged into Stats or held in newer); Aggregates are
 	// kept for the join's traffic figures.
 	cur   *haproxy.Snapshot
-	newer newerRows // rows newer than cur.Stats, nil when none
+	newer newerRows  // rows newer than cur.Stats, nil when none
+	spans proxySpans // where each proxy's rows are in cur.Stats, built on first use
 }
 
 // apply takes the socket's next snapshot. It returns what changed, and
@@ -61,7 +62,10 @@ func (k *socket) apply(s *haproxy.Snapshot) (ch Change, join bool) {
 		if len(s.Aggregates)+len(s.Watched) > 0 {
 			ch |= ChangeTraffic
 		}
-		if st := mergeMoved(c.Stats, s.Watched); st != nil {
+		if k.spans.of != c.Stats {
+			k.spans = spansOf(c.Stats)
+		}
+		if st := mergeMoved(c.Stats, k.spans, s.Watched); st != nil {
 			c.Stats = st
 			ch |= ChangeRows
 			join = true
@@ -111,24 +115,27 @@ func stateMoved(old, cur *haproxy.Row) bool {
 // without its backend's row showing it (HAProxy's "UP 1/2" while checks
 // settle, a new check result), which is rare; the full read that follows
 // would show it up to a minute later.
-func mergeMoved(st *haproxy.Stats, watched []haproxy.Row) *haproxy.Stats {
+func mergeMoved(st *haproxy.Stats, spans proxySpans, watched []haproxy.Row) *haproxy.Stats {
 	if st == nil || len(watched) == 0 {
 		return nil
 	}
 	byKey := make(map[rowKey]*haproxy.Row, len(watched))
-	proxies := make(map[string]bool)
+	var proxies []string
 	for i := range watched {
 		byKey[rowKey{watched[i].Proxy, watched[i].Name}] = &watched[i]
-		proxies[watched[i].Proxy] = true
+		if !slices.Contains(proxies, watched[i].Proxy) {
+			proxies = append(proxies, watched[i].Proxy)
+		}
 	}
 	var moved []int
-	for i := range st.Rows {
-		r := &st.Rows[i]
-		if !r.IsServer() || !proxies[r.Proxy] {
-			continue
-		}
-		if w := byKey[rowKey{r.Proxy, r.Name}]; w != nil && stateMoved(r, w) {
-			moved = append(moved, i)
+	for _, p := range proxies {
+		for _, sp := range spans.by[p] {
+			for i := sp.from; i < sp.to; i++ {
+				r := &st.Rows[i]
+				if w := byKey[rowKey{r.Proxy, r.Name}]; w != nil && r.IsServer() && stateMoved(r, w) {
+					moved = append(moved, int(i))
+				}
+			}
 		}
 	}
 	if len(moved) == 0 {
@@ -139,4 +146,31 @@ func mergeMoved(st *haproxy.Stats, watched []haproxy.Row) *haproxy.Stats {
 		rows[i] = *byKey[rowKey{rows[i].Proxy, rows[i].Name}]
 	}
 	return &haproxy.Stats{Fields: st.Fields, Rows: rows}
+}
+
+// proxySpans says where each proxy's rows are in one Stats, so that a few
+// watched backends are compared without walking 50,000 rows every poll.
+type proxySpans struct {
+	of *haproxy.Stats
+	by map[string][]span
+}
+
+// span is rows [from, to) of one proxy.
+type span struct{ from, to int32 }
+
+func spansOf(st *haproxy.Stats) proxySpans {
+	ps := proxySpans{of: st, by: map[string][]span{}}
+	if st == nil {
+		return ps
+	}
+	for i := 0; i < len(st.Rows); {
+		j := i + 1
+		for j < len(st.Rows) && st.Rows[j].Proxy == st.Rows[i].Proxy {
+			j++
+		}
+		p := st.Rows[i].Proxy
+		ps.by[p] = append(ps.by[p], span{int32(i), int32(j)})
+		i = j
+	}
+	return ps
 }
