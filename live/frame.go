@@ -54,17 +54,22 @@ type Frame struct {
 	History *state.History
 	// Replay is the replay's position; nil when live.
 	Replay *ReplayStatus
+	// Reset: the timeline starts again (a replay went back): Events are
+	// every event up to this frame, and a consumer drops those it had.
+	Reset bool
 
 	newer []newerRows // per socket: rows read after its Stats
 }
 
 // ReplayStatus is where a replay stands.
 type ReplayStatus struct {
-	Start, End  time.Time // the trace's first and last instants
-	Line, Lines int       // the last trace line applied, and how many there are (0: unknown yet)
-	Speed       float64   // 1 is as recorded
-	Paused      bool
-	Done        bool // the whole trace is applied
+	File       string
+	Start, End time.Time // the trace's first and last instants (End zero: not known yet)
+	Line       int       // the last trace line applied
+	Lines      int       // how many lines the trace has (0: not known yet)
+	Speed      float64   // 1 is as recorded
+	Paused     bool
+	Done       bool // the whole trace is applied
 }
 
 // Newest is the newest version of socket sock's row r: a row a light poll

@@ -11,7 +11,8 @@ import (
 // consumer: a frame it has not taken yet is replaced by the newer one,
 // whose Events are appended to the untaken ones and whose Changed is
 // or-ed with theirs, so nothing is lost and a slow consumer catches up in
-// one step.
+// one step. A frame with Reset replaces the waiting one whole: its events
+// are the timeline from the start.
 type Subscription struct {
 	mu     sync.Mutex
 	frame  Frame
@@ -32,7 +33,7 @@ func (s *Subscription) Publish(f Frame) {
 		s.mu.Unlock()
 		return
 	}
-	if s.has {
+	if s.has && !f.Reset {
 		// The consumer has not taken the previous frame: fold it in. The
 		// events are copied, never appended in place: the old slice may be
 		// the one another subscriber holds.

@@ -33,6 +33,9 @@ func (m *Model) renderHeader() string {
 		b.WriteString(" ")
 		b.WriteString(m.st.Badge.Render(" RO "))
 	}
+	if r := m.replayBadge(); r != "" {
+		b.WriteString(" " + r)
+	}
 	if m.reg != nil {
 		b.WriteString("  ")
 		st := string(m.reg.State)
@@ -100,6 +103,9 @@ func (m *Model) stateStyle(ok bool) *lipStyle {
 // banner; "" when all is well.
 func (m *Model) bannerText() string {
 	var parts []string
+	if r := m.replayBanner(); r != "" {
+		parts = append(parts, r)
+	}
 	now := m.now()
 	if m.reg != nil && m.reg.Stale() {
 		name := kindName(m.reg.Kind)

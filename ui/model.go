@@ -135,6 +135,11 @@ func newModel(o Options, now func() time.Time) *Model {
 		hist:  newHistory(),
 		shist: state.NewHistory(2), // until the first frame brings the pipeline's
 	}
+	if o.Replay != nil {
+		// The trace's clock: ages are as they were then, not as of now.
+		m.now = func() time.Time { return m.frame.At }
+		m.keys.EnableReplay()
+	}
 	m.st = m.makeStyles()
 	m.services = newServicesPane()
 	m.detail = newDetailPane()
