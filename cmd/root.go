@@ -133,7 +133,7 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 	}
 	addSourceFlags(root.Flags())
 	root.CompletionOptions.HiddenDefaultCmd = false
-	root.AddCommand(newSnapshotCmd(), newCheckCmd(), newWatchCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root))
+	root.AddCommand(newSnapshotCmd(), newCheckCmd(), newWatchCmd(), newReplayCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root))
 	root.InitDefaultCompletionCmd()
 	return root
 }

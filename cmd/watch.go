@@ -29,19 +29,25 @@ type watchLine struct {
 
 func newWatchCmd() *cobra.Command {
 	var services []string
+	var rf replayFlags
 	c := &cobra.Command{
 		Use:   "watch",
 		Short: "Stream registry and HAProxy changes as JSON lines until interrupted",
 		Long: `watch prints one JSON object per line for every event, as the console's Events view shows
 them: registrations and deregistrations, HAProxy state, weight and check changes, sources
 reached, lost and regained, HAProxy reloads, Serf members and user events. Fields: time,
-source, kind, service, instance, socket, from, to, text.`,
-		Example: `  stacktui watch --zk zk1:2181 --haproxy /run/haproxy.sock --service svc_a | jq -c .`,
-		Args:    cobra.NoArgs,
+source, kind, service, instance, socket, from, to, text. With --replay FILE it prints every
+event of a trace, with the trace's times, as fast as it can, and exits 0.`,
+		Example: `  stacktui watch --zk zk1:2181 --haproxy /run/haproxy.sock --service svc_a | jq -c .
+  stacktui watch --replay incident.jsonl.gz | jq -r 'select(.kind != "note") | .text'`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(c.Flags())
 			if err != nil {
 				return err
+			}
+			if rf.file != "" {
+				return replayEvents(rf.file, newEventWriter(c.OutOrStdout(), services))
 			}
 			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
@@ -52,6 +58,7 @@ source, kind, service, instance, socket, from, to, text.`,
 	}
 	addSourceFlags(c.Flags())
 	c.Flags().StringArrayVar(&services, "service", nil, "only this service (repeatable)")
+	rf.add(c.Flags(), false)
 	return c
 }
 

@@ -250,6 +250,28 @@ func (e *Engine) Step(now time.Time, join bool) (f Frame, ok bool) {
 	return e.Frame(now), true
 }
 
+// Advance applies in and does at once what the pipeline does below
+// PacedRows: a join when one is due (recorded in the history), else the
+// traffic figures redone. Its events and changes wait for the next Frame.
+// A replay advances its engine this way, input by input.
+func (e *Engine) Advance(in Input) {
+	e.Apply(in)
+	at := e.Last()
+	if e.join {
+		e.Join(at)
+		e.Observe()
+	} else if e.change&ChangeTraffic != 0 {
+		e.Retraffic(at)
+	}
+}
+
+// Pending reports whether events wait for the next Frame.
+func (e *Engine) Pending() bool { return len(e.events) > 0 }
+
+// Report adds an event of the feed's own (a trace line that could not be
+// read) to the next Frame.
+func (e *Engine) Report(ev state.Event) { e.events = append(e.events, ev) }
+
 // Last is the time of the latest input applied.
 func (e *Engine) Last() time.Time { return e.last }
 

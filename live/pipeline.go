@@ -59,7 +59,7 @@ const PacedRows = 5000
 // Pipeline runs the live sources through an Engine on a goroutine of its
 // own and publishes frames to its subscribers.
 type Pipeline struct {
-	hub
+	Hub
 	o     Options
 	eng   *Engine
 	urge  atomic.Bool // Refresh was called: the next join must not wait
@@ -86,7 +86,7 @@ func New(o Options) *Pipeline {
 	}
 	p := &Pipeline{o: o, eng: NewEngine(eo), notes: make(chan Input, 64), done: make(chan struct{})}
 	p.eng.Join(time.Now())
-	p.publish(p.eng.Frame(time.Now()))
+	p.Publish(p.eng.Frame(time.Now()))
 	p.eng.Observe()
 	return p
 }
@@ -125,7 +125,7 @@ func (p *Pipeline) Done() <-chan struct{} { return p.done }
 // closed its channel, then closes every subscription.
 func (p *Pipeline) Run(ctx context.Context) {
 	defer close(p.done)
-	defer p.closeAll()
+	defer p.CloseAll()
 	var regC <-chan sources.Update
 	if p.o.Registry != nil {
 		regC = p.o.Registry.Updates()
@@ -203,7 +203,7 @@ func (p *Pipeline) step() (wait time.Duration) {
 		p.joinCost = time.Since(now)
 	}
 	if ok {
-		p.publish(f)
+		p.Publish(f)
 	}
 	if f.Changed&ChangeView != 0 {
 		// The view is on its way to the screen; record it in the history
@@ -221,8 +221,9 @@ func (p *Pipeline) recover(doing string) {
 	}
 }
 
-// hub is a set of subscribers and the last frame, to start new ones from.
-type hub struct {
+// Hub is a set of subscribers and the last frame, to start new ones from:
+// what a feed of frames (the pipeline, a replay) publishes through.
+type Hub struct {
 	mu     sync.Mutex
 	subs   []*Subscription
 	latest Frame
@@ -232,7 +233,7 @@ type hub struct {
 // Subscribe returns a new subscription holding the latest frame (without
 // its events: those went to the subscribers of the time) and every frame
 // after it.
-func (h *hub) Subscribe() *Subscription {
+func (h *Hub) Subscribe() *Subscription {
 	s := NewSubscription()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -249,14 +250,14 @@ func (h *hub) Subscribe() *Subscription {
 	return s
 }
 
-func (h *hub) drop(s *Subscription) {
+func (h *Hub) drop(s *Subscription) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.subs = slices.DeleteFunc(h.subs, func(x *Subscription) bool { return x == s })
 }
 
-// publish hands f to every subscriber without waiting for any.
-func (h *hub) publish(f Frame) {
+// Publish hands f to every subscriber without waiting for any.
+func (h *Hub) Publish(f Frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, s := range h.subs {
@@ -267,8 +268,8 @@ func (h *hub) publish(f Frame) {
 	h.latest = f
 }
 
-// closeAll closes every subscription: no frame follows.
-func (h *hub) closeAll() {
+// CloseAll closes every subscription: no frame follows.
+func (h *Hub) CloseAll() {
 	h.mu.Lock()
 	subs := h.subs
 	h.subs, h.ended = nil, true

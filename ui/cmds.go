@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"runtime/debug"
 	"time"
 
@@ -76,8 +77,14 @@ func loadNode(b sources.Browser, path string) tea.Cmd {
 }
 
 // runAction applies an action through the executor, the one choke point.
+// A replay has no executor: nothing can reach anything from it.
 func runAction(e *actions.Executor, a actions.Action) tea.Cmd {
 	return guard(func() tea.Msg {
+		if e == nil {
+			now := time.Now()
+			return actionDoneMsg{actions.Result{Started: now, Finished: now,
+				Err: errors.New("this console has no executor (a replay): nothing can be changed from it")}}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		return actionDoneMsg{e.Run(ctx, a)}

@@ -37,6 +37,12 @@ type eventsPane struct {
 
 func newEventsPane() eventsPane { return eventsPane{list: newList(), dirty: true} }
 
+// reset forgets every event.
+func (p *eventsPane) reset() {
+	p.all = nil
+	p.dirty = true
+}
+
 func (p *eventsPane) add(e evEntry) {
 	p.seq++
 	e.seq = p.seq
@@ -72,6 +78,8 @@ func badEvent(e state.Event) bool {
 		return e.To == "failed" || e.To == "left"
 	case state.EventNote:
 		return false
+	case "error":
+		return true
 	}
 	return e.To == "DOWN" || e.To == "MAINT" || strings.HasPrefix(e.To, "DOWN ")
 }

@@ -10,6 +10,9 @@ import (
 // joins and never waits.
 func (m *Model) applyFrame(f live.Frame) {
 	m.frame = f
+	if f.Reset {
+		m.events.reset() // a replay went back: the timeline is rebuilt
+	}
 	m.reg = f.Registry
 	m.haps = f.HAProxy
 	if f.History != nil {

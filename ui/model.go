@@ -117,10 +117,15 @@ func newModel(o Options, now func() time.Time) *Model {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Executor == nil {
+	switch {
+	case o.Replay != nil:
+		// A replay changes nothing by construction: it has no executor at
+		// all, read-only or not.
+		o.Executor, o.ReadOnly = nil, true
+	case o.Executor == nil:
 		o.Executor = actions.NewReadOnlyExecutor()
 	}
-	if o.Executor.ReadOnly() {
+	if o.Executor == nil || o.Executor.ReadOnly() {
 		o.ReadOnly = true
 	}
 	m := &Model{

@@ -42,7 +42,7 @@ type Options struct {
 	Replay        Replay                                           // non-nil in `stacktui replay`
 	Browser       sources.Browser                                  // ZooKeeper tree (nil for Serf / none)
 	Health        func(ctx context.Context) []sources.ServerHealth // ZK ensemble 4lw health; nil when no ZK
-	Executor      *actions.Executor                                // never nil: actions.NewReadOnlyExecutor() in read-only mode
+	Executor      *actions.Executor                                // nil: actions.NewReadOnlyExecutor(); none at all in a replay
 	Audit         *actions.AuditLog                                // recent actions for the Events view; may be nil
 	ReadOnly      bool
 	Refresh       time.Duration

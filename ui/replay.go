@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 )
 
 // replayKey handles the replay keys; ok is false for any other key.
@@ -38,17 +38,17 @@ func (m *Model) replayBadge() string {
 	return m.st.Badge.Render(" REPLAY ")
 }
 
-// replayBanner says where the replay stands: the trace's clock, the
-// position in it, the speed, and the keys; "" when live.
+// replayBanner says where the replay stands — the trace's clock, the
+// position in it, the speed, whether it plays — then the file and the
+// keys; "" when live.
 func (m *Model) replayBanner() string {
 	r := m.frame.Replay
 	if m.o.Replay == nil || r == nil {
 		return ""
 	}
-	clock := m.frame.At.UTC().Format("15:04:05.0")
 	pos := "+" + secs1(m.frame.At.Sub(r.Start))
 	if !r.End.IsZero() {
-		pos += " of " + secs1(r.End.Sub(r.Start))
+		pos += "/" + secs1(r.End.Sub(r.Start))
 	}
 	line := fmt.Sprintf("line %d", r.Line)
 	if r.Lines > 0 {
@@ -61,8 +61,8 @@ func (m *Model) replayBanner() string {
 	case r.Paused:
 		state = "paused"
 	}
-	return fmt.Sprintf("replay of %s: %s UTC (%s, %s), ×%s %s · p pause · [ ] change · +/- speed",
-		filepath.Base(r.File), clock, pos, line, speedText(r.Speed), state)
+	return fmt.Sprintf("%s UTC  %s  %s  ×%s %s · %s · p pause, ] [ next/previous change, + - speed",
+		m.frame.At.UTC().Format("15:04:05.0"), pos, line, speedText(r.Speed), state, filepath.Base(r.File))
 }
 
 // secs1 is a duration in seconds with one decimal: "12.5s".

@@ -1,4 +1,4 @@
-package live
+package replay
 
 import (
 	"compress/gzip"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/state"
 	"github.com/stacktui/stacktui/trace"
 	"github.com/stacktui/stacktui/trace/tracetest"
@@ -161,7 +162,7 @@ func TestReplayEveryFixture(t *testing.T) {
 
 func openFixture(t *testing.T, name string) *Replayer {
 	t.Helper()
-	rp, err := OpenReplay(tracetest.Path(t, name))
+	rp, err := Open(tracetest.Path(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func TestReplayUntil(t *testing.T) {
 	rp := openFixture(t, name)
 	start := rp.Start()
 	// 0.2 s after the MAINT the server shows MAINT; 0.2 s after ready not.
-	status := func(f Frame) string {
+	status := func(f live.Frame) string {
 		for _, s := range f.View.Services {
 			for _, in := range s.Instances {
 				if in.Server == "host1_127.0.0.1:22002" {
@@ -246,10 +247,10 @@ func TestReplayBadInput(t *testing.T) {
 		}
 		return p
 	}
-	if _, err := OpenReplay(write("notjson", "hello\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
+	if _, err := Open(write("notjson", "hello\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("not a trace: %v", err)
 	}
-	if _, err := OpenReplay(write("v9", `{"trace":"smartstack","version":9}`+"\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
+	if _, err := Open(write("v9", `{"trace":"smartstack","version":9}`+"\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("unknown version: %v", err)
 	}
 	// A good trace with line 3 broken and a time going backwards on line 5.
@@ -269,7 +270,7 @@ func TestReplayBadInput(t *testing.T) {
 	lines := strings.SplitAfter(string(all), "\n")
 	lines[2] = "{not json\n"
 	p := write("broken.jsonl", strings.Join(lines[:10], ""))
-	rp, err := OpenReplay(p)
+	rp, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package live
+package replay
 
 import (
 	"errors"
@@ -7,32 +7,33 @@ import (
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 	"github.com/stacktui/stacktui/trace"
 )
 
-// Replayer runs a trace through an Engine input by input, as fast as it
+// Replayer runs a trace through a live.Engine input by input, as fast as it
 // can, the way the live pipeline runs the sources: each input applied,
 // joined when it calls for a join, its events derived. The one-shot
-// commands use it directly; Replay drives one with a clock for the console.
+// commands use it directly; Console drives one with a clock.
 type Replayer struct {
 	path     string
 	r        *trace.Reader
 	p        *trace.Player
-	eng      *Engine
+	eng      *live.Engine
 	start    time.Time
-	peeked   *Input
+	peeked   *live.Input
 	line     int       // the last line applied
 	at       time.Time // the trace's clock: the last input applied
 	notes    int       // notes applied
 	lastNote time.Time // when the last of them was written
 }
 
-// OpenReplay opens a trace file (plain or gzip) for replay. A file that is
+// Open opens a trace file (plain or gzip) for replay. A file that is
 // not a trace, or a trace this version cannot read, is an error naming the
 // line.
-func OpenReplay(path string) (*Replayer, error) {
+func Open(path string) (*Replayer, error) {
 	r, err := trace.Open(path)
 	if err != nil {
 		return nil, err
@@ -47,7 +48,7 @@ func OpenReplay(path string) (*Replayer, error) {
 	for _, l := range p.Sockets() {
 		haps = append(haps, &haproxy.Snapshot{Label: l, Address: p.Header().Sockets[l]})
 	}
-	rp.eng = NewEngine(EngineOptions{State: p.StateConfig(), Registry: reg, HAProxy: haps})
+	rp.eng = live.NewEngine(live.EngineOptions{State: p.StateConfig(), Registry: reg, HAProxy: haps})
 	// The start is the header's, else the first line's.
 	rp.start = p.Header().Started
 	in, err := rp.Peek()
@@ -86,37 +87,30 @@ func (rp *Replayer) Line() int { return rp.line }
 func (rp *Replayer) Warnings() []*trace.Error { return rp.p.Warnings() }
 
 // Peek returns the next input without applying it; io.EOF at the end.
-func (rp *Replayer) Peek() (Input, error) {
+func (rp *Replayer) Peek() (live.Input, error) {
 	if rp.peeked != nil {
 		return *rp.peeked, nil
 	}
 	ti, err := rp.p.Next()
 	if err != nil {
-		return Input{}, err
+		return live.Input{}, err
 	}
-	in := Input{At: ti.At, Line: ti.Line, Registry: ti.Registry, HAProxy: ti.HAProxy, Note: ti.Note}
+	in := live.Input{At: ti.At, Line: ti.Line, Registry: ti.Registry, HAProxy: ti.HAProxy, Note: ti.Note}
 	rp.peeked = &in
 	return in, nil
 }
 
 // Step applies the next input: the engine joins when it calls for one
 // (every input is joined at once, as the live pipeline does below
-// PacedRows) and records the view in the history; its events wait for the
+// live.PacedRows) and records the view in the history; its events wait for the
 // next Frame. It returns the input, io.EOF at the end.
-func (rp *Replayer) Step() (Input, error) {
+func (rp *Replayer) Step() (live.Input, error) {
 	in, err := rp.Peek()
 	if err != nil {
 		return in, err
 	}
 	rp.peeked = nil
-	e := rp.eng
-	e.Apply(in)
-	if e.join {
-		e.Join(in.At)
-		e.Observe()
-	} else if e.change&ChangeTraffic != 0 {
-		e.Retraffic(in.At)
-	}
+	rp.eng.Advance(in)
 	rp.line = in.Line
 	if in.At.After(rp.at) {
 		rp.at = in.At
@@ -155,11 +149,11 @@ func (rp *Replayer) JoinAt(t time.Time) {
 
 // Frame makes the frame at the trace's clock with the events since the
 // last one.
-func (rp *Replayer) Frame() Frame { return rp.eng.Frame(rp.at) }
+func (rp *Replayer) Frame() live.Frame { return rp.eng.Frame(rp.at) }
 
 // Pending reports whether the inputs applied since the last frame brought
 // events.
-func (rp *Replayer) Pending() bool { return len(rp.eng.events) > 0 }
+func (rp *Replayer) Pending() bool { return rp.eng.Pending() }
 
 // At says which instant of a trace a one-shot replay stops at: At
 // itself (RFC 3339), or Offset from the trace's start, or with Note > 0
@@ -201,7 +195,7 @@ func ParseAt(spec string, afterNote int) (At, error) {
 // would: the returned frame has the view at that instant and every event
 // up to it. An instant before the start or after the end of the trace, or
 // a note the trace does not have, is an error.
-func (rp *Replayer) Until(a At) (Frame, error) {
+func (rp *Replayer) Until(a At) (live.Frame, error) {
 	target := time.Time{}
 	switch {
 	case !a.Set:
@@ -212,7 +206,7 @@ func (rp *Replayer) Until(a At) (Frame, error) {
 		target = rp.start.Add(a.Offset)
 	}
 	if !target.IsZero() && target.Before(rp.start) {
-		return Frame{}, fmt.Errorf("%s is before the trace starts (%s)", stamp(target), stamp(rp.start))
+		return live.Frame{}, fmt.Errorf("%s is before the trace starts (%s)", stamp(target), stamp(rp.start))
 	}
 	for {
 		if a.Set && a.Note > 0 && target.IsZero() && rp.notes >= a.Note {
@@ -223,21 +217,21 @@ func (rp *Replayer) Until(a At) (Frame, error) {
 			break
 		}
 		if err != nil {
-			return Frame{}, err
+			return live.Frame{}, err
 		}
 		if !target.IsZero() && in.At.After(target) {
 			rp.JoinAt(target)
 			return rp.Frame(), nil
 		}
 		if _, err := rp.Step(); err != nil {
-			return Frame{}, err
+			return live.Frame{}, err
 		}
 	}
 	switch {
 	case a.Set && a.Note > 0 && target.IsZero():
-		return Frame{}, fmt.Errorf("the trace has %d notes, not %d", rp.notes, a.Note)
+		return live.Frame{}, fmt.Errorf("the trace has %d notes, not %d", rp.notes, a.Note)
 	case !target.IsZero() && target.After(rp.at):
-		return Frame{}, fmt.Errorf("%s is after the trace ends (%s, +%.1fs)", stamp(target), stamp(rp.at), rp.at.Sub(rp.start).Seconds())
+		return live.Frame{}, fmt.Errorf("%s is after the trace ends (%s, +%.1fs)", stamp(target), stamp(rp.at), rp.at.Sub(rp.start).Seconds())
 	case !target.IsZero():
 		rp.JoinAt(target)
 	}
