@@ -70,19 +70,26 @@ type Pipeline struct {
 	joinCost  time.Duration
 }
 
-// New builds the pipeline on the sources' current state, joins it once and
-// publishes that first frame; Run starts it.
+// New builds the pipeline on its sources with nothing read yet, joins that
+// once and publishes the first frame; Run starts it. What a source has
+// read so far waits in its channel (each source keeps its latest update
+// there until it is taken), so every reading goes through Apply, is tapped
+// (a recording starts with it) and makes its events.
 func New(o Options) *Pipeline {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	eo := EngineOptions{State: o.State, HistorySamples: o.HistorySamples}
 	if o.Registry != nil {
-		s := o.Registry.Current()
-		eo.Registry = &s
+		cur := o.Registry.Current()
+		eo.Registry = &sources.Snapshot{Kind: cur.Kind, Address: cur.Address, State: sources.StateConnecting}
 	}
 	if o.HAProxy != nil {
-		eo.HAProxy = o.HAProxy.Current()
+		for _, h := range o.HAProxy.Current() {
+			if h != nil {
+				eo.HAProxy = append(eo.HAProxy, &haproxy.Snapshot{Label: h.Label, Address: h.Address})
+			}
+		}
 	}
 	p := &Pipeline{o: o, eng: NewEngine(eo), notes: make(chan Input, 64), done: make(chan struct{})}
 	p.eng.Join(time.Now())

@@ -88,6 +88,10 @@ func TestPipelinePacesLargeJoinsNotRegistryChanges(t *testing.T) {
 	defer func() { cancel(); <-p.Done() }()
 	go p.Run(ctx)
 
+	reg.ch <- sources.Update{Snapshot: reg.cur} // the source's first reading, waiting in its channel
+	if f := next(t, sub); len(f.Events) != 1 || f.Events[0].To != "connected" {
+		t.Fatalf("first registry reading: %+v", f.Events)
+	}
 	hap.ch <- *bigSnap(1, 6000)
 	if f := next(t, sub); f.Changed&ChangeView == 0 {
 		t.Fatalf("first large read not joined at once: changed %b", f.Changed)

@@ -20,6 +20,9 @@ import (
 func TestProgramLive(t *testing.T) {
 	reg := &fakeRegistry{ch: make(chan sources.Update, 4), cur: fixtureRegistry(t)}
 	feed := newFakeFeed(fixtureHAProxy(t, "local"))
+	// As the live sources do, each keeps its latest reading in its channel.
+	reg.ch <- sources.Update{Snapshot: reg.cur}
+	feed.ch <- *feed.snaps[0]
 	p := live.New(live.Options{Registry: reg, HAProxy: feed})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer func() { cancel(); <-p.Done() }()
