@@ -33,6 +33,7 @@ type Config struct {
 	Debug        bool
 	HacheckSpool string
 	ReloadCmd    string
+	Record       string // the console's --record: a trace file to write
 	// ignoreHostFiles keeps the demo from picking up this host's Synapse and Nerve configs.
 	ignoreHostFiles bool
 }
@@ -137,6 +138,9 @@ func loadConfig(fs *pflag.FlagSet) (*Config, error) {
 		Debug:        v.GetBool(keyDebug),
 		HacheckSpool: v.GetString(keySpool),
 		ReloadCmd:    v.GetString(keyReloadCmd),
+	}
+	if f := fs.Lookup(keyRecord); f != nil {
+		c.Record = f.Value.String() // a flag only: never from the environment or the file
 	}
 	if c.Serf == "" {
 		c.Serf = os.Getenv("SERF_RPC_ADDR")

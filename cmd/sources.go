@@ -49,9 +49,10 @@ func withSources(ctx context.Context, cfg *Config, log *slog.Logger, f func(*app
 
 // newPipeline builds the live pipeline on the open sources. pace is
 // live.DefaultPace for the console, 0 for the one-shot commands (every
-// input joined at once: they want the newest view).
-func newPipeline(src *app.Sources, pace int, log *slog.Logger) *live.Pipeline {
-	o := live.Options{State: src.StateConfig, Pace: pace, Logger: log}
+// input joined at once: they want the newest view). tap, when not nil,
+// sees every input (a recording).
+func newPipeline(src *app.Sources, pace int, log *slog.Logger, tap func(live.Input)) *live.Pipeline {
+	o := live.Options{State: src.StateConfig, Pace: pace, Logger: log, Tap: tap}
 	if src.Registry != nil {
 		o.Registry = src.Registry
 	}
@@ -72,7 +73,7 @@ func runPipeline(ctx context.Context, p *live.Pipeline) (stop func()) {
 // first reading (or its error), or d has passed, and returns the newest
 // frame: what `snapshot` and `check` report.
 func readyFrame(ctx context.Context, src *app.Sources, d time.Duration, log *slog.Logger) live.Frame {
-	p := newPipeline(src, 0, log)
+	p := newPipeline(src, 0, log, nil)
 	sub := p.Subscribe()
 	defer sub.Close()
 	defer runPipeline(ctx, p)()

@@ -25,7 +25,7 @@ func runTUI(ctx context.Context, c *Config) error {
 // runConsole builds the executor (read-only, or with write handles and an
 // audit log) and runs the UI on src.
 // firstView, when not nil, is called at the first full screen.
-func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() string, log *slog.Logger, firstView func()) error {
+func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() string, log *slog.Logger, firstView func()) (err error) {
 	auditPath := c.AuditLog
 	if auditPath == "" {
 		auditPath = defaultAuditPath()
@@ -45,8 +45,18 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		defer closeWriters()
 		exec = actions.NewExecutor(w, audit)
 	}
-	p := newPipeline(src, live.DefaultPace, log)
-	defer runPipeline(ctx, p)()
+	tap, finishRecording, err := recordConsole(c, src)
+	if err != nil {
+		return err
+	}
+	p := newPipeline(src, live.DefaultPace, log, tap)
+	stop := runPipeline(ctx, p)
+	defer func() {
+		stop()
+		if ferr := finishRecording(); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
 	opts := ui.Options{
 		Feed:          p,
 		Browser:       src.Browser,

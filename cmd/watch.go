@@ -65,7 +65,7 @@ event of a trace, with the trace's times, as fast as it can, and exits 0.`,
 // streamEvents prints every event the pipeline derives, as JSON lines,
 // until ctx ends.
 func streamEvents(c *cobra.Command, src *app.Sources, services []string, log *slog.Logger, w io.Writer) error {
-	p := newPipeline(src, live.DefaultPace, log)
+	p := newPipeline(src, live.DefaultPace, log, nil)
 	sub := p.Subscribe()
 	defer sub.Close()
 	defer runPipeline(c.Context(), p)()

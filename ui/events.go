@@ -81,7 +81,7 @@ func badEvent(e state.Event) bool {
 	case "error":
 		return true
 	}
-	return e.To == "DOWN" || e.To == "MAINT" || strings.HasPrefix(e.To, "DOWN ")
+	return e.To == "DOWN" || e.To == "MAINT"
 }
 
 func (p *eventsPane) addAudit(recs []actions.AuditRecord) {

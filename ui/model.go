@@ -103,7 +103,7 @@ type Model struct {
 	running bool // an action is executing
 
 	firstViewDone bool     // Options.FirstView was called
-	watching      []string // backends on screen, as last passed to HAProxyFeed.Watch
+	watching      []string // backends on screen, as last passed to Feed.Watch
 }
 
 // New builds the root model from the options.

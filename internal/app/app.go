@@ -50,6 +50,8 @@ type Sources struct {
 	Poller        *hapoll.Poller   // nil when no HAProxy socket is configured
 	Synapse       *config.Synapse  // nil when none was found
 	Nerve         *config.Nerve
+	SynapsePath   string // the file Synapse was read from, "" when none
+	NervePath     string
 	StateConfig   state.Config
 	ReloadCommand string
 	ZKServers     []string
@@ -72,10 +74,10 @@ func Open(ctx context.Context, s Settings) (*Sources, error) {
 		findSynapse, findNerve = explicitOnly, explicitOnly
 	}
 	var err error
-	if src.Synapse, err = loadHostFile(findSynapse, s.SynapseConfig, config.LoadSynapse, &src.Warnings); err != nil {
+	if src.Synapse, src.SynapsePath, err = loadHostFile(findSynapse, s.SynapseConfig, config.LoadSynapse, &src.Warnings); err != nil {
 		return nil, err
 	}
-	if src.Nerve, err = loadHostFile(findNerve, s.NerveConfig, config.LoadNerve, &src.Warnings); err != nil {
+	if src.Nerve, src.NervePath, err = loadHostFile(findNerve, s.NerveConfig, config.LoadNerve, &src.Warnings); err != nil {
 		return nil, err
 	}
 
@@ -138,20 +140,20 @@ func explicitOnly(flag string) string { return flag }
 // loadHostFile loads the SmartStack file find picks for flag. A file named
 // on the command line must load; one found in the default places only adds
 // a warning when it is broken, so a bad /etc file never stops the console.
-func loadHostFile[T any](find func(string) string, flag string, load func(string) (*T, error), warnings *[]string) (*T, error) {
+func loadHostFile[T any](find func(string) string, flag string, load func(string) (*T, error), warnings *[]string) (*T, string, error) {
 	path := find(flag)
 	if path == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	v, err := load(path)
 	if err != nil {
 		if flag != "" {
-			return nil, err
+			return nil, "", err
 		}
 		*warnings = append(*warnings, err.Error())
-		return nil, nil
+		return nil, "", nil
 	}
-	return v, nil
+	return v, path, nil
 }
 
 // Health reads the ZooKeeper ensemble's four-letter-word health, or nil.
