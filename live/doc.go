@@ -18,6 +18,8 @@
 //     on a slow one and without losing an event.
 //
 // The TUI, watch, snapshot, check and record all read frames; none keeps a
-// copy of these rules. The pure logic stays in state (join, diff,
-// diagnose, events); this package only orchestrates it.
+// copy of these rules (record taps the inputs, Options.Tap). The pure logic
+// stays in state (join, diff, diagnose, events); this package only
+// orchestrates it. Package live/replay feeds a recorded trace through the
+// same Engine.
 package live

@@ -185,7 +185,7 @@ func (p *Pipeline) apply(in Input) {
 
 // closed notes that a source's channel closed.
 func (p *Pipeline) closed(what string) {
-	p.eng.events = append(p.eng.events, state.Event{At: time.Now(), Kind: state.EventConnection, Source: "stacktui", To: "closed",
+	p.eng.Report(state.Event{At: time.Now(), Kind: state.EventConnection, Source: "stacktui", To: "closed",
 		Text: what + " stopped: showing the last known state."})
 }
 
@@ -223,7 +223,7 @@ func (p *Pipeline) step() (wait time.Duration) {
 func (p *Pipeline) recover(doing string) {
 	if r := recover(); r != nil {
 		p.o.Logger.Error("panic in the pipeline", "doing", doing, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-		p.eng.events = append(p.eng.events, state.Event{At: time.Now(), Kind: "error", Source: "stacktui",
+		p.eng.Report(state.Event{At: time.Now(), Kind: "error", Source: "stacktui",
 			Text: fmt.Sprintf("internal error while %s: %v (details in the log file); showing the last good view.", doing, r)})
 	}
 }
