@@ -2,6 +2,9 @@ package replay
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +125,36 @@ func TestConsoleBrowser(t *testing.T) {
 	}
 	if _, err := b.Children("/nope"); err == nil {
 		t.Fatal("a path the trace does not have")
+	}
+}
+
+// TestConsoleSkipsABadLine: a line that cannot be read shows as an error
+// event naming it, and the replay goes on to the end.
+func TestConsoleSkipsABadLine(t *testing.T) {
+	lines := fixtureLines(t, "zk-service-crash")
+	lines[4] = "{not json\n"
+	path := filepath.Join(t.TempDir(), "broken.jsonl")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewConsole(path, Options{Speed: MaxSpeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := c.Subscribe()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer func() { cancel(); <-c.Done() }()
+	go c.Run(ctx)
+	var errs []state.Event
+	f := nextFrame(t, sub, "the end", func(f live.Frame) bool {
+		for _, e := range f.Events {
+			if e.Kind == "error" {
+				errs = append(errs, e)
+			}
+		}
+		return f.Replay.Done
+	})
+	if len(errs) != 1 || !strings.Contains(errs[0].Text, "line 5") || f.Replay.Line != len(lines) {
+		t.Fatalf("errors %+v, ended at line %d of %d", errs, f.Replay.Line, len(lines))
 	}
 }

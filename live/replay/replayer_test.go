@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -253,8 +254,37 @@ func TestReplayBadInput(t *testing.T) {
 	if _, err := Open(write("v9", `{"trace":"smartstack","version":9}`+"\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("unknown version: %v", err)
 	}
-	// A good trace with line 3 broken and a time going backwards on line 5.
-	f, err := os.Open(tracetest.Path(t, "zk-service-crash"))
+	// A good trace with line 3 broken.
+	lines := fixtureLines(t, "zk-service-crash")
+	lines[2] = "{not json\n"
+	p := write("broken.jsonl", strings.Join(lines[:10], ""))
+	rp, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	_, err = rp.Until(At{})
+	var te *trace.Error
+	if !errors.As(err, &te) || te.Line != 3 || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("broken line: %v", err)
+	}
+	// Line 6 goes back in time.
+	lines = fixtureLines(t, "zk-service-crash")
+	lines[5] = regexp.MustCompile(`"t": ?"[^"]+"`).ReplaceAllString(lines[5], `"t":"2020-01-01T00:00:00Z"`)
+	rp, err = Open(write("backwards.jsonl", strings.Join(lines[:10], "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	if _, err = rp.Until(At{}); !errors.As(err, &te) || te.Line != 6 {
+		t.Fatalf("time going backwards: %v", err)
+	}
+}
+
+// fixtureLines is a fixture trace's lines, each with its newline.
+func fixtureLines(t *testing.T, name string) []string {
+	t.Helper()
+	f, err := os.Open(tracetest.Path(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,16 +298,8 @@ func TestReplayBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.SplitAfter(string(all), "\n")
-	lines[2] = "{not json\n"
-	p := write("broken.jsonl", strings.Join(lines[:10], ""))
-	rp, err := Open(p)
-	if err != nil {
-		t.Fatal(err)
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
 	}
-	defer rp.Close()
-	_, err = rp.Until(At{})
-	var te *trace.Error
-	if !errors.As(err, &te) || te.Line != 3 || !strings.Contains(err.Error(), "line 3") {
-		t.Fatalf("broken line: %v", err)
-	}
+	return lines
 }
