@@ -258,7 +258,7 @@ func TestOtherPlansAndRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"serf tags -set role=web", "serf tags -set smart:serverweight=0", "serf tags -delete smart:svc_a_3000"}
+	want := []string{"serf tags -rpc-addr <the --serf address> -set role=web -set smart:serverweight=0 -delete smart:svc_a_3000"}
 	if p := tags.Plan(); !slices.Equal(p.Commands, want) || !strings.Contains(p.Warning, "drains") || !strings.Contains(p.Warning, "deregisters") || p.Durable {
 		t.Errorf("serf tags plan %+v", p)
 	}
