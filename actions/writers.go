@@ -27,9 +27,9 @@ type Writers struct {
 	// operator configured (--serf-member-rpc): a member's tags can only be
 	// changed through its own agent.
 	SerfMembers map[string]SerfWriter
-	ZK      ZKWriter
-	Files   FileWriter // spool files and Nerve conf moves; OSFiles in production
-	Procs   ProcRunner // reload commands and signals; OSProcs in production
+	ZK          ZKWriter
+	Files       FileWriter // spool files and Nerve conf moves; OSFiles in production
+	Procs       ProcRunner // reload commands and signals; OSProcs in production
 }
 
 // HAProxyWriter sends one runtime-API command and returns HAProxy's refusal,
