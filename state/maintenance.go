@@ -48,7 +48,10 @@ func (j *joiner) maintenanceOnly(b *svcBuild, entries []sources.MaintenanceEntry
 			continue
 		}
 		host, port := splitHostPort(e.Addr)
-		if slices.ContainsFunc(insts, func(in Instance) bool { h, p := instanceAddr(&in); return p == port && (h == host || mt.Host.Has(h) && mt.Host.Has(host)) }) {
+		if slices.ContainsFunc(insts, func(in Instance) bool {
+			h, p := instanceAddr(&in)
+			return p == port && (h == host || mt.Host.Has(h) && mt.Host.Has(host))
+		}) {
 			continue
 		}
 		server := e.Addr
