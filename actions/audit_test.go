@@ -281,9 +281,9 @@ func TestAuditNamesWhoActed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	if got := sshFromAncestors(cmd.Process.Pid, 1); got != "198.51.100.9" {
-		t.Errorf("sshFromAncestors(child) = %q", got)
-	}
+	// Until the child has exec'd, /proc shows the parent's environment.
+	waitUntil(t, 5*time.Second, func() bool { return sshFromAncestors(cmd.Process.Pid, 1) == "198.51.100.9" },
+		"sshFromAncestors(child) never found the child's SSH_CONNECTION")
 	if got := parentPID(cmd.Process.Pid); got != os.Getpid() {
 		t.Errorf("parentPID(child) = %d, want %d", got, os.Getpid())
 	}

@@ -40,6 +40,7 @@ type Instance struct {
 
 func (in Instance) addr() string { return net.JoinHostPort(in.Host, strconv.Itoa(in.Port)) }
 
+// String names the instance: "svc_a 10.0.0.5:8080 (web-1)".
 func (in Instance) String() string {
 	s := in.Service + " " + in.addr()
 	if in.Name != "" {
@@ -296,4 +297,28 @@ func checksText(ns *config.NerveService) string {
 		cs = append(cs, c.Type+" "+c.Where(*ns))
 	}
 	return "check " + strings.Join(cs, ", ")
+}
+
+// Alternative is the durable way to take in out, in words for a dialog's
+// "durable alternative" line, as it exists in this registry flavour and on
+// this host; "" when there is none from stacktui.
+func (d Durable) Alternative(flavour sources.Kind, in Instance) string {
+	switch flavour {
+	case sources.KindSerf:
+		return "t on the member: smart:serverweight=0 (weight 0 in every Synapse that applies it, until its agent's next SIGHUP); lasting: take the smart: tag out of its Nerve (Serf reporter) configuration"
+	case sources.KindZooKeeper:
+	default:
+		return ""
+	}
+	m, err := d.Method(in)
+	var ew *ElsewhereError
+	switch {
+	case errors.As(err, &ew):
+		return "durable maintenance on the instance's own host (" + ew.Commands[0] + " there, if its Nerve checks through hacheck)"
+	case err != nil:
+		return "none from here: " + strings.TrimPrefix(err.Error(), "maintenance: ")
+	case m == MethodNerveToggle:
+		return "M: move " + in.Service + "'s Nerve service file aside and SIGHUP Nerve (durable: Nerve deregisters it)"
+	}
+	return "M: a hacheck spool file for " + in.Service + " on this host (durable: Nerve's check fails and it deregisters)"
 }

@@ -13,6 +13,7 @@ type ElsewhereError struct {
 	Note     string   // what to adjust in them, or ""
 }
 
+// Error says what cannot be done from here, why, and what to run where.
 func (e *ElsewhereError) Error() string {
 	s := "cannot " + e.What + " from here: " + e.Why + "; on " + e.Where + " run: " + strings.Join(e.Commands, "; ")
 	if e.Note != "" {

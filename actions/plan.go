@@ -22,15 +22,25 @@ const (
 // Scope says how far an HAProxy action reaches beyond the selected rows.
 type Scope string
 
-// HAProxy action scopes. The UI asks for one explicitly; nothing widens silently.
+// HAProxy action scopes. The UI asks for one explicitly; nothing widens
+// silently. An instance is a host:port, a host its address: Synapse's server
+// names differ per service (they hold the instance name and port), so the
+// wider scopes match addresses, never names.
 const (
-	ScopeBackend    Scope = "this backend only"
-	ScopeSocket     Scope = "every backend on this socket that has this server"
-	ScopeAllSockets Scope = "every configured HAProxy socket"
+	ScopeBackend Scope = "this backend only"
+	// ScopeSocket: the same instance (host:port) in every backend of the socket.
+	ScopeSocket Scope = "this instance (host:port) in every backend on this socket"
+	// ScopeAllSockets: the same instance in every backend of every socket.
+	ScopeAllSockets Scope = "this instance (host:port) on every HAProxy socket"
+	// ScopeHost: every server of the same host in every backend of the
+	// socket: "take this host out".
+	ScopeHost Scope = "this host (every instance at its address) on this socket"
+	// ScopeHostAllSockets: the same host on every socket.
+	ScopeHostAllSockets Scope = "this host (every instance at its address) on every HAProxy socket"
 )
 
 // Scopes lists the HAProxy scopes, narrowest first, for a scope picker.
-var Scopes = []Scope{ScopeBackend, ScopeSocket, ScopeAllSockets}
+var Scopes = []Scope{ScopeBackend, ScopeSocket, ScopeAllSockets, ScopeHost, ScopeHostAllSockets}
 
 // Plan is what an Action will do, in words a confirm dialog shows in full.
 type Plan struct {
