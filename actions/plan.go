@@ -13,7 +13,8 @@ type Kind string
 const (
 	KindHAProxy     Kind = "haproxy"     // commands on HAProxy stats sockets
 	KindMaintenance Kind = "maintenance" // hacheck spool files or the Nerve service_conf_dir toggle
-	KindReload      Kind = "reload"      // the host's Synapse reload or restart command
+	KindReload      Kind = "reload"      // the host's HAProxy reload command (Synapse's reload_command)
+	KindRestart     Kind = "restart"     // the host's Synapse restart command
 	KindSerfTags    Kind = "serf_tags"   // tags of one Serf member, through its own agent
 	KindSerfEvent   Kind = "serf_event"  // a Serf user event
 	KindZKDelete    Kind = "zk_delete"   // deleting one registration znode

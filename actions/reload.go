@@ -12,6 +12,7 @@ import (
 type reload struct {
 	base
 	command string
+	what    string // "reload command" or "restart command", for errors
 }
 
 // NewReload plans running command (Synapse's haproxy.reload_command,
@@ -26,7 +27,7 @@ func NewReload(command string) (Action, error) {
 	if strings.ContainsRune(command, 0) {
 		return nil, errors.New("reload: the reload command contains a NUL byte")
 	}
-	r := &reload{command: command}
+	r := &reload{command: command, what: "reload command"}
 	r.plan = Plan{
 		Kind:     KindReload,
 		Title:    "Reload: run the reload command on this host",
@@ -53,12 +54,38 @@ func (r *reload) apply(ctx context.Context, w *Writers) ([]Step, error) {
 	switch {
 	case err != nil:
 		st.Err = err.Error()
-		return []Step{st}, fmt.Errorf("reload command: %w", err)
+		return []Step{st}, fmt.Errorf("%s: %w", r.what, err)
 	case code != 0:
 		st.Err = "exit status " + strconv.Itoa(code)
-		return []Step{st}, fmt.Errorf("reload command exited with status %d: see its output", code)
+		return []Step{st}, fmt.Errorf("%s exited with status %d: see its output", r.what, code)
 	}
 	return []Step{st}, nil
+}
+
+// NewRestart plans restarting Synapse with command (--restart-synapse-cmd,
+// e.g. "systemctl restart synapse"), run with /bin/sh -c: the handbook's
+// "force-restart everything" with a reload. Synapse has no SIGHUP handling,
+// so a changed Synapse config needs this. Output and exit code are in the
+// result.
+func NewRestart(command string) (Action, error) {
+	command = strings.TrimSpace(command)
+	if command == "" {
+		return nil, errors.New("restart: no Synapse restart command: pass --restart-synapse-cmd (e.g. \"systemctl restart synapse\")")
+	}
+	if strings.ContainsRune(command, 0) {
+		return nil, errors.New("restart: the restart command contains a NUL byte")
+	}
+	r := &reload{command: command, what: "restart command"}
+	r.plan = Plan{
+		Kind:     KindRestart,
+		Title:    "Restart Synapse on this host",
+		Targets:  []string{"Synapse on " + hostname()},
+		Commands: []string{"/bin/sh -c " + shellQuote(command)},
+		Durable:  true,
+		Warning:  "While Synapse restarts, registry changes do not reach HAProxy; it rewrites HAProxy's configuration when it is back (and, configured so, reloads it, resetting weights and states set over the socket).",
+		Undo:     "nothing to undo: a restart applies Synapse's configuration on disk",
+	}
+	return r, nil
 }
 
 // shellQuote quotes s for /bin/sh, for showing the exact command run.
