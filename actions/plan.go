@@ -30,14 +30,14 @@ type Scope string
 const (
 	ScopeBackend Scope = "this backend only"
 	// ScopeSocket: the same instance (host:port) in every backend of the socket.
-	ScopeSocket Scope = "this instance (host:port) in every backend on this socket"
+	ScopeSocket Scope = "this instance (host:port) in every backend of this socket"
 	// ScopeAllSockets: the same instance in every backend of every socket.
-	ScopeAllSockets Scope = "this instance (host:port) on every HAProxy socket"
+	ScopeAllSockets Scope = "this instance in every backend of every socket"
 	// ScopeHost: every server of the same host in every backend of the
 	// socket: "take this host out".
-	ScopeHost Scope = "this host (every instance at its address) on this socket"
+	ScopeHost Scope = "this host (all its instances) on this socket"
 	// ScopeHostAllSockets: the same host on every socket.
-	ScopeHostAllSockets Scope = "this host (every instance at its address) on every HAProxy socket"
+	ScopeHostAllSockets Scope = "this host (all its instances) on every socket"
 )
 
 // Scopes lists the HAProxy scopes, narrowest first, for a scope picker.

@@ -202,8 +202,26 @@ func tagsElsewhere(m SerfMember, set map[string]string, del []string) error {
 			"'s agent is configured (--serf-member-rpc " + m.Name + "=host:port); the agent stacktui reads is another member's",
 		Where:    host,
 		Commands: []string{tagsCommand(DefaultSerfRPC, set, del)},
-		Note:     DefaultSerfRPC + " is Serf's default RPC address: use that agent's -rpc-addr if it differs, with SERF_RPC_AUTH set if it needs a key",
+		Note: DefaultSerfRPC + " is Serf's default RPC address: use that agent's -rpc-addr if it differs, with SERF_RPC_AUTH set if it needs a key" +
+			undoNote(m, set, del),
 	}
+}
+
+// undoNote is the command that puts the tags back, when they are known.
+func undoNote(m SerfMember, set map[string]string, del []string) string {
+	if m.Tags == nil {
+		return ""
+	}
+	back := map[string]string{}
+	var gone []string
+	for _, k := range append(slices.Sorted(maps.Keys(set)), del...) {
+		if old, ok := m.Tags[k]; ok {
+			back[k] = old
+		} else {
+			gone = append(gone, k)
+		}
+	}
+	return "; to undo: " + tagsCommand(DefaultSerfRPC, back, gone)
 }
 
 // shellWord quotes s for a shell when it holds anything but plain characters.
