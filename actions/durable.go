@@ -23,8 +23,10 @@ import (
 type Durable struct {
 	Host sources.Host
 	// Nerve is this host's Nerve config; nil when none was read, and
-	// NerveNote then says why (shown in plans).
+	// NerveNote then says why (shown in plans). With NervePath set it is
+	// read again at each plan: the toggle moves files in service_conf_dir.
 	Nerve     *config.Nerve
+	NervePath string
 	NerveNote string
 	SpoolDir  string
 	NervePID  PIDSource // nil: Nerve cannot be signalled from here
@@ -62,6 +64,7 @@ const (
 // *ElsewhereError for an instance of another host, or an error that says
 // what would work with this Nerve.
 func (d Durable) Method(in Instance) (Method, error) {
+	d = d.fresh()
 	ns, err := d.local(in, false)
 	if err != nil {
 		return 0, err
@@ -81,6 +84,7 @@ func (d Durable) Method(in Instance) (Method, error) {
 // toggle. It refuses what would not take effect, and instances of other
 // hosts (with the command to run there).
 func (d Durable) Down(in Instance, reason string, expiry time.Duration) (Action, error) {
+	d = d.fresh()
 	m, err := d.Method(in)
 	if err != nil {
 		return nil, err
@@ -96,6 +100,7 @@ func (d Durable) Down(in Instance, reason string, expiry time.Duration) (Action,
 		t.plan.Targets = append([]string{"instance " + in.String() + " on " + hostname()}, t.plan.Targets...)
 		t.plan.Warning = "Nerve checks " + in.Service + " directly (" + checksText(ns) + "), not through hacheck, so a hacheck spool file would change nothing: this moves its service file aside instead. " +
 			t.plan.Warning + " The toggle keeps no reason: this action's audit record does."
+		t.plan.Undo = "press U to register it again (moves " + filepath.Base(t.to) + " back and sends Nerve SIGHUP)"
 		return t, nil
 	}
 	reason = strings.TrimSpace(reason)
@@ -126,6 +131,7 @@ func (d Durable) Down(in Instance, reason string, expiry time.Duration) (Action,
 // applies to it ("all" and the service without port included, with a
 // warning naming what else comes back).
 func (d Durable) Up(in Instance) (Action, error) {
+	d = d.fresh()
 	ns, err := d.local(in, true)
 	if err != nil {
 		return nil, err
@@ -140,6 +146,7 @@ func (d Durable) Up(in Instance) (Action, error) {
 		}
 		t := a.(*nerveToggle)
 		t.plan.Title = "End maintenance: register " + in.String() + " on this host again (Nerve service_conf_dir)"
+		t.plan.Undo = "press M to take it out again"
 		t.plan.Targets = append([]string{"instance " + in.String() + " on " + hostname()}, t.plan.Targets...)
 		return t, nil
 	}
@@ -193,6 +200,21 @@ func (d Durable) Up(in Instance) (Action, error) {
 		m.plan.Warning = "This also brings back what these take down: " + strings.Join(wider, ", ") + ". " + m.plan.Warning
 	}
 	return m, nil
+}
+
+// fresh is d with its Nerve config as it is on disk now, when it has a path
+// (a config that cannot be read now keeps the last one, and says so).
+func (d Durable) fresh() Durable {
+	if d.NervePath == "" {
+		return d
+	}
+	n, err := config.LoadNerve(d.NervePath)
+	if err != nil {
+		d.NerveNote = err.Error()
+		return d
+	}
+	d.Nerve, d.NervePath = n, ""
+	return d
 }
 
 // local checks that in runs on this host and returns this host's Nerve

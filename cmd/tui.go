@@ -55,7 +55,7 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		SpoolDir:       c.HacheckSpool,
 		ReloadCommand:  src.ReloadCommand,
 		RestartCommand: src.RestartCommand,
-		Durable: actions.Durable{Host: src.Host, Nerve: src.Nerve, NerveNote: src.NerveNote,
+		Durable: actions.Durable{Host: src.Host, Nerve: src.Nerve, NervePath: src.Maintenance.NervePath, NerveNote: src.NerveNote,
 			SpoolDir: c.HacheckSpool, NervePID: nervePID(c)},
 		SerfAgents:  c.SerfMemberRPC,
 		Maintenance: src.Maintenance.Read,
