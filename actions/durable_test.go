@@ -188,3 +188,42 @@ func TestDurableWithoutNerveConfig(t *testing.T) {
 		t.Errorf("plan %+v", p)
 	}
 }
+
+// TestAlternativePerFlavour: the drain dialog's durable alternative is the
+// one that exists: no hacheck advice in the Serf flavour; in the ZooKeeper
+// flavour, what M would do for that instance here.
+func TestAlternativePerFlavour(t *testing.T) {
+	h := testenv.StartNerveHost(t, "web-1")
+	h.Service(t, "svc_a_8080", testenv.NerveHostService{Host: "127.0.0.1", Port: 8080, ZKPath: "/nerve/services/svc_a/services", Hacheck: "svc_a"})
+	h.ConfService(t, "svc_b_9090", testenv.NerveHostService{Host: "127.0.0.1", Port: 9090, ZKPath: "/nerve/services/svc_b/services"})
+	d := Durable{Host: here, Nerve: loadNerve(t, h), SpoolDir: h.Spool, NervePID: PIDFile(h.PIDFile)}
+	a := Instance{Service: "svc_a", Host: "127.0.0.1", Port: 8080}
+	for _, c := range []struct {
+		flavour sources.Kind
+		in      Instance
+		want    string
+		not     string
+	}{
+		{sources.KindSerf, a, "smart:serverweight=0", "hacheck"},
+		{sources.KindZooKeeper, a, "M: a hacheck spool file for svc_a on this host", "serverweight"},
+		{sources.KindZooKeeper, Instance{Service: "svc_b", Host: "127.0.0.1", Port: 9090}, "Nerve service file aside", "hacheck spool"},
+		{sources.KindZooKeeper, Instance{Service: "svc_a", Host: "10.9.9.9", Port: 8080}, "on the instance's own host (hadown", "M:"},
+		{"", a, "", "M:"},
+	} {
+		got := d.Alternative(c.flavour, c.in)
+		if !strings.Contains(got, c.want) || (c.not != "" && strings.Contains(got, c.not)) {
+			t.Errorf("%q %s: %q; want %q without %q", c.flavour, c.in, got, c.want, c.not)
+		}
+	}
+	// The drain plan carries it.
+	p := mustPlan(NewServerAction(OpDrain, "", []Target{{Socket: "main", Backend: "svc_a", Server: srvA}}, ScopeBackend, testSnaps(),
+		WithSetup(Setup{Flavour: sources.KindSerf, Durable: d.Alternative(sources.KindSerf, a)})))
+	if strings.Contains(p.Alternative, "hacheck") || !strings.Contains(p.Alternative, "smart:serverweight=0") {
+		t.Errorf("serf drain alternative %q", p.Alternative)
+	}
+	p = mustPlan(NewServerAction(OpWeight, "5", []Target{{Socket: "main", Backend: "svc_a", Server: srvA}}, ScopeBackend, testSnaps(),
+		WithSetup(Setup{Flavour: sources.KindSerf})))
+	if strings.Contains(p.Alternative, "ZooKeeper") || strings.Contains(p.Alternative, "Nerve's config") {
+		t.Errorf("serf weight alternative mentions ZooKeeper: %q", p.Alternative)
+	}
+}

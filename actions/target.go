@@ -110,6 +110,12 @@ func serverAddr(addr, name string, row *haproxy.Row) (string, int, bool) {
 	if addr == "" && row != nil {
 		addr = row.Addr
 	}
+	return ServerAddr(addr, name)
+}
+
+// ServerAddr is a server's host and port from its "host:port" address,
+// else from its name in either Synapse naming order (haproxy.NameAddr).
+func ServerAddr(addr, name string) (string, int, bool) {
 	if h, p, err := net.SplitHostPort(addr); err == nil {
 		if n, err := strconv.Atoi(p); err == nil && n > 0 {
 			return h, n, true

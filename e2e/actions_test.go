@@ -96,6 +96,27 @@ func TestTagsOnlyThroughTheMembersOwnAgent(t *testing.T) {
 	if w := serfTag(t, a, "node-b", "smart:serverweight"); w != "" {
 		t.Fatalf("node-b was changed too: %q", w)
 	}
+
+	// Marks never surprise: counted in the footer, also when a filter hides
+	// them; a plan over them says so first; u clears them.
+	selectRow(t, term, "node-a")
+	term.Keys("Space")
+	term.WaitText(3*time.Second, "1 marked · u clears")
+	term.Keys("/")
+	term.Type("node-b")
+	term.Keys("Enter")
+	term.WaitText(3*time.Second, "1 marked (1 off screen)")
+	term.Keys("d")
+	term.WaitText(3*time.Second, "Note: this acts on marked rows not on screen: 1 of 1 (1 hidden by the filter", "node-a_"+ba.Addr)
+	term.Keys("Escape")
+	term.WaitGone(3*time.Second, "Note:")
+	term.Keys("u")
+	term.WaitGone(3*time.Second, "marked")
+	// The filtered HAProxy view names each server's backend.
+	term.Keys("Escape", "2", "/")
+	term.Type("node-b")
+	term.Keys("Enter")
+	term.WaitText(3*time.Second, "api/node-b_"+bb.Addr)
 	term.Keys("q")
 	term.WaitExit(5*time.Second, 0)
 

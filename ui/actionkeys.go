@@ -149,21 +149,11 @@ func (m *Model) setup(t actions.Target) actions.Setup {
 	if in.Service == "" {
 		in.Service = t.Backend
 	}
-	if h, p, ok := addrOf(t.Addr, t.Server); ok {
+	if h, p, ok := actions.ServerAddr(t.Addr, t.Server); ok {
 		in.Host, in.Port = h, p
 	}
 	s.Durable = m.durable().Alternative(s.Flavour, in)
 	return s
-}
-
-// addrOf is a server's host and port from its address, else its name.
-func addrOf(addr, name string) (string, int, bool) {
-	if i := strings.LastIndexByte(addr, ':'); i > 0 {
-		if p, err := strconv.Atoi(addr[i+1:]); err == nil && p > 0 {
-			return strings.Trim(addr[:i], "[]"), p, true
-		}
-	}
-	return haproxy.NameAddr(name)
 }
 
 // targets are the HAProxy servers the action keys act on: the marked rows
@@ -293,7 +283,7 @@ func (m *Model) marksNote() string {
 	if n := total - listed; n > 0 {
 		why = append(why, fmt.Sprintf("%d hidden by the filter or gone", n))
 	}
-	return fmt.Sprintf("%d marked rows: %d of them not on screen (%s)", total, total-onScreen, strings.Join(why, ", "))
+	return fmt.Sprintf("this acts on marked rows not on screen: %d of %d (%s)", total-onScreen, total, strings.Join(why, ", "))
 }
 
 // clearMarks unmarks every row of every list.
@@ -338,7 +328,7 @@ func (m *Model) durableInstance() (actions.Instance, error) {
 		return out, nil
 	}
 	if seen := firstRow(in); seen != nil {
-		out.Host, out.Port, _ = addrOf(seen.Row.Addr, seen.Row.Name)
+		out.Host, out.Port, _ = actions.ServerAddr(seen.Row.Addr, seen.Row.Name)
 	} else {
 		out.Host, out.Port, _ = haproxy.NameAddr(in.Server)
 	}

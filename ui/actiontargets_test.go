@@ -236,10 +236,10 @@ func TestMarksNeverSurprise(t *testing.T) {
 	}
 	press(m, "d")
 	d := m.confirm
-	if d == nil || len(d.plan.Targets) != 2 || !strings.Contains(d.note, "2 marked rows: 1 of them not on screen (1 hidden by the filter") {
+	if d == nil || len(d.plan.Targets) != 2 || !strings.Contains(d.note, "this acts on marked rows not on screen: 1 of 2 (1 hidden by the filter") {
 		t.Fatalf("plan over hidden marks: %+v", d)
 	}
-	if first := strings.SplitN(screen(m), "\n", 4)[2]; !strings.Contains(first, "Note: 2 marked rows") {
+	if first := strings.SplitN(screen(m), "\n", 4)[2]; !strings.Contains(first, "Note: this acts on marked rows not on screen") {
 		t.Fatalf("the dialog's first line: %q", first)
 	}
 	press(m, "esc", "u")

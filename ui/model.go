@@ -256,6 +256,8 @@ func (m *Model) rearm(msg tea.Msg) tea.Cmd {
 		return tickEvery(time.Second)
 	case healthMsg:
 		return scheduleHealth(max(m.o.Refresh, 5*time.Second))
+	case maintMsg:
+		return readMaintenance(m.o.Maintenance, maintEvery)
 	case joinedMsg:
 		m.joinBusy = false
 	}
