@@ -33,7 +33,7 @@ func (h Host) Has(host string) bool {
 	name := strings.ToLower(h.Name)
 	host = strings.ToLower(host)
 	short, _, _ := strings.Cut(name, ".")
-	return host == name || host == short
+	return host == "localhost" || name != "" && (host == name || host == short)
 }
 
 // Maintenance kinds: how a durable maintenance is in force.

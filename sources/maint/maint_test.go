@@ -97,7 +97,7 @@ func TestReadSpoolAndNerveToggle(t *testing.T) {
 
 func TestLocalHost(t *testing.T) {
 	h := LocalHost()
-	if h.Name == "" || !h.Has("127.0.0.1") || h.Has("192.0.2.123") || !h.Has(h.Name) {
+	if h.Name == "" || !h.Has("127.0.0.1") || !h.Has("localhost") || h.Has("192.0.2.123") || !h.Has(h.Name) || h.Has("") {
 		t.Errorf("LocalHost = %+v", h)
 	}
 }
