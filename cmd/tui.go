@@ -58,20 +58,35 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		}
 	}()
 	opts := ui.Options{
-		Feed:          p,
-		Browser:       src.Browser,
-		Executor:      exec,
-		Audit:         audit,
-		ReadOnly:      c.ReadOnly,
-		Refresh:       c.Refresh,
-		SpoolDir:      c.HacheckSpool,
-		ReloadCommand: src.ReloadCommand,
-		Banner:        banner,
-		Logger:        log,
-		FirstView:     firstView,
+		Feed:           p,
+		Browser:        src.Browser,
+		Executor:       exec,
+		Audit:          audit,
+		ReadOnly:       c.ReadOnly,
+		Refresh:        c.Refresh,
+		SpoolDir:       c.HacheckSpool,
+		ReloadCommand:  src.ReloadCommand,
+		RestartCommand: src.RestartCommand,
+		Durable: actions.Durable{Host: src.Host, Nerve: src.Nerve, NervePath: src.Maintenance.NervePath, NerveNote: src.NerveNote,
+			SpoolDir: c.HacheckSpool, NervePID: nervePID(c)},
+		SerfAgents: c.SerfMemberRPC,
+		Banner:     banner,
+		Logger:     log,
+		FirstView:  firstView,
 	}
 	if len(src.ZKServers) > 0 {
 		opts.Health = src.Health
 	}
 	return ui.Run(ctx, opts)
+}
+
+// nervePID is where the Nerve toggle finds Nerve's pid, or nil.
+func nervePID(c *Config) actions.PIDSource {
+	switch {
+	case c.NervePIDFile != "":
+		return actions.PIDFile(c.NervePIDFile)
+	case c.NervePIDCmd != "":
+		return actions.PIDCommand(c.NervePIDCmd)
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package live
 
 import (
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
@@ -9,7 +11,7 @@ import (
 )
 
 // Input is one thing a source produced, as the pipeline takes it: exactly
-// one of Registry, HAProxy and Note is set.
+// one of Registry, HAProxy, Maintenance and Note is set.
 type Input struct {
 	// At is when it was taken; a note's time. Zero: the snapshot's own At.
 	At time.Time
@@ -20,6 +22,8 @@ type Input struct {
 	RegistryEvents []sources.Event
 	// HAProxy is one socket's new snapshot, matched to a socket by Label.
 	HAProxy *haproxy.Snapshot
+	// Maintenance is a reading of this host's durable maintenance in force.
+	Maintenance *sources.Maintenance
 	// Note is a trace's note: ground truth for a reader, shown as an event.
 	Note string
 	// Line is the trace line the input came from in a replay, else 0.
@@ -38,6 +42,10 @@ type Engine struct {
 	hist  *state.History
 	reg   *sources.Snapshot
 	socks []*socket
+	// maint is this host's durable maintenance as last read; maintWanted
+	// says a reader is configured (the view is not ready without a reading).
+	maint       *sources.Maintenance
+	maintWanted bool
 
 	view  *state.View
 	ready bool
@@ -62,6 +70,9 @@ type EngineOptions struct {
 	HAProxy  []*haproxy.Snapshot
 	// HistorySamples per instance; 0 is DefaultHistorySamples.
 	HistorySamples int
+	// Maintenance: a reader of this host's durable maintenance is
+	// configured, and the view waits for its first reading to be ready.
+	Maintenance bool
 }
 
 // NewEngine returns an engine at its baseline, not joined yet.
@@ -70,7 +81,7 @@ func NewEngine(o EngineOptions) *Engine {
 	if n <= 0 {
 		n = DefaultHistorySamples
 	}
-	e := &Engine{cfg: o.State, hist: state.NewHistory(n), reg: o.Registry, join: true}
+	e := &Engine{cfg: o.State, hist: state.NewHistory(n), reg: o.Registry, join: true, maintWanted: o.Maintenance}
 	e.cfg.History = e.hist
 	for _, h := range o.HAProxy {
 		if h == nil {
@@ -118,11 +129,24 @@ func (e *Engine) Apply(in Input) {
 		ch, join := k.apply(s)
 		e.change |= ch
 		e.join = e.join || join
+	case in.Maintenance != nil:
+		m := in.Maintenance
+		changed := e.maint == nil || !slices.EqualFunc(e.maint.Entries, m.Entries, sameEntry) || e.maint.Err != m.Err
+		e.maint = m
+		// Joined when it changed, and while any is in force: an expiry may
+		// pass between two readings. Like a registry change, it is news.
+		if changed || len(m.Entries) > 0 {
+			e.join, e.urgent = true, true
+		}
+		e.change |= ChangeSources
 	case in.Note != "":
 		e.stamp(in.At)
 		e.events = append(e.events, state.NoteEvent(in.At, in.Note))
 	}
 }
+
+// sameEntry compares two readings of one maintenance entry.
+func sameEntry(a, b sources.MaintenanceEntry) bool { return reflect.DeepEqual(a, b) }
 
 func (e *Engine) stamp(at time.Time) {
 	if at.After(e.last) {
@@ -185,12 +209,13 @@ func (e *Engine) snapshots() []*haproxy.Snapshot {
 func (e *Engine) Join(now time.Time) {
 	cfg := e.cfg
 	cfg.Now = now
+	cfg.Maintenance = e.maint
 	next := state.Join(e.reg, e.snapshots(), cfg)
 	if e.view != nil {
 		e.events = append(e.events, state.Events(e.view, next)...)
 	}
 	e.view = next
-	e.ready = ready(next, e.reg != nil, len(e.socks))
+	e.ready = ready(next, e.reg != nil, len(e.socks)) && (!e.maintWanted || e.maint != nil)
 	e.change |= ChangeView
 	e.join, e.urgent = false, false
 }
@@ -217,8 +242,8 @@ func (e *Engine) Observe() {
 // Frame makes the next frame at now and starts collecting anew.
 func (e *Engine) Frame(now time.Time) Frame {
 	e.seq++
-	f := Frame{Seq: e.seq, At: now, View: e.view, Registry: e.reg, Events: e.events, Changed: e.change,
-		Ready: e.ready, History: e.hist}
+	f := Frame{Seq: e.seq, At: now, View: e.view, Registry: e.reg, Maintenance: e.maint, Events: e.events,
+		Changed: e.change, Ready: e.ready, History: e.hist}
 	f.HAProxy = make([]*haproxy.Snapshot, 0, len(e.socks))
 	f.newer = make([]newerRows, 0, len(e.socks))
 	for _, k := range e.socks {

@@ -40,6 +40,9 @@ type Frame struct {
 	// Registry is the registry's latest snapshot, nil when none is
 	// configured. It may be newer than View.Registry while a join waits.
 	Registry *sources.Snapshot
+	// Maintenance is this host's durable maintenance as last read, nil when
+	// no reader is configured or nothing was read yet.
+	Maintenance *sources.Maintenance
 	// HAProxy is every socket's latest snapshot in configured order, with
 	// Stats the socket's one consistent set of rows and Watched folded in.
 	HAProxy []*haproxy.Snapshot

@@ -47,7 +47,16 @@ type Options struct {
 	// Tap, when set, sees every input in order, on the pipeline's goroutine,
 	// before it is applied. It must not block (a recorder queues).
 	Tap func(Input)
+	// Maintenance, when set, reads this host's durable maintenance in
+	// force (spool files, moved-aside Nerve services): at the start, every
+	// MaintenanceEvery and after Refresh, on a goroutine of its own.
+	Maintenance      func(now time.Time) *sources.Maintenance
+	MaintenanceEvery time.Duration // 0 is DefaultMaintenanceEvery
 }
+
+// DefaultMaintenanceEvery is how often durable maintenance is re-read; an
+// action that changes it calls Refresh, which reads it at once.
+const DefaultMaintenanceEvery = 5 * time.Second
 
 // DefaultPace is the console's pacing: joins take at most a tenth of a core.
 const DefaultPace = 10
@@ -60,11 +69,12 @@ const PacedRows = 5000
 // own and publishes frames to its subscribers.
 type Pipeline struct {
 	Hub
-	o     Options
-	eng   *Engine
-	urge  atomic.Bool // Refresh was called: the next join must not wait
-	notes chan Input
-	done  chan struct{}
+	o       Options
+	eng     *Engine
+	urge    atomic.Bool   // Refresh was called: the next join must not wait
+	notes   chan Input    // notes and maintenance readings
+	reMaint chan struct{} // Refresh asks for a maintenance reading
+	done    chan struct{}
 
 	joinStart time.Time
 	joinCost  time.Duration
@@ -79,7 +89,7 @@ func New(o Options) *Pipeline {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	eo := EngineOptions{State: o.State, HistorySamples: o.HistorySamples}
+	eo := EngineOptions{State: o.State, HistorySamples: o.HistorySamples, Maintenance: o.Maintenance != nil}
 	if o.Registry != nil {
 		cur := o.Registry.Current()
 		eo.Registry = &sources.Snapshot{Kind: cur.Kind, Address: cur.Address, State: sources.StateConnecting}
@@ -91,19 +101,50 @@ func New(o Options) *Pipeline {
 			}
 		}
 	}
-	p := &Pipeline{o: o, eng: NewEngine(eo), notes: make(chan Input, 64), done: make(chan struct{})}
+	p := &Pipeline{o: o, eng: NewEngine(eo), notes: make(chan Input, 64), reMaint: make(chan struct{}, 1), done: make(chan struct{})}
 	p.eng.Join(time.Now())
 	p.Publish(p.eng.Frame(time.Now()))
 	p.eng.Observe()
 	return p
 }
 
-// Refresh asks the poller for a poll now and joins what it brings at once:
-// a key or an action wants to see its effect.
+// Refresh asks the poller for a poll now, re-reads this host's durable
+// maintenance, and joins what they bring at once: a key or an action wants
+// to see its effect.
 func (p *Pipeline) Refresh() {
 	p.urge.Store(true) // before the poll it asks for can arrive
 	if p.o.HAProxy != nil {
 		p.o.HAProxy.Refresh()
+	}
+	select {
+	case p.reMaint <- struct{}{}:
+	default:
+	}
+}
+
+// readMaintenance reads this host's durable maintenance until ctx ends and
+// hands each reading to the pipeline as an input.
+func (p *Pipeline) readMaintenance(ctx context.Context) {
+	every := p.o.MaintenanceEvery
+	if every <= 0 {
+		every = DefaultMaintenanceEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if m := p.o.Maintenance(time.Now()); m != nil {
+			select {
+			case p.notes <- Input{At: m.At, Maintenance: m}:
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-p.reMaint:
+		}
 	}
 }
 
@@ -140,6 +181,11 @@ func (p *Pipeline) Run(ctx context.Context) {
 	var hapC <-chan haproxy.Snapshot
 	if p.o.HAProxy != nil {
 		hapC = p.o.HAProxy.Updates()
+	}
+	if p.o.Maintenance != nil {
+		mctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go p.readMaintenance(mctx)
 	}
 	timer := time.NewTimer(time.Hour) // a paced join's wait
 	timer.Stop()

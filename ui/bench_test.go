@@ -151,7 +151,7 @@ func BenchmarkFirstScreen50k(b *testing.B) {
 	reg, hap := bigFixture(500, 100, 20)
 	b.ReportAllocs()
 	for b.Loop() {
-		o := Options{ReadOnly: true, Feed: newTestFeed(&fakeRegistry{cur: reg}, newFakeFeed(hap))}
+		o := Options{ReadOnly: true, Feed: newTestFeed(&fakeRegistry{cur: reg}, newFakeFeed(hap), nil)}
 		m := New(o)
 		m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 		_ = m.View()

@@ -224,6 +224,9 @@ type testOptions struct {
 	Options
 	Registry *fakeRegistry // nil: no registry
 	HAProxy  *fakeFeed     // nil: no HAProxy
+	// Maintenance, when set, is this host's durable maintenance reader:
+	// its reading at fixedNow is in the first frame.
+	Maintenance func(now time.Time) *sources.Maintenance
 }
 
 type fixtureOpt func(*testOptions)
@@ -250,7 +253,7 @@ func newTestModel(t testing.TB, w, h int, opts ...fixtureOpt) *Model {
 
 // newFedModel is a model at fixedNow on a testFeed over o's fake sources.
 func newFedModel(o testOptions, w, h int) *Model {
-	o.Feed = newTestFeed(o.Registry, o.HAProxy)
+	o.Feed = newTestFeed(o.Registry, o.HAProxy, o.Maintenance)
 	m := newModel(o.Options, func() time.Time { return fixedNow })
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m
@@ -265,8 +268,8 @@ type testFeed struct {
 	hap *fakeFeed
 }
 
-func newTestFeed(reg *fakeRegistry, hap *fakeFeed) *testFeed {
-	var eo live.EngineOptions
+func newTestFeed(reg *fakeRegistry, hap *fakeFeed, maint func(time.Time) *sources.Maintenance) *testFeed {
+	eo := live.EngineOptions{Maintenance: maint != nil}
 	if reg != nil {
 		s := reg.cur
 		eo.Registry = &s
@@ -275,6 +278,9 @@ func newTestFeed(reg *fakeRegistry, hap *fakeFeed) *testFeed {
 		eo.HAProxy = hap.Current()
 	}
 	f := &testFeed{eng: live.NewEngine(eo), sub: live.NewSubscription(), hap: hap}
+	if maint != nil {
+		f.eng.Apply(live.Input{At: fixedNow, Maintenance: maint(fixedNow)})
+	}
 	f.eng.Join(fixedNow)
 	f.sub.Publish(f.eng.Frame(fixedNow))
 	f.eng.Observe()

@@ -14,6 +14,7 @@ func (m *Model) applyFrame(f live.Frame) {
 		m.events.reset() // a replay went back: the timeline is rebuilt
 	}
 	m.reg = f.Registry
+	m.maint = f.Maintenance
 	m.haps = f.HAProxy
 	if f.History != nil {
 		m.shist = f.History

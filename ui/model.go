@@ -50,6 +50,7 @@ const (
 	overlayHelp
 	overlayDiagnose
 	overlayInspect
+	overlayOutput // an action's output, or a refusal with what to run where
 )
 
 // Minimum usable terminal size.
@@ -84,6 +85,7 @@ type Model struct {
 	frame  live.Frame
 	reg    *sources.Snapshot
 	haps   []*haproxy.Snapshot
+	maint  *sources.Maintenance // this host's durable maintenance, as last read
 	joined *state.View
 	hist   *history       // per-service trends for the services view
 	shist  *state.History // per-instance history (flapping, detail sparklines), the pipeline's
