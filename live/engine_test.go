@@ -297,3 +297,30 @@ func TestSubscriptionKeepsEveryEvent(t *testing.T) {
 		t.Fatal("Next after Close")
 	}
 }
+
+// TestMaintenanceIsAnInput: a reading of this host's durable maintenance
+// is joined when it changed or while any is in force (an expiry passes
+// between readings), not otherwise; the view is not ready without one.
+func TestMaintenanceIsAnInput(t *testing.T) {
+	e := NewEngine(EngineOptions{Maintenance: true,
+		Registry: &sources.Snapshot{Kind: sources.KindZooKeeper, Address: "zk:2181", State: sources.StateConnecting}})
+	e.Join(t0)
+	e.Frame(t0)
+	if f := step(t, e, Input{Registry: zkSnap(1, registration("svc_a", "web1", 8001))}); f.Ready {
+		t.Fatal("ready before the first maintenance reading")
+	}
+	none := &sources.Maintenance{At: at(2)}
+	if f := step(t, e, Input{Maintenance: none}); !f.Ready || f.Changed&ChangeView == 0 || f.Maintenance != none {
+		t.Fatalf("first reading: ready %v changed %b", f.Ready, f.Changed)
+	}
+	if f := step(t, e, Input{Maintenance: &sources.Maintenance{At: at(3)}}); f.Changed&ChangeView != 0 {
+		t.Fatal("an unchanged empty reading was joined")
+	}
+	in := &sources.Maintenance{At: at(4), Entries: []sources.MaintenanceEntry{{Kind: sources.MaintHacheck, Service: "svc_a", Port: 8001}}}
+	for sec := 4; sec < 6; sec++ {
+		in.At = at(float64(sec))
+		if f := step(t, e, Input{Maintenance: in}); f.Changed&ChangeView == 0 || f.View.Maintenance != in {
+			t.Fatalf("reading at %ds with an entry in force not joined", sec)
+		}
+	}
+}
