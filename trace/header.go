@@ -166,7 +166,11 @@ func configJSON(path string) (json.RawMessage, error) {
 		delete(doc, "service_conf_dir")
 	}
 	redact(doc)
-	return marshal(doc)
+	b, err := marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("recording the config %s: %v", path, err)
+	}
+	return b, nil
 }
 
 // readConfigDoc reads a JSON or YAML object.
@@ -183,33 +187,11 @@ func readConfigDoc(path string) (map[string]any, error) {
 	} else {
 		err = yaml.Unmarshal(data, &v)
 	}
-	m, ok := normalizeYAML(v).(map[string]any)
+	m, ok := v.(map[string]any) // yaml.v3 decodes string-keyed mappings so, as SmartStack configs are
 	if err != nil || !ok {
 		return nil, fmt.Errorf("recording the config: %s is not a JSON or YAML object", path)
 	}
 	return m, nil
-}
-
-// normalizeYAML turns YAML's non-string-keyed maps into JSON objects.
-func normalizeYAML(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			t[k] = normalizeYAML(x)
-		}
-		return t
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, x := range t {
-			m[fmt.Sprint(k)] = normalizeYAML(x)
-		}
-		return m
-	case []any:
-		for i, x := range t {
-			t[i] = normalizeYAML(x)
-		}
-	}
-	return v
 }
 
 var secretWords = []string{"password", "passwd", "secret", "token", "auth", "credential", "encrypt", "private_key"}

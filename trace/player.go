@@ -401,9 +401,8 @@ func (p *Player) apply(l *Line, st *sockState) error {
 		}
 		next.stats = &haproxy.Stats{Fields: next.stats.Fields, Rows: rows}
 	}
-	if h.ShowStat != "" || h.Merge != nil || h.Light != nil {
-		next.aggs, next.watched = nil, nil
-	}
+	next.aggs, next.watched = nil, nil // only a light read has them
+
 	if lt := h.Light; lt != nil {
 		proxies, _, err := parseParts(lt.Proxies, nil)
 		if err != nil {

@@ -226,6 +226,7 @@ func (r *Recorder) run() {
 	defer close(r.done)
 	tick := time.NewTicker(min(r.hb/4, reorderWindow/2))
 	defer tick.Stop()
+	flushed := int64(-1) // the header goes out at once
 	for {
 		select {
 		case <-r.wake:
@@ -244,8 +245,11 @@ func (r *Recorder) run() {
 				r.record(it)
 			}
 		}
-		if err := r.w.Flush(); err != nil {
-			r.fail(err)
+		if r.w.n != flushed { // what was written reaches the file within a poll or two
+			flushed = r.w.n
+			if err := r.w.Flush(); err != nil {
+				r.fail(err)
+			}
 		}
 		if closing {
 			if err := r.w.Close(); err != nil {
