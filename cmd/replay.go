@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -97,6 +99,7 @@ func (r *replayFlags) frame() (live.Frame, error) {
 	}
 	defer rp.Close()
 	f, err := rp.Until(a)
+	warn(rp)
 	var te *trace.Error
 	if err != nil && !errors.As(err, &te) {
 		what := "--at " + r.at
@@ -115,5 +118,14 @@ func replayEvents(file string, out *eventWriter) error {
 		return err
 	}
 	defer rp.Close()
+	defer warn(rp)
 	return rp.Events(out.write)
+}
+
+// warn says on standard error what the trace reader skipped (unknown
+// kinds, data it could not use), each with its line.
+func warn(rp *replay.Replayer) {
+	for _, w := range rp.Warnings() {
+		fmt.Fprintln(os.Stderr, "stacktui: warning:", w)
+	}
 }

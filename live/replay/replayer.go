@@ -18,7 +18,6 @@ import (
 // joined when it calls for a join, its events derived. The one-shot
 // commands use it directly; Console drives one with a clock.
 type Replayer struct {
-	path     string
 	r        *trace.Reader
 	p        *trace.Player
 	eng      *live.Engine
@@ -39,7 +38,7 @@ func Open(path string) (*Replayer, error) {
 		return nil, err
 	}
 	p := trace.NewPlayer(r)
-	rp := &Replayer{path: path, r: r, p: p}
+	rp := &Replayer{r: r, p: p}
 	var reg *sources.Snapshot
 	if k := p.RegistryKind(); k != "" {
 		reg = &sources.Snapshot{Kind: k, Address: p.RegistryAddress(), State: sources.StateConnecting}
@@ -67,12 +66,6 @@ func Open(path string) (*Replayer, error) {
 
 // Close releases the file.
 func (rp *Replayer) Close() error { return rp.r.Close() }
-
-// Path is the trace's file name.
-func (rp *Replayer) Path() string { return rp.path }
-
-// Header is the trace's header.
-func (rp *Replayer) Header() trace.Header { return rp.p.Header() }
 
 // Start is when the trace starts: its header's time, else its first line's.
 func (rp *Replayer) Start() time.Time { return rp.start }
