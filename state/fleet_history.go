@@ -37,7 +37,7 @@ func NewFleetHistory() *FleetHistory {
 
 // Observe records v: a service whose registered instances differ from the
 // last observation changed at v.At, and every finding not seen before
-// began at v.At. A view with a stale registry records no service change
+// began at v.At. A change is dated by the registry snapshot's At. A view with a stale registry records no service change
 // (its registrations are old news, not a change).
 func (h *FleetHistory) Observe(v *FleetView) {
 	if v == nil {
@@ -46,6 +46,12 @@ func (h *FleetHistory) Observe(v *FleetView) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	stale := v.Registry != nil && v.Registry.Stale()
+	// A change is dated by the registry snapshot that shows it, which was
+	// built when the change was seen, not by the later join.
+	changedAt := v.At
+	if v.Registry != nil && !v.Registry.At.IsZero() && v.Registry.At.Before(changedAt) {
+		changedAt = v.Registry.At
+	}
 	services := make(map[string]svcMark, len(v.Services))
 	seen := make(map[findingKey]time.Time, len(h.seen))
 	for i := range v.Services {
@@ -63,7 +69,7 @@ func (h *FleetHistory) Observe(v *FleetView) {
 		case !ok:
 			m = svcMark{sig: sig}
 		case m.sig != sig && !stale:
-			m = svcMark{sig: sig, changed: v.At}
+			m = svcMark{sig: sig, changed: changedAt}
 		}
 		services[s.Name] = m
 		for k := range s.Instances {
