@@ -202,6 +202,7 @@ func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string 
 	} else {
 		l = append(l, fmt.Sprintf("%s Registered in %s? no: HAProxy has server %s but nothing registers it", m.mark(false), m.regName(), in.Server))
 	}
+	l = append(l, m.maintenanceLines(in)...)
 	// 3 and 4. In HAProxy, and UP, from each socket.
 	var upFrom, notFrom []string
 	for _, seen := range in.HAProxy {
