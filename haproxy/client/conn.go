@@ -282,7 +282,8 @@ func isTimeout(err error) bool {
 func isBroken(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, net.ErrClosed)
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, io.ErrClosedPipe) // a tunnelled session whose tunnel ended
 }
 
 // request runs one command, connecting first when needed and retrying once

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
@@ -99,10 +101,16 @@ func describe(ctx context.Context, err error) error {
 	switch {
 	case ctx.Err() != nil || (errors.As(err, &ne) && ne.Timeout()):
 		return errors.New("no answer in time: the host is down, unreachable or overloaded")
-	case strings.Contains(err.Error(), "connection refused"):
+	case errors.Is(err, syscall.ECONNREFUSED):
 		return errors.New("connection refused: nothing listens there (HAProxy down, or no `listen stats` on that port)")
-	case strings.Contains(err.Error(), "no such host"):
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
 		return errors.New("the host name does not resolve: check the host list or the registry's host field")
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err // the URL is the row's already
 	}
 	return err
 }
