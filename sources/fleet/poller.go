@@ -129,12 +129,14 @@ type Poller struct {
 
 // hostState is the loop's own record of one host.
 type hostState struct {
-	h       Host // the published value, replaced (never mutated) on change
-	f       fetcher
-	due     time.Time
-	busy    bool
-	marks   map[string]uint64 // backend -> fingerprint of its server set
-	removed bool              // dropped from the targets while a poll ran
+	h    Host // the published value, replaced (never mutated) on change
+	f    fetcher
+	due  time.Time // polled at the first tick from then
+	busy bool
+	// dispatched is when the running (or last) poll was handed out.
+	dispatched time.Time
+	marks      map[string]uint64 // backend -> fingerprint of its server set
+	removed    bool              // dropped from the targets while a poll ran
 }
 
 // result is one finished poll.
@@ -295,7 +297,10 @@ func (p *Poller) loop(ctx context.Context) {
 		}
 		slices.SortStableFunc(due, func(a, b *hostState) int { return a.h.Failures - b.h.Failures })
 		for _, st := range due {
-			st.busy = true
+			// Due again at the tick one refresh from now: the slack keeps
+			// a tick that fires a little early from skipping the host.
+			st.busy, st.dispatched = true, now
+			st.due = now.Add(p.opts.Refresh - p.opts.Refresh/10)
 			st.h.Polling = now
 			inflight++
 			p.wg.Add(1)
@@ -395,7 +400,7 @@ func (p *Poller) apply(r result) {
 	if r.err != nil {
 		h.Err = r.err.Error()
 		h.Failures++
-		st.due = r.start.Add(p.backoff(h.Failures, r.end.Sub(r.start)))
+		st.due = st.dispatched.Add(p.backoff(h.Failures, r.end.Sub(r.start)) - p.opts.Refresh/10)
 		if h.Failures == 1 {
 			p.log.Info("fleet host unreachable", "host", h.Host, "err", h.Err)
 		}
@@ -406,7 +411,6 @@ func (p *Poller) apply(r result) {
 		p.log.Info("fleet host reachable again", "host", h.Host, "after_failures", h.Failures)
 	}
 	h.Err, h.Failures, h.Stats, h.LastGood = "", 0, r.stats, r.end
-	st.due = r.start.Add(p.opts.Refresh)
 	if h.FirstRead.IsZero() {
 		h.FirstRead = r.end
 	}
