@@ -77,7 +77,7 @@ func TestFleetScale(t *testing.T) {
 	doc := string(old)
 	i, j := strings.Index(doc, fleetBegin), strings.Index(doc, fleetEnd)
 	if i >= 0 && j > i {
-		doc = doc[:i] + section + doc[j+len(fleetEnd):]
+		doc = doc[:i] + section + strings.TrimPrefix(doc[j+len(fleetEnd):], "\n")
 	} else {
 		doc += "\n" + section
 	}
@@ -348,25 +348,29 @@ func fleetReport(rs []fleetResult, refresh, window time.Duration, began time.Tim
 	}
 	b.WriteString(" other engineers' work shared the 2 cores.\n")
 	b.WriteString(fleetGrowth(rs))
-	b.WriteString(fleetEnd)
+	b.WriteString(fleetEnd + "\n")
 	return b.String()
 }
 
-// fleetGrowth says how the costs grow with hosts, from the smallest and
-// largest sizes measured.
+// fleetGrowth says how the costs grow with hosts, from the figures.
 func fleetGrowth(rs []fleetResult) string {
 	if len(rs) < 2 {
 		return ""
 	}
 	s := slices.Clone(rs)
 	slices.SortFunc(s, func(a, b fleetResult) int { return a.hosts - b.hosts })
+	var per, lag []string
+	for _, r := range s {
+		rows := float64(r.hosts * r.rows)
+		per = append(per, fmt.Sprintf("%.2f %% at %d hosts", r.cpu/(rows/10000), r.hosts))
+		lag = append(lag, fmt.Sprintf("%s at %d hosts (slowest poll %s)", ms(r.lagMedian), r.hosts, ms(r.pollMedian)))
+	}
 	a, z := s[0], s[len(s)-1]
-	hostsX := float64(z.hosts) / float64(a.hosts)
-	rowsX := float64(z.hosts*z.rows) / float64(a.hosts*a.rows)
-	return fmt.Sprintf("\nFrom %d to %d hosts (×%.0f hosts, ×%.0f server rows read per refresh): CPU ×%.1f, heap ×%.1f, fleet join ×%.1f,\n"+
-		"time from a host's change to the view ×%.1f (median). Each refresh reads every host's whole page, so CPU and the join grow\n"+
-		"with hosts × rows per host; the time to show a change stays about one refresh, because hosts are polled at the same\n"+
-		"time (bounded) and a slow host never holds the others back.\n",
-		a.hosts, z.hosts, hostsX, rowsX, z.cpu/max(a.cpu, 0.01), z.heapMB/max(a.heapMB, 0.01),
-		df(z.joinMedian)/max(df(a.joinMedian), 0.001), df(z.lagMedian)/max(df(a.lagMedian), 0.001))
+	return fmt.Sprintf("\nHow it grows: every refresh reads every host's whole page, so the console's CPU, memory and join grow with\n"+
+		"hosts × rows per host (×%.0f from %d to %d hosts here): CPU ×%.1f, heap ×%.1f, join ×%.1f. CPU per 10,000 rows read per\n"+
+		"refresh: %s. The time from a host's change to the view is about half a refresh plus a poll round (hosts are read\n"+
+		"32 at a time and a slow one is never waited for past the next tick): median %s.\n",
+		float64(z.hosts*z.rows)/float64(a.hosts*a.rows), a.hosts, z.hosts,
+		z.cpu/max(a.cpu, 0.01), z.heapMB/max(a.heapMB, 0.01), df(z.joinMedian)/max(df(a.joinMedian), 0.001),
+		strings.Join(per, ", "), strings.Join(lag, ", "))
 }

@@ -137,3 +137,16 @@ func (c *Conn) Remove(name string) error {
 	}
 	return sc.Remove(name)
 }
+
+// Rename moves oldpath to newpath on the host, refusing to replace an
+// existing newpath (as actions.FileWriter requires).
+func (c *Conn) Rename(oldpath, newpath string) error {
+	sc, err := c.sftpClient()
+	if err != nil {
+		return err
+	}
+	if _, err := sc.Lstat(newpath); err == nil {
+		return fmt.Errorf("rename %s: %s already exists on %s: %w", oldpath, newpath, c.s, fs.ErrExist)
+	}
+	return sc.Rename(oldpath, newpath)
+}

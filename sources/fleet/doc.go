@@ -15,6 +15,8 @@
 // The Poller polls every host on its own schedule with bounded concurrency
 // and a per-host timeout, so the cost of a poll round stays flat: a slow or
 // dead host is a row with its error and age, never a stall of the others.
+// A snapshot is published when a round is done, every quarter refresh
+// while one is slow, and at the next tick whatever is still running.
 // Hosts that time out are retried less often (up to MaxBackoff), so a few
 // black-holed hosts cannot fill the worker pool; refused connections cost
 // nothing and are retried at every refresh.

@@ -286,6 +286,13 @@ func (p *Poller) loop(ctx context.Context) {
 	defer tick.Stop()
 	inflight := 0
 	pending := false // results arrived since the last publication
+	// While a round is slow, what has arrived is published every quarter
+	// refresh: a host that answered is not held back by the slowest one
+	// for longer than that (at most four joins per refresh downstream).
+	partial := time.NewTimer(time.Hour)
+	partial.Stop()
+	defer partial.Stop()
+	partialArmed := false
 	dispatch := func(now time.Time) {
 		// Hosts that answer go first, so that they are not queued behind
 		// those about to time out.
@@ -321,6 +328,10 @@ func (p *Poller) loop(ctx context.Context) {
 		}
 		p.updates <- snap
 		pending = false
+		if partialArmed {
+			partial.Stop()
+			partialArmed = false
+		}
 	}
 
 	dispatch(time.Now())
@@ -351,8 +362,17 @@ func (p *Poller) loop(ctx context.Context) {
 			}
 			p.apply(r)
 			pending = true
-			if inflight == 0 {
+			switch {
+			case inflight == 0:
 				publish(r.end)
+			case !partialArmed:
+				partial.Reset(p.opts.Refresh / 4)
+				partialArmed = true
+			}
+		case now := <-partial.C:
+			partialArmed = false
+			if pending {
+				publish(now)
 			}
 		case now := <-tick.C:
 			if pending || inflight > 0 {
