@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +115,61 @@ func checkHostileScreen(t *testing.T, term *Term, s string) {
 	}
 	if !strings.Contains(s, "stacktui") {
 		t.Errorf("the screen was cleared:\n%s", s)
+	}
+}
+
+// TestHostileNamesInWatch: watch's JSON lines escape what encoding/json
+// leaves raw (the bidi override), and decode to the raw name.
+func TestHostileNamesInWatch(t *testing.T) {
+	z, svc := hostileEnv(t)
+	cmd := exec.Command(binary, "watch", "--zk", z.Addr)
+	cmd.Env = isolatedEnv(t)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 16)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	// The first line (the session's connection or resync) says watch is
+	// reading; then a registration arrives.
+	select {
+	case <-lines:
+	case <-time.After(20 * time.Second):
+		t.Fatal("watch printed nothing")
+	}
+	data, _ := json.Marshal(map[string]any{"host": "127.0.0.1", "port": 31002, "name": hostileName})
+	if err := z.Put("/nerve/services/"+svc+"/services/web_0000000002", data); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("watch ended")
+			}
+			if !termtext.IsClean(l) {
+				t.Fatalf("watch line is not printable: %q", l)
+			}
+			var m map[string]string
+			if json.Unmarshal([]byte(l), &m) == nil && m["kind"] == "registered" {
+				if !strings.Contains(m["instance"], hostileName) || m["service"] != svc {
+					t.Fatalf("registered line lost the raw names: %q", l)
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatal("no registered line")
+		}
 	}
 }
