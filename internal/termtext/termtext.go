@@ -30,6 +30,7 @@
 package termtext
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -112,7 +113,9 @@ func Clean(s string) string {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
-			writeHex(&b, `\x`, uint32(c), 2)
+			b.WriteString(`\x`)
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&0xf])
 		case Printable(r):
 			b.WriteString(s[i : i+n])
 		default:
@@ -123,40 +126,12 @@ func Clean(s string) string {
 	return b.String()
 }
 
-// writeEscape writes r as Go writes it in a quoted string.
+// writeEscape writes r, which is not printable, as Go writes it in a
+// quoted string (strconv.QuoteRune without the quotes).
 func writeEscape(b *strings.Builder, r rune) {
-	switch r {
-	case '\a':
-		b.WriteString(`\a`)
-	case '\b':
-		b.WriteString(`\b`)
-	case '\f':
-		b.WriteString(`\f`)
-	case '\n':
-		b.WriteString(`\n`)
-	case '\r':
-		b.WriteString(`\r`)
-	case '\t':
-		b.WriteString(`\t`)
-	case '\v':
-		b.WriteString(`\v`)
-	default:
-		switch {
-		case r < utf8.RuneSelf:
-			writeHex(b, `\x`, uint32(r), 2)
-		case r <= 0xffff:
-			writeHex(b, `\u`, uint32(r), 4)
-		default:
-			writeHex(b, `\U`, uint32(r), 8)
-		}
-	}
+	var buf [16]byte
+	q := strconv.AppendQuoteRune(buf[:0], r)
+	b.Write(q[1 : len(q)-1])
 }
 
 const hexDigits = "0123456789abcdef"
-
-func writeHex(b *strings.Builder, prefix string, v uint32, digits int) {
-	b.WriteString(prefix)
-	for shift := 4 * (digits - 1); shift >= 0; shift -= 4 {
-		b.WriteByte(hexDigits[v>>uint(shift)&0xf])
-	}
-}

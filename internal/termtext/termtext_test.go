@@ -228,12 +228,15 @@ func BenchmarkCleanScreen(b *testing.B) {
 }
 
 // TestPrintableShortcuts: Printable's shortcuts agree with its definition
-// on every code point.
+// on every code point, and every code point it refuses has an escape.
 func TestPrintableShortcuts(t *testing.T) {
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		want := unicode.IsGraphic(r) && !(r >= 0x80 && r <= 0x9f)
 		if Printable(r) != want {
 			t.Errorf("Printable(%U) = %v, want %v", r, !want, want)
+		}
+		if !want && utf8.ValidRune(r) && !IsClean(Clean(string(r))) {
+			t.Errorf("Clean(%U) = %q", r, Clean(string(r)))
 		}
 	}
 }
