@@ -256,39 +256,39 @@ func checkScreen(t *testing.T, what string, m, plain *Model, w, h int) {
 	}
 }
 
-// renderHostile draws every screen case at 80x24 and 160x48.
-func renderHostile(t *testing.T, name, text string) {
-	for _, sz := range sizes {
-		for _, c := range screenCases {
-			var opts []fixtureOpt
-			if strings.HasPrefix(c.name, "serf_") {
-				opts = append(opts, serf(name, text))
-			}
-			if c.opts != nil {
-				opts = append(opts, c.opts(t, text)...)
-			}
-			ms := [2]*Model{}
-			for i, plain := range []bool{false, true} {
-				ms[i] = hostile(t, sz[0], sz[1], name, text, plain, opts...)
-				c.keys(ms[i], name, text)
-			}
-			checkScreen(t, fmt.Sprintf("%s %dx%d (name %q, text %q)", c.name, sz[0], sz[1], name, text), ms[0], ms[1], sz[0], sz[1])
+// renderHostile draws one screen case at one size, in colour and with no
+// styles, and checks both frames.
+func renderHostile(t *testing.T, c screenCase, sz [2]int, name, text string) {
+	var opts []fixtureOpt
+	if strings.HasPrefix(c.name, "serf_") {
+		opts = append(opts, serf(name, text))
+	}
+	if c.opts != nil {
+		opts = append(opts, c.opts(t, text)...)
+	}
+	ms := [2]*Model{}
+	for i, plain := range []bool{false, true} {
+		ms[i] = hostile(t, sz[0], sz[1], name, text, plain, opts...)
+		c.keys(ms[i], name, text)
+	}
+	checkScreen(t, fmt.Sprintf("%s %dx%d (name %q, text %q)", c.name, sz[0], sz[1], name, text), ms[0], ms[1], sz[0], sz[1])
+}
+
+// FuzzScreen draws random names and texts through the whole UI: which
+// picks the screen (every view, overlay and dialog) and the size (80x24,
+// 160x48), so each run builds two models and the fuzzer explores screens as
+// it explores strings. The seeds, run by every go test, are each of the
+// issue's attack strings as every name and every text at once, on every
+// screen at both sizes.
+func FuzzScreen(f *testing.F) {
+	n := len(screenCases) * len(sizes)
+	for _, s := range hostileStrings {
+		for i := range n {
+			f.Add(s, s, uint16(i))
 		}
 	}
-}
-
-// TestHostileText draws each of the attack strings, as every name
-// and every text at once, through every screen.
-func TestHostileText(t *testing.T) {
-	for _, s := range hostileStrings {
-		renderHostile(t, s, s)
-	}
-}
-
-// FuzzScreen draws random names and texts through every screen.
-func FuzzScreen(f *testing.F) {
-	for _, s := range hostileStrings {
-		f.Add(s, s)
-	}
-	f.Fuzz(renderHostile)
+	f.Fuzz(func(t *testing.T, name, text string, which uint16) {
+		i := int(which) % n
+		renderHostile(t, screenCases[i/len(sizes)], sizes[i%len(sizes)], name, text)
+	})
 }
