@@ -69,15 +69,18 @@ func IsClean(s string) bool { return firstUnsafe(s) < 0 }
 // firstUnsafe is the byte offset of the first character of s that Clean
 // escapes, or -1.
 func firstUnsafe(s string) int {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			// The fast path: names, addresses and statuses are ASCII.
-			if c < 0x20 || c == 0x7f {
-				return i
-			}
+	i := 0
+	for {
+		// The fast path: names, addresses and statuses are printable ASCII
+		// (0x20-0x7e: one unsigned comparison a byte).
+		for i < len(s) && s[i]-0x20 < 0x7f-0x20 {
 			i++
-			continue
+		}
+		if i == len(s) {
+			return -1
+		}
+		if s[i] < utf8.RuneSelf {
+			return i // a C0 control or DEL
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n == 1 || !Printable(r) {
@@ -85,7 +88,6 @@ func firstUnsafe(s string) int {
 		}
 		i += n
 	}
-	return -1
 }
 
 // Clean returns s with every character that is not printable replaced by
