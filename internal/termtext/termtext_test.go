@@ -235,7 +235,10 @@ func TestPrintableShortcuts(t *testing.T) {
 		if Printable(r) != want {
 			t.Errorf("Printable(%U) = %v, want %v", r, !want, want)
 		}
-		if !want && utf8.ValidRune(r) && !IsClean(Clean(string(r))) {
+		// The escapes of the planes in use (the rest is unassigned or
+		// private, escaped the same way) keep this fast under -race.
+		inUse := r < 0x20000 || r >= 0xe0000 && r < 0xe1000
+		if !want && inUse && utf8.ValidRune(r) && !IsClean(Clean(string(r))) {
 			t.Errorf("Clean(%U) = %q", r, Clean(string(r)))
 		}
 	}
