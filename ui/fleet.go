@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -152,11 +155,12 @@ func (p *fleetPane) header(st *Styles, now time.Time) string {
 		}
 	}
 	line := st.Section.Render(s)
+	// Host and service names come from the registry and the host list.
 	if len(down) > 0 {
-		line += st.Bad.Render(" · unreadable: " + shortList(down, 4))
+		line += st.Bad.Render(termtext.Clean(" · unreadable: " + shortList(down, 4)))
 	}
 	if len(stuck) > 0 {
-		line += st.Bad.Render(" · Synapse stuck: " + shortList(stuck, 4))
+		line += st.Bad.Render(termtext.Clean(" · Synapse stuck: " + shortList(stuck, 4)))
 	}
 	if len(down) == 0 && len(stuck) == 0 {
 		line += st.Muted.Render(" · grace " + v.Grace.String())
@@ -191,7 +195,7 @@ func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 	p.clamp()
 	widths := layoutColumns(fleetColumns, w)
 	var b strings.Builder
-	b.WriteString(fit(p.header(st, now), w, false))
+	b.WriteString(ansi.Truncate(p.header(st, now), w, "…")) // styled, its names already cleaned
 	b.WriteByte('\n')
 	b.WriteString(renderHeader(st, fleetColumns, widths, p.sort, p.desc))
 	b.WriteByte('\n')
