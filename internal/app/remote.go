@@ -109,7 +109,9 @@ func firstPID(out []byte, from string) (int, error) {
 }
 
 // RemotePIDFile is a PIDSource reading a pid file on the SSH host.
-func RemotePIDFile(c *sshconn.Conn, path string) actions.PIDSource { return remotePIDFile{c: c, path: path} }
+func RemotePIDFile(c *sshconn.Conn, path string) actions.PIDSource {
+	return remotePIDFile{c: c, path: path}
+}
 
 // remotePIDCommand runs a command on the SSH host whose output's first word
 // is the pid (e.g. "pgrep -o -f nerve").
