@@ -214,31 +214,13 @@ func (h *FleetHost) start(services []HAService, reload bool) error {
 	if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
 		return fmt.Errorf("testenv: write HAProxy config: %w", err)
 	}
-	args := []string{"-db", "-f", cfgPath}
+	var old *proc
 	if reload {
-		args = append(args, "-x", h.Socket, "-sf", strconv.Itoa(h.p.pid()))
+		old = h.p
 	}
-	p, err := startProc(h.Dir, filepath.Join(h.Dir, "haproxy.log"), "haproxy", args...)
+	p, err := runHAProxy(h.Dir, cfgPath, h.Socket, old, 20*time.Second)
 	if err != nil {
-		return err
-	}
-	want := "Pid: " + strconv.Itoa(p.pid()) + "\n"
-	err = waitFor(20*time.Second, func() error {
-		if p.exited() {
-			return fmt.Errorf("exited: %v", p.waitErr)
-		}
-		out, err := socketCommand("unix", h.Socket, "show info")
-		if err != nil {
-			return err
-		}
-		if !strings.Contains(out, want) {
-			return fmt.Errorf("socket still answered by another process")
-		}
-		return nil
-	})
-	if err != nil {
-		p.kill()
-		return fmt.Errorf("testenv: fleet HAProxy on %s did not start (%v); log ends:\n%s", h.IP, err, p.tail(20))
+		return fmt.Errorf("testenv: fleet HAProxy on %s did not start (%w)", h.IP, err)
 	}
 	if reload {
 		h.old = append(h.old, h.p)
