@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -245,7 +246,9 @@ func (m *Model) renderFooter() string {
 		marks = m.st.Warn.Render(marks)
 		right = marks + "  " + right
 		if widthOf(left)+widthOf(right)+2 > m.w {
-			left = fit(left, max(m.w-widthOf(right)-2, 0), false)
+			// left is styled already: cut it keeping its escapes (fit
+			// would escape them as outside text).
+			left = ansi.Truncate(left, max(m.w-widthOf(right)-2, 0), "…")
 		}
 	}
 	gap := m.w - widthOf(left) - widthOf(right) - 1
