@@ -33,7 +33,7 @@ func fleetHost(t *testing.T, name string, changed time.Time, servers ...string) 
 		t.Fatal(err)
 	}
 	first := fleetAt.Add(-10 * time.Minute)
-	return fleet.Host{Target: fleet.Target{Host: name, Kind: fleet.KindHTTP, Endpoint: "http://" + name + ":3212/;csv"},
+	return fleet.Host{FleetTarget: fleet.Target{Host: name, Kind: fleet.KindHTTP, Endpoint: "http://" + name + ":3212/;csv"},
 		Stats: st, LastGood: fleetAt, FirstRead: first, Changed: map[string]time.Time{"svc_a": changed}}
 }
 
@@ -46,7 +46,7 @@ func fleetView(t *testing.T) *state.FleetView {
 				Ctime: fleetAt.Add(-2 * time.Minute)},
 		}}}}
 	first := fleetAt.Add(-10 * time.Minute)
-	dead := fleet.Host{Target: fleet.Target{Host: "h3", Kind: fleet.KindHTTP, Endpoint: "http://h3:3212/;csv"},
+	dead := fleet.Host{FleetTarget: fleet.Target{Host: "h3", Kind: fleet.KindHTTP, Endpoint: "http://h3:3212/;csv"},
 		Err: "connection refused: nothing listens there", LastGood: fleetAt.Add(-time.Minute)}
 	fs := &fleet.Snapshot{At: fleetAt, Hosts: []fleet.Host{
 		fleetHost(t, "h1", fleetAt.Add(-time.Minute), "svc_a/new_10.0.0.2:80 UP", "svc_a/old_10.0.0.1:80 MAINT"),

@@ -9,7 +9,6 @@ import (
 
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/sources"
-	"github.com/stacktui/stacktui/sources/fleet"
 )
 
 // DefaultFleetGrace is how long a host may disagree with the registry
@@ -250,7 +249,7 @@ func (v *FleetView) Instance(key string) (*FleetService, *FleetInstance) {
 
 // fleetHostIdx is one readable host's server rows by backend.
 type fleetHostIdx struct {
-	h        *fleet.Host
+	h        *sources.FleetHost
 	backends map[string][]int32
 }
 
@@ -261,7 +260,7 @@ type fleetHostIdx struct {
 // addr empty without `stats show-legends`, so the address is also read from
 // the server name, in either of Synapse's naming orders). It reads its
 // inputs and never modifies them.
-func JoinFleet(reg *sources.Snapshot, fs *fleet.Snapshot, cfg FleetConfig) *FleetView {
+func JoinFleet(reg *sources.Snapshot, fs *sources.FleetSnapshot, cfg FleetConfig) *FleetView {
 	if cfg.Grace <= 0 {
 		cfg.Grace = DefaultFleetGrace
 	}
@@ -270,7 +269,7 @@ func JoinFleet(reg *sources.Snapshot, fs *fleet.Snapshot, cfg FleetConfig) *Flee
 		now = time.Now()
 	}
 	v := &FleetView{At: now, Registry: reg, Grace: cfg.Grace}
-	var hosts []fleet.Host
+	var hosts []sources.FleetHost
 	if fs != nil {
 		hosts = fs.Hosts
 	}
@@ -303,7 +302,7 @@ func JoinFleet(reg *sources.Snapshot, fs *fleet.Snapshot, cfg FleetConfig) *Flee
 // indexFleetHost groups a host's server rows by backend. Rows come grouped
 // by proxy: the map is looked up only when the proxy changes, and each
 // backend gets a segment of one shared slice.
-func indexFleetHost(h *fleet.Host) *fleetHostIdx {
+func indexFleetHost(h *sources.FleetHost) *fleetHostIdx {
 	x := &fleetHostIdx{h: h, backends: map[string][]int32{}}
 	rows := h.Stats.Rows
 	all := make([]int32, 0, len(rows))
@@ -341,7 +340,7 @@ func indexFleetHost(h *fleet.Host) *fleetHostIdx {
 type fleetJoiner struct {
 	cfg   FleetConfig
 	now   time.Time
-	hosts []fleet.Host
+	hosts []sources.FleetHost
 	idx   []*fleetHostIdx
 	view  *FleetView
 }

@@ -43,7 +43,7 @@ func benchFleet(b *testing.B, hosts, services, instances int) (*sources.Snapshot
 		if err != nil {
 			b.Fatal(err)
 		}
-		fs.Hosts = append(fs.Hosts, fleet.Host{Target: fleet.Target{Host: fmt.Sprintf("host%03d", h)}, Stats: st})
+		fs.Hosts = append(fs.Hosts, fleet.Host{FleetTarget: fleet.Target{Host: fmt.Sprintf("host%03d", h)}, Stats: st})
 	}
 	return reg, fs
 }

@@ -44,12 +44,12 @@ func fhost(t testing.TB, name string, servers ...string) fleet.Host {
 	for be := range backends {
 		changed[be] = fleetT0
 	}
-	return fleet.Host{Target: fleet.Target{Host: name, Kind: fleet.KindHTTP, Endpoint: "http://" + name + ":3212/;csv"},
+	return fleet.Host{FleetTarget: fleet.Target{Host: name, Kind: fleet.KindHTTP, Endpoint: "http://" + name + ":3212/;csv"},
 		Stats: st, At: fleetT0, LastGood: fleetT0, FirstRead: fleetT0, Changed: changed}
 }
 
 func deadHost(name, err string) fleet.Host {
-	return fleet.Host{Target: fleet.Target{Host: name, Kind: fleet.KindHTTP}, Err: err, At: fleetT0, Failures: 3}
+	return fleet.Host{FleetTarget: fleet.Target{Host: name, Kind: fleet.KindHTTP}, Err: err, At: fleetT0, Failures: 3}
 }
 
 func zkReg(svc string, regs ...sources.Registration) *sources.Snapshot {

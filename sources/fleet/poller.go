@@ -6,12 +6,12 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
 )
 
 // Defaults for Options left zero.
@@ -43,70 +43,11 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Host is what one host's HAProxy showed. It is a value: a published one is
-// never modified.
-type Host struct {
-	Target
-	// Stats is the last good read, nil until one succeeded.
-	Stats *haproxy.Stats
-	// Err is the last poll's error in words, "" when it succeeded; with an
-	// error, Stats is as of LastGood.
-	Err string
-	// At is when the last poll ended; LastGood when one last succeeded.
-	At, LastGood time.Time
-	// Took is how long the last poll took.
-	Took time.Duration
-	// Polling is when a poll still running started, zero when none is: a
-	// slow host shows here instead of holding the others up.
-	Polling time.Time
-	// FirstRead is when Stats was first read.
-	FirstRead time.Time
-	// Changed maps each backend to when its server set (names, addresses
-	// and which are in MAINT) was last seen to change. A backend unchanged
-	// since the first read has FirstRead: "unchanged at least since".
-	Changed map[string]time.Time
-	// Failures counts consecutive failed polls.
-	Failures int
-}
+// Host is what one host's HAProxy showed (see sources.FleetHost).
+type Host = sources.FleetHost
 
-// Reachable reports whether the last poll succeeded.
-func (h *Host) Reachable() bool { return h.Err == "" && h.Stats != nil }
-
-// Age is how old the host's figures are at now: zero when never read.
-func (h *Host) Age(now time.Time) time.Duration {
-	if h.LastGood.IsZero() {
-		return 0
-	}
-	return now.Sub(h.LastGood)
-}
-
-// Snapshot is the fleet as last seen, hosts ordered by Host. Immutable once
-// published.
-type Snapshot struct {
-	At      time.Time
-	Refresh time.Duration
-	Hosts   []Host
-}
-
-// Host returns the named host's entry, or nil.
-func (s *Snapshot) Host(name string) *Host {
-	i := sort.Search(len(s.Hosts), func(i int) bool { return s.Hosts[i].Host >= name })
-	if i < len(s.Hosts) && s.Hosts[i].Host == name {
-		return &s.Hosts[i]
-	}
-	return nil
-}
-
-// Reachable counts hosts whose last poll succeeded.
-func (s *Snapshot) Reachable() int {
-	n := 0
-	for i := range s.Hosts {
-		if s.Hosts[i].Reachable() {
-			n++
-		}
-	}
-	return n
-}
+// Snapshot is the fleet as last seen (see sources.FleetSnapshot).
+type Snapshot = sources.FleetSnapshot
 
 // Poller polls every host of a fleet. All methods are safe for concurrent use.
 type Poller struct {
@@ -193,7 +134,7 @@ func New(o Options) *Poller {
 func initialHosts(ts []Target) []Host {
 	hs := make([]Host, 0, len(ts))
 	for _, t := range dedup(ts) {
-		hs = append(hs, Host{Target: t})
+		hs = append(hs, Host{FleetTarget: t})
 	}
 	return hs
 }
@@ -262,12 +203,12 @@ func (p *Poller) loop(ctx context.Context) {
 		order = order[:0]
 		for _, t := range ts {
 			st := states[t.Host]
-			if st != nil && st.h.Target != t { // same host, new endpoint: start over
+			if st != nil && st.h.FleetTarget != t { // same host, new endpoint: start over
 				p.retire(st)
 				st = nil
 			}
 			if st == nil {
-				st = &hostState{h: Host{Target: t}}
+				st = &hostState{h: Host{FleetTarget: t}}
 				st.f = newFetcher(t, p.hc, p.opts.Auth, p.opts.Dial, p.opts.Timeout)
 			}
 			next[t.Host] = st

@@ -21,23 +21,16 @@ const DefaultTemplate = "http://{host}:3212/;csv"
 const Placeholder = "{host}"
 
 // Kind is how a host's HAProxy is read.
-type Kind string
+type Kind = sources.EndpointKind
 
 // The ways to read a host's HAProxy.
 const (
-	KindHTTP   Kind = "http" // the stats page's CSV (http or https)
-	KindSocket Kind = "tcp"  // a TCP stats socket, `show stat`
+	KindHTTP   = sources.EndpointHTTP
+	KindSocket = sources.EndpointSocket
 )
 
 // Target is one host and how to read its HAProxy.
-type Target struct {
-	// Host is the host as the fleet knows it: the list's entry or the
-	// registered host. It names the host's row.
-	Host string
-	Kind Kind
-	// Endpoint is the stats page URL (KindHTTP) or "host:port" (KindSocket).
-	Endpoint string
-}
+type Target = sources.FleetTarget
 
 // Template builds each host's endpoint from one pattern with Placeholder
 // in it: "http://{host}:3212/;csv", "https://{host}/haproxy;csv" or

@@ -13,12 +13,12 @@ func TestTemplateBuildsEachHostsEndpoint(t *testing.T) {
 		tmpl, host string
 		want       Target
 	}{
-		{"", "web1", Target{"web1", KindHTTP, "http://web1:3212/;csv"}},
-		{"http://{host}:8080/haproxy?stats;csv", "10.1.2.3", Target{"10.1.2.3", KindHTTP, "http://10.1.2.3:8080/haproxy?stats;csv"}},
-		{"https://{host}/stats;csv;norefresh", "lb.example.com", Target{"lb.example.com", KindHTTP, "https://lb.example.com/stats;csv;norefresh"}},
-		{"http://{host}:3212/;csv", "fe80::1", Target{"fe80::1", KindHTTP, "http://[fe80::1]:3212/;csv"}},
-		{"tcp://{host}:9999", "web2", Target{"web2", KindSocket, "web2:9999"}},
-		{"tcp://{host}:9999", "::1", Target{"::1", KindSocket, "[::1]:9999"}},
+		{"", "web1", Target{Host: "web1", Kind: KindHTTP, Endpoint: "http://web1:3212/;csv"}},
+		{"http://{host}:8080/haproxy?stats;csv", "10.1.2.3", Target{Host: "10.1.2.3", Kind: KindHTTP, Endpoint: "http://10.1.2.3:8080/haproxy?stats;csv"}},
+		{"https://{host}/stats;csv;norefresh", "lb.example.com", Target{Host: "lb.example.com", Kind: KindHTTP, Endpoint: "https://lb.example.com/stats;csv;norefresh"}},
+		{"http://{host}:3212/;csv", "fe80::1", Target{Host: "fe80::1", Kind: KindHTTP, Endpoint: "http://[fe80::1]:3212/;csv"}},
+		{"tcp://{host}:9999", "web2", Target{Host: "web2", Kind: KindSocket, Endpoint: "web2:9999"}},
+		{"tcp://{host}:9999", "::1", Target{Host: "::1", Kind: KindSocket, Endpoint: "[::1]:9999"}},
 	}
 	for _, c := range cases {
 		tm, err := ParseTemplate(c.tmpl)
@@ -88,9 +88,9 @@ web2   http://10.0.0.2:8080/;csv   # its stats page is elsewhere
 		t.Fatal(err)
 	}
 	wantT := []Target{
-		{"web1", KindHTTP, "http://web1:3212/;csv"},
-		{"web2", KindHTTP, "http://10.0.0.2:8080/;csv"},
-		{"10.0.0.3", KindSocket, "10.0.0.3:9999"},
+		{Host: "web1", Kind: KindHTTP, Endpoint: "http://web1:3212/;csv"},
+		{Host: "web2", Kind: KindHTTP, Endpoint: "http://10.0.0.2:8080/;csv"},
+		{Host: "10.0.0.3", Kind: KindSocket, Endpoint: "10.0.0.3:9999"},
 	}
 	if !reflect.DeepEqual(ts, wantT) {
 		t.Fatalf("Targets = %+v, want %+v", ts, wantT)
