@@ -73,6 +73,9 @@ type Conn struct {
 	kick    chan struct{} // a dial failed while down: retry now
 	changes chan struct{} // the state changed (cap 1)
 	closed  chan struct{}
+	// life ends at Close, so a reconnection in progress stops at once.
+	life     context.Context
+	stopLife context.CancelFunc
 	once    sync.Once
 	wg      sync.WaitGroup
 }
@@ -98,8 +101,10 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	}
 	c := &Conn{s: s, keys: keys, log: o.Logger.With("ssh", s.String()),
 		kick: make(chan struct{}, 1), changes: make(chan struct{}, 1), closed: make(chan struct{})}
+	c.life, c.stopLife = context.WithCancel(context.Background())
 	cl, err := c.connect(ctx)
 	if err != nil {
+		c.stopLife()
 		return nil, err
 	}
 	c.setUp(cl)
@@ -216,7 +221,7 @@ func (c *Conn) supervise() {
 			case <-c.kick:
 				t.Stop()
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), c.s.ConnectTimeout)
+			ctx, cancel := context.WithTimeout(c.life, c.s.ConnectTimeout)
 			cl, err := c.connect(ctx)
 			cancel()
 			if err == nil {
@@ -344,6 +349,7 @@ func (c *Conn) DialContext(ctx context.Context, network, addr string) (net.Conn,
 func (c *Conn) Close() error {
 	c.once.Do(func() {
 		close(c.closed)
+		c.stopLife()
 		c.wg.Wait()
 		c.mu.Lock()
 		if c.sftp != nil {
