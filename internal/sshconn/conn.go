@@ -76,8 +76,8 @@ type Conn struct {
 	// life ends at Close, so a reconnection in progress stops at once.
 	life     context.Context
 	stopLife context.CancelFunc
-	once    sync.Once
-	wg      sync.WaitGroup
+	once     sync.Once
+	wg       sync.WaitGroup
 }
 
 // Dial resolves the target, checks that its host key is known, connects
