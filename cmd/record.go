@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/state"
 	"github.com/stacktui/stacktui/trace"
@@ -182,7 +183,8 @@ func printEvents(w io.Writer, evs []state.Event) {
 		if e.Socket != "" {
 			src += " " + e.Socket
 		}
-		fmt.Fprintf(w, "%s %-14s %s\n", e.At.Local().Format("15:04:05"), src, e.Text)
+		// Server names, errors and notes are outside text: cleaned for the terminal.
+		fmt.Fprintf(w, "%s %-14s %s\n", e.At.Local().Format("15:04:05"), termtext.Clean(src), termtext.Clean(e.Text))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/live/replay"
 	"github.com/stacktui/stacktui/trace"
@@ -126,6 +127,6 @@ func replayEvents(file string, out *eventWriter) error {
 // kinds, data it could not use), each with its line.
 func warn(rp *replay.Replayer) {
 	for _, w := range rp.Warnings() {
-		fmt.Fprintln(os.Stderr, "stacktui: warning:", w)
+		fmt.Fprintln(os.Stderr, "stacktui: warning:", termtext.Clean(w.Error()))
 	}
 }

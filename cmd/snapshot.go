@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/report"
 )
@@ -47,7 +48,7 @@ end) exactly as a snapshot taken then would have.`,
 					return err
 				}
 				if failed := f.Failures(); len(failed) > 0 {
-					return exitCode{ExitFailed, strings.Join(failed, "; ")}
+					return exitCode{ExitFailed, termtext.Clean(strings.Join(failed, "; "))} // errors quote replies
 				}
 				return nil
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/state"
 )
@@ -88,7 +89,7 @@ type eventWriter struct {
 }
 
 func newEventWriter(w io.Writer, services []string) *eventWriter {
-	return &eventWriter{enc: json.NewEncoder(w), services: services}
+	return &eventWriter{enc: json.NewEncoder(termtext.JSONWriter(w)), services: services} // C1 and bidi characters as \u escapes, like the controls
 }
 
 func (o *eventWriter) write(evs []state.Event) error {

@@ -106,6 +106,7 @@ type Model struct {
 
 	firstViewDone bool     // Options.FirstView was called
 	watching      []string // backends on screen, as last passed to Feed.Watch
+	unclean       int      // screen lines guardLine had to escape: must stay 0
 }
 
 // New builds the root model from the options.

@@ -61,7 +61,7 @@ func (m *Model) replayBanner() string {
 	case r.Paused:
 		state = "paused"
 	}
-	return fmt.Sprintf("%s UTC  %s  %s  ×%s %s · %s · p pause, ] [ next/previous change, + - speed",
+	return plainf("%s UTC  %s  %s  ×%s %s · %s · p pause, ] [ next/previous change, + - speed",
 		m.frame.At.UTC().Format("15:04:05.0"), pos, line, speedText(r.Speed), state, filepath.Base(r.File))
 }
 
