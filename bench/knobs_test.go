@@ -18,6 +18,7 @@ type knobs struct {
 	pressGap time.Duration // mean time between page-downs (PRESS_GAP)
 	zkSizes  []int         // ZooKeeper registrations (ZKSIZES)
 	changes  int           // znode changes (CHANGES)
+	zkBusy   int           // HAProxy servers polled during the ZooKeeper changes too (ZKBUSY; 0: none)
 	out      string        // report path (OUT)
 	microOut string        // file holding micro-benchmark output (MICRO_OUT)
 	skipHAP  bool          // SKIP_HAPROXY=1
@@ -28,11 +29,12 @@ type knobs struct {
 func readKnobs(t *testing.T) knobs {
 	k := knobs{
 		sizes:    intList(t, "SIZES", "1000,10000,50000"),
-		idle:     duration(t, "IDLE", "60s"),
+		idle:     duration(t, "IDLE", "5m"),
 		presses:  intList(t, "PRESSES", "50")[0],
 		pressGap: duration(t, "PRESS_GAP", "1s"),
 		zkSizes:  intList(t, "ZKSIZES", "1000,10000"),
 		changes:  intList(t, "CHANGES", "100")[0],
+		zkBusy:   intList(t, "ZKBUSY", "50000")[0],
 		out:      env("OUT", "../BENCHMARKS.md"),
 		microOut: os.Getenv("MICRO_OUT"),
 		skipHAP:  os.Getenv("SKIP_HAPROXY") == "1",
