@@ -494,7 +494,7 @@ func (m *Model) serfMember() (actions.SerfMember, error) {
 func (m *Model) zkDeleteTarget() (string, string, error) {
 	switch m.view {
 	case viewRegistry:
-		if m.zkMode() && m.registry.n > 0 {
+		if m.zkMode && m.registry.n > 0 {
 			p := m.registry.selectedPath()
 			return p, baseName(p), nil
 		}

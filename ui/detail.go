@@ -202,7 +202,7 @@ func (p *detailPane) render(m *Model, w, h int) string {
 		return b.String()
 	}
 	if len(p.rows) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no instances: nothing registered and no servers in the backend")))
+		b.WriteString(m.st.Muted.Render(emptyText(&p.list, "no instances: nothing registered and no servers in the backend")))
 		b.WriteByte('\n')
 		lines++
 	}

@@ -82,13 +82,6 @@ func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
 	return nil, nil
 }
 
-func (m *Model) regName() string {
-	if m.reg == nil {
-		return "the registry"
-	}
-	return kindName(m.reg.Kind)
-}
-
 func (m *Model) diagnoseService(s *state.Service) []string {
 	var l []string
 	reg := s.Summary.Registered

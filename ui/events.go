@@ -141,7 +141,7 @@ func (p *eventsPane) render(m *Model, w, h int) string {
 	b.WriteString(renderHeader(&m.st, eventColumns, widths, -1, false))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no events yet: registry changes, HAProxy state changes, connections, notes and actions appear here")))
+		b.WriteString(m.st.Muted.Render(emptyText(&p.list, "no events yet: registry changes, HAProxy state changes, connections, notes and actions appear here")))
 		return b.String()
 	}
 	from, to := p.visible()

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/stacktui/stacktui/haproxy"
-	"github.com/stacktui/stacktui/state"
 )
 
 // haproxyHeaderLines is the info header above the HAProxy table.
@@ -41,9 +40,6 @@ type haproxyPane struct {
 	dirty bool
 }
 
-// newestSeen is the newest version of an instance's row at one socket: a
-// light poll may have re-read it after the socket's rows.
-func (m *Model) newestSeen(s *state.Seen) *haproxy.Row { return m.frame.NewestSeen(s) }
 
 // current is the newest version of a listed row.
 func (p *haproxyPane) current(m *Model, r hapRow) *haproxy.Row { return m.frame.Newest(r.sock, r.row) }
@@ -320,7 +316,7 @@ func (p *haproxyPane) render(m *Model, w, h int) string {
 		if len(m.haps) == 0 {
 			none = "no HAProxy stats socket configured: start stacktui with --haproxy to see one"
 		}
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, none)))
+		b.WriteString(m.st.Muted.Render(emptyText(&p.list, none)))
 		return b.String()
 	}
 	from, to := p.visible()

@@ -66,7 +66,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 	}
-	k := &m.keys
+	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
@@ -229,7 +229,7 @@ func (m *Model) open() tea.Cmd {
 			m.openRowInspect(r)
 		}
 	case viewRegistry:
-		if m.zkMode() && m.registry.n > 0 {
+		if m.zkMode && m.registry.n > 0 {
 			return m.registry.goTo(m, m.registry.selectedPath())
 		}
 	}
@@ -248,7 +248,7 @@ func (m *Model) back() tea.Cmd {
 	case viewDetail:
 		m.view = viewServices
 	case viewRegistry:
-		if m.zkMode() && m.registry.path != "/" {
+		if m.zkMode && m.registry.path != "/" {
 			child := m.registry.path
 			cmd := m.registry.goTo(m, parentPath(child))
 			m.registry.selKey = baseName(child)
@@ -336,7 +336,7 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // overlayKey scrolls or closes the help, diagnose and inspect pages.
 func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := &m.keys
+	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit

@@ -11,7 +11,6 @@ import (
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/live"
-	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -62,14 +61,8 @@ const (
 // Model is the console's root model. Only it returns a tea.View; panes
 // render strings from the state it holds.
 type Model struct {
-	o    Options
-	keys KeyMap
-	st   Styles
-	mono bool
-	dark bool
-	w, h int
-	now  func() time.Time
-	log  *slog.Logger
+	*common
+	o Options
 
 	view    viewID
 	overlay overlayID
@@ -80,15 +73,7 @@ type Model struct {
 	history []string // command-line history, oldest first
 	histPos int
 
-	// The pipeline's latest frame and what the panes read of it.
-	sub    *live.Subscription
-	frame  live.Frame
-	reg    *sources.Snapshot
-	haps   []*haproxy.Snapshot
-	maint  *sources.Maintenance // this host's durable maintenance, as last read
-	joined *state.View
-	hist   *history       // per-service trends for the services view
-	shist  *state.History // per-instance history (flapping, detail sparklines), the pipeline's
+	sub *live.Subscription
 
 	services servicesPane
 	detail   detailPane
@@ -97,16 +82,13 @@ type Model struct {
 	cluster  clusterPane
 	events   eventsPane
 
-	status    string
-	statusErr bool
-
 	prompt  *prompt
 	confirm *confirmDialog
 	running bool // an action is executing
 
 	firstViewDone bool     // Options.FirstView was called
 	watching      []string // backends on screen, as last passed to Feed.Watch
-	unclean       int      // screen lines guardLine had to escape: must stay 0
+	mono, dark    bool     // NO_COLOR; the terminal's background
 }
 
 // New builds the root model from the options.
@@ -131,17 +113,22 @@ func newModel(o Options, now func() time.Time) *Model {
 	if o.Executor == nil || o.Executor.ReadOnly() {
 		o.ReadOnly = true
 	}
+	keys := DefaultKeyMap(o.ReadOnly)
 	m := &Model{
-		o:     o,
-		keys:  DefaultKeyMap(o.ReadOnly),
-		mono:  NoColorRequested(),
-		dark:  true,
-		w:     80,
-		h:     24,
-		now:   now,
-		log:   o.Logger,
-		hist:  newHistory(),
-		shist: state.NewHistory(2), // until the first frame brings the pipeline's
+		common: &common{
+			keys:     &keys,
+			w:        80,
+			h:        24,
+			now:      now,
+			log:      o.Logger,
+			readOnly: o.ReadOnly,
+			zkMode:   o.Browser != nil,
+			hist:     newHistory(),
+			shist:    state.NewHistory(2), // until the first frame brings the pipeline's
+		},
+		o:    o,
+		mono: NoColorRequested(),
+		dark: true,
 	}
 	if o.Replay != nil {
 		// The trace's clock: ages are as they were then, not as of now.
@@ -316,7 +303,7 @@ func (m *Model) layout() {
 	m.detail.height = max(bh-1-detailFooterLines, 1)
 	m.hap.height = bh - 1 - haproxyHeaderLines
 	m.registry.list.height = bh - 1
-	if m.zkMode() {
+	if m.zkMode {
 		m.registry.list.height = m.registry.listHeight(bh)
 	}
 	m.events.height = bh - 1
@@ -350,5 +337,3 @@ func (m *Model) topLines() int {
 // bodyHeight is the pane body's height: everything but header and footer.
 func (m *Model) bodyHeight() int { return max(m.h-m.topLines()-1, 1) }
 
-func (m *Model) setStatus(s string) { m.status, m.statusErr = s, false }
-func (m *Model) setError(s string)  { m.status, m.statusErr = s, true }

@@ -66,7 +66,7 @@ func (m *Model) rowsTop() int {
 	case viewHAProxy:
 		return 1 + haproxyHeaderLines
 	case viewRegistry:
-		if m.zkMode() {
+		if m.zkMode {
 			return 2
 		}
 	}

@@ -32,8 +32,6 @@ func newRegistryPane() registryPane {
 	return registryPane{list: newList(), path: "/", dirty: true, loading: true}
 }
 
-// zkMode reports whether the pane browses ZooKeeper rather than Serf.
-func (m *Model) zkMode() bool { return m.o.Browser != nil }
 
 // listHeight splits the body: the child list above, the node preview below.
 func (p *registryPane) listHeight(bh int) int {
@@ -52,7 +50,7 @@ func (p *registryPane) rebuild(m *Model) {
 		return
 	}
 	p.dirty = false
-	if !m.zkMode() {
+	if !m.zkMode {
 		p.members = p.members[:0]
 		if m.reg != nil {
 			for i := range m.reg.Members {
@@ -86,7 +84,7 @@ func (p *registryPane) selectedPath() string {
 
 // goTo starts browsing a path.
 func (p *registryPane) goTo(m *Model, to string) tea.Cmd {
-	if !m.zkMode() {
+	if !m.zkMode {
 		return nil
 	}
 	to = path.Clean("/" + to)
@@ -119,7 +117,7 @@ func (p *registryPane) gotChildren(m *Model, msg childrenMsg) tea.Cmd {
 
 // previewCmd loads the selected znode when the preview shows another one.
 func (p *registryPane) previewCmd(m *Model) tea.Cmd {
-	if !m.zkMode() {
+	if !m.zkMode {
 		return nil
 	}
 	want := p.selectedPath()
@@ -137,7 +135,7 @@ func (p *registryPane) gotNode(msg nodeMsg) {
 }
 
 func (p *registryPane) render(m *Model, w, h int) string {
-	if !m.zkMode() {
+	if !m.zkMode {
 		return p.renderMembers(m, w, h)
 	}
 	var b strings.Builder
@@ -158,7 +156,7 @@ func (p *registryPane) render(m *Model, w, h int) string {
 		b.WriteByte('\n')
 		lines++
 	case len(p.rows) == 0 && !p.loading:
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no children (esc goes up)")))
+		b.WriteString(m.st.Muted.Render(emptyText(&p.list, "no children (esc goes up)")))
 		b.WriteByte('\n')
 		lines++
 	}
@@ -243,7 +241,7 @@ func (p *registryPane) renderMembers(m *Model, w, h int) string {
 	b.WriteString(renderHeader(&m.st, memberColumns, widths, -1, false))
 	b.WriteByte('\n')
 	if len(p.members) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no members")))
+		b.WriteString(m.st.Muted.Render(emptyText(&p.list, "no members")))
 		return b.String()
 	}
 	from, to := p.visible()

@@ -56,18 +56,18 @@ func cleanAll(ss []string) []string {
 // guardLine is the last line of defence, not the mechanism: a finished
 // screen line must hold printable text and SGR sequences only. Anything else
 // means a path drew outside text without cleaning it; it is escaped here
-// (so it cannot act on the terminal) and counted in m.unclean, which tests
+// (so it cannot act on the terminal) and counted in common.unclean, which tests
 // assert is zero, and logged once. An outside SGR cannot be told from ours
 // at this point, which is why the cleaning happens earlier.
-func (m *Model) guardLine(l string) string {
+func (c *common) guardLine(l string) string {
 	i := firstUnsafeInLine(l)
 	if i < 0 {
 		return l
 	}
-	if m.unclean == 0 {
-		m.log.Error("unclean text reached the screen; escaped", "line", l)
+	if c.unclean == 0 {
+		c.log.Error("unclean text reached the screen; escaped", "line", l)
 	}
-	m.unclean++
+	c.unclean++
 	var b strings.Builder
 	b.Grow(len(l) + 8)
 	for i >= 0 {

@@ -40,16 +40,6 @@ func servicesColumns(sockets []string) []column {
 	return cols
 }
 
-func (m *Model) socketLabels() []string {
-	out := make([]string, 0, len(m.haps))
-	for _, s := range m.haps {
-		if s != nil {
-			out = append(out, s.Label)
-		}
-	}
-	return out
-}
-
 func (p *servicesPane) sortKey(m *Model, col int, s *state.Service) sortKey {
 	socks := m.socketLabels()
 	base := 3
@@ -116,7 +106,7 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 	b.WriteString(renderHeader(&m.st, cols, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
+		b.WriteString(m.st.Muted.Render(emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
 		return b.String()
 	}
 	from, to := p.visible()
@@ -157,38 +147,6 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-// emptyText explains an empty list: the filter, or why there is no data.
-func (m *Model) emptyText(l *list, none string) string {
-	if l.filter.text != "" {
-		return fmt.Sprintf("  nothing matches the filter %q (esc clears it)", l.filter.text)
-	}
-	return "  " + none
-}
-
-// codeStyle colours a diagnosis code by how bad it is.
-func (m *Model) codeStyle(c state.Code) *lipStyle {
-	switch c {
-	case state.CodeOK, "":
-		return &m.st.OK
-	case state.CodeDrain, state.CodeMaint, state.CodeWeightMismatch, state.CodeMatchedByAddr, state.CodeDeregistered:
-		return &m.st.Warn
-	}
-	return &m.st.Bad
-}
-
-// statusStyle colours an HAProxy status word.
-func (m *Model) statusStyle(word string) *lipStyle {
-	switch word {
-	case "UP", "OPEN", "no check":
-		return &m.st.OK
-	case "DRAIN", "MAINT", "NOLB":
-		return &m.st.Warn
-	case "":
-		return &m.st.Muted
-	}
-	return &m.st.Bad
 }
 
 // worstText is the service's worst code and, when there is room, the

@@ -67,18 +67,6 @@ func (m *Model) writeLines(b *strings.Builder, body string, n int) {
 	}
 }
 
-// clip truncates one line to the terminal width.
-func (m *Model) clip(s string) string {
-	s = m.guardLine(s)
-	if len(s) <= m.w {
-		return s
-	}
-	if ansi.StringWidth(s) <= m.w {
-		return s
-	}
-	return ansi.Truncate(s, m.w, "…")
-}
-
 func (m *Model) renderBody(h int) string {
 	switch m.overlay {
 	case overlayHelp, overlayDiagnose, overlayInspect, overlayOutput:
