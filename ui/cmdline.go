@@ -87,7 +87,7 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		if arg == "" {
 			arg = m.registry.path
 		}
-		return m.registry.goTo(m, arg)
+		return m.registry.goTo(arg)
 	case "haproxy", "hap", "ha":
 		return m.switchView(viewHAProxy)
 	case "events", "ev":

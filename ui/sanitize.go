@@ -31,14 +31,15 @@ func plainf(format string, a ...any) string {
 	return termtext.Clean(fmt.Sprintf(format, a...))
 }
 
-// displayPlan is a plan with its display texts cleaned, for the confirm
+// displayPlan is a plan with its display texts cleaned and its key
+// references ({ready}) spelled with the keymap's keys, for the confirm
 // dialog (the plan itself stays raw: it is what is executed and audited).
-func displayPlan(p actions.Plan) actions.Plan {
+func displayPlan(p actions.Plan, k *KeyMap) actions.Plan {
 	p.Title = termtext.Clean(p.Title)
 	p.Transient = termtext.Clean(p.Transient)
-	p.Alternative = termtext.Clean(p.Alternative)
+	p.Alternative = k.expand(termtext.Clean(p.Alternative))
 	p.Warning = termtext.Clean(p.Warning)
-	p.Undo = termtext.Clean(p.Undo)
+	p.Undo = k.expand(termtext.Clean(p.Undo))
 	p.ConfirmText = termtext.Clean(p.ConfirmText)
 	p.Targets = cleanAll(p.Targets)
 	p.Commands = cleanAll(p.Commands)
