@@ -56,7 +56,7 @@ func (m *Model) openDiagnose() {
 		m.setError("D diagnoses a service (view 1) or a server (view 2)")
 		return
 	}
-	m.text = textPane{title: title, lines: wrapAll(lines, m.w), height: m.text.height}
+	m.text.open(title, lines)
 	m.overlay = overlayDiagnose
 }
 
@@ -80,13 +80,6 @@ func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
 		}
 	}
 	return nil, nil
-}
-
-func (m *Model) regName() string {
-	if m.reg == nil {
-		return "the registry"
-	}
-	return kindName(m.reg.Kind)
 }
 
 func (m *Model) diagnoseService(s *state.Service) []string {

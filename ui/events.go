@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
@@ -28,6 +30,7 @@ type evEntry struct {
 // eventsPane is the timeline of registry changes, HAProxy state changes
 // and actions taken, newest first.
 type eventsPane struct {
+	c *common
 	list
 	all   []evEntry // oldest first, bounded
 	rows  []*evEntry
@@ -35,7 +38,23 @@ type eventsPane struct {
 	dirty bool
 }
 
-func newEventsPane() eventsPane { return eventsPane{list: newList(), dirty: true} }
+func newEventsPane(c *common) eventsPane { return eventsPane{c: c, list: newList(), dirty: true} }
+
+func (p *eventsPane) lst() *list   { return &p.list }
+func (p *eventsPane) setDirty()    { p.dirty = true }
+func (p *eventsPane) rowsTop() int { return 1 }
+
+// update handles the list keys and the wheel; the timeline keeps its
+// order and has nothing to mark.
+func (p *eventsPane) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		listKeys(p.c, &p.list, msg, p.keyAt, 0, false)
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg, p.keyAt)
+	}
+	return nil
+}
 
 // reset forgets every event.
 func (p *eventsPane) reset() {
@@ -98,7 +117,7 @@ func (p *eventsPane) addAudit(recs []actions.AuditRecord) {
 }
 
 func (p *eventsPane) addResult(r actions.Result) {
-	text := r.Summary()
+	text := p.c.keys.expand(r.Summary())
 	for _, st := range r.Steps {
 		if st.Err != "" {
 			text += " | " + st.Command + ": " + st.Err
@@ -108,6 +127,14 @@ func (p *eventsPane) addResult(r actions.Result) {
 		text += fmt.Sprintf(" | exit code %d", r.Steps[len(r.Steps)-1].ExitCode)
 	}
 	p.add(evEntry{At: r.Finished, Source: "action", Kind: string(r.Plan.Kind), Text: text, bad: r.Err != nil})
+}
+
+// selected is the event under the cursor, or nil.
+func (p *eventsPane) selected() *evEntry {
+	if p.n > 0 && p.cursor < len(p.rows) {
+		return p.rows[p.cursor]
+	}
+	return nil
 }
 
 func (p *eventsPane) keyAt(i int) string { return fmt.Sprint(p.rows[i].seq) }
@@ -135,13 +162,14 @@ var eventColumns = []column{
 	{Title: "WHAT", Width: 20, Flex: true},
 }
 
-func (p *eventsPane) render(m *Model, w, h int) string {
+func (p *eventsPane) view(w, h int) string {
+	c := p.c
 	widths := layoutColumns(eventColumns, w)
 	var b strings.Builder
-	b.WriteString(renderHeader(&m.st, eventColumns, widths, -1, false))
+	b.WriteString(renderHeader(&c.st, eventColumns, widths, -1, false))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no events yet: registry changes, HAProxy state changes, connections, notes and actions appear here")))
+		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no events yet: registry changes, HAProxy state changes, connections, notes and actions appear here")))
 		return b.String()
 	}
 	from, to := p.visible()
@@ -150,12 +178,12 @@ func (p *eventsPane) render(m *Model, w, h int) string {
 		var st *lipStyle
 		switch {
 		case e.bad:
-			st = &m.st.Bad
+			st = &c.st.Bad
 		case e.note:
-			st = &m.st.Section // a note stands out from what the sources saw
+			st = &c.st.Section // a note stands out from what the sources saw
 		}
-		cells := []cell{{s: e.At.Local().Format("15:04:05")}, {s: e.Source, st: &m.st.Muted}, {s: e.Kind, st: st}, {s: e.Service}, {s: e.Text}}
-		b.WriteString(renderRow(&m.st, eventColumns, widths, cells, i == p.cursor, false, w))
+		cells := []cell{{s: e.At.Local().Format("15:04:05")}, {s: e.Source, st: &c.st.Muted}, {s: e.Kind, st: st}, {s: e.Service}, {s: e.Text}}
+		b.WriteString(renderRow(&c.st, eventColumns, widths, cells, i == p.cursor, false, w))
 		b.WriteByte('\n')
 	}
 	return b.String()

@@ -4,19 +4,38 @@ import (
 	"fmt"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/stacktui/stacktui/state"
 )
 
 // servicesPane is the start view: one row per service.
 type servicesPane struct {
+	c *common
 	list
 	rows  []*state.Service
 	dirty bool
 }
 
-func newServicesPane() servicesPane { return servicesPane{list: newList(), dirty: true} }
+func newServicesPane(c *common) servicesPane { return servicesPane{c: c, list: newList(), dirty: true} }
 
 func (p *servicesPane) keyAt(i int) string { return p.rows[i].Name }
+func (p *servicesPane) lst() *list         { return &p.list }
+func (p *servicesPane) setDirty()          { p.dirty = true }
+func (p *servicesPane) rowsTop() int       { return 1 }
+
+// update handles the list keys and the mouse wheel.
+func (p *servicesPane) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if _, resort := listKeys(p.c, &p.list, msg, p.keyAt, len(servicesColumns(p.c.socketLabels())), true); resort {
+			p.dirty = true
+		}
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg, p.keyAt)
+	}
+	return nil
+}
 
 // servicesColumns depends on the sockets: with several, one UP column each.
 func servicesColumns(sockets []string) []column {
@@ -40,18 +59,9 @@ func servicesColumns(sockets []string) []column {
 	return cols
 }
 
-func (m *Model) socketLabels() []string {
-	out := make([]string, 0, len(m.haps))
-	for _, s := range m.haps {
-		if s != nil {
-			out = append(out, s.Label)
-		}
-	}
-	return out
-}
-
-func (p *servicesPane) sortKey(m *Model, col int, s *state.Service) sortKey {
-	socks := m.socketLabels()
+func (p *servicesPane) sortKey(col int, s *state.Service) sortKey {
+	c := p.c
+	socks := c.socketLabels()
 	base := 3
 	if len(socks) > 1 {
 		if col >= base && col < base+len(socks) {
@@ -75,28 +85,29 @@ func (p *servicesPane) sortKey(m *Model, col int, s *state.Service) sortKey {
 	case 5, 6:
 		return sortKey{n: float64(s.Summary.ReqRate)}
 	case 7:
-		return sortKey{n: m.hist.rate5xx(s.Name)}
+		return sortKey{n: c.hist.rate5xx(s.Name)}
 	}
 	return sortKey{s: s.Name}
 }
 
 // rebuild recomputes the filtered, sorted rows when the data changed.
-func (p *servicesPane) rebuild(m *Model) {
+func (p *servicesPane) rebuild() {
 	if !p.dirty {
 		return
 	}
+	c := p.c
 	p.dirty = false
 	p.rows = p.rows[:0]
-	if m.joined != nil {
-		for i := range m.joined.Services {
-			s := &m.joined.Services[i]
+	if c.joined != nil {
+		for i := range c.joined.Services {
+			s := &c.joined.Services[i]
 			if p.filter.matchAny(s.Name, string(s.Summary.Worst)) {
 				p.rows = append(p.rows, s)
 			}
 		}
 	}
 	if p.sort >= 0 {
-		p.rows = sortedBy(p.rows, p.desc, func(sv *state.Service) sortKey { return p.sortKey(m, p.sort, sv) })
+		p.rows = sortedBy(p.rows, p.desc, func(sv *state.Service) sortKey { return p.sortKey(p.sort, sv) })
 	}
 	p.reselect(len(p.rows), p.keyAt)
 }
@@ -108,15 +119,16 @@ func (p *servicesPane) selected() *state.Service {
 	return nil
 }
 
-func (p *servicesPane) render(m *Model, w, h int) string {
-	socks := m.socketLabels()
+func (p *servicesPane) view(w, h int) string {
+	c := p.c
+	socks := c.socketLabels()
 	cols := servicesColumns(socks)
 	widths := layoutColumns(cols, w)
 	var b strings.Builder
-	b.WriteString(renderHeader(&m.st, cols, widths, p.sort, p.desc))
+	b.WriteString(renderHeader(&c.st, cols, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
+		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
 		return b.String()
 	}
 	from, to := p.visible()
@@ -127,15 +139,15 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 		put := func(c cell) { cells[k] = c; k++ }
 		put(cell{s: s.Name})
 		expect := s.Summary.Registered
-		if m.reg == nil {
-			put(cell{s: "-", st: &m.st.Muted}) // HAProxy-only mode: nothing is registered anywhere
+		if c.reg == nil {
+			put(cell{s: "-", st: &c.st.Muted}) // HAProxy-only mode: nothing is registered anywhere
 			expect = len(s.Instances)
 		} else {
 			put(cell{s: fmt.Sprint(s.Summary.Registered)})
 		}
-		upSt := &m.st.OK
+		upSt := &c.st.OK
 		if s.Summary.Up < expect || expect == 0 {
-			upSt = &m.st.Bad
+			upSt = &c.st.Bad
 		}
 		put(cell{s: fmt.Sprint(s.Summary.Up), st: upSt})
 		if len(socks) > 1 {
@@ -143,52 +155,20 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 				put(cell{s: fmt.Sprint(s.Summary.UpBySocket[l])})
 			}
 		}
-		put(cell{s: worstText(s, widths[k] > 30), st: m.codeStyle(s.Summary.Worst)})
+		put(cell{s: worstText(s, widths[k] > 30), st: c.codeStyle(s.Summary.Worst)})
 		put(cell{s: human(s.Summary.SCur)})
 		put(cell{s: human(s.Summary.ReqRate)})
-		put(cell{s: sparkline(m.hist.trend(s.Name), 12), st: &m.st.Muted})
-		r5 := m.hist.rate5xx(s.Name)
+		put(cell{s: sparkline(c.hist.trend(s.Name), 12), st: &c.st.Muted})
+		r5 := c.hist.rate5xx(s.Name)
 		var r5s *lipStyle
 		if r5 > 0 {
-			r5s = &m.st.Bad
+			r5s = &c.st.Bad
 		}
 		put(cell{s: fmt.Sprintf("%.1f", r5), st: r5s})
-		b.WriteString(renderRow(&m.st, cols, widths, cells, i == p.cursor, p.marks[s.Name], w))
+		b.WriteString(renderRow(&c.st, cols, widths, cells, i == p.cursor, p.marks[s.Name], w))
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-// emptyText explains an empty list: the filter, or why there is no data.
-func (m *Model) emptyText(l *list, none string) string {
-	if l.filter.text != "" {
-		return fmt.Sprintf("  nothing matches the filter %q (esc clears it)", l.filter.text)
-	}
-	return "  " + none
-}
-
-// codeStyle colours a diagnosis code by how bad it is.
-func (m *Model) codeStyle(c state.Code) *lipStyle {
-	switch c {
-	case state.CodeOK, "":
-		return &m.st.OK
-	case state.CodeDrain, state.CodeMaint, state.CodeWeightMismatch, state.CodeMatchedByAddr, state.CodeDeregistered:
-		return &m.st.Warn
-	}
-	return &m.st.Bad
-}
-
-// statusStyle colours an HAProxy status word.
-func (m *Model) statusStyle(word string) *lipStyle {
-	switch word {
-	case "UP", "OPEN", "no check":
-		return &m.st.OK
-	case "DRAIN", "MAINT", "NOLB":
-		return &m.st.Warn
-	case "":
-		return &m.st.Muted
-	}
-	return &m.st.Bad
 }
 
 // worstText is the service's worst code and, when there is room, the
