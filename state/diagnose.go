@@ -36,7 +36,7 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 			row := in.HAProxy[si].Row
 			if row != nil {
 				if classify(row) == classUp && !addrInCheckText(row.CheckStatus) {
-					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status, check: row.CheckStatus, desc: row.CheckDesc}, func() (Code, string) {
+					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status, check: row.CheckStatus, desc: row.CheckDesc()}, func() (Code, string) {
 						return registeredFinding(row, addr)
 					})
 				}

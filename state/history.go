@@ -106,9 +106,9 @@ func (h *History) observe(in *Instance, readable []bool, now time.Time) {
 		if i >= len(readable) || !readable[i] || seen.Row == nil {
 			continue
 		}
-		scur += seen.Row.SCur
-		req += seen.Row.ReqRate
-		e5 += seen.Row.Hrsp5xx
+		scur += seen.Row.SCur()
+		req += seen.Row.ReqRate()
+		e5 += seen.Row.Hrsp5xx()
 		sig = append(sig, seen.Row.StatusWord()...)
 	}
 	rate := 0.0

@@ -276,21 +276,21 @@ func (j *joiner) trafficFromAggregates(sum *Summary, b *svcBuild, insts []Instan
 		if be == nil { // no BACKEND row (a trimmed capture): sum the servers
 			for i := range insts {
 				if row := insts[i].HAProxy[si].Row; row != nil {
-					sum.SCur += row.SCur
-					sum.Rate += row.Rate
-					sum.ReqRate += row.ReqRate
-					sum.Hrsp5xx += row.Hrsp5xx
+					sum.SCur += row.SCur()
+					sum.Rate += row.Rate()
+					sum.ReqRate += row.ReqRate()
+					sum.Hrsp5xx += row.Hrsp5xx()
 				}
 			}
 			continue
 		}
-		sum.SCur += be.SCur
-		sum.Rate += be.Rate
-		sum.Hrsp5xx += be.Hrsp5xx
+		sum.SCur += be.SCur()
+		sum.Rate += be.Rate()
+		sum.Hrsp5xx += be.Hrsp5xx()
 		if fe := k.aggregate(b.name, haproxy.TypeFrontend); fe != nil {
-			sum.ReqRate += fe.ReqRate
+			sum.ReqRate += fe.ReqRate()
 		} else {
-			sum.ReqRate += be.Rate
+			sum.ReqRate += be.Rate()
 		}
 	}
 }

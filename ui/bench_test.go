@@ -31,7 +31,7 @@ func bigFixture(backends, servers, regsPer int) (sources.Snapshot, *haproxy.Snap
 				status = "DOWN"
 			}
 			st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: name + "_" + host + ":8080", Type: haproxy.TypeServer,
-				Status: status, Weight: 1, CheckStatus: "L7OK", SCur: int64(s), ReqRate: int64(s * 2), Addr: host + ":8080"})
+				Status: status, Weight: 1, CheckStatus: "L7OK", Addr: host + ":8080"}.With(haproxy.ColSCur, int64(s)).With(haproxy.ColReqRate, int64(s*2)))
 			if s < regsPer {
 				p := fmt.Sprintf("%s/%s_%010d", rs.Path, name, s)
 				rs.Registrations = append(rs.Registrations, sources.Registration{Service: svc, Name: name, Host: host,

@@ -167,12 +167,12 @@ func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string 
 		case strings.HasSuffix(r.CheckStatus, "OK"):
 			answered = true
 			in := ""
-			if r.CheckDuration > 0 {
-				in = " in " + r.CheckDuration.String()
+			if r.CheckDuration() > 0 {
+				in = " in " + r.CheckDuration().String()
 			}
 			ev = append(ev, plainf("%s: check %s%s%s", seen.Socket, r.CheckStatus, codeText(r), in))
 		default:
-			ev = append(ev, plainf("%s: check %s%s: %s", seen.Socket, r.CheckStatus, codeText(r), orDash(r.CheckDesc)))
+			ev = append(ev, plainf("%s: check %s%s: %s", seen.Socket, r.CheckStatus, codeText(r), orDash(r.CheckDesc())))
 		}
 	}
 	l = append(l, m.step(answered, "Service answering at %s?", instAddr(in)))
@@ -217,12 +217,12 @@ func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string 
 		l = append(l, m.step(true, "In HAProxy %s? %s/%s, found %s", seen.Socket, seen.Row.Proxy, seen.Row.Name, how))
 		w := seen.Row.StatusWord()
 		up := w == "UP" || w == "no check"
-		sessions := fmt.Sprintf("%d sessions", seen.Row.SCur)
+		sessions := fmt.Sprintf("%d sessions", seen.Row.SCur())
 		if seen.Row.Preview {
 			sessions = "sessions not read yet"
 		}
 		l = append(l, m.step(up, "UP from %s? %s, weight %d, %s, last change %s ago", seen.Socket,
-			seen.Row.Status, seen.Row.Weight, sessions, age(seen.Row.LastChange)))
+			seen.Row.Status, seen.Row.Weight, sessions, age(seen.Row.LastChange())))
 		if up {
 			upFrom = append(upFrom, seen.Socket)
 		} else {

@@ -25,8 +25,8 @@ func proxySigs(rows []haproxy.Row) map[string]proxySig {
 		if r.Type != haproxy.TypeBackend && r.Type != haproxy.TypeFrontend {
 			continue
 		}
-		m[r.Key()] = proxySig{iid: r.IID, typ: r.Type, status: r.Status, act: r.Act, bck: r.Bck,
-			weight: r.Weight, uweight: r.UWeight, chkDown: r.ChkDown}
+		m[r.Key()] = proxySig{iid: r.IID, typ: r.Type, status: r.Status, act: r.Act(), bck: r.Bck(),
+			weight: r.Weight, uweight: r.UWeight, chkDown: r.ChkDown()}
 	}
 	return m
 }

@@ -12,17 +12,17 @@ func rows() []haproxy.Row {
 		{Proxy: "a", Name: "FRONTEND", Type: haproxy.TypeFrontend, IID: 2},
 		{Proxy: "a", Name: "s1", Type: haproxy.TypeServer, IID: 2, Status: "UP"},
 		{Proxy: "a", Name: "s2", Type: haproxy.TypeServer, IID: 2, Status: "UP"},
-		{Proxy: "a", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 2, Act: 2, Status: "UP"},
+		haproxy.Row{Proxy: "a", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 2, Status: "UP"}.With(haproxy.ColAct, 2),
 		{Proxy: "b", Name: "t1", Type: haproxy.TypeServer, IID: 3, Status: "UP"},
-		{Proxy: "b", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 3, Act: 1, Status: "UP"},
+		haproxy.Row{Proxy: "b", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 3, Status: "UP"}.With(haproxy.ColAct, 1),
 	}
 }
 
 func TestChangedBackendsAndMerge(t *testing.T) {
 	last := rows()
 	agg := []haproxy.Row{last[0], last[3], last[5]}
-	agg[1].Act = 1 // a/s2 drained
-	agg[0].SCur = 9
+	agg[1].Set(haproxy.ColAct, 1) // a/s2 drained
+	agg[0].Set(haproxy.ColSCur, 9)
 	ids, err := changedBackends(proxySigs(last), proxySigs(agg), 8)
 	if err != nil || len(ids) != 1 || ids[0] != 2 {
 		t.Fatalf("changed = %v, %v", ids, err)
@@ -30,7 +30,7 @@ func TestChangedBackendsAndMerge(t *testing.T) {
 	fresh := map[int][]haproxy.Row{2: {last[1], last[2]}}
 	fresh[2][1].Status = "DRAIN"
 	got, ok := haproxy.MergeServers(last, agg, fresh)
-	if !ok || got[2].Status != "DRAIN" || got[3].Act != 1 || got[0].SCur != 9 || got[4].Status != "UP" {
+	if !ok || got[2].Status != "DRAIN" || got[3].Act() != 1 || got[0].SCur() != 9 || got[4].Status != "UP" {
 		t.Fatalf("merge: %v %+v", ok, got)
 	}
 	if last[2].Status != "UP" {
