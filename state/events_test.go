@@ -2,6 +2,7 @@ package state
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,16 +106,47 @@ func TestHistoryBounded(t *testing.T) {
 	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
 	for i := 0; i < 1000; i++ {
 		st := []string{"UP", "DOWN"}[i%2]
-		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, st))}, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
+		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, st, scur(int64(i))))}, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
 	}
 	s := h.entries["svc/"+a1]
-	if len(s.scur.buf) != 8 || cap(s.scur.buf) != 8 || len(s.changes.buf) > 8 {
-		t.Errorf("rings grew: %d/%d, %d changes", len(s.scur.buf), cap(s.scur.buf), len(s.changes.buf))
+	if len(s.rings.scur.buf) != 8 || cap(s.rings.scur.buf) != 8 || len(s.changes.buf) > 8 {
+		t.Errorf("rings grew: %d/%d, %d changes", len(s.rings.scur.buf), cap(s.rings.scur.buf), len(s.changes.buf))
+	}
+	if sc, _, _ := h.Series("svc/" + a1); len(sc) != 8 || sc[7] != 999 || sc[0] != 992 {
+		t.Errorf("scur series = %v, want 992..999", sc)
 	}
 	if n := h.Flaps("svc/"+a1, time.Hour, t0.Add(999*time.Second)); n != 8 {
 		t.Errorf("flaps = %d, want the 8 remembered", n)
 	}
 	_ = sources.KindZooKeeper
+}
+
+// An instance whose numbers are all zero keeps no rings, only their count,
+// and gets them, zeros first, at its first non-zero number.
+func TestHistoryZerosThenTraffic(t *testing.T) {
+	h := NewHistory(4)
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	key := "svc/" + a1
+	observe := func(i int, n int64) {
+		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, "UP", scur(n)))}, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
+	}
+	for i := range 6 {
+		observe(i, 0)
+	}
+	if s := h.entries[key]; s.rings != nil {
+		t.Fatal("an all-zero instance has rings")
+	}
+	if sc, req, e5 := h.Series(key); len(sc) != 4 || len(req) != 4 || len(e5) != 4 || sc[3] != 0 {
+		t.Fatalf("zero series = %v %v %v, want 4 zeros each", sc, req, e5)
+	}
+	observe(6, 5)
+	observe(7, 6)
+	if sc, _, _ := h.Series(key); !slices.Equal(sc, []float64{0, 0, 5, 6}) {
+		t.Fatalf("scur = %v, want [0 0 5 6]", sc)
+	}
+	if h.Flaps(key, time.Hour, t0.Add(8*time.Second)) != 0 {
+		t.Error("numbers alone counted as state changes")
+	}
 }
 
 // A preview (states from `show servers state`, no "x/y", no check details,

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -12,8 +13,9 @@ const DefaultForget = 10 * time.Minute
 // (current sessions, request rate, 5xx responses per second, each summed over
 // the readable sockets) and the times of its state changes, for flapping.
 // Memory is bounded: capacity samples per ring (float32, so about
-// 12*capacity bytes per instance) and instances unseen for Forget are dropped
-// (within another Forget/8).
+// 12*capacity bytes per instance that ever had a non-zero number; an
+// instance whose numbers were all zero so far keeps only their count) and
+// instances unseen for Forget are dropped (within another Forget/8).
 // It is safe for concurrent use.
 type History struct {
 	// Forget drops an instance not seen for this long; zero uses DefaultForget.
@@ -23,26 +25,32 @@ type History struct {
 	capacity int
 	entries  map[string]*series
 	changed  map[string]*series // the entries with a state change recorded
+	sigs     map[string]string  // the state signatures, stored once
+	sig      []byte             // scratch for one instance's signature
 	swept    time.Time          // when forgotten entries were last dropped
 }
 
 // series is one instance's history.
 type series struct {
-	scur, req, e5 ring
-	changes       timeRing
-	sig           string // registration presence + status per socket
-	last5xx       int64
-	lastAt        time.Time
-	seen          time.Time
-	primed        bool
+	key     string    // its own copy: a view's keys share blocks the view frees
+	rings   *rings    // nil while every sample was zero
+	zeros   int       // samples so far, while rings is nil
+	changes *timeRing // nil until the first state change
+	sig     string    // registration presence + status per socket (from History.sigs)
+	last5xx int64
+	lastAt  int64 // unix nanoseconds of the last sample
+	seen    int64 // unix nanoseconds it was last seen
 }
+
+// rings are the three rings of an instance with a non-zero number.
+type rings struct{ scur, req, e5 ring }
 
 // NewHistory returns a History keeping capacity samples per ring (at least 2).
 func NewHistory(capacity int) *History {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &History{capacity: capacity, entries: map[string]*series{}, changed: map[string]*series{}}
+	return &History{capacity: capacity, entries: map[string]*series{}, changed: map[string]*series{}, sigs: map[string]string{}}
 }
 
 // Observe records v's numbers and state changes at v.At, then forgets
@@ -79,25 +87,27 @@ func (h *History) Observe(v *View) {
 	}
 	h.swept = now
 	for k, s := range h.entries {
-		if now.Sub(s.seen) > forget {
+		if now.Sub(time.Unix(0, s.seen)) > forget {
 			delete(h.entries, k)
 			delete(h.changed, k)
 		}
+	}
+	for k := range h.sigs { // a bound on the table: entries keep their own
+		if len(h.sigs) < 1024 {
+			break
+		}
+		delete(h.sigs, k)
 	}
 }
 
 func (h *History) observe(in *Instance, readable []bool, now time.Time) {
 	s := h.entries[in.Key]
 	if s == nil {
-		s = &series{}
-		s.scur.init(h.capacity)
-		s.req.init(h.capacity)
-		s.e5.init(h.capacity)
-		s.changes.init(h.capacity)
-		h.entries[in.Key] = s
+		s = &series{key: strings.Clone(in.Key)}
+		h.entries[s.key] = s
 	}
 	var scur, req, e5 int64
-	sig := make([]byte, 0, 16)
+	sig := h.sig[:0]
 	if in.Registration != nil {
 		sig = append(sig, 'R')
 	}
@@ -111,21 +121,50 @@ func (h *History) observe(in *Instance, readable []bool, now time.Time) {
 		e5 += seen.Row.Hrsp5xx()
 		sig = append(sig, seen.Row.StatusWord()...)
 	}
+	h.sig = sig
+	primed := s.sig != "" || s.lastAt != 0
 	rate := 0.0
-	if s.primed && now.After(s.lastAt) && e5 >= s.last5xx {
-		rate = float64(e5-s.last5xx) / now.Sub(s.lastAt).Seconds()
+	at := now.UnixNano()
+	if primed && at > s.lastAt && e5 >= s.last5xx {
+		rate = float64(e5-s.last5xx) / (float64(at-s.lastAt) / 1e9)
 	}
-	s.scur.push(float32(scur))
-	s.req.push(float32(req))
-	s.e5.push(float32(rate))
-	if s.primed && string(sig) != s.sig {
-		s.changes.push(now)
-		h.changed[in.Key] = s
+	s.push(h.capacity, float32(scur), float32(req), float32(rate))
+	if string(sig) != s.sig {
+		if primed {
+			if s.changes == nil {
+				s.changes = &timeRing{}
+				s.changes.init(h.capacity)
+			}
+			s.changes.push(now)
+			h.changed[s.key] = s
+		}
+		st, ok := h.sigs[string(sig)]
+		if !ok {
+			st = string(sig)
+			h.sigs[st] = st
+		}
+		s.sig = st
 	}
-	if !s.primed || string(sig) != s.sig {
-		s.sig = string(sig)
+	s.last5xx, s.lastAt, s.seen = e5, at, at
+}
+
+// push records one sample of each ring: while they are all zero, only
+// their count.
+func (s *series) push(capacity int, scur, req, e5 float32) {
+	if s.rings == nil {
+		if scur == 0 && req == 0 && e5 == 0 {
+			s.zeros = min(s.zeros+1, capacity)
+			return
+		}
+		s.rings = &rings{}
+		for _, r := range []*ring{&s.rings.scur, &s.rings.req, &s.rings.e5} {
+			r.init(capacity)
+			r.buf = make([]float32, s.zeros, capacity)
+		}
 	}
-	s.last5xx, s.lastAt, s.seen, s.primed = e5, now, now, true
+	s.rings.scur.push(scur)
+	s.rings.req.push(req)
+	s.rings.e5.push(e5)
 }
 
 // Series returns copies of key's rings, oldest first: current sessions,
@@ -138,7 +177,10 @@ func (h *History) Series(key string) (scur, reqRate, hrsp5xx []float64) {
 	if s == nil {
 		return nil, nil, nil
 	}
-	return s.scur.slice(), s.req.slice(), s.e5.slice()
+	if s.rings == nil {
+		return make([]float64, s.zeros), make([]float64, s.zeros), make([]float64, s.zeros)
+	}
+	return s.rings.scur.slice(), s.rings.req.slice(), s.rings.e5.slice()
 }
 
 // Flaps counts key's state changes (registered or not, or any socket's
@@ -147,7 +189,7 @@ func (h *History) Flaps(key string, window time.Duration, now time.Time) int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	s := h.entries[key]
-	if s == nil {
+	if s == nil || s.changes == nil {
 		return 0
 	}
 	return s.changes.count(now.Add(-window), now)

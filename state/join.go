@@ -61,6 +61,8 @@ type joiner struct {
 	keys     []byte
 	cands    []cand         // scratch for unregistered servers
 	flaps    map[string]int // instances flapping now, from cfg.History
+	// sentences are the sentences made so far from the texts servers share.
+	sentences map[string]string
 }
 
 // Join joins the registry snapshot (nil when no registry is configured) with
