@@ -23,7 +23,7 @@ func TestChangedBackendsAndMerge(t *testing.T) {
 	agg := []haproxy.Row{last[0], last[3], last[5]}
 	agg[1].Set(haproxy.ColAct, 1) // a/s2 drained
 	agg[0].Set(haproxy.ColSCur, 9)
-	ids, err := changedBackends(proxySigs(last), proxySigs(agg), 8)
+	ids, err := changedBackends(proxySigs(last), agg, 8)
 	if err != nil || len(ids) != 1 || ids[0] != 2 {
 		t.Fatalf("changed = %v, %v", ids, err)
 	}
@@ -44,10 +44,10 @@ func TestChangedBackendsAndMerge(t *testing.T) {
 		t.Error("merge accepted an extra server")
 	}
 	// A new proxy, or too many changes, asks for a full read.
-	if _, err := changedBackends(proxySigs(last), proxySigs(agg[:2]), 8); !errors.Is(err, errFull) {
+	if _, err := changedBackends(proxySigs(last), agg[:2], 8); !errors.Is(err, errFull) {
 		t.Errorf("proxy set change: %v", err)
 	}
-	if _, err := changedBackends(proxySigs(last), proxySigs(agg), 0); !errors.Is(err, errFull) {
+	if _, err := changedBackends(proxySigs(last), agg, 0); !errors.Is(err, errFull) {
 		t.Errorf("too many: %v", err)
 	}
 }
