@@ -21,7 +21,9 @@ type proxySig struct {
 // proxyKey names a frontend or backend row.
 type proxyKey struct{ proxy, name string }
 
-func isProxy(r *haproxy.Row) bool { return r.Type == haproxy.TypeBackend || r.Type == haproxy.TypeFrontend }
+func isProxy(r *haproxy.Row) bool {
+	return r.Type == haproxy.TypeBackend || r.Type == haproxy.TypeFrontend
+}
 
 func sigOf(r *haproxy.Row) proxySig {
 	return proxySig{iid: r.IID, typ: r.Type, status: r.Status, act: r.Act(), bck: r.Bck(),
