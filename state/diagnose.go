@@ -46,7 +46,7 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 				return CodeMissingInHAProxy, "registered, but this HAProxy has no backend " + strconv.Quote(b.backend) +
 					": Synapse on that host does not configure this service (not in its config, or it has not written and reloaded HAProxy yet)"
 			}
-			return CodeMissingInHAProxy, "registered, but HAProxy backend " + strconv.Quote(b.backend) + " has no server " + in.Server +
+			return CodeMissingInHAProxy, "registered, but HAProxy backend " + strconv.Quote(b.backend) + " has no server " + bothNames(r) +
 				" (nor any at " + addr + "): Synapse is lagging, dead, or not watching this service; check that synapse runs and its log"
 		})
 	}
@@ -63,8 +63,8 @@ func (j *joiner) notes(b *svcBuild, in *Instance, addr string, ds []Diagnosis) [
 		if !s.ByAddr {
 			continue
 		}
-		t := "HAProxy names it " + s.Row.Name + ", not " + in.Server + " as Synapse would from this registration; matched by address " + addr +
-			" (another Synapse version, or the instance was renamed without a reload)"
+		t := "HAProxy names it " + s.Row.Name + ", not " + bothNames(r) + " as Synapse would from this registration; matched by address " + addr +
+			" (the instance was renamed without a reload, or this backend is not Synapse's)"
 		if multi {
 			t = "from " + s.Socket + ": " + t
 		}

@@ -3,7 +3,6 @@ package state
 import (
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,21 +16,6 @@ const (
 	DefaultFlapChanges = 4
 	DefaultFlapWindow  = 5 * time.Minute
 )
-
-// ServerName is the HAProxy server name Synapse gives a registration:
-// "<name>_<host>:<port>", or "<host>:<port>" when the name is empty. For Serf
-// the name is the member (node) name.
-func ServerName(r *sources.Registration) string {
-	name := r.Name
-	if name == "" {
-		name = r.Member
-	}
-	hp := r.Host + ":" + strconv.Itoa(r.Port)
-	if name == "" {
-		return hp
-	}
-	return name + "_" + hp
-}
 
 // svcBuild gathers what one service is made of before its join.
 type svcBuild struct {
@@ -68,8 +52,9 @@ type joiner struct {
 // instance and service. It reads its inputs and never modifies them.
 //
 // Services are every registry service (Serf services "<svc>_<port>" fold into
-// the Synapse service "<svc>" when only that backend exists) and every key of
-// cfg.Backends; without a registry, every HAProxy proxy that has servers. A
+// the Synapse service "<svc>" when only that backend exists), every key of
+// cfg.Backends and, unless cfg.Backends lists Synapse's services, every
+// HAProxy backend that has servers. A
 // registration matches the server named ServerName in the service's backend,
 // else an unclaimed server with the same address (noted matched_by_addr).
 // Servers left over are listed as unregistered instances. Summary.Up counts
@@ -236,22 +221,35 @@ func (j *joiner) services() []*svcBuild {
 		for name, backend := range j.cfg.Backends {
 			add(name, backend)
 		}
-	} else {
-		names := map[string]string{}
-		for svc, be := range j.cfg.Backends {
-			names[be] = svc
-		}
-		for _, k := range j.socks {
-			for proxy, bi := range k.backends {
-				if len(bi.servers) == 0 {
-					continue
-				}
-				name := proxy
-				if n, ok := names[proxy]; ok {
-					name = n
-				}
-				add(name, proxy)
+	}
+	// Every HAProxy backend with servers is a service too, registered or
+	// not: Synapse keeps a service's last servers when its last registration
+	// goes (use_previous_backends), so the registry may have forgotten a
+	// service HAProxy still routes to. Only a Synapse config can say that a
+	// backend is not Synapse's (it then lists every service it manages).
+	if j.reg != nil && len(j.cfg.Backends) > 0 {
+		sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
+		return out
+	}
+	covered := make(map[string]bool, len(out))
+	for _, b := range out {
+		covered[b.backend] = true
+	}
+	names := map[string]string{}
+	for svc, be := range j.cfg.Backends {
+		names[be] = svc
+	}
+	for _, k := range j.socks {
+		for proxy, bi := range k.backends {
+			if len(bi.servers) == 0 || covered[proxy] {
+				continue
 			}
+			name := proxy
+			if n, ok := names[proxy]; ok {
+				name = n
+			}
+			add(name, proxy)
+			covered[proxy] = true
 		}
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })

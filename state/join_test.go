@@ -118,7 +118,7 @@ func joinCases() []joinCase {
 			reg:  twoRegs(),
 			haps: []*haproxy.Snapshot{hap("local", srv("svc", a1, "UP"))},
 			svc:  "svc", worst: CodeMissingInHAProxy,
-			insts: []wantInst{{a1, true, ok, nil}, {a2, true, []Code{CodeMissingInHAProxy}, []string{`has no server web2_10.0.0.2:8080 (nor any at 10.0.0.2:8080)`, "Synapse is lagging, dead, or not watching"}}},
+			insts: []wantInst{{a1, true, ok, nil}, {a2, true, []Code{CodeMissingInHAProxy}, []string{`has no server web2_10.0.0.2:8080 or 10.0.0.2:8080_web2 (nor any at 10.0.0.2:8080)`, "Synapse is lagging, dead, or not watching"}}},
 		},
 		{
 			name: "missing_in_haproxy: no backend at all",

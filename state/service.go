@@ -97,9 +97,10 @@ func (j *joiner) service(b *svcBuild) Service {
 			}
 		}
 		for _, idx := range k.serversOf(b.backend) {
-			if i, ok := byServer[k.rows[idx].Name]; ok && !k.claimed[idx] && insts[i].HAProxy[si].Row == nil {
+			row := &k.rows[idx]
+			if i, ok := byServer[canonicalName(row.Name, row.Addr)]; ok && !k.claimed[idx] && insts[i].HAProxy[si].Row == nil {
 				k.claimed[idx] = true
-				insts[i].HAProxy[si].Row = &k.rows[idx]
+				insts[i].HAProxy[si].Row = row
 			}
 		}
 		for i := 0; i < nreg; i++ {
@@ -114,6 +115,27 @@ func (j *joiner) service(b *svcBuild) Service {
 			if idx >= 0 {
 				insts[i].HAProxy[si].Row = &k.rows[idx]
 				insts[i].HAProxy[si].ByAddr = true
+			}
+		}
+	}
+	// Show HAProxy's own name; a registration no server matches by name
+	// shows the name its Synapse would give it.
+	predicted, oldNames := false, false
+	for i := 0; i < nreg; i++ {
+		in := &insts[i]
+		named := false
+		for _, s := range in.HAProxy {
+			if s.Row != nil && !s.ByAddr {
+				in.Server, named = s.Row.Name, true
+				break
+			}
+		}
+		if !named {
+			if !predicted {
+				predicted, oldNames = true, j.predictOldOrder(b.backend)
+			}
+			if oldNames {
+				in.Server = OldServerName(in.Registration)
 			}
 		}
 	}
@@ -170,8 +192,9 @@ func (j *joiner) service(b *svcBuild) Service {
 	return s
 }
 
-// unregistered appends one instance per server name left unclaimed in the
-// backend on any socket, ordered by server name.
+// unregistered appends one instance per server left unclaimed in the
+// backend on any socket (the same server on several sockets is one
+// instance, whichever order its name is in there), ordered by name.
 func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 	nsock := len(j.socks)
 	cands := j.cands[:0]
@@ -182,7 +205,8 @@ func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 		for _, idx := range k.serversOf(backend) {
 			if !k.claimed[idx] {
 				k.claimed[idx] = true
-				cands = append(cands, cand{k.rows[idx].Name, int32(si), idx})
+				r := &k.rows[idx]
+				cands = append(cands, cand{canonicalName(r.Name, r.Addr), int32(si), idx})
 			}
 		}
 	}
@@ -209,14 +233,14 @@ func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 			for x, k := range j.socks {
 				seen[x].Socket = k.label
 			}
-			insts = append(insts, Instance{Key: j.key(backend, c.name), Server: c.name, HAProxy: seen})
+			insts = append(insts, Instance{Key: j.key(backend, c.name), Server: j.socks[c.sock].rows[c.idx].Name, HAProxy: seen})
 		}
 		insts[len(insts)-1].HAProxy[c.sock].Row = &j.socks[c.sock].rows[c.idx]
 	}
 	return insts
 }
 
-// cand is an unclaimed server row: its name, socket and row index.
+// cand is an unclaimed server row: its name in ServerName's order, socket and row index.
 type cand struct {
 	name string
 	sock int32
