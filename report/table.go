@@ -41,7 +41,7 @@ func Table(w io.Writer, v *state.View, sources []SourceStatus) error {
 	fmt.Fprintf(tw, "SERVICE\tBACKEND\tREGISTERED\tUP\tWORST\n")
 	for i := range v.Services {
 		s := &v.Services[i]
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Name, s.Backend, s.Summary.Registered, upCell(s, v.HAProxy), s.Summary.Worst)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Backend, s.Summary.RegText(), upCell(s, v.HAProxy), s.Summary.Worst)
 	}
 	if len(v.Services) == 0 {
 		fmt.Fprintf(tw, "(no services)\t\t\t\t\n")
@@ -74,7 +74,14 @@ func upCell(s *state.Service, haps []*haproxy.Snapshot) string {
 }
 
 func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
-	fmt.Fprintf(w, "\n%s (backend %s): %d registered, %d up, worst %s\n", s.Name, s.Backend, s.Summary.Registered, s.Summary.Up, s.Summary.Worst)
+	dups := ""
+	if n := s.Summary.Duplicates; n > 0 {
+		dups = fmt.Sprintf(" (+%d duplicate registrations)", n)
+		if n == 1 {
+			dups = " (+1 duplicate registration)"
+		}
+	}
+	fmt.Fprintf(w, "\n%s (backend %s): %d registered%s, %d up, worst %s\n", s.Name, s.Backend, s.Summary.Registered, dups, s.Summary.Up, s.Summary.Worst)
 	for _, d := range s.Diagnoses {
 		fmt.Fprintf(w, "  ! %s: %s\n", d.Code, d.Text)
 	}
@@ -84,7 +91,7 @@ func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
 	tw := newTab(w)
 	fmt.Fprintf(tw, "  INSTANCE\tADDRESS\tREG")
 	for _, h := range haps {
-		fmt.Fprintf(tw, "\t%s", strings.ToUpper(label(h)))
+		fmt.Fprintf(tw, "\t%s", label(h)) // the socket's label as given, never a path upper-cased
 	}
 	fmt.Fprintf(tw, "\tDIAGNOSIS\n")
 	for i := range s.Instances {

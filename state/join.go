@@ -23,6 +23,7 @@ type svcBuild struct {
 	regs          []*sources.Registration
 	errs          []string
 	dups          map[*sources.Registration]string // duplicate sentence per registration
+	extra         int                              // live registrations beyond one per host:port
 	registry      bool                             // a registry is configured
 }
 

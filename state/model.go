@@ -5,6 +5,7 @@
 package state
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
@@ -85,7 +86,13 @@ type Instance struct {
 
 // Summary is a service's roll-up.
 type Summary struct {
+	// Registered counts registered instances: distinct host:port among the
+	// well-formed registrations Synapse takes. Duplicates counts the
+	// registrations beyond one per instance (a restarted Nerve's old session
+	// holds a second one until it expires): 3 instances registered twice
+	// each are Registered 3, Duplicates 3, never 6.
 	Registered int            `json:"registered"`
+	Duplicates int            `json:"duplicates,omitempty"`
 	Up         int            `json:"up"` // instances UP on every socket that could be read
 	UpBySocket map[string]int `json:"up_by_socket,omitempty"`
 	Worst      Code           `json:"worst"`
@@ -115,4 +122,13 @@ type View struct {
 	// Diagnoses are findings about the sources themselves (registry_stale,
 	// haproxy_unreachable), also repeated on every service they affect.
 	Diagnoses []Diagnosis
+}
+
+// RegText renders the registered count for a table cell: "3", or "3 +3dup"
+// when registrations are duplicated.
+func (s Summary) RegText() string {
+	if s.Duplicates == 0 {
+		return strconv.Itoa(s.Registered)
+	}
+	return strconv.Itoa(s.Registered) + " +" + strconv.Itoa(s.Duplicates) + "dup"
 }

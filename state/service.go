@@ -251,7 +251,8 @@ func cmpCand(a, b cand) int { return strings.Compare(a.name, b.name) }
 
 // newSummary starts a service's roll-up.
 func (j *joiner) newSummary(b *svcBuild) Summary {
-	sum := Summary{Registered: b.live(), Worst: CodeOK}
+	inst, dups := b.instances()
+	sum := Summary{Registered: inst, Duplicates: dups, Worst: CodeOK}
 	if len(j.socks) > 0 {
 		sum.UpBySocket = make(map[string]int, len(j.socks))
 	}
@@ -359,6 +360,19 @@ func (b *svcBuild) live() int {
 		}
 	}
 	return n
+}
+
+// instances counts the distinct host:port among the well-formed
+// registrations Synapse takes, and the registrations beyond one each
+// (findSuspects counted those).
+func (b *svcBuild) instances() (n, dups int) {
+	regs := 0
+	for _, r := range b.regs {
+		if live(r) && r.Malformed == "" {
+			regs++
+		}
+	}
+	return regs - b.extra, b.extra
 }
 
 // Retraffic returns a copy of v for a light poll, one that re-read only the

@@ -293,7 +293,7 @@ func (m *Model) sortKey(reverse bool) {
 func (m *Model) numCols() int {
 	switch m.view {
 	case viewServices:
-		return len(servicesColumns(m.socketLabels()))
+		return len(servicesColumns(m.socketLabels(), 0, 0))
 	case viewDetail:
 		return len(detailColumns)
 	case viewHAProxy:

@@ -19,11 +19,13 @@ func newServicesPane() servicesPane { return servicesPane{list: newList(), dirty
 func (p *servicesPane) keyAt(i int) string { return p.rows[i].Name }
 
 // servicesColumns depends on the sockets: with several, one UP column each.
-func servicesColumns(sockets []string) []column {
+// The REG and UP columns are as wide as their widest figure (regWidth,
+// upWidth), so a count is never cut ("10000", "3 +3dup").
+func servicesColumns(sockets []string, regWidth, upWidth int) []column {
 	cols := []column{
 		{Title: "SERVICE", Width: 12, Flex: true, Max: 32},
-		{Title: "REG", Width: 4, Right: true},
-		{Title: "UP", Width: 4, Right: true},
+		{Title: "REG", Width: max(4, regWidth), Right: true},
+		{Title: "UP", Width: max(4, upWidth), Right: true},
 	}
 	if len(sockets) > 1 {
 		for _, s := range sockets {
@@ -110,7 +112,15 @@ func (p *servicesPane) selected() *state.Service {
 
 func (p *servicesPane) render(m *Model, w, h int) string {
 	socks := m.socketLabels()
-	cols := servicesColumns(socks)
+	regW, upW := 0, 0
+	for _, s := range p.rows {
+		w := digits(s.Summary.Registered)
+		if s.Summary.Duplicates > 0 {
+			w += len(" +dup") + digits(s.Summary.Duplicates)
+		}
+		regW, upW = max(regW, w), max(upW, digits(s.Summary.Up))
+	}
+	cols := servicesColumns(socks, regW, upW)
 	widths := layoutColumns(cols, w)
 	var b strings.Builder
 	b.WriteString(renderHeader(&m.st, cols, widths, p.sort, p.desc))
@@ -131,7 +141,7 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 			put(cell{s: "-", st: &m.st.Muted}) // HAProxy-only mode: nothing is registered anywhere
 			expect = len(s.Instances)
 		} else {
-			put(cell{s: fmt.Sprint(s.Summary.Registered)})
+			put(cell{s: s.Summary.RegText()})
 		}
 		upSt := &m.st.OK
 		if s.Summary.Up < expect || expect == 0 {
@@ -212,4 +222,16 @@ func worstText(s *state.Service, long bool) string {
 		}
 	}
 	return code
+}
+
+// digits is the width of n in decimal.
+func digits(n int) int {
+	w := 1
+	if n < 0 {
+		w, n = 2, -n
+	}
+	for ; n >= 10; n /= 10 {
+		w++
+	}
+	return w
 }

@@ -190,7 +190,7 @@ func Evaluate(v *state.View, failures []string, o Options) *Result {
 			up += s.Up
 			reg += s.Registered
 		}
-		r.Summary = fmt.Sprintf("%d services, %d/%d instances up", len(r.Services), up, reg)
+		r.Summary = fmt.Sprintf("%s, %d/%d instances up", count(len(r.Services), "service", "services"), up, reg)
 		if len(bad) > 0 {
 			r.Summary += ": " + strings.Join(bad, ", ")
 		}
@@ -288,4 +288,12 @@ func thresholdPerf(t Threshold, registered int) string {
 		n = (t.N*registered + 99) / 100
 	}
 	return strconv.Itoa(n) + ":"
+}
+
+// count renders "1 service" or "n services".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

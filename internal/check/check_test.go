@@ -35,7 +35,7 @@ func TestEvaluate(t *testing.T) {
 		want     Status
 		contains string
 	}{
-		{"all up", view(svc("a", 2, 2, state.CodeOK, state.CodeOK)), nil, Options{}, OK, "1 services, 2/2 instances up"},
+		{"all up", view(svc("a", 2, 2, state.CodeOK, state.CodeOK)), nil, Options{}, OK, "1 service, 2/2 instances up"},
 		{"one down warns by diagnosis", view(svc("a", 2, 1, state.CodeOK, state.CodeDown)), nil, Options{}, Warning, "a WARNING (1/2 up: down)"},
 		{"crit count threshold", view(svc("a", 3, 0, state.CodeDown)), nil, Options{CritBelow: mustThreshold(t, "1")}, Critical, "up below 1"},
 		{"warn percent threshold", view(svc("a", 4, 1)), nil, Options{WarnBelow: mustThreshold(t, "50%")}, Warning, "up below 50%"},
@@ -46,7 +46,7 @@ func TestEvaluate(t *testing.T) {
 		{"diagnosis not counted when lists are empty", view(svc("a", 2, 1, state.CodeDown)), nil, Options{WarnOn: []state.Code{}, CritOn: []state.Code{}}, OK, ""},
 		{"source failure is unknown", view(svc("a", 2, 2)), []string{"zookeeper 127.0.0.1:1: connection refused"}, Options{}, Unknown, "cannot read zookeeper"},
 		{"unknown service is unknown", view(svc("a", 2, 2)), nil, Options{Services: []string{"b"}}, Unknown, "no such service: b"},
-		{"only selected services count", view(svc("a", 2, 2), svc("b", 2, 0, state.CodeDown)), nil, Options{Services: []string{"a"}}, OK, "1 services"},
+		{"only selected services count", view(svc("a", 2, 2), svc("b", 2, 0, state.CodeDown)), nil, Options{Services: []string{"a"}}, OK, "1 service,"},
 		{"empty view is unknown", view(), nil, Options{}, Unknown, "no services"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
