@@ -35,6 +35,9 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 		ds = j.diagnoseState(in, func(si int) (Code, string) {
 			row := in.HAProxy[si].Row
 			if row != nil {
+				if classify(row) == classUp && zeroWeight(row) {
+					return CodeDrain, j.cfg.drainedText(b.name, row, r)
+				}
 				if classify(row) == classUp && !addrInCheckText(row.CheckStatus) {
 					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status, check: row.CheckStatus, desc: row.CheckDesc}, func() (Code, string) {
 						return registeredFinding(row, addr)
@@ -70,28 +73,29 @@ func (j *joiner) notes(b *svcBuild, in *Instance, addr string, ds []Diagnosis) [
 		}
 		ds = append(ds, Diagnosis{CodeMatchedByAddr, sentence(t)})
 	}
-	if j.cfg.WeightsApplied && r.HasWeight {
+	if want, from, ok := j.cfg.expectedWeight(b.name, r); ok {
 		var at []string
 		hw := -1
-		for _, s := range in.HAProxy {
-			if s.Row == nil {
+		for si, s := range in.HAProxy {
+			if s.Row == nil || !j.socks[si].readable {
 				continue
 			}
-			w := s.Row.UWeight
-			if w == 0 {
-				w = s.Row.Weight
-			}
-			if w != r.Weight {
+			if w := rowWeight(s.Row); w != want {
 				at = append(at, s.Socket)
 				hw = w
 			}
 		}
 		if len(at) > 0 {
-			t := "registered with weight " + strconv.Itoa(r.Weight) + " but HAProxy"
+			t := from + " but HAProxy"
 			if multi {
 				t += " at " + listWords(at)
 			}
-			t += " uses weight " + strconv.Itoa(hw) + ": Synapse applies registry weights only when it reloads HAProxy, or an operator set the weight over the socket (it lasts until the next reload)"
+			t += " uses weight " + strconv.Itoa(hw) + ": "
+			if j.cfg.weightRule(b.name) == WeightsFromSerfTag {
+				t += "Synapse applies the tag over the socket at its next reconfigure (within seconds of the member update); if this lasts, Synapse is not updating this HAProxy, or an operator set the weight over the socket"
+			} else {
+				t += "Synapse applies registry weights only when it rewrites and reloads HAProxy, or an operator set the weight over the socket (it lasts until the next reload)"
+			}
 			ds = append(ds, Diagnosis{CodeWeightMismatch, sentence(t)})
 		}
 	}

@@ -89,6 +89,10 @@ func unregisteredFinding(r *haproxy.Row, noRegs bool) (Code, string) {
 func haproxyOnlyFinding(r *haproxy.Row, addr string) (Code, string) {
 	switch classify(r) {
 	case classUp:
+		if zeroWeight(r) {
+			var none Config
+			return CodeDrain, none.drainedText("", r, nil)
+		}
 		return CodeOK, upText(r, addr)
 	case classDown:
 		return CodeDown, downText(r, addr, false)

@@ -51,8 +51,11 @@ type Config struct {
 	// (Synapse's haproxy.backend_name); absent keys use the service key.
 	Backends map[string]string
 	// WeightsApplied says whether Synapse applies registry weights to HAProxy
-	// (use_nerve_weights); weight_mismatch is only diagnosed when true.
+	// (use_nerve_weights) for the services Weights does not list;
+	// weight_mismatch is only diagnosed where Synapse applies weights.
 	WeightsApplied bool
+	// Weights is each Synapse service's weight rule (FromSynapse fills it).
+	Weights map[string]WeightRule
 	// FlapChanges and FlapWindow: more than FlapChanges state changes within
 	// FlapWindow is flapping. Zero values use defaults (4 in 5 minutes).
 	FlapChanges int
@@ -91,9 +94,13 @@ type Summary struct {
 	// registrations beyond one per instance (a restarted Nerve's old session
 	// holds a second one until it expires): 3 instances registered twice
 	// each are Registered 3, Duplicates 3, never 6.
-	Registered int            `json:"registered"`
-	Duplicates int            `json:"duplicates,omitempty"`
-	Up         int            `json:"up"` // instances UP on every socket that could be read
+	Registered int `json:"registered"`
+	Duplicates int `json:"duplicates,omitempty"`
+	Up         int `json:"up"` // instances UP with a weight above 0 on every socket that could be read
+	// Drained counts the instances counted by Registered (every instance
+	// without a registry) that some readable socket has in DRAIN, NOLB or
+	// UP with weight 0: deliberately taking no new traffic, so not capacity.
+	Drained    int            `json:"drained,omitempty"`
 	UpBySocket map[string]int `json:"up_by_socket,omitempty"`
 	Worst      Code           `json:"worst"`
 	// Traffic, from the backend's aggregate row summed over sockets (see

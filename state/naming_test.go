@@ -113,3 +113,52 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// Weight 0 from any cause is drained and not capacity; the registry's weight
+// is compared with HAProxy's under the service's weight rule (issue 16 item 3).
+func TestWeightZeroIsDrained(t *testing.T) {
+	row := func(name, port string, w int) haproxy.Row {
+		return srv("svc_a", "127.0.0.1:"+port+"_"+name, "UP", check("L7OK"), addr("127.0.0.1:"+port), weight(w))
+	}
+	serfCfg := Config{Now: t0, Weights: map[string]WeightRule{"svc_a": WeightsFromSerfTag}}
+	cases := []struct {
+		name     string
+		cfg      Config
+		node2    sources.Member
+		w2       int
+		codes    []Code
+		text     []string
+		up, drnd int
+	}{
+		{"tag 0 applied: drained by the Serf knob", serfCfg,
+			member("node2", "alive", "smart:svc_a_24002", "127.0.0.1:24002", "smart:serverweight", "0"), 0,
+			[]Code{CodeDrain}, []string{"UP but weight 0", "not capacity", "member node2 has smart:serverweight=0, the Serf drain", "agent reloads its tags"}, 1, 1},
+		{"tag 0 not applied yet: mismatch", serfCfg,
+			member("node2", "alive", "smart:svc_a_24002", "127.0.0.1:24002", "smart:serverweight", "0"), 50,
+			[]Code{CodeWeightMismatch, CodeOK}, []string{"member node2 has smart:serverweight=0 but HAProxy uses weight 50", "next reconfigure"}, 2, 0},
+		{"no tag: the default 50 matches", serfCfg,
+			member("node2", "alive", "smart:svc_a_24002", "127.0.0.1:24002"), 50, []Code{CodeOK}, nil, 2, 0},
+		{"weights not applied: weight 0 set over the socket is still drained", Config{Now: t0},
+			member("node2", "alive", "smart:svc_a_24002", "127.0.0.1:24002"), 0,
+			[]Code{CodeDrain}, []string{"weight 0 was set over the socket"}, 1, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			reg := serfSnap(member("node1", "alive", "smart:svc_a_24001", "127.0.0.1:24001"), c.node2)
+			v := Join(reg, []*haproxy.Snapshot{hap("main", row("node1", "24001", 50), row("node2", "24002", c.w2))}, c.cfg)
+			s := svcOf(t, v, "svc_a")
+			in := instOf(t, s, "127.0.0.1:24002_node2")
+			if !reflect.DeepEqual(codes(in.Diagnoses), c.codes) {
+				t.Errorf("codes %v, want %v (%v)", codes(in.Diagnoses), c.codes, in.Diagnoses)
+			}
+			for _, w := range c.text {
+				if !anyContains(in.Diagnoses, w) {
+					t.Errorf("no diagnosis says %q: %v", w, in.Diagnoses)
+				}
+			}
+			if s.Summary.Up != c.up || s.Summary.Drained != c.drnd {
+				t.Errorf("up %d drained %d, want %d and %d", s.Summary.Up, s.Summary.Drained, c.up, c.drnd)
+			}
+		})
+	}
+}

@@ -265,22 +265,27 @@ func (j *joiner) newSummary(b *svcBuild) Summary {
 func (j *joiner) addSummary(sum *Summary, b *svcBuild, in *Instance) {
 	sum.Worst = Worse(sum.Worst, in.Worst)
 	counts := (in.Registration != nil && live(in.Registration)) || !b.registry
-	upAll, any := true, false
+	upAll, any, drained := true, false, false
 	for si, k := range j.socks {
 		if !k.readable || k.snap.Err != nil {
 			continue // figures too old to count as up
 		}
 		any = true
-		if isUp(in.HAProxy[si].Row) {
+		row := in.HAProxy[si].Row
+		if isUp(row) {
 			if counts {
 				j.upCount[si]++
 			}
 		} else {
 			upAll = false
+			drained = drained || row != nil && isDrained(row)
 		}
 	}
 	if counts && any && upAll {
 		sum.Up++
+	}
+	if counts && drained {
+		sum.Drained++
 	}
 }
 

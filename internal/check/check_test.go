@@ -17,6 +17,11 @@ func svc(name string, registered, up int, codes ...state.Code) state.Service {
 	return s
 }
 
+func drained(s state.Service, n int) state.Service {
+	s.Summary.Drained = n
+	return s
+}
+
 func mustThreshold(t *testing.T, s string) Threshold {
 	t.Helper()
 	th, err := ParseThreshold(s)
@@ -48,6 +53,8 @@ func TestEvaluate(t *testing.T) {
 		{"unknown service is unknown", view(svc("a", 2, 2)), nil, Options{Services: []string{"b"}}, Unknown, "no such service: b"},
 		{"only selected services count", view(svc("a", 2, 2), svc("b", 2, 0, state.CodeDown)), nil, Options{Services: []string{"a"}}, OK, "1 service,"},
 		{"empty view is unknown", view(), nil, Options{}, Unknown, "no services"},
+		{"a drained instance is not capacity", view(drained(svc("a", 2, 1, state.CodeOK, state.CodeDrain), 1)), nil, Options{WarnBelow: mustThreshold(t, "2")}, Warning, "a WARNING (1/2 up, 1 drained: up below 2)"},
+		{"a drained instance is said", view(drained(svc("a", 2, 1, state.CodeOK, state.CodeDrain), 1)), nil, Options{}, OK, "1/2 instances up (1 drained: DRAIN or weight 0, not capacity)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Evaluate(tc.view, tc.failures, tc.opts)
