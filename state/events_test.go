@@ -108,11 +108,11 @@ func TestHistoryBounded(t *testing.T) {
 		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, st))}, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
 	}
 	s := h.entries["svc/"+a1]
-	if len(s.scur.buf) != 8 || cap(s.scur.buf) != 8 || len(s.changes.buf) > 8 {
-		t.Errorf("rings grew: %d/%d, %d changes", len(s.scur.buf), cap(s.scur.buf), len(s.changes.buf))
+	if len(s.scur.buf) != 8 || cap(s.scur.buf) != 8 || len(s.eps.past) > maxEpisodes {
+		t.Errorf("rings grew: %d/%d, %d episodes", len(s.scur.buf), cap(s.scur.buf), len(s.eps.past))
 	}
-	if n := h.Flaps("svc/"+a1, time.Hour, t0.Add(999*time.Second)); n != 8 {
-		t.Errorf("flaps = %d, want the 8 remembered", n)
+	if n := len(h.Episodes("svc/" + a1)); n != maxEpisodes+1 {
+		t.Errorf("episodes = %d, want the %d remembered and the open one", n, maxEpisodes)
 	}
 	_ = sources.KindZooKeeper
 }

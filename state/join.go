@@ -11,12 +11,6 @@ import (
 	"github.com/stacktui/stacktui/sources"
 )
 
-// Defaults for flapping when Config leaves them zero.
-const (
-	DefaultFlapChanges = 4
-	DefaultFlapWindow  = 5 * time.Minute
-)
-
 // svcBuild gathers what one service is made of before its join.
 type svcBuild struct {
 	name, backend string
@@ -44,8 +38,8 @@ type joiner struct {
 	lastVal  finding
 	lastOK   bool
 	keys     []byte
-	cands    []cand         // scratch for unregistered servers
-	flaps    map[string]int // instances flapping now, from cfg.History
+	cands    []cand               // scratch for unregistered servers
+	flaps    map[string][]Episode // instances flapping now and their failure episodes, from cfg.History
 }
 
 // Join joins the registry snapshot (nil when no registry is configured) with
@@ -62,8 +56,8 @@ type joiner struct {
 // instances UP (or "no check") on every readable socket; DRAIN does not count
 // as up because it takes no new traffic.
 func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
-	if cfg.FlapChanges <= 0 {
-		cfg.FlapChanges = DefaultFlapChanges
+	if cfg.FlapEpisodes <= 0 {
+		cfg.FlapEpisodes = DefaultFlapEpisodes
 	}
 	if cfg.FlapWindow <= 0 {
 		cfg.FlapWindow = DefaultFlapWindow
@@ -86,7 +80,7 @@ func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
 	}
 	j.upCount = make([]int, len(j.socks))
 	if cfg.History != nil {
-		j.flaps = cfg.History.FlapCounts(cfg.FlapWindow, j.now, cfg.FlapChanges)
+		j.flaps = cfg.History.Flapping(cfg.FlapWindow, j.now, cfg.FlapEpisodes)
 	}
 	j.sourceDiagnoses()
 	v.Diagnoses = j.global

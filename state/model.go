@@ -56,11 +56,12 @@ type Config struct {
 	WeightsApplied bool
 	// Weights is each Synapse service's weight rule (FromSynapse fills it).
 	Weights map[string]WeightRule
-	// FlapChanges and FlapWindow: more than FlapChanges state changes within
-	// FlapWindow is flapping. Zero values use defaults (4 in 5 minutes).
-	FlapChanges int
-	FlapWindow  time.Duration
-	Now         time.Time
+	// FlapEpisodes and FlapWindow: FlapEpisodes or more separate failure
+	// episodes starting within FlapWindow is flapping (see Episode). Zero
+	// values use the defaults, 3 in 10 minutes.
+	FlapEpisodes int
+	FlapWindow   time.Duration
+	Now          time.Time
 	// History, when set, is consulted (read only) for flapping; the caller
 	// records each View in it with Observe after the join.
 	History *History

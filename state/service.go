@@ -170,10 +170,8 @@ func (j *joiner) service(b *svcBuild) Service {
 				return haproxyOnlyFinding(in.HAProxy[k].Row, in.HAProxy[k].Row.Addr)
 			})
 		}
-		if n, ok := j.flaps[in.Key]; ok {
-			in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeFlapping, sentence(
-				"changed state " + strconv.Itoa(n) + " times in the last " + j.cfg.FlapWindow.String() +
-					": it is failing health checks on and off (or Nerve keeps re-registering it); look at its health endpoint, load and network")})
+		if eps, ok := j.flaps[in.Key]; ok {
+			in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeFlapping, sentence(flappingText(eps, j.cfg.FlapWindow, j.now))})
 		}
 		sortDiagnoses(in.Diagnoses)
 		in.Worst = worstOf(in.Diagnoses)
