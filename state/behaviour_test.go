@@ -66,7 +66,7 @@ func TestSummary(t *testing.T) {
 	c.Err = errStale // unreadable now: its old figures do not count as up or down
 	v := Join(reg, []*haproxy.Snapshot{a, b, c}, Config{Now: t0})
 	s := svcOf(t, v, "svc")
-	want := Summary{Registered: 3, Up: 1, Drained: 1, UpBySocket: map[string]int{"A": 2, "B": 2, "C": 0}, Worst: CodeDown, SCur: 10, Rate: 1, ReqRate: 10, Hrsp5xx: 2}
+	want := Summary{Registered: 3, Up: 1, Drained: 1, UpBySocket: map[string]int{"A": 2, "B": 2, "C": 0}, Worst: CodeDown, SCur: 10, Rate: 1, ReqRate: 10, Hrsp5xx: 2, TrafficStale: true}
 	if !reflect.DeepEqual(s.Summary, want) {
 		t.Errorf("summary = %+v\nwant      %+v", s.Summary, want)
 	}

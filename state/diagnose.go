@@ -38,6 +38,9 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 				if classify(row) == classUp && zeroWeight(row) {
 					return CodeDrain, j.cfg.drainedText(b.name, row, r)
 				}
+				if ago := j.recent(in.RegChanged); ago != "" && classify(row) == classMaint && maintVia(row) == "" {
+					return CodeMaint, "registered " + ago + " and still in MAINT from before: Synapse enables it at its next reconfigure, usually within seconds"
+				}
 				if classify(row) == classUp && !addrInCheckText(row.CheckStatus) {
 					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status, check: row.CheckStatus, desc: row.CheckDesc}, func() (Code, string) {
 						return registeredFinding(row, addr)
@@ -235,7 +238,7 @@ func (j *joiner) one(c Code, text string) []Diagnosis {
 type memoKey struct {
 	kind                int
 	status, check, desc string
-	flag                bool
+	flag, serf          bool
 }
 
 const (

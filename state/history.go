@@ -36,6 +36,10 @@ type series struct {
 	seen          time.Time
 	primed        bool // the counters were sampled once
 	judged        bool // an episode verdict was made once
+	// The registration's presence as last seen with the registry current,
+	// and when it last changed (zero: never seen changing).
+	reg, regSeen bool
+	regAt        time.Time
 }
 
 // NewHistory returns a History keeping capacity samples per ring (at least 2).
@@ -98,6 +102,13 @@ func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool
 		h.entries[in.Key] = s
 	}
 	s.seen = now
+	if regKnown {
+		r := in.Registration != nil && live(in.Registration)
+		if s.regSeen && r != s.reg {
+			s.regAt = now
+		}
+		s.reg, s.regSeen = r, true
+	}
 	v := judge(in, readable, registry, regKnown)
 	if !v.serving && s.eps == nil && v.known {
 		s.eps = &episodes{}
@@ -142,6 +153,23 @@ func (h *History) Series(key string) (scur, reqRate, hrsp5xx []float64) {
 		return nil, nil, nil
 	}
 	return s.scur.slice(), s.req.slice(), s.e5.slice()
+}
+
+// RegistrationChanged is when key was last seen being registered or
+// deregistered, given whether it is registered now: now itself when that
+// differs from what History last saw (it changed since), zero when History
+// never saw it change.
+func (h *History) RegistrationChanged(key string, registered bool, now time.Time) time.Time {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	s := h.entries[key]
+	switch {
+	case s == nil || !s.regSeen:
+		return time.Time{}
+	case s.reg != registered:
+		return now
+	}
+	return s.regAt
 }
 
 // Episodes returns key's episodes, oldest first, the one still going on

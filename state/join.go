@@ -187,6 +187,23 @@ func (j *joiner) sourceDiagnoses() {
 	}
 }
 
+// regRead reports whether the registry has been read completely at least
+// once: until then nothing it says about registrations can be judged, and
+// instances are diagnosed on HAProxy's state alone.
+func (j *joiner) regRead() bool {
+	return j.reg != nil && (j.reg.Synced || !j.reg.LastGood.IsZero())
+}
+
+// regStale reports whether the registry was read but is not current now:
+// what it says is its last known state, of age regAge.
+func (j *joiner) regStale() bool { return j.regRead() && j.reg.Stale() }
+
+// regAge is how old the registry's last known state is.
+func (j *joiner) regAge() string { return age(j.reg.Age(j.now)) }
+
+// serf reports whether the registry is Serf.
+func (j *joiner) serf() bool { return j.reg != nil && j.reg.Kind == sources.KindSerf }
+
 // services lists the services to join, ordered by name.
 func (j *joiner) services() []*svcBuild {
 	byName := map[string]*svcBuild{}
@@ -195,7 +212,7 @@ func (j *joiner) services() []*svcBuild {
 		if b, ok := byName[name]; ok {
 			return b
 		}
-		b := &svcBuild{name: name, backend: backend, registry: j.reg != nil}
+		b := &svcBuild{name: name, backend: backend, registry: j.regRead()}
 		byName[name] = b
 		out = append(out, b)
 		return b

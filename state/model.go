@@ -86,6 +86,11 @@ type Instance struct {
 	HAProxy      []Seen // one per configured socket, in socket order
 	Diagnoses    []Diagnosis
 	Worst        Code
+	// RegChanged is when the instance was last seen being registered or
+	// deregistered (Config.History's record; zero when unknown). Join fills
+	// it only where words depend on it: a registered server still in MAINT,
+	// an unregistered one HAProxy still routes to.
+	RegChanged time.Time
 }
 
 // Summary is a service's roll-up.
@@ -97,7 +102,10 @@ type Summary struct {
 	// each are Registered 3, Duplicates 3, never 6.
 	Registered int `json:"registered"`
 	Duplicates int `json:"duplicates,omitempty"`
-	Up         int `json:"up"` // instances UP with a weight above 0 on every socket that could be read
+	// RegistryUnknown: a registry is configured but has never been read
+	// completely, so Registered (0) means nothing yet.
+	RegistryUnknown bool `json:"registry_unknown,omitempty"`
+	Up              int  `json:"up"` // instances UP with a weight above 0 on every socket that could be read
 	// Drained counts the instances counted by Registered (every instance
 	// without a registry) that some readable socket has in DRAIN, NOLB or
 	// UP with weight 0: deliberately taking no new traffic, so not capacity.
@@ -110,6 +118,9 @@ type Summary struct {
 	ReqRate int64 `json:"req_rate"`
 	Rate    int64 `json:"rate"`
 	Hrsp5xx int64 `json:"hrsp_5xx"`
+	// TrafficStale: some of these figures are from a socket whose last read
+	// failed, so they are its last good ones, not current.
+	TrafficStale bool `json:"traffic_stale,omitempty"`
 }
 
 // Service is one service joined: its backend name and instances.
@@ -132,9 +143,12 @@ type View struct {
 	Diagnoses []Diagnosis
 }
 
-// RegText renders the registered count for a table cell: "3", or "3 +3dup"
-// when registrations are duplicated.
+// RegText renders the registered count for a table cell: "3", "3 +3dup"
+// when registrations are duplicated, "?" when the registry was never read.
 func (s Summary) RegText() string {
+	if s.RegistryUnknown {
+		return "?"
+	}
 	if s.Duplicates == 0 {
 		return strconv.Itoa(s.Registered)
 	}

@@ -145,30 +145,42 @@ func (j *joiner) service(b *svcBuild) Service {
 	noRegs := b.registry && b.live() == 0
 	sum := j.newSummary(b)
 	clear(j.upCount)
+	serf, stale := j.serf(), j.regStale()
 	for i := range insts {
 		in := &insts[i]
+		if b.registry && !stale && j.cfg.History != nil && wantsRegChange(in) {
+			in.RegChanged = j.cfg.History.RegistrationChanged(in.Key, in.Registration != nil && live(in.Registration), j.now)
+		}
+		recent := j.recent(in.RegChanged)
 		switch {
-		case in.Registration != nil && !live(in.Registration):
+		case in.Registration != nil && !live(in.Registration) && b.registry:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
-				return notAliveFinding(in.HAProxy[k].Row, in.Registration)
+				return notAliveFinding(in.HAProxy[k].Row, in.Registration, noRegs)
 			})
 			if len(in.Diagnoses) == 0 {
-				c, t := notAliveFinding(nil, in.Registration)
+				c, t := notAliveFinding(nil, in.Registration, noRegs)
 				in.Diagnoses = []Diagnosis{{c, sentence(t)}}
 			}
-		case in.Registration != nil:
+		case in.Registration != nil && b.registry:
 			in.Diagnoses = j.diagnoseRegistered(b, in)
 		case b.registry:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
 				row := in.HAProxy[k].Row
-				return j.memo(memoKey{kind: memoUnregistered, status: row.Status, flag: noRegs}, func() (Code, string) {
-					return unregisteredFinding(row, noRegs)
+				if recent != "" && classify(row) != classMaint && !noRegs {
+					return CodeStaleInHAProxy, "deregistered " + recent + ", and HAProxy still has it " + row.Status +
+						": Synapse disables it at its next reconfigure, usually within seconds"
+				}
+				return j.memo(memoKey{kind: memoUnregistered, status: row.Status, flag: noRegs, serf: serf}, func() (Code, string) {
+					return unregisteredFinding(row, noRegs, serf)
 				})
 			})
 		default:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
 				return haproxyOnlyFinding(in.HAProxy[k].Row, in.HAProxy[k].Row.Addr)
 			})
+		}
+		if stale && b.registry {
+			j.asOfLastRead(in.Diagnoses)
 		}
 		if eps, ok := j.flaps[in.Key]; ok {
 			in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeFlapping, sentence(flappingText(eps, j.cfg.FlapWindow, j.now))})
@@ -250,7 +262,7 @@ func cmpCand(a, b cand) int { return strings.Compare(a.name, b.name) }
 // newSummary starts a service's roll-up.
 func (j *joiner) newSummary(b *svcBuild) Summary {
 	inst, dups := b.instances()
-	sum := Summary{Registered: inst, Duplicates: dups, Worst: CodeOK}
+	sum := Summary{Registered: inst, Duplicates: dups, Worst: CodeOK, RegistryUnknown: j.reg != nil && !b.registry}
 	if len(j.socks) > 0 {
 		sum.UpBySocket = make(map[string]int, len(j.socks))
 	}
@@ -297,6 +309,9 @@ func (j *joiner) trafficFromAggregates(sum *Summary, b *svcBuild, insts []Instan
 		if !k.readable {
 			continue
 		}
+		if k.snap.Err != nil {
+			sum.TrafficStale = true // the last good read's figures
+		}
 		be := k.aggregate(b.backend, haproxy.TypeBackend)
 		if be == nil { // no BACKEND row (a trimmed capture): sum the servers
 			for i := range insts {
@@ -326,6 +341,9 @@ func (j *joiner) serviceDiagnoses(b *svcBuild, unregistered []Instance) []Diagno
 	var ds []Diagnosis
 	if b.registry && b.live() == 0 {
 		t := "nothing is registered for this service in the registry: every instance is down, deregistered, or not deployed"
+		if j.regStale() {
+			t = "nothing was registered for this service when the registry was last read, " + j.regAge() + " ago; what is registered now is unknown"
+		}
 		stale := 0
 		for i := range unregistered {
 			for _, c := range unregistered[i].Diagnoses {
@@ -363,6 +381,55 @@ func (b *svcBuild) live() int {
 		}
 	}
 	return n
+}
+
+// wantsRegChange reports whether in's words or events depend on when it
+// was registered or deregistered: a registered server still in MAINT or
+// just enabled (UP 1/2), an unregistered one HAProxy still routes to.
+func wantsRegChange(in *Instance) bool {
+	reg := in.Registration != nil && live(in.Registration)
+	for _, s := range in.HAProxy {
+		if s.Row == nil {
+			continue
+		}
+		if m := classify(s.Row) == classMaint; m == reg {
+			return true
+		}
+		if _, _, settling := fraction(s.Row.Status); settling && reg {
+			return true
+		}
+	}
+	return false
+}
+
+// recentChange is how long after a registration change Synapse's own
+// reconfigure is expected: past it, a server Synapse has not followed is
+// Synapse's problem.
+const recentChange = 30 * time.Second
+
+// recent renders when t was, "just now" or "3s ago", when it is within
+// recentChange; else "".
+func (j *joiner) recent(t time.Time) string {
+	switch d := j.now.Sub(t); {
+	case t.IsZero() || d > recentChange:
+		return ""
+	case d < time.Second:
+		return "just now"
+	default:
+		return age(d) + " ago"
+	}
+}
+
+// asOfLastRead qualifies what a stale registry's last known state made of
+// an instance: it may have changed since.
+func (j *joiner) asOfLastRead(ds []Diagnosis) {
+	for i := range ds {
+		switch ds[i].Code {
+		case CodeMissingInHAProxy, CodeStaleInHAProxy, CodeDeregistered:
+			ds[i].Text = strings.TrimSuffix(ds[i].Text, ".") + "; this is as of the registry's last read, " + j.regAge() +
+				" ago: whether it is registered now is unknown."
+		}
+	}
 }
 
 // instances counts the distinct host:port among the well-formed
@@ -419,7 +486,7 @@ func Retraffic(v *View, haps []*haproxy.Snapshot, at time.Time) *View {
 	out.Services = make([]Service, len(v.Services))
 	for i := range v.Services {
 		s := v.Services[i]
-		s.Summary.SCur, s.Summary.Rate, s.Summary.ReqRate, s.Summary.Hrsp5xx = 0, 0, 0, 0
+		s.Summary.SCur, s.Summary.Rate, s.Summary.ReqRate, s.Summary.Hrsp5xx, s.Summary.TrafficStale = 0, 0, 0, 0, false
 		j.trafficFromAggregates(&s.Summary, &svcBuild{name: s.Name, backend: s.Backend}, s.Instances)
 		out.Services[i] = s
 	}

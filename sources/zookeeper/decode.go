@@ -17,8 +17,10 @@ import (
 // MaxRaw is how much of a znode's data a Registration keeps in Raw.
 const MaxRaw = 64 << 10
 
-// maxPayload is the largest payload still treated as a plausible Nerve
-// registration; real ones are under a kilobyte even with labels.
+// maxPayload is the size above which a payload that does not decode is
+// said to be far larger than a Nerve registration (real ones are under a
+// kilobyte even with labels). A large payload that decodes is a valid
+// registration: Synapse takes it.
 const maxPayload = 64 << 10
 
 // encodedPrefix marks Nerve's path-encoded child names (use_path_encoding).
@@ -127,7 +129,7 @@ func DecodeRegistration(service, path, node string, data []byte, st sources.Node
 	f, err := parseNerveJSON(data)
 	if err != nil {
 		if r.Malformed == "" {
-			r.Malformed = err.Error()
+			r.Malformed = err.Error() + sizeNote(data)
 		}
 		return r
 	}
@@ -160,7 +162,7 @@ func decodeEncoded(r *sources.Registration, encoded []byte, nameOK bool, data []
 	}
 	f, err := parseNerveJSON(data)
 	if err != nil {
-		r.Malformed = nameWhy + "; data: " + err.Error()
+		r.Malformed = nameWhy + "; data: " + err.Error() + sizeNote(data)
 		return
 	}
 	if why := f.apply(r); why != "" {
@@ -175,10 +177,16 @@ func payloadProblem(data []byte) string {
 		return "empty data"
 	case !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0:
 		return fmt.Sprintf("binary data (%d bytes), not Nerve JSON", len(data))
-	case len(data) > maxPayload:
-		return fmt.Sprintf("payload of %d bytes is far larger than a Nerve registration", len(data))
 	}
 	return ""
+}
+
+// sizeNote notes a payload far larger than a Nerve registration.
+func sizeNote(data []byte) string {
+	if len(data) <= maxPayload {
+		return ""
+	}
+	return fmt.Sprintf(" (a payload of %d bytes, far larger than a Nerve registration)", len(data))
 }
 
 // nerveFields is a decoded Nerve payload, each field still raw JSON.
