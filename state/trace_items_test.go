@@ -492,3 +492,64 @@ func TestTraceLargeRegistration(t *testing.T) {
 			not: []string{"malformed", "Synapse skips it"}},
 	})
 }
+
+// Item 8: the walkthrough claims only what it knows: yes, no, or unknown
+// with the reason.
+func TestTraceWalkthrough(t *testing.T) {
+	noReg := replayOpts{noRegistry: true}
+	lost := replayOpts{derive: registryLostAt(t, "zk", 3)}
+	for _, c := range []struct {
+		trace, key string
+		opts       replayOpts
+		at         float64
+		svc, inst  string
+		question   string
+		answer     state.Answer
+		words      []string
+		not        []string
+	}{
+		{"zk-service-crash", "", replayOpts{}, -1, "svc_a", "host1_127.0.0.1:22002", "Service answering", state.Yes, []string{"check L7OK"}, nil},
+		{"zk-service-crash", "", replayOpts{}, 0.6, "svc_a", "host1_127.0.0.1:22002", "Service answering", state.No, []string{"check L4CON"}, nil},
+		{"zk-service-crash", "", replayOpts{}, 0.6, "svc_a", "host1_127.0.0.1:22002", "Taking traffic from main", state.Yes, []string{"UP 1/2"}, nil},
+		// MAINT suspends checks; it has a check all the same
+		{"zk-service-crash", "", replayOpts{}, 2, "svc_a", "host1_127.0.0.1:22002", "Service answering", state.Unknown, []string{"in MAINT, where HAProxy suspends its health checks"}, []string{"no health check"}},
+		{"zk-service-crash", "", replayOpts{}, 2, "svc_a", "host1_127.0.0.1:22002", "Registered in ZooKeeper", state.No, []string{"nothing in the registry names 127.0.0.1:22002"}, nil},
+		{"zk-service-crash", "", replayOpts{}, 2, "svc_a", "host1_127.0.0.1:22002", "Taking traffic from main", state.No, []string{"MAINT"}, nil},
+		{"zk-service-crash", "noreg", noReg, -1, "svc_a", "host1_127.0.0.1:22002", "Registered in the registry", state.Unknown, []string{"no registry is configured"}, []string{"nothing"}},
+		{"zk-service-crash", "lost3", lost, 8, "svc_a", "host1_127.0.0.1:22001", "Registered in ZooKeeper", state.Unknown, []string{"as of the registry's last read, 5s ago: yes", "current state is unknown"}, nil},
+		{"serf-serverweight-drain", "", replayOpts{}, 2, "svc_a", "127.0.0.1:24002_node2", "Taking traffic from main", state.No, []string{"UP but weight 0: drained"}, nil},
+		{"serf-serverweight-drain", "", replayOpts{}, 2, "svc_a", "127.0.0.1:24002_node2", "Registered in Serf", state.Yes, []string{"Serf member node2 (alive), tag smart:svc_a_24002"}, []string{"znode", "session"}},
+		{"zk-service-crash", "", replayOpts{}, 2, "svc_a", "", "Taking traffic from main", state.Yes, []string{"2 of 3 servers take new traffic"}, nil},
+		{"zk-service-crash", "noreg", noReg, 2, "svc_a", "", "Registered in the registry", state.Unknown, []string{"no registry is configured"}, nil},
+	} {
+		r := play(t, c.trace, c.key, c.opts)
+		v := r.at(t, c.at)
+		s := service(t, v, c.svc)
+		var steps []state.Step
+		if c.inst == "" {
+			steps = state.WalkService(v, s)
+		} else {
+			steps = state.WalkInstance(v, s, instance(t, s, c.inst))
+		}
+		found := false
+		for _, st := range steps {
+			if !strings.HasPrefix(st.Question, c.question) {
+				continue
+			}
+			found = true
+			all := st.Why + " | " + strings.Join(st.Evidence, " | ")
+			if st.Answer != c.answer {
+				t.Errorf("%s %+.1f %s: %q answered %s (%s), want %s", c.trace, c.at, c.inst, st.Question, st.Answer, all, c.answer)
+			}
+			if w := missingWord(all, c.words); w != "" {
+				t.Errorf("%s %+.1f %s: %q does not say %q: %s", c.trace, c.at, c.inst, st.Question, w, all)
+			}
+			if w := presentWord(all, c.not); w != "" {
+				t.Errorf("%s %+.1f %s: %q says %q: %s", c.trace, c.at, c.inst, st.Question, w, all)
+			}
+		}
+		if !found {
+			t.Errorf("%s %+.1f %s: no step %q in %+v", c.trace, c.at, c.inst, c.question, steps)
+		}
+	}
+}

@@ -2,18 +2,19 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/state"
 )
 
 // mark is a step's verdict, as a word so it reads without colour.
-func (m *Model) mark(ok bool) string {
-	if ok {
+func (m *Model) mark(a state.Answer) string {
+	switch a {
+	case state.Yes:
 		return m.st.OK.Render("[yes]")
+	case state.No:
+		return m.st.Bad.Render("[NO] ")
 	}
-	return m.st.Bad.Render("[NO] ")
+	return m.st.Warn.Render("[?]  ")
 }
 
 // openDiagnose walks the stack for the selected service or instance.
@@ -76,57 +77,23 @@ func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
 	return nil, nil
 }
 
-func (m *Model) regName() string {
-	if m.reg == nil {
-		return "the registry"
+// walkLines renders walkthrough steps, then the findings under title.
+func (m *Model) walkLines(steps []state.Step, title string, findings []string) []string {
+	var l []string
+	for _, st := range steps {
+		l = append(l, fmt.Sprintf("%s %s %s", m.mark(st.Answer), st.Question, st.Why))
+		for _, e := range st.Evidence {
+			l = append(l, "      "+e)
+		}
 	}
-	return kindName(m.reg.Kind)
+	l = append(l, "", m.st.Section.Render(title))
+	return append(l, findings...)
 }
 
 func (m *Model) diagnoseService(s *state.Service) []string {
-	var l []string
-	reg := s.Summary.Registered
-	if m.reg == nil {
-		l = append(l, m.mark(false)+" Registered? no registry is configured (HAProxy-only mode)")
-	} else {
-		l = append(l, fmt.Sprintf("%s Registered? %d instance(s) in %s", m.mark(reg > 0), reg, m.regName()))
-		if m.reg.Stale() {
-			l = append(l, "      "+m.st.Warn.Render("the registry data is stale: "+m.bannerText()))
-		}
-	}
-	for _, h := range m.haps {
-		if h == nil {
-			continue
-		}
-		found, up, total := false, 0, 0
-		if h.Stats != nil {
-			for i := range h.Stats.Rows {
-				r := &h.Stats.Rows[i]
-				if r.Proxy != s.Backend {
-					continue
-				}
-				found = true
-				if r.IsServer() {
-					total++
-					if w := r.StatusWord(); w == "UP" || w == "no check" {
-						up++
-					}
-				}
-			}
-		}
-		switch {
-		case h.Stats == nil:
-			l = append(l, fmt.Sprintf("%s In HAProxy %s? not read yet%s", m.mark(false), h.Label, errText(h.Err)))
-		case !found:
-			l = append(l, fmt.Sprintf("%s In HAProxy %s? no backend %q", m.mark(false), h.Label, s.Backend))
-		default:
-			l = append(l, fmt.Sprintf("%s In HAProxy %s? backend %q with %d server(s)", m.mark(true), h.Label, s.Backend, total))
-			l = append(l, fmt.Sprintf("%s UP from %s? %d of %d server(s) UP", m.mark(up > 0 && up == total), h.Label, up, total))
-		}
-	}
-	l = append(l, "", m.st.Section.Render("Findings"))
+	var findings []string
 	for _, d := range s.Diagnoses {
-		l = append(l, "  "+d.Text)
+		findings = append(findings, "  "+d.Text)
 	}
 	bad := 0
 	for i := range s.Instances {
@@ -136,122 +103,22 @@ func (m *Model) diagnoseService(s *state.Service) []string {
 		}
 		bad++
 		for _, d := range in.Diagnoses {
-			l = append(l, fmt.Sprintf("  %s: %s", instName(in), d.Text))
+			findings = append(findings, fmt.Sprintf("  %s: %s", instName(in), d.Text))
 		}
 	}
 	if bad == 0 && len(s.Diagnoses) == 0 {
-		l = append(l, "  every instance is registered and UP on every socket")
+		findings = append(findings, "  every instance is registered and UP on every socket")
 	}
-	return l
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return ": " + err.Error()
+	return m.walkLines(state.WalkService(m.joined, s), "Findings", findings)
 }
 
 func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string {
-	var l []string
-	// 1. Answering? The health check is the evidence HAProxy has.
-	answered := false
-	var ev []string
-	for _, seen := range in.HAProxy {
-		if seen.Row == nil {
-			continue
-		}
-		r := seen.Row
-		switch {
-		case r.CheckStatus == "":
-			ev = append(ev, fmt.Sprintf("%s: no health check configured", seen.Socket))
-		case strings.HasSuffix(r.CheckStatus, "OK"):
-			answered = true
-			in := ""
-			if r.CheckDuration > 0 {
-				in = " in " + r.CheckDuration.String()
-			}
-			ev = append(ev, fmt.Sprintf("%s: check %s%s%s", seen.Socket, r.CheckStatus, codeText(r), in))
-		default:
-			ev = append(ev, fmt.Sprintf("%s: check %s%s: %s", seen.Socket, r.CheckStatus, codeText(r), orDash(r.CheckDesc)))
-		}
-	}
-	l = append(l, fmt.Sprintf("%s Service answering at %s?", m.mark(answered), instAddr(in)))
-	for _, e := range ev {
-		l = append(l, "      "+e)
-	}
-	if len(ev) == 0 {
-		l = append(l, "      no HAProxy health check evidence")
-	}
-	// 2. Registered?
-	if r := in.Registration; r != nil {
-		l = append(l, fmt.Sprintf("%s Registered in %s? yes", m.mark(true), m.regName()))
-		if r.Path != "" {
-			l = append(l, "      znode "+r.Path)
-			l = append(l, fmt.Sprintf("      session 0x%x, created %s ago", r.Owner, age(m.now().Sub(r.Ctime))))
-		}
-		if r.Member != "" {
-			l = append(l, fmt.Sprintf("      Serf member %s (%s), tag %s", r.Member, r.MemberStatus, r.Tag))
-		}
-		if r.Malformed != "" {
-			l = append(l, "      "+m.st.Bad.Render("malformed: "+r.Malformed))
-		}
-		for _, d := range in.Duplicates {
-			l = append(l, fmt.Sprintf("      duplicate: %s (session 0x%x)", d.ID(), d.Owner))
-		}
-	} else {
-		l = append(l, fmt.Sprintf("%s Registered in %s? no: HAProxy has server %s but nothing registers it", m.mark(false), m.regName(), in.Server))
-	}
-	// 3 and 4. In HAProxy, and UP, from each socket.
-	var upFrom, notFrom []string
-	for _, seen := range in.HAProxy {
-		if seen.Row == nil {
-			l = append(l, fmt.Sprintf("%s In HAProxy %s? no server %s in backend %s", m.mark(false), seen.Socket, in.Server, s.Backend))
-			notFrom = append(notFrom, seen.Socket)
-			continue
-		}
-		how := "by name"
-		if seen.ByAddr {
-			how = "by address only (names differ)"
-		}
-		l = append(l, fmt.Sprintf("%s In HAProxy %s? %s/%s, found %s", m.mark(true), seen.Socket, seen.Row.Proxy, seen.Row.Name, how))
-		w := seen.Row.StatusWord()
-		up := w == "UP" || w == "no check"
-		sessions := fmt.Sprintf("%d sessions", seen.Row.SCur)
-		if seen.Row.Preview {
-			sessions = "sessions not read yet"
-		}
-		l = append(l, fmt.Sprintf("%s UP from %s? %s, weight %d, %s, last change %s ago", m.mark(up), seen.Socket,
-			seen.Row.Status, seen.Row.Weight, sessions, age(seen.Row.LastChange)))
-		if up {
-			upFrom = append(upFrom, seen.Socket)
-		} else {
-			notFrom = append(notFrom, seen.Socket+" ("+w+")")
-		}
-	}
-	if len(m.haps) > 1 {
-		l = append(l, fmt.Sprintf("      UP from: %s; not UP from: %s", orNone(upFrom), orNone(notFrom)))
-	}
-	l = append(l, "", m.st.Section.Render("Diagnosis"))
+	var findings []string
 	for _, d := range in.Diagnoses {
-		l = append(l, fmt.Sprintf("  [%s] %s", d.Code, d.Text))
+		findings = append(findings, fmt.Sprintf("  [%s] %s", d.Code, d.Text))
 	}
 	if len(in.Diagnoses) == 0 {
-		l = append(l, "  no findings")
+		findings = append(findings, "  no findings")
 	}
-	return l
-}
-
-func orNone(s []string) string {
-	if len(s) == 0 {
-		return "none"
-	}
-	return strings.Join(s, ", ")
-}
-
-func codeText(r *haproxy.Row) string {
-	if r.CheckCode == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (code %d)", r.CheckCode)
+	return m.walkLines(state.WalkInstance(m.joined, s, in), "Diagnosis", findings)
 }
