@@ -372,17 +372,15 @@ func (d *differ) seen(c seenCtx, l string, prow, nrow *haproxy.Row) {
 			d.add(EventState, svc, name, l, prow.Status, nrow.Status, at()+prow.Status+" -> "+nrow.Status)
 		}
 	default:
-		if prow.Status != nrow.Status {
-			if d.restartArtifact(l, prow, nrow) {
-				break // part of the reload, or its first check confirming what it was
-			}
+		restart := d.restartArtifact(l, prow, nrow) // part of a reload, or its first check confirming what it was
+		if prow.Status != nrow.Status && !restart {
 			t := at() + prow.Status + " -> " + nrow.Status
 			if nrow.CheckStatus != "" {
 				t += " (check " + nrow.CheckStatus + ")"
 			}
 			t += d.moveWords(c, l, prow, nrow)
 			d.add(EventState, svc, name, l, prow.Status, nrow.Status, t)
-		} else if prow.CheckStatus != nrow.CheckStatus && !d.restartArtifact(l, prow, nrow) {
+		} else if prow.Status == nrow.Status && prow.CheckStatus != nrow.CheckStatus && !restart {
 			d.add(EventCheck, svc, name, l, prow.CheckStatus, nrow.CheckStatus, at()+"health check "+orNone(prow.CheckStatus)+" -> "+orNone(nrow.CheckStatus))
 		}
 		if prow.Weight != nrow.Weight {
