@@ -154,8 +154,13 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 			}
 		}
 		put(cell{s: worstText(s, widths[k] > 30), st: m.codeStyle(s.Summary.Worst)})
-		put(cell{s: human(s.Summary.SCur)})
-		put(cell{s: human(s.Summary.ReqRate)})
+		if s.Summary.TrafficStale { // the last good read's figures: marked, never shown as current
+			put(cell{s: "~" + human(s.Summary.SCur), st: &m.st.Muted})
+			put(cell{s: "~" + human(s.Summary.ReqRate), st: &m.st.Muted})
+		} else {
+			put(cell{s: human(s.Summary.SCur)})
+			put(cell{s: human(s.Summary.ReqRate)})
+		}
 		put(cell{s: sparkline(m.hist.trend(s.Name), 12), st: &m.st.Muted})
 		r5 := m.hist.rate5xx(s.Name)
 		var r5s *lipStyle
