@@ -6,12 +6,14 @@ package state_test
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stacktui/stacktui/internal/check"
+	"github.com/stacktui/stacktui/report"
 	"github.com/stacktui/stacktui/state"
 	"github.com/stacktui/stacktui/trace/tracetest"
 )
@@ -551,5 +553,23 @@ func TestTraceWalkthrough(t *testing.T) {
 		if !found {
 			t.Errorf("%s %+.1f %s: no step %q in %+v", c.trace, c.at, c.inst, c.question, steps)
 		}
+	}
+}
+
+// Item 10: the snapshot table's HAProxy column is the socket's label, as
+// given; check says "1 service".
+func TestTraceSmallWords(t *testing.T) {
+	r := play(t, "zk-service-crash", "", replayOpts{})
+	v := r.at(t, 2)
+	var b strings.Builder
+	if err := report.Table(&b, v, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^  INSTANCE +ADDRESS +REG +main +DIAGNOSIS$`).MatchString(b.String()) {
+		t.Errorf("the table's socket column is not titled with its label \"main\":\n%s", b.String())
+	}
+	res := check.Evaluate(v, nil, check.Options{Services: []string{"svc_a"}})
+	if !strings.Contains(res.Line(), "- 1 service, 2/2 instances up") {
+		t.Errorf("check: %s", res.Line())
 	}
 }
