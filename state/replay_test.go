@@ -50,13 +50,14 @@ type replay struct {
 	eventViews []int
 }
 
-// replays caches replays by trace name and options description.
+// replays caches replays by trace name and key.
 var replays = map[string]*replay{}
 
-// play replays the named trace (cached per key, when key is not "").
+// play replays the named trace. key names the options (the same key must
+// mean the same options for a trace): replays are cached by name and key.
 func play(t *testing.T, name, key string, o replayOpts) *replay {
 	t.Helper()
-	if r, ok := replays[name+"|"+key]; ok && key != "" {
+	if r, ok := replays[name+"|"+key]; ok {
 		return r
 	}
 	var rd *trace.Reader
@@ -130,9 +131,7 @@ func play(t *testing.T, name, key string, o replayOpts) *replay {
 		}
 		prev = v
 	}
-	if key != "" {
-		replays[name+"|"+key] = r
-	}
+	replays[name+"|"+key] = r
 	return r
 }
 
