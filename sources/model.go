@@ -100,6 +100,9 @@ type Snapshot struct {
 	Services []Service // ordered by Name
 	// Members is the Serf member list (nil for ZooKeeper).
 	Members []Member
+	// Agent is, for Serf, the name of the member whose agent Address is: the
+	// one member whose tags an RPC to Address can change. "" when unknown.
+	Agent string
 	// Synced is false until the first full read has completed.
 	Synced bool
 }

@@ -65,6 +65,10 @@ type Config struct {
 	// History, when set, is consulted (read only) for flapping; the caller
 	// records each View in it with Observe after the join.
 	History *History
+	// Maintenance, when set, is the durable maintenance in force on this
+	// host (maintenance.go): instances it takes down are diagnosed
+	// "maintenance", not "deregistered".
+	Maintenance *sources.Maintenance
 }
 
 // Seen is one HAProxy socket's view of one instance.
@@ -91,6 +95,9 @@ type Instance struct {
 	// it only where words depend on it: a registered server still in MAINT,
 	// an unregistered one HAProxy still routes to.
 	RegChanged time.Time
+	// Maintenance is the durable maintenance of this host that takes this
+	// instance down (Config.Maintenance), or nil.
+	Maintenance []sources.MaintenanceEntry
 }
 
 // Summary is a service's roll-up.
@@ -141,6 +148,8 @@ type View struct {
 	// Diagnoses are findings about the sources themselves (registry_stale,
 	// haproxy_unreachable), also repeated on every service they affect.
 	Diagnoses []Diagnosis
+	// Maintenance is Config.Maintenance: this host's durable maintenance.
+	Maintenance *sources.Maintenance
 }
 
 // RegText renders the registered count for a table cell: "3", "3 +3dup"

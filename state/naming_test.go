@@ -20,7 +20,7 @@ func serfSnap(members ...sources.Member) *sources.Snapshot {
 				continue
 			}
 			svc := tag[6:]
-			host, port := splitHostPort(v)
+			host, port := testHostPort(v)
 			r := sources.Registration{Service: svc, Name: m.Name, Host: host, Port: port, Seq: -1, Member: m.Name,
 				MemberStatus: m.Status, MemberAddr: m.Addr, Tag: tag}
 			if w, ok := m.Tags["smart:serverweight"]; ok {
@@ -98,7 +98,7 @@ func TestPredictedNameFollowsTheBackend(t *testing.T) {
 	}
 }
 
-func splitHostPort(v string) (string, int) {
+func testHostPort(v string) (string, int) {
 	i := len(v) - 1
 	for i >= 0 && v[i] != ':' {
 		i--

@@ -141,6 +141,8 @@ func (j *joiner) service(b *svcBuild) Service {
 	}
 	registered := len(insts)
 	insts = j.unregistered(b.backend, insts)
+	maint := j.maintenanceOf(b)
+	insts = j.maintenanceOnly(b, maint, insts)
 
 	noRegs := b.registry && b.live() == 0
 	sum := j.newSummary(b)
@@ -185,6 +187,7 @@ func (j *joiner) service(b *svcBuild) Service {
 		if eps, ok := j.flaps[in.Key]; ok {
 			in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeFlapping, sentence(flappingText(eps, j.cfg.FlapWindow, j.now))})
 		}
+		j.maintenance(b, maint, in)
 		sortDiagnoses(in.Diagnoses)
 		in.Worst = worstOf(in.Diagnoses)
 		j.addSummary(&sum, b, in)

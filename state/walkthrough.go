@@ -117,7 +117,7 @@ func WalkService(v *View, s *Service) []Step {
 // answering: HAProxy's health checks are the evidence of the service
 // answering. MAINT suspends them; "no check" has none.
 func answering(v *View, in *Instance) Step {
-	st := Step{Question: "Service answering at " + instanceAddr(in) + "?"}
+	st := Step{Question: "Service answering at " + walkAddr(in) + "?"}
 	yes, no := false, false
 	var unknown []string
 	for _, seen := range in.HAProxy {
@@ -176,7 +176,7 @@ func registered(v *View, in *Instance) Step {
 	r := in.Registration
 	switch {
 	case r == nil:
-		st.Answer, st.Why = No, "nothing in the registry names "+instanceAddr(in)
+		st.Answer, st.Why = No, "nothing in the registry names "+walkAddr(in)
 	case r.Malformed != "":
 		st.Answer, st.Why = No, "its registration is malformed ("+r.Malformed+"), so Synapse skips it"
 	case !live(r):
@@ -334,8 +334,8 @@ func label(h *haproxy.Snapshot) string {
 	return h.Address
 }
 
-// instanceAddr is the instance's host:port: the registration's, else a row's.
-func instanceAddr(in *Instance) string {
+// walkAddr is the instance's host:port: the registration's, else a row's.
+func walkAddr(in *Instance) string {
 	if in.Registration != nil && in.Registration.Host != "" {
 		return in.Registration.Addr()
 	}

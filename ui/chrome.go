@@ -195,6 +195,8 @@ func (m *Model) renderTabs() string {
 		b.WriteString(m.st.Muted.Render(" › diagnose"))
 	case overlayInspect:
 		b.WriteString(m.st.Muted.Render(" › inspect"))
+	case overlayOutput:
+		b.WriteString(m.st.Muted.Render(" › output"))
 	}
 	return b.String()
 }
@@ -220,15 +222,13 @@ func (m *Model) renderFooter() string {
 		}
 		return m.st.Muted.Render("y execute · n/esc cancel · tab moves focus · enter presses the focused button")
 	}
-	var right string
+	var right, marks string
 	if l, _ := m.curList(); l != nil && m.overlay == overlayNone {
 		right = fmt.Sprintf("%d/%d", min(l.cursor+1, l.n), l.n)
 		if l.filter.text != "" {
 			right = "filter " + l.filter.text + "  " + right
 		}
-		if n := len(l.marks); n > 0 {
-			right = fmt.Sprintf("%d marked  %s", n, right)
-		}
+		marks = m.marksText(l)
 	}
 	left := m.status
 	if left != "" {
@@ -238,9 +238,43 @@ func (m *Model) renderFooter() string {
 	} else {
 		left = m.st.Footer.Render("? help · / filter · : command · enter open · esc back · q quit")
 	}
+	if marks != "" {
+		// Marks decide what the next action acts on: they never drop off
+		// the footer, a long status gives way instead.
+		marks = m.st.Warn.Render(marks)
+		right = marks + "  " + right
+		if widthOf(left)+widthOf(right)+2 > m.w {
+			left = fit(left, max(m.w-widthOf(right)-2, 0), false)
+		}
+	}
 	gap := m.w - widthOf(left) - widthOf(right) - 1
 	if gap < 1 {
+		if marks != "" {
+			return marks
+		}
 		return left
 	}
 	return left + strings.Repeat(" ", gap) + right
+}
+
+// marksText counts the marked rows of list l for the footer, and how many
+// of them are off screen (filtered out or scrolled away).
+func (m *Model) marksText(l *list) string {
+	n := len(l.marks)
+	if n == 0 {
+		return ""
+	}
+	_, keyAt := m.curList()
+	from, to := l.visible()
+	seen := 0
+	for i := from; i < to; i++ {
+		if l.marks[keyAt(i)] {
+			seen++
+		}
+	}
+	s := fmt.Sprintf("%d marked", n)
+	if seen < n {
+		s += fmt.Sprintf(" (%d off screen)", n-seen)
+	}
+	return s + " · u clears"
 }

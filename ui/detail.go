@@ -214,6 +214,9 @@ func (p *detailPane) render(m *Model, w, h int) string {
 			cells[k] = cell{}
 		}
 		cells[0] = cell{s: instName(in)}
+		if name := m.maintName(in); name != "" {
+			cells[0] = cell{s: name}
+		}
 		cells[1] = cell{s: instAddr(in)}
 		if r := in.Registration; r != nil {
 			if !r.Ctime.IsZero() {

@@ -79,6 +79,13 @@ func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
 
 // walkLines renders walkthrough steps, then the findings under title.
 func (m *Model) walkLines(steps []state.Step, title string, findings []string) []string {
+	l := m.stepLines(steps)
+	l = append(l, "", m.st.Section.Render(title))
+	return append(l, findings...)
+}
+
+// stepLines renders walkthrough steps with their evidence.
+func (m *Model) stepLines(steps []state.Step) []string {
 	var l []string
 	for _, st := range steps {
 		l = append(l, fmt.Sprintf("%s %s %s", m.mark(st.Answer), st.Question, st.Why))
@@ -86,8 +93,7 @@ func (m *Model) walkLines(steps []state.Step, title string, findings []string) [
 			l = append(l, "      "+e)
 		}
 	}
-	l = append(l, "", m.st.Section.Render(title))
-	return append(l, findings...)
+	return l
 }
 
 func (m *Model) diagnoseService(s *state.Service) []string {
@@ -120,5 +126,10 @@ func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string 
 	if len(in.Diagnoses) == 0 {
 		findings = append(findings, "  no findings")
 	}
-	return m.walkLines(state.WalkInstance(m.joined, s, in), "Diagnosis", findings)
+	// This host's durable maintenance follows the registry step.
+	steps := state.WalkInstance(m.joined, s, in)
+	n := min(2, len(steps))
+	l := m.stepLines(steps[:n])
+	l = append(l, m.maintenanceLines(in)...)
+	return append(l, m.walkLines(steps[n:], "Diagnosis", findings)...)
 }

@@ -80,7 +80,7 @@ func (m *Model) clip(s string) string {
 
 func (m *Model) renderBody(h int) string {
 	switch m.overlay {
-	case overlayHelp, overlayDiagnose, overlayInspect:
+	case overlayHelp, overlayDiagnose, overlayInspect, overlayOutput:
 		return m.text.render(&m.st, m.w, h)
 	}
 	var body string
@@ -100,6 +100,9 @@ func (m *Model) renderBody(h int) string {
 	}
 	if m.mode == modeConfirm && m.confirm != nil {
 		body = m.confirm.render(m, m.w, h)
+	}
+	if m.mode == modePrompt && m.prompt != nil && len(m.prompt.info) > 0 {
+		body = m.prompt.render(m, m.w, h)
 	}
 	return body
 }

@@ -106,7 +106,11 @@ type ServiceResult struct {
 	Drained    int          `json:"drained,omitempty"` // taking no new traffic on purpose: DRAIN or weight 0
 	Reasons    []string     `json:"reasons,omitempty"`
 	Codes      []state.Code `json:"codes,omitempty"`
-	status     Status
+	// Maintenance names the instances this host took out durably, on
+	// purpose: planned, so not a problem by default (--warn-on maintenance
+	// makes it one), but said.
+	Maintenance []string `json:"maintenance,omitempty"`
+	status      Status
 }
 
 // Result is the whole evaluation.
@@ -199,6 +203,13 @@ func Evaluate(v *state.View, failures []string, o Options) *Result {
 		if len(bad) > 0 {
 			r.Summary += ": " + strings.Join(bad, ", ")
 		}
+		var maint []string
+		for _, s := range r.Services {
+			maint = append(maint, s.Maintenance...)
+		}
+		if len(maint) > 0 {
+			r.Summary += "; in maintenance on this host: " + strings.Join(maint, ", ")
+		}
 	}
 	r.Word, r.Code = r.Status.String(), int(r.Status)
 	return r
@@ -238,9 +249,35 @@ func evaluateService(svc *state.Service, o Options) ServiceResult {
 		for _, d := range in.Diagnoses {
 			note(d.Code)
 		}
+		if len(in.Maintenance) > 0 {
+			sr.Maintenance = append(sr.Maintenance, maintenanceWords(svc.Name, &in))
+		}
 	}
 	sr.Status = sr.status.String()
 	return sr
+}
+
+// maintenanceWords names an instance in maintenance and why, briefly:
+// "svc_a 10.0.0.5:8080 (disk swap, by alice)".
+func maintenanceWords(svc string, in *state.Instance) string {
+	w := svc + " " + in.Server
+	if r := in.Registration; r != nil {
+		w = svc + " " + r.Addr()
+	}
+	var why []string
+	for _, e := range in.Maintenance {
+		x := e.Reason
+		if e.By != "" {
+			x += ", by " + e.By
+		}
+		if x != "" {
+			why = append(why, x)
+		}
+	}
+	if len(why) > 0 {
+		w += " (" + strings.Join(why, "; ") + ")"
+	}
+	return w
 }
 
 // ParseCodes reads a comma-separated list of diagnosis codes, refusing unknown ones.

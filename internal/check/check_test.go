@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -100,5 +101,25 @@ func TestParseCodes(t *testing.T) {
 	}
 	if _, err := ParseCodes("down,bogus"); err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Fatalf("unknown code not refused: %v", err)
+	}
+}
+
+// TestMaintenanceIsSaid: an instance in durable maintenance is said in the
+// line, and is OK by default (planned) but WARNING with --warn-on maintenance.
+func TestMaintenanceIsSaid(t *testing.T) {
+	s := svc("svc_a", 1, 1, state.CodeOK)
+	s.Instances = append(s.Instances, state.Instance{Server: "web-1_10.0.0.5:8080",
+		Diagnoses:   []state.Diagnosis{{Code: state.CodeMaintenance, Text: "In durable maintenance on this host"}},
+		Maintenance: []sources.MaintenanceEntry{{Kind: sources.MaintHacheck, Reason: "disk swap", By: "alice"}}})
+	r := Evaluate(view(s), nil, Options{})
+	if r.Status != OK || !strings.Contains(r.Line(), "in maintenance on this host: svc_a web-1_10.0.0.5:8080 (disk swap, by alice)") {
+		t.Fatalf("default: %s", r.Line())
+	}
+	codes, err := ParseCodes("maintenance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := Evaluate(view(s), nil, Options{WarnOn: codes}); r.Status != Warning || !strings.Contains(r.Line(), "svc_a WARNING (1/1 up: maintenance)") {
+		t.Fatalf("--warn-on maintenance: %s", r.Line())
 	}
 }
