@@ -19,8 +19,7 @@ import (
 // empty. For Serf the name is the member (node) name. It is also the order
 // of every Instance.Key.
 func ServerName(r *sources.Registration) string {
-	name := regServerName(r)
-	hp := r.Host + ":" + strconv.Itoa(r.Port)
+	name, hp := nameParts(r)
 	if name == "" {
 		return hp
 	}
@@ -30,21 +29,21 @@ func ServerName(r *sources.Registration) string {
 // OldServerName is the name Synapse up to 0.13.3 and the Serf forks give a
 // registration: "<host>:<port>_<name>", or "<host>:<port>" without a name.
 func OldServerName(r *sources.Registration) string {
-	name := regServerName(r)
-	hp := r.Host + ":" + strconv.Itoa(r.Port)
+	name, hp := nameParts(r)
 	if name == "" {
 		return hp
 	}
 	return hp + "_" + name
 }
 
-// regServerName is the name part Synapse puts in a server name: Nerve's
-// name (instance_id), or the Serf member.
-func regServerName(r *sources.Registration) string {
-	if r.Name != "" {
-		return r.Name
+// nameParts are the two parts Synapse puts in a server name: Nerve's name
+// (instance_id) or the Serf member, and "<host>:<port>".
+func nameParts(r *sources.Registration) (name, hostPort string) {
+	name = r.Name
+	if name == "" {
+		name = r.Member
 	}
-	return r.Member
+	return name, r.Host + ":" + strconv.Itoa(r.Port)
 }
 
 // oldOrder reports whether a server row's name is in the old order: its
@@ -88,14 +87,6 @@ func (j *joiner) predictOldOrder(backend string) bool {
 		return old > cur
 	}
 	return j.reg != nil && j.reg.Kind == sources.KindSerf
-}
-
-// expectedName is the server name the Synapse of this backend would give r.
-func (j *joiner) expectedName(backend string, r *sources.Registration) string {
-	if j.predictOldOrder(backend) {
-		return OldServerName(r)
-	}
-	return ServerName(r)
 }
 
 // bothNames renders the two names Synapse may give r, for sentences.
