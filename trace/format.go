@@ -216,6 +216,10 @@ type ZK struct {
 	// SourceState is the live source's connection state when unreachable
 	// (an extension: e.g. session_expired); "" when not recorded.
 	SourceState sources.ConnState
+	// LastGood is, when unreachable, until when the live source held the
+	// registry as good (an extension: the moment the connection was lost);
+	// zero when not recorded.
+	LastGood time.Time
 	// Services are the children of zk_path by name (nil when unreachable).
 	Services map[string]ZKService
 	// Nodes are every registration znode, each under its service's path.
@@ -224,7 +228,7 @@ type ZK struct {
 
 // ZKService is one child of zk_path.
 type ZKService struct {
-	Data []byte
+	Data []byte // nil when not known (the recorder read Synapse discovery paths)
 	// Path is the parent of the service's registrations when it is not
 	// <zk_path>/<name>/services (an extension, for Synapse discovery paths).
 	Path string
@@ -250,6 +254,7 @@ type Serf struct {
 	State       string // StateConnected or StateUnreachable
 	Error       string
 	SourceState sources.ConnState // as in ZK
+	LastGood    time.Time         // as in ZK
 	Members     []SerfMember
 }
 
@@ -272,6 +277,38 @@ type HAProxy struct {
 	ShowInfo         string // `show info`
 	ShowStat         string // `show stat` ("" when not read this sample)
 	ShowServersState string // `show servers state` ("" when not read)
+
+	// Extensions for the reads of a large HAProxy, applied in this order
+	// after ShowStat (see docs/trace-format.md).
+	Poll  string        // what the poll read: full, partial, light, preview ("" in version 1 traces)
+	Level string        // the session's level: user, operator, admin ("" when not recorded)
+	Merge *HAProxyMerge // servers of some backends re-read, merged into the last rows
+	Light *HAProxyLight // proxy rows and watched servers read on top of the last rows
+	// PreviewProxies, with ShowServersState, is a preview: the proxy rows
+	// read before a session's first full `show stat`.
+	PreviewProxies string
+}
+
+// HAProxyMerge is a partial read: `show stat -1 3 -1` (the frontend and
+// backend rows) and `show stat <iid> 4 -1` of some backends, whose rows
+// replace the same rows of the last full read.
+type HAProxyMerge struct {
+	Proxies string     `json:"proxies"`
+	Servers []IIDReply `json:"servers,omitempty"`
+}
+
+// HAProxyLight is a light read: the proxy rows and the servers of the
+// watched backends, newer than the last rows (Snapshot.Aggregates and
+// Snapshot.Watched), which they leave as they were.
+type HAProxyLight struct {
+	Proxies string     `json:"proxies"`
+	Servers []IIDReply `json:"watched,omitempty"`
+}
+
+// IIDReply is one backend's `show stat <iid> 4 -1` reply.
+type IIDReply struct {
+	IID   int    `json:"iid"`
+	Reply string `json:"reply"`
 }
 
 // Note is what was done to the system at that instant: ground truth for a

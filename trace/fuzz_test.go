@@ -10,9 +10,9 @@ import (
 	"github.com/stacktui/stacktui/trace/tracetest"
 )
 
-// FuzzReader: whatever the input, the reader never panics, every error is
-// a *trace.Error with a line number, and every line it accepts is written
-// back by a Writer and read again unchanged.
+// FuzzReader: whatever the input, the reader and the player never panic,
+// every error is a *trace.Error with a line number, and every line the
+// reader accepts is written back by a Writer and read again unchanged.
 func FuzzReader(f *testing.F) {
 	for _, name := range tracetest.Names(f) {
 		f.Add(firstLines(f, tracetest.Path(f, name), 4))
@@ -21,8 +21,21 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte(lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"zk","state":"unreachable","error":"x","source_state":"session_expired"}`,
 		`{"t":"2026-12-02T02:00:01Z","kind":"serf","state":"connected","members":[{"name":"n","addr":"1.2.3.4:5","tags":{"smart:a":"1.2.3.4:1"},"status":"failed"}]}`,
 		`{"t":"2026-12-02T02:00:01Z","kind":"zk","state":"connected","services":{"a":{"data_b64":"AAE=","path":"/p","error":"e"}},"nodes":[{"path":"/p/x","data_b64":"/w==","read_error":"no"}]}`)))
+	f.Add([]byte(lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","socket":"main","poll":"light","show_info":"Pid: 1\n","show_stat":"# pxname,svname,iid,type\na,BACKEND,2,1\na,s,2,2\n","merge":{"proxies":"# pxname,svname,iid,type\na,BACKEND,2,1\n","servers":[{"iid":2,"reply":"# pxname,svname,iid,type\na,s,2,2\n"}]},"light":{"proxies":"# pxname,svname\n","watched":[{"iid":2,"reply":"# pxname,svname\na,s\n"}]}}`,
+		`{"t":"2026-12-02T02:00:02Z","kind":"haproxy","socket":"main","poll":"preview","show_info":"Pid: 1\n","show_servers_state":"1\n# be_id be_name srv_id srv_name\n2 a 1 s\n","preview":{"proxies":"# pxname,svname\n"}}`)))
 	f.Add([]byte(lines(`{"trace":"smartstack","version":1,"x":{"y":null}}`, `{"t":"2026-12-02T02:00:01Z","kind":"weird","t2":[]}`, "", `[]`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The player takes whatever the reader accepts without panicking.
+		if pr, err := trace.NewReader(bytes.NewReader(data)); err == nil {
+			p := trace.NewPlayer(pr)
+			for range 1000 {
+				if _, err := p.Next(); errors.Is(err, io.EOF) {
+					break
+				}
+			}
+			p.StateConfig()
+			p.Warnings()
+		}
 		r, err := trace.NewReader(bytes.NewReader(data))
 		if err != nil {
 			var te *trace.Error

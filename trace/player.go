@@ -8,6 +8,7 @@ import (
 	"path"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
@@ -60,8 +61,11 @@ type Player struct {
 
 // sockState is what hapoll's socket poller keeps between polls.
 type sockState struct {
+	level    haproxy.Level
 	info     *haproxy.Info
 	stats    *haproxy.Stats
+	aggs     []haproxy.Row // a light poll's proxy rows
+	watched  []haproxy.Row // a light poll's watched servers
 	lastGood time.Time
 }
 
@@ -181,15 +185,18 @@ func (p *Player) Next() (Input, error) {
 // registry builds a snapshot the way both live sources do: the services
 // (and members) last read, good as of lastGood; synced once a first full
 // read has been seen.
-func (p *Player) registry(kind sources.Kind, l *Line, state, errText string, src sources.ConnState) sources.Snapshot {
+func (p *Player) registry(kind sources.Kind, l *Line, state, errText string, src sources.ConnState, lastGood time.Time) sources.Snapshot {
 	s := sources.Snapshot{Kind: kind, Address: p.regAddr, At: l.T, Err: errText, Services: p.services, Members: p.members}
 	if state == StateConnected {
 		s.State = sources.StateConnected
 	} else {
 		s.State = notConnected(src)
-		if s.Err == "" {
+		if s.Err == "" && src == "" { // a version 1 line without a reason
 			s.Err = "the registry could not be read (the trace gives no reason)"
 		}
+	}
+	if state != StateConnected && lastGood.After(p.lastGood) {
+		p.lastGood = lastGood // the source held the registry as good until then
 	}
 	s.LastGood, s.Synced = p.lastGood, p.synced
 	return s
@@ -211,7 +218,7 @@ func (p *Player) zk(l *Line) sources.Snapshot {
 		p.services = p.zkServices(l)
 		p.lastGood, p.synced = l.T, true
 	}
-	return p.registry(sources.KindZooKeeper, l, z.State, z.Error, z.SourceState)
+	return p.registry(sources.KindZooKeeper, l, z.State, z.Error, z.SourceState, z.LastGood)
 }
 
 // zkServices decodes a connected line's services and nodes with the live
@@ -232,7 +239,7 @@ func (p *Player) zkServices(l *Line) []sources.Service {
 		if parent == "" {
 			parent = joinZK(joinZK(p.zkPath, n), "services")
 		}
-		out[i] = sources.Service{Name: n, Path: parent, Err: s.Error}
+		out[i] = sources.Service{Name: n, Path: parent, Err: s.Error, Data: s.Data}
 		byParent[parent] = append(byParent[parent], i)
 	}
 	for _, n := range z.Nodes {
@@ -289,7 +296,7 @@ func (p *Player) serf(l *Line) sources.Snapshot {
 		p.services = serf.Decode(p.members)
 		p.lastGood, p.synced = l.T, true
 	}
-	return p.registry(sources.KindSerf, l, s.State, s.Error, s.SourceState)
+	return p.registry(sources.KindSerf, l, s.State, s.Error, s.SourceState, s.LastGood)
 }
 
 // serfMembers converts members as the live source does: sorted by name,
@@ -327,12 +334,18 @@ func (p *Player) haproxy(l *Line) *haproxy.Snapshot {
 	if addr == "" {
 		addr = h.Socket
 	}
-	snap := &haproxy.Snapshot{Label: h.Socket, Address: addr, At: l.T}
-	err := p.readReplies(l, st)
+	if h.PreviewProxies != "" && h.Error == "" {
+		return p.preview(l, addr)
+	}
+	if h.Level != "" {
+		st.level = haproxy.Level(h.Level)
+	}
+	err := p.apply(l, st)
 	if err == nil && h.Error != "" {
 		err = errors.New(h.Error)
 	}
-	snap.Info, snap.Stats, snap.LastGood = st.info, st.stats, st.lastGood
+	snap := &haproxy.Snapshot{Label: h.Socket, Address: addr, At: l.T, Level: st.level, Info: st.info, Stats: st.stats,
+		Aggregates: st.aggs, Watched: st.watched, LastGood: st.lastGood}
 	if err != nil {
 		snap.Err = err
 		return snap
@@ -342,35 +355,112 @@ func (p *Player) haproxy(l *Line) *haproxy.Snapshot {
 	return snap
 }
 
-// readReplies parses a line's replies into st. A reply that does not parse
-// fails the poll, as it does live (the client reports HAProxy's text).
-func (p *Player) readReplies(l *Line, st *sockState) error {
+// apply parses a line's replies into st the way hapoll builds its
+// snapshot: a full `show stat` replaces the rows; a partial read is merged
+// into them; a light read's rows go beside them (Aggregates, Watched); a
+// preview builds rows from `show servers state`. A reply that does not
+// parse fails the poll, as it does live (the client reports HAProxy's
+// text), and leaves st as it was.
+func (p *Player) apply(l *Line, st *sockState) error {
 	h := l.HAProxy
 	if h.Error != "" {
 		return nil
 	}
-	var info *haproxy.Info
-	var stats *haproxy.Stats
-	var err error
+	fail := func(what string, err error) error {
+		p.warn(l.Num, "%s of socket %s does not parse: %v", what, h.Socket, err)
+		return fmt.Errorf("%s: HAProxy's reply does not parse: %v", strings.ReplaceAll(what, "_", " "), err)
+	}
+	next := *st
 	if h.ShowInfo != "" {
-		if info, err = haproxy.ParseInfo([]byte(h.ShowInfo)); err != nil {
-			p.warn(l.Num, "show_info of socket %s does not parse: %v", h.Socket, err)
-			return fmt.Errorf("show info: HAProxy's reply does not parse: %v", err)
+		info, err := haproxy.ParseInfo([]byte(h.ShowInfo))
+		if err != nil {
+			return fail("show_info", err)
 		}
+		next.info = info
 	}
 	if h.ShowStat != "" {
-		if stats, err = haproxy.ParseStat([]byte(h.ShowStat)); err != nil {
-			p.warn(l.Num, "show_stat of socket %s does not parse: %v", h.Socket, err)
-			return fmt.Errorf("show stat: HAProxy's reply does not parse: %v", err)
+		stats, err := haproxy.ParseStat([]byte(h.ShowStat))
+		if err != nil {
+			return fail("show_stat", err)
+		}
+		next.stats = stats
+	}
+	if m := h.Merge; m != nil {
+		if next.stats == nil {
+			p.warn(l.Num, "a partial read of socket %s with no full read before it; ignored", h.Socket)
+			return errors.New("a partial read with no full read before it")
+		}
+		proxies, fresh, err := parseParts(m.Proxies, m.Servers)
+		if err != nil {
+			return fail("merge", err)
+		}
+		rows, ok := haproxy.MergeServers(next.stats.Rows, proxies, fresh)
+		if !ok {
+			p.warn(l.Num, "the partial read of socket %s does not fit the servers read before it; ignored", h.Socket)
+			return errors.New("a partial read that does not fit the servers read before it")
+		}
+		next.stats = &haproxy.Stats{Fields: next.stats.Fields, Rows: rows}
+	}
+	next.aggs, next.watched = nil, nil // only a light read has them
+
+	if lt := h.Light; lt != nil {
+		proxies, _, err := parseParts(lt.Proxies, nil)
+		if err != nil {
+			return fail("light", err)
+		}
+		next.aggs = proxies
+		for _, r := range lt.Servers {
+			st, err := haproxy.ParseStat([]byte(r.Reply))
+			if err != nil {
+				return fail("light", err)
+			}
+			next.watched = append(next.watched, st.Rows...)
 		}
 	}
-	if info != nil {
-		st.info = info
-	}
-	if stats != nil {
-		st.stats = stats
-	}
+	*st = next
 	return nil
+}
+
+// preview is the snapshot hapoll publishes before a session's first full
+// read: rows from `show servers state` and the proxy rows. Like hapoll, it
+// leaves the socket's state alone: a failure of the full read that
+// follows shows the rows from before.
+func (p *Player) preview(l *Line, addr string) *haproxy.Snapshot {
+	h := l.HAProxy
+	snap := &haproxy.Snapshot{Label: h.Socket, Address: addr, At: l.T, Level: haproxy.Level(h.Level), Preview: true, LastGood: l.T}
+	info, err := haproxy.ParseInfo([]byte(h.ShowInfo))
+	if err == nil {
+		var proxies *haproxy.Stats
+		if proxies, err = haproxy.ParseStat([]byte(h.PreviewProxies)); err == nil {
+			var servers []haproxy.ServerState
+			if servers, err = haproxy.ParseServersState([]byte(h.ShowServersState)); err == nil {
+				snap.Info, snap.Stats = info, haproxy.PreviewStats(proxies, servers)
+				return snap
+			}
+		}
+	}
+	// hapoll publishes no preview it cannot read: say so, and go on.
+	p.warn(l.Num, "the preview of socket %s does not parse: %v", h.Socket, err)
+	st := p.socks[h.Socket]
+	return &haproxy.Snapshot{Label: h.Socket, Address: addr, At: l.T, Level: st.level, Info: st.info, Stats: st.stats,
+		Aggregates: st.aggs, Watched: st.watched, LastGood: st.lastGood, Err: fmt.Errorf("preview: HAProxy's reply does not parse: %v", err)}
+}
+
+// parseParts parses a partial or light read's replies.
+func parseParts(proxies string, servers []IIDReply) ([]haproxy.Row, map[int][]haproxy.Row, error) {
+	px, err := haproxy.ParseStat([]byte(proxies))
+	if err != nil {
+		return nil, nil, err
+	}
+	fresh := make(map[int][]haproxy.Row, len(servers))
+	for _, r := range servers {
+		st, err := haproxy.ParseStat([]byte(r.Reply))
+		if err != nil {
+			return nil, nil, err
+		}
+		fresh[r.IID] = st.Rows
+	}
+	return px.Rows, fresh, nil
 }
 
 func (p *Player) warn(line int, format string, args ...any) {

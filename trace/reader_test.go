@@ -177,6 +177,9 @@ func TestBadInputSaysTheLine(t *testing.T) {
 		{"serf member without name", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"serf","state":"connected","members":[{"addr":"1.2.3.4:1"}]}`), 2, "member 0 has no name"},
 		{"haproxy without socket", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","show_info":"Pid: 1\n"}`), 2, `no "socket"`},
 		{"haproxy without anything", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","socket":"main"}`), 2, "neither an error nor a reply"},
+		{"merge without proxies", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","socket":"main","merge":{"servers":[{"iid":3,"reply":"x"}]}}`), 2, `merge or light without "proxies"`},
+		{"light server without iid", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","socket":"main","light":{"proxies":"x","watched":[{"reply":"x"}]}}`), 2, "needs an iid > 0"},
+		{"bad last_good", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"zk","state":"unreachable","last_good":"soon"}`), 2, `last_good "soon" is not an RFC 3339 time`},
 		{"haproxy stat as a number", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","socket":"main","show_stat":5}`), 2, `"show_stat": a JSON number`},
 	}
 	for _, c := range cases {

@@ -8,6 +8,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stacktui/stacktui/sources"
@@ -24,15 +25,21 @@ type lineWire struct {
 	State       string                   `json:"state,omitempty"`
 	Error       string                   `json:"error,omitempty"`
 	SourceState sources.ConnState        `json:"source_state,omitempty"`
+	LastGood    string                   `json:"last_good,omitempty"`
 	Services    map[string]zkServiceWire `json:"services,omitzero"`
 	Nodes       []zkNodeWire             `json:"nodes,omitzero"`
 	Members     []SerfMember             `json:"members,omitzero"`
 
 	// haproxy
-	Socket           string `json:"socket,omitempty"`
-	ShowInfo         string `json:"show_info,omitempty"`
-	ShowStat         string `json:"show_stat,omitempty"`
-	ShowServersState string `json:"show_servers_state,omitempty"`
+	Socket           string        `json:"socket,omitempty"`
+	Poll             string        `json:"poll,omitempty"`
+	Level            string        `json:"level,omitempty"`
+	ShowInfo         string        `json:"show_info,omitempty"`
+	ShowStat         string        `json:"show_stat,omitempty"`
+	ShowServersState string        `json:"show_servers_state,omitempty"`
+	Merge            *HAProxyMerge `json:"merge,omitempty"`
+	Light            *HAProxyLight `json:"light,omitempty"`
+	Preview          *HAProxyMerge `json:"preview,omitempty"`
 
 	// note
 	Text *string `json:"text,omitempty"`
@@ -42,9 +49,9 @@ type lineWire struct {
 // error only when the line's kind reads it (a key another kind reads is,
 // for this line, an unknown key, and ignored).
 var kindKeys = map[Kind][]string{
-	KindZK:      {"state", "error", "source_state", "services", "nodes"},
-	KindSerf:    {"state", "error", "source_state", "members"},
-	KindHAProxy: {"socket", "error", "show_info", "show_stat", "show_servers_state"},
+	KindZK:      {"state", "error", "source_state", "last_good", "services", "nodes"},
+	KindSerf:    {"state", "error", "source_state", "last_good", "members"},
+	KindHAProxy: {"socket", "error", "poll", "level", "show_info", "show_stat", "show_servers_state", "merge", "light", "preview"},
 	KindNote:    {"text"},
 }
 
@@ -150,13 +157,27 @@ func checkState(kind Kind, state string) error {
 	return fmt.Errorf(`%s line: state %q is neither connected nor unreachable`, kind, clip(state, 40))
 }
 
+// lastGood reads an unreachable line's last_good.
+func (w *lineWire) lastGood() (time.Time, error) {
+	if w.LastGood == "" {
+		return time.Time{}, nil
+	}
+	t, err := parseTime(w.LastGood)
+	if err != nil {
+		return t, fmt.Errorf("%s line: last_good %q is not an RFC 3339 time", w.Kind, clip(w.LastGood, 40))
+	}
+	return t, nil
+}
+
 func (w *lineWire) zk() (*ZK, error) {
 	if err := checkState(KindZK, w.State); err != nil {
 		return nil, err
 	}
 	z := &ZK{State: w.State, Error: w.Error, SourceState: w.SourceState}
 	if w.State == StateUnreachable {
-		return z, nil // services and nodes, if any, are not the registry's now
+		var err error
+		z.LastGood, err = w.lastGood()
+		return z, err // services and nodes, if any, are not the registry's now
 	}
 	if w.Services == nil {
 		return nil, errors.New(`zk line with state connected has no "services"`)
@@ -242,7 +263,9 @@ func (w *lineWire) serf() (*Serf, error) {
 	}
 	s := &Serf{State: w.State, Error: w.Error, SourceState: w.SourceState}
 	if w.State == StateUnreachable {
-		return s, nil
+		var err error
+		s.LastGood, err = w.lastGood()
+		return s, err
 	}
 	if w.Members == nil {
 		return nil, errors.New(`serf line with state connected has no "members"`)
@@ -260,10 +283,30 @@ func (w *lineWire) haproxy() (*HAProxy, error) {
 	if w.Socket == "" {
 		return nil, errors.New(`haproxy line has no "socket" (the socket's label)`)
 	}
-	h := &HAProxy{Socket: w.Socket, Error: w.Error, ShowInfo: w.ShowInfo, ShowStat: w.ShowStat,
-		ShowServersState: w.ShowServersState}
-	if h.Error == "" && h.ShowInfo == "" && h.ShowStat == "" && h.ShowServersState == "" {
+	h := &HAProxy{Socket: w.Socket, Error: w.Error, Poll: w.Poll, Level: w.Level, ShowInfo: w.ShowInfo,
+		ShowStat: w.ShowStat, ShowServersState: w.ShowServersState, Merge: w.Merge, Light: w.Light}
+	if w.Preview != nil {
+		if len(w.Preview.Servers) > 0 {
+			return nil, fmt.Errorf("haproxy line of socket %s: preview holds servers; it has only \"proxies\"", clip(w.Socket, 40))
+		}
+		h.PreviewProxies = w.Preview.Proxies
+	}
+	if h.Error == "" && h.ShowInfo == "" && h.ShowStat == "" && h.ShowServersState == "" && h.Merge == nil &&
+		h.Light == nil && h.PreviewProxies == "" {
 		return nil, fmt.Errorf("haproxy line of socket %s has neither an error nor a reply", clip(w.Socket, 40))
+	}
+	for _, part := range []*HAProxyMerge{h.Merge, (*HAProxyMerge)(h.Light)} {
+		if part == nil {
+			continue
+		}
+		if part.Proxies == "" {
+			return nil, fmt.Errorf("haproxy line of socket %s: merge or light without \"proxies\"", clip(w.Socket, 40))
+		}
+		for _, r := range part.Servers {
+			if r.IID <= 0 || r.Reply == "" {
+				return nil, fmt.Errorf("haproxy line of socket %s: a servers reply needs an iid > 0 and its reply", clip(w.Socket, 40))
+			}
+		}
 	}
 	return h, nil
 }
@@ -284,11 +327,17 @@ func (l *Line) wire() (*lineWire, error) {
 	case l.Kind == KindZK && l.ZK != nil:
 		z := l.ZK
 		w.State, w.Error, w.SourceState = z.State, z.Error, z.SourceState
+		if z.State == StateUnreachable && !z.LastGood.IsZero() {
+			w.LastGood = formatTime(z.LastGood)
+		}
 		if z.State == StateConnected {
 			w.Services = make(map[string]zkServiceWire, len(z.Services))
 			for name, s := range z.Services {
-				d, b64 := encodeData(s.Data)
-				w.Services[name] = zkServiceWire{Data: d, DataB64: b64, Path: s.Path, Error: s.Error}
+				sw := zkServiceWire{Path: s.Path, Error: s.Error}
+				if s.Data != nil { // nil: not known (an extension); v1 writes "data": ""
+					sw.Data, sw.DataB64 = encodeData(s.Data)
+				}
+				w.Services[name] = sw
 			}
 			w.Nodes = make([]zkNodeWire, 0, len(z.Nodes))
 			for _, n := range z.Nodes {
@@ -301,6 +350,9 @@ func (l *Line) wire() (*lineWire, error) {
 	case l.Kind == KindSerf && l.Serf != nil:
 		s := l.Serf
 		w.State, w.Error, w.SourceState = s.State, s.Error, s.SourceState
+		if s.State == StateUnreachable && !s.LastGood.IsZero() {
+			w.LastGood = formatTime(s.LastGood)
+		}
 		if s.State == StateConnected {
 			w.Members = s.Members
 			if w.Members == nil {
@@ -309,7 +361,12 @@ func (l *Line) wire() (*lineWire, error) {
 		}
 	case l.Kind == KindHAProxy && l.HAProxy != nil:
 		h := l.HAProxy
-		w.Socket, w.Error, w.ShowInfo, w.ShowStat, w.ShowServersState = h.Socket, h.Error, h.ShowInfo, h.ShowStat, h.ShowServersState
+		w.Socket, w.Error, w.Poll, w.Level = h.Socket, h.Error, h.Poll, h.Level
+		w.ShowInfo, w.ShowStat, w.ShowServersState = h.ShowInfo, h.ShowStat, h.ShowServersState
+		w.Merge, w.Light = h.Merge, h.Light
+		if h.PreviewProxies != "" {
+			w.Preview = &HAProxyMerge{Proxies: h.PreviewProxies}
+		}
 	case l.Kind == KindNote && l.Note != nil:
 		w.Text = &l.Note.Text
 	default:

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ type Writer struct {
 	file    *os.File
 	last    time.Time
 	hasLast bool
+	n       int64 // bytes written before compression
 	err     error // sticky
 	closed  bool
 }
@@ -86,10 +88,6 @@ func (w *Writer) Write(l Line) error {
 	if w.closed {
 		return errors.New("trace: write after Close")
 	}
-	if w.hasLast && l.T.Before(w.last) {
-		return fmt.Errorf("trace: a %s line at %s is before the previous line's %s: lines must be in time order",
-			l.Kind, formatTime(l.T), formatTime(w.last))
-	}
 	lw, err := l.wire()
 	if err != nil {
 		return fmt.Errorf("trace: %w", err)
@@ -98,18 +96,47 @@ func (w *Writer) Write(l Line) error {
 	if err != nil {
 		return fmt.Errorf("trace: encoding a %s line: %w", l.Kind, err)
 	}
-	w.last, w.hasLast = l.T, true
-	return w.writeLine(b)
+	return w.writeAt(l.T, b)
 }
 
-func (w *Writer) writeLine(b []byte) error {
-	if _, err := w.bw.Write(b); err != nil {
-		w.err = err
-		return err
+// writeAt writes an encoded line, in parts, whose time is t.
+func (w *Writer) writeAt(t time.Time, b ...[]byte) error {
+	if w.err != nil {
+		return w.err
 	}
-	if err := w.bw.WriteByte('\n'); err != nil {
-		w.err = err
-		return err
+	if w.closed {
+		return errors.New("trace: write after Close")
+	}
+	if w.hasLast && t.Before(w.last) {
+		return fmt.Errorf("trace: a line at %s is before the previous line's %s: lines must be in time order",
+			formatTime(t), formatTime(w.last))
+	}
+	w.last, w.hasLast = t, true
+	return w.writeLine(b...)
+}
+
+// emptyT starts every line encoded from a lineWire with no time.
+var emptyT = []byte(`{"t":""`)
+
+// writeContent writes a line encoded with an empty "t", at t: the
+// recorder encodes a line once, to compare it with the last, and writes
+// it as it is.
+func (w *Writer) writeContent(t time.Time, content []byte) error {
+	if !bytes.HasPrefix(content, emptyT) {
+		return errors.New("trace: internal error: a line without its empty time")
+	}
+	head := append(append([]byte(`{"t":"`), formatTime(t)...), '"')
+	return w.writeAt(t, head, content[len(emptyT):])
+}
+
+// writeLine writes the parts of one line and its newline.
+func (w *Writer) writeLine(parts ...[]byte) error {
+	for _, b := range append(parts, []byte{'\n'}) {
+		if _, err := w.bw.Write(b); err != nil {
+			w.err = err
+			return err
+		}
+		w.n += int64(len(b))
 	}
 	return nil
 }

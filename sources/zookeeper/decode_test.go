@@ -183,8 +183,8 @@ func TestDecodeLabelsAndRawCap(t *testing.T) {
 	}
 	big := []byte(`{"host":"h","port":1,"pad":"` + strings.Repeat("x", 1<<20-200) + `"}`)
 	r = DecodeRegistration("s", "/p/h_1", "h_1", big, sources.NodeStat{})
-	if r.DataLen != len(big) || len(r.Raw) != MaxRaw {
-		t.Errorf("DataLen %d (want %d), len(Raw) %d (want %d)", r.DataLen, len(big), len(r.Raw), MaxRaw)
+	if r.DataLen != len(big) || len(r.Raw) != len(big) {
+		t.Errorf("DataLen %d, len(Raw) %d: want the whole %d bytes", r.DataLen, len(r.Raw), len(big))
 	}
 	// A valid registration is valid at any size: Synapse takes it.
 	if r.Malformed != "" || r.Host != "h" || r.Port != 1 {
@@ -192,6 +192,10 @@ func TestDecodeLabelsAndRawCap(t *testing.T) {
 	}
 	if r = DecodeRegistration("s", "/p/h_1", "h_1", big[:len(big)-2], sources.NodeStat{}); !strings.Contains(r.Malformed, "far larger than a Nerve registration") {
 		t.Errorf("1 MB of broken JSON: malformed %q, want the size said", r.Malformed)
+	}
+	huge := make([]byte, MaxRaw+10)
+	if r = DecodeRegistration("s", "/p/h_1", "h_1", huge, sources.NodeStat{}); r.DataLen != len(huge) || len(r.Raw) != MaxRaw {
+		t.Errorf("DataLen %d, len(Raw) %d: want %d and %d", r.DataLen, len(r.Raw), len(huge), MaxRaw)
 	}
 	// Raw is a copy: the caller's buffer may be reused.
 	data := []byte(`{"host":"h","port":1}`)
