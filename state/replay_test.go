@@ -68,11 +68,7 @@ func play(t *testing.T, name, key string, o replayOpts) *replay {
 	}
 	p := trace.NewPlayer(rd)
 	h := p.Header()
-	syn, err := h.Synapse()
-	if err != nil {
-		t.Fatalf("%s: header synapse_config: %v", name, err)
-	}
-	r := &replay{name: name, cfg: state.FromSynapse(syn), hist: state.NewHistory(4096)}
+	r := &replay{name: name, cfg: p.StateConfig(), hist: state.NewHistory(4096)}
 	if o.noSynapse {
 		r.cfg = state.Config{}
 	}
