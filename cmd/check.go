@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stacktui/stacktui/internal/app"
 	"github.com/stacktui/stacktui/internal/check"
+	"github.com/stacktui/stacktui/internal/termtext"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -58,7 +59,7 @@ read makes the result UNKNOWN (3).`,
 				r := check.Evaluate(src.View(time.Now()), src.Failures(), opts)
 				if asJSON {
 					b, _ := json.MarshalIndent(r, "", "  ")
-					fmt.Fprintln(c.OutOrStdout(), string(b))
+					fmt.Fprintln(c.OutOrStdout(), string(termtext.JSON(b)))
 				} else {
 					fmt.Fprintln(c.OutOrStdout(), r.Line())
 				}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -17,6 +18,12 @@ import (
 // service (registered, up, worst), then per service one line per instance
 // with its status on every socket and its diagnoses in words, and finally
 // the HAProxy servers that belong to no service.
+//
+// Every name, address, status and text in it comes from the registry or
+// HAProxy, where anyone who can register writes it, so each goes through
+// safe (termtext.Clean) as it is put in a cell: a tab or line break in a
+// name cannot add a column or a row, and an escape sequence is shown, not
+// sent to the terminal of whoever runs the snapshot.
 func Table(w io.Writer, v *state.View, sources []SourceStatus) error {
 	if v == nil {
 		return errors.New("report: no view to print (nothing was joined)")
@@ -26,14 +33,14 @@ func Table(w io.Writer, v *state.View, sources []SourceStatus) error {
 	tw := newTab(ew)
 	fmt.Fprintf(tw, "SOURCE\tADDRESS\tSTATE\tERROR\n")
 	for _, s := range sources {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Kind, s.Address, s.State, s.Error)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(s.Kind), safe(s.Address), safe(s.State), safe(s.Error))
 	}
 	if len(sources) == 0 {
 		fmt.Fprintf(tw, "(none)\t\t\t\n")
 	}
 	tw.Flush()
 	for _, d := range v.Diagnoses {
-		fmt.Fprintf(ew, "! %s: %s\n", d.Code, d.Text)
+		fmt.Fprintf(ew, "! %s: %s\n", safe(d.Code), safe(d.Text))
 	}
 
 	fmt.Fprintln(ew)
@@ -41,7 +48,7 @@ func Table(w io.Writer, v *state.View, sources []SourceStatus) error {
 	fmt.Fprintf(tw, "SERVICE\tBACKEND\tREGISTERED\tUP\tWORST\n")
 	for i := range v.Services {
 		s := &v.Services[i]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Backend, s.Summary.RegText(), upCell(s, v.HAProxy), s.Summary.Worst)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safe(s.Name), safe(s.Backend), s.Summary.RegText(), safe(upCell(s, v.HAProxy)), safe(s.Summary.Worst))
 	}
 	if len(v.Services) == 0 {
 		fmt.Fprintf(tw, "(no services)\t\t\t\t\n")
@@ -81,9 +88,9 @@ func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
 			dups = " (+1 duplicate registration)"
 		}
 	}
-	fmt.Fprintf(w, "\n%s (backend %s): %d registered%s, %d up, worst %s\n", s.Name, s.Backend, s.Summary.Registered, dups, s.Summary.Up, s.Summary.Worst)
+	fmt.Fprintf(w, "\n%s (backend %s): %d registered%s, %d up, worst %s\n", safe(s.Name), safe(s.Backend), s.Summary.Registered, dups, s.Summary.Up, safe(s.Summary.Worst))
 	for _, d := range s.Diagnoses {
-		fmt.Fprintf(w, "  ! %s: %s\n", d.Code, d.Text)
+		fmt.Fprintf(w, "  ! %s: %s\n", safe(d.Code), safe(d.Text))
 	}
 	if len(s.Instances) == 0 {
 		return
@@ -91,7 +98,7 @@ func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
 	tw := newTab(w)
 	fmt.Fprintf(tw, "  INSTANCE\tADDRESS\tREG")
 	for _, h := range haps {
-		fmt.Fprintf(tw, "\t%s", label(h)) // the socket's label as given, never a path upper-cased
+		fmt.Fprintf(tw, "\t%s", safe(label(h))) // the socket's label as given, never upper-cased
 	}
 	fmt.Fprintf(tw, "\tDIAGNOSIS\n")
 	for i := range s.Instances {
@@ -109,9 +116,9 @@ func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
 				addr = fmt.Sprintf("%s:%d", r.Host, r.Port)
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s", name, addrOf(addr, in), reg)
+		fmt.Fprintf(tw, "  %s\t%s\t%s", safe(name), safe(addrOf(addr, in)), reg)
 		for _, seen := range in.HAProxy {
-			fmt.Fprintf(tw, "\t%s", statusCell(seen))
+			fmt.Fprintf(tw, "\t%s", safe(statusCell(seen)))
 		}
 		for j, d := range in.Diagnoses {
 			if j > 0 {
@@ -120,7 +127,7 @@ func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
 					fmt.Fprintf(tw, "\t")
 				}
 			}
-			fmt.Fprintf(tw, "\t%s: %s\n", d.Code, d.Text)
+			fmt.Fprintf(tw, "\t%s: %s\n", safe(d.Code), safe(d.Text))
 		}
 		if len(in.Diagnoses) == 0 {
 			fmt.Fprintf(tw, "\t\n")
@@ -198,7 +205,8 @@ func otherServers(w io.Writer, v *state.View) {
 	tw := newTab(w)
 	fmt.Fprintf(tw, "  SOCKET\tBACKEND\tSERVER\tADDR\tSTATUS\tWEIGHT\tSCUR\n")
 	for _, x := range rows {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\n", x.sock, x.r.Proxy, x.r.Name, x.r.Addr, statusCell(state.Seen{Row: x.r}), x.r.Weight, x.r.SCur)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\n", safe(x.sock), safe(x.r.Proxy), safe(x.r.Name), safe(x.r.Addr),
+			safe(statusCell(state.Seen{Row: x.r})), x.r.Weight, x.r.SCur)
 	}
 	tw.Flush()
 }
@@ -209,6 +217,9 @@ func label(h *haproxy.Snapshot) string {
 	}
 	return h.Address
 }
+
+// safe is a cell's text as it may be printed: see Table.
+func safe[S ~string](s S) string { return termtext.Clean(string(s)) }
 
 func newTab(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0) }
 

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -39,7 +41,7 @@ func (m *Model) renderHeader() string {
 		if m.reg.State == sources.StateConnected && !m.reg.Synced {
 			st = "syncing"
 		}
-		txt := fmt.Sprintf("%s %s: %s", kindName(m.reg.Kind), m.reg.Address, st)
+		txt := plainf("%s %s: %s", kindName(m.reg.Kind), m.reg.Address, st)
 		b.WriteString(m.stateStyle(!m.reg.Stale()).Render(txt))
 	} else {
 		b.WriteString("  no registry")
@@ -65,7 +67,7 @@ func (m *Model) renderHeader() string {
 		if state == "ok" || s.Preview {
 			ok++
 		} else {
-			bad = append(bad, s.Label+": "+state)
+			bad = append(bad, plainf("%s: %s", s.Label, state))
 		}
 		if len(m.haps) == 1 {
 			lvl := ""
@@ -73,7 +75,7 @@ func (m *Model) renderHeader() string {
 				lvl = "/" + string(s.Level)
 			}
 			b.WriteString("  ")
-			b.WriteString(m.stateStyle(state == "ok" || s.Preview).Render(fmt.Sprintf("haproxy %s%s: %s", s.Label, lvl, state)))
+			b.WriteString(m.stateStyle(state == "ok" || s.Preview).Render(plainf("haproxy %s%s: %s", s.Label, lvl, state)))
 			return b.String()
 		}
 	}
@@ -128,7 +130,7 @@ func (m *Model) bannerText() string {
 			parts = append(parts, t)
 		}
 	}
-	return strings.Join(parts, " · ")
+	return termtext.Clean(strings.Join(parts, " · "))
 }
 
 // words turns a connection state into a phrase for the banner.
@@ -186,7 +188,7 @@ func (m *Model) renderTabs() string {
 		b.WriteByte(' ')
 	}
 	if m.view == viewDetail {
-		b.WriteString(m.st.Muted.Render("› " + m.detail.service))
+		b.WriteString(m.st.Muted.Render("› " + termtext.Clean(m.detail.service)))
 	}
 	switch m.overlay {
 	case overlayHelp:
@@ -211,10 +213,10 @@ func (m *Model) renderFooter() string {
 		return ":" + m.edit.view() + m.st.Muted.Render("   svc NAME · zk PATH · haproxy · events · q")
 	case modePrompt:
 		if m.prompt != nil && m.prompt.choices != nil {
-			return m.prompt.label + m.st.Muted.Render("   esc cancel")
+			return termtext.Clean(m.prompt.label) + m.st.Muted.Render("   esc cancel")
 		}
 		if m.prompt != nil {
-			return m.prompt.label + " " + m.edit.view() + m.st.Muted.Render("   enter ok · esc cancel")
+			return termtext.Clean(m.prompt.label) + " " + m.edit.view() + m.st.Muted.Render("   enter ok · esc cancel")
 		}
 	case modeConfirm:
 		if m.confirm != nil && m.confirm.plan.ConfirmText != "" {
@@ -226,11 +228,11 @@ func (m *Model) renderFooter() string {
 	if l, _ := m.curList(); l != nil && m.overlay == overlayNone {
 		right = fmt.Sprintf("%d/%d", min(l.cursor+1, l.n), l.n)
 		if l.filter.text != "" {
-			right = "filter " + l.filter.text + "  " + right
+			right = "filter " + termtext.Clean(l.filter.text) + "  " + right
 		}
 		marks = m.marksText(l)
 	}
-	left := m.status
+	left := termtext.Clean(m.status) // statuses quote names, replies and errors
 	if left != "" {
 		if m.statusErr {
 			left = m.st.Error.Render(left)
@@ -244,7 +246,9 @@ func (m *Model) renderFooter() string {
 		marks = m.st.Warn.Render(marks)
 		right = marks + "  " + right
 		if widthOf(left)+widthOf(right)+2 > m.w {
-			left = fit(left, max(m.w-widthOf(right)-2, 0), false)
+			// left is styled already: cut it keeping its escapes (fit
+			// would escape them as outside text).
+			left = ansi.Truncate(left, max(m.w-widthOf(right)-2, 0), "…")
 		}
 	}
 	gap := m.w - widthOf(left) - widthOf(right) - 1

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/actions"
+	"github.com/stacktui/stacktui/internal/termtext"
 )
 
 // Confirm dialog focus positions. Focus starts on Cancel.
@@ -168,7 +169,7 @@ func (m *Model) actionDone(r actions.Result) tea.Cmd {
 // render draws the dialog in the body: title, targets in full, the exact
 // commands, the scope selector, durability, alternative, warning, buttons.
 func (d *confirmDialog) render(m *Model, w, h int) string {
-	p := d.plan
+	p := displayPlan(d.plan)
 	st := &m.st
 	var l []string
 	if d.note != "" {
@@ -223,7 +224,7 @@ func (d *confirmDialog) render(m *Model, w, h int) string {
 		foot = append(foot, fmt.Sprintf("Type %q to confirm: %s", p.ConfirmText, d.typed.view()))
 	}
 	if d.err != "" {
-		foot = append(foot, st.Error.Render(d.err))
+		foot = append(foot, st.Error.Render(termtext.Clean(d.err)))
 	}
 	cancel, exec := "[ Cancel ]", "[ Execute ]"
 	if d.focus == focusCancel {

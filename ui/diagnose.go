@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 
 	"github.com/stacktui/stacktui/state"
 )
@@ -78,6 +77,7 @@ func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
 }
 
 // walkLines renders walkthrough steps, then the findings under title.
+// Every outside value (names, errors, check texts) is cleaned (plainf).
 func (m *Model) walkLines(steps []state.Step, title string, findings []string) []string {
 	l := m.stepLines(steps)
 	l = append(l, "", m.st.Section.Render(title))
@@ -88,9 +88,9 @@ func (m *Model) walkLines(steps []state.Step, title string, findings []string) [
 func (m *Model) stepLines(steps []state.Step) []string {
 	var l []string
 	for _, st := range steps {
-		l = append(l, fmt.Sprintf("%s %s %s", m.mark(st.Answer), st.Question, st.Why))
+		l = append(l, m.mark(st.Answer)+" "+plainf("%s %s", st.Question, st.Why))
 		for _, e := range st.Evidence {
-			l = append(l, "      "+e)
+			l = append(l, plainf("      %s", e))
 		}
 	}
 	return l
@@ -99,7 +99,7 @@ func (m *Model) stepLines(steps []state.Step) []string {
 func (m *Model) diagnoseService(s *state.Service) []string {
 	var findings []string
 	for _, d := range s.Diagnoses {
-		findings = append(findings, "  "+d.Text)
+		findings = append(findings, plainf("  %s", d.Text))
 	}
 	bad := 0
 	for i := range s.Instances {
@@ -109,7 +109,7 @@ func (m *Model) diagnoseService(s *state.Service) []string {
 		}
 		bad++
 		for _, d := range in.Diagnoses {
-			findings = append(findings, fmt.Sprintf("  %s: %s", instName(in), d.Text))
+			findings = append(findings, plainf("  %s: %s", instName(in), d.Text))
 		}
 	}
 	if bad == 0 && len(s.Diagnoses) == 0 {
@@ -121,7 +121,7 @@ func (m *Model) diagnoseService(s *state.Service) []string {
 func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string {
 	var findings []string
 	for _, d := range in.Diagnoses {
-		findings = append(findings, fmt.Sprintf("  [%s] %s", d.Code, d.Text))
+		findings = append(findings, plainf("  [%s] %s", d.Code, d.Text))
 	}
 	if len(in.Diagnoses) == 0 {
 		findings = append(findings, "  no findings")

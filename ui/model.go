@@ -111,6 +111,7 @@ type Model struct {
 	firstViewDone bool            // Options.FirstView was called
 	newer         newerRows       // rows read after their socket's Stats
 	watching      []string        // backends on screen, as last passed to HAProxyFeed.Watch
+	unclean       int             // screen lines guardLine had to escape: must stay 0
 }
 
 // New builds the root model from the options.

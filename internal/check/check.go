@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -125,8 +126,13 @@ type Result struct {
 }
 
 // Line is the Nagios plugin output line: "STACKTUI WARNING - ... | perfdata".
+// The summary quotes service names and source errors, which come from
+// outside: they are cleaned (a line break would start Nagios' long output,
+// an escape would reach the terminal of whoever runs the check), and a '|'
+// in them, which Nagios would take for the start of the perfdata, is shown
+// as '¦'.
 func (r *Result) Line() string {
-	s := "STACKTUI " + r.Status.String() + " - " + r.Summary
+	s := "STACKTUI " + r.Status.String() + " - " + strings.ReplaceAll(termtext.Clean(r.Summary), "|", "¦")
 	if r.Perfdata != "" {
 		s += " | " + r.Perfdata
 	}
@@ -312,9 +318,10 @@ func codeList() string {
 	return strings.Join(s, ", ")
 }
 
-// perfLabel keeps perfdata labels parseable: no quotes or '=' inside.
+// perfLabel keeps perfdata labels parseable and printable: no quotes, '='
+// or '|' inside, nothing termtext.Clean would escape.
 func perfLabel(s string) string {
-	return strings.NewReplacer("'", "_", "=", "_").Replace(s)
+	return strings.NewReplacer("'", "_", "=", "_", "|", "_").Replace(termtext.Clean(s))
 }
 
 // thresholdPerf renders a "below N" threshold as a Nagios range "N:" (alert

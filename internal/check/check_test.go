@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 )
@@ -122,4 +123,35 @@ func TestMaintenanceIsSaid(t *testing.T) {
 	if r := Evaluate(view(s), nil, Options{WarnOn: codes}); r.Status != Warning || !strings.Contains(r.Line(), "svc_a WARNING (1/1 up: maintenance)") {
 		t.Fatalf("--warn-on maintenance: %s", r.Line())
 	}
+}
+
+// TestLineIsOneCleanLine: service names and source errors come from outside;
+// whatever they hold, the status line is one printable line whose only '|'
+// starts the perfdata.
+func TestLineIsOneCleanLine(t *testing.T) {
+	for _, s := range []string{"svc\nCRITICAL - fake second line", "red\x1b[31m", "title\x1b]0;x\x07", "rlo\u202e", "c1\u009b2J",
+		"pipe|'a'=1", "bad\xff", "ok"} {
+		checkLine(t, Evaluate(view(svc(s, 2, 0, state.CodeDown)), nil, Options{}), s)
+		checkLine(t, Evaluate(view(svc("a", 1, 1)), []string{"haproxy " + s + ": " + s}, Options{}), s)
+		checkLine(t, Evaluate(view(svc("a", 1, 1)), nil, Options{Services: []string{s}}), s)
+	}
+}
+
+func checkLine(t *testing.T, r *Result, s string) {
+	t.Helper()
+	l := r.Line()
+	if !termtext.IsClean(l) {
+		t.Errorf("%q: status line is not clean: %q", s, l)
+	}
+	if n := strings.Count(l, "|"); n > 1 || (n == 1) != (r.Perfdata != "") {
+		t.Errorf("%q: %d '|' in %q (perfdata %q)", s, n, l, r.Perfdata)
+	}
+}
+
+func FuzzLine(f *testing.F) {
+	f.Add("svc\nCRITICAL - x", "err\x1b[2J")
+	f.Fuzz(func(t *testing.T, name, failure string) {
+		checkLine(t, Evaluate(view(svc(name, 2, 1, state.CodeDown)), nil, Options{}), name)
+		checkLine(t, Evaluate(view(svc(name, 2, 1)), []string{failure}, Options{}), failure)
+	})
 }
