@@ -40,9 +40,9 @@ demo:
 # Debian packages the tests and the demo use.
 # Installed when missing and root; otherwise the exact command is printed.
 deps:
-	@command -v haproxy >/dev/null && command -v serf >/dev/null && command -v tmux >/dev/null && test -f /usr/share/java/zookeeper.jar || \
-	  { if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q zookeeper haproxy serf tmux socat; \
-	    else echo 'missing packages: run  sudo apt-get update && sudo apt-get install -y zookeeper haproxy serf tmux socat'; exit 1; fi; }
+	@command -v haproxy >/dev/null && command -v serf >/dev/null && command -v tmux >/dev/null && test -x /usr/sbin/sshd && test -f /usr/share/java/zookeeper.jar || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q zookeeper haproxy serf tmux socat openssh-server; \
+	    else echo 'missing packages: run  sudo apt-get update && sudo apt-get install -y zookeeper haproxy serf tmux socat openssh-server'; exit 1; fi; }
 
 release-check:
 	goreleaser check

@@ -112,6 +112,9 @@ func report(k knobs, began time.Time, took time.Duration, load string, hs []hapS
 		b.WriteString("\n")
 		b.WriteString(zkMethod)
 	}
+	if f := preserved(k.out, fleetBegin, fleetEnd); f != "" { // written by TestFleetScale
+		b.WriteString("\n" + fleetBegin + f + fleetEnd + "\n")
+	}
 	b.WriteString("\n## Micro-benchmarks\n\n")
 	micro := ""
 	if k.microOut != "" {

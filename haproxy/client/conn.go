@@ -33,6 +33,9 @@ type Options struct {
 	Address  string        // unix socket path or host:port (see ParseAddress)
 	ReadOnly bool          // lower the session to `user` and refuse Exec
 	Timeout  time.Duration // per request (dial, command and reply); 0 means DefaultTimeout
+	// Dial, when set, opens the connection instead of a net.Dialer (the
+	// SSH transport tunnels it); it must honour ctx's deadline.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Conn is a persistent session on one stats socket, safe for concurrent
@@ -126,8 +129,13 @@ func (c *Conn) Close() error {
 // connect dials and sets the session up; c.mu is held.
 func (c *Conn) connect(ctx context.Context) error {
 	addr := c.opts.Address
-	d := net.Dialer{Timeout: c.opts.Timeout}
-	nc, err := d.DialContext(ctx, network(addr), addr)
+	dial := c.opts.Dial
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	dctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	nc, err := dial(dctx, network(addr), addr)
+	cancel()
 	if err != nil {
 		return c.dialError(ctx, err)
 	}
@@ -290,7 +298,8 @@ func isTimeout(err error) bool {
 func isBroken(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, net.ErrClosed)
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, io.ErrClosedPipe) // a tunnelled session whose tunnel ended
 }
 
 // request runs one command, connecting first when needed and retrying once

@@ -119,31 +119,13 @@ func (h *HAP) start(cfg HAProxyConfig, reload bool) error {
 	if out, err := exec.Command("haproxy", "-c", "-f", cfgPath).CombinedOutput(); err != nil {
 		return fmt.Errorf("testenv: haproxy -c rejected %s: %v\n%s\nconfig:\n%s", cfgPath, err, out, text)
 	}
-	args := []string{"-db", "-f", cfgPath}
+	var old *proc
 	if reload {
-		args = append(args, "-x", h.Socket, "-sf", strconv.Itoa(h.p.pid()))
+		old = h.p
 	}
-	p, err := startProc(h.Dir, filepath.Join(h.Dir, "haproxy.log"), "haproxy", args...)
+	p, err := runHAProxy(h.Dir, cfgPath, h.Socket, old, 10*time.Second)
 	if err != nil {
-		return err
-	}
-	want := "Pid: " + strconv.Itoa(p.pid()) + "\n"
-	err = waitFor(10*time.Second, func() error {
-		if p.exited() {
-			return fmt.Errorf("exited: %v", p.waitErr)
-		}
-		out, err := socketCommand("unix", h.Socket, "show info")
-		if err != nil {
-			return err
-		}
-		if !strings.Contains(out, want) {
-			return fmt.Errorf("socket still answered by another process")
-		}
-		return nil
-	})
-	if err != nil {
-		p.kill()
-		return fmt.Errorf("testenv: HAProxy did not start (%v); log ends:\n%s", err, p.tail(20))
+		return fmt.Errorf("testenv: HAProxy did not start (%w)", err)
 	}
 	if reload {
 		h.old = append(h.old, h.p)
@@ -155,6 +137,40 @@ func (h *HAP) start(cfg HAProxyConfig, reload bool) error {
 		h.Frontends[s.Name] = net.JoinHostPort("127.0.0.1", strconv.Itoa(h.ports[s.Name]))
 	}
 	return nil
+}
+
+// runHAProxy starts haproxy in the foreground with cfgPath, logging to
+// dir/haproxy.log; with old it takes old's listeners over (-x socket) and
+// soft-stops it (-sf), as a reload does. It returns once the admin socket
+// answers as the new process, or kills it and says why with the log's end.
+func runHAProxy(dir, cfgPath, socket string, old *proc, wait time.Duration) (*proc, error) {
+	args := []string{"-db", "-f", cfgPath}
+	if old != nil {
+		args = append(args, "-x", socket, "-sf", strconv.Itoa(old.pid()))
+	}
+	p, err := startProc(dir, filepath.Join(dir, "haproxy.log"), "haproxy", args...)
+	if err != nil {
+		return nil, err
+	}
+	want := "Pid: " + strconv.Itoa(p.pid()) + "\n"
+	err = waitFor(wait, func() error {
+		if p.exited() {
+			return fmt.Errorf("exited: %v", p.waitErr)
+		}
+		out, err := socketCommand("unix", socket, "show info")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(out, want) {
+			return fmt.Errorf("socket still answered by another process")
+		}
+		return nil
+	})
+	if err != nil {
+		p.kill()
+		return nil, fmt.Errorf("%v; log ends:\n%s", err, p.tail(20))
+	}
+	return p, nil
 }
 
 // Reload replaces the running HAProxy by one with cfg, the way Synapse's

@@ -95,7 +95,15 @@ func renderHAProxy(cfg HAProxyConfig, socket, tcpAddr string, ports map[string]i
 	case hs > 0:
 		fmt.Fprintf(&b, "\thard-stop-after %dms\n", hs.Milliseconds())
 	}
-	b.WriteString(`defaults
+	b.WriteString(haproxyDefaults)
+	if err := writeServices(&b, cfg.Services, "127.0.0.1", ports); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// haproxyDefaults is the defaults section of every generated config.
+const haproxyDefaults = `defaults
 	mode http
 	option dontlognull
 	maxconn 1000
@@ -105,17 +113,21 @@ func renderHAProxy(cfg HAProxyConfig, socket, tcpAddr string, ports map[string]i
 	timeout server 1m
 	option redispatch
 	balance roundrobin
-`)
-	for _, s := range cfg.Services {
+`
+
+// writeServices writes one frontend (bound to bindIP and the service's
+// port in ports) and one backend per service, in Synapse's layout.
+func writeServices(b *strings.Builder, services []HAService, bindIP string, ports map[string]int) error {
+	for _, s := range services {
 		if err := validName("service", s.Name); err != nil {
-			return "", err
+			return err
 		}
 		if err := validName("backend", s.BackendName()); err != nil {
-			return "", err
+			return err
 		}
-		fmt.Fprintf(&b, "\nfrontend %s\n\tmode http\n\tbind 127.0.0.1:%d\n\tdefault_backend %s\n",
-			s.Name, ports[s.Name], s.BackendName())
-		fmt.Fprintf(&b, "\nbackend %s\n\tmode http\n", s.BackendName())
+		fmt.Fprintf(b, "\nfrontend %s\n\tmode http\n\tbind %s:%d\n\tdefault_backend %s\n",
+			s.Name, bindIP, ports[s.Name], s.BackendName())
+		fmt.Fprintf(b, "\nbackend %s\n\tmode http\n", s.BackendName())
 		checks := false
 		for _, sv := range s.Servers {
 			checks = checks || sv.Check
@@ -130,12 +142,12 @@ func renderHAProxy(cfg HAProxyConfig, socket, tcpAddr string, ports map[string]i
 		for _, sv := range s.Servers {
 			line, err := serverLine(sv, inter)
 			if err != nil {
-				return "", fmt.Errorf("%w (service %s)", err, s.Name)
+				return fmt.Errorf("%w (service %s)", err, s.Name)
 			}
 			b.WriteString("\t" + line + "\n")
 		}
 	}
-	return b.String(), nil
+	return nil
 }
 
 // serverLine is Synapse's order: server <n> <h:p> [id N] cookie <n>

@@ -9,9 +9,10 @@ import (
 
 // installHint says which Debian package provides each binary we run.
 var installHint = map[string]string{
-	"java":    "apt-get install -y zookeeper (it pulls in a Java runtime)",
-	"haproxy": "apt-get install -y haproxy",
-	"serf":    "apt-get install -y serf",
+	"java":     "apt-get install -y zookeeper (it pulls in a Java runtime)",
+	"haproxy":  "apt-get install -y haproxy",
+	"serf":     "apt-get install -y serf",
+	sshdBinary: "apt-get install -y openssh-server",
 }
 
 // zookeeperJar is where Debian's zookeeper package puts the server jar.

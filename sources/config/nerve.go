@@ -87,8 +87,11 @@ const nerveHint = "pass the file with --nerve-config or set NERVE_CONFIG"
 
 // LoadNerve reads and parses a Nerve config (JSON or YAML), and the service
 // files of its service_conf_dir (*.json, *.yaml), each named by its file.
-func LoadNerve(path string) (*Nerve, error) {
-	data, err := readFile(path, nerveWhat, nerveHint)
+func LoadNerve(path string) (*Nerve, error) { return LoadNerveFS(Local, path) }
+
+// LoadNerveFS is LoadNerve reading from fsys (a host's files over SSH).
+func LoadNerveFS(fsys FS, path string) (*Nerve, error) {
+	data, err := readFile(fsys, path, nerveWhat, nerveHint)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +100,7 @@ func LoadNerve(path string) (*Nerve, error) {
 		return nil, err
 	}
 	if n.ServiceConfDir != "" {
-		if err := n.loadServiceConfDir(); err != nil {
+		if err := n.loadServiceConfDir(fsys); err != nil {
 			return nil, err
 		}
 	}
@@ -193,20 +196,20 @@ func parseNerveService(w *walker, key string, o map[string]any, p string) NerveS
 // loadServiceConfDir merges <service_conf_dir>/*.json|yaml|yml as Nerve does
 // (one service per file, keyed by the file name). A relative directory is
 // taken relative to the config file.
-func (n *Nerve) loadServiceConfDir() error {
+func (n *Nerve) loadServiceConfDir(fsys FS) error {
 	dir := n.ConfDir()
-	files, err := confFiles(dir)
+	files, err := confFiles(fsys, dir)
 	if err != nil {
 		return fmt.Errorf("%s %s: service_conf_dir %s: %v; Nerve refuses to start without it too: check the directory", nerveWhat, n.Path, dir, err)
 	}
-	disabled, _ := filepath.Glob(filepath.Join(dir, "*"+DisabledSuffix))
+	disabled := disabledFiles(fsys, dir)
 	for _, f := range append(files, disabled...) {
 		off := strings.HasSuffix(f, DisabledSuffix)
 		name := strings.TrimSuffix(f, DisabledSuffix)
 		if off && !isConfFile(name) {
 			continue
 		}
-		svc, err := n.loadServiceFile(f, name)
+		svc, err := n.loadServiceFile(fsys, f, name)
 		switch {
 		case err != nil && off:
 			continue // a broken file Nerve does not read is no reason to refuse the rest
@@ -226,8 +229,8 @@ func (n *Nerve) loadServiceConfDir() error {
 
 // loadServiceFile reads one service_conf_dir file f; name is f without
 // DisabledSuffix, which gives the service key and the format.
-func (n *Nerve) loadServiceFile(f, name string) (NerveService, error) {
-	data, err := readFile(f, "nerve service file", "check service_conf_dir in "+n.Path)
+func (n *Nerve) loadServiceFile(fsys FS, f, name string) (NerveService, error) {
+	data, err := readFile(fsys, f, "nerve service file", "check service_conf_dir in "+n.Path)
 	if err != nil {
 		return NerveService{}, err
 	}

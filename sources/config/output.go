@@ -76,7 +76,7 @@ func ReadFileOutput(dir string) (map[string][]SynapseBackend, error) {
 			continue
 		}
 		path := filepath.Join(dir, name)
-		data, err := readFile(path, fileOutputWhat+" file", "check file_output.output_directory")
+		data, err := readFile(Local, path, fileOutputWhat+" file", "check file_output.output_directory")
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +124,7 @@ const generatorKey = "watcher_config_for_generator"
 // ReadStateFile reads Synapse's state file (haproxy.state_file_path):
 // service -> HAProxy server name -> backend as last seen.
 func ReadStateFile(path string) (map[string]map[string]SynapseBackend, error) {
-	data, err := readFile(path, stateWhat, "check haproxy.state_file_path in the Synapse config")
+	data, err := readFile(Local, path, stateWhat, "check haproxy.state_file_path in the Synapse config")
 	if err != nil {
 		return nil, err
 	}

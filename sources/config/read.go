@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 )
 
 // maxFile bounds what we read: SmartStack configs are kilobytes; a huge file
@@ -12,11 +11,11 @@ import (
 const maxFile = 64 << 20
 
 // readFile reads path with errors that say what to check.
-func readFile(path, what, hint string) ([]byte, error) {
+func readFile(fsys FS, path, what, hint string) ([]byte, error) {
 	if path == "" {
 		return nil, fmt.Errorf("no %s path given: %s", what, hint)
 	}
-	st, err := os.Stat(path)
+	st, err := fsys.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%s %s does not exist: %s", what, path, hint)
@@ -29,7 +28,7 @@ func readFile(path, what, hint string) ([]byte, error) {
 	case st.Size() > maxFile:
 		return nil, fmt.Errorf("%s %s is %d bytes, far too big for a config: check the path", what, path, st.Size())
 	}
-	data, err := os.ReadFile(path)
+	data, err := fsys.ReadFile(path)
 	if errors.Is(err, fs.ErrPermission) {
 		return nil, fmt.Errorf("%s %s cannot be read (permission denied): run as a user that can read it, e.g. with sudo", what, path)
 	}

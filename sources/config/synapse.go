@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -145,8 +144,11 @@ const synapseHint = "pass the file with --synapse-config or set SYNAPSE_CONFIG"
 
 // LoadSynapse reads and parses a Synapse config (JSON or YAML), merging the
 // files of its service_conf_dir. ERB templates are refused with a clear error.
-func LoadSynapse(path string) (*Synapse, error) {
-	data, err := readFile(path, synapseWhat, synapseHint)
+func LoadSynapse(path string) (*Synapse, error) { return LoadSynapseFS(Local, path) }
+
+// LoadSynapseFS is LoadSynapse reading from fsys (a host's files over SSH).
+func LoadSynapseFS(fsys FS, path string) (*Synapse, error) {
+	data, err := readFile(fsys, path, synapseWhat, synapseHint)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +157,7 @@ func LoadSynapse(path string) (*Synapse, error) {
 		return nil, err
 	}
 	if syn.ServiceConfDir != "" {
-		if err := syn.loadServiceConfDir(); err != nil {
+		if err := syn.loadServiceConfDir(fsys); err != nil {
 			return nil, err
 		}
 	}
@@ -266,17 +268,17 @@ func parseSynapseService(w *walker, key string, m map[string]any, p string, glob
 // per file named after the file, as Synapse does. A relative directory is
 // taken relative to the config file (Synapse uses its working directory,
 // which we cannot know).
-func (s *Synapse) loadServiceConfDir() error {
+func (s *Synapse) loadServiceConfDir(fsys FS) error {
 	dir := s.ServiceConfDir
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(filepath.Dir(s.Path), dir)
 	}
-	files, err := confFiles(dir)
+	files, err := confFiles(fsys, dir)
 	if err != nil {
 		return fmt.Errorf("%s %s: service_conf_dir %s: %v; check the directory exists and is readable", synapseWhat, s.Path, dir, err)
 	}
 	for _, f := range files {
-		data, err := readFile(f, "synapse service file", "check service_conf_dir in "+s.Path)
+		data, err := readFile(fsys, f, "synapse service file", "check service_conf_dir in "+s.Path)
 		if err != nil {
 			return err
 		}
@@ -301,8 +303,8 @@ func (s *Synapse) loadServiceConfDir() error {
 }
 
 // confFiles lists dir/*.json, *.yaml and *.yml, sorted.
-func confFiles(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+func confFiles(fsys FS, dir string) ([]string, error) {
+	entries, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package serf
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,9 @@ const DefaultAddr = "127.0.0.1:7373"
 type Options struct {
 	// Addr is the agent's RPC address (serf agent -rpc-addr); DefaultAddr when empty.
 	Addr string
+	// Label is the address shown in snapshots, when Addr is not what the
+	// user knows the agent by (a local forward to a host's agent over SSH).
+	Label string
 	// AuthKey is the agent's rpc_auth key ("" for none). The caller reads it
 	// from SERF_RPC_AUTH or a file; it is never logged.
 	AuthKey string
@@ -450,7 +454,7 @@ func (s *Source) memberList() []sources.Member {
 func (s *Source) snapshot(state sources.ConnState, errMsg string) sources.Snapshot {
 	return sources.Snapshot{
 		Kind:     sources.KindSerf,
-		Address:  s.o.Addr,
+		Address:  cmp.Or(s.o.Label, s.o.Addr),
 		State:    state,
 		Err:      errMsg,
 		At:       time.Now(),

@@ -1,6 +1,7 @@
 package zookeeper
 
 import (
+	"context"
 	"encoding/binary"
 	"net"
 	"sync"
@@ -13,16 +14,28 @@ import (
 // never answers — one shutting down or still starting — would leave the
 // registry stale for a minute. Like the Java client, give the handshake
 // sessionTimeout/len(servers), between 1 s and 5 s.
-type handshakeDialer struct{ limit time.Duration }
+type handshakeDialer struct {
+	limit time.Duration
+	// via opens the connection (Options.Dial); nil dials directly.
+	via func(ctx context.Context, network, address string) (net.Conn, error)
+}
 
-func newHandshakeDialer(session time.Duration, servers int) handshakeDialer {
+func newHandshakeDialer(session time.Duration, servers int, via func(context.Context, string, string) (net.Conn, error)) handshakeDialer {
 	limit := session / time.Duration(max(servers, 1))
-	return handshakeDialer{limit: min(max(limit, time.Second), 5*time.Second)}
+	return handshakeDialer{limit: min(max(limit, time.Second), 5*time.Second), via: via}
 }
 
 // dial is a zk.Dialer.
 func (d handshakeDialer) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
-	c, err := net.DialTimeout(network, addr, timeout)
+	var c net.Conn
+	var err error
+	if d.via != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		c, err = d.via(ctx, network, addr)
+		cancel()
+	} else {
+		c, err = net.DialTimeout(network, addr, timeout)
+	}
 	if err != nil {
 		return nil, err
 	}

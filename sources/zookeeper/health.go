@@ -23,11 +23,17 @@ const WhitelistHint = "add 4lw.commands.whitelist=ruok,srvr,mntr (or *) to zoo.c
 // Health asks one server ruok, srvr and mntr, each over its own plain TCP
 // connection (four-letter words close the connection after answering).
 func Health(ctx context.Context, server string) sources.ServerHealth {
+	return HealthVia(ctx, server, nil)
+}
+
+// HealthVia is Health with the connections opened by dial (nil: directly),
+// for a ZooKeeper reached through SSH.
+func HealthVia(ctx context.Context, server string, dial func(context.Context, string, string) (net.Conn, error)) sources.ServerHealth {
 	h := sources.ServerHealth{Address: server, At: time.Now()}
 	var errs []string
 	var refused []string
 
-	ruok, err := fourLetter(ctx, server, "ruok")
+	ruok, err := fourLetter(ctx, dial, server, "ruok")
 	switch {
 	case err != nil:
 		h.Err = fmt.Sprintf("cannot reach ZooKeeper at %s: %v; is it running and is the address right?", server, err)
@@ -40,7 +46,7 @@ func Health(ctx context.Context, server string) sources.ServerHealth {
 		errs = append(errs, fmt.Sprintf("ruok answered %q instead of imok", clipText(ruok)))
 	}
 
-	if srvr, err := fourLetter(ctx, server, "srvr"); err != nil {
+	if srvr, err := fourLetter(ctx, dial, server, "srvr"); err != nil {
 		errs = append(errs, "srvr: "+err.Error())
 	} else if notWhitelisted(srvr) {
 		refused = append(refused, "srvr")
@@ -50,7 +56,7 @@ func Health(ctx context.Context, server string) sources.ServerHealth {
 		parseSrvr(srvr, &h)
 	}
 
-	if mntr, err := fourLetter(ctx, server, "mntr"); err != nil {
+	if mntr, err := fourLetter(ctx, dial, server, "mntr"); err != nil {
 		errs = append(errs, "mntr: "+err.Error())
 	} else if notWhitelisted(mntr) {
 		refused = append(refused, "mntr")
@@ -72,24 +78,31 @@ func Health(ctx context.Context, server string) sources.ServerHealth {
 
 // HealthAll asks every server in parallel; results keep the input order.
 func HealthAll(ctx context.Context, servers []string) []sources.ServerHealth {
+	return HealthAllVia(ctx, servers, nil)
+}
+
+// HealthAllVia is HealthAll with the connections opened by dial (nil: directly).
+func HealthAllVia(ctx context.Context, servers []string, dial func(context.Context, string, string) (net.Conn, error)) []sources.ServerHealth {
 	out := make([]sources.ServerHealth, len(servers))
 	var wg sync.WaitGroup
 	for i, s := range servers {
-		wg.Go(func() { out[i] = Health(ctx, s) })
+		wg.Go(func() { out[i] = HealthVia(ctx, s, dial) })
 	}
 	wg.Wait()
 	return out
 }
 
 // fourLetter sends cmd and reads the whole answer.
-func fourLetter(ctx context.Context, server, cmd string) (string, error) {
+func fourLetter(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error), server, cmd string) (string, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, healthTimeout)
 		defer cancel()
 	}
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", server)
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	c, err := dial(ctx, "tcp", server)
 	if err != nil {
 		return "", err
 	}

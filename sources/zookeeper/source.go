@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"path"
 	"strings"
 	"sync"
@@ -44,6 +45,9 @@ type Options struct {
 	SessionTimeout time.Duration
 	// Logger receives the source's and the ZooKeeper client's logs; discarded when nil.
 	Logger *slog.Logger
+	// Dial, when set, opens the connections to the servers instead of a
+	// net.Dialer (the SSH transport tunnels them); it must honour ctx.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Source is a live, read-only view of the Nerve registrations in one

@@ -1,0 +1,271 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stacktui/stacktui/internal/termtext"
+	"github.com/stacktui/stacktui/state"
+)
+
+// fleetPane is the fleet view (--fleet): one row per instance with how many
+// hosts route to it and how, and which hosts disagree with the registry;
+// the hosts that could not be read or look stuck are named in a line
+// above. It is self-contained: it takes the fleet view and the styles, and
+// keeps its own cursor, filter and sort.
+type fleetPane struct {
+	list
+	view  *state.FleetView
+	rows  []fleetRow
+	dirty bool
+}
+
+// fleetRow is one instance and its service.
+type fleetRow struct {
+	svc *state.FleetService
+	in  *state.FleetInstance
+}
+
+func newFleetPane() fleetPane { return fleetPane{list: newList(), dirty: true} }
+
+// setView takes a new fleet view; rows are rebuilt at the next render.
+func (p *fleetPane) setView(v *state.FleetView) {
+	p.view = v
+	p.dirty = true
+}
+
+func (p *fleetPane) keyAt(i int) string { return p.rows[i].in.Key }
+
+// fleetColumns are the pane's columns.
+var fleetColumns = []column{
+	{Title: "SERVICE", Width: 10, Flex: true, Max: 16},
+	{Title: "INSTANCE", Width: 16, Flex: true, Max: 32},
+	{Title: "REG", Width: 3},
+	{Title: "UP", Width: 4, Right: true},
+	{Title: "DRAIN", Width: 5, Right: true, Prio: 2},
+	{Title: "DOWN", Width: 4, Right: true, Prio: 1},
+	{Title: "MAINT", Width: 5, Right: true, Prio: 1},
+	{Title: "NOT", Width: 4, Right: true},
+	{Title: "?", Width: 3, Right: true, Prio: 1},
+	{Title: "DISAGREE", Width: 12, Flex: true},
+}
+
+// sortKey orders rows by a column; by default, disagreeing instances come
+// first so the ones to look at are on top.
+func (p *fleetPane) sortKey(col int, r fleetRow) sortKey {
+	c := r.in.Counts
+	switch col {
+	case 0:
+		return sortKey{s: r.svc.Name + "/" + r.in.Server}
+	case 1:
+		return sortKey{s: r.in.Server}
+	case 2:
+		reg := 0.0
+		if r.in.Registration != nil {
+			reg = 1
+		}
+		return sortKey{n: reg, s: r.in.Key}
+	case 3:
+		return sortKey{n: float64(c.Up), s: r.in.Key}
+	case 4:
+		return sortKey{n: float64(c.Drain), s: r.in.Key}
+	case 5:
+		return sortKey{n: float64(c.Down), s: r.in.Key}
+	case 6:
+		return sortKey{n: float64(c.Maint), s: r.in.Key}
+	case 7:
+		return sortKey{n: float64(c.Absent), s: r.in.Key}
+	case 8:
+		return sortKey{n: float64(c.Unknown), s: r.in.Key}
+	}
+	return sortKey{n: float64(len(r.in.Findings)), s: r.in.Key}
+}
+
+// rebuild recomputes the filtered, sorted rows when the view changed. The
+// filter matches the service, the instance, and the disagreeing hosts.
+func (p *fleetPane) rebuild() {
+	if !p.dirty {
+		return
+	}
+	p.dirty = false
+	p.rows = p.rows[:0]
+	if p.view != nil {
+		for i := range p.view.Services {
+			s := &p.view.Services[i]
+			for k := range s.Instances {
+				in := &s.Instances[k]
+				if p.filter.matchAny(s.Name, in.Server, in.Addr, findingHosts(in)) {
+					p.rows = append(p.rows, fleetRow{s, in})
+				}
+			}
+		}
+	}
+	if p.sort >= 0 {
+		p.rows = sortedBy(p.rows, p.desc, func(r fleetRow) sortKey { return p.sortKey(p.sort, r) })
+	}
+	p.reselect(len(p.rows), p.keyAt)
+}
+
+// selected is the instance under the cursor, or nils.
+func (p *fleetPane) selected() (*state.FleetService, *state.FleetInstance) {
+	if p.cursor < len(p.rows) && p.n > 0 {
+		r := p.rows[p.cursor]
+		return r.svc, r.in
+	}
+	return nil, nil
+}
+
+// findingHosts names the disagreeing hosts, "!" marking the overdue or
+// stuck ones.
+func findingHosts(in *state.FleetInstance) string {
+	parts := make([]string, 0, len(in.Findings))
+	for _, f := range in.Findings {
+		h := f.Host
+		if f.Overdue || f.Stuck {
+			h += "!"
+		}
+		parts = append(parts, h)
+	}
+	return strings.Join(parts, " ")
+}
+
+// header is the pane's first line: hosts read, unreadable, stuck.
+func (p *fleetPane) header(st *Styles, now time.Time) string {
+	v := p.view
+	if v == nil {
+		return st.Muted.Render("Fleet: not read yet")
+	}
+	n := len(v.Hosts)
+	s := fmt.Sprintf("Fleet: %d of %d hosts read", v.Reachable, n)
+	var down, stuck []string
+	for _, h := range v.Hosts {
+		if !h.Reachable {
+			d := h.Name
+			if !h.LastGood.IsZero() {
+				d += " (" + shortAge(now.Sub(h.LastGood)) + ")"
+			}
+			down = append(down, d)
+		}
+		if len(h.Stuck) > 0 {
+			stuck = append(stuck, h.Name+" ("+strings.Join(h.Stuck, ",")+")")
+		}
+	}
+	line := st.Section.Render(s)
+	// Host and service names come from the registry and the host list.
+	if len(down) > 0 {
+		line += st.Bad.Render(termtext.Clean(" · unreadable: " + shortList(down, 4)))
+	}
+	if len(stuck) > 0 {
+		line += st.Bad.Render(termtext.Clean(" · Synapse stuck: " + shortList(stuck, 4)))
+	}
+	if len(down) == 0 && len(stuck) == 0 {
+		line += st.Muted.Render(" · grace " + v.Grace.String())
+	}
+	return line
+}
+
+// shortList joins at most n items, then says how many more.
+func shortList(xs []string, n int) string {
+	if len(xs) <= n {
+		return strings.Join(xs, ", ")
+	}
+	return strings.Join(xs[:n], ", ") + " +" + strconv.Itoa(len(xs)-n)
+}
+
+// shortAge is "12s", "4m", "3h": how old a host's figures are.
+func shortAge(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return strconv.Itoa(int(d/time.Hour)) + "h"
+}
+
+// render draws the header line, the column titles and the visible rows in
+// w x h cells.
+func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
+	p.rebuild()
+	p.height = max(h-2, 1)
+	p.clamp()
+	widths := layoutColumns(fleetColumns, w)
+	var b strings.Builder
+	b.WriteString(ansi.Truncate(p.header(st, now), w, "…")) // styled, its names already cleaned
+	b.WriteByte('\n')
+	b.WriteString(renderHeader(st, fleetColumns, widths, p.sort, p.desc))
+	b.WriteByte('\n')
+	if len(p.rows) == 0 {
+		none := "  no fleet data yet: the hosts are being read"
+		if p.view != nil && len(p.view.Hosts) == 0 {
+			none = "  no fleet hosts: give --fleet-hosts, or a registry whose registrations name hosts"
+		} else if p.filter.text != "" {
+			none = fmt.Sprintf("  nothing matches the filter %q (esc clears it)", p.filter.text)
+		}
+		b.WriteString(st.Muted.Render(none))
+		return b.String()
+	}
+	from, to := p.visible()
+	cells := make([]cell, len(fleetColumns))
+	for i := from; i < to; i++ {
+		r := p.rows[i]
+		c := r.in.Counts
+		hosts := r.svc.Hosts
+		num := func(n int, bad *lipStyle) cell {
+			if n == 0 {
+				return cell{s: "·", st: &st.Muted}
+			}
+			return cell{s: strconv.Itoa(n), st: bad}
+		}
+		reg := cell{s: "yes"}
+		upSt := &st.OK
+		if r.in.Registration == nil {
+			reg = cell{s: "no", st: &st.Warn}
+			if c.Up > 0 && !r.svc.KeptPrevious {
+				upSt = &st.Bad // hosts still send traffic to something unregistered
+			}
+		} else if c.Up < hosts {
+			upSt = &st.Warn
+		}
+		cells[0] = cell{s: r.svc.Name}
+		cells[1] = cell{s: r.in.Server}
+		cells[2] = reg
+		cells[3] = cell{s: strconv.Itoa(c.Up), st: upSt}
+		cells[4] = num(c.Drain, &st.Warn)
+		cells[5] = num(c.Down, &st.Bad)
+		cells[6] = num(c.Maint+c.Other, &st.Warn)
+		absentSt := &st.Muted
+		if r.in.Registration != nil {
+			absentSt = &st.Bad
+		}
+		cells[7] = num(c.Absent, absentSt)
+		cells[8] = num(c.Unknown, &st.Muted)
+		dis := findingHosts(r.in)
+		var disSt *lipStyle
+		switch {
+		case dis == "" && r.svc.KeptPrevious:
+			dis, disSt = "kept: nothing registered", &st.Muted
+		case strings.Contains(dis, "!"):
+			disSt = &st.Bad
+		case dis != "":
+			disSt = &st.Warn
+		}
+		cells[9] = cell{s: dis, st: disSt}
+		b.WriteString(renderRow(st, fleetColumns, widths, cells, i == p.cursor, p.marks[r.in.Key], w))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// evidence is the "from which hosts?" page for the selected instance.
+func (p *fleetPane) evidence() (title string, lines []string) {
+	s, in := p.selected()
+	if in == nil || p.view == nil {
+		return "", nil
+	}
+	return "From which hosts: " + s.Name + " / " + in.Server, p.view.Evidence(in.Key)
+}
