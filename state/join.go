@@ -269,8 +269,10 @@ func (j *joiner) services() []*svcBuild {
 }
 
 // resolve maps a registry service key to the Synapse service and its backend.
-// A Serf tag "smart:<svc>_<port>" belongs to Synapse service <svc> when no
-// backend is named after the full key.
+// A Serf tag "smart:<svc>_<port>" (Nerve's Serf reporter names tags so)
+// belongs to Synapse service <svc> unless a backend is named after the full
+// key: also before HAProxy has been read, so a service keeps its name (and
+// its instances their identity) when HAProxy's first reply comes.
 func (j *joiner) resolve(name string, serf bool) (svc, backend string) {
 	if b, ok := j.cfg.Backends[name]; ok {
 		return name, b
@@ -280,7 +282,7 @@ func (j *joiner) resolve(name string, serf bool) (svc, backend string) {
 			if b, ok := j.cfg.Backends[p]; ok {
 				return p, b
 			}
-			if j.anyProxy(p) {
+			if len(j.cfg.Backends) == 0 {
 				return p, p
 			}
 		}

@@ -67,7 +67,6 @@ func play(t *testing.T, name, key string, o replayOpts) *replay {
 		rd = derivedReader(t, name, o.derive)
 	}
 	p := trace.NewPlayer(rd)
-	h := p.Header()
 	r := &replay{name: name, cfg: p.StateConfig(), hist: state.NewHistory(4096)}
 	if o.noSynapse {
 		r.cfg = state.Config{}
@@ -93,11 +92,6 @@ func play(t *testing.T, name, key string, o replayOpts) *replay {
 	socks := map[string]int{}
 	var haps []*haproxy.Snapshot
 	var prev *state.View
-	// Events start with the first view that has every source: before it,
-	// a registry read without HAProxy's is not a change of anything.
-	ready := func() bool {
-		return (reg != nil || o.noRegistry || p.RegistryKind() == "") && len(haps) >= len(h.Sockets)
-	}
 	for _, in := range inputs {
 		switch {
 		case in.Registry != nil && !o.noRegistry:
@@ -118,9 +112,6 @@ func play(t *testing.T, name, key string, o replayOpts) *replay {
 		v := state.Join(reg, haps, cfg)
 		r.hist.Observe(v)
 		r.views = append(r.views, v)
-		if !ready() {
-			continue
-		}
 		for _, e := range state.Diff(prev, v) {
 			r.events = append(r.events, e)
 			r.eventViews = append(r.eventViews, len(r.views)-1)

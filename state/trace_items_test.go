@@ -73,6 +73,15 @@ func TestTraceNamingOrders(t *testing.T) {
 		// The ZooKeeper flavour (Synapse 0.18.9) keeps the newer order.
 		{trace: "zk-service-crash", at: -1, svc: "svc_a", inst: "host1_127.0.0.1:22002", codes: []state.Code{state.CodeOK}},
 	})
+	// Without a Synapse config the service of tag smart:svc_a_24001 is svc_a
+	// from the registry's first read, before HAProxy answers: no instance
+	// is "deregistered" and "registered" again under a new name at start.
+	for _, name := range []string{"serf-service-crash", "serf-last-registration-gone"} {
+		r := play(t, name, "nosynapse", replayOpts{noSynapse: true})
+		if evs := r.between(-100, 0); len(evs) > 0 {
+			t.Errorf("%s without a Synapse config: events before anything happened: %v", name, evs)
+		}
+	}
 	for _, name := range []string{"serf-service-crash", "serf-member-failed-and-back", "serf-serverweight-drain", "serf-last-registration-gone"} {
 		r := play(t, name, "", replayOpts{})
 		for _, text := range r.allTexts() {
