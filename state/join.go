@@ -162,7 +162,8 @@ func (j *joiner) sourceDiagnoses() {
 		case !r.Synced && r.LastGood.IsZero():
 			t = "the registry (" + what + ") has not been read completely yet (" + string(r.State) + "): registrations may be missing"
 		default:
-			t = "the registry (" + what + ") is " + string(r.State) + ": everything shown is its last known state, from " + age(r.Age(j.now)) + " ago"
+			t = "the registry (" + what + ") is " + string(r.State) + ": everything shown is its last known state, from " + j.clock(r.LastGood) +
+				" (" + age(r.Age(j.now)) + " ago); what is registered now is unknown"
 		}
 		if r.Err != "" {
 			t += " (" + r.Err + ")"
@@ -179,7 +180,7 @@ func (j *joiner) sourceDiagnoses() {
 		}
 		t += " could not be read: " + k.snap.Err.Error()
 		if k.readable && !k.snap.LastGood.IsZero() {
-			t += "; its figures are from " + age(j.now.Sub(k.snap.LastGood)) + " ago"
+			t += "; its figures are its last good read's, from " + j.clock(k.snap.LastGood) + " (" + age(j.now.Sub(k.snap.LastGood)) + " ago)"
 		} else if !k.readable {
 			t += "; it has never been read, so nothing is known about it"
 		}
@@ -324,6 +325,11 @@ func newer(a, b *sources.Registration) bool {
 	}
 	return a.ID() < b.ID()
 }
+
+// clock renders an instant for sentences as a wall clock in the view's
+// time zone: it stays true when the sentence is read later, where an age
+// would not.
+func (j *joiner) clock(t time.Time) string { return t.In(j.now.Location()).Format("15:04:05") }
 
 // age renders a duration for sentences, to the second.
 func age(d time.Duration) string {

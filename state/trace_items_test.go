@@ -336,13 +336,13 @@ func TestTraceUnknownIsNotZero(t *testing.T) {
 			not: []string{"not registered", "deregistered"}},
 		// lost at +3: the last known state, its age from +3, the rest unknown
 		{trace: "zk-service-crash", key: "lost3", opts: lost, at: 8, svc: "svc_a", code: state.CodeRegistryStale,
-			words: []string{"last known state, from 5s ago"}},
+			words: []string{"last known state, from 02:40:39 (5s ago); what is registered now is unknown"}},
 		{trace: "zk-service-crash", key: "lost3", opts: lost, at: 8, svc: "svc_a", inst: "host1_127.0.0.1:22002", code: state.CodeStaleInHAProxy,
 			words: []string{"as of the registry's last read, 5s ago", "whether it is registered now is unknown"}},
 		{trace: "zk-last-registration-gone", key: "lost5", opts: lostB, at: 10, svc: "svc_b", code: state.CodeNoRegistrations,
 			words: []string{"when the registry was last read, 5s ago", "what is registered now is unknown"}, not: notNothing},
 		{trace: "serf-service-crash", key: "lost3", opts: serfLost, at: 8, svc: "svc_a", code: state.CodeRegistryStale,
-			words: []string{"last known state, from 5s ago"}},
+			words: []string{"last known state, from 02:49:01 (5s ago); what is registered now is unknown"}},
 	})
 	for _, c := range []struct {
 		key  string
@@ -381,7 +381,7 @@ func TestTraceUnknownIsNotZero(t *testing.T) {
 		t.Errorf("%d samples recorded from %d successful reads: a failed read made samples", len(scur), good)
 	}
 	runDiagRows(t, []diagRow{{trace: "zk-service-crash", key: "hapdown", opts: hapDown, at: 4, svc: "svc_a", code: state.CodeHAProxyStale,
-		words: []string{"could not be read", "its figures are from 2s ago"}}})
+		words: []string{"could not be read", "its figures are its last good read's, from 02:40:38 (2s ago)"}}})
 }
 
 // Item 7: Serf words that are true, and never the other flavour's words.
