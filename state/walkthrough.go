@@ -151,18 +151,18 @@ func answering(v *View, in *Instance) Step {
 			st.Evidence = append(st.Evidence, ev+"check "+r.CheckStatus+codeWords(r)+descWords(r)+lastCheckWords(r))
 		}
 	}
-	st.Evidence = append(st.Evidence, unknown...)
 	switch {
 	case no:
 		st.Answer, st.Why = No, "HAProxy's health check fails"
 	case yes:
 		st.Answer, st.Why = Yes, "HAProxy's health check passes"
-	default:
+	case len(unknown) == 0:
 		st.Why = "unknown: no health check result to judge by"
-		if len(unknown) > 0 {
-			st.Why = "unknown: " + unknown[0]
-		}
+	default:
+		st.Why = "unknown: " + strings.Join(unknown, "; ")
+		return st // the reasons are the evidence
 	}
+	st.Evidence = append(st.Evidence, unknown...)
 	return st
 }
 
