@@ -47,7 +47,11 @@ type toolRun struct {
 func toolRuns(bin string) []toolRun {
 	st := func(iv string) func(string) []string {
 		return func(sock string) []string {
-			return []string{bin, "--read-only", "--haproxy", sock, "--refresh", iv}
+			argv := []string{bin, "--read-only", "--haproxy", sock, "--refresh", iv}
+			if dir := os.Getenv("RECORD_DIR"); dir != "" { // the console also records (--record)
+				argv = append(argv, "--record", filepath.Join(dir, fmt.Sprintf("stacktui-%s-%d.jsonl.gz", iv, time.Now().UnixNano())))
+			}
+			return argv
 		}
 	}
 	return []toolRun{

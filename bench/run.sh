@@ -7,6 +7,7 @@
 #   CHANGES=100             znode changes        MICRO=1       also run the micro-benchmarks
 #   PRESS_GAP=1s            mean gap between page-downs (random 0.5-1.5x)
 #   SKIP_HAPROXY=1 / SKIP_ZK=1 to leave a part out; OUT=path for the report.
+#   RECORD_DIR=dir: the console also records (--record) into dir, to see what recording costs the screen.
 set -eu
 cd "$(dirname "$0")/.."
 : "${SIZES:=1000,10000,50000}" "${IDLE:=60s}" "${PRESSES:=50}" "${ZKSIZES:=1000,10000}" "${CHANGES:=100}" "${MICRO:=1}" "${PRESS_GAP:=1s}"

@@ -10,6 +10,7 @@ import (
 	"github.com/stacktui/stacktui/internal/app"
 	"github.com/stacktui/stacktui/internal/check"
 	"github.com/stacktui/stacktui/internal/termtext"
+	"github.com/stacktui/stacktui/live"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -19,6 +20,7 @@ func newCheckCmd() *cobra.Command {
 		warnOn, critOn     string
 		asJSON             bool
 		wait               time.Duration
+		rf                 replayFlags
 	)
 	c := &cobra.Command{
 		Use:   "check",
@@ -28,7 +30,8 @@ A service is CRITICAL when its instances UP fall below --crit-up-below or it sho
 listed in --crit-on; WARNING likewise with --warn-up-below and --warn-on. A source that cannot be
 read makes the result UNKNOWN (3).`,
 		Example: `  stacktui check --haproxy /run/haproxy.sock --zk zk1:2181 --service svc_a --crit-up-below 1 --warn-up-below 50%
-  stacktui check --json --warn-on down,duplicate --crit-on missing_in_haproxy`,
+  stacktui check --json --warn-on down,duplicate --crit-on missing_in_haproxy
+  stacktui check --replay incident.jsonl.gz --after-note 1 --at +5s --service svc_a`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(c.Flags())
@@ -52,11 +55,8 @@ read makes the result UNKNOWN (3).`,
 					return usagef("--crit-on: %v", err)
 				}
 			}
-			log, closeLog := openLog(cfg.Debug)
-			defer closeLog()
-			err = withSources(c.Context(), cfg, log, func(src *app.Sources) error {
-				waitReady(c.Context(), src, wait)
-				r := check.Evaluate(src.View(time.Now()), src.Failures(), opts)
+			evaluate := func(f live.Frame) error {
+				r := check.Evaluate(f.View, f.Failures(), opts)
 				if asJSON {
 					b, _ := json.MarshalIndent(r, "", "  ")
 					fmt.Fprintln(c.OutOrStdout(), string(termtext.JSON(b)))
@@ -67,7 +67,21 @@ read makes the result UNKNOWN (3).`,
 					return exitCode{code: r.Code}
 				}
 				return nil
-			})
+			}
+			if err = rf.check(); err == nil && rf.file != "" {
+				var f live.Frame
+				if f, err = rf.frame(); err == nil {
+					return evaluate(f)
+				}
+				// A trace that cannot be read is as UNKNOWN as a source.
+				return exitCode{int(check.Unknown), "STACKTUI UNKNOWN - " + err.Error()}
+			} else if err == nil {
+				log, closeLog := openLog(cfg.Debug)
+				defer closeLog()
+				err = withSources(c.Context(), cfg, log, func(src *app.Sources) error {
+					return evaluate(readyFrame(c.Context(), src, wait, log))
+				})
+			}
 			var ue usageError
 			if errors.As(err, &ue) {
 				// Nagios reads a source that cannot even be set up as UNKNOWN.
@@ -77,6 +91,7 @@ read makes the result UNKNOWN (3).`,
 		},
 	}
 	addSourceFlags(c.Flags())
+	rf.add(c.Flags(), true)
 	f := c.Flags()
 	f.StringArrayVar(&services, "service", nil, "service to check (repeatable; default all)")
 	f.StringVar(&warnBelow, "warn-up-below", "", "WARNING when instances UP fall below this count or percentage (e.g. 2 or 50%)")

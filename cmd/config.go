@@ -33,6 +33,7 @@ type Config struct {
 	Debug        bool
 	HacheckSpool string
 	ReloadCmd    string
+	Record       string // the console's --record: a trace file to write
 	RestartCmd   string
 	NervePIDFile string
 	NervePIDCmd  string
@@ -154,6 +155,9 @@ func loadConfig(fs *pflag.FlagSet) (*Config, error) {
 		RestartCmd:   v.GetString(keyRestartCmd),
 		NervePIDFile: v.GetString(keyNervePIDFile),
 		NervePIDCmd:  v.GetString(keyNervePIDCmd),
+	}
+	if f := fs.Lookup(keyRecord); f != nil {
+		c.Record = f.Value.String() // a flag only: never from the environment or the file
 	}
 	members, err := parseSerfMembers(splitList(v.Get(keySerfMember)))
 	if err != nil {

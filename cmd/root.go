@@ -132,8 +132,9 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 		}
 	}
 	addSourceFlags(root.Flags())
+	addRecordFlag(root.Flags())
 	root.CompletionOptions.HiddenDefaultCmd = false
-	root.AddCommand(newSnapshotCmd(), newCheckCmd(), newWatchCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root))
+	root.AddCommand(newSnapshotCmd(), newCheckCmd(), newWatchCmd(), newRecordCmd(), newReplayCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root))
 	root.InitDefaultCompletionCmd()
 	return root
 }

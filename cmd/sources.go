@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/report"
 	"github.com/stacktui/stacktui/sources"
 )
@@ -47,24 +48,65 @@ func withSources(ctx context.Context, cfg *Config, log *slog.Logger, f func(*app
 	return f(src)
 }
 
-// waitReady gives every source up to d for its first read.
-func waitReady(ctx context.Context, src *app.Sources, d time.Duration) {
+// newPipeline builds the live pipeline on the open sources. pace is
+// live.DefaultPace for the console, 0 for the one-shot commands (every
+// input joined at once: they want the newest view). tap, when not nil,
+// sees every input (a recording).
+func newPipeline(src *app.Sources, pace int, log *slog.Logger, tap func(live.Input)) *live.Pipeline {
+	o := live.Options{State: src.StateConfig, Pace: pace, Logger: log, Tap: tap}
+	if src.Registry != nil {
+		o.Registry = src.Registry
+	}
+	if src.Poller != nil {
+		o.HAProxy = src.Poller
+	}
+	if src.Maintenance != nil {
+		o.Maintenance = src.Maintenance.Read
+	}
+	return live.New(o)
+}
+
+// runPipeline runs p until ctx ends; the returned stop cancels it and waits.
+func runPipeline(ctx context.Context, p *live.Pipeline) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	go p.Run(ctx)
+	return func() { cancel(); <-p.Done() }
+}
+
+// readyFrame runs the pipeline on src until a frame has every source's
+// first reading (or its error), or d has passed, and returns the newest
+// frame: what `snapshot` and `check` report.
+func readyFrame(ctx context.Context, src *app.Sources, d time.Duration, log *slog.Logger) live.Frame {
+	p := newPipeline(src, 0, log, nil)
+	sub := p.Subscribe()
+	defer sub.Close()
+	defer runPipeline(ctx, p)()
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	src.WaitReady(ctx)
+	var last live.Frame
+	for {
+		f, ok := sub.Next(ctx)
+		if !ok {
+			return last
+		}
+		last = f
+		if f.Ready {
+			return f
+		}
+	}
 }
 
 // sourceStatuses describes every source for snapshot and check output.
-func sourceStatuses(src *app.Sources) []report.SourceStatus {
+func sourceStatuses(f live.Frame) []report.SourceStatus {
 	var out []report.SourceStatus
-	if src.Registry != nil {
-		s := src.Registry.Current()
-		out = append(out, report.SourceStatus{Kind: string(s.Kind), Address: s.Address, State: string(s.State), Error: s.Err})
-	}
-	for _, h := range src.HAProxySnapshots() {
-		st := report.SourceStatus{Kind: "haproxy", Address: h.Address, State: string(sources.StateConnected)}
-		if h.Err != nil {
-			st.State, st.Error = string(sources.StateDisconnected), h.Err.Error()
+	for _, h := range f.Sources() {
+		st := report.SourceStatus{Kind: h.Kind, Address: h.Address, State: h.State, Error: h.Err}
+		if h.Kind == "haproxy" {
+			// The schema's states are the registry's words.
+			st.State = string(sources.StateConnected)
+			if !h.OK {
+				st.State = string(sources.StateDisconnected)
+			}
 		}
 		out = append(out, st)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/ui"
 )
 
@@ -24,7 +25,7 @@ func runTUI(ctx context.Context, c *Config) error {
 // runConsole builds the executor (read-only, or with write handles and an
 // audit log) and runs the UI on src.
 // firstView, when not nil, is called at the first full screen.
-func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() string, log *slog.Logger, firstView func()) error {
+func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() string, log *slog.Logger, firstView func()) (err error) {
 	auditPath := c.AuditLog
 	if auditPath == "" {
 		auditPath = defaultAuditPath()
@@ -44,12 +45,23 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		defer closeWriters()
 		exec = actions.NewExecutor(w, audit)
 	}
+	tap, finishRecording, err := recordConsole(c, src)
+	if err != nil {
+		return err
+	}
+	p := newPipeline(src, live.DefaultPace, log, tap)
+	stop := runPipeline(ctx, p)
+	defer func() {
+		stop()
+		if ferr := finishRecording(); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
 	opts := ui.Options{
-		Registry:       src.Registry,
+		Feed:           p,
 		Browser:        src.Browser,
 		Executor:       exec,
 		Audit:          audit,
-		StateConfig:    src.StateConfig,
 		ReadOnly:       c.ReadOnly,
 		Refresh:        c.Refresh,
 		SpoolDir:       c.HacheckSpool,
@@ -57,14 +69,10 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		RestartCommand: src.RestartCommand,
 		Durable: actions.Durable{Host: src.Host, Nerve: src.Nerve, NervePath: src.Maintenance.NervePath, NerveNote: src.NerveNote,
 			SpoolDir: c.HacheckSpool, NervePID: nervePID(c)},
-		SerfAgents:  c.SerfMemberRPC,
-		Maintenance: src.Maintenance.Read,
-		Banner:      banner,
-		Logger:      log,
-		FirstView:   firstView,
-	}
-	if src.Poller != nil {
-		opts.HAProxy = src.Poller
+		SerfAgents: c.SerfMemberRPC,
+		Banner:     banner,
+		Logger:     log,
+		FirstView:  firstView,
 	}
 	if len(src.ZKServers) > 0 {
 		opts.Health = src.Health

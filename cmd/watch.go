@@ -3,21 +3,22 @@ package cmd
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/internal/app"
 	"github.com/stacktui/stacktui/internal/termtext"
-	"github.com/stacktui/stacktui/sources"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/state"
 )
 
 // watchLine is one JSON line of `stacktui watch`.
 type watchLine struct {
 	Time     time.Time `json:"time"`
+	Source   string    `json:"source"`
 	Kind     string    `json:"kind"`
 	Service  string    `json:"service,omitempty"`
 	Instance string    `json:"instance,omitempty"`
@@ -29,82 +30,79 @@ type watchLine struct {
 
 func newWatchCmd() *cobra.Command {
 	var services []string
+	var rf replayFlags
 	c := &cobra.Command{
 		Use:   "watch",
 		Short: "Stream registry and HAProxy changes as JSON lines until interrupted",
-		Long: `watch prints one JSON object per line for every change: registrations and deregistrations,
-HAProxy state, weight and check changes, and source connection changes. Fields: time, kind,
-service, instance, socket, from, to, text.`,
-		Example: `  stacktui watch --zk zk1:2181 --haproxy /run/haproxy.sock --service svc_a | jq -c .`,
-		Args:    cobra.NoArgs,
+		Long: `watch prints one JSON object per line for every event, as the console's Events view shows
+them: registrations and deregistrations, HAProxy state, weight and check changes, sources
+reached, lost and regained, HAProxy reloads, Serf members and user events. Fields: time,
+source, kind, service, instance, socket, from, to, text. With --replay FILE it prints every
+event of a trace, with the trace's times, as fast as it can, and exits 0.`,
+		Example: `  stacktui watch --zk zk1:2181 --haproxy /run/haproxy.sock --service svc_a | jq -c .
+  stacktui watch --replay incident.jsonl.gz | jq -r 'select(.kind != "note") | .text'`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(c.Flags())
 			if err != nil {
 				return err
 			}
+			if rf.file != "" {
+				return replayEvents(rf.file, newEventWriter(c.OutOrStdout(), services))
+			}
 			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
 			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
-				return streamEvents(c, src, services, c.OutOrStdout())
+				return streamEvents(c, src, services, log, c.OutOrStdout())
 			})
 		},
 	}
 	addSourceFlags(c.Flags())
 	c.Flags().StringArrayVar(&services, "service", nil, "only this service (repeatable)")
+	rf.add(c.Flags(), false)
 	return c
 }
 
-func streamEvents(c *cobra.Command, src *app.Sources, services []string, w io.Writer) error {
-	enc := json.NewEncoder(termtext.JSONWriter(w)) // C1 and bidi characters as \u escapes, like the controls
-	emit := func(l watchLine) error {
-		if len(services) > 0 && l.Service != "" && !slices.Contains(services, l.Service) {
-			return nil
-		}
-		return enc.Encode(l)
-	}
-	var regC <-chan sources.Update
-	if src.Registry != nil {
-		regC = src.Registry.Updates()
-	}
-	var hapC <-chan haproxy.Snapshot
-	if src.Poller != nil {
-		hapC = src.Poller.Updates()
-	}
-	waitReady(c.Context(), src, 10*time.Second)
-	// Start from what is there now, so the stream carries only changes.
-	prev := src.View(time.Now())
+// streamEvents prints every event the pipeline derives, as JSON lines,
+// until ctx ends.
+func streamEvents(c *cobra.Command, src *app.Sources, services []string, log *slog.Logger, w io.Writer) error {
+	p := newPipeline(src, live.DefaultPace, log, nil)
+	sub := p.Subscribe()
+	defer sub.Close()
+	defer runPipeline(c.Context(), p)()
+	out := newEventWriter(w, services)
 	for {
-		select {
-		case <-c.Context().Done():
+		f, ok := sub.Next(c.Context())
+		if !ok {
 			return nil
-		case u, ok := <-regC:
-			if !ok {
-				regC = nil
-				continue
-			}
-			for _, e := range u.Events {
-				if e.Kind != sources.EventConnState && e.Kind != sources.EventMember && e.Kind != sources.EventUser && e.Kind != sources.EventResync {
-					continue // registrations are reported from the join below, with HAProxy's view
-				}
-				if err := emit(watchLine{Time: e.At, Kind: string(e.Kind), Service: e.Service, Text: e.Message}); err != nil {
-					return err
-				}
-			}
-		case _, ok := <-hapC:
-			if !ok {
-				hapC = nil
-				continue
-			}
 		}
-		next := src.View(time.Now())
-		for _, e := range state.Diff(prev, next) {
-			if err := emit(watchLine{Time: e.At, Kind: e.Kind, Service: e.Service, Instance: e.Instance,
-				Socket: e.Socket, From: e.From, To: e.To, Text: e.Text}); err != nil {
-				return err
-			}
+		if err := out.write(f.Events); err != nil {
+			return err
 		}
-		prev = next
 	}
+}
+
+// eventWriter writes events as watch's JSON lines.
+type eventWriter struct {
+	enc      *json.Encoder
+	services []string
+}
+
+func newEventWriter(w io.Writer, services []string) *eventWriter {
+	return &eventWriter{enc: json.NewEncoder(termtext.JSONWriter(w)), services: services} // C1 and bidi characters as \u escapes, like the controls
+}
+
+func (o *eventWriter) write(evs []state.Event) error {
+	for _, e := range evs {
+		if len(o.services) > 0 && e.Service != "" && !slices.Contains(o.services, e.Service) {
+			continue
+		}
+		if err := o.enc.Encode(watchLine{Time: e.At, Source: e.Source, Kind: e.Kind, Service: e.Service, Instance: e.Instance,
+			Socket: e.Socket, From: e.From, To: e.To, Text: e.Text}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func joinCodes(cs []state.Code) string {

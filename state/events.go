@@ -29,6 +29,9 @@ type Event struct {
 	Socket   string
 	From, To string
 	Text     string // one plain sentence
+	// Source is what saw the change: the registry kind ("zookeeper",
+	// "serf"), "haproxy" or "note". Diff leaves it empty; Events sets it.
+	Source string
 }
 
 // Diff derives the events that lead from prev to next, stamped next.At, in

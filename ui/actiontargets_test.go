@@ -13,9 +13,9 @@ import (
 )
 
 // serfAgentA is the Serf fixture read through node-a's own agent.
-func serfAgentA(o *Options) {
+func serfAgentA(o *testOptions) {
 	serfRegistry(o)
-	r := o.Registry.(*fakeRegistry)
+	r := o.Registry
 	r.cur.Agent = "node-a"
 	r.cur.Members[1].Tags = map[string]string{"smart:svc_b_8080": "10.0.0.1:8080", actions.SerfWeightTag: "50"}
 }
@@ -90,7 +90,7 @@ func TestTagsActOnTheSelectedMember(t *testing.T) {
 	}
 
 	// With node-b's agent configured, t goes through it.
-	m = newTestModel(t, 120, 40, serfAgentA, readWrite(t, &recWriter{}), func(o *Options) {
+	m = newTestModel(t, 120, 40, serfAgentA, readWrite(t, &recWriter{}), func(o *testOptions) {
 		o.SerfAgents = map[string]string{"node-b": "10.0.0.2:7373"}
 	})
 	openService(t, m, "svc_b")
@@ -113,7 +113,7 @@ func TestTagsActOnTheSelectedMember(t *testing.T) {
 // spool file.
 func TestDurableMaintenanceOnlyOnThisHost(t *testing.T) {
 	spool := t.TempDir()
-	m := newTestModel(t, 120, 40, readWrite(t, &recWriter{}), func(o *Options) {
+	m := newTestModel(t, 120, 40, readWrite(t, &recWriter{}), func(o *testOptions) {
 		o.SpoolDir = spool
 		o.Durable.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}}
 	})
@@ -147,7 +147,7 @@ func TestMaintenanceInTheRowAndWalkthrough(t *testing.T) {
 			Entries: []sources.MaintenanceEntry{{Kind: sources.MaintHacheck, File: "/var/spool/hacheck/svc_b:8080", Service: "svc_b", Port: 8080,
 				Reason: "disk swap", By: "alice", Since: fixedNow.Add(-time.Hour), Until: fixedNow.Add(time.Hour)}}}
 	}
-	m := newTestModel(t, 160, 40, func(o *Options) { o.Maintenance = read })
+	m := newTestModel(t, 160, 40, func(o *testOptions) { o.Maintenance = read })
 	drain(m, m.Init())
 	press(m, "j", "enter")
 	selectInstance(t, m, "web1")
@@ -187,7 +187,7 @@ func TestReloadOutputPane(t *testing.T) {
 		out.WriteString("[ALERT] line " + itoa(i) + " of HAProxy's complaint\n")
 	}
 	procs := &fakeProcs{out: out.String(), code: 1}
-	m := newTestModel(t, 100, 24, readWrite(t, &recWriter{}), func(o *Options) {
+	m := newTestModel(t, 100, 24, readWrite(t, &recWriter{}), func(o *testOptions) {
 		o.Executor = actions.NewExecutor(actions.Writers{Procs: procs}, o.Audit)
 		o.ReloadCommand = "systemctl reload haproxy"
 		o.RestartCommand = "systemctl restart synapse"

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -46,12 +47,8 @@ func bigFixture(backends, servers, regsPer int) (sources.Snapshot, *haproxy.Snap
 
 func bigModel(tb testing.TB, w, h int) (*Model, sources.Snapshot, *haproxy.Snapshot) {
 	reg, hap := bigFixture(500, 100, 20)
-	feed := newFakeFeed(hap)
-	close(feed.ch) // re-armed readers return at once instead of blocking drain
-	o := Options{Registry: &fakeRegistry{ch: make(chan sources.Update), cur: reg}, HAProxy: feed, ReadOnly: true}
-	m := newModel(o, func() time.Time { return fixedNow })
-	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	return m, reg, hap
+	o := testOptions{Options: Options{ReadOnly: true}, Registry: &fakeRegistry{cur: reg}, HAProxy: newFakeFeed(hap)}
+	return newFedModel(o, w, h), reg, hap
 }
 
 // BenchmarkRender50k renders one HAProxy frame with 50,000 servers, scrolled
@@ -82,34 +79,33 @@ func BenchmarkRender50kServices(b *testing.B) {
 }
 
 // BenchmarkUpdate50k handles a new 50,000-server snapshot end to end: the
-// join with 10,000 registrations, events diff and history (in a command at
-// this size), then the HAProxy pane rebuild when the result arrives.
+// pipeline's join with 10,000 registrations, events and history (on the
+// pipeline's goroutine in the console), then the frame on the event loop
+// and the HAProxy pane rebuilt.
 func BenchmarkUpdate50k(b *testing.B) {
 	m, _, hap := bigModel(b, 160, 48)
-	m.joinPace = 0 // measure the work, not the pacing
 	press(m, "2")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		_, cmd := m.Update(haproxyMsg{reread(hap)})
-		drainWait(m, cmd, time.Minute)
+		sendHAProxy(m, reread(hap))
 	}
 }
 
-// BenchmarkUpdate50kEventLoop is the part of a new 50,000-server snapshot
-// that runs on the event loop (the join itself runs in a command), plus
-// applying the finished join: what a keypress can be queued behind.
+// BenchmarkUpdate50kEventLoop is what a new 50,000-server frame costs the
+// event loop, where a keypress waits: storing the frame and rebuilding the
+// HAProxy pane. The join runs on the pipeline's goroutine.
 func BenchmarkUpdate50kEventLoop(b *testing.B) {
 	m, _, hap := bigModel(b, 160, 48)
 	press(m, "2")
-	cfg := m.o.StateConfig
-	cfg.Now, cfg.History = fixedNow, m.shist
-	j := computeJoin(m.reg, m.haps, cfg, m.joined)
+	feed := m.o.Feed.(*testFeed)
+	s := reread(hap)
+	feed.eng.Apply(live.Input{HAProxy: &s})
+	f, _ := feed.eng.Step(fixedNow, true)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		m.Update(haproxyMsg{reread(hap)})
-		m.Update(j)
+		m.Update(frameMsg{f})
 	}
 }
 
@@ -140,72 +136,6 @@ func TestRender50kAllRowsReachable(t *testing.T) {
 	checkFrame(t, out, 160, 48)
 }
 
-// TestLargeJoinRunsOffLoop: at 50,000 servers a new snapshot is joined in a
-// command; keys are handled meanwhile; snapshots arriving during the join
-// are joined once it finishes.
-func TestLargeJoinRunsOffLoop(t *testing.T) {
-	m, _, hap := bigModel(t, 160, 48)
-	m.joinPace = 0 // pacing is tested below
-	before := m.joined
-	key := before.Services[0].Instances[0].Key
-	samples, _, _ := m.shist.Series(key)
-	_, cmd := m.Update(haproxyMsg{reread(hap)})
-	if !m.joinBusy || m.joined != before {
-		t.Fatal("large join ran on the event loop")
-	}
-	press(m, "j")
-	if selectedService(m) != "service_0001" {
-		t.Fatalf("key not handled during the join: %q", selectedService(m))
-	}
-	if _, c2 := m.Update(haproxyMsg{reread(hap)}); !m.joinPending {
-		t.Fatalf("second snapshot not queued (cmd %v)", c2 != nil)
-	}
-	drainWait(m, cmd, time.Minute)
-	if m.joined == before {
-		t.Fatal("join result not applied")
-	}
-	if m.joinPending {
-		t.Fatal("queued snapshot not joined after the first finished")
-	}
-	if selectedService(m) != "service_0001" {
-		t.Fatalf("selection lost: %q", selectedService(m))
-	}
-	// Both joins are recorded in the history, after their views were shown.
-	<-m.observed
-	if after, _, _ := m.shist.Series(key); len(after) != len(samples)+2 {
-		t.Fatalf("history has %d samples of %s after two joins, had %d", len(after), key, len(samples))
-	}
-	// Pacing: right after a join that cost c, the next waits for 10c.
-	m.joinPace = joinCPUShare
-	m.joinStart, m.joinCost = time.Now(), time.Second
-	if _, c := m.Update(haproxyMsg{reread(hap)}); c == nil || !m.joinScheduled || m.joinBusy {
-		t.Fatalf("join not postponed: scheduled %v busy %v", m.joinScheduled, m.joinBusy)
-	}
-	m.Update(haproxyMsg{reread(hap)})
-	if m.joinBusy || m.joinPending {
-		t.Fatal("a snapshot during the wait started another join")
-	}
-	m.joinStart = time.Time{}
-	if _, c := m.Update(rejoinMsg{}); c == nil || !m.joinBusy || m.joinScheduled {
-		t.Fatal("the postponed join did not start")
-	}
-}
-
-// TestRegistryChangeSkipsPacing: a registration change is joined at once,
-// even while a large HAProxy poll's join is being held back for CPU.
-func TestRegistryChangeSkipsPacing(t *testing.T) {
-	m, reg, hap := bigModel(t, 160, 48)
-	m.joinPace = joinCPUShare
-	m.joinStart, m.joinCost = time.Now(), time.Second
-	m.Update(haproxyMsg{reread(hap)})
-	if !m.joinScheduled || m.joinBusy {
-		t.Fatalf("HAProxy join not paced: scheduled %v busy %v", m.joinScheduled, m.joinBusy)
-	}
-	if _, c := m.Update(registryMsg{sources.Update{Snapshot: reg}}); c == nil || !m.joinBusy {
-		t.Fatal("a registry change waited behind the pacing")
-	}
-}
-
 // reread is hap as a new full poll delivers it: the same rows behind a new
 // Stats value (an unchanged Stats pointer means "nothing re-read").
 func reread(hap *haproxy.Snapshot) haproxy.Snapshot {
@@ -214,15 +144,14 @@ func reread(hap *haproxy.Snapshot) haproxy.Snapshot {
 	return s
 }
 
-// BenchmarkFirstScreen50k is New (the first join of 50,000 servers with
-// 10,000 registrations) plus the first frame: the start-up cost once the
-// sources have their first snapshots.
+// BenchmarkFirstScreen50k is the pipeline's first join of 50,000 servers
+// with 10,000 registrations, New on its frame, and the first screen: the
+// start-up cost once the sources have their first snapshots.
 func BenchmarkFirstScreen50k(b *testing.B) {
 	reg, hap := bigFixture(500, 100, 20)
-	feed := newFakeFeed(hap)
-	o := Options{Registry: &fakeRegistry{ch: make(chan sources.Update), cur: reg}, HAProxy: feed, ReadOnly: true}
 	b.ReportAllocs()
 	for b.Loop() {
+		o := Options{ReadOnly: true, Feed: newTestFeed(&fakeRegistry{cur: reg}, newFakeFeed(hap), nil)}
 		m := New(o)
 		m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 		_ = m.View()

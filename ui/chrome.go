@@ -35,6 +35,9 @@ func (m *Model) renderHeader() string {
 		b.WriteString(" ")
 		b.WriteString(m.st.Badge.Render(" RO "))
 	}
+	if r := m.replayBadge(); r != "" {
+		b.WriteString(" " + r)
+	}
 	if m.reg != nil {
 		b.WriteString("  ")
 		st := string(m.reg.State)
@@ -46,7 +49,7 @@ func (m *Model) renderHeader() string {
 	} else {
 		b.WriteString("  no registry")
 	}
-	if m.o.HAProxy == nil && len(m.haps) == 0 {
+	if len(m.haps) == 0 {
 		b.WriteString("  no HAProxy")
 	}
 	var bad []string
@@ -102,6 +105,9 @@ func (m *Model) stateStyle(ok bool) *lipStyle {
 // banner; "" when all is well.
 func (m *Model) bannerText() string {
 	var parts []string
+	if r := m.replayBanner(); r != "" {
+		parts = append(parts, r)
+	}
 	now := m.now()
 	if m.reg != nil && m.reg.Stale() {
 		name := kindName(m.reg.Kind)

@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"runtime/debug"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/actions"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -27,28 +29,15 @@ func guard(c tea.Cmd) tea.Cmd {
 	}
 }
 
-// waitRegistry blocks for the registry's next update; Update re-arms it
-// after each message.
-func waitRegistry(r sources.Registry) tea.Cmd {
-	ch := r.Updates()
+// waitFrame blocks for the pipeline's next frame; Update re-arms it after
+// each message.
+func waitFrame(sub *live.Subscription) tea.Cmd {
 	return guard(func() tea.Msg {
-		u, ok := <-ch
+		f, ok := sub.Next(context.Background())
 		if !ok {
-			return registryClosedMsg{}
+			return feedClosedMsg{}
 		}
-		return registryMsg{u}
-	})
-}
-
-// waitHAProxy blocks for the next HAProxy snapshot; re-armed after each.
-func waitHAProxy(f HAProxyFeed) tea.Cmd {
-	ch := f.Updates()
-	return guard(func() tea.Msg {
-		s, ok := <-ch
-		if !ok {
-			return haproxyClosedMsg{}
-		}
-		return haproxyMsg{s}
+		return frameMsg{f}
 	})
 }
 
@@ -88,8 +77,14 @@ func loadNode(b sources.Browser, path string) tea.Cmd {
 }
 
 // runAction applies an action through the executor, the one choke point.
+// A replay has no executor: nothing can reach anything from it.
 func runAction(e *actions.Executor, a actions.Action) tea.Cmd {
 	return guard(func() tea.Msg {
+		if e == nil {
+			now := time.Now()
+			return actionDoneMsg{actions.Result{Started: now, Finished: now,
+				Err: errors.New("this console has no executor (a replay): nothing can be changed from it")}}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		return actionDoneMsg{e.Run(ctx, a)}

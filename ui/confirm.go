@@ -155,15 +155,12 @@ func (m *Model) actionDone(r actions.Result) tea.Cmd {
 	// Marks served their purpose once the action ran.
 	m.detail.marks = map[string]bool{}
 	m.hap.marks = map[string]bool{}
-	var cmds []tea.Cmd
-	if m.o.HAProxy != nil {
-		feed := m.o.HAProxy
-		cmds = append(cmds, guard(func() tea.Msg { feed.Refresh(); return nil }))
+	if m.o.Feed != nil {
+		// A poll at once, and this host's maintenance re-read (after M/U).
+		feed := m.o.Feed
+		return guard(func() tea.Msg { feed.Refresh(); return nil })
 	}
-	if r.Plan.Kind == actions.KindMaintenance {
-		cmds = append(cmds, m.refreshMaintenance())
-	}
-	return tea.Batch(cmds...)
+	return nil
 }
 
 // render draws the dialog in the body: title, targets in full, the exact

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/sources"
+	"github.com/stacktui/stacktui/state"
 )
 
 // maxEvents bounds the timeline.
@@ -21,6 +22,7 @@ type evEntry struct {
 	Service string
 	Text    string
 	bad     bool
+	note    bool // a trace's note: what was done, not what was seen
 }
 
 // eventsPane is the timeline of registry changes, HAProxy state changes
@@ -35,6 +37,12 @@ type eventsPane struct {
 
 func newEventsPane() eventsPane { return eventsPane{list: newList(), dirty: true} }
 
+// reset forgets every event.
+func (p *eventsPane) reset() {
+	p.all = nil
+	p.dirty = true
+}
+
 func (p *eventsPane) add(e evEntry) {
 	p.seq++
 	e.seq = p.seq
@@ -45,24 +53,35 @@ func (p *eventsPane) add(e evEntry) {
 	p.dirty = true
 }
 
-func (p *eventsPane) addRegistry(evs []sources.Event) {
+// addEvents appends the pipeline's events: one vocabulary for registry,
+// HAProxy, connections, members and notes.
+func (p *eventsPane) addEvents(evs []state.Event) {
 	for _, e := range evs {
-		p.add(evEntry{At: e.At, Source: string(e.Source), Kind: string(e.Kind), Service: e.Service, Text: e.Message,
-			bad: e.Kind == sources.EventDeregistered || e.Kind == sources.EventConnState})
+		src := e.Source
+		if e.Socket != "" {
+			src += " " + e.Socket
+		}
+		p.add(evEntry{At: e.At, Source: src, Kind: e.Kind, Service: e.Service, Text: e.Text, bad: badEvent(e),
+			note: e.Kind == state.EventNote})
 	}
 }
 
-func (p *eventsPane) addChanges(evs []changeEvent) {
-	for _, e := range evs {
-		src := "haproxy"
-		if e.Socket != "" {
-			src = "haproxy " + e.Socket
-		} else if e.Kind == "registered" || e.Kind == "deregistered" {
-			continue // the registry source already reported these, with more detail
-		}
-		p.add(evEntry{At: e.At, Source: src, Kind: e.Kind, Service: e.Service, Text: e.Text,
-			bad: e.To == "DOWN" || e.To == "MAINT" || e.Kind == "deregistered"})
+// badEvent reports whether an event is bad news: a server out of rotation,
+// a deregistration, a source lost, a member failed.
+func badEvent(e state.Event) bool {
+	switch e.Kind {
+	case state.EventDeregistered:
+		return true
+	case state.EventConnection:
+		return e.To != "up" && e.To != string(sources.StateConnected)
+	case state.EventMember:
+		return e.To == "failed" || e.To == "left"
+	case state.EventNote:
+		return false
+	case "error":
+		return true
 	}
+	return e.To == "DOWN" || e.To == "MAINT"
 }
 
 func (p *eventsPane) addAudit(recs []actions.AuditRecord) {
@@ -122,15 +141,18 @@ func (p *eventsPane) render(m *Model, w, h int) string {
 	b.WriteString(renderHeader(&m.st, eventColumns, widths, -1, false))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no events yet: registry changes, HAProxy state changes and actions appear here")))
+		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no events yet: registry changes, HAProxy state changes, connections, notes and actions appear here")))
 		return b.String()
 	}
 	from, to := p.visible()
 	for i := from; i < to; i++ {
 		e := p.rows[i]
 		var st *lipStyle
-		if e.bad {
+		switch {
+		case e.bad:
 			st = &m.st.Bad
+		case e.note:
+			st = &m.st.Section // a note stands out from what the sources saw
 		}
 		cells := []cell{{s: e.At.Local().Format("15:04:05")}, {s: e.Source, st: &m.st.Muted}, {s: e.Kind, st: st}, {s: e.Service}, {s: e.Text}}
 		b.WriteString(renderRow(&m.st, eventColumns, widths, cells, i == p.cursor, false, w))

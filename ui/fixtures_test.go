@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// fakeFeed is an HAProxyFeed fed by the test.
+// fakeFeed is an HAProxy poller (live.HAProxyFeed) fed by the test.
 type fakeFeed struct {
 	mu        sync.Mutex
 	ch        chan haproxy.Snapshot
@@ -225,26 +226,111 @@ func fixtureHealth(ctx context.Context) []sources.ServerHealth {
 	}
 }
 
-type fixtureOpt func(*Options)
+// testOptions are the console's Options plus the fake sources its feed
+// starts from.
+type testOptions struct {
+	Options
+	Registry *fakeRegistry // nil: no registry
+	HAProxy  *fakeFeed     // nil: no HAProxy
+	// Maintenance, when set, is this host's durable maintenance reader:
+	// its reading at fixedNow is in the first frame.
+	Maintenance func(now time.Time) *sources.Maintenance
+}
+
+type fixtureOpt func(*testOptions)
 
 // newTestModel is a model over the fixtures at fixedNow, sized w x h.
 func newTestModel(t testing.TB, w, h int, opts ...fixtureOpt) *Model {
 	t.Helper()
 	reg := fixtureRegistry(t)
-	o := Options{
+	o := testOptions{
+		Options: Options{
+			Browser:  fixtureBrowser(t),
+			Health:   fixtureHealth,
+			ReadOnly: true,
+			Refresh:  time.Second,
+		},
 		Registry: &fakeRegistry{ch: make(chan sources.Update), cur: reg},
 		HAProxy:  newFakeFeed(fixtureHAProxy(t, "local")),
-		Browser:  fixtureBrowser(t),
-		Health:   fixtureHealth,
-		ReadOnly: true,
-		Refresh:  time.Second,
 	}
 	for _, f := range opts {
 		f(&o)
 	}
-	m := newModel(o, func() time.Time { return fixedNow })
+	return newFedModel(o, w, h)
+}
+
+// newFedModel is a model at fixedNow on a testFeed over o's fake sources.
+func newFedModel(o testOptions, w, h int) *Model {
+	o.Feed = newTestFeed(o.Registry, o.HAProxy, o.Maintenance)
+	m := newModel(o.Options, func() time.Time { return fixedNow })
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m
+}
+
+// testFeed is the pipeline's Engine driven by the test: each input is
+// applied and its frame handed to the model at once, as the live pipeline
+// does below live.PacedRows, at fixedNow.
+type testFeed struct {
+	eng *live.Engine
+	sub *live.Subscription
+	hap *fakeFeed
+}
+
+func newTestFeed(reg *fakeRegistry, hap *fakeFeed, maint func(time.Time) *sources.Maintenance) *testFeed {
+	eo := live.EngineOptions{Maintenance: maint != nil}
+	if reg != nil {
+		s := reg.cur
+		eo.Registry = &s
+	}
+	if hap != nil {
+		eo.HAProxy = hap.Current()
+	}
+	f := &testFeed{eng: live.NewEngine(eo), sub: live.NewSubscription(), hap: hap}
+	if maint != nil {
+		f.eng.Apply(live.Input{At: fixedNow, Maintenance: maint(fixedNow)})
+	}
+	f.eng.Join(fixedNow)
+	f.sub.Publish(f.eng.Frame(fixedNow))
+	f.eng.Observe()
+	return f
+}
+
+func (f *testFeed) Subscribe() *live.Subscription { return f.sub }
+
+func (f *testFeed) Refresh() {
+	if f.hap != nil {
+		f.hap.Refresh()
+	}
+}
+
+func (f *testFeed) Watch(backends []string) {
+	if f.hap != nil {
+		f.hap.Watch(backends)
+	}
+}
+
+// send applies one input and hands its frame to m, returning Update's command.
+func (f *testFeed) send(m *Model, in live.Input) tea.Cmd {
+	f.eng.Apply(in)
+	fr, ok := f.eng.Step(fixedNow, true)
+	if !ok {
+		return nil
+	}
+	_, cmd := m.Update(frameMsg{fr})
+	if fr.Changed&live.ChangeView != 0 {
+		f.eng.Observe()
+	}
+	return cmd
+}
+
+// sendRegistry feeds a registry update through m's test feed.
+func sendRegistry(m *Model, u sources.Update) tea.Cmd {
+	return m.o.Feed.(*testFeed).send(m, live.Input{Registry: &u.Snapshot, RegistryEvents: u.Events})
+}
+
+// sendHAProxy feeds one socket's snapshot through m's test feed.
+func sendHAProxy(m *Model, s haproxy.Snapshot) tea.Cmd {
+	return m.o.Feed.(*testFeed).send(m, live.Input{HAProxy: &s})
 }
 
 // press sends keys: single characters, or names like "enter", "esc",

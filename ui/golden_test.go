@@ -13,6 +13,7 @@ import (
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/haproxy/command"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -31,7 +32,7 @@ func (w *recWriter) Exec(_ context.Context, c command.Command) error {
 
 // readWrite gives the model a real executor whose HAProxy writer records.
 func readWrite(t testing.TB, w *recWriter) fixtureOpt {
-	return func(o *Options) {
+	return func(o *testOptions) {
 		audit, err := actions.OpenAudit(filepath.Join(t.TempDir(), "audit.log"))
 		if err != nil {
 			t.Fatal(err)
@@ -45,7 +46,7 @@ func readWrite(t testing.TB, w *recWriter) fixtureOpt {
 
 // twoSockets adds a second HAProxy socket where web3 is DOWN.
 func twoSockets(t testing.TB) fixtureOpt {
-	return func(o *Options) {
+	return func(o *testOptions) {
 		a := fixtureHAProxy(t, "local")
 		b := fixtureHAProxy(t, "remote")
 		rows := append([]haproxy.Row(nil), b.Stats.Rows...)
@@ -59,7 +60,7 @@ func twoSockets(t testing.TB) fixtureOpt {
 	}
 }
 
-func serfRegistry(o *Options) {
+func serfRegistry(o *testOptions) {
 	o.Browser = nil
 	o.Health = nil
 	o.Registry = &fakeRegistry{ch: make(chan sources.Update), cur: sources.Snapshot{
@@ -78,7 +79,7 @@ func serfRegistry(o *Options) {
 }
 
 func staleRegistry(t testing.TB) fixtureOpt {
-	return func(o *Options) {
+	return func(o *testOptions) {
 		reg := fixtureRegistry(t)
 		reg.State = sources.StateReconnecting
 		reg.LastGood = fixedNow.Add(-14 * time.Second)
@@ -140,29 +141,26 @@ var goldenCases = []goldenCase{
 	{"menu_health", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "j", "enter", "h") }},
 	{"read_only_refusal", noOpts, func(t *testing.T, m *Model) { press(m, "j", "enter", "d") }},
 	{"haproxy_only_mode", func(testing.TB) []fixtureOpt {
-		return []fixtureOpt{func(o *Options) { o.Registry, o.Browser, o.Health = nil, nil, nil }}
+		return []fixtureOpt{func(o *testOptions) { o.Registry, o.Browser, o.Health = nil, nil, nil }}
 	}, func(t *testing.T, m *Model) {}},
 	{"haproxy_only_mode_registry_view", func(testing.TB) []fixtureOpt {
-		return []fixtureOpt{func(o *Options) { o.Registry, o.Browser, o.Health = nil, nil, nil }}
+		return []fixtureOpt{func(o *testOptions) { o.Registry, o.Browser, o.Health = nil, nil, nil }}
 	}, func(t *testing.T, m *Model) { press(m, "3") }},
 	{"registry_only_mode", func(testing.TB) []fixtureOpt {
-		return []fixtureOpt{func(o *Options) { o.HAProxy = nil }}
+		return []fixtureOpt{func(o *testOptions) { o.HAProxy = nil }}
 	}, func(t *testing.T, m *Model) { press(m, "j", "enter") }},
 	{"registry_only_mode_haproxy_view", func(testing.TB) []fixtureOpt {
-		return []fixtureOpt{func(o *Options) { o.HAProxy = nil }}
+		return []fixtureOpt{func(o *testOptions) { o.HAProxy = nil }}
 	}, func(t *testing.T, m *Model) { press(m, "2") }},
 	{"command_line", noOpts, func(t *testing.T, m *Model) { press(m, ":"); typeText(m, "svc svc_") }},
 }
 
-// eventsSetup feeds a registry event and an HAProxy change.
+// eventsSetup feeds a deregistration, a note and an HAProxy change.
 func eventsSetup(t testing.TB, m *Model) {
 	reg := fixtureRegistry(t)
-	gone := reg.Services[1].Registrations[2]
 	reg.Services[1].Registrations = reg.Services[1].Registrations[:2]
-	m.Update(registryMsg{sources.Update{Snapshot: reg, Events: []sources.Event{{
-		At: fixedNow, Kind: sources.EventDeregistered, Source: sources.KindZooKeeper, Service: "svc_b", Registration: &gone,
-		Message: "web3 (10.0.0.3:8080) deregistered: znode " + gone.Path + " deleted",
-	}}}})
+	sendRegistry(m, sources.Update{Snapshot: reg})
+	m.o.Feed.(*testFeed).send(m, live.Input{At: fixedNow, Note: "operator: kill -9 the svc_b web1 backend"})
 	s := fixtureHAProxy(t, "local")
 	for i := range s.Stats.Rows {
 		if s.Stats.Rows[i].Name == "web1_10.0.0.1:8080" {
@@ -170,7 +168,7 @@ func eventsSetup(t testing.TB, m *Model) {
 			s.Stats.Rows[i].CheckStatus = "L4TOUT"
 		}
 	}
-	m.Update(haproxyMsg{*s})
+	sendHAProxy(m, *s)
 }
 
 var sizes = [][2]int{{80, 24}, {160, 48}}

@@ -41,53 +41,12 @@ type haproxyPane struct {
 	dirty bool
 }
 
-// newerRows indexes, per socket, the rows a light poll read after its
-// Stats — the proxy rows (Snapshot.Aggregates) and the servers of the
-// watched backends (Snapshot.Watched) — by "proxy/name". The lists are
-// rebuilt only when servers change, so rows are drawn through it.
-type newerRows struct {
-	idx []map[string]*haproxy.Row
-	of  []*haproxy.Snapshot // the snapshot each index was built from
-}
-
-// newest is the newest version of socket sock's row r.
-func (n *newerRows) newest(haps []*haproxy.Snapshot, sock int, r *haproxy.Row) *haproxy.Row {
-	if sock >= len(haps) || haps[sock] == nil || haps[sock].Aggregates == nil && haps[sock].Watched == nil {
-		return r
-	}
-	s := haps[sock]
-	for len(n.idx) < len(haps) {
-		n.idx, n.of = append(n.idx, nil), append(n.of, nil)
-	}
-	if n.of[sock] != s {
-		idx := make(map[string]*haproxy.Row, len(s.Aggregates)+len(s.Watched))
-		for _, rows := range [][]haproxy.Row{s.Aggregates, s.Watched} {
-			for i := range rows {
-				idx[rows[i].Key()] = &rows[i]
-			}
-		}
-		n.idx[sock], n.of[sock] = idx, s
-	}
-	if f := n.idx[sock][r.Key()]; f != nil {
-		return f
-	}
-	return r
-}
-
-// newestSeen is the newest version of an instance's row at one socket.
-func (m *Model) newestSeen(s *state.Seen) *haproxy.Row {
-	for i, h := range m.haps {
-		if h != nil && h.Label == s.Socket {
-			return m.newer.newest(m.haps, i, s.Row)
-		}
-	}
-	return s.Row
-}
+// newestSeen is the newest version of an instance's row at one socket: a
+// light poll may have re-read it after the socket's rows.
+func (m *Model) newestSeen(s *state.Seen) *haproxy.Row { return m.frame.NewestSeen(s) }
 
 // current is the newest version of a listed row.
-func (p *haproxyPane) current(m *Model, r hapRow) *haproxy.Row {
-	return m.newer.newest(m.haps, r.sock, r.row)
-}
+func (p *haproxyPane) current(m *Model, r hapRow) *haproxy.Row { return m.frame.Newest(r.sock, r.row) }
 
 func newHAProxyPane() haproxyPane { return haproxyPane{list: newList(), dirty: true} }
 

@@ -84,8 +84,3 @@ func (h *history) rate5xx(svc string) float64 {
 	}
 	return 0
 }
-
-// historySamples is how many samples state.History keeps per instance: a
-// sparkline's worth. Its rings are preallocated, so this is the memory knob
-// at scale (about 1.5 KB per instance at 40).
-const historySamples = 40

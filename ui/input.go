@@ -61,6 +61,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.overlayKey(msg)
 	}
 	m.status = ""
+	if m.o.Replay != nil {
+		if cmd, ok := m.replayKey(msg); ok {
+			return cmd
+		}
+	}
 	k := &m.keys
 	switch {
 	case key.Matches(msg, k.Quit):

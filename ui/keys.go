@@ -14,6 +14,9 @@ type KeyMap struct {
 	Filter, Sort, SortReverse, Columns    key.Binding
 	Mark, ClearMarks, Command, Diagnose   key.Binding
 
+	// Replay (enabled only in `stacktui replay`).
+	ReplayPause, ReplayNext, ReplayPrev, ReplayFaster, ReplaySlower key.Binding
+
 	// Actions (disabled in read-only mode).
 	Drain, Maint, Ready, Weight, Health, Agent, Shutdown key.Binding
 	HacheckDown, HacheckUp, Reload                       key.Binding
@@ -74,6 +77,15 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		SerfTags:    bind([]string{"t"}, "t", "set/delete a member's Serf tags"),
 		SerfEvent:   bind([]string{"E"}, "E", "send Serf user event"),
 		ZKDelete:    bind([]string{"X"}, "X", "delete znode (typed confirmation)"),
+
+		ReplayPause:  bind([]string{"p"}, "p", "pause / resume the replay"),
+		ReplayNext:   bind([]string{"]"}, "]", "step to the next change"),
+		ReplayPrev:   bind([]string{"["}, "[", "step back to the previous change"),
+		ReplayFaster: bind([]string{"+", "="}, "+", "replay faster (x2)"),
+		ReplaySlower: bind([]string{"-"}, "-", "replay slower (/2)"),
+	}
+	for _, b := range k.replayBindings() {
+		b.SetEnabled(false)
 	}
 	if readOnly {
 		for _, b := range k.actionBindings() {
@@ -81,6 +93,18 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		}
 	}
 	return k
+}
+
+// replayBindings returns pointers to the replay's bindings.
+func (k *KeyMap) replayBindings() []*key.Binding {
+	return []*key.Binding{&k.ReplayPause, &k.ReplayNext, &k.ReplayPrev, &k.ReplayFaster, &k.ReplaySlower}
+}
+
+// EnableReplay turns the replay keys on (`stacktui replay`).
+func (k *KeyMap) EnableReplay() {
+	for _, b := range k.replayBindings() {
+		b.SetEnabled(true)
+	}
 }
 
 // actionBindings returns pointers to the mutating bindings.
@@ -109,6 +133,7 @@ func (k KeyMap) Groups() []KeyGroup {
 		{"Views", []key.Binding{k.View1, k.View2, k.View3, k.View4, k.View5, k.NextView, k.PrevView, k.Open, k.Back}},
 		{"Navigation", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDn}},
 		{"Lists", []key.Binding{k.Filter, k.Sort, k.SortReverse, k.Columns, k.Mark, k.ClearMarks}},
+		{"Replay", []key.Binding{k.ReplayPause, k.ReplayNext, k.ReplayPrev, k.ReplayFaster, k.ReplaySlower}},
 		{"Actions (confirmed before anything is sent)", []key.Binding{k.Drain, k.Maint, k.Ready, k.Weight,
 			k.Health, k.Agent, k.Shutdown, k.HacheckDown, k.HacheckUp, k.Reload, k.SerfTags, k.SerfEvent, k.ZKDelete}},
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 )
@@ -79,12 +80,15 @@ type Model struct {
 	history []string // command-line history, oldest first
 	histPos int
 
+	// The pipeline's latest frame and what the panes read of it.
+	sub    *live.Subscription
+	frame  live.Frame
 	reg    *sources.Snapshot
 	haps   []*haproxy.Snapshot
 	maint  *sources.Maintenance // this host's durable maintenance, as last read
 	joined *state.View
 	hist   *history       // per-service trends for the services view
-	shist  *state.History // per-instance history (flapping, detail sparklines)
+	shist  *state.History // per-instance history (flapping, detail sparklines), the pipeline's
 
 	services servicesPane
 	detail   detailPane
@@ -100,18 +104,9 @@ type Model struct {
 	confirm *confirmDialog
 	running bool // an action is executing
 
-	joinBusy      bool // a join runs in a command
-	joinPending   bool // snapshots arrived while it ran
-	joinScheduled bool // a postponed join is due (rejoinMsg)
-	joinStart     time.Time
-	joinCost      time.Duration   // the last command join's duration
-	joinPace      int             // joinCPUShare; tests set 0
-	joinUrgent    bool            // the next join is not paced (a registry change)
-	observed      <-chan struct{} // closed once the last join is in shist
-	firstViewDone bool            // Options.FirstView was called
-	newer         newerRows       // rows read after their socket's Stats
-	watching      []string        // backends on screen, as last passed to HAProxyFeed.Watch
-	unclean       int             // screen lines guardLine had to escape: must stay 0
+	firstViewDone bool     // Options.FirstView was called
+	watching      []string // backends on screen, as last passed to Feed.Watch
+	unclean       int      // screen lines guardLine had to escape: must stay 0
 }
 
 // New builds the root model from the options.
@@ -125,10 +120,15 @@ func newModel(o Options, now func() time.Time) *Model {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Executor == nil {
+	switch {
+	case o.Replay != nil:
+		// A replay changes nothing by construction: it has no executor at
+		// all, read-only or not.
+		o.Executor, o.ReadOnly = nil, true
+	case o.Executor == nil:
 		o.Executor = actions.NewReadOnlyExecutor()
 	}
-	if o.Executor.ReadOnly() {
+	if o.Executor == nil || o.Executor.ReadOnly() {
 		o.ReadOnly = true
 	}
 	m := &Model{
@@ -141,9 +141,12 @@ func newModel(o Options, now func() time.Time) *Model {
 		now:   now,
 		log:   o.Logger,
 		hist:  newHistory(),
-		shist: state.NewHistory(historySamples),
-
-		joinPace: joinCPUShare,
+		shist: state.NewHistory(2), // until the first frame brings the pipeline's
+	}
+	if o.Replay != nil {
+		// The trace's clock: ages are as they were then, not as of now.
+		m.now = func() time.Time { return m.frame.At }
+		m.keys.EnableReplay()
 	}
 	m.st = m.makeStyles()
 	m.services = newServicesPane()
@@ -152,14 +155,12 @@ func newModel(o Options, now func() time.Time) *Model {
 	m.registry = newRegistryPane()
 	m.cluster = clusterPane{}
 	m.events = newEventsPane()
-	if o.Registry != nil {
-		s := o.Registry.Current()
-		m.reg = &s
+	if o.Feed != nil {
+		m.sub = o.Feed.Subscribe()
+		if f, ok := m.sub.TryNext(); ok {
+			m.applyFrame(f)
+		}
 	}
-	if o.HAProxy != nil {
-		m.haps = append([]*haproxy.Snapshot(nil), o.HAProxy.Current()...)
-	}
-	m.rejoin(false)
 	m.layout()
 	return m
 }
@@ -175,11 +176,8 @@ func (m *Model) makeStyles() Styles {
 // Init starts the channel readers, the clock and the first reads.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, tickEvery(time.Second)}
-	if m.o.Registry != nil {
-		cmds = append(cmds, waitRegistry(m.o.Registry))
-	}
-	if m.o.HAProxy != nil {
-		cmds = append(cmds, waitHAProxy(m.o.HAProxy))
+	if m.sub != nil {
+		cmds = append(cmds, waitFrame(m.sub))
 	}
 	if m.o.Health != nil {
 		cmds = append(cmds, pollHealth(m.o.Health))
@@ -189,9 +187,6 @@ func (m *Model) Init() tea.Cmd {
 	}
 	if m.o.Audit != nil {
 		cmds = append(cmds, readAudit(m.o.Audit))
-	}
-	if m.o.Maintenance != nil {
-		cmds = append(cmds, readMaintenance(m.o.Maintenance, 0))
 	}
 	return tea.Batch(cmds...)
 }
@@ -216,7 +211,7 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 // so that it re-reads them at every poll: at scale, full reads are spaced
 // out, and the rows someone is looking at must still move every refresh.
 func (m *Model) watchOnScreen() {
-	if m.o.HAProxy == nil {
+	if m.o.Feed == nil || len(m.haps) == 0 {
 		return
 	}
 	var want []string
@@ -241,7 +236,7 @@ func (m *Model) watchOnScreen() {
 	}
 	if !slices.Equal(want, m.watching) {
 		m.watching = want
-		m.o.HAProxy.Watch(want)
+		m.o.Feed.Watch(want)
 	}
 }
 
@@ -249,18 +244,12 @@ func (m *Model) watchOnScreen() {
 // the message failed half-way.
 func (m *Model) rearm(msg tea.Msg) tea.Cmd {
 	switch msg.(type) {
-	case registryMsg:
-		return waitRegistry(m.o.Registry)
-	case haproxyMsg:
-		return waitHAProxy(m.o.HAProxy)
+	case frameMsg:
+		return waitFrame(m.sub)
 	case tickMsg:
 		return tickEvery(time.Second)
 	case healthMsg:
 		return scheduleHealth(max(m.o.Refresh, 5*time.Second))
-	case maintMsg:
-		return readMaintenance(m.o.Maintenance, maintEvery)
-	case joinedMsg:
-		m.joinBusy = false
 	}
 	return nil
 }
@@ -280,28 +269,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleWheel(msg)
 	case tea.MouseClickMsg:
 		return m.handleClick(msg)
-	case registryMsg:
-		s := msg.u.Snapshot
-		m.reg = &s
-		m.events.addRegistry(msg.u.Events)
-		// A registration change is news: it skips the CPU pacing that keeps
-		// large HAProxy polls in check.
-		m.joinUrgent = true
-		return tea.Batch(m.rejoin(true), waitRegistry(m.o.Registry))
-	case registryClosedMsg:
-		m.setError("registry source closed: showing last known state")
-		return nil
-	case haproxyMsg:
-		if !m.storeHAProxy(msg.s) {
-			// Same server rows as before (a light poll): only `show info`
-			// and the frontend and backend rows moved. Nothing to join
-			// again; the services' traffic follows the new proxy rows.
-			m.retraffic()
-			return waitHAProxy(m.o.HAProxy)
-		}
-		return tea.Batch(m.rejoin(true), waitHAProxy(m.o.HAProxy))
-	case haproxyClosedMsg:
-		m.setError("HAProxy feed closed: showing last known state")
+	case frameMsg:
+		m.applyFrame(msg.f)
+		return waitFrame(m.sub)
+	case feedClosedMsg:
+		m.setError("the live feed stopped: showing the last known state")
 		return nil
 	case tickMsg:
 		return tickEvery(time.Second)
@@ -328,43 +300,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case actionDoneMsg:
 		return m.actionDone(msg.r)
-	case maintMsg:
-		return m.gotMaintenance(msg)
-	case rejoinMsg:
-		m.joinScheduled = false
-		return m.rejoin(true)
-	case joinedMsg:
-		m.joinBusy = false
-		m.joinCost = msg.cost
-		m.applyJoin(msg)
-		if m.joinPending {
-			m.joinPending = false
-			return m.rejoin(true)
-		}
-		return nil
 	case panicMsg:
-		m.joinBusy = false // a panicking join must not stop all later ones
 		m.log.Error("panic in command", "panic", fmt.Sprint(msg.val), "stack", msg.stack)
 		m.setError(fmt.Sprintf("internal error: %v (details in the log file)", msg.val))
 		return nil
 	}
 	return nil
-}
-
-// storeHAProxy replaces the snapshot of the socket with the same label, or
-// appends a new socket. It reports whether the join must be redone: not
-// when the poller handed back the very same rows (it keeps its last `show
-// stat` when no proxy changed) and the socket is still healthy.
-func (m *Model) storeHAProxy(s haproxy.Snapshot) bool {
-	for i, old := range m.haps {
-		if old != nil && old.Label == s.Label {
-			m.haps[i] = &s
-			same := old.Stats != nil && old.Stats == s.Stats && old.Preview == s.Preview && old.Err == nil && s.Err == nil && old.Level == s.Level
-			return !same
-		}
-	}
-	m.haps = append(m.haps, &s)
-	return true
 }
 
 // layout sizes the lists for the current terminal and rebuilds the rows of

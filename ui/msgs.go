@@ -4,21 +4,15 @@ import (
 	"time"
 
 	"github.com/stacktui/stacktui/actions"
-	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 )
 
-// registryMsg carries one registry update.
-type registryMsg struct{ u sources.Update }
+// frameMsg carries the pipeline's newest frame.
+type frameMsg struct{ f live.Frame }
 
-// registryClosedMsg says the registry's channel was closed.
-type registryClosedMsg struct{}
-
-// haproxyMsg carries one socket's newest snapshot.
-type haproxyMsg struct{ s haproxy.Snapshot }
-
-// haproxyClosedMsg says the HAProxy feed's channel was closed.
-type haproxyClosedMsg struct{}
+// feedClosedMsg says the pipeline stopped publishing.
+type feedClosedMsg struct{}
 
 // tickMsg refreshes ages in the header and the demo banner.
 type tickMsg time.Time

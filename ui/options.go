@@ -6,34 +6,44 @@ import (
 	"time"
 
 	"github.com/stacktui/stacktui/actions"
-	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
-	"github.com/stacktui/stacktui/state"
 )
 
-// HAProxyFeed is the UI's read-only view of the polled HAProxy sockets.
-type HAProxyFeed interface {
-	// Updates delivers one socket's newest snapshot per message.
-	Updates() <-chan haproxy.Snapshot
-	// Current returns every socket's latest snapshot, in --haproxy order.
-	Current() []*haproxy.Snapshot
-	// Refresh asks for a poll now (after an action).
+// Feed is the UI's side of the pipeline (live.Pipeline, or a replay): the
+// frames it publishes, and the two things the screen asks of the sources.
+type Feed interface {
+	// Subscribe returns the mailbox of frames; the first is waiting in it.
+	Subscribe() *live.Subscription
+	// Refresh asks for a poll now and a join at once (after an action).
 	Refresh()
 	// Watch names the backends whose servers are on screen, to be re-read
-	// at every poll (Snapshot.Watched); nil when none are.
+	// at every poll; nil when none are.
 	Watch(backends []string)
 }
 
-// Options is everything the console needs from main. Nil sources select the
-// reduced modes: no Registry is HAProxy-only, no HAProxy is registry-only.
+// Replay is what the replay keys drive; nil when live. Its position comes
+// in every frame (live.Frame.Replay).
+type Replay interface {
+	// TogglePause pauses or resumes the trace's clock.
+	TogglePause()
+	// Step pauses and moves to the next (dir > 0) or previous (dir < 0)
+	// change: an input that brought events.
+	Step(dir int)
+	// Speed multiplies the replay speed by f (2 faster, 0.5 slower) within
+	// its bounds.
+	Speed(f float64)
+}
+
+// Options is everything the console needs from main. A frame without a
+// registry is HAProxy-only mode; without sockets, registry-only mode.
 type Options struct {
-	Registry      sources.Registry                                 // nil: HAProxy-only mode
-	HAProxy       HAProxyFeed                                      // nil: registry-only mode
+	Feed          Feed                                             // the pipeline; never nil outside tests
+	Replay        Replay                                           // non-nil in `stacktui replay`
 	Browser       sources.Browser                                  // ZooKeeper tree (nil for Serf / none)
 	Health        func(ctx context.Context) []sources.ServerHealth // ZK ensemble 4lw health; nil when no ZK
-	Executor      *actions.Executor                                // never nil: actions.NewReadOnlyExecutor() in read-only mode
+	Executor      *actions.Executor                                // nil: actions.NewReadOnlyExecutor(); none at all in a replay
 	Audit         *actions.AuditLog                                // recent actions for the Events view; may be nil
-	StateConfig   state.Config
 	ReadOnly      bool
 	Refresh       time.Duration
 	SpoolDir      string // hacheck spool (maintenance display/actions)
@@ -46,13 +56,10 @@ type Options struct {
 	// SerfAgents are RPC addresses of other members' own agents, by member
 	// (--serf-member-rpc): t can change those members' tags too.
 	SerfAgents map[string]string
-	// Maintenance reads this host's durable maintenance in force (spool
-	// files, moved-aside Nerve services); nil shows none.
-	Maintenance func(now time.Time) *sources.Maintenance
-	Banner      func() string // demo: a line saying what is happening; may be nil
-	Logger      *slog.Logger
+	Banner     func() string // demo: a line saying what is happening; may be nil
+	Logger     *slog.Logger
 	// FirstView, when set, is called once from the event loop when the
-	// first view built from every source's first reading (or its error) is
+	// first frame with every source's first reading (or its error) is
 	// applied: the first full screen.
 	FirstView func()
 }

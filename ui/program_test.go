@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -9,16 +10,24 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 )
 
-// TestProgramLive runs the model in a real tea.Program: the channel readers
-// started by Init deliver registry and HAProxy updates, are re-armed after
-// each, typing in the filter never quits, and q quits.
+// TestProgramLive runs the model in a real tea.Program on a real pipeline:
+// the frame reader started by Init delivers registry and HAProxy updates
+// and is re-armed after each, typing in the filter never quits, and q quits.
 func TestProgramLive(t *testing.T) {
 	reg := &fakeRegistry{ch: make(chan sources.Update, 4), cur: fixtureRegistry(t)}
 	feed := newFakeFeed(fixtureHAProxy(t, "local"))
-	m := newModel(Options{Registry: reg, HAProxy: feed, ReadOnly: true}, func() time.Time { return fixedNow })
+	// As the live sources do, each keeps its latest reading in its channel.
+	reg.ch <- sources.Update{Snapshot: reg.cur}
+	feed.ch <- *feed.snaps[0]
+	p := live.New(live.Options{Registry: reg, HAProxy: feed})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); <-p.Done() }()
+	go p.Run(ctx)
+	m := newModel(Options{Feed: p, ReadOnly: true}, func() time.Time { return fixedNow })
 	tm := teatest.NewTestModel(t, probed{m}, teatest.WithInitialTermSize(100, 30))
 	// ask reads the model inside the program's goroutine.
 	ask := func(f func(*Model) bool) bool {

@@ -17,6 +17,7 @@ import (
 	"github.com/stacktui/stacktui/haproxy/command"
 	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
+	"github.com/stacktui/stacktui/state"
 )
 
 // hostileStrings are what issue 14 saw drive the terminal through the UI,
@@ -90,7 +91,7 @@ func hostile(t testing.TB, w, h int, name, text string, plain bool, opts ...fixt
 			{Address: "127.0.0.2:2181", Err: text},
 		}
 	}
-	base := []fixtureOpt{func(o *Options) {
+	base := []fixtureOpt{func(o *testOptions) {
 		o.Registry = &fakeRegistry{ch: make(chan sources.Update), cur: reg}
 		o.HAProxy = newFakeFeed(hap, down)
 		o.Browser = browser
@@ -101,8 +102,8 @@ func hostile(t testing.TB, w, h int, name, text string, plain bool, opts ...fixt
 		m.st = Styles{} // no style at all: an escape in this render came from outside
 	}
 	m.Update(healthMsg{health(context.Background())})
-	m.events.addRegistry([]sources.Event{{At: fixedNow, Kind: sources.EventRegistered, Source: sources.KindZooKeeper,
-		Service: name, Registration: &evil, Message: text}})
+	m.events.addEvents([]state.Event{{At: fixedNow, Kind: state.EventRegistered, Source: string(sources.KindZooKeeper),
+		Service: name, Instance: name, From: text, To: text, Text: text}})
 	m.events.addAudit([]actions.AuditRecord{{Time: fixedNow, Phase: actions.PhaseResult, Action: actions.KindHAProxy,
 		Title: text, User: name, Error: text}})
 	return m
@@ -144,15 +145,15 @@ func rw(t testing.TB, text string) []fixtureOpt {
 }
 
 func failing(t testing.TB, text string) []fixtureOpt {
-	return []fixtureOpt{readWrite(t, &recWriter{}), func(o *Options) {
+	return []fixtureOpt{readWrite(t, &recWriter{}), func(o *testOptions) {
 		o.Executor = actions.NewExecutor(actions.Writers{HAProxy: map[string]actions.HAProxyWriter{"local": textWriter{text}}}, o.Audit)
 	}}
 }
 
 func serf(name, text string) fixtureOpt {
-	return func(o *Options) {
+	return func(o *testOptions) {
 		serfRegistry(o)
-		r := o.Registry.(*fakeRegistry)
+		r := o.Registry
 		r.cur.Err, r.cur.Address = text, name
 		r.cur.Members = append(r.cur.Members, sources.Member{Name: name, Addr: text, Status: text,
 			Tags: map[string]string{name: text, "smart:" + name + "_80": "10.9.9.9:80"}})

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -238,7 +237,7 @@ func TestMarksMakeOnePlan(t *testing.T) {
 func TestConfirmFocusStartsOnCancel(t *testing.T) {
 	w := &recWriter{}
 	feed := newFakeFeed(fixtureHAProxy(t, "local"))
-	m := newTestModel(t, 80, 24, readWrite(t, w), func(o *Options) { o.HAProxy = feed })
+	m := newTestModel(t, 80, 24, readWrite(t, w), func(o *testOptions) { o.HAProxy = feed })
 	press(m, "j", "enter", "d")
 	if m.mode != modeConfirm || m.confirm.focus != focusCancel {
 		t.Fatalf("mode %v focus %v", m.mode, m.confirm)
@@ -406,7 +405,7 @@ func TestSelectionFollowsRowWhenRowsMove(t *testing.T) {
 	r := reg.Services[1].Registrations[0]
 	r.Name, r.Host, r.Path = "web0", "10.0.0.9", "/nerve/services/svc_b/services/web0_0000000009"
 	reg.Services[1].Registrations = append([]sources.Registration{r}, reg.Services[1].Registrations...)
-	m.Update(registryMsg{sources.Update{Snapshot: reg}})
+	sendRegistry(m, sources.Update{Snapshot: reg})
 	if in := m.detail.selected(); in.Registration.Name != "web3" {
 		t.Fatalf("after a row was inserted above: selected %s", instName(in))
 	}
@@ -418,7 +417,7 @@ func TestSelectionFollowsRowWhenRowsMove(t *testing.T) {
 	for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 		rows[i], rows[j] = rows[j], rows[i]
 	}
-	m.Update(haproxyMsg{*s})
+	sendHAProxy(m, *s)
 	if got := m.hap.selected().row.Key(); got != want {
 		t.Fatalf("HAProxy selection moved from %s to %s", want, got)
 	}
@@ -432,7 +431,7 @@ func TestSelectionFollowsRowWhenRowsMove(t *testing.T) {
 		}
 	}
 	s2.Stats.Rows = kept
-	m.Update(haproxyMsg{*s2})
+	sendHAProxy(m, *s2)
 	if m.hap.cursor != idx {
 		t.Fatalf("cursor jumped from %d to %d when its row vanished", idx, m.hap.cursor)
 	}
@@ -442,17 +441,17 @@ func TestLiveRegistryUpdate(t *testing.T) {
 	m := newTestModel(t, 80, 24)
 	reg := fixtureRegistry(t)
 	reg.Services[1].Registrations = reg.Services[1].Registrations[:1]
-	m.Update(registryMsg{sources.Update{Snapshot: reg, Events: []sources.Event{{At: fixedNow, Kind: sources.EventDeregistered, Source: sources.KindZooKeeper, Service: "svc_b", Message: "web2 deregistered"}}}})
+	sendRegistry(m, sources.Update{Snapshot: reg, Events: []sources.Event{{At: fixedNow, Kind: sources.EventDeregistered, Source: sources.KindZooKeeper, Service: "svc_b", Message: "web2 deregistered"}}})
 	if got := m.services.rows[1].Summary.Registered; got != 1 {
 		t.Fatalf("registered after update: %d", got)
 	}
 	if !regexp.MustCompile(`svc_b\s+1 `).MatchString(screen(m)) {
 		t.Fatalf("screen does not show the new count:\n%s", screen(m))
 	}
-	// The reader is re-armed after each message.
-	_, cmd := m.Update(registryMsg{sources.Update{Snapshot: reg}})
-	if cmd == nil {
-		t.Fatal("registry reader not re-armed")
+	// The frame reader is re-armed after each message.
+	reg.Services[1].Registrations = nil
+	if cmd := sendRegistry(m, sources.Update{Snapshot: reg}); cmd == nil {
+		t.Fatal("frame reader not re-armed")
 	}
 }
 
@@ -525,13 +524,13 @@ func TestMonochromeHasNoColour(t *testing.T) {
 func TestAuditShownInEvents(t *testing.T) {
 	w := &recWriter{}
 	var audit *actions.AuditLog
-	m := newTestModel(t, 80, 24, readWrite(t, w), func(o *Options) { audit = o.Audit })
+	m := newTestModel(t, 80, 24, readWrite(t, w), func(o *testOptions) { audit = o.Audit })
 	press(m, "j", "enter", "d")
 	drain(m, press(m, "y"))
 	if len(w.cmds) != 1 {
 		t.Fatalf("sent %v", w.cmds)
 	}
-	m2 := newTestModel(t, 80, 24, func(o *Options) { o.Audit = audit })
+	m2 := newTestModel(t, 80, 24, func(o *testOptions) { o.Audit = audit })
 	drain(m2, readAudit(audit))
 	press(m2, "5")
 	out := screen(m2)
@@ -543,7 +542,7 @@ func TestAuditShownInEvents(t *testing.T) {
 // TestActionFailureShown: a refused command is shown as an error with
 // HAProxy's reply, and the marks stay usable.
 func TestActionFailureShown(t *testing.T) {
-	m := newTestModel(t, 80, 24, readWrite(t, &recWriter{}), func(o *Options) {
+	m := newTestModel(t, 80, 24, readWrite(t, &recWriter{}), func(o *testOptions) {
 		audit := o.Audit
 		o.Executor = actions.NewExecutor(actions.Writers{HAProxy: map[string]actions.HAProxyWriter{"local": failWriter{}}}, audit)
 	})
@@ -565,7 +564,7 @@ func (failWriter) Exec(context.Context, command.Command) error {
 func TestActionPlans(t *testing.T) {
 	spool := t.TempDir()
 	w := &recWriter{}
-	m := newTestModel(t, 120, 40, readWrite(t, w), func(o *Options) {
+	m := newTestModel(t, 120, 40, readWrite(t, w), func(o *testOptions) {
 		o.SpoolDir = spool
 		o.ReloadCommand = "systemctl reload synapse"
 		o.Durable.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}} // web1's host
@@ -653,8 +652,10 @@ func TestUnchangedRowsSkipTheJoin(t *testing.T) {
 	m := newTestModel(t, 80, 24)
 	s := *m.haps[0]
 	before := m.joined
-	s.Info = &haproxy.Info{Version: "2.6.99", MaxConn: 10}
-	m.Update(haproxyMsg{s})
+	info := *s.Info // the same process, newer figures
+	info.Version, info.MaxConn = "2.6.99", 10
+	s.Info = &info
+	sendHAProxy(m, s)
 	if &m.joined.Services[0].Instances[0] != &before.Services[0].Instances[0] {
 		t.Fatal("same rows joined again")
 	}
@@ -663,13 +664,13 @@ func TestUnchangedRowsSkipTheJoin(t *testing.T) {
 		t.Fatal("header not updated from the new show info")
 	}
 	s.Err = errors.New("connection refused")
-	m.Update(haproxyMsg{s})
+	sendHAProxy(m, s)
 	if m.joined == before {
 		t.Fatal("an unreachable socket was not joined (its diagnosis would be missing)")
 	}
 	fresh := fixtureHAProxy(t, "local")
 	before = m.joined
-	m.Update(haproxyMsg{*fresh})
+	sendHAProxy(m, *fresh)
 	if m.joined == before {
 		t.Fatal("new rows not joined")
 	}
@@ -692,20 +693,19 @@ func TestOverlayScrollReachesTheEnd(t *testing.T) {
 	}
 }
 
-// TestPanicInUpdateKeepsFeedsFlowing: a registry update that makes Update
-// panic is reported in the status bar and the reader is re-armed.
+// TestPanicInUpdateKeepsFeedsFlowing: a frame that makes Update panic is
+// reported in the status bar and the frame reader is re-armed.
 func TestPanicInUpdateKeepsFeedsFlowing(t *testing.T) {
 	m := newTestModel(t, 80, 24)
 	reg := fixtureRegistry(t)
-	// Force a panic inside the handling: a clock that panics.
-	m.now = func() time.Time { panic("clock broke") }
-	_, cmd := m.Update(registryMsg{sources.Update{Snapshot: reg}})
-	m.now = func() time.Time { return fixedNow }
+	// Force a panic inside the handling: a first-screen hook that panics.
+	m.o.FirstView, m.firstViewDone = func() { panic("clock broke") }, false
+	cmd := sendRegistry(m, sources.Update{Snapshot: reg})
 	if !m.statusErr || !strings.Contains(m.status, "clock broke") {
 		t.Fatalf("status %q", m.status)
 	}
 	if cmd == nil {
-		t.Fatal("registry reader not re-armed after a panic")
+		t.Fatal("frame reader not re-armed after a panic")
 	}
 	if strings.Contains(screen(m), "goroutine") {
 		t.Fatal("stack on screen")
@@ -737,30 +737,29 @@ func TestFirstViewOnceEverySourceRead(t *testing.T) {
 	empty := &haproxy.Snapshot{Label: "local", Address: full.Address}
 	failing := &haproxy.Snapshot{Label: "other", Address: "/run/other.sock", Err: errors.New("connection refused")}
 	calls := 0
-	o := Options{Registry: &fakeRegistry{ch: make(chan sources.Update), cur: unsynced},
-		HAProxy: newFakeFeed(empty, failing), ReadOnly: true, FirstView: func() { calls++ }}
-	m := newModel(o, func() time.Time { return fixedNow })
-	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	o := testOptions{Options: Options{ReadOnly: true, FirstView: func() { calls++ }},
+		Registry: &fakeRegistry{cur: unsynced}, HAProxy: newFakeFeed(empty, failing)}
+	m := newFedModel(o, 80, 24)
 	if calls != 0 {
 		t.Fatal("FirstView before any source was read")
 	}
-	m.Update(haproxyMsg{*full})
+	sendHAProxy(m, *full)
 	if calls != 0 {
 		t.Fatal("FirstView before the registry was synced")
 	}
 	preview := *full
 	preview.Preview = true
-	m.Update(haproxyMsg{preview})
-	m.Update(registryMsg{sources.Update{Snapshot: reg}})
+	sendHAProxy(m, preview)
+	sendRegistry(m, sources.Update{Snapshot: reg})
 	if calls != 0 {
 		t.Fatal("FirstView on a preview: the first full read is still to come")
 	}
-	m.Update(haproxyMsg{*full})
+	sendHAProxy(m, *full)
 	if calls != 1 {
 		t.Fatalf("FirstView called %d times once every source was read", calls)
 	}
-	m.Update(haproxyMsg{*full})
-	m.Update(registryMsg{sources.Update{Snapshot: reg}})
+	sendHAProxy(m, *full)
+	sendRegistry(m, sources.Update{Snapshot: reg})
 	if calls != 1 {
 		t.Fatalf("FirstView called %d times in all", calls)
 	}
@@ -784,7 +783,7 @@ func TestLightPollMovesTraffic(t *testing.T) {
 	}
 	s.Aggregates = aggs
 	before := m.joined
-	m.Update(haproxyMsg{s})
+	sendHAProxy(m, s)
 	var got *state.Service
 	for i := range m.joined.Services {
 		if m.joined.Services[i].Backend == svc {
@@ -822,7 +821,7 @@ func TestPreviewShowsStatesNotZeros(t *testing.T) {
 		}
 		pv.Stats.Rows = append(pv.Stats.Rows, r)
 	}
-	m.Update(haproxyMsg{pv})
+	sendHAProxy(m, pv)
 	out := screen(m)
 	if !strings.Contains(out, "reading counters") || !strings.Contains(out, m.joined.Services[0].Name) {
 		t.Fatalf("services view during a preview:\n%s", out)
@@ -839,19 +838,19 @@ func TestPreviewShowsStatesNotZeros(t *testing.T) {
 	if server == "" || !strings.Contains(server, "…") {
 		t.Fatalf("no server row with unread counters:\n%s", out)
 	}
-	m.Update(haproxyMsg{full})
+	sendHAProxy(m, full)
 	if out := screen(m); strings.Contains(out, "…") || strings.Contains(out, "reading counters") {
 		t.Fatalf("counters still unread after the full read:\n%s", out)
 	}
 }
 
 // TestWatchFollowsScreen: the UI names the backends whose servers are on
-// screen (HAProxyFeed.Watch) — those of the HAProxy view's visible rows, or
+// screen (Feed.Watch) — those of the HAProxy view's visible rows, or
 // of the open service — and none elsewhere; a light poll's re-read rows of
 // those backends (Snapshot.Watched) then show on both views.
 func TestWatchFollowsScreen(t *testing.T) {
 	m := newTestModel(t, 160, 48)
-	feed := m.o.HAProxy.(*fakeFeed)
+	feed := m.o.Feed.(*testFeed).hap
 	if feed.watched != nil {
 		t.Fatalf("services view watches %v", feed.watched)
 	}
@@ -884,7 +883,7 @@ func TestWatchFollowsScreen(t *testing.T) {
 	fresh.SCur, fresh.Rate = 777, 555
 	s.Watched = []haproxy.Row{fresh}
 	s.Aggregates = []haproxy.Row{}
-	m.Update(haproxyMsg{s})
+	sendHAProxy(m, s)
 	if out := screen(m); !strings.Contains(out, "777") {
 		t.Fatalf("HAProxy view does not show the watched row's sessions:\n%s", out)
 	}

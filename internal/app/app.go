@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/haproxy/client"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/sources/config"
@@ -55,6 +54,9 @@ type Sources struct {
 	Poller   *hapoll.Poller   // nil when no HAProxy socket is configured
 	Synapse  *config.Synapse  // nil when none was found
 	Nerve    *config.Nerve
+	// SynapsePath and NervePath are the files they were read from ("" when
+	// none), for a recording's header.
+	SynapsePath, NervePath string
 	// NerveNote says why Nerve is nil: none found, or it could not be read.
 	NerveNote string
 	// Host is this host (name, addresses), and Maintenance reads its durable
@@ -86,11 +88,11 @@ func Open(ctx context.Context, s Settings) (*Sources, error) {
 		findSynapse, findNerve = explicitOnly, explicitOnly
 	}
 	var err error
-	if src.Synapse, err = loadHostFile(findSynapse, s.SynapseConfig, config.LoadSynapse, &src.Warnings); err != nil {
+	if src.Synapse, src.SynapsePath, err = loadHostFile(findSynapse, s.SynapseConfig, config.LoadSynapse, &src.Warnings); err != nil {
 		return nil, err
 	}
 	warned := len(src.Warnings)
-	if src.Nerve, err = loadHostFile(findNerve, s.NerveConfig, config.LoadNerve, &src.Warnings); err != nil {
+	if src.Nerve, src.NervePath, err = loadHostFile(findNerve, s.NerveConfig, config.LoadNerve, &src.Warnings); err != nil {
 		return nil, err
 	}
 	src.Host = maint.LocalHost()
@@ -175,20 +177,20 @@ func systemdRestart(unit string) string {
 // loadHostFile loads the SmartStack file find picks for flag. A file named
 // on the command line must load; one found in the default places only adds
 // a warning when it is broken, so a bad /etc file never stops the console.
-func loadHostFile[T any](find func(string) string, flag string, load func(string) (*T, error), warnings *[]string) (*T, error) {
+func loadHostFile[T any](find func(string) string, flag string, load func(string) (*T, error), warnings *[]string) (*T, string, error) {
 	path := find(flag)
 	if path == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	v, err := load(path)
 	if err != nil {
 		if flag != "" {
-			return nil, err
+			return nil, "", err
 		}
 		*warnings = append(*warnings, err.Error())
-		return nil, nil
+		return nil, "", nil
 	}
-	return v, nil
+	return v, path, nil
 }
 
 // Health reads the ZooKeeper ensemble's four-letter-word health, or nil.
@@ -197,82 +199,6 @@ func (s *Sources) Health(ctx context.Context) []sources.ServerHealth {
 		return nil
 	}
 	return zookeeper.HealthAll(ctx, s.ZKServers)
-}
-
-// HAProxySnapshots returns the latest snapshot of every socket, in flag order.
-func (s *Sources) HAProxySnapshots() []*haproxy.Snapshot {
-	if s.Poller == nil {
-		return nil
-	}
-	return s.Poller.Current()
-}
-
-// WaitReady waits until the registry has completed its first read (or failed
-// to) and every HAProxy socket has been polled once, or until ctx ends.
-func (s *Sources) WaitReady(ctx context.Context) {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if s.ready() {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Sources) ready() bool {
-	if s.Registry != nil {
-		snap := s.Registry.Current()
-		if !snap.Synced && snap.Err == "" {
-			return false
-		}
-	}
-	for _, h := range s.HAProxySnapshots() {
-		if h == nil || (h.Stats == nil && h.Err == nil) {
-			return false
-		}
-	}
-	return true
-}
-
-// View joins the current state of every source.
-func (s *Sources) View(now time.Time) *state.View {
-	var reg *sources.Snapshot
-	if s.Registry != nil {
-		snap := s.Registry.Current()
-		reg = &snap
-	}
-	cfg := s.StateConfig
-	cfg.Now = now
-	if s.Maintenance != nil && cfg.Maintenance == nil {
-		cfg.Maintenance = s.Maintenance.Read(now)
-	}
-	return state.Join(reg, s.HAProxySnapshots(), cfg)
-}
-
-// Failures lists, in words, every source that could not be read.
-func (s *Sources) Failures() []string {
-	var out []string
-	if s.Registry != nil {
-		snap := s.Registry.Current()
-		if !snap.Synced || snap.State != sources.StateConnected {
-			msg := snap.Err
-			if msg == "" {
-				msg = string(snap.State)
-			}
-			out = append(out, fmt.Sprintf("%s %s: %s", snap.Kind, snap.Address, msg))
-		}
-	}
-	for _, h := range s.HAProxySnapshots() {
-		if h != nil && h.Err != nil {
-			out = append(out, fmt.Sprintf("haproxy %s: %v", h.Label, h.Err))
-		}
-	}
-	return out
 }
 
 // Close closes every source; it is safe to call more than once.

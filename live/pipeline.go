@@ -1,0 +1,333 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/sources"
+	"github.com/stacktui/stacktui/state"
+)
+
+// HAProxyFeed is the polled sockets as the pipeline reads them
+// (sources/hapoll's Poller).
+type HAProxyFeed interface {
+	// Updates delivers one socket's newest snapshot per message.
+	Updates() <-chan haproxy.Snapshot
+	// Current returns every socket's latest snapshot, in configured order.
+	Current() []*haproxy.Snapshot
+	// Refresh asks for a poll now.
+	Refresh()
+	// Watch names the backends whose servers are on screen, re-read at
+	// every poll; nil when none are.
+	Watch(backends []string)
+}
+
+// Options configure a live Pipeline.
+type Options struct {
+	Registry sources.Registry // nil: no registry
+	HAProxy  HAProxyFeed      // nil: no HAProxy
+	// State is the join's configuration (Now and History are the pipeline's).
+	State state.Config
+	// Pace bounds large joins' share of the CPU: from PacedRows rows, a join
+	// that took c waits until Pace*c after the previous one started (50,000
+	// servers at a 1 s refresh would otherwise keep a core busy with joins).
+	// Registry changes and Refresh skip the wait. 0 joins every input at
+	// once: the one-shot commands, which want the newest view.
+	Pace int
+	// HistorySamples per instance; 0 is DefaultHistorySamples.
+	HistorySamples int
+	Logger         *slog.Logger
+	// Tap, when set, sees every input in order, on the pipeline's goroutine,
+	// before it is applied. It must not block (a recorder queues).
+	Tap func(Input)
+	// Maintenance, when set, reads this host's durable maintenance in
+	// force (spool files, moved-aside Nerve services): at the start, every
+	// MaintenanceEvery and after Refresh, on a goroutine of its own.
+	Maintenance      func(now time.Time) *sources.Maintenance
+	MaintenanceEvery time.Duration // 0 is DefaultMaintenanceEvery
+}
+
+// DefaultMaintenanceEvery is how often durable maintenance is re-read; an
+// action that changes it calls Refresh, which reads it at once.
+const DefaultMaintenanceEvery = 5 * time.Second
+
+// DefaultPace is the console's pacing: joins take at most a tenth of a core.
+const DefaultPace = 10
+
+// PacedRows is the size (HAProxy rows plus registrations) from which joins
+// are paced; smaller joins cost well under a millisecond.
+const PacedRows = 5000
+
+// Pipeline runs the live sources through an Engine on a goroutine of its
+// own and publishes frames to its subscribers.
+type Pipeline struct {
+	Hub
+	o       Options
+	eng     *Engine
+	urge    atomic.Bool   // Refresh was called: the next join must not wait
+	notes   chan Input    // notes and maintenance readings
+	reMaint chan struct{} // Refresh asks for a maintenance reading
+	done    chan struct{}
+
+	joinStart time.Time
+	joinCost  time.Duration
+}
+
+// New builds the pipeline on its sources with nothing read yet, joins that
+// once and publishes the first frame; Run starts it. What a source has
+// read so far waits in its channel (each source keeps its latest update
+// there until it is taken), so every reading goes through Apply, is tapped
+// (a recording starts with it) and makes its events.
+func New(o Options) *Pipeline {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	eo := EngineOptions{State: o.State, HistorySamples: o.HistorySamples, Maintenance: o.Maintenance != nil}
+	if o.Registry != nil {
+		cur := o.Registry.Current()
+		eo.Registry = &sources.Snapshot{Kind: cur.Kind, Address: cur.Address, State: sources.StateConnecting}
+	}
+	if o.HAProxy != nil {
+		for _, h := range o.HAProxy.Current() {
+			if h != nil {
+				eo.HAProxy = append(eo.HAProxy, &haproxy.Snapshot{Label: h.Label, Address: h.Address})
+			}
+		}
+	}
+	p := &Pipeline{o: o, eng: NewEngine(eo), notes: make(chan Input, 64), reMaint: make(chan struct{}, 1), done: make(chan struct{})}
+	p.eng.Join(time.Now())
+	p.Publish(p.eng.Frame(time.Now()))
+	p.eng.Observe()
+	return p
+}
+
+// Refresh asks the poller for a poll now, re-reads this host's durable
+// maintenance, and joins what they bring at once: a key or an action wants
+// to see its effect.
+func (p *Pipeline) Refresh() {
+	p.urge.Store(true) // before the poll it asks for can arrive
+	if p.o.HAProxy != nil {
+		p.o.HAProxy.Refresh()
+	}
+	select {
+	case p.reMaint <- struct{}{}:
+	default:
+	}
+}
+
+// readMaintenance reads this host's durable maintenance until ctx ends and
+// hands each reading to the pipeline as an input.
+func (p *Pipeline) readMaintenance(ctx context.Context) {
+	every := p.o.MaintenanceEvery
+	if every <= 0 {
+		every = DefaultMaintenanceEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if m := p.o.Maintenance(time.Now()); m != nil {
+			select {
+			case p.notes <- Input{At: m.At, Maintenance: m}:
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-p.reMaint:
+		}
+	}
+}
+
+// Watch passes the backends on screen to the poller (see HAProxyFeed).
+func (p *Pipeline) Watch(backends []string) {
+	if p.o.HAProxy != nil {
+		p.o.HAProxy.Watch(backends)
+	}
+}
+
+// Note adds a note to the timeline (and to a recording), stamped now. It
+// never blocks; past 64 unread notes it drops and reports false.
+func (p *Pipeline) Note(text string) bool {
+	select {
+	case p.notes <- Input{At: time.Now(), Note: text}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Done is closed when Run has returned.
+func (p *Pipeline) Done() <-chan struct{} { return p.done }
+
+// Run applies the sources' updates until ctx ends or every source has
+// closed its channel, then closes every subscription.
+func (p *Pipeline) Run(ctx context.Context) {
+	defer close(p.done)
+	defer p.CloseAll()
+	var regC <-chan sources.Update
+	if p.o.Registry != nil {
+		regC = p.o.Registry.Updates()
+	}
+	var hapC <-chan haproxy.Snapshot
+	if p.o.HAProxy != nil {
+		hapC = p.o.HAProxy.Updates()
+	}
+	if p.o.Maintenance != nil {
+		mctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go p.readMaintenance(mctx)
+	}
+	timer := time.NewTimer(time.Hour) // a paced join's wait
+	timer.Stop()
+	for regC != nil || hapC != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case u, ok := <-regC:
+			if !ok {
+				regC = nil
+				p.closed("the registry source")
+				break
+			}
+			p.apply(Input{Registry: &u.Snapshot, RegistryEvents: u.Events})
+		case s, ok := <-hapC:
+			if !ok {
+				hapC = nil
+				p.closed("the HAProxy poller")
+				break
+			}
+			p.apply(Input{HAProxy: &s})
+		case in := <-p.notes:
+			p.apply(in)
+		case <-timer.C:
+		}
+		if wait := p.step(); wait > 0 {
+			timer.Reset(wait)
+		} else {
+			timer.Stop()
+		}
+	}
+}
+
+// apply taps and applies one input, recovering from a panic in either: one
+// bad snapshot must not stop the console.
+func (p *Pipeline) apply(in Input) {
+	defer p.recover("applying an input")
+	if p.o.Tap != nil {
+		p.o.Tap(in)
+	}
+	p.eng.Apply(in)
+}
+
+// closed notes that a source's channel closed.
+func (p *Pipeline) closed(what string) {
+	p.eng.Report(state.Event{At: time.Now(), Kind: state.EventConnection, Source: "stacktui", To: "closed",
+		Text: what + " stopped: showing the last known state."})
+}
+
+// step joins when a join is due and allowed, publishes a frame when there
+// is news, and returns how long a paced join must still wait (0: none).
+func (p *Pipeline) step() (wait time.Duration) {
+	defer p.recover("joining")
+	now := time.Now()
+	if p.urge.Swap(false) {
+		p.eng.Urge()
+	}
+	due, urgent := p.eng.Due()
+	if due && !urgent && p.o.Pace > 0 && p.eng.Size() >= PacedRows {
+		wait = time.Until(p.joinStart.Add(p.joinCost * time.Duration(p.o.Pace)))
+	}
+	join := due && wait <= 0
+	if join {
+		p.joinStart = now
+	}
+	f, ok := p.eng.Step(now, join)
+	if join {
+		p.joinCost = time.Since(now)
+	}
+	if ok {
+		p.Publish(f)
+	}
+	if f.Changed&ChangeView != 0 {
+		// The view is on its way to the screen; record it in the history
+		// now (the next join reads it for flapping).
+		p.eng.Observe()
+	}
+	return wait
+}
+
+func (p *Pipeline) recover(doing string) {
+	if r := recover(); r != nil {
+		p.o.Logger.Error("panic in the pipeline", "doing", doing, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		p.eng.Report(state.Event{At: time.Now(), Kind: "error", Source: "stacktui",
+			Text: fmt.Sprintf("internal error while %s: %v (details in the log file); showing the last good view.", doing, r)})
+	}
+}
+
+// Hub is a set of subscribers and the last frame, to start new ones from:
+// what a feed of frames (the pipeline, a replay) publishes through.
+type Hub struct {
+	mu     sync.Mutex
+	subs   []*Subscription
+	latest Frame
+	ended  bool
+}
+
+// Subscribe returns a new subscription holding the latest frame (without
+// its events: those went to the subscribers of the time) and every frame
+// after it.
+func (h *Hub) Subscribe() *Subscription {
+	s := NewSubscription()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ended {
+		s.Publish(h.latest)
+		s.closed = true
+		return s
+	}
+	s.drop = h.drop
+	if h.latest.Seq > 0 {
+		s.Publish(h.latest)
+	}
+	h.subs = append(h.subs, s)
+	return s
+}
+
+func (h *Hub) drop(s *Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs = slices.DeleteFunc(h.subs, func(x *Subscription) bool { return x == s })
+}
+
+// Publish hands f to every subscriber without waiting for any.
+func (h *Hub) Publish(f Frame) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range h.subs {
+		s.Publish(f)
+	}
+	f.Events = nil
+	f.Changed = ChangeView | ChangeRows | ChangeTraffic | ChangeSources
+	h.latest = f
+}
+
+// CloseAll closes every subscription: no frame follows.
+func (h *Hub) CloseAll() {
+	h.mu.Lock()
+	subs := h.subs
+	h.subs, h.ended = nil, true
+	h.mu.Unlock()
+	for _, s := range subs {
+		s.Close()
+	}
+}

@@ -1,0 +1,42 @@
+package ui
+
+import (
+	"github.com/stacktui/stacktui/live"
+	"github.com/stacktui/stacktui/state"
+)
+
+// applyFrame installs the pipeline's newest frame: the model only stores
+// what the pipeline made and marks the panes whose data moved. It never
+// joins and never waits.
+func (m *Model) applyFrame(f live.Frame) {
+	m.frame = f
+	if f.Reset {
+		m.events.reset() // a replay went back: the timeline is rebuilt
+	}
+	m.reg = f.Registry
+	m.maint = f.Maintenance
+	m.haps = f.HAProxy
+	if f.History != nil {
+		m.shist = f.History
+	}
+	if f.View != nil && f.Changed&(live.ChangeView|live.ChangeTraffic) != 0 {
+		m.joined = f.View
+		m.hist.observe(f.View)
+		m.services.dirty = true
+		m.detail.dirty = true
+	}
+	if f.Changed&(live.ChangeView|live.ChangeSources) != 0 {
+		m.registry.dirty = true
+	}
+	if f.Changed&(live.ChangeRows|live.ChangeSources) != 0 {
+		m.hap.dirty = true
+	}
+	m.events.addEvents(f.Events)
+	if m.o.FirstView != nil && !m.firstViewDone && f.Ready {
+		m.firstViewDone = true
+		m.o.FirstView()
+	}
+}
+
+// severity ranks a diagnosis code, higher is worse.
+func severity(c state.Code) int { return state.Severity(c) }
