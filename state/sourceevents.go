@@ -85,6 +85,9 @@ func RegistryEvents(prev, next *sources.Snapshot) []Event {
 			out = append(out, ev(EventConnection, "", from, to, t+"; showing the last known registrations"))
 		case prev == nil && next.State == sources.StateConnecting:
 			// Connecting at start is not news; the header says it.
+		case retrying(prevState) && retrying(next.State):
+			// The client flips between disconnected and (re)connecting at
+			// every retry: one outage is one event.
 		default:
 			t := name + " " + to
 			if next.Err != "" {
@@ -97,6 +100,16 @@ func RegistryEvents(prev, next *sources.Snapshot) []Event {
 		out = append(out, memberEvents(prev.Members, next.Members, ev)...)
 	}
 	return out
+}
+
+// retrying reports whether a registry state is part of an outage the
+// client is retrying through.
+func retrying(st sources.ConnState) bool {
+	switch st {
+	case sources.StateDisconnected, sources.StateReconnecting, sources.StateConnecting:
+		return true
+	}
+	return false
 }
 
 // memberEvents compares two Serf member lists by name.
