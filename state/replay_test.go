@@ -2,10 +2,11 @@ package state_test
 
 // The diagnoses proven on traces recorded from real, unmodified Nerve,
 // Synapse, ZooKeeper, Serf and HAProxy (testdata/traces, each with a .md
-// saying what was really true when). A replay joins after every input, as
-// the console does, keeps one History from the start (a fresh console), and
-// records every view and every Diff event, so a test can look at any
-// instant the .md names: "+1.69" is 1.69 s after the trace's first note.
+// saying what was really true when). A replay goes through live's replay,
+// the engine behind the console, watch, snapshot and check: it joins after
+// every input, keeps one History from the start (a fresh console), and the
+// test keeps every view and every event, so it can look at any instant the
+// .md names: "+1.69" is 1.69 s after the trace's first note.
 
 import (
 	"bufio"
@@ -15,18 +16,19 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stacktui/stacktui/haproxy"
-	"github.com/stacktui/stacktui/sources"
+	livereplay "github.com/stacktui/stacktui/live/replay"
 	"github.com/stacktui/stacktui/state"
 	"github.com/stacktui/stacktui/trace"
 	"github.com/stacktui/stacktui/trace/tracetest"
 )
 
-// replayOpts vary how a trace is replayed.
+// replayOpts vary how a trace is replayed. Each is a rewrite of the real
+// trace, so every replay goes through the same path as `stacktui replay`.
 type replayOpts struct {
 	// noSynapse drops the header's Synapse config: only --zk/--serf and
 	// --haproxy, as an operator may run the console.
@@ -38,16 +40,14 @@ type replayOpts struct {
 	derive func(lines []map[string]any) []map[string]any
 }
 
-// replay is one trace played through Join, History and Diff.
+// replay is one trace played through live's replay: the engine every
+// consumer (console, watch, snapshot, check) reads its frames from.
 type replay struct {
 	name   string
 	zero   time.Time // the first note
-	cfg    state.Config
 	hist   *state.History
 	views  []*state.View
 	events []state.Event
-	// eventViews[i] is the index in views of the view events[i] led to.
-	eventViews []int
 }
 
 // replays caches replays by trace name and key.
@@ -60,66 +60,81 @@ func play(t *testing.T, name, key string, o replayOpts) *replay {
 	if r, ok := replays[name+"|"+key]; ok {
 		return r
 	}
-	var rd *trace.Reader
-	if o.derive == nil {
-		rd = tracetest.Open(t, name)
-	} else {
-		rd = derivedReader(t, name, o.derive)
+	rp, err := livereplay.Open(tracePath(t, name, o))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
-	p := trace.NewPlayer(rd)
-	r := &replay{name: name, cfg: p.StateConfig(), hist: state.NewHistory(4096)}
-	if o.noSynapse {
-		r.cfg = state.Config{}
-	}
-	var inputs []trace.Input
+	defer rp.Close()
+	r := &replay{name: name}
 	for {
-		in, err := p.Next()
+		in, err := rp.Step()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if in.Kind == trace.KindNote && r.zero.IsZero() {
+		if in.Note != "" && r.zero.IsZero() {
 			r.zero = in.At
 		}
-		inputs = append(inputs, in)
-	}
-	if w := p.Warnings(); len(w) > 0 {
-		t.Fatalf("%s: player warnings: %v", name, w)
-	}
-	var reg *sources.Snapshot
-	socks := map[string]int{}
-	var haps []*haproxy.Snapshot
-	var prev *state.View
-	for _, in := range inputs {
-		switch {
-		case in.Registry != nil && !o.noRegistry:
-			reg = in.Registry
-		case in.HAProxy != nil:
-			i, ok := socks[in.HAProxy.Label]
-			if !ok {
-				i = len(haps)
-				socks[in.HAProxy.Label] = i
-				haps = append(haps, nil)
-			}
-			haps[i] = in.HAProxy
-		default:
-			continue
+		f := rp.Frame()
+		r.hist = f.History
+		if f.View != nil && (len(r.views) == 0 || r.views[len(r.views)-1] != f.View) {
+			r.views = append(r.views, f.View)
 		}
-		cfg := r.cfg
-		cfg.Now, cfg.History = in.At, r.hist
-		v := state.Join(reg, haps, cfg)
-		r.hist.Observe(v)
-		r.views = append(r.views, v)
-		for _, e := range state.Diff(prev, v) {
-			r.events = append(r.events, e)
-			r.eventViews = append(r.eventViews, len(r.views)-1)
-		}
-		prev = v
+		r.events = append(r.events, f.Events...)
+	}
+	if w := rp.Warnings(); len(w) > 0 {
+		t.Fatalf("%s: replay warnings: %v", name, w)
 	}
 	replays[name+"|"+key] = r
 	return r
+}
+
+// oneShot is the view `stacktui snapshot --replay` (and check) prints at
+// sec after the trace's first note: everything up to that instant applied
+// and joined then.
+func oneShot(t *testing.T, name string, o replayOpts, sec float64) *state.View {
+	t.Helper()
+	rp, err := livereplay.Open(tracePath(t, name, o))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer rp.Close()
+	zero := tracetest.Notes(t, name)[0].T
+	f, err := rp.Until(livereplay.At{Set: true, Abs: zero.Add(time.Duration(sec*float64(time.Second)) + 50*time.Millisecond)})
+	if err != nil {
+		t.Fatalf("%s at %+.2fs: %v", name, sec, err)
+	}
+	return f.View
+}
+
+// tracePath is the named trace's file, or a rewrite of it for o.
+func tracePath(t *testing.T, name string, o replayOpts) string {
+	t.Helper()
+	path := tracetest.Path(t, name)
+	if o.derive != nil || o.noSynapse || o.noRegistry {
+		path = derivedFile(t, name, func(lines []map[string]any) []map[string]any {
+			if o.derive != nil {
+				lines = o.derive(lines)
+			}
+			if o.noSynapse {
+				delete(lines[0], "synapse_config")
+			}
+			if o.noRegistry {
+				delete(lines[0], "flavour")
+				kept := lines[:1]
+				for _, l := range lines[1:] {
+					if l["kind"] != "zk" && l["kind"] != "serf" {
+						kept = append(kept, l)
+					}
+				}
+				lines = kept
+			}
+			return lines
+		})
+	}
+	return path
 }
 
 // instant is the time sec seconds after the first note, plus 50 ms: the
@@ -262,8 +277,9 @@ func presentWord(s string, words []string) string {
 	return ""
 }
 
-// derivedReader reads the named trace with its lines rewritten by f.
-func derivedReader(t *testing.T, name string, f func([]map[string]any) []map[string]any) *trace.Reader {
+// derivedFile writes the named trace with its lines rewritten by f, and
+// returns its path.
+func derivedFile(t *testing.T, name string, f func([]map[string]any) []map[string]any) string {
 	t.Helper()
 	fh, err := os.Open(tracetest.Path(t, name))
 	if err != nil {
@@ -294,11 +310,11 @@ func derivedReader(t *testing.T, name string, f func([]map[string]any) []map[str
 			t.Fatal(err)
 		}
 	}
-	rd, err := trace.NewReader(&b)
-	if err != nil {
+	path := filepath.Join(t.TempDir(), name+".jsonl")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return rd
+	return path
 }
 
 // lineTime is a line's time.
