@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/stacktui/stacktui/sources"
@@ -158,36 +157,4 @@ func diffMembers(before, after map[string]sources.Member, at time.Time) []source
 		events = append(events, sources.Event{At: at, Kind: sources.EventMember, Source: sources.KindSerf, Message: msg})
 	}
 	return events
-}
-
-// tagChanges says which tags changed: "smart:serverweight=0 added",
-// "smart:svc_a_24002 removed (was 127.0.0.1:24002)", "smart:serverweight 0 -> 50".
-func tagChanges(old, cur map[string]string) string {
-	keys := make([]string, 0, len(old)+len(cur))
-	for k := range old {
-		keys = append(keys, k)
-	}
-	for k := range cur {
-		if _, ok := old[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		o, hadOld := old[k]
-		n, hasNew := cur[k]
-		switch {
-		case !hadOld:
-			parts = append(parts, k+"="+n+" added")
-		case !hasNew:
-			parts = append(parts, k+" removed (was "+o+")")
-		case o != n:
-			parts = append(parts, k+" "+o+" -> "+n)
-		}
-	}
-	if len(parts) == 0 {
-		return "unchanged"
-	}
-	return strings.Join(parts, ", ")
 }

@@ -409,7 +409,7 @@ func (s *Source) apply(recs []record) {
 				changed = true
 				msg := r.describe(m)
 				if r.Event == "member-update" && known {
-					msg = fmt.Sprintf("member %s (%s) tags: %s", m.Name, m.Addr, tagChanges(old.Tags, m.Tags))
+					msg = fmt.Sprintf("member %s (%s) tags: %s", m.Name, m.Addr, sources.TagChanges(old.Tags, m.Tags))
 				}
 				events = append(events, sources.Event{At: now, Kind: sources.EventMember, Source: sources.KindSerf, Message: msg})
 			}
