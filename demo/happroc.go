@@ -125,12 +125,17 @@ func (h *hapProc) kill(pid int) {
 
 // stop kills every generation still running and waits for them to be reaped.
 func (h *hapProc) stop() {
+	h.killAll()
+	h.waits.Wait()
+}
+
+// killAll sends SIGKILL to every generation still running.
+func (h *hapProc) killAll() {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	for _, cmd := range h.procs {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 	}
-	h.mu.Unlock()
-	h.waits.Wait()
 }
 
 // socketPID is the pid of the HAProxy answering on socket now, 0 when none
