@@ -30,6 +30,9 @@ Exit code 0 when every source could be read, 1 when one failed (the reason on st
 			defer closeLog()
 			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
 				waitReady(c.Context(), src, wait)
+				if err := c.Context().Err(); err != nil {
+					return err // interrupted: print nothing half-read
+				}
 				v := src.View(time.Now())
 				statuses := sourceStatuses(src)
 				if asJSON {

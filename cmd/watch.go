@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -70,8 +71,15 @@ func streamEvents(c *cobra.Command, src *app.Sources, services []string, w io.Wr
 		hapC = src.Poller.Updates()
 	}
 	waitReady(c.Context(), src, 10*time.Second)
-	// Start from what is there now, so the stream carries only changes.
+	if c.Context().Err() != nil {
+		return nil
+	}
+	// Start from what is there now, so the stream carries only changes; say
+	// so, so that a reader knows from when on a change is reported.
 	prev := src.View(time.Now())
+	if err := emit(watchLine{Time: time.Now(), Kind: "ready", Text: readyText(prev, src.Failures())}); err != nil {
+		return err
+	}
 	for {
 		select {
 		case <-c.Context().Done():
@@ -104,6 +112,15 @@ func streamEvents(c *cobra.Command, src *app.Sources, services []string, w io.Wr
 		}
 		prev = next
 	}
+}
+
+// readyText says what the stream starts from.
+func readyText(v *state.View, failures []string) string {
+	s := fmt.Sprintf("watching %d services; changes from now on", len(v.Services))
+	if len(failures) > 0 {
+		s += "; not read yet: " + strings.Join(failures, "; ")
+	}
+	return s
 }
 
 func joinCodes(cs []state.Code) string {
