@@ -51,3 +51,28 @@ func TestCIScriptsHaveNoEarlyClosingPipes(t *testing.T) {
 		}
 	}
 }
+
+// TestLicenseMatchesTheReleaseConfig: the packages declare Apache-2.0, so the
+// repository carries its full text, and the archives and packages ship it.
+func TestLicenseMatchesTheReleaseConfig(t *testing.T) {
+	rel, err := os.ReadFile("../.goreleaser.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^\s+license: Apache-2.0$`).Match(rel) {
+		t.Fatal(".goreleaser.yml no longer declares Apache-2.0: update this test and LICENSE together")
+	}
+	lic, err := os.ReadFile("../LICENSE")
+	if err != nil {
+		t.Fatalf("no LICENSE file: %v", err)
+	}
+	for _, want := range []string{"Apache License", "Version 2.0, January 2004", "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION",
+		"9. Accepting Warranty or Additional Liability.", "END OF TERMS AND CONDITIONS", "APPENDIX: How to apply the Apache License to your work."} {
+		if !strings.Contains(string(lic), want) {
+			t.Errorf("LICENSE lacks %q: not the full Apache-2.0 text", want)
+		}
+	}
+	if !strings.Contains(string(rel), "- LICENSE") || !strings.Contains(string(rel), "src: ./LICENSE") {
+		t.Error(".goreleaser.yml does not ship LICENSE in the archives and packages")
+	}
+}
