@@ -538,3 +538,39 @@ func waitConnected(t *testing.T, pid int, addr string) {
 func sigName(s syscall.Signal) string {
 	return map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT", syscall.SIGHUP: "SIGHUP"}[s]
 }
+
+// TestConsoleGoneWhenItsTerminalCloses: closing the pane (an SSH drop, a
+// closed terminal window) hangs up the console's terminal for real; the
+// console is gone within 2 s, and nothing of it is left.
+func TestConsoleGoneWhenItsTerminalCloses(t *testing.T) {
+	h := bigHAProxy(t)
+	sock := throttledSocket(t, h.Socket, 4<<20)
+	var runs []*signalRun
+	for _, phase := range []string{phaseStartup, phaseReading, phaseIdle} {
+		runs = append(runs, &signalRun{sig: syscall.SIGHUP, phase: phase})
+	}
+	runParallel(t, runs, 3, func(i int, r *signalRun) string { return "pane_closed_" + r.name(i) }, func(t *testing.T, r *signalRun) {
+		pidFile, argv := stopByPID(t.TempDir(), binary, "--read-only", "--haproxy", "big="+sock)
+		term := startTerm(t, 120, 30, tuiEnv(t), argv...)
+		pid := waitPID(t, pidFile)
+		switch r.phase {
+		case phaseStartup:
+			randomDelay(300 * time.Millisecond)
+		case phaseReading:
+			term.WaitText(30*time.Second, "reading counters")
+		case phaseIdle:
+			term.WaitText(30*time.Second, "svc_000")
+			term.WaitGone(30*time.Second, "reading counters")
+		}
+		start := time.Now()
+		term.tmux("kill-pane", "-t", term.name)
+		for !gone(pid) {
+			if time.Since(start) > 10*time.Second {
+				t.Fatalf("pid %d still there 10s after its pane closed", pid)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		r.exited = time.Since(start)
+	})
+	reportExitTimes(t, runs, nil)
+}
