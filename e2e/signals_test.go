@@ -579,3 +579,36 @@ func TestConsoleGoneWhenItsTerminalCloses(t *testing.T) {
 	})
 	reportExitTimes(t, runs, nil)
 }
+
+// TestNohupKeepsSIGHUPIgnored: a command started under nohup (which ignores
+// SIGHUP so that it outlives the login) is not stopped by SIGHUP; SIGTERM,
+// sent after it, still stops it, with 143.
+func TestNohupKeepsSIGHUPIgnored(t *testing.T) {
+	needBinary(t, "nohup")
+	z := testenv.ZooKeeper(t)
+	cmd := exec.Command("nohup", binary, "watch", "--zk", z.Addr)
+	cmd.Env = isolatedEnv(t)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && !strings.Contains(lines.Text(), `"kind":"ready"`) {
+	}
+	go io.Copy(io.Discard, stdout)
+	// In order: the SIGHUP is delivered first (and would exit 129 if taken).
+	for _, s := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM} {
+		if err := cmd.Process.Signal(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 143 {
+		t.Fatalf("watch under nohup after SIGHUP then SIGTERM: %v, want exit 143", err)
+	}
+}

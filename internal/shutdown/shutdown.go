@@ -29,8 +29,19 @@ const Deadline = 1400 * time.Millisecond
 // blocked terminal must not keep the process alive.
 const hookBudget = 300 * time.Millisecond
 
-// Signals are the signals the handler owns.
-var Signals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+// Signals are the signals the handler owns: SIGTERM, and SIGINT and SIGHUP
+// unless the process was started with them ignored. nohup ignores SIGHUP
+// and a script's background job SIGINT on purpose; taking them over would
+// end `nohup stacktui watch` at logout.
+func Signals() []os.Signal {
+	out := []os.Signal{syscall.SIGTERM}
+	for _, s := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		if !signal.Ignored(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // Handler turns the first signal into a cancelled context and guards the
 // exit with a watchdog. The zero value is not usable: call Install.
@@ -50,13 +61,13 @@ type Handler struct {
 	next  int
 }
 
-// Install starts owning the signals; deadline is the watchdog's grace.
-// Stop gives them back.
+// Install starts owning Signals(); deadline is the watchdog's grace. Stop
+// gives them back.
 func Install(deadline time.Duration) *Handler {
-	return install(deadline, os.Exit, os.Stderr)
+	return install(deadline, os.Exit, os.Stderr, Signals()...)
 }
 
-func install(deadline time.Duration, exit func(int), stderr io.Writer) *Handler {
+func install(deadline time.Duration, exit func(int), stderr io.Writer, sigs ...os.Signal) *Handler {
 	h := &Handler{
 		sigs:     make(chan os.Signal, 4),
 		deadline: deadline,
@@ -66,7 +77,7 @@ func install(deadline time.Duration, exit func(int), stderr io.Writer) *Handler 
 		hooks:    map[int]func(){},
 	}
 	h.ctx, h.cancel = context.WithCancelCause(context.WithValue(context.Background(), handlerKey{}, h))
-	signal.Notify(h.sigs, Signals...)
+	signal.Notify(h.sigs, sigs...)
 	go h.loop()
 	return h
 }

@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 		wedged()
 		return
 	}
+	testenv.DefaultSignalsForChildren()
 	os.Exit(m.Run())
 }
 
@@ -142,7 +143,7 @@ func (f fakeExit) exit(code int) { f <- code }
 func TestFirstSignalCancelsWithItsCause(t *testing.T) {
 	exits := make(fakeExit, 1)
 	var stderr bytes.Buffer
-	h := install(time.Hour, exits.exit, &stderr)
+	h := install(time.Hour, exits.exit, &stderr, syscall.SIGHUP)
 	defer h.Stop()
 	if h.Signal() != nil {
 		t.Fatal("a signal before any was sent")
@@ -170,7 +171,7 @@ func TestFirstSignalCancelsWithItsCause(t *testing.T) {
 func TestSecondSignalExitsAtOnceDespiteAStuckHook(t *testing.T) {
 	exits := make(fakeExit, 1)
 	var stderr bytes.Buffer
-	h := install(time.Hour, exits.exit, &stderr)
+	h := install(time.Hour, exits.exit, &stderr, syscall.SIGTERM, syscall.SIGINT)
 	defer h.Stop()
 	AtExit(h.Context(), func() { select {} })
 	ran := make(chan struct{})
