@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -27,8 +26,10 @@ type AuditRecord struct {
 	Time      time.Time `json:"time"`
 	Phase     string    `json:"phase"` // PhaseIntent or PhaseResult
 	ID        string    `json:"id"`    // the same for an action's intent and result lines
-	User      string    `json:"user"`  // SUDO_USER, else USER
-	SSHClient string    `json:"ssh_client,omitempty"`
+	User      string    `json:"user"`  // who acted: SUDO_USER, else the OS user
+	OSUser    string    `json:"os_user"`
+	SudoUser  string    `json:"sudo_user,omitempty"`
+	SSHClient string    `json:"ssh_client,omitempty"` // the SSH client's address, when run over SSH
 	Host      string    `json:"host"`
 	Action    Kind      `json:"action"`
 	Title     string    `json:"title"`
@@ -59,8 +60,6 @@ type AuditLog struct {
 	seq  int64
 	who  identity
 }
-
-type identity struct{ user, sshClient, host string }
 
 // DefaultAuditPath is the audit log's default location:
 // $XDG_STATE_HOME/stacktui/audit.log, else ~/.local/state/stacktui/audit.log.
@@ -98,20 +97,6 @@ func OpenAudit(path string) (*AuditLog, error) {
 	return &AuditLog{path: path, f: f, who: whoAmI()}, nil
 }
 
-func whoAmI() identity {
-	id := identity{user: os.Getenv("SUDO_USER"), sshClient: os.Getenv("SSH_CLIENT")}
-	if id.user == "" {
-		id.user = os.Getenv("USER")
-	}
-	if id.user == "" {
-		if u, err := user.Current(); err == nil {
-			id.user = u.Username
-		}
-	}
-	id.host, _ = os.Hostname()
-	return id
-}
-
 // Path is the audit log's file name.
 func (a *AuditLog) Path() string { return a.path }
 
@@ -125,7 +110,7 @@ func (a *AuditLog) Close() error {
 func (a *AuditLog) record(p Plan, phase, id string, at time.Time) AuditRecord {
 	return AuditRecord{
 		Time: at, Phase: phase, ID: id,
-		User: a.who.user, SSHClient: a.who.sshClient, Host: a.who.host,
+		User: a.who.user, OSUser: a.who.osUser, SudoUser: a.who.sudoUser, SSHClient: a.who.sshClient, Host: a.who.host,
 		Action: p.Kind, Title: p.Title, Scope: p.Scope,
 		Targets: p.Targets, Commands: p.Commands, Durable: p.Durable,
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"github.com/stacktui/stacktui/internal/testenv"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,6 +48,11 @@ func TestAuditLinesCompleteAndInOrder(t *testing.T) {
 		t.Fatalf("%d audit records, want %d", len(recs), 2*len(acts))
 	}
 	host, _ := os.Hostname()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	osUser := me.Username
 	for i, a := range acts {
 		intent, result := recs[2*i], recs[2*i+1]
 		p := a.Plan()
@@ -53,7 +60,7 @@ func TestAuditLinesCompleteAndInOrder(t *testing.T) {
 			t.Fatalf("action %d: phases %q/%q ids %q/%q", i, intent.Phase, result.Phase, intent.ID, result.ID)
 		}
 		for _, r := range []AuditRecord{intent, result} {
-			if r.User != "alice" || r.SSHClient != "10.0.0.1 51234 22" || r.Host != host || r.Action != p.Kind ||
+			if r.User != "alice" || r.SudoUser != "alice" || r.OSUser != osUser || r.SSHClient != "10.0.0.1" || r.Host != host || r.Action != p.Kind ||
 				r.Title != p.Title || !slices.Equal(r.Targets, p.Targets) || !slices.Equal(r.Commands, p.Commands) || r.Time.IsZero() {
 				t.Errorf("action %d %s record incomplete: %+v", i, r.Phase, r)
 			}
@@ -246,5 +253,38 @@ func TestAuditRecentReadsTheTail(t *testing.T) {
 		if len(got) != len(want) || got[0].ID != want[0].ID || got[0].Phase != want[0].Phase || got[len(got)-1].ID != want[len(want)-1].ID {
 			t.Errorf("Recent(%d): %d records, first %s/%s; want %d, first %s/%s", n, len(got), got[0].ID, got[0].Phase, len(want), want[0].ID, want[0].Phase)
 		}
+	}
+}
+
+// TestAuditNamesWhoActed: the OS user, sudo's user and the SSH client's
+// address, from SSH_CLIENT, SSH_CONNECTION, or (under sudo, which drops
+// both) the environment of the shell that ran sudo.
+func TestAuditNamesWhoActed(t *testing.T) {
+	t.Setenv("SUDO_USER", "")
+	t.Setenv("SSH_CLIENT", "")
+	t.Setenv("SSH_CONNECTION", "192.0.2.7 40000 192.0.2.1 22")
+	id := whoAmI()
+	me, _ := user.Current()
+	if id.user != me.Username || id.osUser != me.Username || id.sudoUser != "" || id.sshClient != "192.0.2.7" {
+		t.Errorf("without sudo: %+v", id)
+	}
+	t.Setenv("SSH_CONNECTION", "")
+	if id := whoAmI(); id.sshClient != "" {
+		t.Errorf("no SSH: client %q", id.sshClient)
+	}
+
+	// A real process whose environment holds SSH_CONNECTION stands in for
+	// the login shell above sudo.
+	cmd := exec.Command("sleep", "30")
+	cmd.Env = []string{"SSH_CONNECTION=198.51.100.9 51000 198.51.100.1 22", "PATH=/usr/bin:/bin"}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Until the child has exec'd, /proc shows the parent's environment.
+	waitUntil(t, 5*time.Second, func() bool { return sshFromAncestors(cmd.Process.Pid, 1) == "198.51.100.9" },
+		"sshFromAncestors(child) never found the child's SSH_CONNECTION")
+	if got := parentPID(cmd.Process.Pid); got != os.Getpid() {
+		t.Errorf("parentPID(child) = %d, want %d", got, os.Getpid())
 	}
 }

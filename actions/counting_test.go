@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"sync/atomic"
 	"syscall"
@@ -33,6 +34,14 @@ type countSerf struct {
 func (s countSerf) UpdateTags(set map[string]string, del []string) error {
 	s.c.hit()
 	return s.w.UpdateTags(set, del)
+}
+
+// Stats only reads (which member the agent is): it is not counted.
+func (s countSerf) Stats() (map[string]map[string]string, error) {
+	if st, ok := s.w.(serfStats); ok {
+		return st.Stats()
+	}
+	return nil, errors.New("the wrapped Serf writer cannot name its agent")
 }
 
 func (s countSerf) UserEvent(name string, payload []byte, coalesce bool) error {
@@ -86,6 +95,12 @@ func counted(w Writers, c *calls) Writers {
 	}
 	if w.Serf != nil {
 		out.Serf = countSerf{c, w.Serf}
+	}
+	for name, sw := range w.SerfMembers {
+		if out.SerfMembers == nil {
+			out.SerfMembers = map[string]SerfWriter{}
+		}
+		out.SerfMembers[name] = countSerf{c, sw}
 	}
 	if w.ZK != nil {
 		out.ZK = countZK{c, w.ZK}

@@ -434,7 +434,9 @@ func TestZKDeleteRemovesZnode(t *testing.T) {
 	c := z.Client(t)
 	e := NewExecutor(Writers{ZK: c}, newAudit(t))
 	a := ok(t)(NewZKDelete(path, "stale"))
-	if a.Plan().ConfirmText != "stale" {
+	// The word names this znode, not the instance (whose name several
+	// registrations may share).
+	if a.Plan().ConfirmText != "stale_0000000007" {
 		t.Errorf("confirm text %q", a.Plan().ConfirmText)
 	}
 	if r := run(t, e, a); r.Err != nil {

@@ -33,6 +33,7 @@ type Executor struct {
 // records every one in audit. A nil audit makes Run refuse every action.
 func NewExecutor(w Writers, audit *AuditLog) *Executor {
 	w.HAProxy = maps.Clone(w.HAProxy)
+	w.SerfMembers = maps.Clone(w.SerfMembers)
 	return &Executor{w: &w, audit: audit, now: time.Now}
 }
 

@@ -18,10 +18,10 @@ import (
 // MaxReasonLen bounds a maintenance reason: it is shown in tables and by hastatus.
 const MaxReasonLen = 1024
 
-// maintenance writes or removes one hacheck spool file.
+// maintenance writes one hacheck spool file, or removes some.
 type maintenance struct {
 	base
-	path   string
+	paths  []string // the file written; the files removed
 	reason string
 	expiry time.Duration
 	remove bool
@@ -49,7 +49,7 @@ func NewMaintenance(spoolDir, service string, port int, reason string, expiry ti
 		exp = fmt.Sprintf("<unix time when applied + %d>", int64(expiry/time.Second))
 		expWords = "expires " + expiry.String() + " after it is applied"
 	}
-	m := &maintenance{path: path, reason: reason, expiry: expiry}
+	m := &maintenance{paths: []string{path}, reason: reason, expiry: expiry}
 	m.plan = Plan{
 		Kind:     KindMaintenance,
 		Title:    "Maintenance: take " + what + " down on this host (hacheck)",
@@ -78,7 +78,7 @@ func NewMaintenanceUndo(spoolDir, service string, port int) (Action, error) {
 		}
 		return nil, fmt.Errorf("maintenance: check spool file %s: %w", path, err)
 	}
-	m := &maintenance{path: path, remove: true}
+	m := &maintenance{paths: []string{path}, remove: true}
 	m.plan = Plan{
 		Kind:     KindMaintenance,
 		Title:    "End maintenance: bring " + what + " back on this host (hacheck)",
@@ -148,22 +148,27 @@ func (m *maintenance) check(w *Writers) error {
 
 func (m *maintenance) apply(_ context.Context, w *Writers) ([]Step, error) {
 	if m.remove {
-		st := Step{Command: "remove " + m.path}
-		err := w.Files.Remove(m.path)
-		if errors.Is(err, fs.ErrNotExist) {
-			st.Output, err = "already gone", nil
+		var steps []Step
+		for _, p := range m.paths {
+			st := Step{Command: "remove " + p}
+			err := w.Files.Remove(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				st.Output, err = "already gone", nil
+			}
+			if err != nil {
+				st.Err = err.Error()
+				return append(steps, st), fmt.Errorf("remove spool file: %w", err)
+			}
+			steps = append(steps, st)
 		}
-		if err != nil {
-			st.Err = err.Error()
-			return []Step{st}, fmt.Errorf("remove spool file: %w", err)
-		}
-		return []Step{st}, nil
+		return steps, nil
 	}
+	path := m.paths[0]
 	now := time.Now()
 	creation := now
 	// hacheck keeps the creation time when the same reason is written again,
 	// so a refreshed expiry still shows how long the service has been down.
-	if old, err := w.Files.ReadFile(m.path); err == nil {
+	if old, err := w.Files.ReadFile(path); err == nil {
 		if e := hacheck.Parse(old); !e.Legacy && e.Reason == m.reason && !e.Creation.IsZero() {
 			creation = e.Creation
 		}
@@ -173,10 +178,10 @@ func (m *maintenance) apply(_ context.Context, w *Writers) ([]Step, error) {
 		exp = now.Add(m.expiry)
 	}
 	data := hacheck.Encode(m.reason, exp, creation)
-	st := Step{Command: "write " + m.path + ": " + string(data)}
-	if err := w.Files.WriteFile(m.path, data, 0o644); err != nil {
+	st := Step{Command: "write " + path + ": " + string(data)}
+	if err := w.Files.WriteFile(path, data, 0o644); err != nil {
 		st.Err = err.Error()
-		return []Step{st}, fmt.Errorf("write spool file: %w (check permissions on %s)", err, filepath.Dir(m.path))
+		return []Step{st}, fmt.Errorf("write spool file: %w (check permissions on %s)", err, filepath.Dir(path))
 	}
 	return []Step{st}, nil
 }

@@ -11,10 +11,11 @@ import (
 	"syscall"
 
 	"github.com/stacktui/stacktui/actions/hacheck"
+	"github.com/stacktui/stacktui/sources/config"
 )
 
 // DisabledSuffix is appended to a Nerve service file moved aside.
-const DisabledSuffix = ".disabled"
+const DisabledSuffix = config.DisabledSuffix
 
 // nerveExts are the service file names Nerve reads from service_conf_dir.
 var nerveExts = []string{".json", ".yaml", ".yml"}

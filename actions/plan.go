@@ -13,8 +13,9 @@ type Kind string
 const (
 	KindHAProxy     Kind = "haproxy"     // commands on HAProxy stats sockets
 	KindMaintenance Kind = "maintenance" // hacheck spool files or the Nerve service_conf_dir toggle
-	KindReload      Kind = "reload"      // the host's Synapse reload or restart command
-	KindSerfTags    Kind = "serf_tags"   // tags of the local Serf agent
+	KindReload      Kind = "reload"      // the host's HAProxy reload command (Synapse's reload_command)
+	KindRestart     Kind = "restart"     // the host's Synapse restart command
+	KindSerfTags    Kind = "serf_tags"   // tags of one Serf member, through its own agent
 	KindSerfEvent   Kind = "serf_event"  // a Serf user event
 	KindZKDelete    Kind = "zk_delete"   // deleting one registration znode
 )
@@ -22,15 +23,25 @@ const (
 // Scope says how far an HAProxy action reaches beyond the selected rows.
 type Scope string
 
-// HAProxy action scopes. The UI asks for one explicitly; nothing widens silently.
+// HAProxy action scopes. The UI asks for one explicitly; nothing widens
+// silently. An instance is a host:port, a host its address: Synapse's server
+// names differ per service (they hold the instance name and port), so the
+// wider scopes match addresses, never names.
 const (
-	ScopeBackend    Scope = "this backend only"
-	ScopeSocket     Scope = "every backend on this socket that has this server"
-	ScopeAllSockets Scope = "every configured HAProxy socket"
+	ScopeBackend Scope = "this backend only"
+	// ScopeSocket: the same instance (host:port) in every backend of the socket.
+	ScopeSocket Scope = "this instance (host:port) in every backend of this socket"
+	// ScopeAllSockets: the same instance in every backend of every socket.
+	ScopeAllSockets Scope = "this instance in every backend of every socket"
+	// ScopeHost: every server of the same host in every backend of the
+	// socket: "take this host out".
+	ScopeHost Scope = "this host (all its instances) on this socket"
+	// ScopeHostAllSockets: the same host on every socket.
+	ScopeHostAllSockets Scope = "this host (all its instances) on every socket"
 )
 
 // Scopes lists the HAProxy scopes, narrowest first, for a scope picker.
-var Scopes = []Scope{ScopeBackend, ScopeSocket, ScopeAllSockets}
+var Scopes = []Scope{ScopeBackend, ScopeSocket, ScopeAllSockets, ScopeHost, ScopeHostAllSockets}
 
 // Plan is what an Action will do, in words a confirm dialog shows in full.
 type Plan struct {

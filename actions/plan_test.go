@@ -258,7 +258,7 @@ func TestOtherPlansAndRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"serf tags -set role=web", "serf tags -set smart:serverweight=0", "serf tags -delete smart:svc_a_3000"}
+	want := []string{"serf tags -rpc-addr <the --serf address> -set role=web -set smart:serverweight=0 -delete smart:svc_a_3000"}
 	if p := tags.Plan(); !slices.Equal(p.Commands, want) || !strings.Contains(p.Warning, "drains") || !strings.Contains(p.Warning, "deregisters") || p.Durable {
 		t.Errorf("serf tags plan %+v", p)
 	}
@@ -299,7 +299,7 @@ func TestOtherPlansAndRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := z.Plan(); p.ConfirmText != "host" || !strings.Contains(p.Warning, "live Nerve") || p.Commands[0] != "delete /nerve/services/svc_a/services/host_0000000001 (any version)" {
+	if p := z.Plan(); p.ConfirmText != "host_0000000001" || !strings.Contains(p.Warning, "live Nerve") || p.Commands[0] != "delete /nerve/services/svc_a/services/host_0000000001 (any version)" {
 		t.Errorf("zk plan %+v", p)
 	}
 	for _, path := range []string{"", "/", "relative/x", "/a//b", "/a/", "/a/../b", "/zookeeper/quota", "/a/b\x00"} {
@@ -309,6 +309,16 @@ func TestOtherPlansAndRefusals(t *testing.T) {
 	}
 	if _, err := NewZKDelete("/a/b", " "); err == nil {
 		t.Error("NewZKDelete without an instance name accepted")
+	}
+	// Two registrations of one instance name get different words; a
+	// path-encoded child's word is its name and sequence number.
+	a := mustPlan(NewZKDelete("/nerve/services/svc_a/services/host2_0000000003", "host2")).ConfirmText
+	b := mustPlan(NewZKDelete("/nerve/services/svc_a/services/host2_0000000009", "host2")).ConfirmText
+	if a == b || a != "host2_0000000003" {
+		t.Errorf("confirm words %q and %q do not tell the two znodes apart", a, b)
+	}
+	if w := mustPlan(NewZKDelete("/nerve/services/svc_a/services/base64_57_eyJob3N0IjoiMTI3LjAuMC4xIn0=_0000000004", "host2")).ConfirmText; w != "host2_0000000004" {
+		t.Errorf("path-encoded confirm word %q", w)
 	}
 }
 

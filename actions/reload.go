@@ -12,6 +12,7 @@ import (
 type reload struct {
 	base
 	command string
+	what    string // "reload command" or "restart command", for errors
 }
 
 // NewReload plans running command (Synapse's haproxy.reload_command,
@@ -19,23 +20,29 @@ type reload struct {
 // output and exit code are in the result. stacktui never reloads through
 // HAProxy's master CLI.
 func NewReload(command string) (Action, error) {
+	return newCommand(command, "reload", "set Synapse's haproxy.reload_command or pass --reload-cmd", Plan{
+		Kind:    KindReload,
+		Title:   "Reload: run the reload command on this host",
+		Targets: []string{"HAProxy/Synapse on " + hostname()},
+		Warning: "A reload resets weights and server states set over the HAProxy socket to what the configuration says.",
+		Undo:    "nothing to undo: a reload applies the configuration on disk",
+	})
+}
+
+// newCommand plans running command with /bin/sh -c, with plan's texts; what
+// ("reload", "restart") and hint name it in errors.
+func newCommand(command, what, hint string, plan Plan) (Action, error) {
 	command = strings.TrimSpace(command)
 	if command == "" {
-		return nil, errors.New("reload: no reload command: set Synapse's haproxy.reload_command or pass --reload-cmd")
+		return nil, fmt.Errorf("%s: no %s command: %s", what, what, hint)
 	}
 	if strings.ContainsRune(command, 0) {
-		return nil, errors.New("reload: the reload command contains a NUL byte")
+		return nil, fmt.Errorf("%s: the %s command contains a NUL byte", what, what)
 	}
-	r := &reload{command: command}
-	r.plan = Plan{
-		Kind:     KindReload,
-		Title:    "Reload: run the reload command on this host",
-		Targets:  []string{"HAProxy/Synapse on " + hostname()},
-		Commands: []string{"/bin/sh -c " + shellQuote(command)},
-		Durable:  true,
-		Warning:  "A reload resets weights and server states set over the HAProxy socket to what the configuration says.",
-		Undo:     "nothing to undo: a reload applies the configuration on disk",
-	}
+	r := &reload{command: command, what: what + " command"}
+	plan.Commands = []string{"/bin/sh -c " + shellQuote(command)}
+	plan.Durable = true
+	r.plan = plan
 	return r, nil
 }
 
@@ -53,12 +60,27 @@ func (r *reload) apply(ctx context.Context, w *Writers) ([]Step, error) {
 	switch {
 	case err != nil:
 		st.Err = err.Error()
-		return []Step{st}, fmt.Errorf("reload command: %w", err)
+		return []Step{st}, fmt.Errorf("%s: %w", r.what, err)
 	case code != 0:
 		st.Err = "exit status " + strconv.Itoa(code)
-		return []Step{st}, fmt.Errorf("reload command exited with status %d: see its output", code)
+		return []Step{st}, fmt.Errorf("%s exited with status %d: see its output", r.what, code)
 	}
 	return []Step{st}, nil
+}
+
+// NewRestart plans restarting Synapse with command (--restart-synapse-cmd,
+// e.g. "systemctl restart synapse"), run with /bin/sh -c: the handbook's
+// "force-restart everything" with a reload. Synapse has no SIGHUP handling,
+// so a changed Synapse config needs this. Output and exit code are in the
+// result.
+func NewRestart(command string) (Action, error) {
+	return newCommand(command, "restart", `pass --restart-synapse-cmd (e.g. "systemctl restart synapse")`, Plan{
+		Kind:    KindRestart,
+		Title:   "Restart Synapse on this host",
+		Targets: []string{"Synapse on " + hostname()},
+		Warning: "While Synapse restarts, registry changes do not reach HAProxy; it rewrites HAProxy's configuration when it is back (and, configured so, reloads it, resetting weights and states set over the socket).",
+		Undo:    "nothing to undo: a restart applies Synapse's configuration on disk",
+	})
 }
 
 // shellQuote quotes s for /bin/sh, for showing the exact command run.

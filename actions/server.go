@@ -11,6 +11,7 @@ import (
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/haproxy/client"
 	"github.com/stacktui/stacktui/haproxy/command"
+	"github.com/stacktui/stacktui/sources"
 )
 
 // ServerOp is an operation on HAProxy servers over the stats socket.
@@ -55,7 +56,14 @@ type serverAction struct {
 // configured socket). arg is the weight for OpWeight ("10" or "50%") and
 // must be empty otherwise. Bad names, values, scopes or unknown servers are
 // refused with an error that says what to fix.
-func NewServerAction(op ServerOp, arg string, targets []Target, scope Scope, snaps []*haproxy.Snapshot) (Action, error) {
+//
+// With WithSetup, the advice (the durable alternative, where weights come
+// from) is the one that exists in this registry flavour and on this host.
+func NewServerAction(op ServerOp, arg string, targets []Target, scope Scope, snaps []*haproxy.Snapshot, opts ...Option) (Action, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	if len(targets) == 0 {
 		return nil, errors.New("no server selected: select a server row (or mark several with space)")
 	}
@@ -81,7 +89,7 @@ func NewServerAction(op ServerOp, arg string, targets []Target, scope Scope, sna
 		plan.Commands = append(plan.Commands, "socket "+s.Socket+": "+c.String())
 	}
 	plan.Kind, plan.Scope = KindHAProxy, scope
-	describeOp(&plan, op, arg, servers)
+	describeOp(&plan, op, arg, servers, o.setup)
 	if len(sockets) > 1 {
 		plan.Warning = strings.TrimSpace(plan.Warning + fmt.Sprintf(" This changes %d HAProxy sockets.", len(sockets)))
 	}
@@ -160,8 +168,25 @@ func describeTarget(s resolved, op ServerOp) string {
 
 func nServers(n int) string { return strconv.Itoa(n) + " server" + plural(n) }
 
+// Option adjusts how a server action is planned.
+type Option func(*options)
+
+type options struct{ setup *Setup }
+
+// Setup is what a plan's advice depends on: the registry flavour, and the
+// durable way to take the selected instance out here (Durable.Alternative).
+type Setup struct {
+	Flavour sources.Kind // sources.KindZooKeeper, sources.KindSerf, or "" (HAProxy only)
+	// Durable is the durable alternative for the selected instance in words,
+	// e.g. "M: a hacheck spool file for svc_a on this host"; "" when none.
+	Durable string
+}
+
+// WithSetup makes the plan's advice match the flavour and host.
+func WithSetup(s Setup) Option { return func(o *options) { o.setup = &s } }
+
 // describeOp fills the plan's title and its durability, alternative and undo texts.
-func describeOp(p *Plan, op ServerOp, arg string, servers []resolved) {
+func describeOp(p *Plan, op ServerOp, arg string, servers []resolved, setup *Setup) {
 	n := nServers(len(servers))
 	svc := servers[0].Service
 	if svc == "" {
@@ -169,6 +194,18 @@ func describeOp(p *Plan, op ServerOp, arg string, servers []resolved) {
 	}
 	const synapse = "Synapse re-enables a registered server at its next reconfigure, and a reload resets it"
 	maint := "M: hacheck maintenance for " + svc + " on the instance's host (durable, through Nerve)"
+	weights := "Serf: t to set smart:serverweight; ZooKeeper: the weight in Nerve's config (needs Synapse's use_nerve_weights)"
+	if setup != nil {
+		maint = setup.Durable
+		switch setup.Flavour {
+		case sources.KindSerf:
+			weights = "t on the member: smart:serverweight (applied by a Synapse with add_server_weight; lasts until the agent's next SIGHUP)"
+		case sources.KindZooKeeper:
+			weights = "the weight in Nerve's config for the instance (applied by Synapse with use_nerve_weights, at a reload)"
+		default:
+			weights = "the weight in HAProxy's configuration (Synapse's generator), applied at a reload"
+		}
+	}
 	switch op {
 	case OpDrain:
 		p.Title, p.Transient, p.Alternative = "Drain "+n, synapse, maint
@@ -183,7 +220,7 @@ func describeOp(p *Plan, op ServerOp, arg string, servers []resolved) {
 	case OpWeight:
 		p.Title = "Set weight " + strings.TrimSpace(arg) + " on " + n
 		p.Transient = "a reload resets weights to the configured ones"
-		p.Alternative = "Serf: t to set smart:serverweight; ZooKeeper: the weight in Nerve's config (needs Synapse's use_nerve_weights)"
+		p.Alternative = weights
 		p.Undo = "press w to set the previous weight back" + previousWeights(servers)
 	case OpHealthUp, OpHealthStopping, OpHealthDown:
 		h := strings.TrimPrefix(string(op), "health_")

@@ -2,6 +2,9 @@ package actions
 
 import (
 	"fmt"
+	"net"
+	"slices"
+	"strconv"
 
 	"github.com/stacktui/stacktui/haproxy"
 )
@@ -62,34 +65,70 @@ func expand(targets []Target, scope Scope, snaps []*haproxy.Snapshot) ([]resolve
 		if snap.Stats != nil && row == nil {
 			return nil, fmt.Errorf("%s is not in that socket's last `show stat`: refresh and select it again", t)
 		}
-		switch scope {
-		case ScopeBackend:
+		if scope == ScopeBackend {
 			add(resolved{Target: t, row: row})
-		case ScopeSocket, ScopeAllSockets:
-			sockets := []string{t.Socket}
-			if scope == ScopeAllSockets {
-				sockets = order
+			continue
+		}
+		if !slices.Contains(Scopes, scope) {
+			return nil, fmt.Errorf("unknown scope %q: choose one of %q", scope, Scopes)
+		}
+		host, port, ok := serverAddr(t.Addr, t.Server, row)
+		if !ok {
+			return nil, fmt.Errorf("%s: its address is unknown (not in `show stat`, nor in its name), so which servers are the same instance or host is unknown: choose %q", t, ScopeBackend)
+		}
+		sockets := []string{t.Socket}
+		if scope == ScopeAllSockets || scope == ScopeHostAllSockets {
+			sockets = order
+		}
+		sameHost := scope == ScopeHost || scope == ScopeHostAllSockets
+		for _, label := range sockets {
+			s := bySocket[label]
+			if s.Stats == nil {
+				return nil, fmt.Errorf("socket %s has not answered `show stat` yet, so which of its servers are %s is unknown: wait for it or choose %q", label, net.JoinHostPort(host, strconv.Itoa(port)), ScopeBackend)
 			}
-			for _, label := range sockets {
-				s := bySocket[label]
-				if s.Stats == nil {
-					return nil, fmt.Errorf("socket %s has not answered `show stat` yet, so which of its backends have %s is unknown: wait for it or choose %q", label, t.Server, ScopeBackend)
+			for i := range s.Stats.Rows {
+				r := &s.Stats.Rows[i]
+				if !r.IsServer() {
+					continue
 				}
-				for i := range s.Stats.Rows {
-					r := &s.Stats.Rows[i]
-					if r.IsServer() && r.Name == t.Server {
-						add(resolved{Target: Target{Socket: label, Backend: r.Proxy, Server: r.Name, Service: t.Service, Addr: r.Addr}, row: r})
-					}
+				h, p, ok := serverAddr(r.Addr, r.Name, nil)
+				if ok && h == host && (sameHost || p == port) {
+					add(resolved{Target: Target{Socket: label, Backend: r.Proxy, Server: r.Name, Service: t.Service, Addr: r.Addr}, row: r})
 				}
 			}
-		default:
-			return nil, fmt.Errorf("unknown scope %q: choose one of %q, %q, %q", scope, ScopeBackend, ScopeSocket, ScopeAllSockets)
 		}
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no server selected")
 	}
 	return out, nil
+}
+
+// serverAddr is a server's host and port: from its address (Target.Addr or
+// the row's `show stat` addr), else from its name in either Synapse order.
+func serverAddr(addr, name string, row *haproxy.Row) (string, int, bool) {
+	if addr == "" && row != nil {
+		addr = row.Addr
+	}
+	return ServerAddr(addr, name)
+}
+
+// ServerAddr is a server's host and port from its "host:port" address,
+// else from its name in either Synapse naming order (haproxy.NameAddr).
+func ServerAddr(addr, name string) (string, int, bool) {
+	if h, p, err := net.SplitHostPort(addr); err == nil {
+		if n, err := strconv.Atoi(p); err == nil && n > 0 {
+			return h, n, true
+		}
+	}
+	return haproxy.NameAddr(name)
+}
+
+// CountScope is how many servers the targets reach with scope: shown beside
+// each scope before one is chosen.
+func CountScope(targets []Target, scope Scope, snaps []*haproxy.Snapshot) (int, error) {
+	rs, err := expand(targets, scope, snaps)
+	return len(rs), err
 }
 
 func validTarget(t Target) error {

@@ -21,10 +21,15 @@ var (
 // of action is refused with a message naming the missing connection.
 type Writers struct {
 	HAProxy map[string]HAProxyWriter // by socket label, as in haproxy.Snapshot.Label
-	Serf    SerfWriter
-	ZK      ZKWriter
-	Files   FileWriter // spool files and Nerve conf moves; OSFiles in production
-	Procs   ProcRunner // reload commands and signals; OSProcs in production
+	// Serf is the agent stacktui reads the cluster from (--serf).
+	Serf SerfWriter
+	// SerfMembers are other members' own agents, by member name, that the
+	// operator configured (--serf-member-rpc): a member's tags can only be
+	// changed through its own agent.
+	SerfMembers map[string]SerfWriter
+	ZK          ZKWriter
+	Files       FileWriter // spool files and Nerve conf moves; OSFiles in production
+	Procs       ProcRunner // reload commands and signals; OSProcs in production
 }
 
 // HAProxyWriter sends one runtime-API command and returns HAProxy's refusal,
@@ -33,8 +38,10 @@ type HAProxyWriter interface {
 	Exec(ctx context.Context, c command.Command) error
 }
 
-// SerfWriter changes the local Serf agent. *client.RPCClient of
-// github.com/hashicorp/serf/client satisfies it.
+// SerfWriter changes one Serf agent: its own member's tags, and user events
+// it sends to the cluster. *client.RPCClient of github.com/hashicorp/serf/client
+// satisfies it (and, with its Stats, lets a tag action verify which member
+// the agent is).
 type SerfWriter interface {
 	UpdateTags(set map[string]string, del []string) error
 	UserEvent(name string, payload []byte, coalesce bool) error

@@ -14,29 +14,47 @@ type zkDelete struct {
 	path string
 }
 
-// NewZKDelete plans deleting the registration znode at path (any version),
-// for stale persistent registrations. The user must type instanceName to
-// confirm; the plan warns that a live Nerve re-registers.
+// NewZKDelete plans deleting the registration znode at path (any version) of
+// instance instanceName, for stale registrations. The user must type a word
+// that names this one znode to confirm (its child name; for a path-encoded
+// child, the instance name and its sequence number): an instance name alone
+// may be shared by several registrations (duplicates, other services). The
+// plan warns that a live Nerve re-registers.
 func NewZKDelete(path, instanceName string) (Action, error) {
 	if err := validZKPath(path); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(instanceName) == "" {
+	instanceName = strings.TrimSpace(instanceName)
+	if instanceName == "" {
 		return nil, errors.New("zk delete: no instance name to confirm with")
 	}
 	z := &zkDelete{path: path}
+	word := confirmWord(path, instanceName)
 	z.plan = Plan{
 		Kind:        KindZKDelete,
-		Title:       "ZooKeeper: delete the registration of " + instanceName,
+		Title:       "ZooKeeper: delete the registration of " + instanceName + " (znode " + word + ")",
 		Targets:     []string{"znode " + path},
 		Commands:    []string{"delete " + path + " (any version)"},
 		Transient:   "a live Nerve re-registers its instance within about ten check intervals plus 10 s",
 		Alternative: "M: hacheck maintenance on the instance's host takes a live instance out durably",
 		Undo:        "cannot be undone from here: a live Nerve re-registers by itself",
 		Warning:     "Deleting is for stale registrations (a dead owner, a persistent node). If a live Nerve owns this one it re-registers it.",
-		ConfirmText: instanceName,
+		ConfirmText: word,
 	}
 	return z, nil
+}
+
+// confirmWord names one znode in a form a person can type: the child name,
+// or for Nerve's path-encoded children (base64_<len>_<data>_<seq>) the
+// instance name with the sequence number.
+func confirmWord(path, instanceName string) string {
+	node := path[strings.LastIndexByte(path, '/')+1:]
+	if strings.HasPrefix(node, "base64_") {
+		if i := strings.LastIndexByte(node, '_'); i > 0 {
+			return instanceName + "_" + node[i+1:]
+		}
+	}
+	return node
 }
 
 func validZKPath(p string) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stacktui/stacktui/internal/app"
 	"github.com/stacktui/stacktui/internal/check"
+	"github.com/stacktui/stacktui/internal/termtext"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -115,7 +116,7 @@ func runCheck(c *cobra.Command, services []string, warnBelow, critBel, warnOn, c
 func printCheck(w io.Writer, r *check.Result, asJSON bool) {
 	if asJSON {
 		b, _ := json.MarshalIndent(r, "", "  ")
-		fmt.Fprintln(w, string(b))
+		fmt.Fprintln(w, string(termtext.JSON(b)))
 		return
 	}
 	fmt.Fprintln(w, r.Line())

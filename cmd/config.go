@@ -33,6 +33,12 @@ type Config struct {
 	Debug        bool
 	HacheckSpool string
 	ReloadCmd    string
+	RestartCmd   string
+	NervePIDFile string
+	NervePIDCmd  string
+	// SerfMemberRPC maps other members to their own agents' RPC addresses
+	// (--serf-member-rpc node=host:port): t can change their tags too.
+	SerfMemberRPC map[string]string
 	// ignoreHostFiles keeps the demo from picking up this host's Synapse and Nerve configs.
 	ignoreHostFiles bool
 }
@@ -54,6 +60,10 @@ const (
 	keyDebug        = "debug"
 	keySpool        = "hacheck-spool"
 	keyReloadCmd    = "reload-cmd"
+	keyRestartCmd   = "restart-synapse-cmd"
+	keyNervePIDFile = "nerve-pid-file"
+	keyNervePIDCmd  = "nerve-pid-cmd"
+	keySerfMember   = "serf-member-rpc"
 )
 
 // usageError marks a bad flag value or argument: exit code 2.
@@ -77,14 +87,19 @@ func addSourceFlags(fs *pflag.FlagSet) {
 	fs.String(keyNerve, "", "Nerve config (default $NERVE_CONFIG, else /etc/nerve.conf.json if present)")
 	fs.Bool(keyReadOnly, false, "monitor only: no write handle is built, the HAProxy session is lowered to user level")
 	fs.Duration(keyRefresh, time.Second, "HAProxy poll interval")
+	fs.String(keySpool, "/var/spool/hacheck", "hacheck spool directory: read for maintenance in force, written by M")
 }
 
-// addActionFlags registers the flags of the read-write console: where
-// actions are audited, the spool they write and the reload they run.
+// addActionFlags registers the flags only actions use: where they are
+// audited, the commands they run, the Nerve they signal, the agents they
+// change.
 func addActionFlags(fs *pflag.FlagSet) {
 	fs.String(keyAuditLog, "", "append-only JSON-lines log of every executed action (default under $XDG_STATE_HOME/stacktui)")
-	fs.String(keySpool, "/var/spool/hacheck", "hacheck spool directory for durable maintenance")
 	fs.String(keyReloadCmd, "", "command that reloads Synapse/HAProxy (default: the Synapse config's reload_command)")
+	fs.String(keyRestartCmd, "", "command that restarts Synapse (default: systemctl restart synapse when that unit is installed)")
+	fs.String(keyNervePIDFile, "", "Nerve's pid file, for the service_conf_dir toggle's SIGHUP")
+	fs.String(keyNervePIDCmd, "", "command printing Nerve's pid (e.g. \"pgrep -o -f bin/nerve\"), when there is no pid file")
+	fs.StringArray(keySerfMember, nil, "another member's own Serf agent, node=host:port (repeatable): t can change that member's tags; its RPC key is $SERF_RPC_AUTH's")
 }
 
 // addGlobalFlags registers the flags of every command.
@@ -143,7 +158,15 @@ func loadConfig(fs *pflag.FlagSet) (*Config, error) {
 		Debug:        v.GetBool(keyDebug),
 		HacheckSpool: v.GetString(keySpool),
 		ReloadCmd:    v.GetString(keyReloadCmd),
+		RestartCmd:   v.GetString(keyRestartCmd),
+		NervePIDFile: v.GetString(keyNervePIDFile),
+		NervePIDCmd:  v.GetString(keyNervePIDCmd),
 	}
+	members, err := parseSerfMembers(splitList(v.Get(keySerfMember)))
+	if err != nil {
+		return nil, err
+	}
+	c.SerfMemberRPC = members
 	if c.Serf == "" {
 		c.Serf = os.Getenv("SERF_RPC_ADDR")
 	}
@@ -155,6 +178,28 @@ func loadConfig(fs *pflag.FlagSet) (*Config, error) {
 	}
 	c.Refresh = refresh
 	return c, c.validate()
+}
+
+// parseSerfMembers reads --serf-member-rpc values: node=host:port.
+func parseSerfMembers(specs []string) (map[string]string, error) {
+	if len(specs) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, spec := range specs {
+		node, addr, ok := strings.Cut(spec, "=")
+		if !ok || node == "" || strings.ContainsFunc(node, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return nil, usagef("--%s %q: want node=host:port (the member's name, its agent's RPC address)", keySerfMember, spec)
+		}
+		if err := validHostPort(addr); err != nil {
+			return nil, usagef("--%s %q: %v", keySerfMember, spec, err)
+		}
+		if _, dup := out[node]; dup {
+			return nil, usagef("--%s: member %s given twice", keySerfMember, node)
+		}
+		out[node] = addr
+	}
+	return out, nil
 }
 
 // splitList accepts a flag's []string, an env string "a,b c" or a YAML list.
@@ -223,6 +268,9 @@ func (c *Config) validate() error {
 		if _, _, err := parseHAProxySpec(spec); err != nil {
 			return usagef("--haproxy %q: %v", spec, err)
 		}
+	}
+	if c.NervePIDFile != "" && c.NervePIDCmd != "" {
+		return usagef("--%s and --%s are alternatives: give one", keyNervePIDFile, keyNervePIDCmd)
 	}
 	if c.Refresh < 100*time.Millisecond || c.Refresh > time.Hour {
 		return usagef("--refresh %s: must be between 100ms and 1h", c.Refresh)

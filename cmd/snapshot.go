@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/report"
 )
 
@@ -45,7 +46,7 @@ Exit code 0 when every source could be read, 1 when one failed (the reason on st
 					return err
 				}
 				if f := src.Failures(); len(f) > 0 {
-					return exitCode{ExitFailed, strings.Join(f, "; ")}
+					return exitCode{ExitFailed, termtext.Clean(strings.Join(f, "; "))} // errors quote replies
 				}
 				return nil
 			})

@@ -24,7 +24,8 @@ func openSources(ctx context.Context, c *Config, log *slog.Logger) (*app.Sources
 	src, err := app.Open(ctx, app.Settings{
 		ZK: c.ZK, ZKPath: c.ZKPath, ZKAuth: zkAuth, Serf: c.Serf, SerfAuth: serfAuth,
 		HAProxy: c.HAProxy, SynapseConfig: c.Synapse, NerveConfig: c.Nerve,
-		ReadOnly: c.ReadOnly, Refresh: c.Refresh, ReloadCmd: c.ReloadCmd, Logger: log,
+		ReadOnly: c.ReadOnly, Refresh: c.Refresh, ReloadCmd: c.ReloadCmd, RestartCmd: c.RestartCmd, Logger: log,
+		HacheckSpool: c.HacheckSpool, SerfMemberRPC: c.SerfMemberRPC,
 		IgnoreHostFiles: c.ignoreHostFiles,
 	})
 	if err != nil {

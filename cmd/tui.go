@@ -47,18 +47,23 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		exec = actions.NewExecutor(w, audit)
 	}
 	opts := ui.Options{
-		Registry:      src.Registry,
-		Browser:       src.Browser,
-		Executor:      exec,
-		Audit:         audit,
-		StateConfig:   src.StateConfig,
-		ReadOnly:      c.ReadOnly,
-		Refresh:       c.Refresh,
-		SpoolDir:      c.HacheckSpool,
-		ReloadCommand: src.ReloadCommand,
-		Banner:        banner,
-		Logger:        log,
-		FirstView:     firstView,
+		Registry:       src.Registry,
+		Browser:        src.Browser,
+		Executor:       exec,
+		Audit:          audit,
+		StateConfig:    src.StateConfig,
+		ReadOnly:       c.ReadOnly,
+		Refresh:        c.Refresh,
+		SpoolDir:       c.HacheckSpool,
+		ReloadCommand:  src.ReloadCommand,
+		RestartCommand: src.RestartCommand,
+		Durable: actions.Durable{Host: src.Host, Nerve: src.Nerve, NervePath: src.Maintenance.NervePath, NerveNote: src.NerveNote,
+			SpoolDir: c.HacheckSpool, NervePID: nervePID(c)},
+		SerfAgents:  c.SerfMemberRPC,
+		Maintenance: src.Maintenance.Read,
+		Banner:      banner,
+		Logger:      log,
+		FirstView:   firstView,
 	}
 	if src.Poller != nil {
 		opts.HAProxy = src.Poller
@@ -76,4 +81,15 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		tty.Restore()
 	}
 	return err
+}
+
+// nervePID is where the Nerve toggle finds Nerve's pid, or nil.
+func nervePID(c *Config) actions.PIDSource {
+	switch {
+	case c.NervePIDFile != "":
+		return actions.PIDFile(c.NervePIDFile)
+	case c.NervePIDCmd != "":
+		return actions.PIDCommand(c.NervePIDCmd)
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 )
@@ -55,7 +56,7 @@ service, instance, socket, from, to, text.`,
 }
 
 func streamEvents(c *cobra.Command, src *app.Sources, services []string, w io.Writer) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(termtext.JSONWriter(w)) // C1 and bidi characters as \u escapes, like the controls
 	emit := func(l watchLine) error {
 		if len(services) > 0 && l.Service != "" && !slices.Contains(services, l.Service) {
 			return nil

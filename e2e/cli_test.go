@@ -257,7 +257,7 @@ func TestHelpAndREADMEAgree(t *testing.T) {
 			}
 		}
 		if cmd == "snapshot" || cmd == "check" || cmd == "watch" {
-			for _, f := range []string{"--audit-log", "--reload-cmd", "--hacheck-spool"} {
+			for _, f := range []string{"--audit-log", "--reload-cmd", "--restart-synapse-cmd", "--nerve-pid-file", "--nerve-pid-cmd", "--serf-member-rpc"} {
 				if slices.Contains(flags, f) {
 					t.Errorf("stacktui %s offers %s, which only actions use", cmd, f)
 				}

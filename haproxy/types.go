@@ -240,4 +240,51 @@ type Snapshot struct {
 	// LastGood says when they were read.
 	Err      error
 	LastGood time.Time
+	// Raw is what the socket replied, when the poller was asked to keep
+	// it (hapoll's Poller.KeepRaw, for a recorder); nil otherwise.
+	Raw *RawReplies
+}
+
+// Poll kinds of RawReplies.Poll (see sources/hapoll).
+const (
+	PollFull    = "full"    // `show stat`
+	PollPartial = "partial" // proxy rows, and the servers of the backends whose row changed
+	PollLight   = "light"   // proxy rows, and the servers of the watched backends
+	PollPreview = "preview" // `show servers state` and proxy rows, before a session's first full read
+)
+
+// RawReplies are the replies a Snapshot was built from, exactly as the
+// socket sent them (without the prompt). They are cumulative since the
+// session's last full read, so that a recorder that sees only some of the
+// snapshots can still write what rebuilds the latest one: Stats is
+// MergeServers(rows of Stat, rows of MergeProxies, rows of MergeServers).
+// Like the Snapshot, a published RawReplies is never modified.
+type RawReplies struct {
+	Poll string // PollFull, PollPartial, PollLight or PollPreview
+	Info string // this poll's `show info`
+
+	// Stat is the last full `show stat`: the base of Stats. StatSeq counts
+	// the full reads of the poller; a new value means a new base.
+	Stat    string
+	StatSeq uint64
+	// MergeProxies is the `show stat -1 3 -1` of the last partial poll
+	// since Stat ("" when none), and MergeServers the latest
+	// `show stat <iid> 4 -1` of each backend merged since Stat, by iid.
+	MergeProxies string
+	MergeServers map[int]string
+
+	// A light poll's `show stat -1 3 -1` (Aggregates) and its watched
+	// backends' servers (Watched), in the order read.
+	LightProxies string
+	LightWatched []IIDReply
+
+	// A preview's `show servers state` and `show stat -1 3 -1`.
+	ServersState   string
+	PreviewProxies string
+}
+
+// IIDReply is one backend's `show stat <iid> 4 -1` reply.
+type IIDReply struct {
+	IID   int
+	Reply string
 }

@@ -94,6 +94,13 @@ func cases(t *testing.T) map[string]func() (*state.View, []SourceStatus) {
 			reg, h := fixture(t, "deregistered")
 			return state.Join(reg, []*haproxy.Snapshot{h}, state.Config{Now: t0}), []SourceStatus{zkStatus(reg), hapStatus(h)}
 		},
+		"maintenance": func() (*state.View, []SourceStatus) {
+			reg, h := fixture(t, "deregistered")
+			mt := &sources.Maintenance{At: t0, Host: sources.Host{Name: "ss-accept-host", Addrs: []string{"127.0.0.1"}}, InstanceID: "ss-accept-host",
+				Entries: []sources.MaintenanceEntry{{Kind: sources.MaintHacheck, File: "/var/spool/hacheck/svc_a:31002", Service: "svc_a", Port: 31002,
+					Addr: "127.0.0.1:31002", Reason: "disk swap", By: "alice", Since: t0.Add(-40 * time.Minute), Until: t0.Add(-5 * time.Minute)}}}
+			return state.Join(reg, []*haproxy.Snapshot{h}, state.Config{Now: t0, Maintenance: mt}), []SourceStatus{zkStatus(reg), hapStatus(h)}
+		},
 		"haproxy_only_two_sockets": func() (*state.View, []SourceStatus) {
 			_, a := fixture(t, "stale-session")
 			a.Label = "A"
@@ -226,3 +233,37 @@ func TestNilViewAndWriteErrors(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestJSONMaintenance: an instance this host took out carries the spool
+// file, reason, who, since and until (and that its expiry passed), and the
+// document lists the host's maintenance in force.
+func TestJSONMaintenance(t *testing.T) {
+	v, src := cases(t)["maintenance"]()
+	b, err := JSON(v, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d Document
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Maintenance == nil || d.Maintenance.Host != "ss-accept-host" || len(d.Maintenance.Entries) != 1 {
+		t.Fatalf("document maintenance %+v", d.Maintenance)
+	}
+	var in *InstanceDoc
+	for i := range d.Services[0].Instances {
+		if d.Services[0].Instances[i].Port == 31002 {
+			in = &d.Services[0].Instances[i]
+		}
+	}
+	if in == nil || in.Worst != "maintenance" || len(in.Maintenance) != 1 {
+		t.Fatalf("instance %+v", in)
+	}
+	m := in.Maintenance[0]
+	if m.Reason != "disk swap" || m.By != "alice" || !m.Expired || m.Since == nil || m.Until == nil || !m.Until.Equal(t0.Add(-5*time.Minute)) {
+		t.Errorf("instance maintenance %+v", m)
+	}
+	if !strings.Contains(in.Diagnoses[0].Text, "expired at") {
+		t.Errorf("diagnosis %q", in.Diagnoses[0].Text)
+	}
+}

@@ -32,10 +32,12 @@ type SourceStatus struct {
 //	     "znode", "session", "member", "duplicates", "malformed",
 //	     "haproxy": [{"socket", "present", "by_addr", "backend", "server", "status", "check_status",
 //	                  "check_code", "weight", "scur"}],
-//	     "diagnoses": [{"code", "text"}], "worst"}]}],
+//	     "diagnoses": [{"code", "text"}], "worst", "maintenance"}]}],
 //	 "haproxy": [{"socket", "address", "state", "error", "last_good",
 //	   "servers": [{"backend", "server", "addr", "status", "check_status", "check_code",
-//	                "weight", "scur", "rate", "req_rate", "hrsp_5xx"}]}]}
+//	                "weight", "scur", "rate", "req_rate", "hrsp_5xx"}]}],
+//	 "maintenance": {"host", "instance_id", "entries": [{"kind", "file", "service", "port", "addr",
+//	   "reason", "by", "since", "until", "expired", "problem"}], "error"}}
 type Document struct {
 	Schema      int               `json:"schema"`
 	GeneratedAt time.Time         `json:"generated_at"`
@@ -43,6 +45,9 @@ type Document struct {
 	Diagnoses   []state.Diagnosis `json:"diagnoses"`
 	Services    []ServiceDoc      `json:"services"`
 	HAProxy     []SocketDoc       `json:"haproxy"`
+	// Maintenance is this host's durable maintenance in force (omitted when
+	// it was not read).
+	Maintenance *HostMaintenanceDoc `json:"maintenance,omitempty"`
 }
 
 // SchemaVersion is Document.Schema: raised only if a field ever has to change
@@ -78,6 +83,8 @@ type InstanceDoc struct {
 	HAProxy    []SeenDoc         `json:"haproxy"`              // one per socket, in --haproxy order
 	Diagnoses  []state.Diagnosis `json:"diagnoses"`            // most severe first
 	Worst      state.Code        `json:"worst"`
+	// Maintenance is this host's durable maintenance taking it down.
+	Maintenance []MaintenanceDoc `json:"maintenance,omitempty"`
 }
 
 // SeenDoc is one socket's view of an instance. Present is false when that
@@ -127,12 +134,13 @@ type ServerDoc struct {
 // marshals.
 func Build(v *state.View, sources []SourceStatus) *Document {
 	d := &Document{Schema: SchemaVersion, GeneratedAt: v.At.UTC(), Sources: sources,
-		Diagnoses: nonNil(v.Diagnoses), Services: []ServiceDoc{}, HAProxy: []SocketDoc{}}
+		Diagnoses: nonNil(v.Diagnoses), Services: []ServiceDoc{}, HAProxy: []SocketDoc{},
+		Maintenance: hostMaintenanceDoc(v.Maintenance, v.At)}
 	if d.Sources == nil {
 		d.Sources = []SourceStatus{}
 	}
 	for i := range v.Services {
-		d.Services = append(d.Services, serviceDoc(&v.Services[i]))
+		d.Services = append(d.Services, serviceDoc(&v.Services[i], v.At))
 	}
 	for _, h := range v.HAProxy {
 		if h != nil {
@@ -142,17 +150,18 @@ func Build(v *state.View, sources []SourceStatus) *Document {
 	return d
 }
 
-func serviceDoc(s *state.Service) ServiceDoc {
+func serviceDoc(s *state.Service, at time.Time) ServiceDoc {
 	sd := ServiceDoc{Name: s.Name, Backend: s.Backend, Summary: s.Summary, Diagnoses: nonNil(s.Diagnoses),
 		Instances: make([]InstanceDoc, 0, len(s.Instances))}
 	for i := range s.Instances {
-		sd.Instances = append(sd.Instances, instanceDoc(s.Backend, &s.Instances[i]))
+		sd.Instances = append(sd.Instances, instanceDoc(s.Backend, &s.Instances[i], at))
 	}
 	return sd
 }
 
-func instanceDoc(backend string, in *state.Instance) InstanceDoc {
-	d := InstanceDoc{Server: in.Server, Diagnoses: nonNil(in.Diagnoses), Worst: in.Worst, HAProxy: make([]SeenDoc, 0, len(in.HAProxy))}
+func instanceDoc(backend string, in *state.Instance, at time.Time) InstanceDoc {
+	d := InstanceDoc{Server: in.Server, Diagnoses: nonNil(in.Diagnoses), Worst: in.Worst, HAProxy: make([]SeenDoc, 0, len(in.HAProxy)),
+		Maintenance: maintenanceDocs(in.Maintenance, at)}
 	if r := in.Registration; r != nil {
 		d.Registered = true
 		d.Name, d.Host, d.Port, d.Labels = r.Name, r.Host, r.Port, r.Labels

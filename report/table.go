@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -17,6 +18,12 @@ import (
 // service (registered, up, worst), then per service one line per instance
 // with its status on every socket and its diagnoses in words, and finally
 // the HAProxy servers that belong to no service.
+//
+// Every name, address, status and text in it comes from the registry or
+// HAProxy, where anyone who can register writes it, so each goes through
+// safe (termtext.Clean) as it is put in a cell: a tab or line break in a
+// name cannot add a column or a row, and an escape sequence is shown, not
+// sent to the terminal of whoever runs the snapshot.
 func Table(w io.Writer, v *state.View, sources []SourceStatus) error {
 	if v == nil {
 		return errors.New("report: no view to print (nothing was joined)")
@@ -26,14 +33,14 @@ func Table(w io.Writer, v *state.View, sources []SourceStatus) error {
 	tw := newTab(ew)
 	fmt.Fprintf(tw, "SOURCE\tADDRESS\tSTATE\tERROR\n")
 	for _, s := range sources {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Kind, s.Address, s.State, s.Error)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(s.Kind), safe(s.Address), safe(s.State), safe(s.Error))
 	}
 	if len(sources) == 0 {
 		fmt.Fprintf(tw, "(none)\t\t\t\n")
 	}
 	tw.Flush()
 	for _, d := range v.Diagnoses {
-		fmt.Fprintf(ew, "! %s: %s\n", d.Code, d.Text)
+		fmt.Fprintf(ew, "! %s: %s\n", safe(d.Code), safe(d.Text))
 	}
 
 	fmt.Fprintln(ew)
@@ -41,7 +48,7 @@ func Table(w io.Writer, v *state.View, sources []SourceStatus) error {
 	fmt.Fprintf(tw, "SERVICE\tBACKEND\tREGISTERED\tUP\tWORST\n")
 	for i := range v.Services {
 		s := &v.Services[i]
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Name, s.Backend, s.Summary.Registered, upCell(s, v.HAProxy), s.Summary.Worst)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", safe(s.Name), safe(s.Backend), s.Summary.Registered, safe(upCell(s, v.HAProxy)), safe(s.Summary.Worst))
 	}
 	if len(v.Services) == 0 {
 		fmt.Fprintf(tw, "(no services)\t\t\t\t\n")
@@ -74,9 +81,9 @@ func upCell(s *state.Service, haps []*haproxy.Snapshot) string {
 }
 
 func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
-	fmt.Fprintf(w, "\n%s (backend %s): %d registered, %d up, worst %s\n", s.Name, s.Backend, s.Summary.Registered, s.Summary.Up, s.Summary.Worst)
+	fmt.Fprintf(w, "\n%s (backend %s): %d registered, %d up, worst %s\n", safe(s.Name), safe(s.Backend), s.Summary.Registered, s.Summary.Up, safe(s.Summary.Worst))
 	for _, d := range s.Diagnoses {
-		fmt.Fprintf(w, "  ! %s: %s\n", d.Code, d.Text)
+		fmt.Fprintf(w, "  ! %s: %s\n", safe(d.Code), safe(d.Text))
 	}
 	if len(s.Instances) == 0 {
 		return
@@ -84,7 +91,7 @@ func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
 	tw := newTab(w)
 	fmt.Fprintf(tw, "  INSTANCE\tADDRESS\tREG")
 	for _, h := range haps {
-		fmt.Fprintf(tw, "\t%s", strings.ToUpper(label(h)))
+		fmt.Fprintf(tw, "\t%s", columnTitle(label(h)))
 	}
 	fmt.Fprintf(tw, "\tDIAGNOSIS\n")
 	for i := range s.Instances {
@@ -102,9 +109,9 @@ func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
 				addr = fmt.Sprintf("%s:%d", r.Host, r.Port)
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s", name, addrOf(addr, in), reg)
+		fmt.Fprintf(tw, "  %s\t%s\t%s", safe(name), safe(addrOf(addr, in)), reg)
 		for _, seen := range in.HAProxy {
-			fmt.Fprintf(tw, "\t%s", statusCell(seen))
+			fmt.Fprintf(tw, "\t%s", safe(statusCell(seen)))
 		}
 		for j, d := range in.Diagnoses {
 			if j > 0 {
@@ -113,7 +120,7 @@ func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
 					fmt.Fprintf(tw, "\t")
 				}
 			}
-			fmt.Fprintf(tw, "\t%s: %s\n", d.Code, d.Text)
+			fmt.Fprintf(tw, "\t%s: %s\n", safe(d.Code), safe(d.Text))
 		}
 		if len(in.Diagnoses) == 0 {
 			fmt.Fprintf(tw, "\t\n")
@@ -191,7 +198,8 @@ func otherServers(w io.Writer, v *state.View) {
 	tw := newTab(w)
 	fmt.Fprintf(tw, "  SOCKET\tBACKEND\tSERVER\tADDR\tSTATUS\tWEIGHT\tSCUR\n")
 	for _, x := range rows {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\n", x.sock, x.r.Proxy, x.r.Name, x.r.Addr, statusCell(state.Seen{Row: x.r}), x.r.Weight, x.r.SCur)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\n", safe(x.sock), safe(x.r.Proxy), safe(x.r.Name), safe(x.r.Addr),
+			safe(statusCell(state.Seen{Row: x.r})), x.r.Weight, x.r.SCur)
 	}
 	tw.Flush()
 }
@@ -202,6 +210,18 @@ func label(h *haproxy.Snapshot) string {
 	}
 	return h.Address
 }
+
+// columnTitle is a socket label as a column title: upper case, unless it
+// needs escapes (which upper case would garble: \x1b is not \X1B).
+func columnTitle(label string) string {
+	if termtext.IsClean(label) {
+		return strings.ToUpper(label)
+	}
+	return termtext.Clean(label)
+}
+
+// safe is a cell's text as it may be printed: see Table.
+func safe[S ~string](s S) string { return termtext.Clean(string(s)) }
 
 func newTab(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0) }
 

@@ -50,8 +50,13 @@ type Registration struct {
 	Seq   int64     // sequence suffix, -1 when the name has none
 	Ctime time.Time // znode creation time
 	Mtime time.Time
-	Owner int64  // ephemeralOwner session id; 0 for persistent nodes
-	Raw   []byte // the znode data as read (capped at 64 KiB; DataLen has the real size)
+	Owner int64 // ephemeralOwner session id; 0 for persistent nodes
+	// Version is the znode's data version (ZooKeeper's stat.version); a
+	// trace records it.
+	Version int32
+	// Raw is the znode data as read: the whole payload of any znode the
+	// client can read (see zookeeper.MaxRaw), so that a recording is exact.
+	Raw []byte
 
 	// Serf only.
 	Member       string // Serf member name
@@ -85,6 +90,10 @@ type Service struct {
 	Registrations []Registration
 	// Err is a per-service read error (e.g. the path vanished), or "".
 	Err string
+	// Data is the service znode's own data (<root>/<service>, usually
+	// empty), for a recording; nil when unknown (services given by Synapse
+	// discovery paths, or Serf).
+	Data []byte
 }
 
 // Snapshot is the whole registry as last seen. It is immutable once published.
@@ -100,6 +109,9 @@ type Snapshot struct {
 	Services []Service // ordered by Name
 	// Members is the Serf member list (nil for ZooKeeper).
 	Members []Member
+	// Agent is, for Serf, the name of the member whose agent Address is: the
+	// one member whose tags an RPC to Address can change. "" when unknown.
+	Agent string
 	// Synced is false until the first full read has completed.
 	Synced bool
 }

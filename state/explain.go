@@ -42,6 +42,8 @@ func Explain(c Code) string {
 		return "The registry is disconnected: everything shown is its last known state."
 	case CodeHAProxyStale:
 		return "An HAProxy stats socket could not be read: its figures are the last ones read."
+	case CodeMaintenance:
+		return "In durable maintenance on this host, on purpose: a hacheck spool file fails Nerve's check, or Nerve's service file was moved aside; Nerve keeps it deregistered until the file is removed or put back (U)."
 	case CodeMatchedByAddr:
 		return "HAProxy's server name differs from the one Synapse would derive from the registration; it was matched by host:port."
 	}

@@ -86,7 +86,7 @@ func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
 	if j.now.IsZero() {
 		j.now = time.Now()
 	}
-	v := &View{At: j.now, Registry: reg}
+	v := &View{At: j.now, Registry: reg, Maintenance: cfg.Maintenance}
 	for _, h := range haps {
 		if h == nil {
 			continue // a socket not polled yet: keep View.HAProxy aligned with Instance.HAProxy

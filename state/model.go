@@ -60,6 +60,10 @@ type Config struct {
 	// History, when set, is consulted (read only) for flapping; the caller
 	// records each View in it with Observe after the join.
 	History *History
+	// Maintenance, when set, is the durable maintenance in force on this
+	// host (maintenance.go): instances it takes down are diagnosed
+	// "maintenance", not "deregistered".
+	Maintenance *sources.Maintenance
 }
 
 // Seen is one HAProxy socket's view of one instance.
@@ -81,6 +85,9 @@ type Instance struct {
 	HAProxy      []Seen // one per configured socket, in socket order
 	Diagnoses    []Diagnosis
 	Worst        Code
+	// Maintenance is the durable maintenance of this host that takes this
+	// instance down (Config.Maintenance), or nil.
+	Maintenance []sources.MaintenanceEntry
 }
 
 // Summary is a service's roll-up.
@@ -115,4 +122,6 @@ type View struct {
 	// Diagnoses are findings about the sources themselves (registry_stale,
 	// haproxy_unreachable), also repeated on every service they affect.
 	Diagnoses []Diagnosis
+	// Maintenance is Config.Maintenance: this host's durable maintenance.
+	Maintenance *sources.Maintenance
 }

@@ -119,6 +119,8 @@ func (j *joiner) service(b *svcBuild) Service {
 	}
 	registered := len(insts)
 	insts = j.unregistered(b.backend, insts)
+	maint := j.maintenanceOf(b)
+	insts = j.maintenanceOnly(b, maint, insts)
 
 	noRegs := b.registry && b.live() == 0
 	sum := j.newSummary(b)
@@ -153,6 +155,7 @@ func (j *joiner) service(b *svcBuild) Service {
 				"changed state " + strconv.Itoa(n) + " times in the last " + j.cfg.FlapWindow.String() +
 					": it is failing health checks on and off (or Nerve keeps re-registering it); look at its health endpoint, load and network")})
 		}
+		j.maintenance(b, maint, in)
 		sortDiagnoses(in.Diagnoses)
 		in.Worst = worstOf(in.Diagnoses)
 		j.addSummary(&sum, b, in)

@@ -7,7 +7,7 @@ func severity(c Code) (int, bool) {
 	switch c {
 	case CodeOK:
 		return 0, true
-	case CodeMatchedByAddr, CodeDeregistered:
+	case CodeMatchedByAddr, CodeDeregistered, CodeMaintenance:
 		return 1, true
 	case CodeWeightMismatch:
 		return 2, true
@@ -40,7 +40,7 @@ func severity(c Code) (int, bool) {
 // AllCodes lists every diagnosis code, most severe first.
 var AllCodes = []Code{CodeDown, CodeMissingInHAProxy, CodeStaleInHAProxy, CodeMalformed, CodeNoRegistrations,
 	CodeRegistryStale, CodeHAProxyStale, CodeFlapping, CodeDuplicate, CodeStaleSession, CodeMaint, CodeDrain,
-	CodeWeightMismatch, CodeDeregistered, CodeMatchedByAddr, CodeOK}
+	CodeWeightMismatch, CodeMaintenance, CodeDeregistered, CodeMatchedByAddr, CodeOK}
 
 // Severity ranks a code for worst-of roll-ups: higher is worse. The empty
 // code ranks below ok; a code this version does not know ranks just above ok,

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -39,7 +41,7 @@ func (m *Model) renderHeader() string {
 		if m.reg.State == sources.StateConnected && !m.reg.Synced {
 			st = "syncing"
 		}
-		txt := fmt.Sprintf("%s %s: %s", kindName(m.reg.Kind), m.reg.Address, st)
+		txt := plainf("%s %s: %s", kindName(m.reg.Kind), m.reg.Address, st)
 		b.WriteString(m.stateStyle(!m.reg.Stale()).Render(txt))
 	} else {
 		b.WriteString("  no registry")
@@ -65,7 +67,7 @@ func (m *Model) renderHeader() string {
 		if state == "ok" || s.Preview {
 			ok++
 		} else {
-			bad = append(bad, s.Label+": "+state)
+			bad = append(bad, plainf("%s: %s", s.Label, state))
 		}
 		if len(m.haps) == 1 {
 			lvl := ""
@@ -73,7 +75,7 @@ func (m *Model) renderHeader() string {
 				lvl = "/" + string(s.Level)
 			}
 			b.WriteString("  ")
-			b.WriteString(m.stateStyle(state == "ok" || s.Preview).Render(fmt.Sprintf("haproxy %s%s: %s", s.Label, lvl, state)))
+			b.WriteString(m.stateStyle(state == "ok" || s.Preview).Render(plainf("haproxy %s%s: %s", s.Label, lvl, state)))
 			return b.String()
 		}
 	}
@@ -128,7 +130,7 @@ func (m *Model) bannerText() string {
 			parts = append(parts, t)
 		}
 	}
-	return strings.Join(parts, " · ")
+	return termtext.Clean(strings.Join(parts, " · "))
 }
 
 // words turns a connection state into a phrase for the banner.
@@ -186,7 +188,7 @@ func (m *Model) renderTabs() string {
 		b.WriteByte(' ')
 	}
 	if m.view == viewDetail {
-		b.WriteString(m.st.Muted.Render("› " + m.detail.service))
+		b.WriteString(m.st.Muted.Render("› " + termtext.Clean(m.detail.service)))
 	}
 	switch m.overlay {
 	case overlayHelp:
@@ -195,6 +197,8 @@ func (m *Model) renderTabs() string {
 		b.WriteString(m.st.Muted.Render(" › diagnose"))
 	case overlayInspect:
 		b.WriteString(m.st.Muted.Render(" › inspect"))
+	case overlayOutput:
+		b.WriteString(m.st.Muted.Render(" › output"))
 	}
 	return b.String()
 }
@@ -209,10 +213,10 @@ func (m *Model) renderFooter() string {
 		return ":" + m.edit.view() + m.st.Muted.Render("   svc NAME · zk PATH · haproxy · events · q")
 	case modePrompt:
 		if m.prompt != nil && m.prompt.choices != nil {
-			return m.prompt.label + m.st.Muted.Render("   esc cancel")
+			return termtext.Clean(m.prompt.label) + m.st.Muted.Render("   esc cancel")
 		}
 		if m.prompt != nil {
-			return m.prompt.label + " " + m.edit.view() + m.st.Muted.Render("   enter ok · esc cancel")
+			return termtext.Clean(m.prompt.label) + " " + m.edit.view() + m.st.Muted.Render("   enter ok · esc cancel")
 		}
 	case modeConfirm:
 		if m.confirm != nil && m.confirm.plan.ConfirmText != "" {
@@ -220,17 +224,15 @@ func (m *Model) renderFooter() string {
 		}
 		return m.st.Muted.Render("y execute · n/esc cancel · tab moves focus · enter presses the focused button")
 	}
-	var right string
+	var right, marks string
 	if l, _ := m.curList(); l != nil && m.overlay == overlayNone {
 		right = fmt.Sprintf("%d/%d", min(l.cursor+1, l.n), l.n)
 		if l.filter.text != "" {
-			right = "filter " + l.filter.text + "  " + right
+			right = "filter " + termtext.Clean(l.filter.text) + "  " + right
 		}
-		if n := len(l.marks); n > 0 {
-			right = fmt.Sprintf("%d marked  %s", n, right)
-		}
+		marks = m.marksText(l)
 	}
-	left := m.status
+	left := termtext.Clean(m.status) // statuses quote names, replies and errors
 	if left != "" {
 		if m.statusErr {
 			left = m.st.Error.Render(left)
@@ -238,9 +240,45 @@ func (m *Model) renderFooter() string {
 	} else {
 		left = m.st.Footer.Render("? help · / filter · : command · enter open · esc back · q quit")
 	}
+	if marks != "" {
+		// Marks decide what the next action acts on: they never drop off
+		// the footer, a long status gives way instead.
+		marks = m.st.Warn.Render(marks)
+		right = marks + "  " + right
+		if widthOf(left)+widthOf(right)+2 > m.w {
+			// left is styled already: cut it keeping its escapes (fit
+			// would escape them as outside text).
+			left = ansi.Truncate(left, max(m.w-widthOf(right)-2, 0), "…")
+		}
+	}
 	gap := m.w - widthOf(left) - widthOf(right) - 1
 	if gap < 1 {
+		if marks != "" {
+			return marks
+		}
 		return left
 	}
 	return left + strings.Repeat(" ", gap) + right
+}
+
+// marksText counts the marked rows of list l for the footer, and how many
+// of them are off screen (filtered out or scrolled away).
+func (m *Model) marksText(l *list) string {
+	n := len(l.marks)
+	if n == 0 {
+		return ""
+	}
+	_, keyAt := m.curList()
+	from, to := l.visible()
+	seen := 0
+	for i := from; i < to; i++ {
+		if l.marks[keyAt(i)] {
+			seen++
+		}
+	}
+	s := fmt.Sprintf("%d marked", n)
+	if seen < n {
+		s += fmt.Sprintf(" (%d off screen)", n-seen)
+	}
+	return s + " · u clears"
 }

@@ -91,7 +91,7 @@ func (p *clusterPane) lines(m *Model, w int) []string {
 		for _, h := range p.health {
 			if !h.OK && h.Err != "" && h.Mode == "" {
 				out = append(out, renderRow(&m.st, zc, zw, []cell{{s: h.Address}, {s: "unknown", st: &m.st.Bad}}, false, false, w))
-				out = append(out, m.clip(m.st.Error.Render("    "+h.Err)))
+				out = append(out, m.clip(m.st.Error.Render(plainf("    %s", h.Err))))
 				continue
 			}
 			mode := h.Mode
@@ -112,7 +112,7 @@ func (p *clusterPane) lines(m *Model, w int) []string {
 				{s: fmt.Sprint(h.Outstanding)}, {s: fmt.Sprint(h.Znodes)}, {s: fmt.Sprint(h.Watches)},
 				{s: fmt.Sprint(h.Connections)}, {s: fmt.Sprint(h.EphemeralsCount)}, {s: version}}, false, false, w))
 			if h.Err != "" {
-				out = append(out, m.clip(m.st.Warn.Render("    "+h.Err)))
+				out = append(out, m.clip(m.st.Warn.Render(plainf("    %s", h.Err))))
 			}
 		}
 		out = append(out, "")
@@ -123,7 +123,7 @@ func (p *clusterPane) lines(m *Model, w int) []string {
 			counts[mb.Status]++
 		}
 		out = append(out, m.st.Section.Render("Serf agent"))
-		out = append(out, fmt.Sprintf("  %s: %d members — %d alive, %d failed, %d leaving, %d left", m.reg.Address,
+		out = append(out, plainf("  %s: %d members — %d alive, %d failed, %d leaving, %d left", m.reg.Address,
 			len(m.reg.Members), counts["alive"], counts["failed"], counts["leaving"], counts["left"]))
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/actions"
+	"github.com/stacktui/stacktui/internal/termtext"
 )
 
 // Confirm dialog focus positions. Focus starts on Cancel.
@@ -21,6 +22,8 @@ type confirmDialog struct {
 	plan    actions.Plan
 	rebuild func(actions.Scope) (actions.Action, error) // HAProxy actions: re-plan for another scope
 	scope   int
+	counts  []string // per scope in actions.Scopes: the servers it reaches
+	note    string   // first line: marked rows not on screen
 	focus   int
 	typed   lineEditor
 	err     string
@@ -40,8 +43,12 @@ func (m *Model) confirmAction(a actions.Action, rebuild func(actions.Scope) (act
 	m.mode = modeConfirm
 }
 
-// planFailed reports a plan that could not be built.
+// planFailed reports a plan that could not be built; one that belongs on
+// another host or member opens a page with the commands to run there.
 func (m *Model) planFailed(err error) tea.Cmd {
+	if m.showElsewhere(err) {
+		return nil
+	}
 	m.setError("cannot plan that: " + err.Error())
 	return nil
 }
@@ -126,6 +133,9 @@ func (m *Model) executeConfirm() tea.Cmd {
 func (m *Model) actionDone(r actions.Result) tea.Cmd {
 	m.running = false
 	m.events.addResult(r)
+	if k := r.Plan.Kind; (k == actions.KindReload || k == actions.KindRestart) && len(r.Steps) > 0 {
+		m.showResult(r) // the whole output and the exit code, until dismissed
+	}
 	msg := r.Summary()
 	for _, s := range r.Steps {
 		if out := strings.TrimSpace(s.Output); out != "" {
@@ -145,19 +155,26 @@ func (m *Model) actionDone(r actions.Result) tea.Cmd {
 	// Marks served their purpose once the action ran.
 	m.detail.marks = map[string]bool{}
 	m.hap.marks = map[string]bool{}
+	var cmds []tea.Cmd
 	if m.o.HAProxy != nil {
 		feed := m.o.HAProxy
-		return guard(func() tea.Msg { feed.Refresh(); return nil })
+		cmds = append(cmds, guard(func() tea.Msg { feed.Refresh(); return nil }))
 	}
-	return nil
+	if r.Plan.Kind == actions.KindMaintenance {
+		cmds = append(cmds, m.refreshMaintenance())
+	}
+	return tea.Batch(cmds...)
 }
 
 // render draws the dialog in the body: title, targets in full, the exact
 // commands, the scope selector, durability, alternative, warning, buttons.
 func (d *confirmDialog) render(m *Model, w, h int) string {
-	p := d.plan
+	p := displayPlan(d.plan)
 	st := &m.st
 	var l []string
+	if d.note != "" {
+		l = append(l, st.Bad.Render("Note: "+d.note))
+	}
 	l = append(l, st.Section.Render("Confirm: "+p.Title))
 	l = append(l, "")
 	if p.Kind == actions.KindHAProxy {
@@ -167,7 +184,11 @@ func (d *confirmDialog) render(m *Model, w, h int) string {
 			if i == d.scope {
 				box = "(•)"
 			}
-			opts = append(opts, box+" "+string(s))
+			o := box + " " + string(s)
+			if i < len(d.counts) {
+				o += " — " + d.counts[i]
+			}
+			opts = append(opts, o)
 		}
 		l = append(l, "Scope (s changes it):")
 		for _, o := range opts {
@@ -203,7 +224,7 @@ func (d *confirmDialog) render(m *Model, w, h int) string {
 		foot = append(foot, fmt.Sprintf("Type %q to confirm: %s", p.ConfirmText, d.typed.view()))
 	}
 	if d.err != "" {
-		foot = append(foot, st.Error.Render(d.err))
+		foot = append(foot, st.Error.Render(termtext.Clean(d.err)))
 	}
 	cancel, exec := "[ Cancel ]", "[ Execute ]"
 	if d.focus == focusCancel {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -214,6 +215,9 @@ func (p *detailPane) render(m *Model, w, h int) string {
 			cells[k] = cell{}
 		}
 		cells[0] = cell{s: instName(in)}
+		if name := m.maintName(in); name != "" {
+			cells[0] = cell{s: name}
+		}
 		cells[1] = cell{s: instAddr(in)}
 		if r := in.Registration; r != nil {
 			if !r.Ctime.IsZero() {
@@ -283,9 +287,10 @@ func (p *detailPane) diagnosisText() string {
 }
 
 // wrapLines word-wraps plain text to width, keeping at most n lines (the
-// last one ends in … when text was cut).
+// last one ends in … when text was cut). s is cleaned first, so a line
+// break or tab in it is shown, not obeyed.
 func wrapLines(s string, width, n int) string {
-	words := strings.Fields(s)
+	words := strings.Fields(termtext.Clean(s))
 	var lines []string
 	var cur strings.Builder
 	for _, wd := range words {

@@ -16,6 +16,12 @@ func (m *Model) mark(ok bool) string {
 	return m.st.Bad.Render("[NO] ")
 }
 
+// step is one line of the walkthrough: the verdict, then the question and
+// its evidence, formatted from outside values and cleaned.
+func (m *Model) step(ok bool, format string, a ...any) string {
+	return m.mark(ok) + " " + plainf(format, a...)
+}
+
 // openDiagnose walks the stack for the selected service or instance.
 func (m *Model) openDiagnose() {
 	var lines []string
@@ -89,7 +95,7 @@ func (m *Model) diagnoseService(s *state.Service) []string {
 	if m.reg == nil {
 		l = append(l, m.mark(false)+" Registered? no registry is configured (HAProxy-only mode)")
 	} else {
-		l = append(l, fmt.Sprintf("%s Registered? %d instance(s) in %s", m.mark(reg > 0), reg, m.regName()))
+		l = append(l, m.step(reg > 0, "Registered? %d instance(s) in %s", reg, m.regName()))
 		if m.reg.Stale() {
 			l = append(l, "      "+m.st.Warn.Render("the registry data is stale: "+m.bannerText()))
 		}
@@ -116,17 +122,17 @@ func (m *Model) diagnoseService(s *state.Service) []string {
 		}
 		switch {
 		case h.Stats == nil:
-			l = append(l, fmt.Sprintf("%s In HAProxy %s? not read yet%s", m.mark(false), h.Label, errText(h.Err)))
+			l = append(l, m.step(false, "In HAProxy %s? not read yet%s", h.Label, errText(h.Err)))
 		case !found:
-			l = append(l, fmt.Sprintf("%s In HAProxy %s? no backend %q", m.mark(false), h.Label, s.Backend))
+			l = append(l, m.step(false, "In HAProxy %s? no backend %q", h.Label, s.Backend))
 		default:
-			l = append(l, fmt.Sprintf("%s In HAProxy %s? backend %q with %d server(s)", m.mark(true), h.Label, s.Backend, total))
-			l = append(l, fmt.Sprintf("%s UP from %s? %d of %d server(s) UP", m.mark(up > 0 && up == total), h.Label, up, total))
+			l = append(l, m.step(true, "In HAProxy %s? backend %q with %d server(s)", h.Label, s.Backend, total))
+			l = append(l, m.step(up > 0 && up == total, "UP from %s? %d of %d server(s) UP", h.Label, up, total))
 		}
 	}
 	l = append(l, "", m.st.Section.Render("Findings"))
 	for _, d := range s.Diagnoses {
-		l = append(l, "  "+d.Text)
+		l = append(l, plainf("  %s", d.Text))
 	}
 	bad := 0
 	for i := range s.Instances {
@@ -136,7 +142,7 @@ func (m *Model) diagnoseService(s *state.Service) []string {
 		}
 		bad++
 		for _, d := range in.Diagnoses {
-			l = append(l, fmt.Sprintf("  %s: %s", instName(in), d.Text))
+			l = append(l, plainf("  %s: %s", instName(in), d.Text))
 		}
 	}
 	if bad == 0 && len(s.Diagnoses) == 0 {
@@ -164,19 +170,19 @@ func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string 
 		r := seen.Row
 		switch {
 		case r.CheckStatus == "":
-			ev = append(ev, fmt.Sprintf("%s: no health check configured", seen.Socket))
+			ev = append(ev, plainf("%s: no health check configured", seen.Socket))
 		case strings.HasSuffix(r.CheckStatus, "OK"):
 			answered = true
 			in := ""
 			if r.CheckDuration > 0 {
 				in = " in " + r.CheckDuration.String()
 			}
-			ev = append(ev, fmt.Sprintf("%s: check %s%s%s", seen.Socket, r.CheckStatus, codeText(r), in))
+			ev = append(ev, plainf("%s: check %s%s%s", seen.Socket, r.CheckStatus, codeText(r), in))
 		default:
-			ev = append(ev, fmt.Sprintf("%s: check %s%s: %s", seen.Socket, r.CheckStatus, codeText(r), orDash(r.CheckDesc)))
+			ev = append(ev, plainf("%s: check %s%s: %s", seen.Socket, r.CheckStatus, codeText(r), orDash(r.CheckDesc)))
 		}
 	}
-	l = append(l, fmt.Sprintf("%s Service answering at %s?", m.mark(answered), instAddr(in)))
+	l = append(l, m.step(answered, "Service answering at %s?", instAddr(in)))
 	for _, e := range ev {
 		l = append(l, "      "+e)
 	}
@@ -185,28 +191,29 @@ func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string 
 	}
 	// 2. Registered?
 	if r := in.Registration; r != nil {
-		l = append(l, fmt.Sprintf("%s Registered in %s? yes", m.mark(true), m.regName()))
+		l = append(l, m.step(true, "Registered in %s? yes", m.regName()))
 		if r.Path != "" {
-			l = append(l, "      znode "+r.Path)
+			l = append(l, plainf("      znode %s", r.Path))
 			l = append(l, fmt.Sprintf("      session 0x%x, created %s ago", r.Owner, age(m.now().Sub(r.Ctime))))
 		}
 		if r.Member != "" {
-			l = append(l, fmt.Sprintf("      Serf member %s (%s), tag %s", r.Member, r.MemberStatus, r.Tag))
+			l = append(l, plainf("      Serf member %s (%s), tag %s", r.Member, r.MemberStatus, r.Tag))
 		}
 		if r.Malformed != "" {
-			l = append(l, "      "+m.st.Bad.Render("malformed: "+r.Malformed))
+			l = append(l, "      "+m.st.Bad.Render(plainf("malformed: %s", r.Malformed)))
 		}
 		for _, d := range in.Duplicates {
-			l = append(l, fmt.Sprintf("      duplicate: %s (session 0x%x)", d.ID(), d.Owner))
+			l = append(l, plainf("      duplicate: %s (session 0x%x)", d.ID(), d.Owner))
 		}
 	} else {
-		l = append(l, fmt.Sprintf("%s Registered in %s? no: HAProxy has server %s but nothing registers it", m.mark(false), m.regName(), in.Server))
+		l = append(l, m.step(false, "Registered in %s? no: HAProxy has server %s but nothing registers it", m.regName(), in.Server))
 	}
+	l = append(l, m.maintenanceLines(in)...)
 	// 3 and 4. In HAProxy, and UP, from each socket.
 	var upFrom, notFrom []string
 	for _, seen := range in.HAProxy {
 		if seen.Row == nil {
-			l = append(l, fmt.Sprintf("%s In HAProxy %s? no server %s in backend %s", m.mark(false), seen.Socket, in.Server, s.Backend))
+			l = append(l, m.step(false, "In HAProxy %s? no server %s in backend %s", seen.Socket, in.Server, s.Backend))
 			notFrom = append(notFrom, seen.Socket)
 			continue
 		}
@@ -214,14 +221,14 @@ func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string 
 		if seen.ByAddr {
 			how = "by address only (names differ)"
 		}
-		l = append(l, fmt.Sprintf("%s In HAProxy %s? %s/%s, found %s", m.mark(true), seen.Socket, seen.Row.Proxy, seen.Row.Name, how))
+		l = append(l, m.step(true, "In HAProxy %s? %s/%s, found %s", seen.Socket, seen.Row.Proxy, seen.Row.Name, how))
 		w := seen.Row.StatusWord()
 		up := w == "UP" || w == "no check"
 		sessions := fmt.Sprintf("%d sessions", seen.Row.SCur)
 		if seen.Row.Preview {
 			sessions = "sessions not read yet"
 		}
-		l = append(l, fmt.Sprintf("%s UP from %s? %s, weight %d, %s, last change %s ago", m.mark(up), seen.Socket,
+		l = append(l, m.step(up, "UP from %s? %s, weight %d, %s, last change %s ago", seen.Socket,
 			seen.Row.Status, seen.Row.Weight, sessions, age(seen.Row.LastChange)))
 		if up {
 			upFrom = append(upFrom, seen.Socket)
@@ -230,11 +237,11 @@ func (m *Model) diagnoseInstance(s *state.Service, in *state.Instance) []string 
 		}
 	}
 	if len(m.haps) > 1 {
-		l = append(l, fmt.Sprintf("      UP from: %s; not UP from: %s", orNone(upFrom), orNone(notFrom)))
+		l = append(l, plainf("      UP from: %s; not UP from: %s", orNone(upFrom), orNone(notFrom)))
 	}
 	l = append(l, "", m.st.Section.Render("Diagnosis"))
 	for _, d := range in.Diagnoses {
-		l = append(l, fmt.Sprintf("  [%s] %s", d.Code, d.Text))
+		l = append(l, plainf("  [%s] %s", d.Code, d.Text))
 	}
 	if len(in.Diagnoses) == 0 {
 		l = append(l, "  no findings")

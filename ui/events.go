@@ -85,6 +85,9 @@ func (p *eventsPane) addResult(r actions.Result) {
 			text += " | " + st.Command + ": " + st.Err
 		}
 	}
+	if k := r.Plan.Kind; (k == actions.KindReload || k == actions.KindRestart) && len(r.Steps) > 0 {
+		text += fmt.Sprintf(" | exit code %d", r.Steps[len(r.Steps)-1].ExitCode)
+	}
 	p.add(evEntry{At: r.Finished, Source: "action", Kind: string(r.Plan.Kind), Text: text, bad: r.Err != nil})
 }
 

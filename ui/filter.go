@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/stacktui/stacktui/internal/termtext"
 )
 
 // filter is a pane's row filter: a case-insensitive regular expression, or
@@ -128,9 +130,9 @@ func (e *lineEditor) key(k string, text string) bool {
 // is visible without colour.
 func (e *lineEditor) view() string {
 	if e.pos >= len(e.r) {
-		return string(e.r) + "_"
+		return termtext.Clean(string(e.r)) + "_"
 	}
-	return string(e.r[:e.pos]) + "[" + string(e.r[e.pos]) + "]" + string(e.r[e.pos+1:])
+	return termtext.Clean(string(e.r[:e.pos])) + "[" + termtext.Clean(string(e.r[e.pos])) + "]" + termtext.Clean(string(e.r[e.pos+1:]))
 }
 
 // matchAny reports whether a row with these fields is shown: any field

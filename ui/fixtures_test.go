@@ -104,13 +104,21 @@ func (b *fakeBrowser) Get(p string) ([]byte, sources.NodeStat, error) {
 	return d, st, nil
 }
 
+// testdataFiles caches mustRead's files: the screen fuzzer builds thousands
+// of fixtures.
+var testdataFiles sync.Map
+
 func mustRead(t testing.TB, name string) []byte {
 	t.Helper()
+	if b, ok := testdataFiles.Load(name); ok {
+		return append([]byte(nil), b.([]byte)...)
+	}
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	testdataFiles.Store(name, b)
+	return append([]byte(nil), b...)
 }
 
 // fixtureRegistry reads testdata/zookeeper.txt (the captured stale-session

@@ -1,41 +1,31 @@
 package ui
 
 import (
-	"strings"
+	"log/slog"
 	"testing"
-	"unicode/utf8"
+
+	"github.com/stacktui/stacktui/internal/termtext"
 )
 
-// FuzzSafeLine: whatever outside data contains, a rendered line carries no
-// control character and no escape sequence other than SGR.
-func FuzzSafeLine(f *testing.F) {
+// FuzzGuardLine: whatever a finished line holds, the last-resort guard lets
+// through printable text and SGR sequences only, and leaves a clean line as
+// it is.
+func FuzzGuardLine(f *testing.F) {
 	for _, s := range []string{"plain", "\x1b[1;38;5;12mstyled\x1b[m", "\x1b]0;title\x07", "\x1b[2J\x1b[H",
 		"tab\there", "c1 \u009b31m", "\x1b[38;2;1;2;3m", "\x1b[", "\x1b[999999999999999999999999999999999999999999999999999999999999999m",
-		string(mustReadF(f, "zookeeper.txt"))} {
+		"rlo\u202eevil", "bad \xff utf8", string(mustReadF(f, "zookeeper.txt"))} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out := safeLine(s)
-		for i := 0; i < len(out); i++ {
-			c := out[i]
-			if c == 0x1b {
-				n := sgrLen(out[i:])
-				if n == 0 {
-					t.Fatalf("non-SGR escape in %q", out)
-				}
-				i += n - 1
-				continue
-			}
-			if c < 0x20 || c == 0x7f {
-				t.Fatalf("control byte %#x in %q", c, out)
-			}
+		m := &Model{log: slog.New(slog.DiscardHandler)}
+		out := m.guardLine(s)
+		if i := firstUnsafeInLine(out); i >= 0 {
+			t.Fatalf("unsafe character at %d in %q", i, out)
 		}
-		for _, r := range out {
-			if r >= 0x80 && r <= 0x9f && utf8.ValidString(out) {
-				t.Fatalf("C1 control %U in %q", r, out)
-			}
+		if (m.unclean == 0) != (out == s) {
+			t.Fatalf("counted %d for %q -> %q", m.unclean, s, out)
 		}
-		if safeLine(out) != out {
+		if m.guardLine(out) != out || m.unclean > 1 {
 			t.Fatalf("not idempotent: %q", out)
 		}
 	})
@@ -54,8 +44,8 @@ func FuzzPrettyData(f *testing.F) {
 			t.Fatal("no lines")
 		}
 		for _, l := range lines {
-			if strings.Contains(safeLine(l), "\x1b") {
-				t.Fatalf("escape survived: %q", l)
+			if !termtext.IsClean(l) {
+				t.Fatalf("unclean line: %q", l)
 			}
 		}
 	})

@@ -183,6 +183,9 @@ func TestGolden(t *testing.T) {
 				c.setup(t, m)
 				out := screen(m)
 				checkFrame(t, out, sz[0], sz[1])
+				if m.unclean != 0 {
+					t.Errorf("%d screen lines needed the last-resort guard", m.unclean)
+				}
 				golden.RequireEqual(t, out)
 			})
 		}

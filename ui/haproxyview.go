@@ -383,6 +383,9 @@ func (p *haproxyPane) render(m *Model, w, h int) string {
 		}
 		if !row.IsServer() {
 			cells[0].st = &m.st.Section
+		} else if p.filter.active() {
+			// The filter may hide the backend's own rows: name it on every server.
+			cells[0].s = "  " + row.Proxy + "/" + row.Name
 		}
 		marked := len(p.marks) > 0 && p.marks[keyAt(i)]
 		b.WriteString(renderRow(&m.st, cols, widths, cells, i == p.cursor, marked, w))

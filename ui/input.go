@@ -120,6 +120,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			l.toggleMark()
 			return m.moveTo(l.cursor + 1)
 		}
+	case key.Matches(msg, k.ClearMarks):
+		m.clearMarks()
 	case key.Matches(msg, k.Command):
 		m.mode = modeCommand
 		m.edit.set("")

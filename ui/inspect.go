@@ -17,8 +17,8 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 	l = append(l, m.st.Section.Render("Registration"))
 	if r := in.Registration; r != nil {
 		if r.Path != "" {
-			l = append(l, "  znode    "+r.Path)
-			l = append(l, fmt.Sprintf("  node     %s (sequence %d)", r.Node, r.Seq))
+			l = append(l, plainf("  znode    %s", r.Path))
+			l = append(l, plainf("  node     %s (sequence %d)", r.Node, r.Seq))
 			owner := "persistent"
 			if r.Owner != 0 {
 				owner = fmt.Sprintf("ephemeral, session 0x%x", r.Owner)
@@ -30,20 +30,20 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 			}
 		}
 		if r.Member != "" {
-			l = append(l, fmt.Sprintf("  member   %s %s (%s), tag %s", r.Member, r.MemberAddr, r.MemberStatus, r.Tag))
+			l = append(l, plainf("  member   %s %s (%s), tag %s", r.Member, r.MemberAddr, r.MemberStatus, r.Tag))
 		}
-		l = append(l, fmt.Sprintf("  address  %s  name %q", r.Addr(), r.Name))
+		l = append(l, plainf("  address  %s  name %q", r.Addr(), r.Name))
 		if r.HasWeight {
 			l = append(l, fmt.Sprintf("  weight   %d", r.Weight))
 		}
 		if r.HAProxyServerOptions != "" {
-			l = append(l, "  options  "+r.HAProxyServerOptions)
+			l = append(l, plainf("  options  %s", r.HAProxyServerOptions))
 		}
 		if lt := labelsText(in); lt != "" {
-			l = append(l, "  labels   "+lt)
+			l = append(l, plainf("  labels   %s", lt))
 		}
 		if r.Malformed != "" {
-			l = append(l, "  "+m.st.Bad.Render("malformed: "+r.Malformed))
+			l = append(l, "  "+m.st.Bad.Render(plainf("malformed: %s", r.Malformed)))
 		}
 		if len(r.Raw) > 0 {
 			l = append(l, fmt.Sprintf("  data (%d bytes):", r.DataLen))
@@ -55,16 +55,16 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 		l = append(l, "  not registered: HAProxy has this server but no registration explains it")
 	}
 	for _, seen := range in.HAProxy {
-		l = append(l, "", m.st.Section.Render("HAProxy "+seen.Socket))
+		l = append(l, "", m.st.Section.Render(plainf("HAProxy %s", seen.Socket)))
 		if seen.Row == nil {
-			l = append(l, fmt.Sprintf("  no server %s in backend %s", in.Server, svc.Backend))
+			l = append(l, plainf("  no server %s in backend %s", in.Server, svc.Backend))
 			continue
 		}
 		l = append(l, rowLines(seen.Row)...)
 	}
 	l = append(l, "", m.st.Section.Render("Diagnosis"))
 	for _, d := range in.Diagnoses {
-		l = append(l, fmt.Sprintf("  [%s] %s", d.Code, d.Text))
+		l = append(l, plainf("  [%s] %s", d.Code, d.Text))
 	}
 	l = append(l, "", m.st.Section.Render("Recent history"))
 	if scur, req, r5 := m.shist.Series(in.Key); len(scur) > 1 {
@@ -80,7 +80,7 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 	for i := len(m.events.all) - 1; i >= 0 && n < 20; i-- {
 		e := &m.events.all[i]
 		if strings.Contains(e.Text, in.Server) || (in.Registration != nil && in.Registration.Path != "" && strings.Contains(e.Text, in.Registration.Path)) {
-			l = append(l, fmt.Sprintf("  %s %s %s", e.At.Local().Format("15:04:05"), e.Kind, e.Text))
+			l = append(l, plainf("  %s %s %s", e.At.Local().Format("15:04:05"), e.Kind, e.Text))
 			n++
 		}
 	}
@@ -99,8 +99,14 @@ func (m *Model) openRowInspect(r *hapRow) {
 	m.overlay = overlayInspect
 }
 
-// rowLines is every field of a `show stat` row, the typed ones first.
+// rowLines is every field of a `show stat` row, the typed ones first, as
+// plain lines (names, descriptions and unknown fields are HAProxy's: they
+// are cleaned).
 func rowLines(r *haproxy.Row) []string {
+	return cleanAll(rowFields(r))
+}
+
+func rowFields(r *haproxy.Row) []string {
 	l := []string{
 		fmt.Sprintf("  %s/%s (%s)  status %s  weight %d/%d  addr %s", r.Proxy, r.Name, r.Type, r.Status, r.Weight, r.UWeight, orDash(r.Addr)),
 		fmt.Sprintf("  check %s code %d in %s: %s (health %d, rise %d, fall %d)", orDash(r.CheckStatus), r.CheckCode, r.CheckDuration, orDash(r.CheckDesc), r.CheckHealth, r.CheckRise, r.CheckFall),

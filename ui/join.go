@@ -76,6 +76,7 @@ func (m *Model) rejoin(events bool) tea.Cmd {
 	}
 	cfg := m.o.StateConfig
 	cfg.Now = m.now()
+	cfg.Maintenance = m.maint
 	if cfg.History == nil {
 		cfg.History = m.shist
 	}

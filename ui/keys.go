@@ -12,7 +12,7 @@ type KeyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDn key.Binding
 	Open, Back                            key.Binding
 	Filter, Sort, SortReverse, Columns    key.Binding
-	Mark, Command, Diagnose               key.Binding
+	Mark, ClearMarks, Command, Diagnose   key.Binding
 
 	// Actions (disabled in read-only mode).
 	Drain, Maint, Ready, Weight, Health, Agent, Shutdown key.Binding
@@ -57,6 +57,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		SortReverse: bind([]string{"S"}, "S", "reverse sort"),
 		Columns:     bind([]string{"c"}, "c", "HAProxy column set"),
 		Mark:        bind([]string{"space"}, "space", "mark row"),
+		ClearMarks:  bind([]string{"u"}, "u", "clear all marks"),
 		Command:     bind([]string{":"}, ":", "command (:svc :zk :haproxy :events :q)"),
 		Diagnose:    bind([]string{"D"}, "D", "diagnose service/instance"),
 
@@ -67,10 +68,10 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		Health:      bind([]string{"h"}, "h", "health: up/stopping/down, checks on/off"),
 		Agent:       bind([]string{"a"}, "a", "agent: up/down, on/off"),
 		Shutdown:    bind([]string{"x"}, "x", "shut down sessions"),
-		HacheckDown: bind([]string{"M"}, "M", "hacheck maintenance on (durable)"),
-		HacheckUp:   bind([]string{"U"}, "U", "hacheck maintenance off"),
-		Reload:      bind([]string{"R"}, "R", "reload HAProxy/Synapse"),
-		SerfTags:    bind([]string{"t"}, "t", "set/delete Serf tags"),
+		HacheckDown: bind([]string{"M"}, "M", "durable maintenance on this host (hacheck or Nerve toggle)"),
+		HacheckUp:   bind([]string{"U"}, "U", "end durable maintenance"),
+		Reload:      bind([]string{"R"}, "R", "reload HAProxy / restart Synapse (output shown)"),
+		SerfTags:    bind([]string{"t"}, "t", "set/delete a member's Serf tags"),
 		SerfEvent:   bind([]string{"E"}, "E", "send Serf user event"),
 		ZKDelete:    bind([]string{"X"}, "X", "delete znode (typed confirmation)"),
 	}
@@ -107,7 +108,7 @@ func (k KeyMap) Groups() []KeyGroup {
 		{"General", []key.Binding{k.Help, k.Quit, k.ForceQuit, k.Command, k.Diagnose}},
 		{"Views", []key.Binding{k.View1, k.View2, k.View3, k.View4, k.View5, k.NextView, k.PrevView, k.Open, k.Back}},
 		{"Navigation", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDn}},
-		{"Lists", []key.Binding{k.Filter, k.Sort, k.SortReverse, k.Columns, k.Mark}},
+		{"Lists", []key.Binding{k.Filter, k.Sort, k.SortReverse, k.Columns, k.Mark, k.ClearMarks}},
 		{"Actions (confirmed before anything is sent)", []key.Binding{k.Drain, k.Maint, k.Ready, k.Weight,
 			k.Health, k.Agent, k.Shutdown, k.HacheckDown, k.HacheckUp, k.Reload, k.SerfTags, k.SerfEvent, k.ZKDelete}},
 	}

@@ -49,6 +49,7 @@ const (
 	overlayHelp
 	overlayDiagnose
 	overlayInspect
+	overlayOutput // an action's output, or a refusal with what to run where
 )
 
 // Minimum usable terminal size.
@@ -80,6 +81,7 @@ type Model struct {
 
 	reg    *sources.Snapshot
 	haps   []*haproxy.Snapshot
+	maint  *sources.Maintenance // this host's durable maintenance, as last read
 	joined *state.View
 	hist   *history       // per-service trends for the services view
 	shist  *state.History // per-instance history (flapping, detail sparklines)
@@ -109,6 +111,7 @@ type Model struct {
 	firstViewDone bool            // Options.FirstView was called
 	newer         newerRows       // rows read after their socket's Stats
 	watching      []string        // backends on screen, as last passed to HAProxyFeed.Watch
+	unclean       int             // screen lines guardLine had to escape: must stay 0
 }
 
 // New builds the root model from the options.
@@ -187,6 +190,9 @@ func (m *Model) Init() tea.Cmd {
 	if m.o.Audit != nil {
 		cmds = append(cmds, readAudit(m.o.Audit))
 	}
+	if m.o.Maintenance != nil {
+		cmds = append(cmds, readMaintenance(m.o.Maintenance, 0))
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -251,6 +257,8 @@ func (m *Model) rearm(msg tea.Msg) tea.Cmd {
 		return tickEvery(time.Second)
 	case healthMsg:
 		return scheduleHealth(max(m.o.Refresh, 5*time.Second))
+	case maintMsg:
+		return readMaintenance(m.o.Maintenance, maintEvery)
 	case joinedMsg:
 		m.joinBusy = false
 	}
@@ -320,6 +328,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case actionDoneMsg:
 		return m.actionDone(msg.r)
+	case maintMsg:
+		return m.gotMaintenance(msg)
 	case rejoinMsg:
 		m.joinScheduled = false
 		return m.rejoin(true)

@@ -38,8 +38,19 @@ type Options struct {
 	Refresh       time.Duration
 	SpoolDir      string // hacheck spool (maintenance display/actions)
 	ReloadCommand string
-	Banner        func() string // demo: a line saying what is happening; may be nil
-	Logger        *slog.Logger
+	// RestartCommand restarts Synapse (R offers it beside the reload); "" for none.
+	RestartCommand string
+	// Durable is how M and U work on this host: its identity, Nerve config,
+	// spool (SpoolDir when its own is empty) and Nerve's pid.
+	Durable actions.Durable
+	// SerfAgents are RPC addresses of other members' own agents, by member
+	// (--serf-member-rpc): t can change those members' tags too.
+	SerfAgents map[string]string
+	// Maintenance reads this host's durable maintenance in force (spool
+	// files, moved-aside Nerve services); nil shows none.
+	Maintenance func(now time.Time) *sources.Maintenance
+	Banner      func() string // demo: a line saying what is happening; may be nil
+	Logger      *slog.Logger
 	// FirstView, when set, is called once from the event loop when the
 	// first view built from every source's first reading (or its error) is
 	// applied: the first full screen.

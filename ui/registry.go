@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -153,7 +154,7 @@ func (p *registryPane) render(m *Model, w, h int) string {
 	lines := 2
 	switch {
 	case p.err != "":
-		b.WriteString(m.st.Error.Render("  " + p.err))
+		b.WriteString(m.st.Error.Render("  " + termtext.Clean(p.err)))
 		b.WriteByte('\n')
 		lines++
 	case len(p.rows) == 0 && !p.loading:
@@ -184,12 +185,12 @@ func (p *registryPane) preview(m *Model, w, h int) string {
 	}
 	var lines []string
 	if n.err != nil {
-		lines = append(lines, m.st.Error.Render(fmt.Sprintf("%s: %v", n.path, n.err)))
+		lines = append(lines, m.st.Error.Render(plainf("%s: %v", n.path, n.err)))
 	} else if n.data == nil && n.stat.Mzxid == 0 && n.stat.Czxid == 0 {
-		lines = append(lines, n.path+": loading…")
+		lines = append(lines, plainf("%s: loading…", n.path))
 	} else {
 		st := n.stat
-		lines = append(lines, m.st.Section.Render(n.path))
+		lines = append(lines, m.st.Section.Render(termtext.Clean(n.path)))
 		owner := "persistent"
 		if st.EphemeralOwner != 0 {
 			owner = fmt.Sprintf("ephemeral, owner 0x%x", st.EphemeralOwner)
@@ -207,21 +208,23 @@ func (p *registryPane) preview(m *Model, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// prettyData indents JSON, or shows text as is, or says the data is binary.
+// prettyData indents JSON, or shows text line by line, or says the data is
+// binary; the lines are cleaned (a JSON string may hold raw C1 or bidi
+// characters, text anything).
 func prettyData(d []byte) []string {
 	if len(d) == 0 {
 		return []string{"(no data)"}
 	}
 	var out bytes.Buffer
 	if json.Indent(&out, d, "", "  ") == nil {
-		return strings.Split(out.String(), "\n")
+		return cleanAll(strings.Split(out.String(), "\n"))
 	}
 	for _, c := range d {
 		if c < 0x20 && c != '\n' && c != '\t' && c != '\r' {
 			return []string{fmt.Sprintf("(%d bytes of binary data)", len(d))}
 		}
 	}
-	return strings.Split(strings.ReplaceAll(string(d), "\r", ""), "\n")
+	return cleanAll(strings.Split(strings.ReplaceAll(string(d), "\r\n", "\n"), "\n"))
 }
 
 var memberColumns = []column{

@@ -6,6 +6,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stacktui/stacktui/internal/termtext"
 )
 
 // column describes one table column. Columns that do not fit are dropped,
@@ -90,11 +92,14 @@ func layoutColumns(cols []column, width int) []int {
 	return widths
 }
 
-// fit pads or truncates s to exactly w cells.
+// fit pads or truncates the plain text s to exactly w cells. It is where
+// every cell is built, so it cleans s (termtext.Clean) before measuring it:
+// s never carries styling of its own (styles are applied to fit's result).
 func fit(s string, w int, right bool) string {
 	if w <= 0 {
 		return ""
 	}
+	s = termtext.Clean(s)
 	sw := ansi.StringWidth(s)
 	if sw > w {
 		return ansi.Truncate(s, w, "…")

@@ -1,6 +1,10 @@
 package ui
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/stacktui/stacktui/internal/termtext"
+)
 
 // textPane is a scrollable page of lines: help, diagnose and inspect.
 type textPane struct {
@@ -18,7 +22,7 @@ func (t *textPane) scroll(d int) {
 
 func (t *textPane) render(st *Styles, w, h int) string {
 	var b strings.Builder
-	b.WriteString(st.Section.Render(t.title))
+	b.WriteString(st.Section.Render(termtext.Clean(t.title))) // titles name services and servers
 	more := ""
 	if len(t.lines) > h-1 {
 		more = "  (j/k to scroll)"

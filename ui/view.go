@@ -13,7 +13,7 @@ func (m *Model) View() (v tea.View) {
 	defer func() {
 		if r := recover(); r != nil {
 			m.log.Error("panic in View", "panic", fmt.Sprint(r), "stack", stack())
-			v = tea.NewView(fmt.Sprintf("stacktui: internal error while drawing: %v\n(details in the log file; press q to quit)", r))
+			v = tea.NewView(plainf("stacktui: internal error while drawing: %v", r) + "\n(details in the log file; press q to quit)")
 			v.AltScreen = true
 		}
 	}()
@@ -43,18 +43,19 @@ func (m *Model) render() string {
 	b.WriteByte('\n')
 	bh := m.bodyHeight()
 	body := m.renderBody(bh)
-	writeLines(&b, body, bh, m.w)
+	m.writeLines(&b, body, bh)
 	b.WriteString(m.clip(m.renderFooter()))
 	return b.String()
 }
 
 // writeLines writes exactly n lines of body (padding with empty lines and
 // truncating long ones) so the footer never moves.
-func writeLines(b *strings.Builder, body string, n, w int) {
+func (m *Model) writeLines(b *strings.Builder, body string, n int) {
+	w := m.w
 	lines := strings.Split(body, "\n")
 	for i := 0; i < n; i++ {
 		if i < len(lines) {
-			l := safeLine(lines[i])
+			l := m.guardLine(lines[i])
 			if len(l) > w { // cheap check first: bytes >= cells
 				if ansi.StringWidth(l) > w {
 					l = ansi.Truncate(l, w, "")
@@ -68,7 +69,7 @@ func writeLines(b *strings.Builder, body string, n, w int) {
 
 // clip truncates one line to the terminal width.
 func (m *Model) clip(s string) string {
-	s = safeLine(s)
+	s = m.guardLine(s)
 	if len(s) <= m.w {
 		return s
 	}
@@ -80,7 +81,7 @@ func (m *Model) clip(s string) string {
 
 func (m *Model) renderBody(h int) string {
 	switch m.overlay {
-	case overlayHelp, overlayDiagnose, overlayInspect:
+	case overlayHelp, overlayDiagnose, overlayInspect, overlayOutput:
 		return m.text.render(&m.st, m.w, h)
 	}
 	var body string
@@ -100,6 +101,9 @@ func (m *Model) renderBody(h int) string {
 	}
 	if m.mode == modeConfirm && m.confirm != nil {
 		body = m.confirm.render(m, m.w, h)
+	}
+	if m.mode == modePrompt && m.prompt != nil && len(m.prompt.info) > 0 {
+		body = m.prompt.render(m, m.w, h)
 	}
 	return body
 }

@@ -46,6 +46,22 @@ type Conn struct {
 	// statRows is the row count of the last reply to each `show stat`
 	// command line, to size the next one's rows.
 	statRows map[string]int
+	// rawHook, when set, receives every read's reply (SetRawHook).
+	rawHook RawHook
+}
+
+// RawHook receives a read's command line and its reply, exactly as the
+// socket sent it (without the prompt), after the reply parsed. It runs
+// with the connection's lock held, so it must only keep what it is given.
+type RawHook func(cmd, reply string)
+
+// SetRawHook sets the hook that receives every read's raw reply, or
+// removes it (nil). Only a recorder needs the replies: without a hook they
+// are never copied, so a console that does not record pays nothing.
+func (c *Conn) SetRawHook(h RawHook) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rawHook = h
 }
 
 // sinkBatch is how much of a reply collects before its lines go to the

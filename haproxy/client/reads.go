@@ -46,7 +46,7 @@ func (c *Conn) ShowStatFilter(ctx context.Context, iid, types int) (*haproxy.Sta
 func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	sink := &statSink{rowsHint: c.statRows[line]}
+	sink := &statSink{rowsHint: c.statRows[line], keep: c.rawHook != nil}
 	out, err := c.requestLocked(ctx, line, sink)
 	if err != nil {
 		return nil, err
@@ -65,6 +65,9 @@ func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error
 		c.statRows = map[string]int{}
 	}
 	c.statRows[line] = len(st.Rows)
+	if c.rawHook != nil {
+		c.rawHook(line, strings.Join(append(sink.kept, string(out)), ""))
+	}
 	return st, nil
 }
 
@@ -79,10 +82,13 @@ type statSink struct {
 	head     []byte
 	chunks   chan string
 	done     chan struct{}
+	// keep: the reply's lines are also kept, in order, for a raw hook.
+	keep bool
+	kept []string
 }
 
 func (s *statSink) begin() {
-	s.p, s.chunks, s.head = nil, nil, s.head[:0]
+	s.p, s.chunks, s.head, s.kept = nil, nil, s.head[:0], nil
 }
 
 func (s *statSink) lines(b []byte) {
@@ -98,7 +104,11 @@ func (s *statSink) lines(b []byte) {
 		}()
 	}
 	s.keepHead(b)
-	s.chunks <- string(b)
+	c := string(b)
+	if s.keep {
+		s.kept = append(s.kept, c) // the parser's copy: keeping it costs no copy
+	}
+	s.chunks <- c
 }
 
 func (s *statSink) end() {
@@ -126,6 +136,9 @@ func (c *Conn) ShowInfo(ctx context.Context) (*haproxy.Info, error) {
 	if err != nil {
 		return nil, c.rejected("show info", out, err)
 	}
+	if c.rawHook != nil {
+		c.rawHook("show info", string(out))
+	}
 	return info, nil
 }
 
@@ -147,6 +160,9 @@ func (c *Conn) ShowServersState(ctx context.Context, backend string) ([]haproxy.
 	ss, err := haproxy.ParseServersState(out)
 	if err != nil {
 		return nil, c.rejected(line, out, err)
+	}
+	if c.rawHook != nil {
+		c.rawHook(line, string(out))
 	}
 	return ss, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/sources/config"
 	"github.com/stacktui/stacktui/sources/hapoll"
+	"github.com/stacktui/stacktui/sources/maint"
 	"github.com/stacktui/stacktui/sources/serf"
 	"github.com/stacktui/stacktui/sources/zookeeper"
 	"github.com/stacktui/stacktui/state"
@@ -38,6 +39,9 @@ type Settings struct {
 	ReadOnly      bool
 	Refresh       time.Duration
 	ReloadCmd     string
+	RestartCmd    string            // restarts Synapse; "" looks for a systemd unit
+	HacheckSpool  string            // the hacheck spool, read for maintenance in force
+	SerfMemberRPC map[string]string // other members' own agents' RPC addresses, by member
 	Logger        *slog.Logger
 	// IgnoreHostFiles skips $SYNAPSE_CONFIG, /etc/synapse.conf.json and the
 	// Nerve equivalents (the demo must not mix in the host's SmartStack).
@@ -46,18 +50,27 @@ type Settings struct {
 
 // Sources are the open read handles.
 type Sources struct {
-	Registry      sources.Registry // nil when no registry is configured
-	Browser       sources.Browser  // the ZooKeeper tree; nil otherwise
-	Poller        *hapoll.Poller   // nil when no HAProxy socket is configured
-	Synapse       *config.Synapse  // nil when none was found
-	Nerve         *config.Nerve
+	Registry sources.Registry // nil when no registry is configured
+	Browser  sources.Browser  // the ZooKeeper tree; nil otherwise
+	Poller   *hapoll.Poller   // nil when no HAProxy socket is configured
+	Synapse  *config.Synapse  // nil when none was found
+	Nerve    *config.Nerve
+	// NerveNote says why Nerve is nil: none found, or it could not be read.
+	NerveNote string
+	// Host is this host (name, addresses), and Maintenance reads its durable
+	// maintenance in force (spool files, moved-aside Nerve services).
+	Host          sources.Host
+	Maintenance   *maint.Reader
 	StateConfig   state.Config
 	ReloadCommand string
-	ZKServers     []string
-	HAProxyOpts   []client.Options
-	Warnings      []string // configuration findings to show the user
-	settings      Settings
-	once          sync.Once
+	// RestartCommand restarts Synapse: Settings.RestartCmd, else
+	// "systemctl restart synapse" when that unit is installed, else "".
+	RestartCommand string
+	ZKServers      []string
+	HAProxyOpts    []client.Options
+	Warnings       []string // configuration findings to show the user
+	settings       Settings
+	once           sync.Once
 }
 
 // Open resolves the host's SmartStack files and opens every source. Sources
@@ -76,13 +89,28 @@ func Open(ctx context.Context, s Settings) (*Sources, error) {
 	if src.Synapse, err = loadHostFile(findSynapse, s.SynapseConfig, config.LoadSynapse, &src.Warnings); err != nil {
 		return nil, err
 	}
+	warned := len(src.Warnings)
 	if src.Nerve, err = loadHostFile(findNerve, s.NerveConfig, config.LoadNerve, &src.Warnings); err != nil {
 		return nil, err
+	}
+	src.Host = maint.LocalHost()
+	src.Maintenance = &maint.Reader{Host: src.Host, SpoolDir: s.HacheckSpool}
+	switch {
+	case src.Nerve != nil:
+		src.Maintenance.NervePath = src.Nerve.Path
+	case len(src.Warnings) > warned:
+		src.NerveNote = src.Warnings[len(src.Warnings)-1]
+	default:
+		src.NerveNote = "no Nerve config found: pass --nerve-config, or set $NERVE_CONFIG; " + config.DefaultNervePath + " is not there"
 	}
 
 	zkServers, zkPaths := s.ZK, map[string]string(nil)
 	socketSpecs := s.HAProxy
 	src.ReloadCommand = s.ReloadCmd
+	src.RestartCommand = s.RestartCmd
+	if src.RestartCommand == "" && !s.IgnoreHostFiles {
+		src.RestartCommand = systemdRestart("synapse")
+	}
 	if syn := src.Synapse; syn != nil {
 		for k, v := range syn.Backends() {
 			src.StateConfig.Backends[k] = v
@@ -135,6 +163,17 @@ func Open(ctx context.Context, s Settings) (*Sources, error) {
 }
 
 func explicitOnly(flag string) string { return flag }
+
+// systemdRestart is "systemctl restart <unit>" when the unit is installed
+// (the service manager's restart), else "".
+func systemdRestart(unit string) string {
+	for _, dir := range []string{"/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"} {
+		if _, err := os.Stat(dir + "/" + unit + ".service"); err == nil {
+			return "systemctl restart " + unit
+		}
+	}
+	return ""
+}
 
 // loadHostFile loads the SmartStack file find picks for flag. A file named
 // on the command line must load; one found in the default places only adds
@@ -212,6 +251,9 @@ func (s *Sources) View(now time.Time) *state.View {
 	}
 	cfg := s.StateConfig
 	cfg.Now = now
+	if s.Maintenance != nil && cfg.Maintenance == nil {
+		cfg.Maintenance = s.Maintenance.Read(now)
+	}
 	return state.Join(reg, s.HAProxySnapshots(), cfg)
 }
 

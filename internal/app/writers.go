@@ -34,6 +34,14 @@ func (s *Sources) OpenWriters() (actions.Writers, func()) {
 		w.Serf = sw
 		closers = append(closers, sw.close)
 	}
+	for member, addr := range s.settings.SerfMemberRPC {
+		sw := &lazySerf{cfg: serfclient.Config{Addr: addr, AuthKey: s.settings.SerfAuth, Timeout: 5 * time.Second}}
+		if w.SerfMembers == nil {
+			w.SerfMembers = map[string]actions.SerfWriter{}
+		}
+		w.SerfMembers[member] = sw
+		closers = append(closers, sw.close)
+	}
 	if len(s.ZKServers) > 0 {
 		zw := &lazyZK{servers: s.ZKServers, auth: s.settings.ZKAuth}
 		w.ZK = zw
@@ -63,7 +71,7 @@ func (h *haproxyWriter) Exec(ctx context.Context, c command.Command) error {
 	return conn.Exec(ctx, c)
 }
 
-// lazySerf is an RPC client to the local Serf agent, re-dialled after a failure.
+// lazySerf is an RPC client to one Serf agent, re-dialled after a failure.
 type lazySerf struct {
 	cfg serfclient.Config
 	mu  sync.Mutex
@@ -90,6 +98,17 @@ func (l *lazySerf) UpdateTags(set map[string]string, del []string) error {
 		return err
 	}
 	return c.UpdateTags(set, del)
+}
+
+// Stats is the agent's `serf info`: its name tells which member it is.
+func (l *lazySerf) Stats() (map[string]map[string]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, err := l.client()
+	if err != nil {
+		return nil, err
+	}
+	return c.Stats()
 }
 
 func (l *lazySerf) UserEvent(name string, payload []byte, coalesce bool) error {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -105,7 +106,11 @@ type ServiceResult struct {
 	Up         int          `json:"up"`
 	Reasons    []string     `json:"reasons,omitempty"`
 	Codes      []state.Code `json:"codes,omitempty"`
-	status     Status
+	// Maintenance names the instances this host took out durably, on
+	// purpose: planned, so not a problem by default (--warn-on maintenance
+	// makes it one), but said.
+	Maintenance []string `json:"maintenance,omitempty"`
+	status      Status
 }
 
 // Result is the whole evaluation.
@@ -120,8 +125,13 @@ type Result struct {
 }
 
 // Line is the Nagios plugin output line: "STACKTUI WARNING - ... | perfdata".
+// The summary quotes service names and source errors, which come from
+// outside: they are cleaned (a line break would start Nagios' long output,
+// an escape would reach the terminal of whoever runs the check), and a '|'
+// in them, which Nagios would take for the start of the perfdata, is shown
+// as '¦'.
 func (r *Result) Line() string {
-	s := "STACKTUI " + r.Status.String() + " - " + r.Summary
+	s := "STACKTUI " + r.Status.String() + " - " + strings.ReplaceAll(termtext.Clean(r.Summary), "|", "¦")
 	if r.Perfdata != "" {
 		s += " | " + r.Perfdata
 	}
@@ -194,6 +204,13 @@ func Evaluate(v *state.View, failures []string, o Options) *Result {
 		if len(bad) > 0 {
 			r.Summary += ": " + strings.Join(bad, ", ")
 		}
+		var maint []string
+		for _, s := range r.Services {
+			maint = append(maint, s.Maintenance...)
+		}
+		if len(maint) > 0 {
+			r.Summary += "; in maintenance on this host: " + strings.Join(maint, ", ")
+		}
 	}
 	r.Word, r.Code = r.Status.String(), int(r.Status)
 	return r
@@ -233,9 +250,35 @@ func evaluateService(svc *state.Service, o Options) ServiceResult {
 		for _, d := range in.Diagnoses {
 			note(d.Code)
 		}
+		if len(in.Maintenance) > 0 {
+			sr.Maintenance = append(sr.Maintenance, maintenanceWords(svc.Name, &in))
+		}
 	}
 	sr.Status = sr.status.String()
 	return sr
+}
+
+// maintenanceWords names an instance in maintenance and why, briefly:
+// "svc_a 10.0.0.5:8080 (disk swap, by alice)".
+func maintenanceWords(svc string, in *state.Instance) string {
+	w := svc + " " + in.Server
+	if r := in.Registration; r != nil {
+		w = svc + " " + r.Addr()
+	}
+	var why []string
+	for _, e := range in.Maintenance {
+		x := e.Reason
+		if e.By != "" {
+			x += ", by " + e.By
+		}
+		if x != "" {
+			why = append(why, x)
+		}
+	}
+	if len(why) > 0 {
+		w += " (" + strings.Join(why, "; ") + ")"
+	}
+	return w
 }
 
 // ParseCodes reads a comma-separated list of diagnosis codes, refusing unknown ones.
@@ -262,7 +305,7 @@ func ParseCodes(s string) ([]state.Code, error) {
 var AllCodes = []state.Code{state.CodeOK, state.CodeDown, state.CodeMaint, state.CodeDrain,
 	state.CodeMissingInHAProxy, state.CodeStaleInHAProxy, state.CodeDeregistered, state.CodeNoRegistrations,
 	state.CodeDuplicate, state.CodeFlapping, state.CodeWeightMismatch, state.CodeMalformed,
-	state.CodeRegistryStale, state.CodeHAProxyStale, state.CodeMatchedByAddr}
+	state.CodeRegistryStale, state.CodeHAProxyStale, state.CodeMatchedByAddr, state.CodeMaintenance}
 
 func codeList() string {
 	s := make([]string, len(AllCodes))
@@ -272,9 +315,10 @@ func codeList() string {
 	return strings.Join(s, ", ")
 }
 
-// perfLabel keeps perfdata labels parseable: no quotes or '=' inside.
+// perfLabel keeps perfdata labels parseable and printable: no quotes, '='
+// or '|' inside, nothing termtext.Clean would escape.
 func perfLabel(s string) string {
-	return strings.NewReplacer("'", "_", "=", "_").Replace(s)
+	return strings.NewReplacer("'", "_", "=", "_", "|", "_").Replace(termtext.Clean(s))
 }
 
 // thresholdPerf renders a "below N" threshold as a Nagios range "N:" (alert

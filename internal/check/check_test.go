@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stacktui/stacktui/internal/termtext"
+	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -94,4 +96,55 @@ func TestParseCodes(t *testing.T) {
 	if _, err := ParseCodes("down,bogus"); err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Fatalf("unknown code not refused: %v", err)
 	}
+}
+
+// TestMaintenanceIsSaid: an instance in durable maintenance is said in the
+// line, and is OK by default (planned) but WARNING with --warn-on maintenance.
+func TestMaintenanceIsSaid(t *testing.T) {
+	s := svc("svc_a", 1, 1, state.CodeOK)
+	s.Instances = append(s.Instances, state.Instance{Server: "web-1_10.0.0.5:8080",
+		Diagnoses:   []state.Diagnosis{{Code: state.CodeMaintenance, Text: "In durable maintenance on this host"}},
+		Maintenance: []sources.MaintenanceEntry{{Kind: sources.MaintHacheck, Reason: "disk swap", By: "alice"}}})
+	r := Evaluate(view(s), nil, Options{})
+	if r.Status != OK || !strings.Contains(r.Line(), "in maintenance on this host: svc_a web-1_10.0.0.5:8080 (disk swap, by alice)") {
+		t.Fatalf("default: %s", r.Line())
+	}
+	codes, err := ParseCodes("maintenance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := Evaluate(view(s), nil, Options{WarnOn: codes}); r.Status != Warning || !strings.Contains(r.Line(), "svc_a WARNING (1/1 up: maintenance)") {
+		t.Fatalf("--warn-on maintenance: %s", r.Line())
+	}
+}
+
+// TestLineIsOneCleanLine: service names and source errors come from outside;
+// whatever they hold, the status line is one printable line whose only '|'
+// starts the perfdata.
+func TestLineIsOneCleanLine(t *testing.T) {
+	for _, s := range []string{"svc\nCRITICAL - fake second line", "red\x1b[31m", "title\x1b]0;x\x07", "rlo\u202e", "c1\u009b2J",
+		"pipe|'a'=1", "bad\xff", "ok"} {
+		checkLine(t, Evaluate(view(svc(s, 2, 0, state.CodeDown)), nil, Options{}), s)
+		checkLine(t, Evaluate(view(svc("a", 1, 1)), []string{"haproxy " + s + ": " + s}, Options{}), s)
+		checkLine(t, Evaluate(view(svc("a", 1, 1)), nil, Options{Services: []string{s}}), s)
+	}
+}
+
+func checkLine(t *testing.T, r *Result, s string) {
+	t.Helper()
+	l := r.Line()
+	if !termtext.IsClean(l) {
+		t.Errorf("%q: status line is not clean: %q", s, l)
+	}
+	if n := strings.Count(l, "|"); n > 1 || (n == 1) != (r.Perfdata != "") {
+		t.Errorf("%q: %d '|' in %q (perfdata %q)", s, n, l, r.Perfdata)
+	}
+}
+
+func FuzzLine(f *testing.F) {
+	f.Add("svc\nCRITICAL - x", "err\x1b[2J")
+	f.Fuzz(func(t *testing.T, name, failure string) {
+		checkLine(t, Evaluate(view(svc(name, 2, 1, state.CodeDown)), nil, Options{}), name)
+		checkLine(t, Evaluate(view(svc(name, 2, 1)), []string{failure}, Options{}), failure)
+	})
 }

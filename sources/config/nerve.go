@@ -19,7 +19,15 @@ type Nerve struct {
 	// ServiceConfDir is service_conf_dir ("" when not used). Moving a file out
 	// of it and sending SIGHUP to nerve deregisters that service durably.
 	ServiceConfDir string
+	// Disabled are the service files of ServiceConfDir moved aside
+	// (<file>.disabled): services Nerve no longer registers, by key.
+	Disabled map[string]NerveService
 }
+
+// DisabledSuffix marks a service file moved aside in service_conf_dir:
+// Nerve reads only *.json, *.yaml and *.yml there, so it stops registering
+// that service at its next SIGHUP.
+const DisabledSuffix = ".disabled"
 
 // NerveService is one service Nerve checks and registers.
 type NerveService struct {
@@ -186,35 +194,57 @@ func parseNerveService(w *walker, key string, o map[string]any, p string) NerveS
 // (one service per file, keyed by the file name). A relative directory is
 // taken relative to the config file.
 func (n *Nerve) loadServiceConfDir() error {
-	dir := n.ServiceConfDir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(filepath.Dir(n.Path), dir)
-	}
+	dir := n.ConfDir()
 	files, err := confFiles(dir)
 	if err != nil {
 		return fmt.Errorf("%s %s: service_conf_dir %s: %v; Nerve refuses to start without it too: check the directory", nerveWhat, n.Path, dir, err)
 	}
-	for _, f := range files {
-		data, err := readFile(f, "nerve service file", "check service_conf_dir in "+n.Path)
-		if err != nil {
+	disabled, _ := filepath.Glob(filepath.Join(dir, "*"+DisabledSuffix))
+	for _, f := range append(files, disabled...) {
+		off := strings.HasSuffix(f, DisabledSuffix)
+		name := strings.TrimSuffix(f, DisabledSuffix)
+		if off && !isConfFile(name) {
+			continue
+		}
+		svc, err := n.loadServiceFile(f, name)
+		switch {
+		case err != nil && off:
+			continue // a broken file Nerve does not read is no reason to refuse the rest
+		case err != nil:
 			return err
+		case off:
+			if n.Disabled == nil {
+				n.Disabled = map[string]NerveService{}
+			}
+			n.Disabled[svc.Name] = svc
+		default:
+			n.Services[svc.Name] = svc
 		}
-		doc, err := decodeDoc(data, f, "nerve service file")
-		if err != nil {
-			return err
-		}
-		o, ok := doc.(map[string]any)
-		if !ok {
-			return fmt.Errorf("nerve service file %s: want an object with host, port and checks, got %s; fix the file", f, describe(doc))
-		}
-		key := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
-		w := &walker{data: data}
-		svc := parseNerveService(w, key, o, key)
-		if err := w.err("nerve service file", f); err != nil {
-			return err
-		}
-		svc.File = f
-		n.Services[key] = svc
 	}
 	return nil
+}
+
+// loadServiceFile reads one service_conf_dir file f; name is f without
+// DisabledSuffix, which gives the service key and the format.
+func (n *Nerve) loadServiceFile(f, name string) (NerveService, error) {
+	data, err := readFile(f, "nerve service file", "check service_conf_dir in "+n.Path)
+	if err != nil {
+		return NerveService{}, err
+	}
+	doc, err := decodeDoc(data, name, "nerve service file")
+	if err != nil {
+		return NerveService{}, err
+	}
+	o, ok := doc.(map[string]any)
+	if !ok {
+		return NerveService{}, fmt.Errorf("nerve service file %s: want an object with host, port and checks, got %s; fix the file", f, describe(doc))
+	}
+	key := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	w := &walker{data: data}
+	svc := parseNerveService(w, key, o, key)
+	if err := w.err("nerve service file", f); err != nil {
+		return NerveService{}, err
+	}
+	svc.File = f
+	return svc, nil
 }

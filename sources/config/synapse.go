@@ -306,11 +306,19 @@ func confFiles(dir string) ([]string, error) {
 		if e.IsDir() {
 			continue
 		}
-		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".json", ".yaml", ".yml":
+		if isConfFile(e.Name()) {
 			out = append(out, filepath.Join(dir, e.Name()))
 		}
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// isConfFile reports whether Nerve and Synapse read name from a conf dir.
+func isConfFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json", ".yaml", ".yml":
+		return true
+	}
+	return false
 }

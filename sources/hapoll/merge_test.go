@@ -29,7 +29,7 @@ func TestChangedBackendsAndMerge(t *testing.T) {
 	}
 	fresh := map[int][]haproxy.Row{2: {last[1], last[2]}}
 	fresh[2][1].Status = "DRAIN"
-	got, ok := merge(last, agg, fresh)
+	got, ok := haproxy.MergeServers(last, agg, fresh)
 	if !ok || got[2].Status != "DRAIN" || got[3].Act != 1 || got[0].SCur != 9 || got[4].Status != "UP" {
 		t.Fatalf("merge: %v %+v", ok, got)
 	}
@@ -37,10 +37,10 @@ func TestChangedBackendsAndMerge(t *testing.T) {
 		t.Error("merge modified its input")
 	}
 	// A server set that changed cannot be merged.
-	if _, ok := merge(last, agg, map[int][]haproxy.Row{2: {last[1]}}); ok {
+	if _, ok := haproxy.MergeServers(last, agg, map[int][]haproxy.Row{2: {last[1]}}); ok {
 		t.Error("merge accepted a missing server")
 	}
-	if _, ok := merge(last, agg, map[int][]haproxy.Row{2: {last[1], last[2], last[2]}}); ok {
+	if _, ok := haproxy.MergeServers(last, agg, map[int][]haproxy.Row{2: {last[1], last[2], last[2]}}); ok {
 		t.Error("merge accepted an extra server")
 	}
 	// A new proxy, or too many changes, asks for a full read.

@@ -74,6 +74,7 @@ type Poller struct {
 	next    int                 // round-robin start for the dispatcher
 
 	counters []counters
+	keepRaw  atomic.Bool // KeepRaw
 
 	startOnce sync.Once
 	closeOnce sync.Once
@@ -160,6 +161,12 @@ func (p *Poller) Watch(backends []string) {
 	p.mu.Unlock()
 }
 
+// KeepRaw asks every socket to keep the raw replies of its reads in each
+// snapshot (haproxy.Snapshot.Raw), for a recorder; false stops. Off (the
+// default), replies are never copied. Turning it on makes each socket's
+// next poll a full read, the base the raw replies of later polls build on.
+func (p *Poller) KeepRaw(on bool) { p.keepRaw.Store(on) }
+
 func (p *Poller) watching() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -231,7 +238,8 @@ func (p *Poller) takePending() *haproxy.Snapshot {
 func (p *Poller) run(ctx context.Context, i int) {
 	defer p.wg.Done()
 	s := &socket{opts: p.opts[i], strategy: p.Strategy, cnt: &p.counters[i],
-		publishPreview: func(snap *haproxy.Snapshot) { p.publish(i, snap) }, watch: p.watching}
+		publishPreview: func(snap *haproxy.Snapshot) { p.publish(i, snap) }, watch: p.watching,
+		keepRaw: p.keepRaw.Load}
 	defer s.close()
 	t := time.NewTicker(p.refresh)
 	defer t.Stop()

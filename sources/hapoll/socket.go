@@ -3,6 +3,7 @@ package hapoll
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -29,6 +30,102 @@ type socket struct {
 
 	publishPreview func(*haproxy.Snapshot) // hands a preview to the Poller
 	watch          func() []string         // the backends to re-read at every poll (Poller.Watch)
+
+	keepRaw func() bool // Poller.KeepRaw's setting
+	raw     rawState    // the replies behind stats, while keeping them
+}
+
+// rawState is what a socket keeps of the raw replies while a recorder asks
+// for them (Poller.KeepRaw): the replies Stats was built from since the
+// last full read, and this poll's replies by command line.
+type rawState struct {
+	on           bool
+	stat         string
+	seq          uint64
+	mergeProxies string
+	merge        map[int]string
+	poll         string // what the current poll read: haproxy.PollFull, ...
+	iids         []int  // the backends whose servers it re-read, in order
+	replies      map[string]string
+}
+
+// read notes what this poll read, while keeping replies.
+func (r *rawState) read(poll string, iids []int) {
+	if r.on {
+		r.poll, r.iids = poll, append(r.iids, iids...)
+	}
+}
+
+// setRaw turns keeping raw replies on or off at the start of a poll.
+func (s *socket) setRaw(on bool) {
+	if on == s.raw.on {
+		if on {
+			clear(s.raw.replies)
+			s.raw.poll, s.raw.iids = "", s.raw.iids[:0]
+		}
+		return
+	}
+	s.raw = rawState{on: on}
+	if on {
+		s.raw.replies = map[string]string{}
+	}
+	if s.conn != nil {
+		s.conn.SetRawHook(s.rawHook())
+	}
+}
+
+// rawHook is the client hook that collects this poll's replies, or nil.
+func (s *socket) rawHook() client.RawHook {
+	if !s.raw.on {
+		return nil
+	}
+	return func(cmd, reply string) { s.raw.replies[cmd] = reply }
+}
+
+// dial opens the session, with the raw hook when replies are kept.
+func (s *socket) dial(ctx context.Context) error {
+	c, err := client.Dial(ctx, s.opts)
+	if err != nil {
+		return err
+	}
+	c.SetRawHook(s.rawHook())
+	s.conn, s.pid = c, 0 // a new session: read everything
+	return nil
+}
+
+func serversCmd(iid int) string { return fmt.Sprintf("show stat %d %d -1", iid, client.StatServers) }
+
+const proxiesCmd = "show stat -1 3 -1"
+
+// rawReplies records what a successful poll read and returns the
+// snapshot's Raw: cumulative since the last full read (see
+// haproxy.RawReplies).
+func (s *socket) rawReplies() *haproxy.RawReplies {
+	r := &s.raw
+	switch r.poll {
+	case haproxy.PollFull:
+		r.stat, r.mergeProxies, r.merge = r.replies["show stat"], "", nil
+		r.seq++
+	case haproxy.PollPartial:
+		r.mergeProxies = r.replies[proxiesCmd]
+		m := make(map[int]string, len(r.merge)+len(r.iids)) // published maps are never modified
+		for iid, rep := range r.merge {
+			m[iid] = rep
+		}
+		for _, iid := range r.iids {
+			m[iid] = r.replies[serversCmd(iid)]
+		}
+		r.merge = m
+	}
+	out := &haproxy.RawReplies{Poll: r.poll, Info: r.replies["show info"], Stat: r.stat, StatSeq: r.seq,
+		MergeProxies: r.mergeProxies, MergeServers: r.merge}
+	if r.poll == haproxy.PollLight {
+		out.LightProxies = r.replies[proxiesCmd]
+		for _, iid := range r.iids {
+			out.LightWatched = append(out.LightWatched, haproxy.IIDReply{IID: iid, Reply: r.replies[serversCmd(iid)]})
+		}
+	}
+	return out
 }
 
 func (s *socket) close() {
@@ -39,6 +136,7 @@ func (s *socket) close() {
 
 // poll reads the socket once and returns the snapshot to publish.
 func (s *socket) poll(ctx context.Context) *haproxy.Snapshot {
+	s.setRaw(s.keepRaw != nil && s.keepRaw())
 	err := s.read(ctx)
 	now := time.Now()
 	snap := &haproxy.Snapshot{Label: s.opts.Label, Address: s.opts.Address, At: now,
@@ -51,17 +149,17 @@ func (s *socket) poll(ctx context.Context) *haproxy.Snapshot {
 	}
 	s.lastGood = now
 	snap.LastGood = now
+	if s.raw.on {
+		snap.Raw = s.rawReplies()
+	}
 	return snap
 }
 
 func (s *socket) read(ctx context.Context) error {
 	if s.conn == nil {
-		c, err := client.Dial(ctx, s.opts)
-		if err != nil {
+		if err := s.dial(ctx); err != nil {
 			return err
 		}
-		s.conn = c
-		s.pid = 0 // a new session: read everything
 	}
 	info, err := s.conn.ShowInfo(ctx)
 	if err != nil {
@@ -74,16 +172,15 @@ func (s *socket) read(ctx context.Context) error {
 		// hard-stop-after. The socket path belongs to the new process: dial again.
 		s.conn.Close()
 		s.conn = nil
-		c, err := client.Dial(ctx, s.opts)
-		if err != nil {
+		if err := s.dial(ctx); err != nil {
 			return err
 		}
-		s.conn, s.pid = c, 0
 		if info, err = s.conn.ShowInfo(ctx); err != nil {
 			return err
 		}
 	}
-	full := s.stats == nil || info.PID != s.pid || s.polls+1 >= s.strategy.fullEvery(len(s.stats.Rows)) ||
+	// A recorder needs a full read as the base of what it records.
+	full := s.stats == nil || info.PID != s.pid || (s.raw.on && s.raw.stat == "") || s.polls+1 >= s.strategy.fullEvery(len(s.stats.Rows)) ||
 		len(s.stats.Rows) <= s.strategy.SmallRows
 	if !full {
 		full, err = s.readChanged(ctx)
@@ -114,6 +211,7 @@ func (s *socket) readFull(ctx context.Context) error {
 		return err
 	}
 	s.stats, s.level, s.aggs, s.watched = st, lvl, nil, nil
+	s.raw.read(haproxy.PollFull, nil)
 	s.proxySigs = proxySigs(st.Rows)
 	s.polls = 0
 	s.cnt.full.Add(1)
@@ -142,8 +240,13 @@ func (s *socket) preview(ctx context.Context, info *haproxy.Info) {
 		return
 	}
 	now := time.Now()
-	s.publishPreview(&haproxy.Snapshot{Label: s.opts.Label, Address: s.opts.Address, At: now, Level: lvl,
-		Info: info, Stats: haproxy.PreviewStats(proxies, servers), Preview: true, LastGood: now})
+	snap := &haproxy.Snapshot{Label: s.opts.Label, Address: s.opts.Address, At: now, Level: lvl,
+		Info: info, Stats: haproxy.PreviewStats(proxies, servers), Preview: true, LastGood: now}
+	if s.raw.on {
+		snap.Raw = &haproxy.RawReplies{Poll: haproxy.PollPreview, Info: s.raw.replies["show info"],
+			ServersState: s.raw.replies["show servers state"], PreviewProxies: s.raw.replies[proxiesCmd]}
+	}
+	s.publishPreview(snap)
 	s.cnt.preview.Add(1)
 }
 
@@ -199,6 +302,7 @@ func (s *socket) readChanged(ctx context.Context) (bool, error) {
 			rows = append(rows, st.Rows...)
 		}
 		s.aggs, s.watched = agg.Rows, rows
+		s.raw.read(haproxy.PollLight, watched)
 		s.cnt.light.Add(1)
 		return false, nil
 	}
@@ -215,12 +319,13 @@ func (s *socket) readChanged(ctx context.Context) (bool, error) {
 		}
 		fresh[iid] = st.Rows
 	}
-	rows, ok := merge(s.stats.Rows, agg.Rows, fresh)
+	rows, ok := haproxy.MergeServers(s.stats.Rows, agg.Rows, fresh)
 	if !ok {
 		return true, nil // servers were added or removed: read everything
 	}
 	s.stats = &haproxy.Stats{Fields: s.stats.Fields, Rows: rows}
 	s.aggs, s.watched = nil, nil
+	s.raw.read(haproxy.PollPartial, changed)
 	s.proxySigs = sigs
 	s.cnt.partial.Add(1)
 	return false, nil

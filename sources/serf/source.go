@@ -77,6 +77,7 @@ type Source struct {
 	// Owned by the run goroutine.
 	members   map[string]sources.Member
 	services  []sources.Service
+	agent     string // the agent's own member name, from its stats
 	synced    bool
 	lastGood  time.Time
 	dropped   int // events dropped since the reader last took an update
@@ -256,6 +257,12 @@ func (s *Source) session(ctx context.Context, c *serfclient.RPCClient, reconnect
 	if err != nil {
 		return false, fmt.Errorf("listing members: %w", err)
 	}
+	// Which member this agent is: the only one whose tags its RPC can change.
+	stats, err := call(ctx, c, s.o.Timeout, c.Stats)
+	if err != nil {
+		return false, fmt.Errorf("reading the agent's stats: %w", err)
+	}
+	s.agent = stats["agent"]["name"]
 	s.resync(list, true, reconnect)
 	s.o.Logger.Info("serf: connected", "addr", s.o.Addr, "members", len(list))
 
@@ -420,6 +427,7 @@ func (s *Source) snapshot(state sources.ConnState, errMsg string) sources.Snapsh
 		LastGood: s.lastGood,
 		Services: s.services,
 		Members:  s.memberList(),
+		Agent:    s.agent,
 		Synced:   s.synced,
 	}
 }

@@ -156,6 +156,10 @@ func TestSourceTagsLive(t *testing.T) {
 	if s.Kind != sources.KindSerf || s.Address != a.RPCAddr || s.Stale() || s.LastGood.IsZero() {
 		t.Errorf("snapshot = %+v", s)
 	}
+	// The member whose agent this is: the only one an RPC here can re-tag.
+	if s.Agent != a.Name {
+		t.Errorf("Agent = %q, want %q (the agent at %s)", s.Agent, a.Name, a.RPCAddr)
+	}
 	rb, _ := reg(s, "svc_a_31001", "node-b")
 	rc, _ := reg(s, "svc_a_31002", "node-c")
 	if rb.Host != "127.0.0.1" || rb.Port != 31001 || rb.HasWeight || rb.MemberStatus != "alive" || rb.Name != "node-b" {

@@ -14,8 +14,15 @@ import (
 	"github.com/stacktui/stacktui/sources"
 )
 
-// MaxRaw is how much of a znode's data a Registration keeps in Raw.
-const MaxRaw = 64 << 10
+// MaxRaw is how much of a znode's data a Registration keeps in Raw: the
+// largest reply the go-zookeeper client reads (its 1.5 MiB buffer), so Raw
+// is always the whole payload and a trace records it exactly. Real Nerve
+// payloads are under a kilobyte; only a broken registry pays for more.
+const MaxRaw = 1536 << 10
+
+// UnreadablePrefix starts the Malformed text of a registration that was
+// listed but could not be read (e.g. its ACL refuses us); the rest is why.
+const UnreadablePrefix = "could not read: "
 
 // maxPayload is the largest payload still treated as a plausible Nerve
 // registration; real ones are under a kilobyte even with labels.
@@ -104,6 +111,7 @@ func DecodeRegistration(service, path, node string, data []byte, st sources.Node
 		Ctime:   st.Ctime,
 		Mtime:   st.Mtime,
 		Owner:   st.EphemeralOwner,
+		Version: st.Version,
 		DataLen: len(data),
 	}
 	if int(st.DataLength) > r.DataLen {

@@ -183,11 +183,15 @@ func TestDecodeLabelsAndRawCap(t *testing.T) {
 	}
 	big := []byte(`{"host":"h","port":1,"pad":"` + strings.Repeat("x", 1<<20-200) + `"}`)
 	r = DecodeRegistration("s", "/p/h_1", "h_1", big, sources.NodeStat{})
-	if r.DataLen != len(big) || len(r.Raw) != MaxRaw {
-		t.Errorf("DataLen %d (want %d), len(Raw) %d (want %d)", r.DataLen, len(big), len(r.Raw), MaxRaw)
+	if r.DataLen != len(big) || len(r.Raw) != len(big) {
+		t.Errorf("DataLen %d, len(Raw) %d: want the whole %d bytes", r.DataLen, len(r.Raw), len(big))
 	}
 	if !strings.Contains(r.Malformed, "larger than") || r.Host != "h" || r.Port != 1 {
 		t.Errorf("1 MB payload: malformed %q, host %q port %d", r.Malformed, r.Host, r.Port)
+	}
+	huge := make([]byte, MaxRaw+10)
+	if r = DecodeRegistration("s", "/p/h_1", "h_1", huge, sources.NodeStat{}); r.DataLen != len(huge) || len(r.Raw) != MaxRaw {
+		t.Errorf("DataLen %d, len(Raw) %d: want %d and %d", r.DataLen, len(r.Raw), len(huge), MaxRaw)
 	}
 	// Raw is a copy: the caller's buffer may be reused.
 	data := []byte(`{"host":"h","port":1}`)

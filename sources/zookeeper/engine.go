@@ -17,6 +17,7 @@ type svcState struct {
 	name, path string
 	regs       map[string]sources.Registration // by node name
 	err        string
+	data       []byte           // the service znode's data; nil when not read (Synapse paths)
 	cache      *sources.Service // the published value; nil when it changed
 }
 
@@ -32,7 +33,7 @@ func (sv *svcState) service() sources.Service {
 			regs = append(regs, r)
 		}
 		sort.Slice(regs, func(i, j int) bool { return regs[i].Path < regs[j].Path })
-		sv.cache = &sources.Service{Name: sv.name, Path: sv.path, Registrations: regs, Err: sv.err}
+		sv.cache = &sources.Service{Name: sv.name, Path: sv.path, Registrations: regs, Err: sv.err, Data: sv.data}
 	}
 	return *sv.cache
 }

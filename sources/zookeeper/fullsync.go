@@ -40,12 +40,20 @@ func (e *engine) fullSync(seq uint64) error {
 	}
 	sort.Strings(names)
 
-	// List every service, then fetch every registration, InFlight at a time.
+	// List every service (and read its own znode's data, for recordings),
+	// then fetch every registration, InFlight at a time.
 	lists := make([]listing, len(names))
-	parallel(len(names), func(i int) { lists[i] = listDir(c, want[names[i]]) })
-	for _, l := range lists {
+	datas := make([]fetched, len(names))
+	parallel(len(names), func(i int) {
+		lists[i] = listDir(c, want[names[i]])
+		datas[i] = e.serviceData(names[i])
+	})
+	for i, l := range lists {
 		if l.err != nil && isConnErr(l.err) {
 			return l.err
+		}
+		if err := datas[i].err; err != nil && isConnErr(err) {
+			return err
 		}
 	}
 	next := make(map[string]*svcState, len(names))
@@ -53,6 +61,7 @@ func (e *engine) fullSync(seq uint64) error {
 	var owners []*svcState
 	for i, l := range lists {
 		sv := newSvc(names[i], want[names[i]])
+		sv.data = datas[i].data
 		switch {
 		case l.err != nil:
 			sv.err = describeErr(sv.path, l.err)
@@ -134,6 +143,25 @@ func (e *engine) serviceList() (map[string]string, string, error) {
 	return want, "", nil
 }
 
+// serviceData reads the service znode <Root>/<name> with a data watch.
+// Its data is nil when the services come from Synapse paths (there is no
+// service znode to speak of) or it could not be read; empty when empty.
+func (e *engine) serviceData(name string) fetched {
+	if len(e.s.opts.Paths) > 0 {
+		return fetched{}
+	}
+	f := getW(e.conn, joinPath(e.s.opts.Root, name))
+	switch {
+	case f.err != nil && isConnErr(f.err):
+		return f
+	case f.err != nil:
+		return fetched{}
+	case f.data == nil:
+		f.data = []byte{}
+	}
+	return f
+}
+
 // listing is a directory read: its children, or that it does not exist
 // (with an exists-watch set so its creation is seen), or an error.
 type listing struct {
@@ -178,7 +206,7 @@ func decodeFetched(sv *svcState, node string, f fetched) (r sources.Registration
 	}
 	_, seq, _, _ := DecodeNodeName(node)
 	return sources.Registration{Service: sv.name, Path: p, Node: node, Seq: seq,
-		Malformed: "could not read: " + describeErr(p, f.err)}, true, nil
+		Malformed: UnreadablePrefix + describeErr(p, f.err)}, true, nil
 }
 
 // reindex rebuilds path -> services after the service set changed.

@@ -1,6 +1,7 @@
 package zookeeper
 
 import (
+	"bytes"
 	"path"
 	"sort"
 	"time"
@@ -18,6 +19,7 @@ func (e *engine) incremental(q []zk.Event, seq uint64) error {
 	root := false
 	dirtySvc := map[string]bool{}
 	dirtyNode := map[string]bool{} // registration path
+	dirtyData := map[string]bool{} // service whose own znode's data changed
 	for _, ev := range q {
 		if ev.Type == zk.EventSession || ev.Path == "" {
 			continue
@@ -33,13 +35,15 @@ func (e *engine) incremental(q []zk.Event, seq uint64) error {
 			if ev.Type == zk.EventNodeDataChanged || ev.Type == zk.EventNodeDeleted {
 				dirtyNode[ev.Path] = true
 			}
+		case len(o.Paths) == 0 && path.Dir(ev.Path) == o.Root && ev.Type == zk.EventNodeDataChanged:
+			dirtyData[path.Base(ev.Path)] = true
 		}
 	}
-	if !root && len(dirtySvc) == 0 && len(dirtyNode) == 0 {
+	if !root && len(dirtySvc) == 0 && len(dirtyNode) == 0 && len(dirtyData) == 0 {
 		return nil
 	}
 	e.events, e.changed = nil, false
-	err := e.reread(root, dirtySvc, dirtyNode)
+	err := e.reread(root, dirtySvc, dirtyNode, dirtyData)
 	// Publish what was read even when a later read failed: those changes
 	// are already in the engine's state, and the full re-read that follows
 	// a failure diffs against it.
@@ -52,12 +56,16 @@ func (e *engine) incremental(q []zk.Event, seq uint64) error {
 }
 
 // reread re-reads the service list, the dirty services and the dirty nodes,
-// in that order, collecting events in e.events.
-func (e *engine) reread(root bool, dirtySvc, dirtyNode map[string]bool) error {
+// in that order, collecting events in e.events; then the data of the
+// service znodes that changed or are new.
+func (e *engine) reread(root bool, dirtySvc, dirtyNode, dirtyData map[string]bool) error {
 	if root {
-		if err := e.relistRoot(dirtySvc); err != nil {
+		if err := e.relistRoot(dirtySvc, dirtyData); err != nil {
 			return err
 		}
+	}
+	if err := e.rereadData(dirtyData); err != nil {
+		return err
 	}
 	names := make([]string, 0, len(dirtySvc))
 	for n := range dirtySvc {
@@ -76,7 +84,7 @@ func (e *engine) reread(root bool, dirtySvc, dirtyNode map[string]bool) error {
 
 // relistRoot re-reads the service list; new services are marked dirty so
 // the caller lists them, removed ones deregister everything they held.
-func (e *engine) relistRoot(dirty map[string]bool) error {
+func (e *engine) relistRoot(dirty, dirtyData map[string]bool) error {
 	want, rootErr, err := e.serviceList()
 	if err != nil {
 		return err
@@ -95,11 +103,30 @@ func (e *engine) relistRoot(dirty map[string]bool) error {
 	for name, p := range want {
 		if e.svcs[name] == nil {
 			e.svcs[name] = newSvc(name, p)
-			dirty[name] = true
+			dirty[name], dirtyData[name] = true, true
 			e.changed = true
 		}
 	}
 	e.reindex()
+	return nil
+}
+
+// rereadData re-reads the data of the named service znodes (recordings
+// keep it; a change is no registry event).
+func (e *engine) rereadData(names map[string]bool) error {
+	for name := range names {
+		sv := e.svcs[name]
+		if sv == nil {
+			continue
+		}
+		f := e.serviceData(name)
+		if f.err != nil {
+			return f.err
+		}
+		if !bytes.Equal(f.data, sv.data) || (f.data == nil) != (sv.data == nil) {
+			sv.data, sv.cache, e.changed = f.data, nil, true
+		}
+	}
 	return nil
 }
 

@@ -401,3 +401,51 @@ func TestRootDeletedAndRecreated(t *testing.T) {
 		t.Fatalf("after re-creation: Err %q, %+v", snap.Err, findReg(snap, p))
 	}
 }
+
+// A recording needs every znode's version and each service znode's own
+// data (usually empty), kept current by a watch.
+func TestServiceDataAndVersion(t *testing.T) {
+	z := sharedZK(t)
+	root := uniqRoot(t)
+	if err := z.Put(root+"/svc_d", []byte("meta")); err != nil {
+		t.Fatal(err)
+	}
+	n := z.Nerve(t, "v")
+	p := n.Register(root+"/svc_d/services", "10.0.0.1", 8080)
+	_, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root})
+	snap, _ := r.wait(t, 10*time.Second, 0, "first sync", synced)
+	if sv := findSvc(snap, "svc_d"); sv == nil || string(sv.Data) != "meta" || sv.Data == nil {
+		t.Fatalf("service %+v", sv)
+	}
+	if reg := findReg(snap, p); reg == nil || reg.Version != 0 {
+		t.Fatalf("registration %+v", reg)
+	}
+	if _, err := n.Conn().Set(p, []byte(`{"host":"10.0.0.1","port":8081}`), -1); err != nil {
+		t.Fatal(err)
+	}
+	m := r.mark()
+	if err := z.Put(root+"/svc_d", []byte("meta2")); err != nil {
+		t.Fatal(err)
+	}
+	r.wait(t, eventWithin, m, "service data and node version updated", func(s sources.Snapshot, _ []sources.Event) bool {
+		sv, reg := findSvc(s, "svc_d"), findReg(s, p)
+		return sv != nil && string(sv.Data) == "meta2" && reg != nil && reg.Version == 1 && reg.Port == 8081
+	})
+	// A service created later has its data read too; an empty one is empty, not unknown.
+	m = r.mark()
+	if err := z.Put(root+"/svc_e/services", nil); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ = r.wait(t, eventWithin, m, "new service", func(s sources.Snapshot, _ []sources.Event) bool {
+		return findSvc(s, "svc_e") != nil && findSvc(s, "svc_e").Data != nil
+	})
+	if d := findSvc(snap, "svc_e").Data; len(d) != 0 {
+		t.Fatalf("svc_e data %q", d)
+	}
+	// Synapse discovery paths have no service znode: its data is unknown.
+	_, r2 := openSource(t, Options{Servers: []string{z.Addr}, Paths: map[string]string{"x": root + "/svc_d/services"}})
+	snap, _ = r2.wait(t, 10*time.Second, 0, "first sync", synced)
+	if sv := findSvc(snap, "x"); sv == nil || sv.Data != nil || len(sv.Registrations) != 1 {
+		t.Fatalf("paths mode: %+v", sv)
+	}
+}
