@@ -343,6 +343,9 @@ func (p *Player) haproxy(l *Line) *haproxy.Snapshot {
 	err := p.apply(l, st)
 	if err == nil && h.Error != "" {
 		err = errors.New(h.Error)
+		if !h.LastGood.IsZero() {
+			st.lastGood = h.LastGood // the last good poll, which may have gone unwritten
+		}
 	}
 	snap := &haproxy.Snapshot{Label: h.Socket, Address: addr, At: l.T, Level: st.level, Info: st.info, Stats: st.stats,
 		Aggregates: st.aggs, Watched: st.watched, LastGood: st.lastGood}
