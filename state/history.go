@@ -11,11 +11,13 @@ const DefaultForget = 10 * time.Minute
 
 // History keeps, per instance key, bounded rings of the numbers the UI plots
 // (current sessions, request rate, 5xx responses per second, each summed over
-// the readable sockets) and the times of its state changes, for flapping.
-// Memory is bounded: capacity samples per ring (float32, so about
-// 12*capacity bytes per instance that ever had a non-zero number; an
-// instance whose numbers were all zero so far keeps only their count) and
-// instances unseen for Forget are dropped (within another Forget/8).
+// the sockets read successfully) and its episodes (see Episode), for
+// flapping and the history people read. Memory is bounded: capacity samples
+// per ring (float32, so about 12*capacity bytes per instance that ever had a
+// non-zero number; an instance whose numbers were all zero so far keeps only
+// their count), maxEpisodes episodes, and instances unseen for Forget are
+// dropped (within another Forget/8). A failed read records no sample: its
+// figures are old.
 // It is safe for concurrent use.
 type History struct {
 	// Forget drops an instance not seen for this long; zero uses DefaultForget.
@@ -24,9 +26,7 @@ type History struct {
 	mu       sync.RWMutex
 	capacity int
 	entries  map[string]*series
-	changed  map[string]*series // the entries with a state change recorded
-	sigs     map[string]string  // the state signatures, stored once
-	sig      []byte             // scratch for one instance's signature
+	troubled map[string]*series // the entries with an episode recorded
 	swept    time.Time          // when forgotten entries were last dropped
 }
 
@@ -35,11 +35,16 @@ type series struct {
 	key     string    // its own copy: a view's keys share blocks the view frees
 	rings   *rings    // nil while every sample was zero
 	zeros   int       // samples so far, while rings is nil
-	changes *timeRing // nil until the first state change
-	sig     string    // registration presence + status per socket (from History.sigs)
+	eps     *episodes // nil until the first episode
 	last5xx int64
-	lastAt  int64 // unix nanoseconds of the last sample
+	lastAt  int64 // unix nanoseconds of the last sample of the counters
 	seen    int64 // unix nanoseconds it was last seen
+	primed  bool  // the counters were sampled once
+	judged  bool  // an episode verdict was made once
+	// The registration's presence as last seen with the registry current,
+	// and when it last changed (zero: never seen changing).
+	reg, regSeen bool
+	regAt        time.Time
 }
 
 // rings are the three rings of an instance with a non-zero number.
@@ -50,7 +55,7 @@ func NewHistory(capacity int) *History {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &History{capacity: capacity, entries: map[string]*series{}, changed: map[string]*series{}, sigs: map[string]string{}}
+	return &History{capacity: capacity, entries: map[string]*series{}, troubled: map[string]*series{}}
 }
 
 // Observe records v's numbers and state changes at v.At, then forgets
@@ -63,17 +68,18 @@ func (h *History) Observe(v *View) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := v.At
-	readable := make([]bool, len(v.HAProxy))
-	for i, s := range v.HAProxy {
+	for _, s := range v.HAProxy {
 		if s != nil && s.Preview {
 			return // its counters are not read: the full read follows within a second
 		}
-		readable[i] = s != nil && s.Stats != nil
 	}
+	readable := rowsReadable(v.HAProxy)
+	registry := v.Registry != nil
+	regKnown := registry && !v.Registry.Stale()
 	for si := range v.Services {
 		for ii := range v.Services[si].Instances {
 			in := &v.Services[si].Instances[ii]
-			h.observe(in, readable, now)
+			h.observe(in, readable, registry, regKnown, now)
 		}
 	}
 	forget := h.Forget
@@ -89,63 +95,55 @@ func (h *History) Observe(v *View) {
 	for k, s := range h.entries {
 		if now.Sub(time.Unix(0, s.seen)) > forget {
 			delete(h.entries, k)
-			delete(h.changed, k)
+			delete(h.troubled, k)
 		}
-	}
-	for k := range h.sigs { // a bound on the table: entries keep their own
-		if len(h.sigs) < 1024 {
-			break
-		}
-		delete(h.sigs, k)
 	}
 }
 
-func (h *History) observe(in *Instance, readable []bool, now time.Time) {
+func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool, now time.Time) {
 	s := h.entries[in.Key]
 	if s == nil {
 		s = &series{key: strings.Clone(in.Key)}
 		h.entries[s.key] = s
 	}
-	var scur, req, e5 int64
-	sig := h.sig[:0]
-	if in.Registration != nil {
-		sig = append(sig, 'R')
+	s.seen = now.UnixNano()
+	if regKnown {
+		r := in.Registration != nil && live(in.Registration)
+		if s.regSeen && r != s.reg {
+			s.regAt = now
+		}
+		s.reg, s.regSeen = r, true
 	}
+	v := judge(in, readable, registry, regKnown)
+	if !v.serving && s.eps == nil && v.known {
+		s.eps = &episodes{}
+		h.troubled[s.key] = s
+	}
+	if s.eps != nil {
+		s.eps.observe(v, now, !s.judged)
+	}
+	s.judged = s.judged || v.known
+	var scur, req, e5 int64
+	sampled := false
 	for i, seen := range in.HAProxy {
-		sig = append(sig, '|')
 		if i >= len(readable) || !readable[i] || seen.Row == nil {
 			continue
 		}
+		sampled = true
 		scur += seen.Row.SCur()
 		req += seen.Row.ReqRate()
 		e5 += seen.Row.Hrsp5xx()
-		sig = append(sig, seen.Row.StatusWord()...)
 	}
-	h.sig = sig
-	primed := s.sig != "" || s.lastAt != 0
+	if !sampled {
+		return // no current figures: a gap, not a repeat of the last ones
+	}
 	rate := 0.0
 	at := now.UnixNano()
-	if primed && at > s.lastAt && e5 >= s.last5xx {
+	if s.primed && at > s.lastAt && e5 >= s.last5xx {
 		rate = float64(e5-s.last5xx) / (float64(at-s.lastAt) / 1e9)
 	}
 	s.push(h.capacity, float32(scur), float32(req), float32(rate))
-	if string(sig) != s.sig {
-		if primed {
-			if s.changes == nil {
-				s.changes = &timeRing{}
-				s.changes.init(h.capacity)
-			}
-			s.changes.push(now)
-			h.changed[s.key] = s
-		}
-		st, ok := h.sigs[string(sig)]
-		if !ok {
-			st = string(sig)
-			h.sigs[st] = st
-		}
-		s.sig = st
-	}
-	s.last5xx, s.lastAt, s.seen = e5, at, at
+	s.last5xx, s.lastAt, s.primed = e5, at, true
 }
 
 // push records one sample of each ring: while they are all zero, only
@@ -183,34 +181,49 @@ func (h *History) Series(key string) (scur, reqRate, hrsp5xx []float64) {
 	return s.rings.scur.slice(), s.rings.req.slice(), s.rings.e5.slice()
 }
 
-// Flaps counts key's state changes (registered or not, or any socket's
-// status word) in the window ending at now.
-func (h *History) Flaps(key string, window time.Duration, now time.Time) int {
+// RegistrationChanged is when key was last seen being registered or
+// deregistered, given whether it is registered now: now itself when that
+// differs from what History last saw (it changed since), zero when History
+// never saw it change.
+func (h *History) RegistrationChanged(key string, registered bool, now time.Time) time.Time {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	s := h.entries[key]
-	if s == nil || s.changes == nil {
-		return 0
+	switch {
+	case s == nil || !s.regSeen:
+		return time.Time{}
+	case s.reg != registered:
+		return now
 	}
-	return s.changes.count(now.Add(-window), now)
+	return s.regAt
 }
 
-// FlapCounts returns the instances with more than changes state changes in
-// the window ending at now, with their counts: what Flaps says of each key,
-// in one pass over the few instances that ever changed (a join asks for
-// every instance, and at 50,000 a lookup each cost more than the rest of
-// the flapping check).
-func (h *History) FlapCounts(window time.Duration, now time.Time, changes int) map[string]int {
+// Episodes returns key's episodes, oldest first, the one still going on
+// (if any) last; nil when it never had one.
+func (h *History) Episodes(key string) []Episode {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	var out map[string]int
+	if s := h.entries[key]; s != nil && s.eps != nil {
+		return s.eps.all()
+	}
+	return nil
+}
+
+// Flapping returns the instances with at least min failure episodes
+// starting in the window ending at now, with those episodes, in one pass
+// over the few instances that ever had an episode (a join asks for every
+// instance, and at 50,000 a lookup each cost more than the rest).
+func (h *History) Flapping(window time.Duration, now time.Time, min int) map[string][]Episode {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out map[string][]Episode
 	from := now.Add(-window)
-	for k, s := range h.changed {
-		if n := s.changes.count(from, now); n > changes {
+	for k, s := range h.troubled {
+		if eps := s.eps.failuresSince(from); len(eps) >= min {
 			if out == nil {
-				out = map[string]int{}
+				out = map[string][]Episode{}
 			}
-			out[k] = n
+			out[k] = eps
 		}
 	}
 	return out
@@ -249,34 +262,4 @@ func (r *ring) slice() []float64 {
 		out = append(out, float64(r.buf[(r.start+i)%len(r.buf)]))
 	}
 	return out
-}
-
-// timeRing is a bounded ring of change times, allocated on the first change:
-// most instances never change.
-type timeRing struct {
-	buf   []time.Time
-	start int
-	max   int
-}
-
-func (r *timeRing) init(capacity int) { r.max = min(capacity, 64) }
-
-func (r *timeRing) push(t time.Time) {
-	if len(r.buf) < r.max {
-		r.buf = append(r.buf, t)
-		return
-	}
-	r.buf[r.start] = t
-	r.start = (r.start + 1) % len(r.buf)
-}
-
-// count is the number of times in (from, to].
-func (r *timeRing) count(from, to time.Time) int {
-	n := 0
-	for _, t := range r.buf {
-		if t.After(from) && !t.After(to) {
-			n++
-		}
-	}
-	return n
 }

@@ -20,6 +20,20 @@ func serfAgentA(o *testOptions) {
 	r.cur.Members[1].Tags = map[string]string{"smart:svc_b_8080": "10.0.0.1:8080", actions.SerfWeightTag: "50"}
 }
 
+// openService opens the named service from the services view (HAProxy's
+// backends with no registration are services too, so it need not be first).
+func openService(t *testing.T, m *Model, name string) {
+	t.Helper()
+	for i, s := range m.services.rows {
+		if s.Name == name {
+			m.moveTo(i)
+			press(m, "enter")
+			return
+		}
+	}
+	t.Fatalf("no service %q in the services view", name)
+}
+
 // selectInstance moves the detail view's cursor to the instance whose row
 // shows text.
 func selectInstance(t *testing.T, m *Model, text string) {
@@ -40,7 +54,7 @@ func selectInstance(t *testing.T, m *Model, text string) {
 // its agent's RPC address is configured.
 func TestTagsActOnTheSelectedMember(t *testing.T) {
 	m := newTestModel(t, 120, 40, serfAgentA, readWrite(t, &recWriter{}))
-	press(m, "enter") // svc_b
+	openService(t, m, "svc_b")
 	selectInstance(t, m, "node-a")
 	press(m, "t")
 	if m.mode != modePrompt || m.edit.String() != "smart:serverweight=50" {
@@ -79,7 +93,7 @@ func TestTagsActOnTheSelectedMember(t *testing.T) {
 	m = newTestModel(t, 120, 40, serfAgentA, readWrite(t, &recWriter{}), func(o *testOptions) {
 		o.SerfAgents = map[string]string{"node-b": "10.0.0.2:7373"}
 	})
-	press(m, "enter")
+	openService(t, m, "svc_b")
 	selectInstance(t, m, "node-b")
 	press(m, "t")
 	typeText(m, "0")
