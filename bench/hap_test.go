@@ -139,7 +139,12 @@ func benchHAProxy(t *testing.T, k knobs, bin string, n int) hapSize {
 	t.Logf("%d servers: snapshot --json %v, raw show stat %v %s", n, out.snap.snapshot, out.snap.raw, out.snap.note)
 
 	for _, tr := range toolRuns(bin) {
-		r := runTool(t, k, tr, h, n)
+		r := notMeasured()
+		if k.wants(tr.label) {
+			r = runTool(t, k, tr, h, n)
+		} else {
+			r.note("not run (TOOLS)")
+		}
 		if r.hapMsPerMin >= 0 {
 			r.hapMsPerMin -= out.baselineMs
 		}
@@ -156,11 +161,16 @@ func perMinute(ticks int64, d time.Duration) float64 {
 	return float64(ticks) * 1000 / clkTck * float64(time.Minute) / float64(d)
 }
 
+// notMeasured is a result with no figure yet.
+func notMeasured() *hapResult {
+	return &hapResult{first: -1, counters: -1, keyMed: -1, keyP95: -1, cpuPct: -1, rssMB: -1, rssPeakMB: -1, bytesPerSec: -1, hapMsPerMin: -1, shown: -1}
+}
+
 // runTool measures one program: first screen, idle costs, keypresses and
 // how many servers it can show. Failures become notes, not test failures,
 // so one tool's trouble does not hide the other figures.
 func runTool(t *testing.T, k knobs, tr toolRun, h *testenv.HAP, n int) *hapResult {
-	r := &hapResult{first: -1, counters: -1, keyMed: -1, keyP95: -1, cpuPct: -1, rssMB: -1, rssPeakMB: -1, bytesPerSec: -1, hapMsPerMin: -1, shown: -1}
+	r := notMeasured()
 	dir, err := os.MkdirTemp("", "stb-")
 	if err != nil {
 		t.Fatal(err)

@@ -28,7 +28,10 @@ func TestWholeProgram(t *testing.T) {
 		testenv.Need(t, bin)
 	}
 	testenv.Need(t, "zookeeper")
-	bin := buildStacktui(t)
+	bin := k.bin
+	if bin == "" {
+		bin = buildStacktui(t)
+	}
 	began := time.Now().UTC()
 	loadBefore := loadavg()
 

@@ -23,6 +23,21 @@ type knobs struct {
 	microOut string        // file holding micro-benchmark output (MICRO_OUT)
 	skipHAP  bool          // SKIP_HAPROXY=1
 	skipZK   bool          // SKIP_ZK=1
+	tools    []string      // TOOLS: run only the tool columns whose label contains one of these (empty: all)
+	bin      string        // BIN: a prebuilt stacktui to measure (another commit); empty builds this tree
+}
+
+// wants reports whether the tool column labelled label is to run.
+func (k knobs) wants(label string) bool {
+	if len(k.tools) == 0 {
+		return true
+	}
+	for _, t := range k.tools {
+		if strings.Contains(label, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // readKnobs reads the environment, with the defaults.
@@ -39,6 +54,12 @@ func readKnobs(t *testing.T) knobs {
 		microOut: os.Getenv("MICRO_OUT"),
 		skipHAP:  os.Getenv("SKIP_HAPROXY") == "1",
 		skipZK:   os.Getenv("SKIP_ZK") == "1",
+		bin:      os.Getenv("BIN"),
+	}
+	for _, t := range strings.Split(os.Getenv("TOOLS"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			k.tools = append(k.tools, t)
+		}
 	}
 	return k
 }

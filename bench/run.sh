@@ -10,6 +10,8 @@
 #   ZKBUSY=50000            the ZooKeeper changes again with this many HAProxy
 #                           servers polled by the same console (0: not)
 #   SKIP_HAPROXY=1 / SKIP_ZK=1 to leave a part out; OUT=path for the report.
+#   TOOLS=stacktui,hatop    only the columns whose label contains one of these
+#   BIN=path                measure this stacktui binary (another commit) instead of building the tree
 #   RECORD_DIR=dir: the console also records (--record) into dir, to see what recording costs the screen.
 set -eu
 cd "$(dirname "$0")/.."
