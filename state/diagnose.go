@@ -221,17 +221,29 @@ func sortDiagnoses(ds []Diagnosis) {
 	sort.SliceStable(ds, func(a, b int) bool { return Severity(ds[a].Code) > Severity(ds[b].Code) })
 }
 
-// one returns a one-diagnosis slice carved from a shared slab (appending to it
-// reallocates, so instances never share elements), saving an allocation per
-// instance on big joins.
+// one returns a one-diagnosis slice, the same one for every instance with
+// the same finding (at 50,000 servers most share a handful): it has no room
+// to append into, and code that edits a finding in place clones first
+// (asOfLastRead, maintenance). Past maxSentences findings, the rest are
+// carved from a shared slab.
 func (j *joiner) one(c Code, text string) []Diagnosis {
+	d := Diagnosis{c, text}
+	if s, ok := j.ones[d]; ok {
+		return s
+	}
 	if len(j.slab) == 0 {
 		j.slab = make([]Diagnosis, 1024)
 	}
-	d := j.slab[:1:1]
+	s := j.slab[:1:1]
 	j.slab = j.slab[1:]
-	d[0] = Diagnosis{c, text}
-	return d
+	s[0] = d
+	if len(j.ones) < maxSentences {
+		if j.ones == nil {
+			j.ones = map[Diagnosis][]Diagnosis{}
+		}
+		j.ones[d] = s
+	}
+	return s
 }
 
 // sentence is sentence(t), made once per join for the texts servers

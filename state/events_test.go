@@ -206,3 +206,24 @@ func TestDiffReload(t *testing.T) {
 		t.Errorf("events across a reload:\n%q\nwant\n%q", texts, want)
 	}
 }
+
+// Instances with the same finding share one slice (joiner.one): a finding
+// qualified in place for one instance (a stale registry's "as of its last
+// read") is qualified once for each, never twice for a shared one.
+func TestSharedFindingsQualifiedOnce(t *testing.T) {
+	r := zk([]string{"svc"})
+	r.State = sources.StateDisconnected
+	v := Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, "UP"), srv("svc", a2, "UP"), srv("svc", "web3_10.0.0.3:8080", "UP"))}, Config{Now: t0.Add(5 * time.Second)})
+	s := svcOf(t, v, "svc")
+	if len(s.Instances) != 3 {
+		t.Fatalf("%d instances, want 3", len(s.Instances))
+	}
+	for _, in := range s.Instances {
+		if len(in.Diagnoses) == 0 {
+			t.Fatalf("%s has no finding", in.Key)
+		}
+		if n := strings.Count(in.Diagnoses[0].Text, "as of the registry's last read"); n != 1 {
+			t.Errorf("%s: qualified %d times: %q", in.Key, n, in.Diagnoses[0].Text)
+		}
+	}
+}

@@ -32,6 +32,7 @@ type joiner struct {
 	suspects map[int64]string // stale-session owner -> why
 	scratch  []finding
 	slab     []Diagnosis
+	ones     map[Diagnosis][]Diagnosis // the one-finding slices instances share
 	memos    map[memoKey]finding
 	lastKey  memoKey // the last memo hit, tried before the map
 	upCount  []int   // per socket: instances UP in the service being built

@@ -182,7 +182,7 @@ func (j *joiner) service(b *svcBuild) Service {
 			})
 		}
 		if stale && b.registry {
-			j.asOfLastRead(in.Diagnoses)
+			in.Diagnoses = j.asOfLastRead(in.Diagnoses)
 		}
 		if eps, ok := j.flaps[in.Key]; ok {
 			in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeFlapping, sentence(flappingText(eps, j.cfg.FlapWindow, j.now))})
@@ -425,14 +425,19 @@ func (j *joiner) recent(t time.Time) string {
 
 // asOfLastRead qualifies what a stale registry's last known state made of
 // an instance: it may have changed since.
-func (j *joiner) asOfLastRead(ds []Diagnosis) {
+func (j *joiner) asOfLastRead(ds []Diagnosis) []Diagnosis {
+	cloned := false
 	for i := range ds {
 		switch ds[i].Code {
 		case CodeMissingInHAProxy, CodeStaleInHAProxy, CodeDeregistered:
+			if !cloned { // instances share their findings (joiner.one)
+				ds, cloned = slices.Clone(ds), true
+			}
 			ds[i].Text = strings.TrimSuffix(ds[i].Text, ".") + "; this is as of the registry's last read, " + j.regAge() +
 				" ago: whether it is registered now is unknown."
 		}
 	}
+	return ds
 }
 
 // instances counts the distinct host:port among the well-formed
