@@ -3,18 +3,22 @@ package cmd
 import (
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 // deferGC turns collection off under a heap limit and resume restores
 // exactly what was set before (GOGC, GOMEMLIMIT), once.
 func TestDeferGCRestoresSettings(t *testing.T) {
+	t.Setenv("GOGC", "150")
+	t.Setenv("GOMEMLIMIT", "3GiB")
 	oldPercent := debug.SetGCPercent(150)
 	oldLimit := debug.SetMemoryLimit(3 << 30)
 	defer func() {
 		debug.SetGCPercent(oldPercent)
 		debug.SetMemoryLimit(oldLimit)
 	}()
-	resume := deferGC()
+	resume, stop := deferGC()
+	defer stop()
 	if p := debug.SetGCPercent(-1); p != -1 {
 		t.Fatalf("GC percent while deferred = %d, want -1 (off)", p)
 	}
@@ -33,5 +37,40 @@ func TestDeferGCRestoresSettings(t *testing.T) {
 	resume() // a second call (the deadline's) changes nothing
 	if p := debug.SetGCPercent(-1); p != 77 {
 		t.Fatalf("a second resume reset the GC percent to %d", p)
+	}
+}
+
+// Without GOGC and GOMEMLIMIT, resume sets the steady collection target
+// and a soft limit from the live heap, and stop puts the limit back.
+func TestDeferGCDefaults(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	oldPercent := debug.SetGCPercent(100)
+	oldLimit := debug.SetMemoryLimit(-1)
+	defer func() {
+		debug.SetGCPercent(oldPercent)
+		debug.SetMemoryLimit(oldLimit)
+	}()
+	resume, stop := deferGC()
+	resume()
+	if p := debug.SetGCPercent(-1); p != steadyGCPercent {
+		t.Fatalf("GC percent after resume = %d, want %d", p, steadyGCPercent)
+	}
+	debug.SetGCPercent(steadyGCPercent)
+	waitFor(t, "the soft limit", func() bool { return debug.SetMemoryLimit(-1) != oldLimit }) // set in the background
+	if l := debug.SetMemoryLimit(-1); l < minSoftLimit {
+		t.Fatalf("soft limit %d, want at least %d", l, minSoftLimit)
+	}
+	stop()
+	waitFor(t, "the limit put back", func() bool { return debug.SetMemoryLimit(-1) == oldLimit })
+}
+
+// waitFor gives up on cond after a generous bound.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no %s after 30 s", what)
+		}
 	}
 }
