@@ -121,8 +121,8 @@ func TestHistoryBounded(t *testing.T) {
 	_ = sources.KindZooKeeper
 }
 
-// An instance whose numbers are all zero keeps no rings, only their count,
-// and gets them, zeros first, at its first non-zero number.
+// An instance whose numbers are all zero is kept calm (no series, only
+// their count), and gets rings, zeros first, at its first non-zero number.
 func TestHistoryZerosThenTraffic(t *testing.T) {
 	h := NewHistory(4)
 	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
@@ -133,8 +133,8 @@ func TestHistoryZerosThenTraffic(t *testing.T) {
 	for i := range 6 {
 		observe(i, 0)
 	}
-	if s := h.entries[key]; s.rings != nil {
-		t.Fatal("an all-zero instance has rings")
+	if _, calm := h.calm[key]; !calm || h.entries[key] != nil {
+		t.Fatal("an all-zero instance is not kept calm (no series, no rings)")
 	}
 	if sc, req, e5 := h.Series(key); len(sc) != 4 || len(req) != 4 || len(e5) != 4 || sc[3] != 0 {
 		t.Fatalf("zero series = %v %v %v, want 4 zeros each", sc, req, e5)
@@ -225,5 +225,37 @@ func TestSharedFindingsQualifiedOnce(t *testing.T) {
 		if n := strings.Count(in.Diagnoses[0].Text, "as of the registry's last read"); n != 1 {
 			t.Errorf("%s: qualified %d times: %q", in.Key, n, in.Diagnoses[0].Text)
 		}
+	}
+}
+
+// A calm instance keeps what it was seen as: its first trouble is an
+// episode that starts then (not "since" its first sighting), and the slot
+// of a forgotten calm instance is used again.
+func TestHistoryCalmThenTrouble(t *testing.T) {
+	h := NewHistory(4)
+	h.Forget = time.Minute
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	key := "svc/" + a1
+	observe := func(at time.Duration, status string) {
+		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, status, check("L7OK")))}, Config{Now: t0.Add(at)}))
+	}
+	observe(0, "UP")
+	observe(time.Second, "UP")
+	if _, calm := h.calm[key]; !calm {
+		t.Fatal("a quiet UP instance is not calm")
+	}
+	observe(2*time.Second, "DOWN")
+	eps := h.Episodes(key)
+	if len(eps) != 1 || eps[0].Since || !eps[0].Start.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("episodes after calm = %+v, want one starting at +2s", eps)
+	}
+	if _, calm := h.calm[key]; calm || h.entries[key] == nil {
+		t.Fatal("an instance with an episode is still calm")
+	}
+	other := zk([]string{"svc"}, reg("svc", "web2", "10.0.0.2", 8080))
+	h.Observe(Join(other, []*haproxy.Snapshot{hap("A", srv("svc", a2, "UP", check("L7OK")))}, Config{Now: t0.Add(3 * time.Second)}))
+	h.Observe(Join(other, []*haproxy.Snapshot{hap("A", srv("svc", a2, "UP", check("L7OK")))}, Config{Now: t0.Add(10 * time.Minute)}))
+	if h.Len() != 1 || len(h.calmVals) != 1 {
+		t.Fatalf("after forgetting: %d remembered, %d calm slots", h.Len(), len(h.calmVals))
 	}
 }

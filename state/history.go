@@ -14,10 +14,11 @@ const DefaultForget = 10 * time.Minute
 // the sockets read successfully) and its episodes (see Episode), for
 // flapping and the history people read. Memory is bounded: capacity samples
 // per ring (float32, so about 12*capacity bytes per instance that ever had a
-// non-zero number; an instance whose numbers were all zero so far keeps only
-// their count), maxEpisodes episodes, and instances unseen for Forget are
-// dropped (within another Forget/8). A failed read records no sample: its
-// figures are old.
+// non-zero number), maxEpisodes episodes, and instances unseen for Forget
+// are dropped (within another Forget/8). An instance with nothing to
+// remember yet (its numbers all zero, no episode, no registration change:
+// most of 50,000 servers) is kept in 24 bytes and its key. A failed read
+// records no sample: its figures are old.
 // It is safe for concurrent use.
 type History struct {
 	// Forget drops an instance not seen for this long; zero uses DefaultForget.
@@ -28,6 +29,34 @@ type History struct {
 	entries  map[string]*series
 	troubled map[string]*series // the entries with an episode recorded
 	swept    time.Time          // when forgotten entries were last dropped
+	// The calm instances, not in entries: an index into calmVals each
+	// (updated in place: assigning a map value would store the view's key,
+	// and with it the view's block of keys), and the free slots.
+	calm     map[string]int32
+	calmVals []calmSeries
+	calmFree []int32
+}
+
+// calmSeries is a series with nothing to remember but that it was seen: no
+// rings, no episode, no registration change, no 5xx response counted.
+type calmSeries struct {
+	seen, lastAt                 int64
+	zeros                        int32
+	primed, judged, reg, regSeen bool
+}
+
+func (c *calmSeries) load(s *series) {
+	s.seen, s.lastAt, s.zeros = c.seen, c.lastAt, int(c.zeros)
+	s.primed, s.judged, s.reg, s.regSeen = c.primed, c.judged, c.reg, c.regSeen
+}
+
+func (c *calmSeries) store(s *series) {
+	*c = calmSeries{seen: s.seen, lastAt: s.lastAt, zeros: int32(s.zeros), primed: s.primed, judged: s.judged, reg: s.reg, regSeen: s.regSeen}
+}
+
+// calm reports whether s has nothing to remember but what calmSeries keeps.
+func (s *series) calm() bool {
+	return s.rings == nil && s.eps == nil && s.regAt.IsZero() && s.last5xx == 0
 }
 
 // series is one instance's history.
@@ -55,7 +84,7 @@ func NewHistory(capacity int) *History {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &History{capacity: capacity, entries: map[string]*series{}, troubled: map[string]*series{}}
+	return &History{capacity: capacity, entries: map[string]*series{}, troubled: map[string]*series{}, calm: map[string]int32{}}
 }
 
 // Observe records v's numbers and state changes at v.At, then forgets
@@ -98,14 +127,57 @@ func (h *History) Observe(v *View) {
 			delete(h.troubled, k)
 		}
 	}
+	for k, i := range h.calm {
+		if now.Sub(time.Unix(0, h.calmVals[i].seen)) > forget {
+			delete(h.calm, k)
+			h.calmFree = append(h.calmFree, i)
+		}
+	}
 }
 
 func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool, now time.Time) {
-	s := h.entries[in.Key]
-	if s == nil {
-		s = &series{key: strings.Clone(in.Key)}
-		h.entries[s.key] = s
+	if s := h.entries[in.Key]; s != nil {
+		if s.observe(in, readable, registry, regKnown, now, h.capacity) {
+			h.troubled[s.key] = s
+		}
+		return
 	}
+	var tmp series // on the stack: most instances stay calm
+	i, wasCalm := h.calm[in.Key]
+	if wasCalm {
+		h.calmVals[i].load(&tmp)
+	}
+	tmp.observe(in, readable, registry, regKnown, now, h.capacity)
+	switch {
+	case tmp.calm() && wasCalm:
+		h.calmVals[i].store(&tmp)
+		return
+	case tmp.calm():
+		if n := len(h.calmFree); n > 0 {
+			i, h.calmFree = h.calmFree[n-1], h.calmFree[:n-1]
+		} else {
+			i = int32(len(h.calmVals))
+			h.calmVals = append(h.calmVals, calmSeries{})
+		}
+		h.calmVals[i].store(&tmp)
+		h.calm[strings.Clone(in.Key)] = i // its own copy: a view's keys share blocks the view frees
+		return
+	case wasCalm:
+		delete(h.calm, in.Key)
+		h.calmFree = append(h.calmFree, i)
+	}
+	s := new(series)
+	*s = tmp
+	s.key = strings.Clone(in.Key)
+	h.entries[s.key] = s
+	if s.eps != nil {
+		h.troubled[s.key] = s
+	}
+}
+
+// observe folds one observation of in into s; it reports whether s's first
+// episode began.
+func (s *series) observe(in *Instance, readable []bool, registry, regKnown bool, now time.Time, capacity int) (troubled bool) {
 	s.seen = now.UnixNano()
 	if regKnown {
 		r := in.Registration != nil && live(in.Registration)
@@ -117,7 +189,7 @@ func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool
 	v := judge(in, readable, registry, regKnown)
 	if !v.serving && s.eps == nil && v.known {
 		s.eps = &episodes{}
-		h.troubled[s.key] = s
+		troubled = true
 	}
 	if s.eps != nil {
 		s.eps.observe(v, now, !s.judged)
@@ -135,15 +207,16 @@ func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool
 		e5 += seen.Row.Hrsp5xx()
 	}
 	if !sampled {
-		return // no current figures: a gap, not a repeat of the last ones
+		return troubled // no current figures: a gap, not a repeat of the last ones
 	}
 	rate := 0.0
 	at := now.UnixNano()
 	if s.primed && at > s.lastAt && e5 >= s.last5xx {
 		rate = float64(e5-s.last5xx) / (float64(at-s.lastAt) / 1e9)
 	}
-	s.push(h.capacity, float32(scur), float32(req), float32(rate))
+	s.push(capacity, float32(scur), float32(req), float32(rate))
 	s.last5xx, s.lastAt, s.primed = e5, at, true
+	return troubled
 }
 
 // push records one sample of each ring: while they are all zero, only
@@ -171,7 +244,7 @@ func (s *series) push(capacity int, scur, req, e5 float32) {
 func (h *History) Series(key string) (scur, reqRate, hrsp5xx []float64) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	s := h.entries[key]
+	s := h.lookup(key)
 	if s == nil {
 		return nil, nil, nil
 	}
@@ -188,7 +261,7 @@ func (h *History) Series(key string) (scur, reqRate, hrsp5xx []float64) {
 func (h *History) RegistrationChanged(key string, registered bool, now time.Time) time.Time {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	s := h.entries[key]
+	s := h.lookup(key)
 	switch {
 	case s == nil || !s.regSeen:
 		return time.Time{}
@@ -233,7 +306,20 @@ func (h *History) Flapping(window time.Duration, now time.Time, min int) map[str
 func (h *History) Len() int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return len(h.entries)
+	return len(h.entries) + len(h.calm)
+}
+
+// lookup is key's series, a calm one loaded into a copy; nil when unknown.
+func (h *History) lookup(key string) *series {
+	if s := h.entries[key]; s != nil {
+		return s
+	}
+	if i, ok := h.calm[key]; ok {
+		s := &series{}
+		h.calmVals[i].load(s)
+		return s
+	}
+	return nil
 }
 
 // ring is a bounded ring of samples. It grows as samples arrive instead of
