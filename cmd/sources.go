@@ -27,7 +27,7 @@ func openSources(ctx context.Context, c *Config, log *slog.Logger) (*app.Sources
 		HAProxy: c.HAProxy, SynapseConfig: c.Synapse, NerveConfig: c.Nerve,
 		ReadOnly: c.ReadOnly, Refresh: c.Refresh, ReloadCmd: c.ReloadCmd, RestartCmd: c.RestartCmd, Logger: log,
 		HacheckSpool: c.HacheckSpool, SerfMemberRPC: c.SerfMemberRPC,
-		IgnoreHostFiles: c.ignoreHostFiles,
+		IgnoreHostFiles: c.ignoreHostFiles, OneShot: c.oneShot,
 	})
 	if err != nil {
 		return nil, usageError{err}
