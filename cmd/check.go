@@ -121,6 +121,8 @@ func runCheck(c *cobra.Command, rf *replayFlags, services []string, warnBelow, c
 	}
 	log, closeLog := openLog(cfg.Debug)
 	defer closeLog()
+	cfg.oneShot = true
+	oneShotGC()
 	return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
 		f := readyFrame(c.Context(), src, wait, log)
 		if err := c.Context().Err(); err != nil {

@@ -92,3 +92,17 @@ func softLimit(done <-chan struct{}, limit int64) {
 		}
 	}
 }
+
+// oneShotGCPercent is the collection target of the commands that read once
+// and exit (snapshot, check) unless GOGC is set: they build everything
+// once and keep most of it to the end, so collecting at every doubling
+// only repeats the scan (`snapshot --json` at 50,000 servers: a fifth of
+// its CPU, for the same peak).
+const oneShotGCPercent = 400
+
+// oneShotGC sets oneShotGCPercent unless GOGC is set.
+func oneShotGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(oneShotGCPercent)
+	}
+}

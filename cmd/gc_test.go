@@ -74,3 +74,19 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// The one-shot commands collect at oneShotGCPercent, unless GOGC says.
+func TestOneShotGC(t *testing.T) {
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	t.Setenv("GOGC", "")
+	oneShotGC()
+	if p := debug.SetGCPercent(100); p != oneShotGCPercent {
+		t.Errorf("GC percent %d, want %d", p, oneShotGCPercent)
+	}
+	t.Setenv("GOGC", "100")
+	oneShotGC()
+	if p := debug.SetGCPercent(100); p != 100 {
+		t.Errorf("GOGC=100 set, GC percent %d", p)
+	}
+}

@@ -61,6 +61,8 @@ end) exactly as a snapshot taken then would have.`,
 			}
 			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
+			cfg.oneShot = true
+			oneShotGC()
 			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
 				f := readyFrame(c.Context(), src, wait, log)
 				if err := c.Context().Err(); err != nil {
