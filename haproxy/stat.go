@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -151,6 +152,24 @@ func firstLine(s string) string {
 }
 
 func parseStatHeader(line string) *statHeader {
+	if c := lastHeader.Load(); c != nil && c.line == line {
+		return c.hdr // a socket's header is the same on every poll
+	}
+	h := newStatHeader(line)
+	lastHeader.Store(&cachedHeader{line: strings.Clone(line), hdr: h})
+	return h
+}
+
+// lastHeader is the header parsed last. Headers are immutable once made,
+// and rows share theirs.
+var lastHeader atomic.Pointer[cachedHeader]
+
+type cachedHeader struct {
+	line string
+	hdr  *statHeader
+}
+
+func newStatHeader(line string) *statHeader {
 	h := &statHeader{}
 	line = strings.Clone(line) // its names outlive the reply
 	for line != "" {
@@ -171,6 +190,7 @@ func parseStatHeader(line string) *statHeader {
 		h.ids = h.ids[:len(h.ids)-1]
 		h.descs = h.descs[:len(h.descs)-1]
 	}
+	h.names = h.names[:len(h.names):len(h.names)] // shared: an append copies
 	return h
 }
 
