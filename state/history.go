@@ -292,7 +292,7 @@ func (h *History) Flapping(window time.Duration, now time.Time, min int) map[str
 	var out map[string][]Episode
 	from := now.Add(-window)
 	for k, s := range h.troubled {
-		if eps := s.eps.failuresSince(from); len(eps) >= min {
+		if eps := s.eps.failuresSince(from, min); eps != nil {
 			if out == nil {
 				out = map[string][]Episode{}
 			}
