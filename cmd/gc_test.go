@@ -40,8 +40,8 @@ func TestDeferGCRestoresSettings(t *testing.T) {
 	}
 }
 
-// Without GOGC and GOMEMLIMIT, resume sets the steady collection target
-// and a soft limit from the live heap, and stop puts the limit back.
+// Without GOMEMLIMIT, resume keeps a soft limit from the live heap, and
+// stop puts the limit back.
 func TestDeferGCDefaults(t *testing.T) {
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
@@ -53,10 +53,10 @@ func TestDeferGCDefaults(t *testing.T) {
 	}()
 	resume, stop := deferGC()
 	resume()
-	if p := debug.SetGCPercent(-1); p != steadyGCPercent {
-		t.Fatalf("GC percent after resume = %d, want %d", p, steadyGCPercent)
+	if p := debug.SetGCPercent(-1); p != 100 {
+		t.Fatalf("GC percent after resume = %d, want GOGC's default 100", p)
 	}
-	debug.SetGCPercent(steadyGCPercent)
+	debug.SetGCPercent(100)
 	waitFor(t, "the soft limit", func() bool { return debug.SetMemoryLimit(-1) != oldLimit }) // set in the background
 	if l := debug.SetMemoryLimit(-1); l < minSoftLimit {
 		t.Fatalf("soft limit %d, want at least %d", l, minSoftLimit)
@@ -89,4 +89,31 @@ func TestOneShotGC(t *testing.T) {
 	if p := debug.SetGCPercent(100); p != 100 {
 		t.Errorf("GOGC=100 set, GC percent %d", p)
 	}
+}
+
+// The soft limit follows the smallest recent live heap, not a peak, but
+// never chokes a heap that really grew.
+func TestSoftLimitFor(t *testing.T) {
+	const mb = 1 << 20
+	for _, c := range []struct {
+		recent []int64
+		want   int64
+	}{
+		{[]int64{10 * mb}, minSoftLimit},
+		{[]int64{40 * mb}, 80 * mb},
+		{[]int64{40 * mb, 65 * mb, 40 * mb, 41 * mb}, 80 * mb}, // a full read's peak passes
+		{[]int64{40 * mb, 40 * mb, 40 * mb, 72 * mb}, 90 * mb}, // at a peak, or grown: room above it
+	} {
+		if got := softLimitFor(c.recent); got != c.want {
+			t.Errorf("softLimitFor(%v MB) = %d MB, want %d MB", mbs(c.recent), got/mb, c.want/mb)
+		}
+	}
+}
+
+func mbs(b []int64) []int64 {
+	out := make([]int64, len(b))
+	for i, x := range b {
+		out[i] = x >> 20
+	}
+	return out
 }
