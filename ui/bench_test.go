@@ -157,3 +157,19 @@ func BenchmarkFirstScreen50k(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// BenchmarkPageDown50k is a page-down in the server list of 50,000 and
+// the frame it draws: what a key costs before the terminal sees it.
+func BenchmarkPageDown50k(b *testing.B) {
+	m, _, _ := bigModel(b, 160, 48)
+	press(m, "2")
+	m.layout()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%500 == 499 {
+			press(m, "home")
+		}
+		press(m, "pgdown")
+		_ = m.View()
+	}
+}
