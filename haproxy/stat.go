@@ -206,7 +206,7 @@ func fillRowPlain(rb *rowBuilder, r *Row, h *statHeader, line string, b []byte) 
 		commas = 0x2c2c2c2c2c2c2c2c
 		lo7    = 0x7f7f7f7f7f7f7f7f
 	)
-	var ends [maxCols + 1]int32
+	ends := &rb.ends // only ends[:n] is read: no need to clear it per row
 	n := 0
 	i := 0
 	for ; i+8 <= len(b) && n < maxCols; i += 8 {

@@ -201,6 +201,9 @@ type rowBuilder struct {
 	p         packer
 	extra     []byte // the row's untyped columns, encoded
 	prevExtra int    // the last column in extra, -1 for none
+	// ends is fillRowPlain's scratch: a local array was zeroed for every
+	// row (2 KB), 6 % of parsing.
+	ends [maxCols + 1]int32
 }
 
 func newRowBuilder() *rowBuilder {
