@@ -184,8 +184,8 @@ func (m *Model) renderTabs() string {
 	if cur == viewDetail {
 		cur = viewServices
 	}
-	for i := viewServices; i <= viewEvents; i++ {
-		label := fmt.Sprintf("%d %s", int(i)+1, viewNames[i])
+	for _, i := range m.tabs() {
+		label := tabLabel(i)
 		if i == cur {
 			b.WriteString(m.st.TabActive.Render("[" + label + "]"))
 		} else {

@@ -173,6 +173,10 @@ func (d *confirmDialog) render(m *Model, w, h int) string {
 		l = append(l, st.Bad.Render("Note: "+d.note))
 	}
 	l = append(l, st.Section.Render("Confirm: "+p.Title))
+	if w := m.o.Durable.Where; w.Remote() {
+		// Every action, HAProxy's included, changes the SSH host.
+		l = append(l, st.Warn.Render("On host: "+termtext.Clean(w.Describe())))
+	}
 	l = append(l, "")
 	if p.Kind == actions.KindHAProxy {
 		var opts []string

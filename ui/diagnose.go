@@ -34,7 +34,7 @@ func (m *Model) openDiagnose() {
 			return
 		}
 		title = "Diagnose " + m.detail.service + " / " + instName(in)
-		lines = m.diagnoseInstance(m.detail.svc, in)
+		lines = append(m.diagnoseInstance(m.detail.svc, in), m.fromWhichHosts(in.Key)...)
 	case viewServices:
 		s := m.services.selected()
 		if s == nil {
@@ -51,9 +51,14 @@ func (m *Model) openDiagnose() {
 			return
 		}
 		title = "Diagnose " + svc.Name + " / " + instName(in)
-		lines = m.diagnoseInstance(svc, in)
+		lines = append(m.diagnoseInstance(svc, in), m.fromWhichHosts(in.Key)...)
+	case viewFleet:
+		if title, lines = m.fleet.evidence(); lines == nil {
+			m.setError("nothing selected to diagnose")
+			return
+		}
 	default:
-		m.setError("D diagnoses a service (view 1) or a server (view 2)")
+		m.setError("D diagnoses a service (view 1), a server (view 2) or an instance across the fleet (view 6)")
 		return
 	}
 	m.text = textPane{title: title, lines: wrapAll(lines, m.w), height: m.text.height}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -267,5 +268,61 @@ func (p *fleetPane) evidence() (title string, lines []string) {
 	if in == nil || p.view == nil {
 		return "", nil
 	}
-	return "From which hosts: " + s.Name + " / " + in.Server, p.view.Evidence(in.Key)
+	ev := p.view.Evidence(in.Key)
+	for i := range ev {
+		ev[i] = termtext.Clean(ev[i]) // host and server names come from outside
+	}
+	return "From which hosts: " + s.Name + " / " + in.Server, ev
+}
+
+// fleetReadOnly is why action keys do nothing in the fleet view.
+const fleetReadOnly = "the fleet view is read-only: stacktui never writes to other hosts' HAProxy; act on this host's (view 2), or run stacktui on that host (--ssh)"
+
+// tabs are the top-level views in tab order: the fleet last, with --fleet.
+func (m *Model) tabs() []viewID {
+	t := []viewID{viewServices, viewHAProxy, viewRegistry, viewCluster, viewEvents}
+	if m.o.Fleet {
+		t = append(t, viewFleet)
+	}
+	return t
+}
+
+// tabLabel is a tab's key and name: "6 Fleet".
+func tabLabel(v viewID) string {
+	n := int(v) + 1
+	if v == viewFleet {
+		n = 6
+	}
+	return strconv.Itoa(n) + " " + viewNames[v]
+}
+
+// nextTab is the view d tabs away (tab, shift+tab); the service detail
+// counts as Services.
+func (m *Model) nextTab(d int) viewID {
+	t := m.tabs()
+	cur := m.view
+	if cur == viewDetail {
+		cur = viewServices
+	}
+	i := slices.Index(t, cur)
+	return t[((i+d)%len(t)+len(t))%len(t)]
+}
+
+// fromWhichHosts is the end of an instance's diagnosis with --fleet: the
+// handbook's last question, answered from every host's HAProxy.
+func (m *Model) fromWhichHosts(key string) []string {
+	v := m.fleet.view
+	if v == nil {
+		return nil
+	}
+	ev := v.Evidence(key)
+	if ev == nil {
+		return []string{"", m.st.Section.Render("From which hosts?"), "  no fleet host has this instance's backend, and it is not registered (fleet of " +
+			strconv.Itoa(len(v.Hosts)) + " hosts, " + strconv.Itoa(v.Reachable) + " read)"}
+	}
+	out := []string{"", m.st.Section.Render("From which hosts? (the fleet, view 6)")}
+	for _, l := range ev {
+		out = append(out, "  "+termtext.Clean(l))
+	}
+	return out
 }

@@ -19,6 +19,8 @@ func (m *Model) curList() (*list, func(int) string) {
 		return &m.registry.list, m.registry.keyAt
 	case viewEvents:
 		return &m.events.list, m.events.keyAt
+	case viewFleet:
+		return &m.fleet.list, m.fleet.keyAt
 	}
 	return nil, nil
 }
@@ -37,6 +39,8 @@ func (m *Model) markDirty() {
 		m.registry.dirty = true
 	case viewEvents:
 		m.events.dirty = true
+	case viewFleet:
+		m.fleet.dirty = true
 	}
 	m.layout()
 }
@@ -82,10 +86,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.switchView(viewCluster)
 	case key.Matches(msg, k.View5):
 		return m.switchView(viewEvents)
+	case key.Matches(msg, k.View6):
+		return m.switchView(viewFleet)
 	case key.Matches(msg, k.NextView):
-		return m.switchView(nextView(m.view, 1))
+		return m.switchView(m.nextTab(1))
 	case key.Matches(msg, k.PrevView):
-		return m.switchView(nextView(m.view, -1))
+		return m.switchView(m.nextTab(-1))
 	case key.Matches(msg, k.Up):
 		return m.moveBy(-1)
 	case key.Matches(msg, k.Down):
@@ -121,7 +127,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.hap.dirty = true
 		m.setStatus("columns: " + setNames[m.hap.set])
 	case key.Matches(msg, k.Mark):
-		if l, _ := m.curList(); l != nil && l.n > 0 && m.view != viewEvents {
+		if l, _ := m.curList(); l != nil && l.n > 0 && m.view != viewEvents && m.view != viewFleet {
 			l.toggleMark()
 			return m.moveTo(l.cursor + 1)
 		}
@@ -144,6 +150,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if m.keys.isActionKey(msg.String()) {
+			if m.view == viewFleet {
+				m.setError(fleetReadOnly)
+				return nil
+			}
 			if m.o.ReadOnly {
 				m.setError("read-only mode: actions are disabled")
 				return nil
@@ -152,13 +162,6 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
-}
-
-func nextView(v viewID, d int) viewID {
-	if v == viewDetail {
-		v = viewServices
-	}
-	return viewID((int(v) + d + 5) % 5)
 }
 
 // switchView changes the top-level view; the service detail stays
@@ -305,6 +308,8 @@ func (m *Model) numCols() int {
 		return len(detailColumns)
 	case viewHAProxy:
 		return len(hapColumns(m.hap.set, len(m.haps)))
+	case viewFleet:
+		return len(fleetColumns)
 	}
 	return 0
 }
@@ -354,7 +359,7 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.text.scroll(-1 << 20)
 	case key.Matches(msg, k.Bottom):
 		m.text.scroll(1 << 20)
-	case key.Matches(msg, k.View1, k.View2, k.View3, k.View4, k.View5, k.NextView, k.PrevView):
+	case key.Matches(msg, k.View1, k.View2, k.View3, k.View4, k.View5, k.View6, k.NextView, k.PrevView):
 		m.overlay = overlayNone
 		return m.handleKey(msg)
 	}

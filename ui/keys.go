@@ -8,6 +8,7 @@ import "charm.land/bubbles/v2/key"
 type KeyMap struct {
 	Quit, ForceQuit, Help                 key.Binding
 	View1, View2, View3, View4, View5     key.Binding
+	View6                                 key.Binding // the fleet, with --fleet
 	NextView, PrevView                    key.Binding
 	Up, Down, Top, Bottom, PageUp, PageDn key.Binding
 	Open, Back                            key.Binding
@@ -45,6 +46,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		View3:       bind([]string{"3"}, "3", "registry"),
 		View4:       bind([]string{"4"}, "4", "cluster"),
 		View5:       bind([]string{"5"}, "5", "events"),
+		View6:       bind([]string{"6"}, "6", "fleet: every host's HAProxy (--fleet)"),
 		NextView:    bind([]string{"tab"}, "tab", "next view"),
 		PrevView:    bind([]string{"shift+tab"}, "shift+tab", "previous view"),
 		Up:          bind([]string{"k", "up"}, "k/↑", "up"),
@@ -130,7 +132,7 @@ func (k *KeyMap) isActionKey(s string) bool {
 func (k KeyMap) Groups() []KeyGroup {
 	all := []KeyGroup{
 		{"General", []key.Binding{k.Help, k.Quit, k.ForceQuit, k.Command, k.Diagnose}},
-		{"Views", []key.Binding{k.View1, k.View2, k.View3, k.View4, k.View5, k.NextView, k.PrevView, k.Open, k.Back}},
+		{"Views", []key.Binding{k.View1, k.View2, k.View3, k.View4, k.View5, k.View6, k.NextView, k.PrevView, k.Open, k.Back}},
 		{"Navigation", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDn}},
 		{"Lists", []key.Binding{k.Filter, k.Sort, k.SortReverse, k.Columns, k.Mark, k.ClearMarks}},
 		{"Replay", []key.Binding{k.ReplayPause, k.ReplayNext, k.ReplayPrev, k.ReplayFaster, k.ReplaySlower}},

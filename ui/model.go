@@ -26,9 +26,10 @@ const (
 	viewCluster
 	viewEvents
 	viewDetail
+	viewFleet // 6, with --fleet
 )
 
-var viewNames = [...]string{"Services", "HAProxy", "Registry", "Cluster", "Events", "Detail"}
+var viewNames = [...]string{"Services", "HAProxy", "Registry", "Cluster", "Events", "Detail", "Fleet"}
 
 // mode is the input state machine: in every mode but modeNormal, keys are
 // text for the editor or the dialog, never commands.
@@ -96,6 +97,7 @@ type Model struct {
 	registry registryPane
 	cluster  clusterPane
 	events   eventsPane
+	fleet    fleetPane
 
 	status    string
 	statusErr bool
@@ -155,6 +157,8 @@ func newModel(o Options, now func() time.Time) *Model {
 	m.registry = newRegistryPane()
 	m.cluster = clusterPane{}
 	m.events = newEventsPane()
+	m.fleet = newFleetPane()
+	m.keys.View6.SetEnabled(o.Fleet)
 	if o.Feed != nil {
 		m.sub = o.Feed.Subscribe()
 		if f, ok := m.sub.TryNext(); ok {
@@ -320,6 +324,7 @@ func (m *Model) layout() {
 		m.registry.list.height = m.registry.listHeight(bh)
 	}
 	m.events.height = bh - 1
+	m.fleet.height = max(bh-2, 1)
 	m.text.height = bh
 	switch m.view {
 	case viewServices:
@@ -332,8 +337,10 @@ func (m *Model) layout() {
 		m.registry.rebuild(m)
 	case viewEvents:
 		m.events.rebuild()
+	case viewFleet:
+		m.fleet.rebuild()
 	}
-	for _, l := range []*list{&m.services.list, &m.detail.list, &m.hap.list, &m.registry.list, &m.events.list} {
+	for _, l := range []*list{&m.services.list, &m.detail.list, &m.hap.list, &m.registry.list, &m.events.list, &m.fleet.list} {
 		l.clamp()
 	}
 }

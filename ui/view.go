@@ -98,6 +98,8 @@ func (m *Model) renderBody(h int) string {
 		body = m.cluster.render(m, m.w, h)
 	case viewEvents:
 		body = m.events.render(m, m.w, h)
+	case viewFleet:
+		body = m.fleet.render(&m.st, m.w, h, m.now())
 	}
 	if m.mode == modeConfirm && m.confirm != nil {
 		body = m.confirm.render(m, m.w, h)

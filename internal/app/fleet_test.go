@@ -71,8 +71,9 @@ func TestFleetFollowsTheRegistrysHosts(t *testing.T) {
 
 	// A registry that goes away keeps the hosts it had.
 	z.Kill()
-	time.Sleep(time.Second)
-	f.follow()
+	waitFleetView(t, f, zs, "the registry down", func(v *state.FleetView) bool { return v.Registry.State != sources.StateConnected })
+	cur := zs.Current()
+	f.follow(&cur)
 	if got := len(f.Poller.Current().Hosts); got != 2 {
 		t.Errorf("the fleet has %d hosts while the registry is down, want the 2 it had", got)
 	}
