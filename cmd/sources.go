@@ -3,8 +3,8 @@ package cmd
 import (
 	"context"
 	"errors"
-	"strings"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/stacktui/stacktui/internal/app"

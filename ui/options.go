@@ -60,7 +60,7 @@ type Options struct {
 	// is offered.
 	Fleet  bool
 	Banner func() string // a line saying what is happening (the demo, the SSH connection); may be nil
-	Logger     *slog.Logger
+	Logger *slog.Logger
 	// FirstView, when set, is called once from the event loop when the
 	// first frame with every source's first reading (or its error) is
 	// applied: the first full screen.
