@@ -94,6 +94,20 @@ func TestOpenThroughSSH(t *testing.T) {
 	if st := hap.Command("show stat"); !strings.Contains(st, "web1_127.0.0.1:31001") || !hasStatus(st, "web1_127.0.0.1:31001", "DRAIN") {
 		t.Errorf("the drain sent through SSH did not reach HAProxy:\n%s", st)
 	}
+	// sshd saw each: the socket by stream-local forwarding, ZooKeeper by
+	// TCP forwarding, the Synapse config over SFTP.
+	_, zkPort, _ := strings.Cut(z.Addr, ":")
+	sshdLog, _ := os.ReadFile(s.LogPath())
+	sftpLog, _ := os.ReadFile(s.SFTPLogPath())
+	for _, c := range []struct{ log, want string }{
+		{string(sshdLog), "server_request_direct_streamlocal: originator  port 0, target " + hap.Socket},
+		{string(sshdLog), "target 127.0.0.1 port " + zkPort},
+		{string(sftpLog), `open "` + synapse + `" flags READ`},
+	} {
+		if !strings.Contains(c.log, c.want) {
+			t.Errorf("sshd's logs lack %q", c.want)
+		}
+	}
 	recs, _ := audit.Recent(2)
 	if len(recs) != 2 || recs[0].TargetHost != here || !strings.HasPrefix(recs[0].Via, "SSH ") {
 		t.Errorf("audit of an action through SSH: %+v", recs)

@@ -55,7 +55,8 @@ type SSHD struct {
 	ClientConfig string
 	// Alias is the Host name ClientConfig defines.
 	Alias string
-	// Dir holds the keys, sshd_config, sshd.log and the client files.
+	// Dir holds the keys, sshd_config, sshd.log, sftp.log and the client
+	// files.
 	Dir string
 
 	mu      sync.Mutex
@@ -192,8 +193,12 @@ func (s *SSHD) writeFiles() error {
 		"MaxStartups 100:30:200",
 		"MaxSessions 50",
 		"ClientAliveInterval 0",
-		"Subsystem sftp " + sftpServer,
-		"LogLevel VERBOSE",
+		// The SFTP server logs every open, write, rename and remove, so a
+		// test can tell a file was changed through SSH rather than here.
+		"Subsystem sftp " + sftpServer + " -e -l INFO 2>>" + s.SFTPLogPath(),
+		// DEBUG1 logs each forwarding's target (direct-tcpip, streamlocal),
+		// so a test can tell a connection went through SSH.
+		"LogLevel DEBUG1",
 		"",
 	}, "\n")
 	known := knownHostsLine(s.Addr, s.HostKey)
@@ -326,6 +331,11 @@ func (s *SSHD) Stop() {
 
 // LogPath is the daemon's log file.
 func (s *SSHD) LogPath() string { return filepath.Join(s.Dir, "sshd.log") }
+
+// SFTPLogPath is the SFTP server's log: one line per file operation, e.g.
+// `open "/path" flags WRITE,CREATE,TRUNCATE mode 0644` and `posix-rename
+// old "/a" new "/b"`.
+func (s *SSHD) SFTPLogPath() string { return filepath.Join(s.Dir, "sftp.log") }
 
 // children lists the pids whose parent is pid, from /proc.
 func children(pid int) []int {
