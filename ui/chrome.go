@@ -108,6 +108,13 @@ func (m *Model) bannerText() string {
 	if r := m.replayBanner(); r != "" {
 		parts = append(parts, r)
 	}
+	// The caller's line first: the demo's, or the SSH connection's, whose
+	// outage is the cause of every source's below.
+	if m.o.Banner != nil {
+		if t := m.o.Banner(); t != "" {
+			parts = append(parts, t)
+		}
+	}
 	now := m.now()
 	if m.reg != nil && m.reg.Stale() {
 		name := kindName(m.reg.Kind)
@@ -129,11 +136,6 @@ func (m *Model) bannerText() string {
 			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable — nothing read yet: %v", s.Label, s.Err))
 		} else {
 			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable for %s — showing last known state: %v", s.Label, age(now.Sub(s.LastGood)), s.Err))
-		}
-	}
-	if m.o.Banner != nil {
-		if t := m.o.Banner(); t != "" {
-			parts = append(parts, t)
 		}
 	}
 	return termtext.Clean(strings.Join(parts, " · "))

@@ -248,6 +248,8 @@ func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 		dis := findingHosts(r.in)
 		var disSt *lipStyle
 		switch {
+		case dis == "" && hosts == 0 && p.view.Reachable > 0:
+			dis, disSt = "no host read has backend "+r.svc.Backend, &st.Muted
 		case dis == "" && r.svc.KeptPrevious:
 			dis, disSt = "kept: nothing registered", &st.Muted
 		case strings.Contains(dis, "!"):

@@ -96,8 +96,8 @@ func inet6Addrs(b []byte) []string {
 }
 
 // SSHBanner says, for the console's banner line, which host it works on
-// through SSH and, while the connection is down, since when and why: every
-// source then shows its last known state with its age.
+// through SSH and, while the connection is down, since when and why, and
+// how old what each source shows is: every connection goes through it.
 func (s *Sources) SSHBanner(now time.Time) string {
 	if s.SSH == nil {
 		return ""
@@ -106,12 +106,67 @@ func (s *Sources) SSHBanner(now time.Time) string {
 	if st.Up {
 		return "on " + s.Where.Host.Name + " through SSH " + s.SSH.Host()
 	}
-	t := "SSH to " + s.SSH.Host() + " DOWN for " + now.Sub(st.Since).Round(time.Second).String() +
-		" (since " + st.Since.Format(time.TimeOnly) + "): " + st.Err + "; reconnecting"
+	t := "SSH to " + s.SSH.Host() + " DOWN for " + shortAge(now.Sub(st.Since)) + " (since " + st.Since.Format(time.TimeOnly) + ")"
+	var ages []string
+	lastRead := func(what string, at time.Time) {
+		if at.IsZero() {
+			ages = append(ages, what+" never read")
+		} else {
+			ages = append(ages, what+" "+shortAge(now.Sub(at)))
+		}
+	}
+	if s.Registry != nil {
+		r := s.Registry.Current()
+		lastRead(kindWord(r.Kind), r.LastGood)
+	}
+	if s.Poller != nil {
+		socks := s.Poller.Current()
+		for _, h := range socks {
+			if h == nil {
+				continue
+			}
+			name := "HAProxy" // one socket: its path adds nothing here
+			if len(socks) > 1 {
+				name += " " + h.Label
+			}
+			lastRead(name, h.LastGood)
+		}
+	}
+	if s.Fleet != nil {
+		f := s.Fleet.Poller.Current()
+		newest := time.Time{}
+		for _, h := range f.Hosts {
+			if h.LastGood.After(newest) {
+				newest = h.LastGood
+			}
+		}
+		lastRead("fleet ("+plural(len(f.Hosts), "host")+")", newest)
+	}
+	if len(ages) > 0 {
+		t += " — all unreachable, last read: " + strings.Join(ages, ", ")
+	}
+	t += " — reconnecting"
 	if st.Attempts > 0 {
 		t += " (" + plural(st.Attempts, "attempt") + " failed)"
 	}
-	return t + "; every source shows its last known state"
+	// The reconnection's error names the host again: once is enough.
+	return t + ": " + strings.TrimPrefix(st.Err, "ssh "+s.SSH.Host()+": ")
+}
+
+// shortAge is an age in whole seconds ("42s"), minutes ("3m10s") or hours.
+func shortAge(d time.Duration) string {
+	if d < time.Hour {
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Minute).String()
+}
+
+// kindWord names a registry kind as the console does.
+func kindWord(k sources.Kind) string {
+	if k == sources.KindSerf {
+		return "Serf"
+	}
+	return "ZooKeeper"
 }
 
 func plural(n int, word string) string {
