@@ -14,12 +14,6 @@ import (
 	"github.com/stacktui/stacktui/sources/fleet"
 )
 
-// unreachableError is a host that cannot be reached (--ssh: down, or its
-// key refused): exit 1 like an unreadable source, UNKNOWN for check.
-type unreachableError struct{ err error }
-
-func (e unreachableError) Error() string { return e.err.Error() }
-func (e unreachableError) Unwrap() error { return e.err }
 
 // openSources reads secrets from the environment or files (never argv) and
 // opens the configured sources.
@@ -55,7 +49,7 @@ func openSources(ctx context.Context, c *Config, log *slog.Logger) (*app.Sources
 	var reach *app.ReachError
 	switch {
 	case errors.As(err, &reach):
-		return nil, unreachableError{err} // the host, not the settings
+		return nil, err // the host, not the settings: exit 1 (check: UNKNOWN)
 	case err != nil:
 		return nil, usageError{err}
 	}

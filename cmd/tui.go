@@ -3,10 +3,12 @@ package cmd
 import (
 	"context"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/internal/shutdown"
 	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/ui"
 )
@@ -82,5 +84,14 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 	if len(src.ZKServers) > 0 {
 		opts.Health = src.Health
 	}
-	return ui.Run(ctx, opts)
+	// Bubble Tea restores the terminal when it quits or is killed in time;
+	// the watchdog (a wedged program) and a kill that raced the program's
+	// start need the modes as they were before it.
+	tty := shutdown.SaveTerminal(os.Stdin, os.Stdout)
+	defer shutdown.AtExit(ctx, tty.Restore)()
+	err = ui.Run(ctx, opts)
+	if ctx.Err() != nil {
+		tty.Restore()
+	}
+	return err
 }
