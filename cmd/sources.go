@@ -14,7 +14,6 @@ import (
 	"github.com/stacktui/stacktui/sources/fleet"
 )
 
-
 // openSources reads secrets from the environment or files (never argv) and
 // opens the configured sources.
 func openSources(ctx context.Context, c *Config, log *slog.Logger) (*app.Sources, error) {
