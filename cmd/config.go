@@ -113,6 +113,8 @@ func addSourceFlags(fs *pflag.FlagSet) {
 	fs.Bool(keyReadOnly, false, "monitor only: no write handle is built, the HAProxy session is lowered to user level")
 	fs.Duration(keyRefresh, time.Second, "HAProxy poll interval")
 	fs.String(keySpool, "/var/spool/hacheck", "hacheck spool directory: read for maintenance in force, written by M")
+	fs.String(keySSH, "", "work on this host through one SSH connection, [user@]host[:port] (ssh_config, agent and known_hosts as ssh uses them; an unknown or changed host key is refused)")
+	fs.String(keySSHConfig, "", "ssh_config file for --ssh (default ~/.ssh/config, then /etc/ssh/ssh_config)")
 }
 
 // addActionFlags registers the flags only actions use: where they are
@@ -125,8 +127,6 @@ func addActionFlags(fs *pflag.FlagSet) {
 	fs.String(keyNervePIDFile, "", "Nerve's pid file, for the service_conf_dir toggle's SIGHUP")
 	fs.String(keyNervePIDCmd, "", "command printing Nerve's pid (e.g. \"pgrep -o -f bin/nerve\"), when there is no pid file")
 	fs.StringArray(keySerfMember, nil, "another member's own Serf agent, node=host:port (repeatable): t can change that member's tags; its RPC key is $SERF_RPC_AUTH's")
-	fs.String(keySSH, "", "work on this host through one SSH connection, [user@]host[:port] (ssh_config, agent and known_hosts as ssh uses them; an unknown or changed host key is refused)")
-	fs.String(keySSHConfig, "", "ssh_config file for --ssh (default ~/.ssh/config, then /etc/ssh/ssh_config)")
 }
 
 // addFleetFlags registers the flags of the fleet view (--fleet): the
