@@ -11,9 +11,9 @@ import (
 	"github.com/stacktui/stacktui/state"
 )
 
-// detailFooterLines is the space under the instance table for the selected
-// row's diagnosis.
-const detailFooterLines = 3
+// detailFooterLines is the space under the instance table: a rule, the
+// selected row's diagnosis in two lines, and the keys that act on it.
+const detailFooterLines = 4
 
 // detailPane is one service's instances, joined.
 type detailPane struct {
@@ -284,7 +284,13 @@ func (p *detailPane) view(w, h int) string {
 	}
 	b.WriteString(c.st.Muted.Render(strings.Repeat("─", w)))
 	b.WriteByte('\n')
-	b.WriteString(wrapLines(p.diagnosisText(), w, detailFooterLines-1))
+	diag := wrapLines(p.diagnosisText(), w, detailFooterLines-2)
+	b.WriteString(diag)
+	for n := strings.Count(diag, "\n") + 1; n < detailFooterLines-2; n++ {
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(c.instanceHints(w, p.selected()))
 	return b.String()
 }
 

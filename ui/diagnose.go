@@ -61,12 +61,12 @@ func (m *Model) openDiagnose() {
 }
 
 // findInstance maps an HAProxy row to its joined instance.
-func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
-	if r == nil || !r.row.IsServer() || m.joined == nil {
+func (c *common) findInstance(r *hapRow) (*state.Service, *state.Instance) {
+	if r == nil || !r.row.IsServer() || c.joined == nil {
 		return nil, nil
 	}
-	for i := range m.joined.Services {
-		s := &m.joined.Services[i]
+	for i := range c.joined.Services {
+		s := &c.joined.Services[i]
 		if s.Backend != r.row.Proxy && s.Name != r.row.Proxy {
 			continue
 		}

@@ -152,6 +152,10 @@ var goldenCases = []goldenCase{
 	{"registry_only_mode_haproxy_view", func(testing.TB) []fixtureOpt {
 		return []fixtureOpt{func(o *testOptions) { o.HAProxy = nil }}
 	}, func(t *testing.T, m *Model) { press(m, "2") }},
+	// Issue 18 item 1: the keys that act on the selected row, and help's page.
+	{"hints_detail_read_write", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "j", "enter") }},
+	{"hints_haproxy_server_read_write", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "2", "j", "j", "j") }},
+	{"help_page_2", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "?", "pgdown") }},
 	{"command_line", noOpts, func(t *testing.T, m *Model) { press(m, ":"); typeText(m, "svc svc_") }},
 }
 

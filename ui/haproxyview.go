@@ -347,6 +347,7 @@ func (p *haproxyPane) view(w, h int) string {
 		b.WriteString(c.st.Muted.Render(emptyText(&p.list, none)))
 		return b.String()
 	}
+	lines := 2 + haproxyHeaderLines - 1
 	from, to := p.visible()
 	cells := make([]cell, len(hc))
 	for i := from; i < to; i++ {
@@ -372,6 +373,14 @@ func (p *haproxyPane) view(w, h int) string {
 		marked := len(p.marks) > 0 && p.marks[p.keyAt(i)]
 		b.WriteString(renderRow(&c.st, cols, widths, cells, i == p.cursor, marked, w))
 		b.WriteByte('\n')
+		lines++
 	}
+	for ; lines < h-1; lines++ {
+		b.WriteByte('\n')
+	}
+	// The keys that act on the selected row, on the pane's last line.
+	r := p.selected()
+	_, in := c.findInstance(r)
+	b.WriteString(c.rowHints(w, r, in))
 	return b.String()
 }

@@ -313,7 +313,7 @@ func (m *Model) layout() {
 	bh := m.bodyHeight()
 	m.services.height = bh - 1
 	m.detail.height = max(bh-1-detailFooterLines, 1)
-	m.hap.height = bh - 1 - haproxyHeaderLines
+	m.hap.height = bh - 2 - haproxyHeaderLines // column titles, hints line
 	m.registry.height = bh - 1
 	if m.zkMode {
 		m.registry.height = m.registry.listHeight(bh)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -65,8 +66,14 @@ func (t *textPane) view(w, h int) string {
 	var b strings.Builder
 	b.WriteString(st.Section.Render(termtext.Clean(t.title))) // titles name services and servers
 	more := ""
-	if len(t.lines) > h-1 {
-		more = "  (" + keyName(k.Down) + "/" + keyName(k.Up) + " to scroll)"
+	if per := max(h-1, 1); len(t.lines) > per {
+		// Which page of how many: at 80x24 help takes three.
+		pages := (len(t.lines) + per - 1) / per
+		page := min(t.offset/per+1, pages)
+		if t.offset+per >= len(t.lines) {
+			page = pages
+		}
+		more = fmt.Sprintf("  page %d/%d (%s next, %s/%s scroll)", page, pages, keyName(k.PageDn), keyName(k.Down), keyName(k.Up))
 	}
 	b.WriteString(st.Muted.Render(more + "  " + keyName(k.Back) + " closes"))
 	b.WriteByte('\n')
