@@ -33,6 +33,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.ForceQuit) {
 		return tea.Quit
 	}
+	if plain, split := k.splitEsc(msg); split {
+		first := m.handleKey(tea.KeyPressMsg{Code: tea.KeyEscape})
+		m.layout()
+		return tea.Batch(first, m.handleKey(plain))
+	}
 	switch m.mode {
 	case modeFilter:
 		return m.filterKey(msg)
@@ -312,4 +317,25 @@ func (m *Model) selectedName() string {
 		}
 	}
 	return ""
+}
+
+// splitEsc reads an esc-prefixed key that no binding claims as what it
+// was typed as: Esc, then the key. A terminal cannot tell "alt+2" from Esc
+// followed quickly by 2, and over a slow SSH link the two often arrive
+// together; dropping both left the user on the wrong screen.
+func (k *KeyMap) splitEsc(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
+	if msg.Mod&tea.ModAlt == 0 || k.bound(msg) {
+		return msg, false
+	}
+	plain := msg
+	plain.Mod &^= tea.ModAlt
+	if plain.Text == "" && plain.Mod&^tea.ModShift == 0 {
+		switch {
+		case plain.Mod&tea.ModShift != 0 && plain.ShiftedCode != 0:
+			plain.Text = string(plain.ShiftedCode)
+		case plain.Mod == 0 && plain.Code >= ' ' && plain.Code != 0x7f && plain.Code < tea.KeyExtended:
+			plain.Text = string(plain.Code)
+		}
+	}
+	return plain, true
 }
