@@ -98,7 +98,7 @@ func noOpts(testing.TB) []fixtureOpt { return nil }
 
 var goldenCases = []goldenCase{
 	{"services", noOpts, func(t *testing.T, m *Model) {}},
-	{"services_sorted_by_worst_desc", noOpts, func(t *testing.T, m *Model) { press(m, "s", "s", "s", "s", "S") }},
+	{"services_sorted_by_worst_desc", noOpts, func(t *testing.T, m *Model) {}}, // the default since issue 18 item 5
 	{"services_filtered", noOpts, func(t *testing.T, m *Model) { press(m, "/"); typeText(m, "svc_[bc]"); press(m, "enter") }},
 	{"services_filter_typing", noOpts, func(t *testing.T, m *Model) { press(m, "/"); typeText(m, "!dq") }},
 	{"services_two_sockets", func(t testing.TB) []fixtureOpt { return []fixtureOpt{twoSockets(t)} }, func(t *testing.T, m *Model) {}},
@@ -148,7 +148,7 @@ var goldenCases = []goldenCase{
 	}, func(t *testing.T, m *Model) { press(m, "3") }},
 	{"registry_only_mode", func(testing.TB) []fixtureOpt {
 		return []fixtureOpt{func(o *testOptions) { o.HAProxy = nil }}
-	}, func(t *testing.T, m *Model) { press(m, "j", "enter") }},
+	}, func(t *testing.T, m *Model) { openService(t, m, "svc_b") }},
 	{"registry_only_mode_haproxy_view", func(testing.TB) []fixtureOpt {
 		return []fixtureOpt{func(o *testOptions) { o.HAProxy = nil }}
 	}, func(t *testing.T, m *Model) { press(m, "2") }},

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -13,11 +14,85 @@ import (
 type servicesPane struct {
 	c *common
 	list
-	rows  []*state.Service
-	dirty bool
+	rows      []*state.Service
+	dirty     bool
+	sortSet   bool                  // the default sort (worst first) is in place
+	seen      map[string]serviceSig // each service as last seen, to mark what changed
+	changedAt map[string]rowChange
 }
 
-func newServicesPane(c *common) servicesPane { return servicesPane{c: c, list: newList(), dirty: true} }
+// serviceSig is what makes a service row change in a way worth marking:
+// its worst finding and its counts.
+type serviceSig struct {
+	worst   state.Code
+	reg, up int
+}
+
+// rowChange is when a row appeared or changed, and which.
+type rowChange struct {
+	at    time.Time
+	isNew bool
+}
+
+// changeMarkFor is how long a new or changed row stays marked.
+const changeMarkFor = 5 * time.Second
+
+func newServicesPane(c *common) servicesPane {
+	return servicesPane{c: c, list: newList(), dirty: true, changedAt: map[string]rowChange{}}
+}
+
+// worstColumn is the index of WORST among the columns for these sockets.
+func worstColumn(sockets []string) int {
+	for i, col := range servicesColumns(sockets) {
+		if col.Title == "WORST" {
+			return i
+		}
+	}
+	return 0
+}
+
+// observe notes which services are new or changed in a new joined view;
+// the first view marks nothing (everything is new to the user then).
+func (p *servicesPane) observe(v *state.View) {
+	if v == nil {
+		return
+	}
+	first := p.seen == nil
+	next := make(map[string]serviceSig, len(v.Services))
+	now := p.c.now()
+	for i := range v.Services {
+		s := &v.Services[i]
+		sig := serviceSig{s.Summary.Worst, s.Summary.Registered, s.Summary.Up}
+		next[s.Name] = sig
+		if first {
+			continue
+		}
+		if old, ok := p.seen[s.Name]; !ok {
+			p.changedAt[s.Name] = rowChange{at: now, isNew: true}
+		} else if old != sig {
+			p.changedAt[s.Name] = rowChange{at: now}
+		}
+	}
+	p.seen = next
+	for name, ch := range p.changedAt {
+		if now.Sub(ch.at) >= changeMarkFor {
+			delete(p.changedAt, name)
+		}
+	}
+}
+
+// changeFlag is the gutter mark of a row that is new (+) or changed (~)
+// in the last few seconds; 0 for none.
+func (p *servicesPane) changeFlag(name string) byte {
+	ch, ok := p.changedAt[name]
+	if !ok || p.c.now().Sub(ch.at) >= changeMarkFor {
+		return 0
+	}
+	if ch.isNew {
+		return '+'
+	}
+	return '~'
+}
 
 func (p *servicesPane) keyAt(i int) string { return p.rows[i].Name }
 func (p *servicesPane) lst() *list         { return &p.list }
@@ -79,7 +154,7 @@ func (p *servicesPane) sortKey(col int, s *state.Service) sortKey {
 	case 2:
 		return sortKey{n: float64(s.Summary.Up)}
 	case 3:
-		return sortKey{n: float64(severity(s.Summary.Worst)), s: s.Name}
+		return sortKey{n: float64(severity(s.Summary.Worst)), tie: s.Name}
 	case 4:
 		return sortKey{n: float64(s.Summary.SCur)}
 	case 5, 6:
@@ -105,6 +180,10 @@ func (p *servicesPane) rebuild() {
 				p.rows = append(p.rows, s)
 			}
 		}
+	}
+	if !p.sortSet {
+		// Problems first: worst finding first, then by name.
+		p.sort, p.desc, p.sortSet = worstColumn(c.socketLabels()), true, true
 	}
 	if p.sort >= 0 {
 		p.rows = sortedBy(p.rows, p.desc, func(sv *state.Service) sortKey { return p.sortKey(p.sort, sv) })
@@ -165,7 +244,7 @@ func (p *servicesPane) view(w, h int) string {
 			r5s = &c.st.Bad
 		}
 		put(cell{s: fmt.Sprintf("%.1f", r5), st: r5s})
-		b.WriteString(renderRow(&c.st, cols, widths, cells, i == p.cursor, p.marks[s.Name], w))
+		b.WriteString(renderRowFlag(&c.st, cols, widths, cells, i == p.cursor, p.marks[s.Name], p.changeFlag(s.Name), w))
 		b.WriteByte('\n')
 	}
 	return b.String()

@@ -31,6 +31,7 @@ type Styles struct {
 	ColHeader   lipgloss.Style
 	Selected    lipgloss.Style
 	Marked      lipgloss.Style
+	Changed     lipgloss.Style // a row new or changed in the last seconds
 	OK          lipgloss.Style
 	Warn        lipgloss.Style
 	Bad         lipgloss.Style
@@ -64,6 +65,7 @@ func NewStyles(p Palette, dark bool) Styles {
 		s.ColHeader = base.Bold(true).Underline(true)
 		s.Selected = base.Reverse(true)
 		s.Marked = base.Bold(true)
+		s.Changed = base.Underline(true)
 		s.OK = base
 		s.Warn = base.Bold(true)
 		s.Bad = base.Bold(true).Underline(true)
@@ -94,6 +96,7 @@ func NewStyles(p Palette, dark bool) Styles {
 	s.ColHeader = base.Bold(true).Foreground(accent)
 	s.Selected = base.Background(selBG).Foreground(fg)
 	s.Marked = base.Bold(true).Foreground(accent)
+	s.Changed = base.Bold(true)
 	s.OK = base.Foreground(green)
 	s.Warn = base.Foreground(yellow)
 	s.Bad = base.Bold(true).Foreground(red)
