@@ -33,7 +33,7 @@ func TestChangedRowsMarked(t *testing.T) {
 			m := newTestModel(t, sz[0], sz[1])
 			m.now = func() time.Time { return clock }
 			reg := fixtureRegistry(t)
-			reg.Services[1].Registrations = reg.Services[1].Registrations[:2]                                    // svc_b loses one
+			reg.Services[1].Registrations = reg.Services[1].Registrations[:2]                                               // svc_b loses one
 			reg.Services = append(reg.Services, sources.Service{Name: "svc_new", Path: "/nerve/services/svc_new/services"}) // and one appears
 			clock = clock.Add(time.Second)
 			sendRegistry(m, sources.Update{Snapshot: reg})
