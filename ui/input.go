@@ -172,6 +172,11 @@ func (m *Model) open() tea.Cmd {
 		}
 	case viewRegistry:
 		return m.registry.open()
+	case viewEvents:
+		if e := m.events.selected(); e != nil {
+			m.text.open(e.pageLines())
+			m.overlay = overlayInspect
+		}
 	}
 	return nil
 }

@@ -318,7 +318,7 @@ func (m *Model) layout() {
 	if m.zkMode {
 		m.registry.height = m.registry.listHeight(bh)
 	}
-	m.events.height = bh - 1
+	m.events.height = bh - 2 // column titles, the follow line
 	m.cluster.height = bh
 	m.text.height = bh
 	if lp, ok := m.active().(listPane); ok {
