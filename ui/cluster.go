@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -86,6 +87,7 @@ func (p *clusterPane) lines(w int) []string {
 		}
 		out = append(out, renderRow(&c.st, src, sw, []cell{{s: kindName(r.Kind)}, {s: r.Address},
 			{s: st, st: c.stateStyle(!r.Stale())}, {s: last}, {s: r.Err, st: &c.st.Error}}, false, false, w))
+		out = append(out, c.overflow(r.Err, sw[len(sw)-1], w)...)
 	}
 	for _, s := range c.haps {
 		if s == nil {
@@ -106,6 +108,7 @@ func (p *clusterPane) lines(w int) []string {
 		}
 		out = append(out, renderRow(&c.st, src, sw, []cell{{s: "HAProxy " + s.Label}, {s: s.Address},
 			{s: st, st: c.stateStyle(ok)}, {s: last}, {s: errs, st: &c.st.Error}}, false, false, w))
+		out = append(out, c.overflow(errs, sw[len(sw)-1], w)...)
 	}
 	if c.reg == nil && len(c.haps) == 0 {
 		out = append(out, "  no sources configured")
@@ -179,4 +182,17 @@ func (p *clusterPane) view(w, h int) string {
 	p.offset = min(p.offset, max(len(lines)-h, 0))
 	end := min(p.offset+h, len(lines))
 	return strings.Join(lines[p.offset:end], "\n")
+}
+
+// overflow is an error that its column (width col) cuts, in full under its
+// row: the sentence matters more than the table.
+func (c *common) overflow(err string, col, w int) []string {
+	if err == "" || widthOf(termtext.Clean(err)) <= col {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(wrapLines(err, w-4, 4), "\n") {
+		out = append(out, c.st.Error.Render("    "+l))
+	}
+	return out
 }

@@ -156,6 +156,17 @@ var goldenCases = []goldenCase{
 	{"hints_detail_read_write", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "j", "enter") }},
 	{"hints_haproxy_server_read_write", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "2", "j", "j", "j") }},
 	{"help_page_2", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "?", "pgdown") }},
+	// Issue 18 item 4: every row opens in full; errors are not cut at 80 columns.
+	{"cluster_errors", func(t testing.TB) []fixtureOpt { return []fixtureOpt{staleRegistry(t)} }, func(t *testing.T, m *Model) { press(m, "4") }},
+	{"registry_serf_member_page", func(testing.TB) []fixtureOpt { return []fixtureOpt{serfRegistry} }, func(t *testing.T, m *Model) { press(m, "3", "j", "enter") }},
+	{"registry_zk_leaf_page", noOpts, func(t *testing.T, m *Model) {
+		drain(m, press(m, ":"))
+		drain(m, typeText(m, "zk /nerve/services/svc_b/services"))
+		drain(m, press(m, "enter"))
+		drain(m, press(m, "j"))
+		drain(m, press(m, "enter"))
+	}},
+	{"events_page", noOpts, func(t *testing.T, m *Model) { eventsSetup(t, m); press(m, "5", "enter") }},
 	{"command_line", noOpts, func(t *testing.T, m *Model) { press(m, ":"); typeText(m, "svc svc_") }},
 }
 

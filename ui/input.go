@@ -171,6 +171,11 @@ func (m *Model) open() tea.Cmd {
 			m.openRowInspect(r)
 		}
 	case viewRegistry:
+		if title, lines, ok := m.registry.page(); ok {
+			m.text.open(title, lines)
+			m.overlay = overlayInspect
+			return nil
+		}
 		return m.registry.open()
 	case viewEvents:
 		if e := m.events.selected(); e != nil {
