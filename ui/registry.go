@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"slices"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
