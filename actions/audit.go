@@ -146,13 +146,40 @@ func (a *AuditLog) append(rec AuditRecord) error {
 	line = append(line, '\n')
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// A write that fails part-way (a full disk) must not leave half a record
+	// for the next one to be glued to: note the size, and on failure cut the
+	// file back to it.
+	f, canTruncate := a.f.(truncatable)
+	var size int64 = -1
+	if canTruncate {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+	}
+	fail := func(err error) error {
+		if size >= 0 {
+			if terr := f.Truncate(size); terr != nil {
+				return fmt.Errorf("%w; and cutting the partial record off failed: %v (the last line of %s may be torn)", err, terr, a.path)
+			}
+			_ = a.f.Sync()
+		}
+		return err
+	}
 	if _, err := a.f.Write(line); err != nil {
-		return fmt.Errorf("write %s: %w", a.path, err)
+		return fail(fmt.Errorf("write %s: %w", a.path, err))
 	}
 	if err := a.f.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", a.path, err)
+		// Not on disk for sure: the action is refused, so the log must not
+		// claim it either.
+		return fail(fmt.Errorf("fsync %s: %w", a.path, err))
 	}
 	return nil
+}
+
+// truncatable is the part of *os.File that undoes a failed append.
+type truncatable interface {
+	Stat() (os.FileInfo, error)
+	Truncate(size int64) error
 }
 
 // Recent returns up to n of the last records in the log, oldest first. Lines

@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,64 +35,35 @@ read makes the result UNKNOWN (3).`,
 		Example: `  stacktui check --haproxy /run/haproxy.sock --zk zk1:2181 --service svc_a --crit-up-below 1 --warn-up-below 50%
   stacktui check --json --warn-on down,duplicate --crit-on missing_in_haproxy
   stacktui check --replay incident.jsonl.gz --after-note 1 --at +5s --service svc_a`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return unknownStatus{reason: fmt.Sprintf("unexpected argument %q (check takes flags only; see stacktui check --help)", args[0])}
+			}
+			return nil
+		},
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(c.Flags())
-			if err != nil {
-				return err
-			}
-			opts := check.Options{Services: services}
-			if opts.WarnBelow, err = check.ParseThreshold(warnBelow); err != nil {
-				return usagef("--warn-up-below: %v", err)
-			}
-			if opts.CritBelow, err = check.ParseThreshold(critBel); err != nil {
-				return usagef("--crit-up-below: %v", err)
-			}
-			if c.Flags().Changed("warn-on") {
-				if opts.WarnOn, err = check.ParseCodes(warnOn); err != nil {
-					return usagef("--warn-on: %v", err)
-				}
-			}
-			if c.Flags().Changed("crit-on") {
-				if opts.CritOn, err = check.ParseCodes(critOn); err != nil {
-					return usagef("--crit-on: %v", err)
-				}
-			}
-			evaluate := func(f live.Frame) error {
-				r := check.Evaluate(f.View, f.Failures(), opts)
-				if asJSON {
-					b, _ := json.MarshalIndent(r, "", "  ")
-					fmt.Fprintln(c.OutOrStdout(), string(termtext.JSON(b)))
-				} else {
-					fmt.Fprintln(c.OutOrStdout(), r.Line())
-				}
-				if r.Status != check.OK {
-					return exitCode{code: r.Code}
-				}
+			err := runCheck(c, &rf, services, warnBelow, critBel, warnOn, critOn, asJSON, wait)
+			if err == nil {
 				return nil
 			}
-			if err = rf.check(); err == nil && rf.file != "" {
-				var f live.Frame
-				if f, err = rf.frame(); err == nil {
-					return evaluate(f)
-				}
-				// A trace that cannot be read is as UNKNOWN as a source.
-				return exitCode{int(check.Unknown), "STACKTUI UNKNOWN - " + err.Error()}
-			} else if err == nil {
-				log, closeLog := openLog(cfg.Debug)
-				defer closeLog()
-				err = withSources(c.Context(), cfg, log, func(src *app.Sources) error {
-					return evaluate(readyFrame(c.Context(), src, wait, log))
-				})
+			var ec exitCode
+			var us unknownStatus
+			if errors.As(err, &ec) || errors.As(err, &us) {
+				return err
 			}
-			var ue usageError
-			if errors.As(err, &ue) {
-				// Nagios reads a source that cannot even be set up as UNKNOWN.
-				return exitCode{int(check.Unknown), "STACKTUI UNKNOWN - " + err.Error()}
+			// A bad value, a source that cannot even be set up, an interrupt:
+			// Nagios reads all of these as UNKNOWN, with the reason.
+			if cause := context.Cause(c.Context()); cause != nil {
+				err = cause
 			}
-			return err
+			return unknownStatus{reason: oneLine(err.Error()), json: asJSON}
 		},
 	}
+	// Usage errors (an unknown flag, a value that does not parse) are UNKNOWN
+	// too, never 2, which Nagios would read as CRITICAL.
+	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return unknownStatus{reason: oneLine(err.Error()) + " (see stacktui check --help)"}
+	})
 	addSourceFlags(c.Flags())
 	rf.add(c.Flags(), true)
 	f := c.Flags()
@@ -102,3 +76,84 @@ read makes the result UNKNOWN (3).`,
 	f.DurationVar(&wait, "timeout", 10*time.Second, "how long to wait for the sources")
 	return c
 }
+
+// runCheck evaluates and prints the result; a status other than OK comes
+// back as an exitCode.
+func runCheck(c *cobra.Command, rf *replayFlags, services []string, warnBelow, critBel, warnOn, critOn string, asJSON bool, wait time.Duration) error {
+	cfg, err := loadConfig(c.Flags())
+	if err != nil {
+		return err
+	}
+	opts := check.Options{Services: services}
+	if opts.WarnBelow, err = check.ParseThreshold(warnBelow); err != nil {
+		return usagef("--warn-up-below: %v", err)
+	}
+	if opts.CritBelow, err = check.ParseThreshold(critBel); err != nil {
+		return usagef("--crit-up-below: %v", err)
+	}
+	if c.Flags().Changed("warn-on") {
+		if opts.WarnOn, err = check.ParseCodes(warnOn); err != nil {
+			return usagef("--warn-on: %v", err)
+		}
+	}
+	if c.Flags().Changed("crit-on") {
+		if opts.CritOn, err = check.ParseCodes(critOn); err != nil {
+			return usagef("--crit-on: %v", err)
+		}
+	}
+	evaluate := func(f live.Frame) error {
+		r := check.Evaluate(f.View, f.Failures(), opts)
+		printCheck(c.OutOrStdout(), r, asJSON)
+		if r.Status != check.OK {
+			return exitCode{code: r.Code}
+		}
+		return nil
+	}
+	if err := rf.check(); err != nil {
+		return err
+	}
+	if rf.file != "" {
+		f, err := rf.frame()
+		if err != nil {
+			return err // a trace that cannot be read is as UNKNOWN as a source
+		}
+		return evaluate(f)
+	}
+	log, closeLog := openLog(cfg.Debug)
+	defer closeLog()
+	return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
+		f := readyFrame(c.Context(), src, wait, log)
+		if err := c.Context().Err(); err != nil {
+			return err // interrupted: no verdict on half-read sources
+		}
+		return evaluate(f)
+	})
+}
+
+func printCheck(w io.Writer, r *check.Result, asJSON bool) {
+	if asJSON {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		fmt.Fprintln(w, string(termtext.JSON(b)))
+		return
+	}
+	fmt.Fprintln(w, r.Line())
+}
+
+// unknownStatus is check's answer when it could not evaluate: Execute prints
+// it on stdout, where a monitoring system reads the status line, and exits 3.
+type unknownStatus struct {
+	reason string
+	json   bool
+}
+
+func (u unknownStatus) result() *check.Result {
+	return &check.Result{Status: check.Unknown, Word: check.Unknown.String(), Code: int(check.Unknown), Summary: u.reason}
+}
+
+func (u unknownStatus) Error() string { return u.result().Line() }
+
+// print writes the status line, or the JSON result with --json.
+func (u unknownStatus) print(w io.Writer) { printCheck(w, u.result(), u.json) }
+
+// oneLine folds s onto one line: a status line is one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -76,19 +76,26 @@ func (e usageError) Unwrap() error { return e.err }
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 // addSourceFlags registers the flags every command that reads sources shares.
+// Flags that only matter to actions are the console's (addActionFlags).
 func addSourceFlags(fs *pflag.FlagSet) {
 	fs.String(keyZK, "", "ZooKeeper ensemble, host:port[,host:port...] (env STACKTUI_ZK)")
 	fs.String(keyZKPath, "/nerve/services", "ZooKeeper path whose children are services (Nerve layout)")
-	fs.String(keyZKAuthFile, "", "file holding the ZooKeeper digest credentials user:password")
+	fs.String(keyZKAuthFile, "", "file holding the ZooKeeper digest credentials user:password (else user:password itself from $STACKTUI_ZK_AUTH)")
 	fs.String(keySerf, "", "Serf agent RPC address host:port (default $SERF_RPC_ADDR)")
-	fs.String(keySerfAuthFile, "", "file holding the Serf RPC auth key (default $SERF_RPC_AUTH)")
+	fs.String(keySerfAuthFile, "", "file holding the Serf RPC auth key (else the key itself from $SERF_RPC_AUTH)")
 	fs.StringArray(keyHAProxy, nil, "HAProxy stats socket: unix path or host:port, optionally label=ADDR (repeatable)")
 	fs.String(keySynapse, "", "Synapse config (default $SYNAPSE_CONFIG, else /etc/synapse.conf.json if present)")
 	fs.String(keyNerve, "", "Nerve config (default $NERVE_CONFIG, else /etc/nerve.conf.json if present)")
 	fs.Bool(keyReadOnly, false, "monitor only: no write handle is built, the HAProxy session is lowered to user level")
 	fs.Duration(keyRefresh, time.Second, "HAProxy poll interval")
+	fs.String(keySpool, "/var/spool/hacheck", "hacheck spool directory: read for maintenance in force, written by M")
+}
+
+// addActionFlags registers the flags only actions use: where they are
+// audited, the commands they run, the Nerve they signal, the agents they
+// change.
+func addActionFlags(fs *pflag.FlagSet) {
 	fs.String(keyAuditLog, "", "append-only JSON-lines log of every executed action (default under $XDG_STATE_HOME/stacktui)")
-	fs.String(keySpool, "/var/spool/hacheck", "hacheck spool directory for durable maintenance")
 	fs.String(keyReloadCmd, "", "command that reloads Synapse/HAProxy (default: the Synapse config's reload_command)")
 	fs.String(keyRestartCmd, "", "command that restarts Synapse (default: systemctl restart synapse when that unit is installed)")
 	fs.String(keyNervePIDFile, "", "Nerve's pid file, for the service_conf_dir toggle's SIGHUP")

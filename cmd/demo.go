@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stacktui/stacktui/demo"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/internal/shutdown"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -29,11 +30,20 @@ temp dir is removed on exit.`,
 			}
 			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
-			d, err := demo.Start(c.Context(), demo.Options{ZK: zk, Logger: log})
+			// The dir is made here, so that a signal during start-up, when
+			// the watchdog may end the process before Start returns, still
+			// removes it. HAProxy dies with the process (Pdeathsig).
+			dir, err := os.MkdirTemp("", "stacktui-demo-")
+			if err != nil {
+				return fmt.Errorf("demo: making a temp dir: %w (check TMPDIR)", err)
+			}
+			defer shutdown.AtExit(c.Context(), func() { _ = os.RemoveAll(dir) })()
+			d, err := demo.Start(c.Context(), demo.Options{ZK: zk, Logger: log, Dir: dir})
 			if err != nil {
 				return fmt.Errorf("demo: %w", err)
 			}
 			defer d.Close()
+			defer shutdown.AtExit(c.Context(), d.Abandon)()
 			if d.NoHAProxy != "" {
 				fmt.Fprintln(os.Stderr, d.NoHAProxy)
 			}

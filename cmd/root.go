@@ -3,19 +3,18 @@
 package cmd
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
+	"github.com/stacktui/stacktui/internal/check"
+	"github.com/stacktui/stacktui/internal/shutdown"
 )
 
 // Build information, set with -ldflags "-X github.com/stacktui/stacktui/cmd.version=..." by goreleaser.
@@ -25,20 +24,35 @@ var (
 	date    = ""
 )
 
-// Exit codes of stacktui (check has its own, the Nagios convention).
+// Exit codes of stacktui (check has its own, the Nagios convention). A
+// command stopped by a signal exits 128+signal (130 for SIGINT, 143 for
+// SIGTERM, 129 for SIGHUP), check excepted: it answers UNKNOWN.
 const (
 	ExitOK     = 0
 	ExitFailed = 1 // a source could not be read, or an action failed
 	ExitUsage  = 2 // a bad flag, value or argument
 )
 
-// Execute runs the command line and returns the process exit code.
+// Execute runs the command line and returns the process exit code. It owns
+// SIGINT, SIGTERM and SIGHUP for the whole run (see internal/shutdown): the
+// first one cancels the command's context, and a watchdog ends the process
+// shortly after if the command does not return by itself.
 func Execute(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
+	sig := shutdown.Install(shutdown.Deadline)
+	defer sig.Stop()
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err := root.ExecuteContext(sig.Context())
+	var us unknownStatus
+	if errors.As(err, &us) {
+		// check: the monitoring system reads the status line on stdout.
+		us.print(stdout)
+		return int(check.Unknown)
+	}
+	if s := sig.Signal(); s != nil {
+		fmt.Fprintln(stderr, "stacktui: stopped by", shutdown.Name(s))
+		return shutdown.ExitCode(s)
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -133,6 +147,7 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 	}
 	addSourceFlags(root.Flags())
 	addRecordFlag(root.Flags())
+	addActionFlags(root.Flags())
 	root.CompletionOptions.HiddenDefaultCmd = false
 	root.AddCommand(newSnapshotCmd(), newCheckCmd(), newWatchCmd(), newRecordCmd(), newReplayCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root))
 	root.InitDefaultCompletionCmd()

@@ -62,7 +62,11 @@ end) exactly as a snapshot taken then would have.`,
 			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
 			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
-				return print(readyFrame(c.Context(), src, wait, log))
+				f := readyFrame(c.Context(), src, wait, log)
+				if err := c.Context().Err(); err != nil {
+					return err // interrupted: print nothing half-read
+				}
+				return print(f)
 			})
 		},
 	}

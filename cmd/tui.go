@@ -3,9 +3,11 @@ package cmd
 import (
 	"context"
 	"log/slog"
+	"os"
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/internal/app"
+	"github.com/stacktui/stacktui/internal/shutdown"
 	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/ui"
 )
@@ -77,7 +79,16 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 	if len(src.ZKServers) > 0 {
 		opts.Health = src.Health
 	}
-	return ui.Run(ctx, opts)
+	// Bubble Tea restores the terminal when it quits or is killed in time;
+	// the watchdog (a wedged program) and a kill that raced the program's
+	// start need the modes as they were before it.
+	tty := shutdown.SaveTerminal(os.Stdin, os.Stdout)
+	defer shutdown.AtExit(ctx, tty.Restore)()
+	err = ui.Run(ctx, opts)
+	if ctx.Err() != nil {
+		tty.Restore()
+	}
+	return err
 }
 
 // nervePID is where the Nerve toggle finds Nerve's pid, or nil.

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -64,13 +65,15 @@ event of a trace, with the trace's times, as fast as it can, and exits 0.`,
 }
 
 // streamEvents prints every event the pipeline derives, as JSON lines,
-// until ctx ends.
+// until ctx ends. Once every source has been read (or 10 s have passed) a
+// "ready" line says from when on a change is reported.
 func streamEvents(c *cobra.Command, src *app.Sources, services []string, log *slog.Logger, w io.Writer) error {
 	p := newPipeline(src, live.DefaultPace, log, nil)
 	sub := p.Subscribe()
 	defer sub.Close()
 	defer runPipeline(c.Context(), p)()
 	out := newEventWriter(w, services)
+	start, ready := time.Now(), false
 	for {
 		f, ok := sub.Next(c.Context())
 		if !ok {
@@ -78,6 +81,12 @@ func streamEvents(c *cobra.Command, src *app.Sources, services []string, log *sl
 		}
 		if err := out.write(f.Events); err != nil {
 			return err
+		}
+		if !ready && (f.Ready || time.Since(start) >= 10*time.Second) {
+			ready = true
+			if err := out.enc.Encode(watchLine{Time: time.Now(), Kind: "ready", Text: readyText(f.View, f.Failures())}); err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -103,6 +112,15 @@ func (o *eventWriter) write(evs []state.Event) error {
 		}
 	}
 	return nil
+}
+
+// readyText says what the stream starts from.
+func readyText(v *state.View, failures []string) string {
+	s := fmt.Sprintf("watching %d services; changes from now on", len(v.Services))
+	if len(failures) > 0 {
+		s += "; not read yet: " + strings.Join(failures, "; ")
+	}
+	return s
 }
 
 func joinCodes(cs []state.Code) string {

@@ -27,22 +27,21 @@ type chaosEvent struct {
 	until time.Time
 }
 
-// describe is the event in one line, with the time it has left at now.
+// describe is the event in one line at now: how long it has lasted, the
+// way an on-call engineer counts, and when the demo ends it.
 func (e *chaosEvent) describe(now time.Time) string {
-	left := e.until.Sub(now).Round(time.Second)
-	if left < time.Second {
-		left = time.Second
-	}
+	lasted := max(now.Sub(e.start).Round(time.Second), 0)
+	left := max(e.until.Sub(now).Round(time.Second), time.Second)
 	who := e.inst.Service + ": " + e.inst.Node
 	switch e.kind {
 	case chaosHealth:
-		return fmt.Sprintf("%s failing its health check for %s", who, left)
+		return fmt.Sprintf("%s failing its health check for %s (ends in %s)", who, lasted, left)
 	case chaosDeregister:
-		return fmt.Sprintf("%s deregistered (its Nerve stopped) for %s", who, left)
+		return fmt.Sprintf("%s deregistered (its Nerve stopped) for %s (back in %s)", who, lasted, left)
 	case chaosStuck:
-		return fmt.Sprintf("%s failing its health check for %s, its Nerve stuck (still registered)", who, left)
+		return fmt.Sprintf("%s failing its health check for %s, its Nerve stuck (still registered; ends in %s)", who, lasted, left)
 	default:
-		return fmt.Sprintf("%s answering 300ms slower for %s", who, left)
+		return fmt.Sprintf("%s answering 300ms slower for %s (ends in %s)", who, lasted, left)
 	}
 }
 

@@ -77,3 +77,22 @@ func TestChaosOff(t *testing.T) {
 		t.Errorf("happening %q", h)
 	}
 }
+
+// TestChaosBannerCountsUp: "failing its health check for 5s" means it has
+// been failing for 5 s, as an on-call engineer reads it; the time the demo
+// will end the trouble is said as such.
+func TestChaosBannerCountsUp(t *testing.T) {
+	t0 := time.Now()
+	li := &liveInstance{instance: &instance{Service: "svc_search", Node: "web-3"}}
+	for kind, want := range map[chaosKind]string{
+		chaosHealth:     "svc_search: web-3 failing its health check for 5s (ends in 15s)",
+		chaosDeregister: "svc_search: web-3 deregistered (its Nerve stopped) for 5s (back in 15s)",
+		chaosStuck:      "svc_search: web-3 failing its health check for 5s, its Nerve stuck (still registered; ends in 15s)",
+		chaosSlow:       "svc_search: web-3 answering 300ms slower for 5s (ends in 15s)",
+	} {
+		e := &chaosEvent{kind: kind, inst: li, start: t0, until: t0.Add(20 * time.Second)}
+		if got := e.describe(t0.Add(5 * time.Second)); got != want {
+			t.Errorf("describe = %q, want %q", got, want)
+		}
+	}
+}

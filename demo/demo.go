@@ -349,6 +349,22 @@ func (d *Demo) Happening() string {
 	return d.chaos.happening(time.Now())
 }
 
+// Abandon is Close for a process that must exit now (the shutdown
+// watchdog): it kills every HAProxy generation and removes Dir, waiting for
+// nothing; the in-process parts end with the process. Safe to call while the
+// demo runs or closes.
+func (d *Demo) Abandon() {
+	if d == nil {
+		return
+	}
+	if d.hap != nil {
+		d.hap.killAll()
+	}
+	if d.Dir != "" {
+		_ = os.RemoveAll(d.Dir)
+	}
+}
+
 // Close stops everything Start started (loops, HAProxy, Serf agents,
 // ZooKeeper sessions, HTTP services) and removes Dir. It is idempotent and
 // safe on a demo whose Start failed halfway.

@@ -222,7 +222,7 @@ func TestSerfDemo(t *testing.T) {
 	t.Run("ReloadCommand really reloads haproxy", func(t *testing.T) {
 		// A poller's persistent session, opened before the reload, must end
 		// up on the new process too (the old one is hard-stopped).
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		poller, err := client.Dial(ctx, client.Options{Address: d.HAProxySocket, ReadOnly: true})
 		if err != nil {
@@ -237,11 +237,15 @@ func TestSerfDemo(t *testing.T) {
 		if out, err := exec.Command("sh", "-c", d.ReloadCommand).CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v %s", d.ReloadCommand, err, out)
 		}
-		eventually(t, 5*time.Second, func() (bool, string) {
+		// The events, in order: a new generation answers on the socket, the
+		// old one is hard-stopped and reaped, the poller's next read lands on
+		// the new one. The bounds only guard against a hang.
+		eventually(t, 40*time.Second, func() (bool, string) {
 			now := socketPID(d.HAProxySocket)
 			return now != 0 && now != before, fmt.Sprintf("pid on a fresh session still %d", now)
 		})
-		eventually(t, 8*time.Second, func() (bool, string) {
+		reaped(t, d.hap, before)
+		eventually(t, 10*time.Second, func() (bool, string) {
 			info, err := poller.ShowInfo(ctx)
 			if err != nil {
 				return false, err.Error()

@@ -16,8 +16,9 @@ import (
 )
 
 // hapProc runs HAProxy in the foreground (-db) as a child of this process,
-// one generation at a time: a reload starts a new one with -sf <old pid>, and
-// the old one finishes its sessions and exits by itself.
+// one generation at a time: a reload starts a new one with -sf and the pid
+// of every generation still running, and those finish their sessions and
+// exit by themselves (hard-stop-after bounds how long).
 type hapProc struct {
 	bin    string
 	cfg    string // config file path
@@ -25,9 +26,14 @@ type hapProc struct {
 
 	mu    sync.Mutex
 	procs map[int]*exec.Cmd // every generation not yet reaped
-	cur   int               // pid of the newest generation
+	order []int             // pids in start order, newest last
 	waits sync.WaitGroup
 }
+
+// startDeadline bounds how long a new generation may take to answer on the
+// socket. It guards against a hung HAProxy, not a slow one: on a loaded
+// machine a start takes seconds, and a reload given up on is a reload lost.
+const startDeadline = 30 * time.Second
 
 // lockedBuffer is a bytes.Buffer safe for the exec goroutine and readers.
 type lockedBuffer struct {
@@ -50,14 +56,20 @@ func (l *lockedBuffer) String() string {
 	return strings.TrimSpace(l.b.String())
 }
 
-// start launches a generation of HAProxy on the current config file; with
-// old != 0 the new one takes over from that pid. It returns once the new
-// process answers on the admin socket, or with HAProxy's own words on why it
-// did not.
-func (h *hapProc) start(old int) (int, error) {
+// start launches a generation of HAProxy on the current config file, taking
+// over from every generation still running. It returns once the new process
+// answers on the admin socket, or with HAProxy's own words on why it did not.
+//
+// Every live generation is told, not just the newest: after a failed start
+// (the newest died), a generation that was never told to stop would
+// otherwise keep serving the sessions it has for ever.
+func (h *hapProc) start() (int, error) {
 	args := []string{"-db", "-f", h.cfg}
-	if old != 0 {
-		args = append(args, "-sf", strconv.Itoa(old))
+	if old := h.live(); len(old) > 0 {
+		args = append(args, "-sf")
+		for _, p := range old {
+			args = append(args, strconv.Itoa(p))
+		}
 	}
 	cmd := exec.Command(h.bin, args...)
 	var out lockedBuffer
@@ -73,7 +85,7 @@ func (h *hapProc) start(old int) (int, error) {
 		h.procs = map[int]*exec.Cmd{}
 	}
 	h.procs[pid] = cmd
-	h.cur = pid
+	h.order = append(h.order, pid)
 	h.mu.Unlock()
 	h.waits.Add(1)
 	go func() {
@@ -85,7 +97,7 @@ func (h *hapProc) start(old int) (int, error) {
 		h.mu.Unlock()
 	}()
 
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(startDeadline)
 	for {
 		select {
 		case <-exited:
@@ -97,20 +109,34 @@ func (h *hapProc) start(old int) (int, error) {
 		}
 		if time.Now().After(deadline) {
 			h.kill(pid)
-			return 0, fmt.Errorf("demo: haproxy pid %d did not answer on %s within 5s: %s", pid, h.socket, lastLines(out.String(), 3))
+			return 0, fmt.Errorf("demo: haproxy pid %d did not answer on %s within %s: %s", pid, h.socket, startDeadline, lastLines(out.String(), 3))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// pid is the newest generation's pid, 0 when none runs.
+// pid is the newest running generation's pid, 0 when none runs.
 func (h *hapProc) pid() int {
+	if l := h.live(); len(l) > 0 {
+		return l[len(l)-1]
+	}
+	return 0
+}
+
+// live is the pids of the generations not yet reaped, oldest first.
+func (h *hapProc) live() []int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, ok := h.procs[h.cur]; !ok {
-		return 0
+	var out []int
+	kept := h.order[:0]
+	for _, p := range h.order {
+		if _, ok := h.procs[p]; ok {
+			out = append(out, p)
+			kept = append(kept, p)
+		}
 	}
-	return h.cur
+	h.order = kept
+	return out
 }
 
 // kill ends one generation.
@@ -125,12 +151,17 @@ func (h *hapProc) kill(pid int) {
 
 // stop kills every generation still running and waits for them to be reaped.
 func (h *hapProc) stop() {
+	h.killAll()
+	h.waits.Wait()
+}
+
+// killAll sends SIGKILL to every generation still running.
+func (h *hapProc) killAll() {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	for _, cmd := range h.procs {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 	}
-	h.mu.Unlock()
-	h.waits.Wait()
 }
 
 // socketPID is the pid of the HAProxy answering on socket now, 0 when none

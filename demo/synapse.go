@@ -72,7 +72,7 @@ func (s *synapseLoop) startHAProxy(cur regSet) error {
 	if err := writeFileAtomic(s.cfgPath, []byte(s.render(cur))); err != nil {
 		return fmt.Errorf("demo: writing haproxy config %s: %w", s.cfgPath, err)
 	}
-	if _, err := s.hap.start(0); err != nil {
+	if _, err := s.hap.start(); err != nil {
 		return err
 	}
 	s.applied = cur
@@ -155,7 +155,7 @@ func (s *synapseLoop) reloadLocked(cur regSet, why string) {
 		s.fail(fmt.Errorf("demo: writing haproxy config %s: %w", s.cfgPath, err))
 		return
 	}
-	pid, err := s.hap.start(s.hap.pid())
+	pid, err := s.hap.start()
 	if err != nil {
 		s.fail(err)
 		return

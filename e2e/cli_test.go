@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -82,8 +84,6 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"--haproxy", "a;b=/x.sock"}, nil, "--haproxy"},
 		{[]string{"--zk", "h:1", "--serf", "h:2"}, nil, "alternatives"},
 		{[]string{"snapshot", "--zk-path", "relative"}, nil, "--zk-path"},
-		{[]string{"check", "--warn-up-below", "lots", "--haproxy", "/x.sock"}, nil, "--warn-up-below"},
-		{[]string{"check", "--warn-on", "bogus", "--haproxy", "/x.sock"}, nil, "bogus"},
 		{[]string{"snapshot", "--zk", "127.0.0.1:1", "--zk-auth-file", loose}, nil, "chmod 600"},
 		{[]string{"snapshot", "--zk-auth-file", filepath.Join(dir, "missing")}, nil, "--zk-auth-file"},
 		{nil, []string{"STACKTUI_ZK=bad"}, "--zk"},
@@ -94,6 +94,40 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		if code != 2 || len(lines) != 1 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "goroutine") {
 			t.Errorf("stacktui %v (env %v): exit %d, stderr %q; want exit 2 and one line mentioning %q", tc.args, tc.env, code, stderr, tc.want)
 		}
+	}
+}
+
+// TestCheckUsageErrorsAreUnknown: check is a Nagios plugin, so a usage
+// error is UNKNOWN (3, never 2, which Nagios reads as CRITICAL), and the
+// status line with the reason is on stdout, where the monitoring system
+// reads it, with nothing else.
+func TestCheckUsageErrorsAreUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"check", "--no-such-flag"}, nil, "unknown flag: --no-such-flag"},
+		{[]string{"check", "--warn-up-below", "lots", "--haproxy", "/x.sock"}, nil, "--warn-up-below"},
+		{[]string{"check", "--crit-up-below", "150%", "--haproxy", "/x.sock"}, nil, "--crit-up-below"},
+		{[]string{"check", "--warn-on", "bogus", "--haproxy", "/x.sock"}, nil, "bogus"},
+		{[]string{"check", "--timeout", "soon", "--haproxy", "/x.sock"}, nil, "--timeout"},
+		{[]string{"check", "--zk", "nohostport"}, nil, "--zk"},
+		{[]string{"check"}, nil, "give --zk or --serf and/or --haproxy"},
+		{[]string{"check", "stray"}, nil, "unexpected argument \"stray\""},
+		{[]string{"check", "--haproxy", "/x.sock"}, []string{"STACKTUI_REFRESH=never"}, "--refresh"},
+	} {
+		stdout, stderr, code := run(t, tc.env, tc.args...)
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		if code != 3 || len(lines) != 1 || !strings.HasPrefix(stdout, "STACKTUI UNKNOWN - ") || !strings.Contains(stdout, tc.want) || stderr != "" {
+			t.Errorf("stacktui %v (env %v): exit %d, stdout %q, stderr %q; want exit 3 and one UNKNOWN line on stdout mentioning %q",
+				tc.args, tc.env, code, stdout, stderr, tc.want)
+		}
+	}
+	// --json keeps its format for what is known once the flags parsed.
+	stdout, _, code := run(t, nil, "check", "--json")
+	if code != 3 || !strings.Contains(stdout, `"status": "UNKNOWN"`) || !strings.Contains(stdout, `"exit_code": 3`) {
+		t.Errorf("check --json with no source: exit %d, stdout %q", code, stdout)
 	}
 }
 
@@ -156,5 +190,105 @@ func TestReadOnlyHomeStillRuns(t *testing.T) {
 	ee, _ := err.(*exec.ExitError)
 	if ee == nil || ee.ExitCode() != 1 || !strings.Contains(string(out), "nonexistent.sock") {
 		t.Fatalf("with an unusable home: %v\n%s", err, out)
+	}
+}
+
+// helpFlags lists the long flags a command's --help offers (help itself aside).
+func helpFlags(t *testing.T, args ...string) []string {
+	t.Helper()
+	out, _, code := run(t, nil, append(args, "--help")...)
+	if code != 0 {
+		t.Fatalf("%v --help: exit %d", args, code)
+	}
+	var flags []string
+	for _, m := range regexp.MustCompile(`(?m)^\s+(?:-\w, )?(--[a-z-]+)`).FindAllStringSubmatch(out, -1) {
+		if m[1] != "--help" {
+			flags = append(flags, m[1])
+		}
+	}
+	return flags
+}
+
+// TestHelpAndREADMEAgree: every flag a command's --help offers is in the
+// README (its row of the commands table, or the flags table), every flag the
+// README names exists, the one-shot commands do not offer the console's
+// action flags, the shells of `completion` and the environment variables
+// that --help names are the README's.
+func TestHelpAndREADMEAgree(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	rows := map[string]string{}
+	var flagTable strings.Builder
+	for _, line := range strings.Split(readme, "\n") {
+		if m := regexp.MustCompile("^\\| `stacktui ?([a-z]*)").FindStringSubmatch(line); m != nil {
+			rows[m[1]] = line
+		}
+		if strings.HasPrefix(line, "| `--") {
+			flagTable.WriteString(line + "\n")
+		}
+	}
+	flagRe := regexp.MustCompile(`--[a-z][a-z-]+`)
+	offered := map[string]bool{}
+	for _, cmd := range []string{"", "snapshot", "check", "watch", "demo"} {
+		var args []string
+		if cmd != "" {
+			args = []string{cmd}
+		}
+		row, ok := rows[cmd]
+		if !ok {
+			t.Errorf("README's commands table has no row for `stacktui %s`", cmd)
+		}
+		flags := helpFlags(t, args...)
+		inRow := flagRe.FindAllString(row, -1)
+		for _, f := range flags {
+			offered[f] = true
+			// The flags table is the console's and the source-reading
+			// commands'; the demo ignores most of it, so its row says all.
+			if !slices.Contains(inRow, f) && (cmd == "demo" || !strings.Contains(flagTable.String(), "`"+f)) && f != "--config" && f != "--debug" {
+				t.Errorf("stacktui %s --help offers %s; the README does not say it", cmd, f)
+			}
+		}
+		for _, f := range inRow {
+			if !slices.Contains(flags, f) {
+				t.Errorf("README says `stacktui %s` takes %s; its --help does not offer it", cmd, f)
+			}
+		}
+		if cmd == "snapshot" || cmd == "check" || cmd == "watch" {
+			for _, f := range []string{"--audit-log", "--reload-cmd", "--restart-synapse-cmd", "--nerve-pid-file", "--nerve-pid-cmd", "--serf-member-rpc"} {
+				if slices.Contains(flags, f) {
+					t.Errorf("stacktui %s offers %s, which only actions use", cmd, f)
+				}
+			}
+			if cmd != "watch" && !slices.Contains(flags, "--timeout") {
+				t.Errorf("stacktui %s --help lacks --timeout", cmd)
+			}
+		}
+	}
+	for _, f := range flagRe.FindAllString(flagTable.String(), -1) {
+		if !offered[f] {
+			t.Errorf("README's flags table names %s; no command offers it", f)
+		}
+	}
+	// completion: the shells cobra generates are the README's.
+	for _, sh := range []string{"bash", "zsh", "fish", "powershell"} {
+		if _, _, code := run(t, nil, "completion", sh); code != 0 {
+			t.Errorf("completion %s: exit %d", sh, code)
+		}
+		if !strings.Contains(rows["completion"], sh) {
+			t.Errorf("README's completion row does not name %s", sh)
+		}
+	}
+	// Environment variables --help names are documented.
+	out, _, _ := run(t, nil, "--help")
+	for _, v := range regexp.MustCompile(`\$[A-Z_]+`).FindAllString(out, -1) {
+		if !strings.Contains(readme, v) {
+			t.Errorf("--help names %s; the README does not", v)
+		}
+	}
+	if !strings.Contains(out, "$SERF_RPC_AUTH holds the key itself") && !strings.Contains(out, "the key itself from $SERF_RPC_AUTH") {
+		t.Errorf("--serf-auth-file's help must say $SERF_RPC_AUTH holds the key itself, not a path:\n%s", out)
 	}
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,14 @@ func TestDemoFirstFiveMinutes(t *testing.T) {
 	})
 	t.Logf("after drain:\n%s", s)
 
+	// The drain is in the demo's audit log: an intent and a successful
+	// result, with the set server command that was sent.
+	logs, _ := filepath.Glob(filepath.Join(tmp, "stacktui-demo-*", "audit.log"))
+	if len(logs) != 1 {
+		t.Fatalf("want one demo audit log under %s, found %v", tmp, logs)
+	}
+	waitAudited(t, logs[0], "Drain", "state drain")
+
 	term.Keys("q")
 	term.WaitExit(10*time.Second, 0)
 	// The demo's temp dir (with its audit log) is gone.
@@ -48,5 +57,45 @@ func TestDemoFirstFiveMinutes(t *testing.T) {
 		if fi, err := os.Stat(l); err == nil && fi.IsDir() && strings.Contains(filepath.Base(l), "demo") {
 			t.Errorf("demo left %s behind", l)
 		}
+	}
+}
+
+// waitAudited waits until the audit log at path holds an intent and a
+// successful result of an action whose title starts with title and whose
+// commands include command.
+// Every line must parse: the log is JSON lines.
+func waitAudited(t *testing.T, path, title, command string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phases := map[string]bool{}
+		for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if line == "" {
+				continue
+			}
+			var rec struct {
+				Phase    string   `json:"phase"`
+				Title    string   `json:"title"`
+				Commands []string `json:"commands"`
+				OK       bool     `json:"ok"`
+			}
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("audit log line %d does not parse: %v: %q", i+1, err, line)
+			}
+			if strings.HasPrefix(rec.Title, title) && strings.Contains(strings.Join(rec.Commands, "\n"), command) && (rec.Phase == "intent" || rec.OK) {
+				phases[rec.Phase] = true
+			}
+		}
+		if phases["intent"] && phases["result"] {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q intent and successful result with %q in %s:\n%s", title, command, path, b)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -17,6 +17,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	testenv.DefaultSignalsForChildren() // the signal tests send SIGINT and SIGHUP
 	dir, err := os.MkdirTemp("", "stacktui-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -99,8 +99,9 @@ func TestRecordThenReplay(t *testing.T) {
 	if !strings.Contains(done, path) || !strings.Contains(done, "note 1") {
 		t.Fatalf("summary %q", done)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("record exited: %v", err)
+	// Stopped by SIGINT, as every command: 128+2, once the trace is written.
+	if err := cmd.Wait(); cmd.ProcessState.ExitCode() != 130 {
+		t.Fatalf("record exited: %v (want 130 after SIGINT)", err)
 	}
 	evs := watchReplay(t, path)
 	if !hasEvent(evs, func(m map[string]string) bool { return m["kind"] == "note" && strings.Contains(m["text"], "by hand") }) ||

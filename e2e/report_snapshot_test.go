@@ -83,16 +83,30 @@ func TestSnapshotEndToEnd(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	cmd := exec.Command(bin, "snapshot", "--json", "--read-only", "--zk", z.Addr, "--haproxy", "local="+h.Socket, "--timeout", "15s")
-	cmd.Env = append(cmd.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("stacktui snapshot: %v\nstderr: %s\nstdout: %s", err, stderr.String(), stdout.String())
-	}
+	// While a check runs, HAProxy shows "* L7STS" with check_code 0: the
+	// last answer's code is not known then, and the snapshot says so. Take
+	// snapshots until one lands between two checks of the sick server, the
+	// moment its code is known (the bound only guards against a hang).
+	var stdout bytes.Buffer
 	var doc report.Document
-	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
-		t.Fatalf("snapshot --json is not the documented schema: %v\n%s", err, stdout.String())
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		cmd := exec.Command(bin, "snapshot", "--json", "--read-only", "--zk", z.Addr, "--haproxy", "local="+h.Socket, "--timeout", "15s")
+		cmd.Env = append(cmd.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
+		var stderr bytes.Buffer
+		stdout.Reset()
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("stacktui snapshot: %v\nstderr: %s\nstdout: %s", err, stderr.String(), stdout.String())
+		}
+		doc = report.Document{}
+		if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+			t.Fatalf("snapshot --json is not the documented schema: %v\n%s", err, stdout.String())
+		}
+		if in := findInstance(findService(t, &doc, "svc_e2e"), "host1_"+sick.Addr, state.CodeDown); in == nil ||
+			len(in.Diagnoses) == 0 || !strings.Contains(in.Diagnoses[0].Text, "L7STS") ||
+			strings.Contains(in.Diagnoses[0].Text, "HTTP 503") || time.Now().After(deadline) {
+			break
+		}
 	}
 
 	svc := findService(t, &doc, "svc_e2e")

@@ -390,8 +390,32 @@ func keyMsg(k string) tea.KeyPressMsg {
 func drain(m *Model, cmd tea.Cmd) { drainWait(m, cmd, 100*time.Millisecond) }
 
 // drainWait is drain with a longer wait for slow commands (a 50,000-server
-// join on a loaded machine).
+// join on a loaded machine). An action is never given up on: the wait tells
+// a blocking command from a slow one, and an executor that fsyncs its audit
+// log on a loaded machine is slow, not blocking. While the model says an
+// action runs, drainWait waits for its result (a bound only against a hang).
 func drainWait(m *Model, cmd tea.Cmd, wait time.Duration) {
+	var late []chan tea.Msg
+	drainInto(m, cmd, wait, &late)
+	for deadline := time.Now().Add(time.Minute); m.running && time.Now().Before(deadline); {
+		for i := 0; i < len(late); i++ {
+			select {
+			case msg := <-late[i]:
+				late = append(late[:i], late[i+1:]...)
+				i--
+				if done, ok := msg.(actionDoneMsg); ok {
+					_, next := m.Update(done)
+					drainInto(m, next, wait, &late)
+				}
+			default:
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// drainInto drains cmd, adding the commands it gave up on to late.
+func drainInto(m *Model, cmd tea.Cmd, wait time.Duration, late *[]chan tea.Msg) {
 	if cmd == nil {
 		return
 	}
@@ -403,13 +427,14 @@ func drainWait(m *Model, cmd tea.Cmd, wait time.Duration) {
 		case nil:
 		case tea.BatchMsg:
 			for _, c := range msg {
-				drainWait(m, c, wait)
+				drainInto(m, c, wait, late)
 			}
 		default:
 			_, next := m.Update(msg)
-			drainWait(m, next, wait)
+			drainInto(m, next, wait, late)
 		}
 	case <-time.After(wait):
+		*late = append(*late, ch)
 	}
 }
 

@@ -34,6 +34,9 @@ func startProc(dir, logPath, bin string, args ...string) (*proc, error) {
 	}
 	defer f.Close() // the child has its own copy
 	fmt.Fprintf(f, "==== %s: %s %q\n", time.Now().Format(time.RFC3339Nano), bin, args)
+	// Tests signal what testenv runs (the stand-in Nerve traps SIGHUP, a
+	// serf agent reloads on it): never hand it SIGHUP or SIGINT ignored.
+	DefaultSignalsForChildren()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Stdout = f

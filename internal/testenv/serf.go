@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -139,8 +140,11 @@ func (a *SerfAgent) start(cfg SerfConfig) error {
 	for _, k := range keys {
 		args = append(args, "-tag", k+"="+cfg.Tags[k])
 	}
+	// -retry-join, not -join: on a loaded machine the join's push-pull can
+	// miss the local profile's 1 s TCP timeout, and -join then makes the
+	// agent exit. start waits for the join itself (the members listed).
 	for _, j := range cfg.Join {
-		args = append(args, "-join="+j)
+		args = append(args, "-retry-join="+j, "-retry-interval=200ms")
 	}
 	p, err := startProc(a.Dir, filepath.Join(a.Dir, "serf.log"), "serf", args...)
 	if err != nil {
@@ -150,8 +154,16 @@ func (a *SerfAgent) start(cfg SerfConfig) error {
 		if p.exited() {
 			return fmt.Errorf("exited: %v", p.waitErr)
 		}
-		_, err := a.run("members")
-		return err
+		ms, err := a.Members()
+		if err != nil {
+			return err
+		}
+		for _, j := range cfg.Join {
+			if !slices.ContainsFunc(ms, func(m SerfMember) bool { return m.Addr == j }) { // Addr is host:port
+				return fmt.Errorf("not joined to %s yet", j)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		p.kill()

@@ -1,6 +1,8 @@
 package testenv
 
 import (
+	"net"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -73,4 +75,50 @@ func TestSerfRPCAuth(t *testing.T) {
 	if _, err := noKey.Members(); err == nil || !strings.Contains(strings.ToLower(err.Error()), "auth") {
 		t.Fatalf("members without the key: %v; want an auth error", err)
 	}
+}
+
+// TestSerfJoinRetriesAFailedJoin: a join that fails (on a loaded machine the
+// push-pull misses the local profile's 1 s TCP timeout; here the first
+// attempt reaches a listener that hangs up) is retried, and StartSerf
+// returns once the agent has joined. With -join the agent exited on the
+// first failure and the test's cluster was never formed.
+func TestSerfJoinRetriesAFailedJoin(t *testing.T) {
+	Need(t, "serf")
+	peer, _, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan error, 1)
+	var b *SerfAgent
+	go func() {
+		var err error
+		b, err = StartSerf(SerfConfig{Name: "joiner", Join: []string{peer}})
+		started <- err
+	}()
+	// The joiner's first attempt: hang up on it, then bring the real peer
+	// up at that address.
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(30 * time.Second))
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatalf("the joiner never tried %s: %v", peer, err)
+	}
+	c.Close()
+	ln.Close()
+	rpc, _, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := exec.Command("serf", "agent", "-node=peer", "-bind="+peer, "-rpc-addr="+rpc, "-profile=local")
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Process.Kill(); p.Wait() })
+	if err := <-started; err != nil {
+		t.Fatalf("the joiner gave up: %v", err)
+	}
+	t.Cleanup(b.Stop)
 }
