@@ -99,7 +99,9 @@ func (c *common) codeStyle(code state.Code) *lipStyle {
 	switch code {
 	case state.CodeOK, "":
 		return &c.st.OK
-	case state.CodeDrain, state.CodeMaint, state.CodeWeightMismatch, state.CodeMatchedByAddr, state.CodeDeregistered:
+	case state.CodeMaint, state.CodeDeregistered, state.CodeMaintenance:
+		return &c.st.Maint
+	case state.CodeDrain, state.CodeWeightMismatch, state.CodeMatchedByAddr:
 		return &c.st.Warn
 	}
 	return &c.st.Bad
@@ -110,7 +112,9 @@ func (c *common) statusStyle(word string) *lipStyle {
 	switch word {
 	case "UP", "OPEN", "no check":
 		return &c.st.OK
-	case "DRAIN", "MAINT", "NOLB":
+	case "MAINT":
+		return &c.st.Maint
+	case "DRAIN", "NOLB":
 		return &c.st.Warn
 	case "":
 		return &c.st.Muted

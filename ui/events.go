@@ -25,6 +25,7 @@ type evEntry struct {
 	Service string
 	Text    string
 	bad     bool
+	maint   bool // a server put in MAINT: on purpose, not DOWN's red
 	note    bool // a trace's note: what was done, not what was seen
 }
 
@@ -96,8 +97,8 @@ func (p *eventsPane) addEvents(evs []state.Event) {
 		if e.Socket != "" {
 			src += " " + e.Socket
 		}
-		p.add(evEntry{At: e.At, Source: src, Kind: e.Kind, Service: e.Service, Text: e.Text, bad: badEvent(e),
-			note: e.Kind == state.EventNote})
+		p.add(evEntry{At: e.At, Source: src, Kind: e.Kind, Service: e.Service, Text: e.Text, bad: badEvent(e) && e.To != "MAINT",
+			maint: e.To == "MAINT", note: e.Kind == state.EventNote})
 	}
 }
 
@@ -212,6 +213,8 @@ func (p *eventsPane) view(w, h int) string {
 		switch {
 		case e.bad:
 			st = &c.st.Bad
+		case e.maint:
+			st = &c.st.Maint
 		case e.note:
 			st = &c.st.Section // a note stands out from what the sources saw
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/haproxy"
@@ -89,6 +90,7 @@ type Model struct {
 	firstViewDone bool     // Options.FirstView was called
 	watching      []string // backends on screen, as last passed to Feed.Watch
 	mono, dark    bool     // NO_COLOR; the terminal's background
+	profile       colorprofile.Profile // the terminal's colours, as the program detected them
 }
 
 // New builds the root model from the options.
@@ -135,8 +137,9 @@ func newModel(o Options, now func() time.Time) *Model {
 			shist:    state.NewHistory(2), // until the first frame brings the pipeline's
 		},
 		o:    o,
-		mono: NoColorRequested(),
-		dark: true,
+		mono:    NoColorRequested(),
+		dark:    true,
+		profile: colorprofile.TrueColor, // until the program says (the renderer downsamples meanwhile)
 	}
 	if o.Replay != nil {
 		// The trace's clock: ages are as they were then, not as of now.
@@ -167,7 +170,7 @@ func (m *Model) makeStyles() Styles {
 	if m.mono {
 		p = PaletteMono
 	}
-	return NewStyles(p, m.dark)
+	return NewStylesFor(p, m.dark, m.profile)
 }
 
 // Init starts the channel readers, the clock and the first reads.
@@ -255,6 +258,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
+		return nil
+	case tea.ColorProfileMsg:
+		m.profile = msg.Profile
+		m.st = m.makeStyles()
 		return nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
