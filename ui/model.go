@@ -87,9 +87,9 @@ type Model struct {
 	confirm *confirmDialog
 	running bool // an action is executing
 
-	firstViewDone bool     // Options.FirstView was called
-	watching      []string // backends on screen, as last passed to Feed.Watch
-	mono, dark    bool     // NO_COLOR; the terminal's background
+	firstViewDone bool                 // Options.FirstView was called
+	watching      []string             // backends on screen, as last passed to Feed.Watch
+	mono, dark    bool                 // NO_COLOR; the terminal's background
 	profile       colorprofile.Profile // the terminal's colours, as the program detected them
 }
 
@@ -136,7 +136,7 @@ func newModel(o Options, now func() time.Time) *Model {
 			hist:     newHistory(),
 			shist:    state.NewHistory(2), // until the first frame brings the pipeline's
 		},
-		o:    o,
+		o:       o,
 		mono:    NoColorRequested(),
 		dark:    true,
 		profile: colorprofile.TrueColor, // until the program says (the renderer downsamples meanwhile)
