@@ -184,7 +184,7 @@ func TestReloadOutputPane(t *testing.T) {
 		t.Fatalf("no output pane after R (status %q)", m.status)
 	}
 	s := screen(m)
-	if !strings.Contains(s, "FAILED") || !strings.Contains(s, "line 1 of") || !strings.Contains(s, "j/k to scroll") {
+	if !strings.Contains(s, "FAILED") || !strings.Contains(s, "line 1 of") || !strings.Contains(s, "j/k scroll") {
 		t.Fatalf("output pane:\n%s", s)
 	}
 	press(m, "G")

@@ -94,13 +94,6 @@ func (m *Model) renderHeader() string {
 	return b.String()
 }
 
-func (m *Model) stateStyle(ok bool) *lipStyle {
-	if ok {
-		return &m.st.OK
-	}
-	return &m.st.Bad
-}
-
 // bannerText says which sources are stale and for how long, plus the demo
 // banner; "" when all is well.
 func (m *Model) bannerText() string {

@@ -78,7 +78,7 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		}
 		m.setError("no service named " + arg + " (try / in the services view to search)")
 	case "zk", "registry", "reg":
-		if !m.zkMode() {
+		if !m.zkMode {
 			m.setError(":zk needs a ZooKeeper registry")
 			return nil
 		}
@@ -87,7 +87,7 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		if arg == "" {
 			arg = m.registry.path
 		}
-		return m.registry.goTo(m, arg)
+		return m.registry.goTo(arg)
 	case "haproxy", "hap", "ha":
 		return m.switchView(viewHAProxy)
 	case "events", "ev":

@@ -61,17 +61,17 @@ func (m *Model) openDiagnose() {
 		m.setError("D diagnoses a service (view 1), a server (view 2) or an instance across the fleet (view 6)")
 		return
 	}
-	m.text = textPane{title: title, lines: wrapAll(lines, m.w), height: m.text.height}
+	m.text.open(title, lines)
 	m.overlay = overlayDiagnose
 }
 
 // findInstance maps an HAProxy row to its joined instance.
-func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
-	if r == nil || !r.row.IsServer() || m.joined == nil {
+func (c *common) findInstance(r *hapRow) (*state.Service, *state.Instance) {
+	if r == nil || !r.row.IsServer() || c.joined == nil {
 		return nil, nil
 	}
-	for i := range m.joined.Services {
-		s := &m.joined.Services[i]
+	for i := range c.joined.Services {
+		s := &c.joined.Services[i]
 		if s.Backend != r.row.Proxy && s.Name != r.row.Proxy {
 			continue
 		}
@@ -85,13 +85,6 @@ func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
 		}
 	}
 	return nil, nil
-}
-
-func (m *Model) regName() string {
-	if m.reg == nil {
-		return "the registry"
-	}
-	return kindName(m.reg.Kind)
 }
 
 func (m *Model) diagnoseService(s *state.Service) []string {

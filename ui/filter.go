@@ -156,7 +156,8 @@ func (f *filter) matchAny(fields ...string) bool {
 }
 
 // keyText is the text a key press inserts into an editor: none for alt or
-// ctrl combinations (a fast "esc j" arrives as alt+j and must not type "j").
+// ctrl combinations (an unbound alt+j, a fast "esc j", never reaches an
+// editor: the root reads it as Esc, then j).
 func keyText(msg tea.KeyPressMsg) string {
 	if msg.Mod&(tea.ModAlt|tea.ModCtrl) != 0 {
 		return ""

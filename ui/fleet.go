@@ -7,20 +7,23 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
-// fleetPane is the fleet view (--fleet): one row per instance with how many
-// hosts route to it and how, and which hosts disagree with the registry;
-// the hosts that could not be read or look stuck are named in a line
-// above. It is self-contained: it takes the fleet view and the styles, and
-// keeps its own cursor, filter and sort.
+// fleetPane is the fleet view (--fleet, view 6): one row per instance with
+// how many hosts route to it and how, and which hosts disagree with the
+// registry; the hosts that could not be read or look stuck are named in a
+// line above. It keeps its own cursor, filter and sort, and takes the
+// fleet view from each frame (setView). The fleet is read-only: it has
+// nothing to mark and no action acts on it.
 type fleetPane struct {
+	c *common
 	list
-	view  *state.FleetView
+	fv    *state.FleetView
 	rows  []fleetRow
 	dirty bool
 }
@@ -31,15 +34,35 @@ type fleetRow struct {
 	in  *state.FleetInstance
 }
 
-func newFleetPane() fleetPane { return fleetPane{list: newList(), dirty: true} }
+func newFleetPane(c *common) fleetPane { return fleetPane{c: c, list: newList(), dirty: true} }
 
-// setView takes a new fleet view; rows are rebuilt at the next render.
+// setView takes a new fleet view; rows are rebuilt at the next layout.
 func (p *fleetPane) setView(v *state.FleetView) {
-	p.view = v
+	p.fv = v
 	p.dirty = true
 }
 
+func (p *fleetPane) lst() *list         { return &p.list }
+func (p *fleetPane) setDirty()          { p.dirty = true }
+func (p *fleetPane) rowsTop() int       { return 2 } // the fleet line, column titles
 func (p *fleetPane) keyAt(i int) string { return p.rows[i].in.Key }
+
+// update handles the list keys (nothing to mark) and the wheel.
+func (p *fleetPane) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if _, resort := listKeys(p.c, &p.list, msg, p.keyAt, len(fleetColumns), false); resort {
+			p.dirty = true
+			p.rebuild()
+		}
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg, p.keyAt)
+	}
+	return nil
+}
+
+// view draws the fleet line, the column titles and the visible rows.
+func (p *fleetPane) view(w, h int) string { return p.render(&p.c.st, w, h, p.c.now()) }
 
 // fleetColumns are the pane's columns.
 var fleetColumns = []column{
@@ -94,9 +117,9 @@ func (p *fleetPane) rebuild() {
 	}
 	p.dirty = false
 	p.rows = p.rows[:0]
-	if p.view != nil {
-		for i := range p.view.Services {
-			s := &p.view.Services[i]
+	if p.fv != nil {
+		for i := range p.fv.Services {
+			s := &p.fv.Services[i]
 			for k := range s.Instances {
 				in := &s.Instances[k]
 				if p.filter.matchAny(s.Name, in.Server, in.Addr, findingHosts(in)) {
@@ -136,7 +159,7 @@ func findingHosts(in *state.FleetInstance) string {
 
 // header is the pane's first line: hosts read, unreadable, stuck.
 func (p *fleetPane) header(st *Styles, now time.Time) string {
-	v := p.view
+	v := p.fv
 	if v == nil {
 		return st.Muted.Render("Fleet: not read yet")
 	}
@@ -192,7 +215,6 @@ func shortAge(d time.Duration) string {
 // w x h cells.
 func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 	p.rebuild()
-	p.height = max(h-2, 1)
 	p.clamp()
 	widths := layoutColumns(fleetColumns, w)
 	var b strings.Builder
@@ -202,7 +224,7 @@ func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
 		none := "  no fleet data yet: the hosts are being read"
-		if p.view != nil && len(p.view.Hosts) == 0 {
+		if p.fv != nil && len(p.fv.Hosts) == 0 {
 			none = "  no fleet hosts: give --fleet-hosts, or a registry whose registrations name hosts"
 		} else if p.filter.text != "" {
 			none = fmt.Sprintf("  nothing matches the filter %q (esc clears it)", p.filter.text)
@@ -248,7 +270,7 @@ func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 		dis := findingHosts(r.in)
 		var disSt *lipStyle
 		switch {
-		case dis == "" && hosts == 0 && p.view.Reachable > 0:
+		case dis == "" && hosts == 0 && p.fv.Reachable > 0:
 			dis, disSt = "no host read has backend "+r.svc.Backend, &st.Muted
 		case dis == "" && r.svc.KeptPrevious:
 			dis, disSt = "kept: nothing registered", &st.Muted
@@ -267,10 +289,10 @@ func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 // evidence is the "from which hosts?" page for the selected instance.
 func (p *fleetPane) evidence() (title string, lines []string) {
 	s, in := p.selected()
-	if in == nil || p.view == nil {
+	if in == nil || p.fv == nil {
 		return "", nil
 	}
-	ev := p.view.Evidence(in.Key)
+	ev := p.fv.Evidence(in.Key)
 	for i := range ev {
 		ev[i] = termtext.Clean(ev[i]) // host and server names come from outside
 	}
@@ -313,7 +335,7 @@ func (m *Model) nextTab(d int) viewID {
 // fromWhichHosts is the end of an instance's diagnosis with --fleet: the
 // handbook's last question, answered from every host's HAProxy.
 func (m *Model) fromWhichHosts(key string) []string {
-	v := m.fleet.view
+	v := m.fleet.fv
 	if v == nil {
 		return nil
 	}

@@ -45,15 +45,21 @@ func fleetFixture() *state.FleetView {
 		Registry: &sources.Snapshot{}, Services: []state.FleetService{svcA, svcB}}
 }
 
+// testFleetPane is a fleet pane on a common of its own, at fleetNow.
+func testFleetPane() fleetPane {
+	keys := DefaultKeyMap(false)
+	return newFleetPane(&common{st: NewStyles(PaletteMono, true), keys: &keys, now: func() time.Time { return fleetNow }})
+}
+
 func renderFleet(p *fleetPane, w, h int) string {
-	st := NewStyles(PaletteMono, true)
-	return ansi.Strip(p.render(&st, w, h, fleetNow))
+	p.height = h - 2
+	return ansi.Strip(p.view(w, h))
 }
 
 func TestFleetPaneGolden(t *testing.T) {
 	for _, w := range []int{60, 100, 140} {
 		t.Run(fmt.Sprintf("width=%d", w), func(t *testing.T) {
-			p := newFleetPane()
+			p := testFleetPane()
 			p.setView(fleetFixture())
 			golden.RequireEqual(t, []byte(renderFleet(&p, w, 12)))
 		})
@@ -61,7 +67,7 @@ func TestFleetPaneGolden(t *testing.T) {
 }
 
 func TestFleetPaneFilterSortAndEvidence(t *testing.T) {
-	p := newFleetPane()
+	p := testFleetPane()
 	p.setView(fleetFixture())
 	out := renderFleet(&p, 120, 12)
 	for _, want := range []string{"Fleet: 3 of 4 hosts read", "unreadable: h4 (42s)", "Synapse stuck: h3 (svc_a)", "h3!", "kept: nothing registered"} {
@@ -103,7 +109,7 @@ func TestFleetPaneFilterSortAndEvidence(t *testing.T) {
 }
 
 func TestFleetPaneEmpty(t *testing.T) {
-	p := newFleetPane()
+	p := testFleetPane()
 	if out := renderFleet(&p, 80, 6); !strings.Contains(out, "Fleet: not read yet") || !strings.Contains(out, "being read") {
 		t.Errorf("before the first read:\n%s", out)
 	}

@@ -39,7 +39,7 @@ func (m *Model) openHelp() {
 		"  :svc NAME   open a service      :zk PATH   browse ZooKeeper at PATH",
 		"  :haproxy    the HAProxy view    :events    the events view       :q  quit",
 		"  up/down recall earlier commands.")
-	m.text = textPane{title: "Help — stacktui keys", lines: wrapAll(lines, m.w), height: m.text.height}
+	m.text.open("Help — stacktui keys", lines)
 	m.overlay = overlayHelp
 }
 

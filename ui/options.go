@@ -60,6 +60,9 @@ type Options struct {
 	// is offered.
 	Fleet  bool
 	Banner func() string // a line saying what is happening (the demo, the SSH connection); may be nil
+	// Keys, when set, replaces the default keymap (its action keys are
+	// disabled in read-only mode all the same).
+	Keys   *KeyMap
 	Logger *slog.Logger
 	// FirstView, when set, is called once from the event loop when the
 	// first frame with every source's first reading (or its error) is

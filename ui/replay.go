@@ -11,7 +11,7 @@ import (
 
 // replayKey handles the replay keys; ok is false for any other key.
 func (m *Model) replayKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
-	k := &m.keys
+	k := m.keys
 	r := m.o.Replay
 	switch {
 	case key.Matches(msg, k.ReplayPause):

@@ -1,17 +1,58 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/internal/termtext"
 )
 
-// textPane is a scrollable page of lines: help, diagnose and inspect.
+// textPane is a scrollable page of lines: help, diagnose, inspect and an
+// action's output. The root opens and closes it; it scrolls itself.
 type textPane struct {
+	c      *common
 	title  string
 	lines  []string
 	offset int
 	height int
+}
+
+// open shows a new page from its top.
+func (t *textPane) open(title string, lines []string) {
+	t.title, t.lines, t.offset = title, wrapAll(lines, t.c.w), 0
+}
+
+// update scrolls the page by the movement keys and the wheel.
+func (t *textPane) update(msg tea.Msg) tea.Cmd {
+	k := t.c.keys
+	switch msg := msg.(type) {
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			t.scroll(-3)
+		case tea.MouseWheelDown:
+			t.scroll(3)
+		}
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			t.scroll(-1)
+		case key.Matches(msg, k.Down):
+			t.scroll(1)
+		case key.Matches(msg, k.PageUp):
+			t.scroll(-t.height + 1)
+		case key.Matches(msg, k.PageDn):
+			t.scroll(t.height - 1)
+		case key.Matches(msg, k.Top):
+			t.scroll(-1 << 20)
+		case key.Matches(msg, k.Bottom):
+			t.scroll(1 << 20)
+		}
+	}
+	return nil
 }
 
 // scroll moves the page; the title takes the first line of the body, so
@@ -20,14 +61,21 @@ func (t *textPane) scroll(d int) {
 	t.offset = min(max(t.offset+d, 0), max(len(t.lines)-(t.height-1), 0))
 }
 
-func (t *textPane) render(st *Styles, w, h int) string {
+func (t *textPane) view(w, h int) string {
+	st, k := &t.c.st, t.c.keys
 	var b strings.Builder
 	b.WriteString(st.Section.Render(termtext.Clean(t.title))) // titles name services and servers
 	more := ""
-	if len(t.lines) > h-1 {
-		more = "  (j/k to scroll)"
+	if per := max(h-1, 1); len(t.lines) > per {
+		// Which page of how many: at 80x24 help takes three.
+		pages := (len(t.lines) + per - 1) / per
+		page := min(t.offset/per+1, pages)
+		if t.offset+per >= len(t.lines) {
+			page = pages
+		}
+		more = fmt.Sprintf("  page %d/%d (%s next, %s/%s scroll)", page, pages, keyName(k.PageDn), keyName(k.Down), keyName(k.Up))
 	}
-	b.WriteString(st.Muted.Render(more + "  esc closes"))
+	b.WriteString(st.Muted.Render(more + "  " + keyName(k.Back) + " closes"))
 	b.WriteByte('\n')
 	end := min(t.offset+h-1, len(t.lines))
 	for i := t.offset; i < end; i++ {

@@ -172,4 +172,3 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 	}
 }
-
