@@ -244,9 +244,10 @@ func (s *SSHD) Start() error {
 		return fmt.Errorf("testenv: sshd on %s is already running", s.Addr)
 	}
 	logPath := filepath.Join(s.Dir, "sshd.log")
-	// -D: stay in the foreground (our child, killed with us); -e: log to
-	// stderr, which goes to the log file.
-	p, err := startProc(s.Dir, logPath, sshdBinary, "-D", "-e", "-f", filepath.Join(s.Dir, "sshd_config"))
+	// -D: stay in the foreground (our child, killed with us); -E: log to
+	// the log file (with -e, logging to stderr, a session's own debug
+	// lines would reach the client's commands as their stderr).
+	p, err := startProc(s.Dir, logPath, sshdBinary, "-D", "-E", logPath, "-f", filepath.Join(s.Dir, "sshd_config"))
 	if err != nil {
 		return err
 	}
