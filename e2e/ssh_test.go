@@ -69,23 +69,23 @@ func TestConsoleThroughSSH(t *testing.T) {
 	e := newSSHEnv(t)
 	host, _ := os.Hostname()
 	term := startTerm(t, 160, 45, tuiEnv(t), e.argv()...)
-	term.WaitText(20*time.Second, "svc_alpha", "svc_bravo", "on "+host+" through SSH")
+	term.WaitText(30*time.Second, "svc_alpha", "svc_bravo", "on "+host+" through SSH")
 	if n := e.sshd.Connections(); n != 1 {
 		t.Errorf("sshd has %d connections: everything must go through one", n)
 	}
 
 	// M on one of the host's instances: the dialog names the host.
-	term.WaitFor("svc_alpha selected", 5*time.Second, func(s string) bool { return strings.Contains(s, "> svc_alpha") })
+	term.WaitFor("svc_alpha selected", 30*time.Second, func(s string) bool { return selected(s, "svc_alpha") })
 	term.Keys("Enter")
-	term.WaitText(5*time.Second, e.a1.PortString(), e.a2.PortString())
+	term.WaitText(30*time.Second, e.a1.PortString(), e.a2.PortString())
 	selectRow(t, term, e.a1.PortString())
 	term.Keys("M")
-	term.WaitText(5*time.Second, "maintenance reason for", "on "+host+" (through SSH")
+	term.WaitText(30*time.Second, "maintenance reason for", "on "+host+" (through SSH")
 	term.Type("disk swap")
 	term.Keys("Enter")
-	term.WaitText(5*time.Second, "expires after")
+	term.WaitText(30*time.Second, "expires after")
 	term.Keys("Enter")
-	s := term.WaitText(5*time.Second, "Confirm: Maintenance: take svc_alpha", "On host: "+host+" (through SSH")
+	s := term.WaitText(30*time.Second, "Confirm: Maintenance: take svc_alpha", "On host: "+host+" (through SSH")
 	if strings.Contains(s, "this host") {
 		t.Errorf("the dialog of an action on the SSH host says \"this host\":\n%s", s)
 	}
@@ -107,16 +107,16 @@ func TestConsoleThroughSSH(t *testing.T) {
 
 	// The fleet, read through the same connection: view 6 and D.
 	term.Keys("Escape", "6")
-	term.WaitText(10*time.Second, "Fleet: 2 of 2 hosts read")
+	term.WaitText(30*time.Second, "Fleet: 2 of 2 hosts read")
 	term.Keys("D")
-	term.WaitText(5*time.Second, "From which hosts: svc_alpha", "UP on 2 hosts: "+e.fleet.Hosts[0].IP+", "+e.fleet.Hosts[1].IP)
+	term.WaitText(30*time.Second, "From which hosts: svc_alpha", "UP on 2 hosts: "+e.fleet.Hosts[0].IP+", "+e.fleet.Hosts[1].IP)
 	term.Keys("Escape", "1")
 
 	// sshd dies: every source unreachable, with its age.
 	e.sshd.Kill()
-	term.WaitText(20*time.Second, "SSH to", "DOWN for", "all unreachable, last read: ZooKeeper ", "s, HAProxy ", "s, fleet (2 hosts) ")
+	term.WaitText(30*time.Second, "SSH to", "DOWN for", "all unreachable, last read: ZooKeeper ", "s, HAProxy ", "s, fleet (2 hosts) ")
 	term.Keys("6")
-	term.WaitText(20*time.Second, "Fleet: 0 of 2 hosts read", "unreadable: "+e.fleet.Hosts[0].IP)
+	term.WaitText(30*time.Second, "Fleet: 0 of 2 hosts read", "unreadable: "+e.fleet.Hosts[0].IP)
 	term.Keys("1")
 
 	// sshd is back: everything recovers by itself.
@@ -129,7 +129,7 @@ func TestConsoleThroughSSH(t *testing.T) {
 	term.Keys("6")
 	term.WaitText(30*time.Second, "Fleet: 2 of 2 hosts read")
 	term.Keys("q")
-	term.WaitExit(5*time.Second, 0)
+	term.WaitExit(30*time.Second, 0)
 }
 
 // TestSSHHostKeyRefused: a host whose key does not match known_hosts, or
@@ -137,37 +137,28 @@ func TestConsoleThroughSSH(t *testing.T) {
 // terminal is left as it was.
 func TestSSHHostKeyRefused(t *testing.T) {
 	s := testenv.SSHDWith(t)
-	other, err := testenv.NewSSHKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrong, err := s.WriteKnownHosts("wrong_known_hosts", other.PublicKey())
+	changed, err := s.ChangedKeyConfig("ssh_config_changed")
 	if err != nil {
 		t.Fatal(err)
 	}
 	empty := filepath.Join(s.Dir, "empty_known_hosts")
 	writeFile(t, empty, "")
-	base, err := os.ReadFile(s.ClientConfig)
+	unknown, err := s.ClientConfigWith("ssh_config_unknown", empty)
 	if err != nil {
 		t.Fatal(err)
 	}
-	config := func(name, known string) string {
-		p := filepath.Join(s.Dir, name)
-		writeFile(t, p, strings.ReplaceAll(string(base), s.KnownHosts, known))
-		return p
-	}
 
-	term := startTerm(t, 160, 30, tuiEnv(t), binary, "--ssh", s.Alias, "--ssh-config", config("ssh_config_wrong", wrong), "--haproxy", "/run/haproxy.sock")
-	sc := term.WaitExit(20*time.Second, 1)
+	term := startTerm(t, 160, 30, tuiEnv(t), binary, "--ssh", s.Alias, "--ssh-config", changed, "--haproxy", "/run/haproxy.sock")
+	sc := term.WaitExit(30*time.Second, 1)
 	if !strings.Contains(sc, "REFUSED: the host key of") || !strings.Contains(sc, "does not match known_hosts") || !strings.Contains(sc, "ssh-keygen -R") {
 		t.Errorf("a changed host key is not refused with what to do:\n%s", sc)
 	}
 
-	_, stderr, code := run(t, nil, "snapshot", "--ssh", s.Alias, "--ssh-config", config("ssh_config_unknown", empty), "--haproxy", "/run/haproxy.sock")
+	_, stderr, code := run(t, nil, "snapshot", "--ssh", s.Alias, "--ssh-config", unknown, "--haproxy", "/run/haproxy.sock")
 	if code != 1 || !strings.Contains(stderr, "is not in known_hosts") || !strings.Contains(stderr, "never trusts a key on first use") {
 		t.Errorf("an unknown host key: exit %d\n%s", code, stderr)
 	}
-	out, _, code := run(t, nil, "check", "--ssh", s.Alias, "--ssh-config", config("ssh_config_wrong2", wrong), "--haproxy", "/run/haproxy.sock")
+	out, _, code := run(t, nil, "check", "--ssh", s.Alias, "--ssh-config", changed, "--haproxy", "/run/haproxy.sock")
 	if code != 3 || !strings.HasPrefix(out, "STACKTUI UNKNOWN - REFUSED") {
 		t.Errorf("check with a refused host key: exit %d (want 3, UNKNOWN)\n%s", code, out)
 	}
@@ -188,13 +179,13 @@ func TestSerfTagsThroughSSH(t *testing.T) {
 	audit := filepath.Join(t.TempDir(), "audit.log")
 	host, _ := os.Hostname()
 	term := startTerm(t, 160, 40, tuiEnv(t), binary, "--ssh", s.Alias, "--ssh-config", s.ClientConfig, "--serf", a.RPCAddr, "--audit-log", audit)
-	term.WaitText(20*time.Second, "api", "on "+host+" through SSH")
+	term.WaitText(30*time.Second, "api", "on "+host+" through SSH")
 	term.Keys("t")
-	term.WaitText(5*time.Second, "Serf tags of member node-ssh", "tags of node-ssh: smart:serverweight=50")
+	term.WaitText(30*time.Second, "Serf tags of member node-ssh", "tags of node-ssh: smart:serverweight=50")
 	term.Keys("BSpace", "BSpace")
 	term.Type("0")
 	term.Keys("Enter")
-	term.WaitText(5*time.Second, "Serf: drain node-ssh (weight 0)", "On host: "+host+" (through SSH", "reached through SSH")
+	term.WaitText(30*time.Second, "Serf: drain node-ssh (weight 0)", "On host: "+host+" (through SSH", "reached through SSH")
 	term.Keys("y")
 	waitUntil(t, "node-ssh's weight 0", func() bool { return serfTag(t, a, "node-ssh", "smart:serverweight") == "0" })
 	_, port, _ := strings.Cut(a.RPCAddr, ":")
@@ -210,7 +201,7 @@ func TestSerfTagsThroughSSH(t *testing.T) {
 		t.Errorf("audit of the tag change: %+v %v", rec, err)
 	}
 	term.Keys("q")
-	term.WaitExit(5*time.Second, 0)
+	term.WaitExit(30*time.Second, 0)
 }
 
 func waitUntil(t *testing.T, what string, ok func() bool) {
@@ -222,4 +213,15 @@ func waitUntil(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// selected reports whether screen's selected row (">", then a change mark
+// or a space) names text.
+func selected(screen, text string) bool {
+	for _, line := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(line, ">") && strings.Contains(line, text) {
+			return true
+		}
+	}
+	return false
 }

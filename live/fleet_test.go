@@ -111,3 +111,33 @@ func TestFleetThroughThePipeline(t *testing.T) {
 		t.Errorf("one dead host of three failed the frame: %v", fails)
 	}
 }
+
+// TestFleetAloneThroughThePipeline: a fleet without a registry or HAProxy
+// of this host (--fleet-hosts and nothing else) still makes frames, every
+// backend a service of its own, and the pipeline ends when the fleet does.
+func TestFleetAloneThroughThePipeline(t *testing.T) {
+	fl := testenv.NewFleet(t, testenv.FleetConfig{Hosts: 2, FirstIP: 115, Services: []testenv.HAService{{Name: "svc_a",
+		Servers: []testenv.HAServer{{Name: "web1", Addr: "127.0.0.1:31001"}}}}})
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hosts, []byte(fl.Hosts[0].IP+"\n"+fl.Hosts[1].IP+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := app.OpenFleet(t.Context(), app.FleetSettings{HostsFile: hosts, URL: fmt.Sprintf("http://{host}:%d/;csv", fl.StatsPort),
+		Refresh: 300 * time.Millisecond}, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(Options{Fleet: f})
+	sub := p.Subscribe()
+	go p.Run(t.Context())
+	ready := waitFleet(t, sub, "the fleet alone", func(f Frame) bool { return f.Ready })
+	if s := ready.Fleet.Service("svc_a"); ready.Fleet.Reachable != 2 || s == nil || s.Hosts != 2 || len(s.Instances) != 1 {
+		t.Fatalf("fleet alone: %d hosts read, svc_a %+v", ready.Fleet.Reachable, s)
+	}
+	f.Close()
+	select {
+	case <-p.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the pipeline did not end when its only source, the fleet, stopped")
+	}
+}

@@ -215,16 +215,21 @@ func (p *Pipeline) Run(ctx context.Context) {
 		defer stop()
 		go p.readMaintenance(mctx)
 	}
+	var fleetEnded chan struct{} // closed when the fleet stopped
 	if p.o.Fleet != nil {
 		fctx, stop := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		defer wg.Wait()
+		fleetEnded = make(chan struct{})
+		defer func() { <-fleetEnded }()
 		defer stop()
-		wg.Go(func() { p.joinFleet(fctx) })
+		go func() {
+			defer close(fleetEnded)
+			p.joinFleet(fctx)
+		}()
 	}
 	timer := time.NewTimer(time.Hour) // a paced join's wait
 	timer.Stop()
-	for regC != nil || hapC != nil {
+	fleetC := fleetEnded // nil once the fleet stopped
+	for regC != nil || hapC != nil || fleetC != nil {
 		select {
 		case <-ctx.Done():
 			return
@@ -247,6 +252,9 @@ func (p *Pipeline) Run(ctx context.Context) {
 			p.apply(Input{HAProxy: &s})
 		case in := <-p.notes:
 			p.apply(in)
+		case <-fleetC:
+			fleetC = nil
+			p.closed("the fleet")
 		case j := <-p.fleetIn:
 			if j.panic != "" {
 				p.eng.Report(state.Event{At: time.Now(), Kind: "error", Source: "stacktui",

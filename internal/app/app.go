@@ -120,12 +120,18 @@ func Open(ctx context.Context, s Settings) (_ *Sources, err error) {
 	}()
 	fsys := config.Local
 	findSynapse, findNerve := config.FindSynapse, config.FindNerve
+	src.Where.Host = maint.LocalHost()
 	if s.SSH != "" {
 		c, err := sshconn.Dial(ctx, sshconn.Options{Target: s.SSH, Files: sshconn.Files{UserConfig: s.SSHConfig}, Logger: s.Logger})
 		if err != nil {
 			return nil, &ReachError{err}
 		}
 		src.SSH, src.dial, fsys = c, c.DialContext, c
+		host, warning := remoteHost(c)
+		if warning != "" {
+			src.Warnings = append(src.Warnings, warning)
+		}
+		src.Where = actions.Where{Host: host, Via: "SSH " + c.Host(), FS: c}
 		// The host's own files in the usual places; no environment of ours.
 		findSynapse = func(flag string) string { return config.FindIn(c, flag, config.DefaultSynapsePath) }
 		findNerve = func(flag string) string { return config.FindIn(c, flag, config.DefaultNervePath) }
@@ -139,14 +145,6 @@ func Open(ctx context.Context, s Settings) (_ *Sources, err error) {
 	warned := len(src.Warnings)
 	if src.Nerve, src.NervePath, err = loadHostFile(findNerve, s.NerveConfig, fsys, config.LoadNerveFS, &src.Warnings); err != nil {
 		return nil, err
-	}
-	src.Where.Host = maint.LocalHost()
-	if src.SSH != nil {
-		host, warning := remoteHost(src.SSH)
-		if warning != "" {
-			src.Warnings = append(src.Warnings, warning)
-		}
-		src.Where = actions.Where{Host: host, Via: "SSH " + src.SSH.Host(), FS: fsys}
 	}
 	src.Maintenance = &maint.Reader{Host: src.Where.Host, FS: src.Where.FS, SpoolDir: s.HacheckSpool}
 	switch {

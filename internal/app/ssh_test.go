@@ -118,20 +118,10 @@ func TestOpenThroughSSH(t *testing.T) {
 // known_hosts opens nothing and says why.
 func TestOpenRefusesAWrongHostKey(t *testing.T) {
 	s := testenv.SSHDWith(t)
-	other, err := testenv.NewSSHKey()
+	cfg, err := s.ChangedKeyConfig("ssh_config_wrong")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong, err := s.WriteKnownHosts("wrong_known_hosts", other.PublicKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(s.Dir, "ssh_config_wrong")
-	b, err := os.ReadFile(s.ClientConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, cfg, strings.ReplaceAll(string(b), s.KnownHosts, wrong))
 	_, err = Open(t.Context(), Settings{SSH: s.Alias, SSHConfig: cfg, HAProxy: []string{"/run/haproxy.sock"}})
 	var hk *sshconn.HostKeyError
 	var reach *ReachError

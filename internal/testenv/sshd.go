@@ -235,6 +235,32 @@ func (s *SSHD) WriteKnownHosts(name string, key ssh.PublicKey) (string, error) {
 	return path, os.WriteFile(path, []byte(knownHostsLine(s.Addr, key)), 0o600)
 }
 
+// ClientConfigWith writes an ssh_config in Dir like ClientConfig, but
+// whose UserKnownHostsFile is knownHosts, and returns its path.
+func (s *SSHD) ClientConfigWith(name, knownHosts string) (string, error) {
+	b, err := os.ReadFile(s.ClientConfig)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(s.Dir, name)
+	return path, os.WriteFile(path, []byte(strings.ReplaceAll(string(b), s.KnownHosts, knownHosts)), 0o600)
+}
+
+// ChangedKeyConfig writes a known_hosts that records another key for this
+// server (as after a rebuild, or an interception) and an ssh_config that
+// uses it, and returns the config's path.
+func (s *SSHD) ChangedKeyConfig(name string) (string, error) {
+	other, err := NewSSHKey()
+	if err != nil {
+		return "", err
+	}
+	known, err := s.WriteKnownHosts(name+"_known_hosts", other.PublicKey())
+	if err != nil {
+		return "", err
+	}
+	return s.ClientConfigWith(name, known)
+}
+
 // Start starts the daemon (again, after Kill) on its port and waits until
 // it answers with an SSH banner.
 func (s *SSHD) Start() error {
