@@ -168,10 +168,7 @@ func Open(ctx context.Context, s Settings) (_ *Sources, err error) {
 		src.RestartCommand = systemdRestart(fsys, "synapse")
 	}
 	if syn := src.Synapse; syn != nil {
-		for k, v := range syn.Backends() {
-			src.StateConfig.Backends[k] = v
-		}
-		src.StateConfig.WeightsApplied = syn.HAProxy.UseNerveWeights
+		src.StateConfig = state.FromSynapse(syn)
 		if len(zkServers) == 0 && s.Serf == "" {
 			zkServers = syn.ZKServers()
 			zkPaths = syn.ZKPaths()
