@@ -46,9 +46,11 @@ type Config struct {
 	// SSH is --ssh [user@]host[:port] (everything through one SSH
 	// connection to that host); SSHConfig is --ssh-config.
 	SSH, SSHConfig string
-	// Fleet reads many hosts' HAProxy (--fleet, or --fleet-hosts given).
+	// Fleet reads many hosts' HAProxy (--fleet, or --fleet-hosts or
+	// --fleet-host given).
 	Fleet            bool
 	FleetHosts       string
+	FleetHostList    []string // --fleet-host
 	FleetURL         string
 	FleetAuthFile    string
 	FleetGrace       time.Duration
@@ -84,6 +86,7 @@ const (
 
 	keyFleet            = "fleet"
 	keyFleetHosts       = "fleet-hosts"
+	keyFleetHost        = "fleet-host"
 	keyFleetURL         = "fleet-url"
 	keyFleetAuthFile    = "fleet-auth-file"
 	keyFleetGrace       = "fleet-grace"
@@ -132,8 +135,9 @@ func addActionFlags(fs *pflag.FlagSet) {
 // addFleetFlags registers the flags of the fleet view (--fleet): the
 // console, snapshot and check.
 func addFleetFlags(fs *pflag.FlagSet) {
-	fs.Bool(keyFleet, false, "also read every host's HAProxy (hosts from --fleet-hosts, else every host the registry names), read-only")
+	fs.Bool(keyFleet, false, "also read every host's HAProxy (hosts from --fleet-hosts and --fleet-host, else every host the registry names), read-only")
 	fs.String(keyFleetHosts, "", "file listing the fleet's hosts, one per line, optionally followed by the host's own stats URL (implies --fleet)")
+	fs.StringArray(keyFleetHost, nil, "a fleet host, besides those of --fleet-hosts (repeatable or comma-separated; implies --fleet)")
 	fs.String(keyFleetURL, fleet.DefaultTemplate, "each host's HAProxy stats page CSV, or tcp://{host}:PORT for a stats socket ({host} is replaced)")
 	fs.String(keyFleetAuthFile, "", "file holding the stats pages' login user:password (default $STACKTUI_FLEET_AUTH)")
 	fs.Duration(keyFleetGrace, state.DefaultFleetGrace, "how long a host may disagree with the registry before it counts (overdue)")
@@ -212,7 +216,8 @@ func loadConfig(fs *pflag.FlagSet) (*Config, error) {
 		FleetAuthFile:    v.GetString(keyFleetAuthFile),
 		FleetConcurrency: v.GetInt(keyFleetConcurrency),
 	}
-	if c.FleetHosts != "" {
+	c.FleetHostList = splitList(v.Get(keyFleetHost))
+	if c.FleetHosts != "" || len(c.FleetHostList) > 0 {
 		c.Fleet = true
 	}
 	if fs.Lookup(keyFleet) != nil {
@@ -225,7 +230,7 @@ func loadConfig(fs *pflag.FlagSet) (*Config, error) {
 		if !c.Fleet {
 			for _, k := range []string{keyFleetURL, keyFleetAuthFile, keyFleetGrace, keyFleetTimeout, keyFleetConcurrency} {
 				if fs.Changed(k) {
-					return nil, usagef("--%s has no effect without --fleet (or --fleet-hosts)", k)
+					return nil, usagef("--%s has no effect without --fleet (or --fleet-hosts, --fleet-host)", k)
 				}
 			}
 		}
@@ -369,6 +374,9 @@ func (c *Config) validate() error {
 	if c.Fleet {
 		if _, err := fleet.ParseTemplate(c.FleetURL); err != nil {
 			return usagef("--%s: %v", keyFleetURL, err)
+		}
+		if _, err := fleet.AddHosts(nil, c.FleetHostList); err != nil {
+			return usagef("--%s: %v", keyFleetHost, err)
 		}
 		if c.FleetGrace < time.Second || c.FleetGrace > 24*time.Hour {
 			return usagef("--%s %s: must be between 1s and 24h", keyFleetGrace, c.FleetGrace)

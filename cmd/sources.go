@@ -34,7 +34,7 @@ func openSources(ctx context.Context, c *Config, log *slog.Logger) (*app.Sources
 		if auth != "" && !strings.Contains(auth, ":") {
 			return nil, usagef("the stats pages' login ($STACKTUI_FLEET_AUTH or --%s) must be user:password", keyFleetAuthFile)
 		}
-		fs = &app.FleetSettings{HostsFile: c.FleetHosts, URL: c.FleetURL, Auth: auth, Concurrency: c.FleetConcurrency,
+		fs = &app.FleetSettings{HostsFile: c.FleetHosts, Hosts: c.FleetHostList, URL: c.FleetURL, Auth: auth, Concurrency: c.FleetConcurrency,
 			Timeout: c.FleetTimeout, Refresh: max(c.Refresh, fleet.DefaultRefresh), Grace: c.FleetGrace, Logger: log}
 	}
 	src, err := app.Open(ctx, app.Settings{

@@ -16,9 +16,11 @@ import (
 
 // FleetSettings is what --fleet and its flags resolved.
 type FleetSettings struct {
-	// HostsFile is --fleet-hosts (one host per line); "" discovers the
-	// hosts from the registry.
+	// HostsFile is --fleet-hosts (one host per line) and Hosts the hosts
+	// named by --fleet-host; with neither, the hosts are discovered from the
+	// registry.
 	HostsFile string
+	Hosts     []string
 	// URL is the endpoint template (--fleet-url); "" is fleet.DefaultTemplate.
 	URL string
 	// Auth is the stats pages' "user:password", read from the environment
@@ -63,23 +65,31 @@ func OpenFleet(ctx context.Context, fs FleetSettings, reg sources.Registry, back
 		cfg: state.FleetConfig{Backends: backends, Grace: fs.Grace}}
 	var targets []fleet.Target
 	switch {
-	case fs.HostsFile != "":
-		data, err := os.ReadFile(fs.HostsFile)
-		if err != nil {
-			return nil, fmt.Errorf("--fleet-hosts: %w", err)
+	case fs.HostsFile != "" || len(fs.Hosts) > 0:
+		var entries []fleet.HostEntry
+		where := "--fleet-host"
+		if fs.HostsFile != "" {
+			where = "--fleet-hosts " + fs.HostsFile
+			data, err := os.ReadFile(fs.HostsFile)
+			if err != nil {
+				return nil, fmt.Errorf("--fleet-hosts: %w", err)
+			}
+			if entries, err = fleet.ParseHosts(data); err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
 		}
-		entries, err := fleet.ParseHosts(data)
+		entries, err := fleet.AddHosts(entries, fs.Hosts)
 		if err != nil {
-			return nil, fmt.Errorf("--fleet-hosts %s: %w", fs.HostsFile, err)
+			return nil, fmt.Errorf("--fleet-host: %w", err)
 		}
 		if len(entries) == 0 {
-			return nil, fmt.Errorf("--fleet-hosts %s lists no host", fs.HostsFile)
+			return nil, fmt.Errorf("%s lists no host", where)
 		}
 		if targets, err = fleet.Targets(entries, tmpl); err != nil {
-			return nil, fmt.Errorf("--fleet-hosts %s: %w", fs.HostsFile, err)
+			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 	case reg == nil:
-		return nil, fmt.Errorf("--fleet needs the hosts: give --fleet-hosts FILE, or a registry (--zk or --serf) whose registrations name them")
+		return nil, fmt.Errorf("--fleet needs the hosts: give --fleet-hosts FILE or --fleet-host HOST, or a registry (--zk or --serf) whose registrations name them")
 	default:
 		f.Discovered = true
 	}
