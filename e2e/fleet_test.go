@@ -71,7 +71,10 @@ func (e *fleetEnv) reload(t *testing.T, hosts []int) {
 // routing to the deregistered instance, missing the new one), two dead —
 // with `snapshot --fleet --json` and `check --fleet`, then again once the
 // stuck hosts caught up.
-func TestFleetSnapshotAndCheck(t *testing.T) {
+// newFleetEnv starts fleetHosts real HAProxy hosts, each registering
+// svc_a in a real ZooKeeper (the first three also svc_b), every host's
+// HAProxy routing to every registered instance.
+func newFleetEnv(t *testing.T) *fleetEnv {
 	e := &fleetEnv{z: testenv.ZooKeeper(t), nerve: map[string]*testenv.Nerve{}, znode: map[string]string{}, regs: map[string][]testenv.HAServer{}}
 	for i := range fleetHosts {
 		e.register(t, "svc_a", i, 31001)
@@ -80,26 +83,51 @@ func TestFleetSnapshotAndCheck(t *testing.T) {
 		}
 	}
 	e.fleet = testenv.NewFleet(t, testenv.FleetConfig{Hosts: fleetHosts, FirstIP: 150, Services: e.services()})
-	args := []string{"--zk", e.z.Addr, "--fleet", "--fleet-url", fmt.Sprintf("http://{host}:%d/;csv", e.fleet.StatsPort), "--timeout", "30s"}
+	return e
+}
 
-	// The incident.
+// The incident both fleet tests make: svc_a on .151 deregistered, a new
+// svc_b instance on .153; the Synapse of hosts 20-22 (.170-.172) applies
+// neither, hosts 19 and 23 (.169, .173) are dead.
+var (
+	fleetStuck, fleetDead = []int{20, 21, 22}, []int{19, 23}
+	fleetGone             = "host_127_0_0_151_127.0.0.151:31001"
+	fleetAdded            = "host_127_0_0_153_127.0.0.153:32001"
+)
+
+// incident makes it: the registry changes, every host but the stuck and
+// the dead ones applies it.
+func (e *fleetEnv) incident(t *testing.T) {
 	e.register(t, "svc_b", 3, 32001)
 	e.nerve[e.ip(1)].Deregister(e.znode["svc_a/"+e.ip(1)])
 	e.regs["svc_a"][1].Disabled = true
-	stuck, dead := []int{20, 21, 22}, []int{19, 23}
 	var fine []int
 	for i := range fleetHosts {
-		if !slices.Contains(stuck, i) && !slices.Contains(dead, i) {
+		if !slices.Contains(fleetStuck, i) && !slices.Contains(fleetDead, i) {
 			fine = append(fine, i)
 		}
 	}
-	for _, i := range dead {
+	for _, i := range fleetDead {
 		e.fleet.Hosts[i].Kill()
 	}
 	e.reload(t, fine)
-	stuckIPs := []string{e.ip(20), e.ip(21), e.ip(22)}
-	gone := "host_127_0_0_151_127.0.0.151:31001"
-	added := "host_127_0_0_153_127.0.0.153:32001"
+}
+
+func (e *fleetEnv) ips(is []int) []string {
+	var out []string
+	for _, i := range is {
+		out = append(out, e.ip(i))
+	}
+	return out
+}
+
+func TestFleetSnapshotAndCheck(t *testing.T) {
+	e := newFleetEnv(t)
+	args := []string{"--zk", e.z.Addr, "--fleet", "--fleet-url", fmt.Sprintf("http://{host}:%d/;csv", e.fleet.StatsPort), "--timeout", "30s"}
+
+	e.incident(t)
+	stuck, stuckIPs := fleetStuck, e.ips(fleetStuck)
+	gone, added := fleetGone, fleetAdded
 
 	out, stderr, code := run(t, nil, append([]string{"snapshot", "--json"}, args...)...)
 	if code != 0 {
@@ -113,7 +141,7 @@ func TestFleetSnapshotAndCheck(t *testing.T) {
 		t.Fatalf("fleet document: kind %q, %d hosts, grace %v", doc.Kind, len(doc.Hosts), doc.GraceSeconds)
 	}
 	for _, h := range doc.Hosts {
-		isDead := h.Host == e.ip(19) || h.Host == e.ip(23)
+		isDead := slices.Contains(e.ips(fleetDead), h.Host)
 		switch {
 		case isDead && (h.Reachable || !strings.Contains(h.Error, "connection refused")):
 			t.Errorf("dead host %s: %+v", h.Host, h)
@@ -181,4 +209,110 @@ func fleetInstance(t *testing.T, d *report.FleetDocument, svc, server string) *r
 	}
 	t.Fatalf("no instance %s/%s in the fleet document", svc, server)
 	return nil
+}
+
+// TestFleetConsole: the console's fleet view (6) on the same 24 hosts,
+// live through the incident. Before it every host routes to every
+// instance; then the view counts, per instance, the hosts that route to it
+// and how, names the dead hosts with their age, and once the grace period
+// is over calls the three hosts whose backend did not change while the
+// registry did stuck. D on the deregistered instance answers "from which
+// hosts?" host by host, and so does D on the new instance in view 1. When
+// the stuck hosts' Synapse catches up, the view says so by itself.
+func TestFleetConsole(t *testing.T) {
+	e := newFleetEnv(t)
+	term := startTerm(t, 220, 50, tuiEnv(t), binary, "--zk", e.z.Addr, "--read-only", "--fleet-grace", "3s",
+		"--fleet-url", fmt.Sprintf("http://{host}:%d/;csv", e.fleet.StatsPort), "--fleet")
+	term.WaitText(30*time.Second, "svc_a", "svc_b", "6 Fleet")
+	term.Keys("6")
+	term.WaitText(60*time.Second, "Fleet: 24 of 24 hosts read")
+
+	e.incident(t)
+	stuckIPs, deadIPs := e.ips(fleetStuck), e.ips(fleetDead)
+	stuckText := func(is []string) string {
+		var l []string
+		for _, ip := range is {
+			l = append(l, ip+" (svc_a,svc_b)")
+		}
+		return "Synapse stuck: " + strings.Join(l, ", ")
+	}
+	term.WaitText(60*time.Second, "Fleet: 22 of 24 hosts read", "unreadable: "+deadIPs[0]+" (", stuckText(stuckIPs))
+	s := term.WaitFor("the deregistered instance's row", 30*time.Second, func(s string) bool {
+		return len(fleetRow(s, fleetGone)) > 0 && len(fleetRow(s, fleetAdded)) > 0
+	})
+	// SERVICE INSTANCE REG UP DRAIN DOWN MAINT NOT ? DISAGREE...
+	want := []string{"svc_a", fleetGone, "no", "3", "·", "·", "19", "·", "2", stuckIPs[0] + "!", stuckIPs[1] + "!", stuckIPs[2] + "!"}
+	if got := fleetRow(s, fleetGone); !slices.Equal(got, want) {
+		t.Errorf("the deregistered instance's row: %q, want %q\n%s", got, want, s)
+	}
+	want = []string{"svc_b", fleetAdded, "yes", "19", "·", "·", "·", "3", "2", stuckIPs[0] + "!", stuckIPs[1] + "!", stuckIPs[2] + "!"}
+	if got := fleetRow(s, fleetAdded); !slices.Equal(got, want) {
+		t.Errorf("the new instance's row: %q, want %q\n%s", got, want, s)
+	}
+
+	if top := fleetTop(s, 2); len(top) != 2 || top[0] != fleetGone || top[1] != fleetAdded {
+		t.Errorf("the instances the hosts disagree about are not on top: %q\n%s", top, s)
+	}
+
+	term.Keys("/")
+	term.Type(fleetGone)
+	term.Keys("Enter")
+	term.WaitFor("the deregistered instance alone", 30*time.Second, func(s string) bool { return selected(s, fleetGone) && fleetRow(s, fleetAdded) == nil })
+	term.Keys("D")
+	term.WaitText(30*time.Second, "From which hosts: svc_a / "+fleetGone, fleetGone+" is not registered",
+		"UP on 3 hosts: "+strings.Join(stuckIPs, ", "), "MAINT on 19 hosts: ",
+		"! "+stuckIPs[0]+" still has this unregistered server UP", "Synapse on "+stuckIPs[0]+" looks stuck",
+		"Unknown on 2 hosts that could not be read: "+deadIPs[0]+" (connection refused")
+	term.Keys("Escape", "Escape", "1")
+
+	// D on the new instance in the service's detail ends with the fleet.
+	term.WaitFor("svc_b listed", 30*time.Second, func(s string) bool { return strings.Contains(s, "svc_b") })
+	for i := 0; i < 5 && !selected(term.Screen(), "svc_b"); i++ {
+		term.Keys("j")
+		time.Sleep(100 * time.Millisecond)
+	}
+	term.Keys("Enter")
+	selectRow(t, term, "127.0.0.153")
+	term.Keys("D")
+	term.WaitText(30*time.Second, "From which hosts? (the fleet, view 6)", fleetAdded+" is registered",
+		"not at all on 3 hosts: "+strings.Join(stuckIPs, ", "), "has no server for this registered instance")
+	term.Keys("Escape", "Escape", "6")
+
+	// The stuck hosts catch up: nobody is stuck, the old instance is MAINT everywhere.
+	e.reload(t, fleetStuck)
+	term.WaitFor("the stuck hosts caught up", 60*time.Second, func(s string) bool {
+		got := fleetRow(s, fleetGone)
+		return !strings.Contains(s, "Synapse stuck") && len(got) == 9 && got[3] == "0" && got[6] == "22"
+	})
+	term.Keys("q")
+	term.WaitExit(30*time.Second, 0)
+}
+
+// fleetRow is the fields of the fleet view's row of server, or nil.
+func fleetRow(screen, server string) []string {
+	for _, line := range strings.Split(screen, "\n") {
+		f := strings.Fields(strings.TrimLeft(line, ">+~ "))
+		if len(f) > 1 && f[1] == server {
+			return f
+		}
+	}
+	return nil
+}
+
+// fleetTop is the instances of the fleet view's first n rows.
+func fleetTop(screen string, n int) []string {
+	var out []string
+	lines := strings.Split(screen, "\n")
+	for i, line := range lines {
+		if !strings.Contains(line, "INSTANCE") || !strings.Contains(line, "DISAGREE") {
+			continue
+		}
+		for _, row := range lines[i+1:] {
+			if f := strings.Fields(strings.TrimLeft(row, ">+~ ")); len(f) > 1 && len(out) < n {
+				out = append(out, f[1])
+			}
+		}
+		break
+	}
+	return out
 }

@@ -34,7 +34,13 @@ type fleetRow struct {
 	in  *state.FleetInstance
 }
 
-func newFleetPane(c *common) fleetPane { return fleetPane{c: c, list: newList(), dirty: true} }
+// newFleetPane starts sorted by DISAGREE, most first: with hundreds of
+// instances the ones hosts disagree about must not be below the screen.
+func newFleetPane(c *common) fleetPane {
+	l := newList()
+	l.sort, l.desc = fleetDisagreeColumn, true
+	return fleetPane{c: c, list: l, dirty: true}
+}
 
 // setView takes a new fleet view; rows are rebuilt at the next layout.
 func (p *fleetPane) setView(v *state.FleetView) {
@@ -66,8 +72,8 @@ func (p *fleetPane) view(w, h int) string { return p.render(&p.c.st, w, h, p.c.n
 
 // fleetColumns are the pane's columns.
 var fleetColumns = []column{
-	{Title: "SERVICE", Width: 10, Flex: true, Max: 16},
-	{Title: "INSTANCE", Width: 16, Flex: true, Max: 32},
+	{Title: "SERVICE", Width: 10, Flex: true, Max: 20},
+	{Title: "INSTANCE", Width: 16, Flex: true, Max: 40}, // Synapse names: <name>_<host>:<port>
 	{Title: "REG", Width: 3},
 	{Title: "UP", Width: 4, Right: true},
 	{Title: "DRAIN", Width: 5, Right: true, Prio: 2},
@@ -78,35 +84,46 @@ var fleetColumns = []column{
 	{Title: "DISAGREE", Width: 12, Flex: true},
 }
 
-// sortKey orders rows by a column; by default, disagreeing instances come
-// first so the ones to look at are on top.
+// fleetDisagreeColumn is DISAGREE's index in fleetColumns.
+const fleetDisagreeColumn = 9
+
+// sortKey orders rows by a column; ties go by service and instance. By
+// default (DISAGREE, descending) the instances with hosts past the grace
+// period or stuck come first, then those with the most disagreeing hosts.
 func (p *fleetPane) sortKey(col int, r fleetRow) sortKey {
 	c := r.in.Counts
+	tie := r.svc.Name + "/" + r.in.Server
+	n := func(v int) sortKey { return sortKey{n: float64(v), tie: tie} }
 	switch col {
 	case 0:
-		return sortKey{s: r.svc.Name + "/" + r.in.Server}
+		return sortKey{s: tie}
 	case 1:
-		return sortKey{s: r.in.Server}
+		return sortKey{s: r.in.Server, tie: tie}
 	case 2:
-		reg := 0.0
 		if r.in.Registration != nil {
-			reg = 1
+			return n(1)
 		}
-		return sortKey{n: reg, s: r.in.Key}
+		return n(0)
 	case 3:
-		return sortKey{n: float64(c.Up), s: r.in.Key}
+		return n(c.Up)
 	case 4:
-		return sortKey{n: float64(c.Drain), s: r.in.Key}
+		return n(c.Drain)
 	case 5:
-		return sortKey{n: float64(c.Down), s: r.in.Key}
+		return n(c.Down)
 	case 6:
-		return sortKey{n: float64(c.Maint), s: r.in.Key}
+		return n(c.Maint + c.Other)
 	case 7:
-		return sortKey{n: float64(c.Absent), s: r.in.Key}
+		return n(c.Absent)
 	case 8:
-		return sortKey{n: float64(c.Unknown), s: r.in.Key}
+		return n(c.Unknown)
 	}
-	return sortKey{n: float64(len(r.in.Findings)), s: r.in.Key}
+	urgent := 0
+	for _, f := range r.in.Findings {
+		if f.Overdue || f.Stuck {
+			urgent++
+		}
+	}
+	return n(urgent*10000 + len(r.in.Findings))
 }
 
 // rebuild recomputes the filtered, sorted rows when the view changed. The

@@ -76,15 +76,21 @@ func TestFleetPaneFilterSortAndEvidence(t *testing.T) {
 		}
 	}
 
-	// Sorting by disagreement (the last column), most first.
-	p.sort, p.desc, p.dirty = len(fleetColumns)-1, true, true
-	renderFleet(&p, 120, 12)
-	if _, in := p.selected(); in == nil {
-		t.Fatal("nothing selected")
+	// By default sorted by disagreement, most first: every instance a host
+	// disagrees about is above every one none does.
+	if p.sort != fleetDisagreeColumn || !p.desc {
+		t.Fatalf("default sort: column %d desc %v, want DISAGREE descending", p.sort, p.desc)
 	}
-	p.move(0, p.keyAt)
-	if _, in := p.selected(); len(in.Findings) == 0 {
-		t.Errorf("sorted by disagreement, the first row %s has none", in.Key)
+	agreed := false
+	for _, r := range p.rows {
+		if len(r.in.Findings) == 0 {
+			agreed = true
+		} else if agreed {
+			t.Errorf("%s, which hosts disagree about, is below an instance none does:\n%s", r.in.Key, out)
+		}
+	}
+	if _, in := p.selected(); in == nil || len(in.Findings) == 0 {
+		t.Errorf("the first row, selected, has no disagreement: %+v", in)
 	}
 
 	// The filter matches disagreeing hosts too.
