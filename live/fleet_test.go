@@ -137,7 +137,7 @@ func TestFleetAloneThroughThePipeline(t *testing.T) {
 	f.Close()
 	select {
 	case <-p.Done():
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the pipeline did not end when its only source, the fleet, stopped")
 	}
 }

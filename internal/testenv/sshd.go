@@ -277,7 +277,7 @@ func (s *SSHD) Start() error {
 	if err != nil {
 		return err
 	}
-	err = waitFor(15*time.Second, func() error {
+	err = waitFor(30*time.Second, func() error {
 		if p.exited() {
 			return fmt.Errorf("exited: %v", p.waitErr)
 		}
@@ -328,7 +328,7 @@ func (s *SSHD) killLocked() {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	for _, pid := range kids {
-		_ = waitFor(5*time.Second, func() error { return processGone(pid) })
+		_ = waitFor(30*time.Second, func() error { return processGone(pid) })
 	}
 }
 
