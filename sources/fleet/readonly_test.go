@@ -1,11 +1,9 @@
 package fleet
 
 import (
-	"bufio"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -96,68 +94,6 @@ func setsTrue(lit *ast.CompositeLit, field string) bool {
 	return false
 }
 
-// socketRecorder listens on a loopback TCP port, forwards every connection
-// to a real HAProxy's admin unix socket (which would accept any write) and
-// records each command sent, split on ';' as HAProxy does.
-type socketRecorder struct {
-	addr string
-	mu   sync.Mutex
-	cmds []string
-}
-
-func recordSocket(t *testing.T, target string) *socketRecorder {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	r := &socketRecorder{addr: ln.Addr().String()}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go r.serve(c, target)
-		}
-	}()
-	return r
-}
-
-func (r *socketRecorder) serve(c net.Conn, target string) {
-	defer c.Close()
-	s, err := net.Dial("unix", target)
-	if err != nil {
-		return
-	}
-	defer s.Close()
-	go func() { io.Copy(c, s); c.Close() }()
-	br := bufio.NewReader(c)
-	for {
-		line, err := br.ReadString('\n')
-		if line != "" {
-			r.mu.Lock()
-			for _, cmd := range strings.Split(strings.TrimRight(line, "\r\n"), ";") {
-				r.cmds = append(r.cmds, strings.TrimSpace(cmd))
-			}
-			r.mu.Unlock()
-			if _, err := io.WriteString(s, line); err != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (r *socketRecorder) commands() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.cmds...)
-}
-
 // TestFleetSendsOnlyReads polls two real HAProxy hosts, one through its
 // stats page and one through an admin-level socket (the worst case: one
 // that would take writes), both behind recorders, and finds only reads:
@@ -166,7 +102,7 @@ func (r *socketRecorder) commands() []string {
 func TestFleetSendsOnlyReads(t *testing.T) {
 	fl := testenv.NewFleet(t, testenv.FleetConfig{Hosts: 2, FirstIP: 120, Services: []testenv.HAService{{Name: "svc_a",
 		Servers: []testenv.HAServer{{Name: "web1", Addr: "127.0.0.1:31001"}}}}})
-	sock := recordSocket(t, fl.Hosts[1].Socket)
+	sock := testenv.RecordCommands(t, "tcp", fl.Hosts[1].Socket)
 
 	var mu sync.Mutex
 	var methods []string
@@ -185,7 +121,7 @@ func TestFleetSendsOnlyReads(t *testing.T) {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	hosts := "page " + "http://" + ln.Addr().String() + "/;csv\nsocket tcp://" + sock.addr + "\n"
+	hosts := "page " + "http://" + ln.Addr().String() + "/;csv\nsocket tcp://" + sock.Addr + "\n"
 	entries, err := ParseHosts([]byte(hosts))
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +141,7 @@ func TestFleetSendsOnlyReads(t *testing.T) {
 	})
 	p.Close()
 
-	cmds := sock.commands()
+	cmds := sock.Commands()
 	if len(cmds) < 3 || cmds[0] != "prompt" || cmds[1] != "user" {
 		t.Fatalf("socket commands %q: want prompt, then user before anything else", cmds)
 	}
