@@ -104,7 +104,10 @@ func (m *Model) bannerText() string {
 	now := m.now()
 	if m.reg != nil && m.reg.Stale() {
 		name := kindName(m.reg.Kind)
+		p, known := registryProblem(m.reg)
 		switch {
+		case m.reg.LastGood.IsZero() && known:
+			parts = append(parts, p.sentence()) // what is wrong and what to do, before any raw error
 		case m.reg.State == sources.StateConnected || m.reg.State == sources.StateConnecting && m.reg.LastGood.IsZero():
 			parts = append(parts, fmt.Sprintf("%s: first read in progress", name))
 		case m.reg.LastGood.IsZero():
@@ -113,15 +116,20 @@ func (m *Model) bannerText() string {
 			parts = append(parts, fmt.Sprintf("%s %s for %s — showing last known state%s", name, words(m.reg.State),
 				age(now.Sub(m.reg.LastGood)), errSuffix(m.reg.Err)))
 		}
+	} else if m.reg != nil && m.reg.Synced && len(m.reg.Services) == 0 {
+		if p, ok := registryProblem(m.reg); ok {
+			parts = append(parts, p.sentence()) // read, and empty: say why
+		}
 	}
 	for _, s := range m.haps {
 		if s == nil || s.Err == nil {
 			continue
 		}
+		p := haproxyProblem(s.Label, s.Address, s.Err)
 		if s.LastGood.IsZero() {
-			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable — nothing read yet: %v", s.Label, s.Err))
+			parts = append(parts, p.sentence())
 		} else {
-			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable for %s — showing last known state: %v", s.Label, age(now.Sub(s.LastGood)), s.Err))
+			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable for %s, showing last known state: %s", s.Label, age(now.Sub(s.LastGood)), p.sentence()))
 		}
 	}
 	if m.o.Banner != nil {
@@ -130,6 +138,16 @@ func (m *Model) bannerText() string {
 		}
 	}
 	return termtext.Clean(strings.Join(parts, " · "))
+}
+
+// bannerLines is the banner wrapped to the width, at most three lines, so
+// the next step is not cut off behind a long path.
+func (m *Model) bannerLines() []string {
+	bt := m.bannerText()
+	if bt == "" {
+		return nil
+	}
+	return strings.Split(wrapLines(bt, max(m.w, 1), 3), "\n")
 }
 
 // words turns a connection state into a phrase for the banner.

@@ -207,9 +207,17 @@ func (p *servicesPane) view(w, h int) string {
 	b.WriteString(renderHeader(&c.st, cols, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
+		if ps := c.problems(); len(ps) > 0 && p.filter.text == "" {
+			// Nothing to list: say why, and what to do, on the first screen.
+			b.WriteString(c.st.Muted.Render("  no services, because:"))
+			b.WriteByte('\n')
+			b.WriteString(strings.Join(c.problemLines(ps, w), "\n"))
+			return b.String()
+		}
 		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
 		return b.String()
 	}
+	noHAProxy := len(c.haps) == 0 // registry-only: no figure is 0, none is known
 	from, to := p.visible()
 	cells := make([]cell, len(cols))
 	for i := from; i < to; i++ {
@@ -228,22 +236,32 @@ func (p *servicesPane) view(w, h int) string {
 		if s.Summary.Up < expect || expect == 0 {
 			upSt = &c.st.Bad
 		}
-		put(cell{s: fmt.Sprint(s.Summary.Up), st: upSt})
+		if noHAProxy {
+			put(cell{s: "-", st: &c.st.Muted})
+		} else {
+			put(cell{s: fmt.Sprint(s.Summary.Up), st: upSt})
+		}
 		if len(socks) > 1 {
 			for _, l := range socks {
 				put(cell{s: fmt.Sprint(s.Summary.UpBySocket[l])})
 			}
 		}
 		put(cell{s: worstText(s, widths[k] > 30), st: c.codeStyle(s.Summary.Worst)})
-		put(cell{s: human(s.Summary.SCur)})
-		put(cell{s: human(s.Summary.ReqRate)})
-		put(cell{s: sparkline(c.hist.trend(s.Name), 12), st: &c.st.Muted})
-		r5 := c.hist.rate5xx(s.Name)
-		var r5s *lipStyle
-		if r5 > 0 {
-			r5s = &c.st.Bad
+		if noHAProxy {
+			for range 4 {
+				put(cell{s: "-", st: &c.st.Muted})
+			}
+		} else {
+			put(cell{s: human(s.Summary.SCur)})
+			put(cell{s: human(s.Summary.ReqRate)})
+			put(cell{s: sparkline(c.hist.trend(s.Name), 12), st: &c.st.Muted})
+			r5 := c.hist.rate5xx(s.Name)
+			var r5s *lipStyle
+			if r5 > 0 {
+				r5s = &c.st.Bad
+			}
+			put(cell{s: fmt.Sprintf("%.1f", r5), st: r5s})
 		}
-		put(cell{s: fmt.Sprintf("%.1f", r5), st: r5s})
 		b.WriteString(renderRowFlag(&c.st, cols, widths, cells, i == p.cursor, p.marks[s.Name], p.changeFlag(s.Name), w))
 		b.WriteByte('\n')
 	}
