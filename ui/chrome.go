@@ -223,23 +223,27 @@ func (m *Model) renderTabs() string {
 // renderFooter is the input line in filter/command/prompt modes, else the
 // status message, else key hints and the list position.
 func (m *Model) renderFooter() string {
+	k := m.keys
 	switch m.mode {
 	case modeFilter:
-		return "/" + m.edit.view() + m.st.Muted.Render("   enter keep · esc clear · ! inverts")
+		return "/" + m.edit.view() + m.st.Muted.Render("   "+keyName(m.keys.Submit)+" keep · "+keyName(m.keys.Dismiss)+" clear · ! inverts")
 	case modeCommand:
-		return ":" + m.edit.view() + m.st.Muted.Render("   svc NAME · zk PATH · haproxy · events · q")
+		if m.status != "" { // what tab found
+			return ":" + m.edit.view() + "   " + m.st.Muted.Render(termtext.Clean(m.status))
+		}
+		return ":" + m.edit.view() + m.st.Muted.Render("   svc NAME · zk PATH · haproxy · events · q · "+keyName(m.keys.Complete)+" completes")
 	case modePrompt:
 		if m.prompt != nil && m.prompt.choices != nil {
-			return termtext.Clean(m.prompt.label) + m.st.Muted.Render("   esc cancel")
+			return termtext.Clean(m.prompt.label) + m.st.Muted.Render("   "+keyName(k.Dismiss)+" cancel")
 		}
 		if m.prompt != nil {
-			return termtext.Clean(m.prompt.label) + " " + m.edit.view() + m.st.Muted.Render("   enter ok · esc cancel")
+			return termtext.Clean(m.prompt.label) + " " + m.edit.view() + m.st.Muted.Render("   "+keyName(k.Submit)+" ok · "+keyName(k.Dismiss)+" cancel")
 		}
 	case modeConfirm:
 		if m.confirm != nil && m.confirm.plan.ConfirmText != "" {
-			return m.st.Muted.Render("type the name · esc cancel · tab moves focus · enter presses the focused button")
+			return m.st.Muted.Render("type the name · " + keyName(k.Dismiss) + " cancel · " + keyName(k.ConfirmFocus) + " moves focus · " + keyName(k.Submit) + " presses the focused button")
 		}
-		return m.st.Muted.Render("y execute · n/esc cancel · tab moves focus · enter presses the focused button")
+		return m.st.Muted.Render(keyName(k.ConfirmYes) + " execute · " + keyName(k.ConfirmNo) + "/" + keyName(k.Dismiss) + " cancel · " + keyName(k.ConfirmFocus) + " moves focus · " + keyName(k.Submit) + " presses the focused button")
 	}
 	var right, marks string
 	if l, _ := m.curList(); l != nil && m.overlay == overlayNone {
@@ -255,7 +259,7 @@ func (m *Model) renderFooter() string {
 			left = m.st.Error.Render(left)
 		}
 	} else {
-		left = m.st.Footer.Render("? help · / filter · : command · enter open · esc back · q quit")
+		left = m.st.Footer.Render(hints(k.Help, k.Filter, k.Command, k.Open, k.Back, k.Quit))
 	}
 	if marks != "" {
 		// Marks decide what the next action acts on: they never drop off
@@ -297,5 +301,5 @@ func (m *Model) marksText(l *list) string {
 	if seen < n {
 		s += fmt.Sprintf(" (%d off screen)", n-seen)
 	}
-	return s + " · u clears"
+	return s + " · " + keyName(m.keys.ClearMarks) + " clears"
 }
