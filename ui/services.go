@@ -18,6 +18,7 @@ type servicesPane struct {
 	dirty     bool
 	sortSet   bool                  // the default sort (worst first) is in place
 	seen      map[string]serviceSig // each service as last seen, to mark what changed
+	gen       uint64
 	changedAt map[string]rowChange
 }
 
@@ -26,6 +27,7 @@ type servicesPane struct {
 type serviceSig struct {
 	worst   state.Code
 	reg, up int
+	gen     uint64 // the observation that saw it last
 }
 
 // rowChange is when a row appeared or changed, and which.
@@ -52,28 +54,36 @@ func worstColumn(sockets []string) int {
 }
 
 // observe notes which services are new or changed in a new joined view;
-// the first view marks nothing (everything is new to the user then).
+// the first view marks nothing (everything is new to the user then). It
+// runs on every frame, so it updates one map in place.
 func (p *servicesPane) observe(v *state.View) {
 	if v == nil {
 		return
 	}
 	first := p.seen == nil
-	next := make(map[string]serviceSig, len(v.Services))
+	if first {
+		p.seen = make(map[string]serviceSig, len(v.Services))
+	}
+	p.gen++
 	now := p.c.now()
 	for i := range v.Services {
 		s := &v.Services[i]
-		sig := serviceSig{s.Summary.Worst, s.Summary.Registered, s.Summary.Up}
-		next[s.Name] = sig
-		if first {
-			continue
-		}
-		if old, ok := p.seen[s.Name]; !ok {
+		sig := serviceSig{s.Summary.Worst, s.Summary.Registered, s.Summary.Up, p.gen}
+		old, ok := p.seen[s.Name]
+		p.seen[s.Name] = sig
+		switch {
+		case first:
+		case !ok:
 			p.changedAt[s.Name] = rowChange{at: now, isNew: true}
-		} else if old != sig {
+		case old.worst != sig.worst || old.reg != sig.reg || old.up != sig.up:
 			p.changedAt[s.Name] = rowChange{at: now}
 		}
 	}
-	p.seen = next
+	for name, sig := range p.seen {
+		if sig.gen != p.gen {
+			delete(p.seen, name) // gone from the view
+		}
+	}
 	for name, ch := range p.changedAt {
 		if now.Sub(ch.at) >= changeMarkFor {
 			delete(p.changedAt, name)
