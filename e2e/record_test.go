@@ -118,7 +118,9 @@ func TestConsoleRecordsWhatItSees(t *testing.T) {
 	e := newConsoleEnv(t)
 	path := filepath.Join(t.TempDir(), "console.jsonl")
 	term := startTerm(t, 120, 30, tuiEnv(t), binary, "--read-only", "--record", path, "--zk", e.z.Addr, "--haproxy", "main="+e.h.Socket)
-	term.WaitText(10*time.Second, "svc_alpha", "svc_bravo")
+	// HAProxy's backends are services before ZooKeeper is read: wait for
+	// the registry too, or the deregistration may come before its first read.
+	term.WaitText(10*time.Second, "svc_alpha", "svc_bravo", "ZooKeeper "+e.z.Addr+": connected")
 	e.nerve.Deregister(e.regs[e.a2.Addr])
 	term.Keys("5")
 	term.WaitText(10*time.Second, "deregistered")

@@ -9,10 +9,6 @@ import (
 	"github.com/stacktui/stacktui/internal/testenv"
 )
 
-// flat joins the screen's words with single spaces, so a sentence the
-// screen wrapped still reads as one.
-func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // waitFlat waits until every text is on screen, wrapped or not.
 func (m *Term) waitFlat(timeout time.Duration, texts ...string) string {
 	m.t.Helper()

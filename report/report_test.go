@@ -118,7 +118,9 @@ func cases(t *testing.T) map[string]func() (*state.View, []SourceStatus) {
 			reg.State, reg.LastGood, reg.Err = sources.StateReconnecting, t0.Add(-2*time.Minute), "zk: could not connect to a server"
 			reg.Services = append(reg.Services, sources.Service{Name: "svc_empty"})
 			h.Stats.Rows = append(h.Stats.Rows, srv("legacy", "old_10.9.9.9:8080", "UP", "L4OK", 1))
-			return state.Join(reg, []*haproxy.Snapshot{h}, state.Config{Now: t0}), []SourceStatus{zkStatus(reg), hapStatus(h)}
+			// The Synapse config names its services: "legacy" is not one of them.
+			cfg := state.Config{Now: t0, Backends: map[string]string{"svc_a": "svc_a", "svc_empty": "svc_empty"}}
+			return state.Join(reg, []*haproxy.Snapshot{h}, cfg), []SourceStatus{zkStatus(reg), hapStatus(h)}
 		},
 	}
 }

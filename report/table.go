@@ -48,7 +48,7 @@ func Table(w io.Writer, v *state.View, sources []SourceStatus) error {
 	fmt.Fprintf(tw, "SERVICE\tBACKEND\tREGISTERED\tUP\tWORST\n")
 	for i := range v.Services {
 		s := &v.Services[i]
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", safe(s.Name), safe(s.Backend), s.Summary.Registered, safe(upCell(s, v.HAProxy)), safe(s.Summary.Worst))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safe(s.Name), safe(s.Backend), s.Summary.RegText(), safe(upCell(s, v.HAProxy)), safe(s.Summary.Worst))
 	}
 	if len(v.Services) == 0 {
 		fmt.Fprintf(tw, "(no services)\t\t\t\t\n")
@@ -81,7 +81,14 @@ func upCell(s *state.Service, haps []*haproxy.Snapshot) string {
 }
 
 func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
-	fmt.Fprintf(w, "\n%s (backend %s): %d registered, %d up, worst %s\n", safe(s.Name), safe(s.Backend), s.Summary.Registered, s.Summary.Up, safe(s.Summary.Worst))
+	dups := ""
+	if n := s.Summary.Duplicates; n > 0 {
+		dups = fmt.Sprintf(" (+%d duplicate registrations)", n)
+		if n == 1 {
+			dups = " (+1 duplicate registration)"
+		}
+	}
+	fmt.Fprintf(w, "\n%s (backend %s): %d registered%s, %d up, worst %s\n", safe(s.Name), safe(s.Backend), s.Summary.Registered, dups, s.Summary.Up, safe(s.Summary.Worst))
 	for _, d := range s.Diagnoses {
 		fmt.Fprintf(w, "  ! %s: %s\n", safe(d.Code), safe(d.Text))
 	}
@@ -91,7 +98,7 @@ func serviceTable(w io.Writer, s *state.Service, haps []*haproxy.Snapshot) {
 	tw := newTab(w)
 	fmt.Fprintf(tw, "  INSTANCE\tADDRESS\tREG")
 	for _, h := range haps {
-		fmt.Fprintf(tw, "\t%s", columnTitle(label(h)))
+		fmt.Fprintf(tw, "\t%s", safe(label(h))) // the socket's label as given, never upper-cased
 	}
 	fmt.Fprintf(tw, "\tDIAGNOSIS\n")
 	for i := range s.Instances {
@@ -209,15 +216,6 @@ func label(h *haproxy.Snapshot) string {
 		return h.Label
 	}
 	return h.Address
-}
-
-// columnTitle is a socket label as a column title: upper case, unless it
-// needs escapes (which upper case would garble: \x1b is not \X1B).
-func columnTitle(label string) string {
-	if termtext.IsClean(label) {
-		return strings.ToUpper(label)
-	}
-	return termtext.Clean(label)
 }
 
 // safe is a cell's text as it may be printed: see Table.

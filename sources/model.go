@@ -5,7 +5,13 @@
 // this package writes to ZooKeeper, Serf or HAProxy.
 package sources
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
 
 // Kind names a registry flavour.
 type Kind string
@@ -206,4 +212,31 @@ type ServerHealth struct {
 	Znodes, Watches, Connections       int64
 	EphemeralsCount                    int64
 	Raw                                map[string]string // every mntr key
+}
+
+// TagChanges says which of a Serf member's tags changed, for events:
+// "smart:serverweight=0 added", "smart:svc_a_24001 removed (was
+// 127.0.0.1:24001)", "smart:serverweight 50 -> 0".
+func TagChanges(old, cur map[string]string) string {
+	keys := slices.Collect(maps.Keys(old))
+	for k := range cur {
+		if _, ok := old[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		o, hadOld := old[k]
+		n, hasNew := cur[k]
+		switch {
+		case !hadOld:
+			parts = append(parts, k+"="+n+" added")
+		case !hasNew:
+			parts = append(parts, k+" removed (was "+o+")")
+		case o != n:
+			parts = append(parts, k+" "+o+" -> "+n)
+		}
+	}
+	return strings.Join(parts, ", ")
 }

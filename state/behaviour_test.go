@@ -66,7 +66,7 @@ func TestSummary(t *testing.T) {
 	c.Err = errStale // unreadable now: its old figures do not count as up or down
 	v := Join(reg, []*haproxy.Snapshot{a, b, c}, Config{Now: t0})
 	s := svcOf(t, v, "svc")
-	want := Summary{Registered: 3, Up: 1, UpBySocket: map[string]int{"A": 2, "B": 2, "C": 0}, Worst: CodeDown, SCur: 10, Rate: 1, ReqRate: 10, Hrsp5xx: 2}
+	want := Summary{Registered: 3, Up: 1, Drained: 1, UpBySocket: map[string]int{"A": 2, "B": 2, "C": 0}, Worst: CodeDown, SCur: 10, Rate: 1, ReqRate: 10, Hrsp5xx: 2, TrafficStale: true}
 	if !reflect.DeepEqual(s.Summary, want) {
 		t.Errorf("summary = %+v\nwant      %+v", s.Summary, want)
 	}
@@ -85,21 +85,61 @@ func TestFlapping(t *testing.T) {
 	var v *View
 	for i, st := range statuses {
 		cfg := Config{Now: t0.Add(time.Duration(i) * 10 * time.Second), History: h}
-		v = Join(reg, []*haproxy.Snapshot{hap("local", srv("svc", a1, st))}, cfg)
+		chk := map[string]string{"UP": "L7OK", "DOWN": "L4CON"}[st]
+		v = Join(reg, []*haproxy.Snapshot{hap("local", srv("svc", a1, st, check(chk)))}, cfg)
 		h.Observe(v)
 	}
-	if n := h.Flaps("svc/"+a1, time.Minute, t0.Add(50*time.Second)); n != 5 {
-		t.Errorf("flaps = %d, want 5", n)
+	eps := h.Episodes("svc/" + a1)
+	if len(eps) != 3 || !eps[2].Open() || eps[0].Open() || !eps[0].Failure || eps[0].End.Sub(eps[0].Start) != 10*time.Second {
+		t.Fatalf("episodes = %+v, want two closed 10 s failures and one open", eps)
 	}
 	v = Join(reg, []*haproxy.Snapshot{hap("local", srv("svc", a1, "UP"))}, Config{Now: t0.Add(60 * time.Second), History: h})
 	in := &v.Services[0].Instances[0]
-	if !reflect.DeepEqual(codes(in.Diagnoses), []Code{CodeFlapping, CodeOK}) || !anyContains(in.Diagnoses, "changed state 5 times in the last 5m0s") {
-		t.Errorf("diagnoses = %v", in.Diagnoses)
+	want := "3 separate failures in the last 10 minutes (down 10s at 06:00:10 (health check failed (L4CON)), recovered; " +
+		"down 10s at 06:00:30 (health check failed (L4CON)), recovered; down since 06:00:50 (10s so far; health check failed (L4CON)))"
+	if !reflect.DeepEqual(codes(in.Diagnoses), []Code{CodeFlapping, CodeOK}) || !anyContains(in.Diagnoses, want) {
+		t.Errorf("diagnoses = %v\nwant the words %q", in.Diagnoses, want)
 	}
-	// With a window the changes are outside of, no flapping.
+	// With a window the episodes are outside of, no flapping.
 	v = Join(reg, []*haproxy.Snapshot{hap("local", srv("svc", a1, "UP"))}, Config{Now: t0.Add(time.Hour), History: h, FlapWindow: time.Minute})
 	if got := codes(v.Services[0].Instances[0].Diagnoses); !reflect.DeepEqual(got, []Code{CodeOK}) {
-		t.Errorf("old changes still flapping: %v", got)
+		t.Errorf("old episodes still flapping: %v", got)
+	}
+}
+
+// One crash walks a server through about six (registered, HAProxy) states
+// and is one episode; three operator maint/ready cycles are no failure at
+// all (issue 16 item 2).
+func TestOneOutageIsOneEpisode(t *testing.T) {
+	h := NewHistory(16)
+	regd := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	gone := zk([]string{"svc"})
+	steps := []struct {
+		reg       *sources.Snapshot
+		st, check string
+	}{
+		{regd, "UP", "L7OK"}, {regd, "UP 1/2", "L4CON"}, {gone, "UP 1/2", "L4CON"}, {gone, "MAINT", ""},
+		{regd, "MAINT", ""}, {regd, "UP 1/2", "L4CON"}, {regd, "UP", "L7OK"}, {regd, "UP", "L7OK"},
+		// then an operator's maint and ready, three times
+		{regd, "MAINT", ""}, {regd, "UP 1/2", "L7OK"}, {regd, "MAINT", ""}, {regd, "UP", "L7OK"}, {regd, "MAINT", ""}, {regd, "UP", "L7OK"},
+	}
+	var v *View
+	for i, s := range steps {
+		v = Join(s.reg, []*haproxy.Snapshot{hap("local", srv("svc", a1, s.st, check(s.check)))}, Config{Now: t0.Add(time.Duration(i) * time.Second), History: h})
+		h.Observe(v)
+	}
+	eps := h.Episodes("svc/" + a1)
+	if len(eps) != 4 || !eps[0].Failure || eps[1].Failure || eps[2].Failure || eps[3].Failure {
+		t.Fatalf("episodes = %+v, want one failure then three operator episodes", eps)
+	}
+	if got := eps[0].Words(nil, t0); got != "down 5s at 06:00:01 (health check failed (L4CON); out of rotation 2s), recovered" {
+		t.Errorf("words = %q", got)
+	}
+	if got := eps[1].Words(nil, t0); got != "out 1s at 06:00:08 (MAINT), recovered" {
+		t.Errorf("words = %q", got)
+	}
+	if codes := codes(v.Services[0].Instances[0].Diagnoses); !reflect.DeepEqual(codes, []Code{CodeOK}) {
+		t.Errorf("diagnoses = %v", codes)
 	}
 }
 

@@ -35,6 +35,12 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 		ds = j.diagnoseState(in, func(si int) (Code, string) {
 			row := in.HAProxy[si].Row
 			if row != nil {
+				if classify(row) == classUp && zeroWeight(row) {
+					return CodeDrain, j.cfg.drainedText(b.name, row, r)
+				}
+				if ago := j.recent(in.RegChanged); ago != "" && classify(row) == classMaint && maintVia(row) == "" {
+					return CodeMaint, "registered " + ago + " and still in MAINT from before: Synapse enables it at its next reconfigure, usually within seconds"
+				}
 				if classify(row) == classUp && !addrInCheckText(row.CheckStatus) {
 					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status, check: row.CheckStatus, desc: row.CheckDesc}, func() (Code, string) {
 						return registeredFinding(row, addr)
@@ -46,7 +52,7 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 				return CodeMissingInHAProxy, "registered, but this HAProxy has no backend " + strconv.Quote(b.backend) +
 					": Synapse on that host does not configure this service (not in its config, or it has not written and reloaded HAProxy yet)"
 			}
-			return CodeMissingInHAProxy, "registered, but HAProxy backend " + strconv.Quote(b.backend) + " has no server " + in.Server +
+			return CodeMissingInHAProxy, "registered, but HAProxy backend " + strconv.Quote(b.backend) + " has no server " + bothNames(r) +
 				" (nor any at " + addr + "): Synapse is lagging, dead, or not watching this service; check that synapse runs and its log"
 		})
 	}
@@ -63,35 +69,36 @@ func (j *joiner) notes(b *svcBuild, in *Instance, addr string, ds []Diagnosis) [
 		if !s.ByAddr {
 			continue
 		}
-		t := "HAProxy names it " + s.Row.Name + ", not " + in.Server + " as Synapse would from this registration; matched by address " + addr +
-			" (another Synapse version, or the instance was renamed without a reload)"
+		t := "HAProxy names it " + s.Row.Name + ", not " + bothNames(r) + " as Synapse would from this registration; matched by address " + addr +
+			" (the instance was renamed without a reload, or this backend is not Synapse's)"
 		if multi {
 			t = "from " + s.Socket + ": " + t
 		}
 		ds = append(ds, Diagnosis{CodeMatchedByAddr, sentence(t)})
 	}
-	if j.cfg.WeightsApplied && r.HasWeight {
+	if want, from, ok := j.cfg.expectedWeight(b.name, r); ok {
 		var at []string
 		hw := -1
-		for _, s := range in.HAProxy {
-			if s.Row == nil {
+		for si, s := range in.HAProxy {
+			if s.Row == nil || !j.socks[si].readable {
 				continue
 			}
-			w := s.Row.UWeight
-			if w == 0 {
-				w = s.Row.Weight
-			}
-			if w != r.Weight {
+			if w := rowWeight(s.Row); w != want {
 				at = append(at, s.Socket)
 				hw = w
 			}
 		}
 		if len(at) > 0 {
-			t := "registered with weight " + strconv.Itoa(r.Weight) + " but HAProxy"
+			t := from + " but HAProxy"
 			if multi {
 				t += " at " + listWords(at)
 			}
-			t += " uses weight " + strconv.Itoa(hw) + ": Synapse applies registry weights only when it reloads HAProxy, or an operator set the weight over the socket (it lasts until the next reload)"
+			t += " uses weight " + strconv.Itoa(hw) + ": "
+			if j.cfg.weightRule(b.name) == WeightsFromSerfTag {
+				t += "Synapse applies the tag over the socket at its next reconfigure (within seconds of the member update); if this lasts, Synapse is not updating this HAProxy, or an operator set the weight over the socket"
+			} else {
+				t += "Synapse applies registry weights only when it rewrites and reloads HAProxy, or an operator set the weight over the socket (it lasts until the next reload)"
+			}
 			ds = append(ds, Diagnosis{CodeWeightMismatch, sentence(t)})
 		}
 	}
@@ -231,7 +238,7 @@ func (j *joiner) one(c Code, text string) []Diagnosis {
 type memoKey struct {
 	kind                int
 	status, check, desc string
-	flag                bool
+	flag, serf          bool
 }
 
 const (

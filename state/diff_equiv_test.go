@@ -21,7 +21,7 @@ func diffByMap(prev, next *View) []Event {
 			before[in.Key], svcOf[in.Key] = in, prev.Services[si].Name
 		}
 	}
-	d := differ{at: next.At, prevRead: readableLabels(prev), nextRead: readableLabels(next)}
+	d := newDiffer(prev, next)
 	matched := map[string]bool{}
 	for si := range next.Services {
 		for ii := range next.Services[si].Instances {
@@ -40,6 +40,7 @@ func diffByMap(prev, next *View) []Event {
 			}
 		}
 	}
+	d.attribute()
 	return d.out
 }
 

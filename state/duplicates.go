@@ -22,6 +22,13 @@ func (j *joiner) findSuspects(builds []*svcBuild) {
 	for _, b := range builds {
 		for _, g := range dupGroups(b.regs) {
 			groups = append(groups, found{b, g})
+			alive := 0
+			for _, r := range g {
+				if live(r) {
+					alive++
+				}
+			}
+			b.extra += max(alive-1, 0)
 			newest := g[0]
 			for _, r := range g[1:] {
 				if r.Owner == 0 || r.Owner == newest.Owner {

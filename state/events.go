@@ -2,6 +2,7 @@ package state
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
@@ -46,7 +47,7 @@ func Diff(prev, next *View) []Event {
 	if prev == nil || next == nil {
 		return nil
 	}
-	d := differ{at: next.At, prevRead: readableLabels(prev), nextRead: readableLabels(next)}
+	d := newDiffer(prev, next)
 	var gone map[string]*Instance // prev instances not lined up, by key
 	var goneOrder []string        // their keys, in prev's order
 	var goneSvc map[string]string // their service names
@@ -113,6 +114,7 @@ func Diff(prev, next *View) []Event {
 			d.instance(goneSvc[k], in, nil)
 		}
 	}
+	d.attribute()
 	return d.out
 }
 
@@ -134,7 +136,86 @@ func sameKeys(a, b []Instance) bool {
 type differ struct {
 	at                 time.Time
 	prevRead, nextRead map[string]bool
+	next               *View
+	regKnown           bool            // the registry is current in both views
+	reloaded           map[string]bool // sockets whose HAProxy process changed (a reload)
 	out                []Event
+	members            map[string]*sources.Member // next's Serf members by name, built on first use
+	// Synapse's own moves seen in this diff, by service and socket, and
+	// the events that a move there explains (see attribute).
+	moves  map[string]bool
+	undone []undone
+}
+
+// undone is an event of a registered server leaving DRAIN or MAINT that a
+// Synapse reconfigure in the same diff explains.
+type undone struct {
+	event    int
+	where    string // service + "|" + socket
+	from, to string
+}
+
+func newDiffer(prev, next *View) *differ {
+	return &differ{at: next.At, prevRead: readableLabels(prev), nextRead: readableLabels(next), next: next,
+		regKnown: prev.Registry != nil && next.Registry != nil && !prev.Registry.Stale() && !next.Registry.Stale(),
+		reloaded: reloads(prev, next)}
+}
+
+// reloads returns the sockets whose HAProxy pid differs between the views.
+func reloads(prev, next *View) map[string]bool {
+	var out map[string]bool
+	for _, n := range next.HAProxy {
+		if n == nil || n.Info == nil || n.Err != nil {
+			continue
+		}
+		for _, p := range prev.HAProxy {
+			if p != nil && p.Label == n.Label && p.Info != nil && p.Info.PID != n.Info.PID {
+				if out == nil {
+					out = map[string]bool{}
+				}
+				out[n.Label] = true
+			}
+		}
+	}
+	return out
+}
+
+// member returns next's Serf member of that name, nil when not listed.
+func (d *differ) member(name string) *sources.Member {
+	if d.members == nil {
+		d.members = map[string]*sources.Member{}
+		if r := d.next.Registry; r != nil {
+			for i := range r.Members {
+				d.members[r.Members[i].Name] = &r.Members[i]
+			}
+		}
+	}
+	return d.members[name]
+}
+
+// attribute names Synapse as the one that undid an operator's DRAIN or
+// MAINT when, in the same diff, it moved another server of that service on
+// that socket: a reconfigure enables every registered server (smartstack.md
+// section 7).
+func (d *differ) attribute() {
+	for _, u := range d.undone {
+		if !d.moves[u.where] {
+			continue
+		}
+		e := &d.out[u.event]
+		what := "drain"
+		if classWord(u.from) == "MAINT" {
+			what = "maintenance"
+		}
+		e.Text = strings.TrimSuffix(e.Text, ".") + ": Synapse undid the operator's " + what +
+			" at its reconfigure (it enables every registered server when the service's registrations change)."
+	}
+}
+
+// classWord is the status word of a status ("UP 1/2" -> "UP").
+func classWord(status string) string {
+	r := haproxy.Row{Status: status}
+	return r.StatusWord()
 }
 
 func readableLabels(v *View) map[string]bool {
@@ -169,13 +250,34 @@ func (d *differ) instance(svc string, p, n *Instance) {
 	case pr == nil && nr != nil:
 		d.add(EventRegistered, svc, name, "", "", nr.ID(), svc+" "+name+" registered ("+regName(nr)+")")
 	case pr != nil && nr == nil:
-		d.add(EventDeregistered, svc, name, "", pr.ID(), "", svc+" "+name+" deregistered ("+regName(pr)+" is gone)")
+		d.add(EventDeregistered, svc, name, "", pr.ID(), "", svc+" "+name+" deregistered ("+d.goneWords(pr)+")")
 	case pr != nil && pr != nr && pr.ID() != nr.ID():
 		d.add(EventRegistered, svc, name, "", pr.ID(), nr.ID(), svc+" "+name+" re-registered as "+regName(nr)+" (was "+regName(pr)+")")
+	case pr != nil && nr != nil && live(pr) && !live(nr):
+		d.add(EventDeregistered, svc, name, "", pr.MemberStatus, nr.MemberStatus, svc+" "+name+": member "+nr.Member+" is "+nr.MemberStatus+
+			" (its agent stopped answering or left): Synapse ignores members that are not alive, so it is no longer registered for Synapse")
+	case pr != nil && nr != nil && !live(pr) && live(nr):
+		d.add(EventRegistered, svc, name, "", pr.MemberStatus, nr.MemberStatus, svc+" "+name+": member "+nr.Member+" is alive again (was "+pr.MemberStatus+
+			"), so Synapse takes its registration again")
 	}
-	if pr != nil && nr != nil && (pr.HasWeight || nr.HasWeight) && pr.Weight != nr.Weight {
-		f, t := strconv.Itoa(pr.Weight), strconv.Itoa(nr.Weight)
-		d.add(EventWeight, svc, name, "", f, t, svc+" "+name+" registry weight "+f+" -> "+t)
+	if pr != nil && nr != nil && (pr.HasWeight != nr.HasWeight || pr.Weight != nr.Weight) {
+		f, t := weightWord(pr), weightWord(nr)
+		var text string
+		switch {
+		case nr.Member != "" && !nr.HasWeight:
+			text = "member " + nr.Member + "'s " + serfWeightTag + " tag removed (was " + f + ")"
+		case nr.Member != "":
+			text = "member " + nr.Member + " set " + serfWeightTag + "=" + t + " (was " + f + ")"
+		default:
+			text = "registry weight " + f + " -> " + t
+		}
+		if !nr.HasWeight {
+			t = ""
+		}
+		if !pr.HasWeight {
+			f = ""
+		}
+		d.add(EventWeight, svc, name, "", f, t, svc+" "+name+" "+text)
 	}
 	var ps, ns []Seen
 	if p != nil {
@@ -184,9 +286,13 @@ func (d *differ) instance(svc string, p, n *Instance) {
 	if n != nil {
 		ns = n.HAProxy
 	}
+	c := seenCtx{svc: svc, name: name, regd: nr != nil && live(nr), wasRegd: pr != nil && live(pr)}
+	if n != nil {
+		c.regChanged = n.RegChanged
+	}
 	if sameSockets(ps, ns) { // the usual case: no list to build
 		for k := range ns {
-			d.seen(svc, name, ns[k].Socket, ps[k].Row, ns[k].Row)
+			d.seen(c, ns[k].Socket, ps[k].Row, ns[k].Row)
 		}
 		return
 	}
@@ -201,8 +307,38 @@ func (d *differ) instance(svc string, p, n *Instance) {
 		}
 	}
 	for _, l := range labels {
-		d.seen(svc, name, l, rowOf(findSeen(ps, l)), rowOf(findSeen(ns, l)))
+		d.seen(c, l, rowOf(findSeen(ps, l)), rowOf(findSeen(ns, l)))
 	}
+}
+
+// goneWords says what became of a registration that is gone.
+func (d *differ) goneWords(r *sources.Registration) string {
+	if r.Member == "" {
+		return regName(r) + " is gone"
+	}
+	m := d.member(r.Member)
+	switch {
+	case m == nil:
+		return "member " + r.Member + " is no longer listed"
+	case m.Status != "alive":
+		return "member " + r.Member + " is " + m.Status
+	}
+	return "tag " + r.Tag + " removed from member " + r.Member + ", which is still alive: its Nerve withdrew it, as it does when the health check fails or the service is taken out"
+}
+
+// weightWord is a registration's weight for events: "50", or "none".
+func weightWord(r *sources.Registration) string {
+	if !r.HasWeight {
+		return "none"
+	}
+	return strconv.Itoa(r.Weight)
+}
+
+// seenCtx is what an instance's HAProxy events need to know of it.
+type seenCtx struct {
+	svc, name     string
+	regd, wasRegd bool      // registered (and taken by Synapse) in next, in prev
+	regChanged    time.Time // when History saw its registration last change
 }
 
 // sameSockets reports whether both instances list the same sockets in the
@@ -220,16 +356,17 @@ func sameSockets(a, b []Seen) bool {
 }
 
 // seen diffs one socket's row of an instance; either row may be nil.
-func (d *differ) seen(svc, name, l string, prow, nrow *haproxy.Row) {
+func (d *differ) seen(c seenCtx, l string, prow, nrow *haproxy.Row) {
 	if prow == nrow || !d.prevRead[l] || !d.nextRead[l] {
 		return // the same row, or nothing comparable was read on one side
 	}
-	at := func() string { return svc + " " + name + " at " + l + ": " }
+	at := func() string { return c.svc + " " + c.name + " at " + l + ": " }
+	svc, name := c.svc, c.name
 	switch {
 	case prow == nil:
-		d.add(EventState, svc, name, l, "absent", nrow.Status, at()+"added to HAProxy as "+nrow.Status)
+		d.add(EventState, svc, name, l, "absent", nrow.Status, at()+"added to HAProxy as "+nrow.Status+d.reloadWords(l))
 	case nrow == nil:
-		d.add(EventState, svc, name, l, prow.Status, "absent", at()+"removed from HAProxy (was "+prow.Status+")")
+		d.add(EventState, svc, name, l, prow.Status, "absent", at()+"removed from HAProxy (was "+prow.Status+")"+d.reloadWords(l))
 	case prow.Preview || nrow.Preview:
 		// A preview row knows the kind of state, not the "x/y" of settling
 		// checks, the check details or a slow start's weight: compare what
@@ -238,20 +375,77 @@ func (d *differ) seen(svc, name, l string, prow, nrow *haproxy.Row) {
 			d.add(EventState, svc, name, l, prow.Status, nrow.Status, at()+prow.Status+" -> "+nrow.Status)
 		}
 	default:
-		if prow.Status != nrow.Status {
+		restart := d.restartArtifact(l, prow, nrow) // part of a reload, or its first check confirming what it was
+		if prow.Status != nrow.Status && !restart {
 			t := at() + prow.Status + " -> " + nrow.Status
 			if nrow.CheckStatus != "" {
 				t += " (check " + nrow.CheckStatus + ")"
 			}
+			t += d.moveWords(c, l, prow, nrow)
 			d.add(EventState, svc, name, l, prow.Status, nrow.Status, t)
-		} else if prow.CheckStatus != nrow.CheckStatus {
+		} else if prow.Status == nrow.Status && prow.CheckStatus != nrow.CheckStatus && !restart {
 			d.add(EventCheck, svc, name, l, prow.CheckStatus, nrow.CheckStatus, at()+"health check "+orNone(prow.CheckStatus)+" -> "+orNone(nrow.CheckStatus))
 		}
 		if prow.Weight != nrow.Weight {
 			f, t := strconv.Itoa(prow.Weight), strconv.Itoa(nrow.Weight)
-			d.add(EventWeight, svc, name, l, f, t, at()+"weight "+f+" -> "+t)
+			d.add(EventWeight, svc, name, l, f, t, at()+"weight "+f+" -> "+t+d.reloadWords(l))
 		}
 	}
+}
+
+// reloadWords says that a change came with a reload of the socket's HAProxy.
+func (d *differ) reloadWords(l string) string {
+	if d.reloaded[l] {
+		return " (at the reload of HAProxy " + l + ")"
+	}
+	return ""
+}
+
+// restartArtifact reports whether a server's change is the restart of its
+// checks by a new HAProxy process, not news: at a reload every server comes
+// back "UP 1/2" with no check done yet (INI), and its first check then
+// takes it to UP. A server whose first check fails is news.
+func (d *differ) restartArtifact(l string, prow, nrow *haproxy.Row) bool {
+	switch {
+	case d.reloaded[l] && nrow.CheckStatus == "INI":
+		return true
+	case prow.CheckStatus == "INI" && classify(prow) == classUp && classify(nrow) == classUp:
+		return true
+	}
+	return false
+}
+
+// moveWords names Synapse when a state change is its own doing: disabling
+// a server no longer registered, enabling one registered again. It notes
+// the moves and the operator states a move may have undone (attribute).
+func (d *differ) moveWords(c seenCtx, l string, prow, nrow *haproxy.Row) string {
+	if !d.regKnown {
+		return ""
+	}
+	from, to := classify(prow), classify(nrow)
+	where := c.svc + "|" + l
+	move := func() {
+		if d.moves == nil {
+			d.moves = map[string]bool{}
+		}
+		d.moves[where] = true
+	}
+	switch {
+	case !c.regd && from != classMaint && to == classMaint:
+		move()
+		return ": Synapse disabled it (it is no longer registered)"
+	case c.regd && from == classMaint && to != classMaint && (!c.wasRegd || d.recent(c.regChanged)):
+		move()
+		return ": Synapse enabled it (registered again)"
+	case c.regd && c.wasRegd && (from == classDrain || from == classMaint) && to == classUp:
+		d.undone = append(d.undone, undone{event: len(d.out), where: where, from: prow.Status, to: nrow.Status})
+	}
+	return ""
+}
+
+// recent reports whether t is within recentChange of the diff.
+func (d *differ) recent(t time.Time) bool {
+	return !t.IsZero() && d.at.Sub(t) <= recentChange
 }
 
 func orNone(s string) string {

@@ -108,11 +108,11 @@ func TestHistoryBounded(t *testing.T) {
 		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, st))}, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
 	}
 	s := h.entries["svc/"+a1]
-	if len(s.scur.buf) != 8 || cap(s.scur.buf) != 8 || len(s.changes.buf) > 8 {
-		t.Errorf("rings grew: %d/%d, %d changes", len(s.scur.buf), cap(s.scur.buf), len(s.changes.buf))
+	if len(s.scur.buf) != 8 || cap(s.scur.buf) != 8 || len(s.eps.past) > maxEpisodes {
+		t.Errorf("rings grew: %d/%d, %d episodes", len(s.scur.buf), cap(s.scur.buf), len(s.eps.past))
 	}
-	if n := h.Flaps("svc/"+a1, time.Hour, t0.Add(999*time.Second)); n != 8 {
-		t.Errorf("flaps = %d, want the 8 remembered", n)
+	if n := len(h.Episodes("svc/" + a1)); n != maxEpisodes+1 {
+		t.Errorf("episodes = %d, want the %d remembered and the open one", n, maxEpisodes)
 	}
 	_ = sources.KindZooKeeper
 }
@@ -140,5 +140,37 @@ func TestDiffAfterPreview(t *testing.T) {
 	back := Diff(next, Join(r, []*haproxy.Snapshot{pv}, Config{Now: t0.Add(2 * time.Second)}))
 	if len(back) != 1 || back[0].Instance != a3 || back[0].To != "UP" {
 		t.Fatalf("events from a full read to a preview: %+v", back)
+	}
+}
+
+// A reload (new pid) restarts every server's checks: HAProxy 2.6 shows them
+// "UP 1/2" with check INI, then UP at the first passing check (seen on the
+// real daemon). Those are not changes; a weight the reload reset is, and
+// says so; a server that fails its first check is news.
+func TestDiffReload(t *testing.T) {
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080), reg("svc", "web2", "10.0.0.2", 8080), reg("svc", "web3", "10.0.0.3", 8080))
+	withPID := func(pid int, rows ...haproxy.Row) *haproxy.Snapshot {
+		h := hap("main", rows...)
+		h.Info = &haproxy.Info{PID: pid}
+		return h
+	}
+	a3 := "web3_10.0.0.3:8080"
+	before := Join(r, []*haproxy.Snapshot{withPID(100, srv("svc", a1, "UP", check("L7OK")), srv("svc", a2, "UP", check("L7OK"), weight(5)),
+		srv("svc", a3, "UP", check("L7OK")))}, Config{Now: t0})
+	reloaded := Join(r, []*haproxy.Snapshot{withPID(200, srv("svc", a1, "UP 1/2", check("INI")), srv("svc", a2, "UP 1/2", check("INI"), weight(1)),
+		srv("svc", a3, "UP 1/2", check("INI")))}, Config{Now: t0.Add(time.Second)})
+	settled := Join(r, []*haproxy.Snapshot{withPID(200, srv("svc", a1, "UP", check("L7OK")), srv("svc", a2, "UP", check("L7OK"), weight(1)),
+		srv("svc", a3, "DOWN", check("L4CON")))}, Config{Now: t0.Add(2 * time.Second)})
+	got := append(Diff(before, reloaded), Diff(reloaded, settled)...)
+	var texts []string
+	for _, e := range got {
+		texts = append(texts, e.Kind+": "+e.Text)
+	}
+	want := []string{
+		"weight: svc " + a2 + " at main: weight 5 -> 1 (at the reload of HAProxy main).",
+		"state: svc " + a3 + " at main: UP 1/2 -> DOWN (check L4CON).",
+	}
+	if !reflect.DeepEqual(texts, want) {
+		t.Errorf("events across a reload:\n%q\nwant\n%q", texts, want)
 	}
 }

@@ -71,8 +71,9 @@ func registeredFinding(r *haproxy.Row, addr string) (Code, string) {
 }
 
 // unregisteredFinding diagnoses one socket's row for a server no registration
-// explains. noRegs says the service has no registrations at all.
-func unregisteredFinding(r *haproxy.Row, noRegs bool) (Code, string) {
+// explains. noRegs says the service has no registrations at all; serf that
+// the registry is Serf.
+func unregisteredFinding(r *haproxy.Row, noRegs, serf bool) (Code, string) {
 	if classify(r) == classMaint {
 		return CodeDeregistered, "not registered and in MAINT: normal after a deregistration (Synapse disabled it over the socket and, with its state file on, keeps it listed until the file's TTL)"
 	}
@@ -83,7 +84,11 @@ func unregisteredFinding(r *haproxy.Row, noRegs bool) (Code, string) {
 	if noRegs {
 		return CodeStaleInHAProxy, "HAProxy still has it " + st + " though nothing is registered for this service: Synapse keeps a service's last servers when all registrations are gone (use_previous_backends, the default); expected until an instance registers again, but these servers may be dead"
 	}
-	return CodeStaleInHAProxy, "HAProxy still has it " + st + " but nothing registers it: Synapse is not updating this HAProxy (is it running? did it lose its ZooKeeper session?) or a reload is pending"
+	why := "is synapse running? did it lose its ZooKeeper session?"
+	if serf {
+		why = "is synapse running? does the Serf event handler still rewrite the member file it reads?"
+	}
+	return CodeStaleInHAProxy, "HAProxy still has it " + st + " but nothing registers it: Synapse is not updating this HAProxy (" + why + ") or a reload is pending"
 }
 
 // haproxyOnlyFinding diagnoses a server when no registry is configured: only
@@ -91,6 +96,10 @@ func unregisteredFinding(r *haproxy.Row, noRegs bool) (Code, string) {
 func haproxyOnlyFinding(r *haproxy.Row, addr string) (Code, string) {
 	switch classify(r) {
 	case classUp:
+		if zeroWeight(r) {
+			var none Config
+			return CodeDrain, none.drainedText("", r, nil)
+		}
 		return CodeOK, upText(r, addr)
 	case classDown:
 		return CodeDown, downText(r, addr, false)
@@ -116,7 +125,11 @@ func upText(r *haproxy.Row, addr string) string {
 		if checkPassed(r.CheckStatus) {
 			return "UP and settling (" + r.Status + "): just enabled or recovering, as when Synapse re-enables a returning server; " + n + " would take it DOWN"
 		}
-		return "UP but failing its health check (" + r.Status + ", going down): " + checkText(r, addr) + "; " + n + " take it DOWN"
+		verb := " take it DOWN"
+		if a == 1 {
+			verb = " takes it DOWN"
+		}
+		return "UP but failing its health check (" + r.Status + ", going down): " + checkText(r, addr) + "; " + n + verb
 	}
 	if r.CheckStatus == "" {
 		return "UP"
@@ -180,15 +193,18 @@ func plural(n int, one, many string) string {
 }
 
 // notAliveFinding diagnoses one socket's view of a Serf member's registration
-// when the member is not alive: Synapse ignores it, so HAProxy should not
-// route to it.
-func notAliveFinding(row *haproxy.Row, r *sources.Registration) (Code, string) {
+// when the member is not alive: Synapse ignores it, and takes its server out
+// unless no alive member is left for the service (noRegs), when it keeps its
+// previous backends.
+func notAliveFinding(row *haproxy.Row, r *sources.Registration, noRegs bool) (Code, string) {
 	who := "member " + r.Member + " is " + r.MemberStatus + ": Synapse ignores members that are not alive"
 	switch {
 	case row == nil:
 		return CodeDeregistered, who + ", and this HAProxy has no server for it"
 	case classify(row) == classMaint:
-		return CodeDeregistered, who + ", and its server is in MAINT (disabled by Synapse)"
+		return CodeDeregistered, who + ", and Synapse disabled its server (MAINT)"
+	case noRegs:
+		return CodeStaleInHAProxy, who + "; no alive member is left for this service, so Synapse keeps its previous backends and HAProxy still has this server " + row.Status
 	}
-	return CodeStaleInHAProxy, who + ", yet HAProxy still has its server " + row.Status + ": Synapse is not updating this HAProxy (is it running?) or a reload is pending"
+	return CodeStaleInHAProxy, who + ", yet HAProxy still has its server " + row.Status + ": Synapse takes it out at its next reconfigure (it re-reads the member list every second); if that does not happen, Synapse is not updating this HAProxy"
 }

@@ -20,8 +20,8 @@ func TestFixtureStaleSession(t *testing.T) {
 		t.Fatalf("%d services, want only svc_a (the stats listen proxy is not a service)", len(v.Services))
 	}
 	s := svcOf(t, v, "svc_a")
-	if s.Summary.Registered != 3 || s.Summary.Up != 1 || s.Summary.Worst != CodeDown {
-		t.Errorf("summary = %+v, want 3 registered, 1 up, worst down", s.Summary)
+	if s.Summary.Registered != 2 || s.Summary.Duplicates != 1 || s.Summary.Up != 1 || s.Summary.Worst != CodeDown {
+		t.Errorf("summary = %+v, want 2 registered +1 duplicate, 1 up, worst down", s.Summary)
 	}
 	live := instOf(t, s, "ss-accept-host_127.0.0.1:31001")
 	if got := codes(live.Diagnoses); !reflect.DeepEqual(got, []Code{CodeDuplicate, CodeOK}) {

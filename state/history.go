@@ -10,10 +10,11 @@ const DefaultForget = 10 * time.Minute
 
 // History keeps, per instance key, bounded rings of the numbers the UI plots
 // (current sessions, request rate, 5xx responses per second, each summed over
-// the readable sockets) and the times of its state changes, for flapping.
-// Memory is bounded: capacity samples per ring (float32, so about
-// 12*capacity bytes per instance) and instances unseen for Forget are dropped
-// (within another Forget/8).
+// the sockets read successfully) and its episodes (see Episode), for
+// flapping and the history people read. Memory is bounded: capacity samples
+// per ring (float32, so about 12*capacity bytes per instance), maxEpisodes
+// episodes, and instances unseen for Forget are dropped (within another
+// Forget/8). A failed read records no sample: its figures are old.
 // It is safe for concurrent use.
 type History struct {
 	// Forget drops an instance not seen for this long; zero uses DefaultForget.
@@ -22,19 +23,23 @@ type History struct {
 	mu       sync.RWMutex
 	capacity int
 	entries  map[string]*series
-	changed  map[string]*series // the entries with a state change recorded
+	troubled map[string]*series // the entries with an episode recorded
 	swept    time.Time          // when forgotten entries were last dropped
 }
 
 // series is one instance's history.
 type series struct {
 	scur, req, e5 ring
-	changes       timeRing
-	sig           string // registration presence + status per socket
+	eps           *episodes // nil until the first episode
 	last5xx       int64
-	lastAt        time.Time
+	lastAt        time.Time // when the counters were last sampled
 	seen          time.Time
-	primed        bool
+	primed        bool // the counters were sampled once
+	judged        bool // an episode verdict was made once
+	// The registration's presence as last seen with the registry current,
+	// and when it last changed (zero: never seen changing).
+	reg, regSeen bool
+	regAt        time.Time
 }
 
 // NewHistory returns a History keeping capacity samples per ring (at least 2).
@@ -42,7 +47,7 @@ func NewHistory(capacity int) *History {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &History{capacity: capacity, entries: map[string]*series{}, changed: map[string]*series{}}
+	return &History{capacity: capacity, entries: map[string]*series{}, troubled: map[string]*series{}}
 }
 
 // Observe records v's numbers and state changes at v.At, then forgets
@@ -55,17 +60,18 @@ func (h *History) Observe(v *View) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := v.At
-	readable := make([]bool, len(v.HAProxy))
-	for i, s := range v.HAProxy {
+	for _, s := range v.HAProxy {
 		if s != nil && s.Preview {
 			return // its counters are not read: the full read follows within a second
 		}
-		readable[i] = s != nil && s.Stats != nil
 	}
+	readable := rowsReadable(v.HAProxy)
+	registry := v.Registry != nil
+	regKnown := registry && !v.Registry.Stale()
 	for si := range v.Services {
 		for ii := range v.Services[si].Instances {
 			in := &v.Services[si].Instances[ii]
-			h.observe(in, readable, now)
+			h.observe(in, readable, registry, regKnown, now)
 		}
 	}
 	forget := h.Forget
@@ -81,35 +87,50 @@ func (h *History) Observe(v *View) {
 	for k, s := range h.entries {
 		if now.Sub(s.seen) > forget {
 			delete(h.entries, k)
-			delete(h.changed, k)
+			delete(h.troubled, k)
 		}
 	}
 }
 
-func (h *History) observe(in *Instance, readable []bool, now time.Time) {
+func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool, now time.Time) {
 	s := h.entries[in.Key]
 	if s == nil {
 		s = &series{}
 		s.scur.init(h.capacity)
 		s.req.init(h.capacity)
 		s.e5.init(h.capacity)
-		s.changes.init(h.capacity)
 		h.entries[in.Key] = s
 	}
-	var scur, req, e5 int64
-	sig := make([]byte, 0, 16)
-	if in.Registration != nil {
-		sig = append(sig, 'R')
+	s.seen = now
+	if regKnown {
+		r := in.Registration != nil && live(in.Registration)
+		if s.regSeen && r != s.reg {
+			s.regAt = now
+		}
+		s.reg, s.regSeen = r, true
 	}
+	v := judge(in, readable, registry, regKnown)
+	if !v.serving && s.eps == nil && v.known {
+		s.eps = &episodes{}
+		h.troubled[in.Key] = s
+	}
+	if s.eps != nil {
+		s.eps.observe(v, now, !s.judged)
+	}
+	s.judged = s.judged || v.known
+	var scur, req, e5 int64
+	sampled := false
 	for i, seen := range in.HAProxy {
-		sig = append(sig, '|')
 		if i >= len(readable) || !readable[i] || seen.Row == nil {
 			continue
 		}
+		sampled = true
 		scur += seen.Row.SCur
 		req += seen.Row.ReqRate
 		e5 += seen.Row.Hrsp5xx
-		sig = append(sig, seen.Row.StatusWord()...)
+	}
+	if !sampled {
+		return // no current figures: a gap, not a repeat of the last ones
 	}
 	rate := 0.0
 	if s.primed && now.After(s.lastAt) && e5 >= s.last5xx {
@@ -118,14 +139,7 @@ func (h *History) observe(in *Instance, readable []bool, now time.Time) {
 	s.scur.push(float32(scur))
 	s.req.push(float32(req))
 	s.e5.push(float32(rate))
-	if s.primed && string(sig) != s.sig {
-		s.changes.push(now)
-		h.changed[in.Key] = s
-	}
-	if !s.primed || string(sig) != s.sig {
-		s.sig = string(sig)
-	}
-	s.last5xx, s.lastAt, s.seen, s.primed = e5, now, now, true
+	s.last5xx, s.lastAt, s.primed = e5, now, true
 }
 
 // Series returns copies of key's rings, oldest first: current sessions,
@@ -141,34 +155,49 @@ func (h *History) Series(key string) (scur, reqRate, hrsp5xx []float64) {
 	return s.scur.slice(), s.req.slice(), s.e5.slice()
 }
 
-// Flaps counts key's state changes (registered or not, or any socket's
-// status word) in the window ending at now.
-func (h *History) Flaps(key string, window time.Duration, now time.Time) int {
+// RegistrationChanged is when key was last seen being registered or
+// deregistered, given whether it is registered now: now itself when that
+// differs from what History last saw (it changed since), zero when History
+// never saw it change.
+func (h *History) RegistrationChanged(key string, registered bool, now time.Time) time.Time {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	s := h.entries[key]
-	if s == nil {
-		return 0
+	switch {
+	case s == nil || !s.regSeen:
+		return time.Time{}
+	case s.reg != registered:
+		return now
 	}
-	return s.changes.count(now.Add(-window), now)
+	return s.regAt
 }
 
-// FlapCounts returns the instances with more than changes state changes in
-// the window ending at now, with their counts: what Flaps says of each key,
-// in one pass over the few instances that ever changed (a join asks for
-// every instance, and at 50,000 a lookup each cost more than the rest of
-// the flapping check).
-func (h *History) FlapCounts(window time.Duration, now time.Time, changes int) map[string]int {
+// Episodes returns key's episodes, oldest first, the one still going on
+// (if any) last; nil when it never had one.
+func (h *History) Episodes(key string) []Episode {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	var out map[string]int
+	if s := h.entries[key]; s != nil && s.eps != nil {
+		return s.eps.all()
+	}
+	return nil
+}
+
+// Flapping returns the instances with at least min failure episodes
+// starting in the window ending at now, with those episodes, in one pass
+// over the few instances that ever had an episode (a join asks for every
+// instance, and at 50,000 a lookup each cost more than the rest).
+func (h *History) Flapping(window time.Duration, now time.Time, min int) map[string][]Episode {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out map[string][]Episode
 	from := now.Add(-window)
-	for k, s := range h.changed {
-		if n := s.changes.count(from, now); n > changes {
+	for k, s := range h.troubled {
+		if eps := s.eps.failuresSince(from); len(eps) >= min {
 			if out == nil {
-				out = map[string]int{}
+				out = map[string][]Episode{}
 			}
-			out[k] = n
+			out[k] = eps
 		}
 	}
 	return out
@@ -207,34 +236,4 @@ func (r *ring) slice() []float64 {
 		out = append(out, float64(r.buf[(r.start+i)%len(r.buf)]))
 	}
 	return out
-}
-
-// timeRing is a bounded ring of change times, allocated on the first change:
-// most instances never change.
-type timeRing struct {
-	buf   []time.Time
-	start int
-	max   int
-}
-
-func (r *timeRing) init(capacity int) { r.max = min(capacity, 64) }
-
-func (r *timeRing) push(t time.Time) {
-	if len(r.buf) < r.max {
-		r.buf = append(r.buf, t)
-		return
-	}
-	r.buf[r.start] = t
-	r.start = (r.start + 1) % len(r.buf)
-}
-
-// count is the number of times in (from, to].
-func (r *timeRing) count(from, to time.Time) int {
-	n := 0
-	for _, t := range r.buf {
-		if t.After(from) && !t.After(to) {
-			n++
-		}
-	}
-	return n
 }

@@ -3,7 +3,6 @@ package state
 import (
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -12,33 +11,13 @@ import (
 	"github.com/stacktui/stacktui/sources"
 )
 
-// Defaults for flapping when Config leaves them zero.
-const (
-	DefaultFlapChanges = 4
-	DefaultFlapWindow  = 5 * time.Minute
-)
-
-// ServerName is the HAProxy server name Synapse gives a registration:
-// "<name>_<host>:<port>", or "<host>:<port>" when the name is empty. For Serf
-// the name is the member (node) name.
-func ServerName(r *sources.Registration) string {
-	name := r.Name
-	if name == "" {
-		name = r.Member
-	}
-	hp := r.Host + ":" + strconv.Itoa(r.Port)
-	if name == "" {
-		return hp
-	}
-	return name + "_" + hp
-}
-
 // svcBuild gathers what one service is made of before its join.
 type svcBuild struct {
 	name, backend string
 	regs          []*sources.Registration
 	errs          []string
 	dups          map[*sources.Registration]string // duplicate sentence per registration
+	extra         int                              // live registrations beyond one per host:port
 	registry      bool                             // a registry is configured
 }
 
@@ -59,8 +38,8 @@ type joiner struct {
 	lastVal  finding
 	lastOK   bool
 	keys     []byte
-	cands    []cand         // scratch for unregistered servers
-	flaps    map[string]int // instances flapping now, from cfg.History
+	cands    []cand               // scratch for unregistered servers
+	flaps    map[string][]Episode // instances flapping now and their failure episodes, from cfg.History
 }
 
 // Join joins the registry snapshot (nil when no registry is configured) with
@@ -68,16 +47,17 @@ type joiner struct {
 // instance and service. It reads its inputs and never modifies them.
 //
 // Services are every registry service (Serf services "<svc>_<port>" fold into
-// the Synapse service "<svc>" when only that backend exists) and every key of
-// cfg.Backends; without a registry, every HAProxy proxy that has servers. A
+// the Synapse service "<svc>" when only that backend exists), every key of
+// cfg.Backends and, unless cfg.Backends lists Synapse's services, every
+// HAProxy backend that has servers. A
 // registration matches the server named ServerName in the service's backend,
 // else an unclaimed server with the same address (noted matched_by_addr).
 // Servers left over are listed as unregistered instances. Summary.Up counts
 // instances UP (or "no check") on every readable socket; DRAIN does not count
 // as up because it takes no new traffic.
 func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
-	if cfg.FlapChanges <= 0 {
-		cfg.FlapChanges = DefaultFlapChanges
+	if cfg.FlapEpisodes <= 0 {
+		cfg.FlapEpisodes = DefaultFlapEpisodes
 	}
 	if cfg.FlapWindow <= 0 {
 		cfg.FlapWindow = DefaultFlapWindow
@@ -100,7 +80,7 @@ func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
 	}
 	j.upCount = make([]int, len(j.socks))
 	if cfg.History != nil {
-		j.flaps = cfg.History.FlapCounts(cfg.FlapWindow, j.now, cfg.FlapChanges)
+		j.flaps = cfg.History.Flapping(cfg.FlapWindow, j.now, cfg.FlapEpisodes)
 	}
 	j.sourceDiagnoses()
 	v.Diagnoses = j.global
@@ -182,7 +162,8 @@ func (j *joiner) sourceDiagnoses() {
 		case !r.Synced && r.LastGood.IsZero():
 			t = "the registry (" + what + ") has not been read completely yet (" + string(r.State) + "): registrations may be missing"
 		default:
-			t = "the registry (" + what + ") is " + string(r.State) + ": everything shown is its last known state, from " + age(r.Age(j.now)) + " ago"
+			t = "the registry (" + what + ") is " + string(r.State) + ": everything shown is its last known state, from " + j.clock(r.LastGood) +
+				" (" + age(r.Age(j.now)) + " ago); what is registered now is unknown"
 		}
 		if r.Err != "" {
 			t += " (" + r.Err + ")"
@@ -199,13 +180,30 @@ func (j *joiner) sourceDiagnoses() {
 		}
 		t += " could not be read: " + k.snap.Err.Error()
 		if k.readable && !k.snap.LastGood.IsZero() {
-			t += "; its figures are from " + age(j.now.Sub(k.snap.LastGood)) + " ago"
+			t += "; its figures are its last good read's, from " + j.clock(k.snap.LastGood) + " (" + age(j.now.Sub(k.snap.LastGood)) + " ago)"
 		} else if !k.readable {
 			t += "; it has never been read, so nothing is known about it"
 		}
 		j.global = append(j.global, Diagnosis{CodeHAProxyStale, sentence(t)})
 	}
 }
+
+// regRead reports whether the registry has been read completely at least
+// once: until then nothing it says about registrations can be judged, and
+// instances are diagnosed on HAProxy's state alone.
+func (j *joiner) regRead() bool {
+	return j.reg != nil && (j.reg.Synced || !j.reg.LastGood.IsZero())
+}
+
+// regStale reports whether the registry was read but is not current now:
+// what it says is its last known state, of age regAge.
+func (j *joiner) regStale() bool { return j.regRead() && j.reg.Stale() }
+
+// regAge is how old the registry's last known state is.
+func (j *joiner) regAge() string { return age(j.reg.Age(j.now)) }
+
+// serf reports whether the registry is Serf.
+func (j *joiner) serf() bool { return j.reg != nil && j.reg.Kind == sources.KindSerf }
 
 // services lists the services to join, ordered by name.
 func (j *joiner) services() []*svcBuild {
@@ -215,7 +213,7 @@ func (j *joiner) services() []*svcBuild {
 		if b, ok := byName[name]; ok {
 			return b
 		}
-		b := &svcBuild{name: name, backend: backend, registry: j.reg != nil}
+		b := &svcBuild{name: name, backend: backend, registry: j.regRead()}
 		byName[name] = b
 		out = append(out, b)
 		return b
@@ -236,22 +234,35 @@ func (j *joiner) services() []*svcBuild {
 		for name, backend := range j.cfg.Backends {
 			add(name, backend)
 		}
-	} else {
-		names := map[string]string{}
-		for svc, be := range j.cfg.Backends {
-			names[be] = svc
-		}
-		for _, k := range j.socks {
-			for proxy, bi := range k.backends {
-				if len(bi.servers) == 0 {
-					continue
-				}
-				name := proxy
-				if n, ok := names[proxy]; ok {
-					name = n
-				}
-				add(name, proxy)
+	}
+	// Every HAProxy backend with servers is a service too, registered or
+	// not: Synapse keeps a service's last servers when its last registration
+	// goes (use_previous_backends), so the registry may have forgotten a
+	// service HAProxy still routes to. Only a Synapse config can say that a
+	// backend is not Synapse's (it then lists every service it manages).
+	if j.reg != nil && len(j.cfg.Backends) > 0 {
+		sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
+		return out
+	}
+	covered := make(map[string]bool, len(out))
+	for _, b := range out {
+		covered[b.backend] = true
+	}
+	names := map[string]string{}
+	for svc, be := range j.cfg.Backends {
+		names[be] = svc
+	}
+	for _, k := range j.socks {
+		for proxy, bi := range k.backends {
+			if len(bi.servers) == 0 || covered[proxy] {
+				continue
 			}
+			name := proxy
+			if n, ok := names[proxy]; ok {
+				name = n
+			}
+			add(name, proxy)
+			covered[proxy] = true
 		}
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
@@ -259,8 +270,10 @@ func (j *joiner) services() []*svcBuild {
 }
 
 // resolve maps a registry service key to the Synapse service and its backend.
-// A Serf tag "smart:<svc>_<port>" belongs to Synapse service <svc> when no
-// backend is named after the full key.
+// A Serf tag "smart:<svc>_<port>" (Nerve's Serf reporter names tags so)
+// belongs to Synapse service <svc> unless a backend is named after the full
+// key: also before HAProxy has been read, so a service keeps its name (and
+// its instances their identity) when HAProxy's first reply comes.
 func (j *joiner) resolve(name string, serf bool) (svc, backend string) {
 	if b, ok := j.cfg.Backends[name]; ok {
 		return name, b
@@ -270,7 +283,7 @@ func (j *joiner) resolve(name string, serf bool) (svc, backend string) {
 			if b, ok := j.cfg.Backends[p]; ok {
 				return p, b
 			}
-			if j.anyProxy(p) {
+			if len(j.cfg.Backends) == 0 {
 				return p, p
 			}
 		}
@@ -312,6 +325,11 @@ func newer(a, b *sources.Registration) bool {
 	}
 	return a.ID() < b.ID()
 }
+
+// clock renders an instant for sentences as a wall clock in the view's
+// time zone: it stays true when the sentence is read later, where an age
+// would not.
+func (j *joiner) clock(t time.Time) string { return t.In(j.now.Location()).Format("15:04:05") }
 
 // age renders a duration for sentences, to the second.
 func age(d time.Duration) string {

@@ -118,7 +118,7 @@ func joinCases() []joinCase {
 			reg:  twoRegs(),
 			haps: []*haproxy.Snapshot{hap("local", srv("svc", a1, "UP"))},
 			svc:  "svc", worst: CodeMissingInHAProxy,
-			insts: []wantInst{{a1, true, ok, nil}, {a2, true, []Code{CodeMissingInHAProxy}, []string{`has no server web2_10.0.0.2:8080 (nor any at 10.0.0.2:8080)`, "Synapse is lagging, dead, or not watching"}}},
+			insts: []wantInst{{a1, true, ok, nil}, {a2, true, []Code{CodeMissingInHAProxy}, []string{`has no server web2_10.0.0.2:8080 or 10.0.0.2:8080_web2 (nor any at 10.0.0.2:8080)`, "Synapse is lagging, dead, or not watching"}}},
 		},
 		{
 			name: "missing_in_haproxy: no backend at all",
@@ -232,7 +232,7 @@ func joinCases() []joinCase {
 			haps: []*haproxy.Snapshot{hap("local", srv("svc", a1, "UP"), srv("svc", a2, "UP"))},
 			svc:  "svc", worst: CodeRegistryStale,
 			svcCodes: []Code{CodeRegistryStale},
-			svcText:  []string{"the registry (zookeeper at 127.0.0.1:2181) is reconnecting: everything shown is its last known state, from 1m30s ago (connection refused"},
+			svcText:  []string{"the registry (zookeeper at 127.0.0.1:2181) is reconnecting: everything shown is its last known state, from 05:58:30 (1m30s ago); what is registered now is unknown (connection refused"},
 			insts:    []wantInst{{a1, true, ok, nil}, {a2, true, ok, nil}},
 		},
 		{
@@ -245,7 +245,7 @@ func joinCases() []joinCase {
 			}(),
 			svc: "svc", worst: CodeHAProxyStale,
 			svcCodes: []Code{CodeHAProxyStale},
-			svcText:  []string{"HAProxy at local (/run/local.sock) could not be read: dial unix", "its figures are from 1m0s ago"},
+			svcText:  []string{"HAProxy at local (/run/local.sock) could not be read: dial unix", "its figures are its last good read's, from 05:59:00 (1m0s ago)"},
 			insts:    []wantInst{{a1, true, ok, nil}, {a2, true, ok, nil}},
 		},
 		{

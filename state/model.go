@@ -5,6 +5,7 @@
 package state
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
@@ -50,13 +51,17 @@ type Config struct {
 	// (Synapse's haproxy.backend_name); absent keys use the service key.
 	Backends map[string]string
 	// WeightsApplied says whether Synapse applies registry weights to HAProxy
-	// (use_nerve_weights); weight_mismatch is only diagnosed when true.
+	// (use_nerve_weights) for the services Weights does not list;
+	// weight_mismatch is only diagnosed where Synapse applies weights.
 	WeightsApplied bool
-	// FlapChanges and FlapWindow: more than FlapChanges state changes within
-	// FlapWindow is flapping. Zero values use defaults (4 in 5 minutes).
-	FlapChanges int
-	FlapWindow  time.Duration
-	Now         time.Time
+	// Weights is each Synapse service's weight rule (FromSynapse fills it).
+	Weights map[string]WeightRule
+	// FlapEpisodes and FlapWindow: FlapEpisodes or more separate failure
+	// episodes starting within FlapWindow is flapping (see Episode). Zero
+	// values use the defaults, 3 in 10 minutes.
+	FlapEpisodes int
+	FlapWindow   time.Duration
+	Now          time.Time
 	// History, when set, is consulted (read only) for flapping; the caller
 	// records each View in it with Observe after the join.
 	History *History
@@ -85,6 +90,11 @@ type Instance struct {
 	HAProxy      []Seen // one per configured socket, in socket order
 	Diagnoses    []Diagnosis
 	Worst        Code
+	// RegChanged is when the instance was last seen being registered or
+	// deregistered (Config.History's record; zero when unknown). Join fills
+	// it only where words depend on it: a registered server still in MAINT,
+	// an unregistered one HAProxy still routes to.
+	RegChanged time.Time
 	// Maintenance is the durable maintenance of this host that takes this
 	// instance down (Config.Maintenance), or nil.
 	Maintenance []sources.MaintenanceEntry
@@ -92,8 +102,21 @@ type Instance struct {
 
 // Summary is a service's roll-up.
 type Summary struct {
-	Registered int            `json:"registered"`
-	Up         int            `json:"up"` // instances UP on every socket that could be read
+	// Registered counts registered instances: distinct host:port among the
+	// well-formed registrations Synapse takes. Duplicates counts the
+	// registrations beyond one per instance (a restarted Nerve's old session
+	// holds a second one until it expires): 3 instances registered twice
+	// each are Registered 3, Duplicates 3, never 6.
+	Registered int `json:"registered"`
+	Duplicates int `json:"duplicates,omitempty"`
+	// RegistryUnknown: a registry is configured but has never been read
+	// completely, so Registered (0) means nothing yet.
+	RegistryUnknown bool `json:"registry_unknown,omitempty"`
+	Up              int  `json:"up"` // instances UP with a weight above 0 on every socket that could be read
+	// Drained counts the instances counted by Registered (every instance
+	// without a registry) that some readable socket has in DRAIN, NOLB or
+	// UP with weight 0: deliberately taking no new traffic, so not capacity.
+	Drained    int            `json:"drained,omitempty"`
 	UpBySocket map[string]int `json:"up_by_socket,omitempty"`
 	Worst      Code           `json:"worst"`
 	// Traffic, from the backend's aggregate row summed over sockets (see
@@ -102,6 +125,9 @@ type Summary struct {
 	ReqRate int64 `json:"req_rate"`
 	Rate    int64 `json:"rate"`
 	Hrsp5xx int64 `json:"hrsp_5xx"`
+	// TrafficStale: some of these figures are from a socket whose last read
+	// failed, so they are its last good ones, not current.
+	TrafficStale bool `json:"traffic_stale,omitempty"`
 }
 
 // Service is one service joined: its backend name and instances.
@@ -124,4 +150,16 @@ type View struct {
 	Diagnoses []Diagnosis
 	// Maintenance is Config.Maintenance: this host's durable maintenance.
 	Maintenance *sources.Maintenance
+}
+
+// RegText renders the registered count for a table cell: "3", "3 +3dup"
+// when registrations are duplicated, "?" when the registry was never read.
+func (s Summary) RegText() string {
+	if s.RegistryUnknown {
+		return "?"
+	}
+	if s.Duplicates == 0 {
+		return strconv.Itoa(s.Registered)
+	}
+	return strconv.Itoa(s.Registered) + " +" + strconv.Itoa(s.Duplicates) + "dup"
 }

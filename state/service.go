@@ -97,9 +97,10 @@ func (j *joiner) service(b *svcBuild) Service {
 			}
 		}
 		for _, idx := range k.serversOf(b.backend) {
-			if i, ok := byServer[k.rows[idx].Name]; ok && !k.claimed[idx] && insts[i].HAProxy[si].Row == nil {
+			row := &k.rows[idx]
+			if i, ok := byServer[canonicalName(row.Name, row.Addr)]; ok && !k.claimed[idx] && insts[i].HAProxy[si].Row == nil {
 				k.claimed[idx] = true
-				insts[i].HAProxy[si].Row = &k.rows[idx]
+				insts[i].HAProxy[si].Row = row
 			}
 		}
 		for i := 0; i < nreg; i++ {
@@ -117,6 +118,27 @@ func (j *joiner) service(b *svcBuild) Service {
 			}
 		}
 	}
+	// Show HAProxy's own name; a registration no server matches by name
+	// shows the name its Synapse would give it.
+	predicted, oldNames := false, false
+	for i := 0; i < nreg; i++ {
+		in := &insts[i]
+		named := false
+		for _, s := range in.HAProxy {
+			if s.Row != nil && !s.ByAddr {
+				in.Server, named = s.Row.Name, true
+				break
+			}
+		}
+		if !named {
+			if !predicted {
+				predicted, oldNames = true, j.predictOldOrder(b.backend)
+			}
+			if oldNames {
+				in.Server = OldServerName(in.Registration)
+			}
+		}
+	}
 	registered := len(insts)
 	insts = j.unregistered(b.backend, insts)
 	maint := j.maintenanceOf(b)
@@ -125,24 +147,33 @@ func (j *joiner) service(b *svcBuild) Service {
 	noRegs := b.registry && b.live() == 0
 	sum := j.newSummary(b)
 	clear(j.upCount)
+	serf, stale := j.serf(), j.regStale()
 	for i := range insts {
 		in := &insts[i]
+		if b.registry && !stale && j.cfg.History != nil && wantsRegChange(in) {
+			in.RegChanged = j.cfg.History.RegistrationChanged(in.Key, in.Registration != nil && live(in.Registration), j.now)
+		}
+		recent := j.recent(in.RegChanged)
 		switch {
-		case in.Registration != nil && !live(in.Registration):
+		case in.Registration != nil && !live(in.Registration) && b.registry:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
-				return notAliveFinding(in.HAProxy[k].Row, in.Registration)
+				return notAliveFinding(in.HAProxy[k].Row, in.Registration, noRegs)
 			})
 			if len(in.Diagnoses) == 0 {
-				c, t := notAliveFinding(nil, in.Registration)
+				c, t := notAliveFinding(nil, in.Registration, noRegs)
 				in.Diagnoses = []Diagnosis{{c, sentence(t)}}
 			}
-		case in.Registration != nil:
+		case in.Registration != nil && b.registry:
 			in.Diagnoses = j.diagnoseRegistered(b, in)
 		case b.registry:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
 				row := in.HAProxy[k].Row
-				return j.memo(memoKey{kind: memoUnregistered, status: row.Status, flag: noRegs}, func() (Code, string) {
-					return unregisteredFinding(row, noRegs)
+				if recent != "" && classify(row) != classMaint && !noRegs {
+					return CodeStaleInHAProxy, "deregistered " + recent + ", and HAProxy still has it " + row.Status +
+						": Synapse disables it at its next reconfigure, usually within seconds"
+				}
+				return j.memo(memoKey{kind: memoUnregistered, status: row.Status, flag: noRegs, serf: serf}, func() (Code, string) {
+					return unregisteredFinding(row, noRegs, serf)
 				})
 			})
 		default:
@@ -150,10 +181,11 @@ func (j *joiner) service(b *svcBuild) Service {
 				return haproxyOnlyFinding(in.HAProxy[k].Row, in.HAProxy[k].Row.Addr)
 			})
 		}
-		if n, ok := j.flaps[in.Key]; ok {
-			in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeFlapping, sentence(
-				"changed state " + strconv.Itoa(n) + " times in the last " + j.cfg.FlapWindow.String() +
-					": it is failing health checks on and off (or Nerve keeps re-registering it); look at its health endpoint, load and network")})
+		if stale && b.registry {
+			j.asOfLastRead(in.Diagnoses)
+		}
+		if eps, ok := j.flaps[in.Key]; ok {
+			in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeFlapping, sentence(flappingText(eps, j.cfg.FlapWindow, j.now))})
 		}
 		j.maintenance(b, maint, in)
 		sortDiagnoses(in.Diagnoses)
@@ -173,8 +205,9 @@ func (j *joiner) service(b *svcBuild) Service {
 	return s
 }
 
-// unregistered appends one instance per server name left unclaimed in the
-// backend on any socket, ordered by server name.
+// unregistered appends one instance per server left unclaimed in the
+// backend on any socket (the same server on several sockets is one
+// instance, whichever order its name is in there), ordered by name.
 func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 	nsock := len(j.socks)
 	cands := j.cands[:0]
@@ -185,7 +218,8 @@ func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 		for _, idx := range k.serversOf(backend) {
 			if !k.claimed[idx] {
 				k.claimed[idx] = true
-				cands = append(cands, cand{k.rows[idx].Name, int32(si), idx})
+				r := &k.rows[idx]
+				cands = append(cands, cand{canonicalName(r.Name, r.Addr), int32(si), idx})
 			}
 		}
 	}
@@ -212,14 +246,14 @@ func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 			for x, k := range j.socks {
 				seen[x].Socket = k.label
 			}
-			insts = append(insts, Instance{Key: j.key(backend, c.name), Server: c.name, HAProxy: seen})
+			insts = append(insts, Instance{Key: j.key(backend, c.name), Server: j.socks[c.sock].rows[c.idx].Name, HAProxy: seen})
 		}
 		insts[len(insts)-1].HAProxy[c.sock].Row = &j.socks[c.sock].rows[c.idx]
 	}
 	return insts
 }
 
-// cand is an unclaimed server row: its name, socket and row index.
+// cand is an unclaimed server row: its name in ServerName's order, socket and row index.
 type cand struct {
 	name string
 	sock int32
@@ -230,7 +264,8 @@ func cmpCand(a, b cand) int { return strings.Compare(a.name, b.name) }
 
 // newSummary starts a service's roll-up.
 func (j *joiner) newSummary(b *svcBuild) Summary {
-	sum := Summary{Registered: b.live(), Worst: CodeOK}
+	inst, dups := b.instances()
+	sum := Summary{Registered: inst, Duplicates: dups, Worst: CodeOK, RegistryUnknown: j.reg != nil && !b.registry}
 	if len(j.socks) > 0 {
 		sum.UpBySocket = make(map[string]int, len(j.socks))
 	}
@@ -243,22 +278,27 @@ func (j *joiner) newSummary(b *svcBuild) Summary {
 func (j *joiner) addSummary(sum *Summary, b *svcBuild, in *Instance) {
 	sum.Worst = Worse(sum.Worst, in.Worst)
 	counts := (in.Registration != nil && live(in.Registration)) || !b.registry
-	upAll, any := true, false
+	upAll, any, drained := true, false, false
 	for si, k := range j.socks {
 		if !k.readable || k.snap.Err != nil {
 			continue // figures too old to count as up
 		}
 		any = true
-		if isUp(in.HAProxy[si].Row) {
+		row := in.HAProxy[si].Row
+		if isUp(row) {
 			if counts {
 				j.upCount[si]++
 			}
 		} else {
 			upAll = false
+			drained = drained || row != nil && isDrained(row)
 		}
 	}
 	if counts && any && upAll {
 		sum.Up++
+	}
+	if counts && drained {
+		sum.Drained++
 	}
 }
 
@@ -271,6 +311,9 @@ func (j *joiner) trafficFromAggregates(sum *Summary, b *svcBuild, insts []Instan
 	for si, k := range j.socks {
 		if !k.readable {
 			continue
+		}
+		if k.snap.Err != nil {
+			sum.TrafficStale = true // the last good read's figures
 		}
 		be := k.aggregate(b.backend, haproxy.TypeBackend)
 		if be == nil { // no BACKEND row (a trimmed capture): sum the servers
@@ -301,6 +344,9 @@ func (j *joiner) serviceDiagnoses(b *svcBuild, unregistered []Instance) []Diagno
 	var ds []Diagnosis
 	if b.registry && b.live() == 0 {
 		t := "nothing is registered for this service in the registry: every instance is down, deregistered, or not deployed"
+		if j.regStale() {
+			t = "nothing was registered for this service when the registry was last read, " + j.regAge() + " ago; what is registered now is unknown"
+		}
 		stale := 0
 		for i := range unregistered {
 			for _, c := range unregistered[i].Diagnoses {
@@ -338,6 +384,68 @@ func (b *svcBuild) live() int {
 		}
 	}
 	return n
+}
+
+// wantsRegChange reports whether in's words or events depend on when it
+// was registered or deregistered: a registered server still in MAINT or
+// just enabled (UP 1/2), an unregistered one HAProxy still routes to.
+func wantsRegChange(in *Instance) bool {
+	reg := in.Registration != nil && live(in.Registration)
+	for _, s := range in.HAProxy {
+		if s.Row == nil {
+			continue
+		}
+		if m := classify(s.Row) == classMaint; m == reg {
+			return true
+		}
+		if _, _, settling := fraction(s.Row.Status); settling && reg {
+			return true
+		}
+	}
+	return false
+}
+
+// recentChange is how long after a registration change Synapse's own
+// reconfigure is expected: past it, a server Synapse has not followed is
+// Synapse's problem.
+const recentChange = 30 * time.Second
+
+// recent renders when t was, "just now" or "3s ago", when it is within
+// recentChange; else "".
+func (j *joiner) recent(t time.Time) string {
+	switch d := j.now.Sub(t); {
+	case t.IsZero() || d > recentChange:
+		return ""
+	case d < time.Second:
+		return "just now"
+	default:
+		return age(d) + " ago"
+	}
+}
+
+// asOfLastRead qualifies what a stale registry's last known state made of
+// an instance: it may have changed since.
+func (j *joiner) asOfLastRead(ds []Diagnosis) {
+	for i := range ds {
+		switch ds[i].Code {
+		case CodeMissingInHAProxy, CodeStaleInHAProxy, CodeDeregistered:
+			ds[i].Text = strings.TrimSuffix(ds[i].Text, ".") + "; this is as of the registry's last read, " + j.regAge() +
+				" ago: whether it is registered now is unknown."
+		}
+	}
+}
+
+// instances counts the distinct host:port among the well-formed
+// registrations Synapse takes, and the registrations beyond one each
+// (findSuspects counted those).
+func (b *svcBuild) instances() (n, dups int) {
+	regs := 0
+	for _, r := range b.regs {
+		if live(r) && r.Malformed == "" {
+			regs++
+		}
+	}
+	return regs - b.extra, b.extra
 }
 
 // Retraffic returns a copy of v for a light poll, one that re-read only the
@@ -381,7 +489,7 @@ func Retraffic(v *View, haps []*haproxy.Snapshot, at time.Time) *View {
 	out.Services = make([]Service, len(v.Services))
 	for i := range v.Services {
 		s := v.Services[i]
-		s.Summary.SCur, s.Summary.Rate, s.Summary.ReqRate, s.Summary.Hrsp5xx = 0, 0, 0, 0
+		s.Summary.SCur, s.Summary.Rate, s.Summary.ReqRate, s.Summary.Hrsp5xx, s.Summary.TrafficStale = 0, 0, 0, 0, false
 		j.trafficFromAggregates(&s.Summary, &svcBuild{name: s.Name, backend: s.Backend}, s.Instances)
 		out.Services[i] = s
 	}

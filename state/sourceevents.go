@@ -2,10 +2,7 @@ package state
 
 import (
 	"maps"
-	"slices"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
@@ -85,6 +82,9 @@ func RegistryEvents(prev, next *sources.Snapshot) []Event {
 			out = append(out, ev(EventConnection, "", from, to, t+"; showing the last known registrations"))
 		case prev == nil && next.State == sources.StateConnecting:
 			// Connecting at start is not news; the header says it.
+		case retrying(prevState) && retrying(next.State):
+			// The client flips between disconnected and (re)connecting at
+			// every retry: one outage is one event.
 		default:
 			t := name + " " + to
 			if next.Err != "" {
@@ -97,6 +97,16 @@ func RegistryEvents(prev, next *sources.Snapshot) []Event {
 		out = append(out, memberEvents(prev.Members, next.Members, ev)...)
 	}
 	return out
+}
+
+// retrying reports whether a registry state is part of an outage the
+// client is retrying through.
+func retrying(st sources.ConnState) bool {
+	switch st {
+	case sources.StateDisconnected, sources.StateReconnecting, sources.StateConnecting:
+		return true
+	}
+	return false
 }
 
 // memberEvents compares two Serf member lists by name.
@@ -119,7 +129,7 @@ func memberEvents(prev, next []sources.Member, ev func(kind, inst, from, to, tex
 			out = append(out, ev(EventMember, n.Name, o.Status, n.Status, who+" is now "+n.Status+" (was "+o.Status+")"))
 		}
 		if o != nil && !maps.Equal(o.Tags, n.Tags) {
-			out = append(out, ev(EventMember, n.Name, "", "", who+" tags: "+tagChanges(o.Tags, n.Tags)))
+			out = append(out, ev(EventMember, n.Name, "", "", who+" tags: "+sources.TagChanges(o.Tags, n.Tags)))
 		}
 	}
 	for i := range prev {
@@ -128,31 +138,6 @@ func memberEvents(prev, next []sources.Member, ev func(kind, inst, from, to, tex
 		}
 	}
 	return out
-}
-
-// tagChanges says which tags changed: "smart:serverweight 50 -> 0, smart:svc_a_24001 removed".
-func tagChanges(old, cur map[string]string) string {
-	keys := slices.Collect(maps.Keys(old))
-	for k := range cur {
-		if _, ok := old[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		o, hadOld := old[k]
-		n, hasNew := cur[k]
-		switch {
-		case !hadOld:
-			parts = append(parts, k+"="+n+" added")
-		case !hasNew:
-			parts = append(parts, k+" removed (was "+o+")")
-		case o != n:
-			parts = append(parts, k+" "+o+" -> "+n)
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 // HAProxyEvents derives one socket's own events between two of its

@@ -37,9 +37,9 @@ func classify(r *haproxy.Row) class {
 }
 
 // isUp reports whether the server takes new traffic: UP (also UP x/y while
-// its checks settle) or "no check". DRAIN is not up: it only finishes the
-// sessions it already has.
-func isUp(r *haproxy.Row) bool { return r != nil && classify(r) == classUp }
+// its checks settle) or "no check", with a weight above 0. DRAIN and weight
+// 0 are not up: they only finish the sessions they already have.
+func isUp(r *haproxy.Row) bool { return r != nil && classify(r) == classUp && !zeroWeight(r) }
 
 // fraction parses the "a/b" of "UP 1/2" or "DOWN 1/2"; ok is false without one.
 func fraction(status string) (a, b int, ok bool) {
@@ -130,6 +130,18 @@ func addrInCheckText(cs string) bool {
 	switch cs {
 	case "L4CON", "L4TOUT", "L6TOUT", "L6RSP", "L7RSP":
 		return true
+	}
+	return false
+}
+
+// isDrained reports whether a server deliberately takes no new traffic:
+// DRAIN, NOLB, or UP with weight 0.
+func isDrained(r *haproxy.Row) bool {
+	switch classify(r) {
+	case classDrain, classNOLB:
+		return true
+	case classUp:
+		return zeroWeight(r)
 	}
 	return false
 }

@@ -273,6 +273,10 @@ type SerfMember struct {
 type HAProxy struct {
 	Socket string
 	Error  string // set when the socket could not be read
+	// LastGood is, on an error line, when the socket was last read (an
+	// extension: that poll's line may not have been written, when only
+	// `show info`'s per-second fields changed); zero when not recorded.
+	LastGood time.Time
 
 	ShowInfo         string // `show info`
 	ShowStat         string // `show stat` ("" when not read this sample)

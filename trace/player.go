@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"path"
 	"sort"
@@ -78,11 +79,9 @@ func NewPlayer(r *Reader) *Player {
 	if syn, err := p.h.Synapse(); err != nil {
 		p.warn(1, "the header's synapse_config cannot be used (%v); HAProxy backends are taken to be named as their services", err)
 	} else if syn != nil {
-		// As internal/app builds it from the host's Synapse config.
-		for k, v := range syn.Backends() {
-			p.cfg.Backends[k] = v
-		}
-		p.cfg.WeightsApplied = syn.HAProxy.UseNerveWeights
+		// As internal/app builds it from the host's Synapse config: backends
+		// and each service's weight rule (use_nerve_weights, add_server_weight).
+		p.cfg = state.FromSynapse(syn)
 	}
 	p.zkPath = p.h.ZKPath
 	if p.zkPath == "" {
@@ -120,10 +119,11 @@ func (p *Player) Header() Header { return p.h }
 // caller.
 func (p *Player) StateConfig() state.Config {
 	c := p.cfg
-	c.Backends = make(map[string]string, len(p.cfg.Backends))
-	for k, v := range p.cfg.Backends {
-		c.Backends[k] = v
+	c.Backends = maps.Clone(p.cfg.Backends)
+	if c.Backends == nil {
+		c.Backends = map[string]string{}
 	}
+	c.Weights = maps.Clone(p.cfg.Weights)
 	return c
 }
 
@@ -343,6 +343,9 @@ func (p *Player) haproxy(l *Line) *haproxy.Snapshot {
 	err := p.apply(l, st)
 	if err == nil && h.Error != "" {
 		err = errors.New(h.Error)
+		if !h.LastGood.IsZero() {
+			st.lastGood = h.LastGood // the last good poll, which may have gone unwritten
+		}
 	}
 	snap := &haproxy.Snapshot{Label: h.Socket, Address: addr, At: l.T, Level: st.level, Info: st.info, Stats: st.stats,
 		Aggregates: st.aggs, Watched: st.watched, LastGood: st.lastGood}

@@ -180,6 +180,7 @@ func TestBadInputSaysTheLine(t *testing.T) {
 		{"merge without proxies", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","socket":"main","merge":{"servers":[{"iid":3,"reply":"x"}]}}`), 2, `merge or light without "proxies"`},
 		{"light server without iid", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","socket":"main","light":{"proxies":"x","watched":[{"reply":"x"}]}}`), 2, "needs an iid > 0"},
 		{"bad last_good", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"zk","state":"unreachable","last_good":"soon"}`), 2, `last_good "soon" is not an RFC 3339 time`},
+		{"bad haproxy last_good", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","socket":"main","error":"x","last_good":"soon"}`), 2, `last_good "soon" is not an RFC 3339 time`},
 		{"haproxy stat as a number", lines(hdr, `{"t":"2026-12-02T02:00:01Z","kind":"haproxy","socket":"main","show_stat":5}`), 2, `"show_stat": a JSON number`},
 	}
 	for _, c := range cases {

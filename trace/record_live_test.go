@@ -309,13 +309,16 @@ func errText(err error) string {
 }
 
 // diffHAP says how two HAProxy snapshots differ ("" when they do not);
-// not exact, show info's per-second figures are left out.
+// not exact, show info's per-second figures are left out. So they are
+// from an error line's Info, the last good one kept: a last good poll that
+// moved only those was not written (the recording rules); the line's
+// last_good still dates it exactly.
 func diffHAP(live, got *haproxy.Snapshot, exact bool) string {
 	info := func(i *haproxy.Info) string {
 		if i == nil {
 			return "nil"
 		}
-		if exact {
+		if exact && live.Err == nil {
 			return js(i)
 		}
 		var steady []haproxy.InfoField

@@ -446,7 +446,8 @@ func addrPort(addr string) int {
 // hapKey is what decides whether an HAProxy line changed: its replies,
 // with `show info`'s per-second figures left out.
 type hapKey struct {
-	err, poll, level, info, stat   string
+	err, lastGood, poll, level     string
+	info, stat                     string
 	mergeProxies, mergeServers     string
 	lightProxies, lightWatched     string
 	serversState, previewProxies   string
@@ -464,6 +465,12 @@ func (r *Recorder) recordHAProxy(s *haproxy.Snapshot) {
 	switch raw := s.Raw; {
 	case s.Err != nil:
 		lw.Error = s.Err.Error()
+		if !s.LastGood.IsZero() {
+			// The last good poll may not have been written (only per-second
+			// figures moved): without this a replay would date it to the
+			// last line, up to a heartbeat earlier.
+			lw.LastGood = formatTime(s.LastGood)
+		}
 	case raw == nil || (raw.Stat == "" && raw.Poll != haproxy.PollPreview):
 		// Not kept (or, just turned on, no full read yet to build on).
 		r.mu.Lock()
@@ -540,7 +547,7 @@ func mergeDelta(st *recSock, raw *haproxy.RawReplies) *HAProxyMerge {
 }
 
 func lineKey(lw *lineWire) hapKey {
-	k := hapKey{err: lw.Error, poll: lw.Poll, level: lw.Level, info: steadyInfo(lw.ShowInfo), stat: lw.ShowStat,
+	k := hapKey{err: lw.Error, lastGood: lw.LastGood, poll: lw.Poll, level: lw.Level, info: steadyInfo(lw.ShowInfo), stat: lw.ShowStat,
 		serversState: lw.ShowServersState}
 	if m := lw.Merge; m != nil {
 		k.hasMerge, k.mergeProxies, k.mergeServers = true, m.Proxies, joinReplies(m.Servers)

@@ -143,3 +143,39 @@ func TestRecorderWriteError(t *testing.T) {
 		t.Fatal("no error kept")
 	}
 }
+
+// A poll that changed only show info's per-second fields is not written,
+// but when the socket fails next, the error line still says when it was
+// last read: the replay's error snapshot has the live one's LastGood, not
+// the time of the last line written (up to a heartbeat earlier).
+func TestRecorderErrorKeepsTheLastGoodRead(t *testing.T) {
+	t0 := time.Now().Add(-2 * time.Second)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	info, stat := readTestdata(t, "states-show-info.txt"), readTestdata(t, "states-show-stat.txt")
+	later := strings.Replace(info, "Uptime_sec: 65", "Uptime_sec: 66", 1)
+	seq := uint64(0)
+	poll := func(ms int, info string) *haproxy.Snapshot { // a full read, each a new base
+		seq++
+		i, err := haproxy.ParseInfo([]byte(info))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &haproxy.Snapshot{Label: "main", At: at(ms), LastGood: at(ms), Info: i,
+			Raw: &haproxy.RawReplies{Poll: haproxy.PollFull, Info: info, Stat: stat, StatSeq: seq}}
+	}
+	first, last := poll(0, info), poll(100, later)
+	down := &haproxy.Snapshot{Label: "main", At: at(200), LastGood: last.LastGood, Info: last.Info,
+		Err: errors.New("dial unix /run/h.sock: connection refused")}
+	lines, st := record(t, trace.RecorderOptions{}, func(r *trace.Recorder) {
+		r.HAProxy(first)
+		r.HAProxy(last) // only Uptime_sec moved: no line
+		r.HAProxy(down)
+	})
+	if got := kinds(lines); got != "haproxy haproxy" || st.Skipped != 1 {
+		t.Fatalf("lines %s, %d skipped", got, st.Skipped)
+	}
+	_, ins := playLines(t, trace.Header{Sockets: map[string]string{"main": "/run/h.sock"}}, lines...)
+	if got := ins[1].HAProxy; got.Err == nil || !got.LastGood.Equal(last.LastGood) || got.Info == nil {
+		t.Fatalf("replayed error: last good %s, want %s (err %v)", got.LastGood, last.LastGood, got.Err)
+	}
+}

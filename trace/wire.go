@@ -25,7 +25,7 @@ type lineWire struct {
 	State       string                   `json:"state,omitempty"`
 	Error       string                   `json:"error,omitempty"`
 	SourceState sources.ConnState        `json:"source_state,omitempty"`
-	LastGood    string                   `json:"last_good,omitempty"`
+	LastGood    string                   `json:"last_good,omitempty"` // and on a haproxy error line
 	Services    map[string]zkServiceWire `json:"services,omitzero"`
 	Nodes       []zkNodeWire             `json:"nodes,omitzero"`
 	Members     []SerfMember             `json:"members,omitzero"`
@@ -51,7 +51,7 @@ type lineWire struct {
 var kindKeys = map[Kind][]string{
 	KindZK:      {"state", "error", "source_state", "last_good", "services", "nodes"},
 	KindSerf:    {"state", "error", "source_state", "last_good", "members"},
-	KindHAProxy: {"socket", "error", "poll", "level", "show_info", "show_stat", "show_servers_state", "merge", "light", "preview"},
+	KindHAProxy: {"socket", "error", "last_good", "poll", "level", "show_info", "show_stat", "show_servers_state", "merge", "light", "preview"},
 	KindNote:    {"text"},
 }
 
@@ -157,7 +157,7 @@ func checkState(kind Kind, state string) error {
 	return fmt.Errorf(`%s line: state %q is neither connected nor unreachable`, kind, clip(state, 40))
 }
 
-// lastGood reads an unreachable line's last_good.
+// lastGood reads an unreachable (or HAProxy error) line's last_good.
 func (w *lineWire) lastGood() (time.Time, error) {
 	if w.LastGood == "" {
 		return time.Time{}, nil
@@ -291,6 +291,12 @@ func (w *lineWire) haproxy() (*HAProxy, error) {
 		}
 		h.PreviewProxies = w.Preview.Proxies
 	}
+	if h.Error != "" {
+		var err error
+		if h.LastGood, err = w.lastGood(); err != nil {
+			return nil, err
+		}
+	}
 	if h.Error == "" && h.ShowInfo == "" && h.ShowStat == "" && h.ShowServersState == "" && h.Merge == nil &&
 		h.Light == nil && h.PreviewProxies == "" {
 		return nil, fmt.Errorf("haproxy line of socket %s has neither an error nor a reply", clip(w.Socket, 40))
@@ -364,6 +370,9 @@ func (l *Line) wire() (*lineWire, error) {
 		w.Socket, w.Error, w.Poll, w.Level = h.Socket, h.Error, h.Poll, h.Level
 		w.ShowInfo, w.ShowStat, w.ShowServersState = h.ShowInfo, h.ShowStat, h.ShowServersState
 		w.Merge, w.Light = h.Merge, h.Light
+		if h.Error != "" && !h.LastGood.IsZero() {
+			w.LastGood = formatTime(h.LastGood)
+		}
 		if h.PreviewProxies != "" {
 			w.Preview = &HAProxyMerge{Proxies: h.PreviewProxies}
 		}

@@ -40,7 +40,7 @@ func selectInstance(t *testing.T, m *Model, text string) {
 // its agent's RPC address is configured.
 func TestTagsActOnTheSelectedMember(t *testing.T) {
 	m := newTestModel(t, 120, 40, serfAgentA, readWrite(t, &recWriter{}))
-	press(m, "enter") // svc_b
+	openService(t, m, "svc_b")
 	selectInstance(t, m, "node-a")
 	press(m, "t")
 	if m.mode != modePrompt || m.edit.String() != "smart:serverweight=50" {
@@ -79,7 +79,7 @@ func TestTagsActOnTheSelectedMember(t *testing.T) {
 	m = newTestModel(t, 120, 40, serfAgentA, readWrite(t, &recWriter{}), func(o *testOptions) {
 		o.SerfAgents = map[string]string{"node-b": "10.0.0.2:7373"}
 	})
-	press(m, "enter")
+	openService(t, m, "svc_b")
 	selectInstance(t, m, "node-b")
 	press(m, "t")
 	typeText(m, "0")

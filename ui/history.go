@@ -42,6 +42,9 @@ func (h *history) observe(v *state.View) {
 			sh.req = append(sh.req, float64(s.Summary.ReqRate))
 			continue
 		}
+		if s.Summary.TrafficStale {
+			continue // a failed read's figures are old: no sample, a gap
+		}
 		dt := v.At.Sub(sh.lastAt)
 		if dt < 500*time.Millisecond {
 			if len(sh.req) > 0 {

@@ -73,8 +73,8 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 		l = append(l, fmt.Sprintf("  req/s     %s  now %.0f", sparkline(req, sw), req[len(req)-1]))
 		l = append(l, fmt.Sprintf("  5xx       %s", sparkline(r5, sw)))
 	}
-	if f := m.shist.Flaps(in.Key, 5*time.Minute, m.now()); f > 0 {
-		l = append(l, fmt.Sprintf("  %d state changes in the last 5 minutes", f))
+	for _, e := range m.shist.Episodes(in.Key) {
+		l = append(l, plainf("  %s", e.Words(time.Local, m.now())))
 	}
 	n := 0
 	for i := len(m.events.all) - 1; i >= 0 && n < 20; i-- {

@@ -13,7 +13,7 @@ func (m *Model) maintenanceLines(in *state.Instance) []string {
 	}
 	now := m.now()
 	if len(in.Maintenance) == 0 {
-		l := fmt.Sprintf("%s In durable maintenance on this host? no", m.mark(true))
+		l := fmt.Sprintf("%s In durable maintenance on this host? no", m.st.OK.Render("[no] "))
 		if m.maint != nil && m.maint.Err != "" {
 			l = fmt.Sprintf("%s In durable maintenance on this host? unknown: %s", m.st.Warn.Render("[?]  "), m.maint.Err)
 		}

@@ -45,7 +45,7 @@ func newServicesPane(c *common) servicesPane {
 
 // worstColumn is the index of WORST among the columns for these sockets.
 func worstColumn(sockets []string) int {
-	for i, col := range servicesColumns(sockets) {
+	for i, col := range servicesColumns(sockets, 0, 0) {
 		if col.Title == "WORST" {
 			return i
 		}
@@ -113,7 +113,7 @@ func (p *servicesPane) rowsTop() int       { return 1 }
 func (p *servicesPane) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
-		if _, resort := listKeys(p.c, &p.list, msg, p.keyAt, len(servicesColumns(p.c.socketLabels())), true); resort {
+		if _, resort := listKeys(p.c, &p.list, msg, p.keyAt, len(servicesColumns(p.c.socketLabels(), 0, 0)), true); resort {
 			p.dirty = true
 		}
 	case tea.MouseWheelMsg:
@@ -123,11 +123,13 @@ func (p *servicesPane) update(msg tea.Msg) tea.Cmd {
 }
 
 // servicesColumns depends on the sockets: with several, one UP column each.
-func servicesColumns(sockets []string) []column {
+// The REG and UP columns are as wide as their widest figure (regWidth,
+// upWidth), so a count is never cut ("10000", "3 +3dup").
+func servicesColumns(sockets []string, regWidth, upWidth int) []column {
 	cols := []column{
 		{Title: "SERVICE", Width: 12, Flex: true, Max: 32},
-		{Title: "REG", Width: 4, Right: true},
-		{Title: "UP", Width: 4, Right: true},
+		{Title: "REG", Width: max(4, regWidth), Right: true},
+		{Title: "UP", Width: max(4, upWidth), Right: true},
 	}
 	if len(sockets) > 1 {
 		for _, s := range sockets {
@@ -211,7 +213,15 @@ func (p *servicesPane) selected() *state.Service {
 func (p *servicesPane) view(w, h int) string {
 	c := p.c
 	socks := c.socketLabels()
-	cols := servicesColumns(socks)
+	regW, upW := 0, 0
+	for _, s := range p.rows {
+		w := digits(s.Summary.Registered)
+		if s.Summary.Duplicates > 0 {
+			w += len(" +dup") + digits(s.Summary.Duplicates)
+		}
+		regW, upW = max(regW, w), max(upW, digits(s.Summary.Up))
+	}
+	cols := servicesColumns(socks, regW, upW)
 	widths := layoutColumns(cols, w)
 	var b strings.Builder
 	b.WriteString(renderHeader(&c.st, cols, widths, p.sort, p.desc))
@@ -240,7 +250,7 @@ func (p *servicesPane) view(w, h int) string {
 			put(cell{s: "-", st: &c.st.Muted}) // HAProxy-only mode: nothing is registered anywhere
 			expect = len(s.Instances)
 		} else {
-			put(cell{s: fmt.Sprint(s.Summary.Registered)})
+			put(cell{s: s.Summary.RegText()})
 		}
 		upSt := &c.st.OK
 		if s.Summary.Up < expect || expect == 0 {
@@ -262,8 +272,13 @@ func (p *servicesPane) view(w, h int) string {
 				put(cell{s: "-", st: &c.st.Muted})
 			}
 		} else {
-			put(cell{s: human(s.Summary.SCur)})
-			put(cell{s: human(s.Summary.ReqRate)})
+			if s.Summary.TrafficStale { // the last good read's figures: marked, never shown as current
+				put(cell{s: "~" + human(s.Summary.SCur), st: &c.st.Muted})
+				put(cell{s: "~" + human(s.Summary.ReqRate), st: &c.st.Muted})
+			} else {
+				put(cell{s: human(s.Summary.SCur)})
+				put(cell{s: human(s.Summary.ReqRate)})
+			}
 			put(cell{s: sparkline(c.hist.trend(s.Name), 12), st: &c.st.Muted})
 			r5 := c.hist.rate5xx(s.Name)
 			var r5s *lipStyle
@@ -299,4 +314,16 @@ func worstText(s *state.Service, long bool) string {
 		}
 	}
 	return code
+}
+
+// digits is the width of n in decimal.
+func digits(n int) int {
+	w := 1
+	if n < 0 {
+		w, n = 2, -n
+	}
+	for ; n >= 10; n /= 10 {
+		w++
+	}
+	return w
 }

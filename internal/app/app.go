@@ -114,10 +114,7 @@ func Open(ctx context.Context, s Settings) (*Sources, error) {
 		src.RestartCommand = systemdRestart("synapse")
 	}
 	if syn := src.Synapse; syn != nil {
-		for k, v := range syn.Backends() {
-			src.StateConfig.Backends[k] = v
-		}
-		src.StateConfig.WeightsApplied = syn.HAProxy.UseNerveWeights
+		src.StateConfig = state.FromSynapse(syn)
 		if len(zkServers) == 0 && s.Serf == "" {
 			zkServers = syn.ZKServers()
 			zkPaths = syn.ZKPaths()

@@ -104,6 +104,7 @@ type ServiceResult struct {
 	Status     string       `json:"status"`
 	Registered int          `json:"registered"`
 	Up         int          `json:"up"`
+	Drained    int          `json:"drained,omitempty"` // taking no new traffic on purpose: DRAIN or weight 0
 	Reasons    []string     `json:"reasons,omitempty"`
 	Codes      []state.Code `json:"codes,omitempty"`
 	// Maintenance names the instances this host took out durably, on
@@ -180,7 +181,7 @@ func Evaluate(v *state.View, failures []string, o Options) *Result {
 			worst = s.status
 		}
 		if s.status != OK {
-			bad = append(bad, fmt.Sprintf("%s %s (%d/%d up: %s)", s.Name, s.status, s.Up, s.Registered, strings.Join(s.Reasons, "; ")))
+			bad = append(bad, fmt.Sprintf("%s %s (%d/%d up%s: %s)", s.Name, s.status, s.Up, s.Registered, drainedWords(s.Drained), strings.Join(s.Reasons, "; ")))
 		}
 	}
 	switch {
@@ -195,12 +196,16 @@ func Evaluate(v *state.View, failures []string, o Options) *Result {
 		r.Summary = "no services found"
 	default:
 		r.Status = worst
-		up, reg := 0, 0
+		up, reg, drained := 0, 0, 0
 		for _, s := range r.Services {
 			up += s.Up
 			reg += s.Registered
+			drained += s.Drained
 		}
-		r.Summary = fmt.Sprintf("%d services, %d/%d instances up", len(r.Services), up, reg)
+		r.Summary = fmt.Sprintf("%s, %d/%d instances up", count(len(r.Services), "service", "services"), up, reg)
+		if drained > 0 {
+			r.Summary += fmt.Sprintf(" (%d drained: DRAIN or weight 0, not capacity)", drained)
+		}
 		if len(bad) > 0 {
 			r.Summary += ": " + strings.Join(bad, ", ")
 		}
@@ -217,7 +222,7 @@ func Evaluate(v *state.View, failures []string, o Options) *Result {
 }
 
 func evaluateService(svc *state.Service, o Options) ServiceResult {
-	sr := ServiceResult{Name: svc.Name, Registered: svc.Summary.Registered, Up: svc.Summary.Up}
+	sr := ServiceResult{Name: svc.Name, Registered: svc.Summary.Registered, Up: svc.Summary.Up, Drained: svc.Summary.Drained}
 	raise := func(s Status, reason string) {
 		if s > sr.status {
 			sr.status = s
@@ -301,11 +306,9 @@ func ParseCodes(s string) ([]state.Code, error) {
 	return out, nil
 }
 
-// AllCodes lists every diagnosis code a check may name.
-var AllCodes = []state.Code{state.CodeOK, state.CodeDown, state.CodeMaint, state.CodeDrain,
-	state.CodeMissingInHAProxy, state.CodeStaleInHAProxy, state.CodeDeregistered, state.CodeNoRegistrations,
-	state.CodeDuplicate, state.CodeFlapping, state.CodeWeightMismatch, state.CodeMalformed,
-	state.CodeRegistryStale, state.CodeHAProxyStale, state.CodeMatchedByAddr, state.CodeMaintenance}
+// AllCodes lists every diagnosis code a check may name: every code state
+// knows (stale_session was missing from a list kept here by hand).
+var AllCodes = state.AllCodes
 
 func codeList() string {
 	s := make([]string, len(AllCodes))
@@ -332,4 +335,20 @@ func thresholdPerf(t Threshold, registered int) string {
 		n = (t.N*registered + 99) / 100
 	}
 	return strconv.Itoa(n) + ":"
+}
+
+// count renders "1 service" or "n services".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// drainedWords is ", 1 drained" or "".
+func drainedWords(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return ", " + strconv.Itoa(n) + " drained"
 }

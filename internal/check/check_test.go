@@ -19,6 +19,11 @@ func svc(name string, registered, up int, codes ...state.Code) state.Service {
 	return s
 }
 
+func drained(s state.Service, n int) state.Service {
+	s.Summary.Drained = n
+	return s
+}
+
 func mustThreshold(t *testing.T, s string) Threshold {
 	t.Helper()
 	th, err := ParseThreshold(s)
@@ -37,7 +42,7 @@ func TestEvaluate(t *testing.T) {
 		want     Status
 		contains string
 	}{
-		{"all up", view(svc("a", 2, 2, state.CodeOK, state.CodeOK)), nil, Options{}, OK, "1 services, 2/2 instances up"},
+		{"all up", view(svc("a", 2, 2, state.CodeOK, state.CodeOK)), nil, Options{}, OK, "1 service, 2/2 instances up"},
 		{"one down warns by diagnosis", view(svc("a", 2, 1, state.CodeOK, state.CodeDown)), nil, Options{}, Warning, "a WARNING (1/2 up: down)"},
 		{"crit count threshold", view(svc("a", 3, 0, state.CodeDown)), nil, Options{CritBelow: mustThreshold(t, "1")}, Critical, "up below 1"},
 		{"warn percent threshold", view(svc("a", 4, 1)), nil, Options{WarnBelow: mustThreshold(t, "50%")}, Warning, "up below 50%"},
@@ -48,8 +53,10 @@ func TestEvaluate(t *testing.T) {
 		{"diagnosis not counted when lists are empty", view(svc("a", 2, 1, state.CodeDown)), nil, Options{WarnOn: []state.Code{}, CritOn: []state.Code{}}, OK, ""},
 		{"source failure is unknown", view(svc("a", 2, 2)), []string{"zookeeper 127.0.0.1:1: connection refused"}, Options{}, Unknown, "cannot read zookeeper"},
 		{"unknown service is unknown", view(svc("a", 2, 2)), nil, Options{Services: []string{"b"}}, Unknown, "no such service: b"},
-		{"only selected services count", view(svc("a", 2, 2), svc("b", 2, 0, state.CodeDown)), nil, Options{Services: []string{"a"}}, OK, "1 services"},
+		{"only selected services count", view(svc("a", 2, 2), svc("b", 2, 0, state.CodeDown)), nil, Options{Services: []string{"a"}}, OK, "1 service,"},
 		{"empty view is unknown", view(), nil, Options{}, Unknown, "no services"},
+		{"a drained instance is not capacity", view(drained(svc("a", 2, 1, state.CodeOK, state.CodeDrain), 1)), nil, Options{WarnBelow: mustThreshold(t, "2")}, Warning, "a WARNING (1/2 up, 1 drained: up below 2)"},
+		{"a drained instance is said", view(drained(svc("a", 2, 1, state.CodeOK, state.CodeDrain), 1)), nil, Options{}, OK, "1/2 instances up (1 drained: DRAIN or weight 0, not capacity)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Evaluate(tc.view, tc.failures, tc.opts)

@@ -56,6 +56,10 @@ type SynapseService struct {
 	// UseNerveWeights is the effective setting: the service's
 	// haproxy.use_nerve_weights, else the global one.
 	UseNerveWeights bool
+	// AddServerWeight is haproxy.add_server_weight, read by the getyourguide
+	// Serf fork: each server's weight is its member's smart:serverweight tag
+	// (50 without one); without it every server gets weight 1.
+	AddServerWeight bool
 	// UsePreviousBackends (default true): when discovery finds nothing,
 	// Synapse keeps the previous backends, so "no registrations" does not
 	// mean "HAProxy stopped routing".
@@ -240,6 +244,7 @@ func parseSynapseService(w *walker, key string, m map[string]any, p string, glob
 		svc.BindAddress = w.str(h, "bind_address", hp)
 		svc.ServerOptions = w.str(h, "server_options", hp)
 		svc.UseNerveWeights = w.boolean(h, "use_nerve_weights", hp, globalWeights)
+		svc.AddServerWeight = w.boolean(h, "add_server_weight", hp, false)
 		svc.Disabled = w.boolean(h, "disabled", hp, false)
 	}
 	if ds, ok := m["default_servers"]; ok && ds != nil {

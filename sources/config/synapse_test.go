@@ -181,3 +181,16 @@ func wantErr(t *testing.T, err error, parts ...string) {
 		}
 	}
 }
+
+// The getyourguide Serf fork's add_server_weight is read per service.
+func TestSynapseAddServerWeight(t *testing.T) {
+	syn, err := ParseSynapse([]byte(`{"services": {
+		"svc_a": {"discovery": {"method": "serf"}, "haproxy": {"port": 24101, "add_server_weight": true}},
+		"svc_b": {"discovery": {"method": "serf"}, "haproxy": {"port": 24102}}}}`), "synapse.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !syn.Services["svc_a"].AddServerWeight || syn.Services["svc_b"].AddServerWeight {
+		t.Errorf("add_server_weight: svc_a %v, svc_b %v; want true, false", syn.Services["svc_a"].AddServerWeight, syn.Services["svc_b"].AddServerWeight)
+	}
+}

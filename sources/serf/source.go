@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -149,6 +150,12 @@ func (s *Source) run(ctx context.Context) {
 			if synced {
 				everConnected = true
 				delay = s.o.Reconnect
+				if errors.Is(err, errStreamClosed) {
+					// The stream kept the data current until the agent
+					// closed it: its age counts from now, not from the
+					// last event received.
+					s.lastGood = time.Now()
+				}
 			}
 		}
 		if ctx.Err() != nil {
@@ -247,6 +254,9 @@ func (s *Source) closeAbandoned() {
 	s.abandoned = nil
 }
 
+// errStreamClosed is the end of a session whose agent closed the stream.
+var errStreamClosed = errors.New("the agent closed the RPC connection (stopped or restarted?)")
+
 // session subscribes to the stream, reads the member list and follows the
 // stream until the connection fails or ctx ends. synced says whether the
 // initial member list was read.
@@ -278,7 +288,7 @@ func (s *Source) session(ctx context.Context, c *serfclient.RPCClient, reconnect
 			return true, ctx.Err()
 		case raw, ok := <-ch:
 			if !ok {
-				return true, errors.New("the agent closed the RPC connection (stopped or restarted?)")
+				return true, errStreamClosed
 			}
 			s.apply(drain(raw, ch))
 		case <-tick.C:
@@ -387,13 +397,21 @@ func (s *Source) apply(recs []record) {
 		switch {
 		case r.isMember():
 			for _, m := range r.Members {
+				old, known := s.members[m.Name]
+				if r.Event == "member-update" && known && sameMember(old, m) {
+					continue // Serf re-sends member-update for members whose tags did not change
+				}
 				if r.Event == "member-reap" {
 					delete(s.members, m.Name)
 				} else {
 					s.members[m.Name] = m
 				}
 				changed = true
-				events = append(events, sources.Event{At: now, Kind: sources.EventMember, Source: sources.KindSerf, Message: r.describe(m)})
+				msg := r.describe(m)
+				if r.Event == "member-update" && known {
+					msg = fmt.Sprintf("member %s (%s) tags: %s", m.Name, m.Addr, sources.TagChanges(old.Tags, m.Tags))
+				}
+				events = append(events, sources.Event{At: now, Kind: sources.EventMember, Source: sources.KindSerf, Message: msg})
 			}
 		case r.Event == "user" || r.Event == "query":
 			events = append(events, sources.Event{At: now, Kind: sources.EventUser, Source: sources.KindSerf, Message: r.userMessage()})
@@ -401,12 +419,24 @@ func (s *Source) apply(recs []record) {
 			events = append(events, sources.Event{At: now, Kind: sources.EventMember, Source: sources.KindSerf, Message: "unknown Serf event " + fmt.Sprintf("%q", r.Event)})
 		}
 	}
+	s.lastGood = now
+	if !changed && len(events) == 0 {
+		// Only re-sent updates: nothing to tell; LastGood stays fresh.
+		s.mu.Lock()
+		s.cur.LastGood = now
+		s.mu.Unlock()
+		return
+	}
 	if changed {
 		s.services = Decode(s.memberList())
 		events = append(events, diffServices(prev, s.services, now)...)
 	}
-	s.lastGood = now
 	s.publish(s.snapshot(sources.StateConnected, ""), events)
+}
+
+// sameMember reports whether a member's update changes nothing we show.
+func sameMember(a, b sources.Member) bool {
+	return a.Status == b.Status && a.Addr == b.Addr && maps.Equal(a.Tags, b.Tags)
 }
 
 func (s *Source) memberList() []sources.Member {

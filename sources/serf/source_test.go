@@ -444,3 +444,46 @@ func TestSourceClose(t *testing.T) {
 		t.Error("a bad address must be refused at Open")
 	}
 }
+
+// Serf re-sends member-update for members whose tags did not change: that
+// is no event. A real change says which tags changed (issue 16 item 7).
+func TestApplyMemberUpdateComparesTags(t *testing.T) {
+	s := &Source{o: Options{}.withDefaults(), updates: make(chan sources.Update, 1), members: map[string]sources.Member{}}
+	node2 := sources.Member{Name: "node2", Addr: "127.0.0.1:24302", Status: "alive", Tags: map[string]string{"smart:svc_a_24002": "127.0.0.1:24002"}}
+	s.members["node2"] = node2
+	s.services = Decode(s.memberList())
+	same := node2
+	same.Tags = map[string]string{"smart:svc_a_24002": "127.0.0.1:24002"}
+	s.apply([]record{{Event: "member-update", Members: []sources.Member{same}}})
+	select {
+	case u := <-s.updates:
+		t.Errorf("a re-sent update with the same tags published %v", u.Events)
+	default:
+	}
+	drained := node2
+	drained.Tags = map[string]string{"smart:svc_a_24002": "127.0.0.1:24002", "smart:serverweight": "0"}
+	s.apply([]record{{Event: "member-update", Members: []sources.Member{drained}}})
+	u := <-s.updates
+	if !hasEvent(u.Events, sources.EventMember, "", "member node2 (127.0.0.1:24302) tags: smart:serverweight=0 added") ||
+		hasEvent(u.Events, sources.EventMember, "", "updated its tags") {
+		t.Errorf("events:\n%s", eventLines(u.Events))
+	}
+}
+
+// The age of the last known state counts from the moment the agent was
+// lost, not from the last event the stream carried (issue 16 item 6).
+func TestSourceAgeCountsFromTheLoss(t *testing.T) {
+	a := testenv.Serf(t, "quiet", map[string]string{"smart:svc": "127.0.0.1:1234"})
+	w := open(t, Options{Addr: a.RPCAddr})
+	w.until("sync", func(s sources.Snapshot, _ []sources.Event) bool { return connected(s) && len(s.Services) == 1 })
+	synced := w.src.Current().LastGood
+	// A quiet cluster: no event for a while, and no periodic re-read (30 s).
+	time.Sleep(1500 * time.Millisecond)
+	killed := time.Now()
+	a.Kill()
+	w.until("loss seen", func(s sources.Snapshot, _ []sources.Event) bool { return s.State == sources.StateReconnecting })
+	if lg := w.src.Current().LastGood; lg.Before(killed) {
+		t.Errorf("LastGood %s is before the agent was killed at %s (synced at %s): the age counts from the last message, not the loss",
+			lg.Format("15:04:05.000"), killed.Format("15:04:05.000"), synced.Format("15:04:05.000"))
+	}
+}

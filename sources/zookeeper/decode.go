@@ -24,8 +24,10 @@ const MaxRaw = 1536 << 10
 // listed but could not be read (e.g. its ACL refuses us); the rest is why.
 const UnreadablePrefix = "could not read: "
 
-// maxPayload is the largest payload still treated as a plausible Nerve
-// registration; real ones are under a kilobyte even with labels.
+// maxPayload is the size above which a payload that does not decode is
+// said to be far larger than a Nerve registration (real ones are under a
+// kilobyte even with labels). A large payload that decodes is a valid
+// registration: Synapse takes it.
 const maxPayload = 64 << 10
 
 // encodedPrefix marks Nerve's path-encoded child names (use_path_encoding).
@@ -135,7 +137,7 @@ func DecodeRegistration(service, path, node string, data []byte, st sources.Node
 	f, err := parseNerveJSON(data)
 	if err != nil {
 		if r.Malformed == "" {
-			r.Malformed = err.Error()
+			r.Malformed = err.Error() + sizeNote(data)
 		}
 		return r
 	}
@@ -168,7 +170,7 @@ func decodeEncoded(r *sources.Registration, encoded []byte, nameOK bool, data []
 	}
 	f, err := parseNerveJSON(data)
 	if err != nil {
-		r.Malformed = nameWhy + "; data: " + err.Error()
+		r.Malformed = nameWhy + "; data: " + err.Error() + sizeNote(data)
 		return
 	}
 	if why := f.apply(r); why != "" {
@@ -183,10 +185,16 @@ func payloadProblem(data []byte) string {
 		return "empty data"
 	case !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0:
 		return fmt.Sprintf("binary data (%d bytes), not Nerve JSON", len(data))
-	case len(data) > maxPayload:
-		return fmt.Sprintf("payload of %d bytes is far larger than a Nerve registration", len(data))
 	}
 	return ""
+}
+
+// sizeNote notes a payload far larger than a Nerve registration.
+func sizeNote(data []byte) string {
+	if len(data) <= maxPayload {
+		return ""
+	}
+	return fmt.Sprintf(" (a payload of %d bytes, far larger than a Nerve registration)", len(data))
 }
 
 // nerveFields is a decoded Nerve payload, each field still raw JSON.

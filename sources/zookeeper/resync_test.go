@@ -2,6 +2,7 @@ package zookeeper
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,4 +236,33 @@ func TestHungServer(t *testing.T) {
 		t.Fatalf("Close took %v against a hung server", d)
 	}
 	px.setFrozen(false)
+}
+
+// One loss of the connection is one event, however many times the client
+// retries while it lasts; getting it back is one more (issue 16 item 10).
+func TestOneLossOneEvent(t *testing.T) {
+	z := sharedZK(t)
+	root := uniqRoot(t)
+	z.Nerve(t, "host-d").Register(root+"/svc/services", "127.0.0.1", 1)
+	px := newProxy(t, z.Addr)
+	_, r := openSource(t, Options{Servers: []string{px.Addr}, Root: root, SessionTimeout: 8 * time.Second})
+	r.wait(t, 10*time.Second, 0, "first sync", synced)
+
+	m := r.mark()
+	px.setCut(true)
+	r.wait(t, 5*time.Second, m, "disconnected", func(s sources.Snapshot, _ []sources.Event) bool {
+		return s.State != sources.StateConnected
+	})
+	time.Sleep(2500 * time.Millisecond) // the client retries about every second meanwhile
+	px.setCut(false)
+	_, evs := r.wait(t, 10*time.Second, m, "back", synced)
+	var conn []string
+	for _, e := range evs {
+		if e.Kind == sources.EventConnState {
+			conn = append(conn, e.Message)
+		}
+	}
+	if len(conn) != 2 {
+		t.Errorf("%d connection events for one loss and its recovery, want 2:\n%s", len(conn), strings.Join(conn, "\n"))
+	}
 }

@@ -84,12 +84,18 @@ func (s *Source) onSession(st zk.State) {
 	if prev == sources.StateConnected && next != sources.StateConnected {
 		s.lastGood = time.Now() // the watches kept the data good until now
 	}
+	// The client alternates between disconnected and connecting at every
+	// retry while the server is away: one outage, one event, one reason.
+	outage := retrying(prev) && retrying(next)
+	if outage {
+		why = s.err
+	}
 	if next == prev && why == s.err {
 		return
 	}
 	s.state, s.err = next, why
 	var evs []sources.Event
-	if next != prev {
+	if next != prev && !outage {
 		msg := "ZooKeeper " + string(next)
 		if why != "" {
 			msg = why
@@ -97,6 +103,12 @@ func (s *Source) onSession(st zk.State) {
 		evs = append(evs, s.connEvent(msg))
 	}
 	s.publishLocked(evs)
+}
+
+// retrying reports whether a state is part of an outage the client is
+// retrying through.
+func retrying(st sources.ConnState) bool {
+	return st == sources.StateDisconnected || st == sources.StateReconnecting
 }
 
 // resetSession forgets the replaced client's session state, so the engine
