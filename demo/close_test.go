@@ -24,7 +24,7 @@ func TestCloseStopsEveryGoroutineAndProcess(t *testing.T) {
 	if out, err := exec.Command("sh", "-c", d.ReloadCommand).CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v %s", d.ReloadCommand, err, out)
 	}
-	eventually(t, 5*time.Second, func() (bool, string) {
+	eventually(t, settle, func() (bool, string) {
 		return d.synapse.reloads.Load() == 1, "no reload yet"
 	})
 	time.Sleep(time.Second) // let chaos and load run
@@ -44,7 +44,7 @@ func TestCloseStopsEveryGoroutineAndProcess(t *testing.T) {
 		}
 	}
 	assertGone(t, o.Dir)
-	eventually(t, 3*time.Second, func() (bool, string) {
+	eventually(t, settle, func() (bool, string) {
 		n := runtime.NumGoroutine()
 		return n <= before+1, fmt.Sprintf("%d goroutines after Close, %d before Start", n, before)
 	})

@@ -88,7 +88,7 @@ func TestSerfDemo(t *testing.T) {
 			t.Fatalf("serf RPC %s: %v", d.SerfRPC, err)
 		}
 		defer c.Close()
-		eventually(t, 5*time.Second, func() (bool, string) {
+		eventually(t, settle, func() (bool, string) {
 			ms, err := c.Members()
 			if err != nil {
 				return false, err.Error()
@@ -205,7 +205,7 @@ func TestSerfDemo(t *testing.T) {
 				onFirst = append(onFirst, li.Service+"/"+li.serverName())
 			}
 		}
-		eventually(t, 5*time.Second, func() (bool, string) {
+		eventually(t, settle, func() (bool, string) {
 			st := showStat(t, d.HAProxySocket)
 			for _, k := range onFirst {
 				if st[k].Weight != "0" {

@@ -38,6 +38,11 @@ func showStat(t testing.TB, socket string) map[string]statRow {
 	return out
 }
 
+// settle bounds a wait for something the demo does by itself (a Nerve tick,
+// a tag reaching every member, a reload): it is when a test gives up on a
+// loaded 2-core CI machine, not a pause, so it is generous.
+const settle = 30 * time.Second
+
 // eventually polls cond every 100ms until it holds or wait passes, then
 // fails with cond's last explanation.
 func eventually(t testing.TB, wait time.Duration, cond func() (bool, string)) {

@@ -95,7 +95,7 @@ func TestZKDemo(t *testing.T) {
 		if err := c.Delete("/nerve/services/svc_checkout/services/"+victim, -1); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 5*time.Second, func() (bool, string) {
+		eventually(t, settle, func() (bool, string) {
 			for child := range znodes("svc_checkout") {
 				if strings.HasPrefix(child, li.Node+"_") && child != victim {
 					return true, ""
@@ -109,7 +109,7 @@ func TestZKDemo(t *testing.T) {
 		if err := d.Close(); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 5*time.Second, func() (bool, string) {
+		eventually(t, settle, func() (bool, string) {
 			n := 0
 			for _, s := range demoServices {
 				n += len(znodes(s.Name))

@@ -147,7 +147,7 @@ func TestSocketGoneAndBack(t *testing.T) {
 	}
 	defer c.Close()
 	h1.Kill()
-	eventually(t, 5*time.Second, func() error {
+	eventually(t, 30*time.Second, func() error {
 		if _, err := c.ShowInfo(ctx); !IsKind(err, KindRefused) {
 			return fmt.Errorf("after kill: %v, want refused", err)
 		}
