@@ -27,6 +27,7 @@ type servicesPane struct {
 type serviceSig struct {
 	worst   state.Code
 	reg, up int
+	unread  bool   // a source was not read yet: its first read is no change
 	gen     uint64 // the observation that saw it last
 }
 
@@ -66,13 +67,14 @@ func (p *servicesPane) observe(v *state.View) {
 	}
 	p.gen++
 	now := p.c.now()
+	unread := p.c.regNeverRead() || len(p.c.haps) > 0 && len(p.c.socketsRead()) == 0
 	for i := range v.Services {
 		s := &v.Services[i]
-		sig := serviceSig{s.Summary.Worst, s.Summary.Registered, s.Summary.Up, p.gen}
+		sig := serviceSig{s.Summary.Worst, s.Summary.Registered, s.Summary.Up, unread, p.gen}
 		old, ok := p.seen[s.Name]
 		p.seen[s.Name] = sig
 		switch {
-		case first:
+		case first, ok && old.unread:
 		case !ok:
 			p.changedAt[s.Name] = rowChange{at: now, isNew: true}
 		case old.worst != sig.worst || old.reg != sig.reg || old.up != sig.up:
@@ -238,6 +240,9 @@ func (p *servicesPane) view(w, h int) string {
 		return b.String()
 	}
 	noHAProxy := len(c.haps) == 0 // registry-only: no figure is 0, none is known
+	read := c.socketsRead()       // before a socket's first read its figures are unknown, not 0
+	anyRead := len(read) > 0
+	unknown := cell{s: "?", st: &c.st.Muted}
 	from, to := p.visible()
 	cells := make([]cell, len(cols))
 	for i := from; i < to; i++ {
@@ -256,22 +261,43 @@ func (p *servicesPane) view(w, h int) string {
 		if s.Summary.Up < expect || expect == 0 {
 			upSt = &c.st.Bad
 		}
-		if noHAProxy {
+		switch {
+		case noHAProxy:
 			put(cell{s: "-", st: &c.st.Muted})
-		} else {
+		case !anyRead:
+			put(unknown)
+		default:
 			put(cell{s: fmt.Sprint(s.Summary.Up), st: upSt})
 		}
 		if len(socks) > 1 {
 			for _, l := range socks {
-				put(cell{s: fmt.Sprint(s.Summary.UpBySocket[l])})
+				if read[l] {
+					put(cell{s: fmt.Sprint(s.Summary.UpBySocket[l])})
+				} else {
+					put(unknown)
+				}
 			}
 		}
-		put(cell{s: worstText(s, widths[k] > 30), st: c.codeStyle(s.Summary.Worst)})
-		if noHAProxy {
+		if c.notReadYet(s, anyRead) {
+			t := "not read yet"
+			if widths[k] > 30 {
+				t += ": " + c.notReadWhy(anyRead)
+			}
+			put(cell{s: t, st: &c.st.Muted})
+		} else {
+			put(cell{s: worstText(s, widths[k] > 30), st: c.codeStyle(s.Summary.Worst)})
+		}
+		switch {
+		case noHAProxy:
 			for range 4 {
 				put(cell{s: "-", st: &c.st.Muted})
 			}
-		} else {
+		case !anyRead:
+			put(unknown)
+			put(unknown)
+			put(cell{})
+			put(unknown)
+		default:
 			if s.Summary.TrafficStale { // the last good read's figures: marked, never shown as current
 				put(cell{s: "~" + human(s.Summary.SCur), st: &c.st.Muted})
 				put(cell{s: "~" + human(s.Summary.ReqRate), st: &c.st.Muted})
