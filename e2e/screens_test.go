@@ -29,22 +29,22 @@ func (m *Term) waitFlat(timeout time.Duration, texts ...string) string {
 func TestStartSaysWhyInTmux(t *testing.T) {
 	t.Run("zk_refused", func(t *testing.T) {
 		term := startTerm(t, 100, 24, tuiEnv(t), binary, "--zk", "127.0.0.1:1")
-		term.waitFlat(15*time.Second, "nothing listens at ZooKeeper 127.0.0.1:1 (connection refused)",
+		term.waitFlat(30*time.Second, "nothing listens at ZooKeeper 127.0.0.1:1 (connection refused)",
 			"next: start ZooKeeper there, or give --zk the right host:port")
 		term.Keys("q")
-		term.WaitExit(5*time.Second, 0)
+		term.WaitExit(30*time.Second, 0)
 	})
 	t.Run("zk_empty", func(t *testing.T) {
 		z := testenv.ZooKeeper(t)
 		term := startTerm(t, 100, 24, tuiEnv(t), binary, "--zk", z.Addr)
-		term.waitFlat(15*time.Second, "/nerve/services does not exist (yet): nothing is registered there", "next: check --zk-path")
+		term.waitFlat(30*time.Second, "/nerve/services does not exist (yet): nothing is registered there", "next: check --zk-path")
 		term.Keys("q")
-		term.WaitExit(5*time.Second, 0)
+		term.WaitExit(30*time.Second, 0)
 	})
 	for _, cols := range []int{100, 120} {
 		t.Run(fmt.Sprintf("haproxy_missing_%d", cols), func(t *testing.T) {
 			term := startTerm(t, cols, 24, tuiEnv(t), binary, "--haproxy", "/nonexistent.sock")
-			s := term.waitFlat(10*time.Second, "the socket /nonexistent.sock does not exist",
+			s := term.waitFlat(30*time.Second, "the socket /nonexistent.sock does not exist",
 				"check the path (--haproxy, or `stats socket` in haproxy.cfg) and that HAProxy runs")
 			// The banner too says it in full, above the tabs.
 			top := strings.Split(s, "[1 Services]")[0]
@@ -52,12 +52,12 @@ func TestStartSaysWhyInTmux(t *testing.T) {
 				t.Fatalf("the banner cuts the next step:\n%s", s)
 			}
 			term.Keys("q")
-			term.WaitExit(5*time.Second, 0)
+			term.WaitExit(30*time.Second, 0)
 		})
 	}
 	t.Run("nothing_configured", func(t *testing.T) {
 		term := startTerm(t, 120, 24, tuiEnv(t), binary)
-		s := term.WaitText(10*time.Second, "[exit 2]")
+		s := term.WaitText(30*time.Second, "[exit 2]")
 		if !strings.Contains(flat(s), "run `stacktui demo`") {
 			t.Fatalf("nothing configured does not suggest the demo:\n%s", s)
 		}
@@ -69,16 +69,16 @@ func TestStartSaysWhyInTmux(t *testing.T) {
 func TestEventsFollowInTmux(t *testing.T) {
 	e := newConsoleEnv(t)
 	term := startTerm(t, 100, 16, tuiEnv(t), binary, "--zk", e.z.Addr, "--haproxy", "main="+e.h.Socket, "--read-only")
-	term.WaitText(10*time.Second, "svc_alpha")
+	term.WaitText(30*time.Second, "svc_alpha")
 	term.Keys("5")
-	term.WaitText(5*time.Second, "following the newest")
+	term.WaitText(30*time.Second, "following the newest")
 	register := func(from, to int) {
 		for p := from; p < to; p++ {
 			e.nerve.Register("/nerve/services/svc_alpha/services", "127.0.0.1", p)
 		}
 	}
 	register(41001, 41021) // more events than the 10 rows on screen
-	term.WaitFor("the newest event selected at the bottom", 10*time.Second, func(s string) bool {
+	term.WaitFor("the newest event selected at the bottom", 30*time.Second, func(s string) bool {
 		for _, l := range strings.Split(s, "\n") {
 			if strings.HasPrefix(l, ">") && strings.Contains(l, ":41020 registered") {
 				return true
@@ -87,18 +87,18 @@ func TestEventsFollowInTmux(t *testing.T) {
 		return false
 	})
 	term.Keys("k", "k")
-	term.WaitText(5*time.Second, "not following: 2 newer below")
+	term.WaitText(30*time.Second, "not following: 2 newer below")
 	register(41021, 41024)
-	term.WaitText(10*time.Second, "not following: 5 newer below · G follows the newest")
+	term.WaitText(30*time.Second, "not following: 5 newer below · G follows the newest")
 	if s := term.Screen(); strings.Contains(s, ":41023 registered") {
 		t.Fatalf("not following, yet the view moved to the newest:\n%s", s)
 	}
 	term.Keys("G")
-	term.WaitText(5*time.Second, "following the newest", ":41023 registered")
+	term.WaitText(30*time.Second, "following the newest", ":41023 registered")
 	register(41024, 41025)
-	term.WaitText(10*time.Second, ":41024 registered")
+	term.WaitText(30*time.Second, ":41024 registered")
 	term.Keys("q")
-	term.WaitExit(5*time.Second, 0)
+	term.WaitExit(30*time.Second, 0)
 }
 
 // TestEscThenKeyInTmux: Escape and a key sent together (what a slow SSH
@@ -108,17 +108,17 @@ func TestEventsFollowInTmux(t *testing.T) {
 func TestEscThenKeyInTmux(t *testing.T) {
 	e := newConsoleEnv(t)
 	term := startTerm(t, 120, 30, tuiEnv(t), binary, "--zk", e.z.Addr, "--haproxy", "main="+e.h.Socket)
-	term.WaitText(10*time.Second, "svc_alpha", "svc_bravo")
+	term.WaitText(30*time.Second, "svc_alpha", "svc_bravo")
 	term.Keys("Enter")
-	term.WaitText(5*time.Second, "› svc_")
+	term.WaitText(30*time.Second, "› svc_")
 	term.tmux("send-keys", "-t", term.name, "Escape", "2")
-	term.WaitText(5*time.Second, "[2 HAProxy]")
+	term.WaitText(30*time.Second, "[2 HAProxy]")
 	term.tmux("send-keys", "-t", term.name, "Escape", "1")
-	term.WaitText(5*time.Second, "[1 Services]")
+	term.WaitText(30*time.Second, "[1 Services]")
 	term.Keys("g", "j", "Enter")
-	term.WaitText(5*time.Second, "› svc_bravo")
+	term.WaitText(30*time.Second, "› svc_bravo")
 	term.Keys("j", "m")
-	term.WaitText(5*time.Second, "Confirm: Maintenance on", "svc_bravo")
+	term.WaitText(30*time.Second, "Confirm: Maintenance on", "svc_bravo")
 	term.tmux("send-keys", "-t", term.name, "Escape", "q") // cancel, then quit
-	term.WaitExit(5*time.Second, 0)
+	term.WaitExit(30*time.Second, 0)
 }
