@@ -38,13 +38,13 @@ func (m *Model) commandKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.histPos = len(m.history)
 		return m.runCommand(line)
-	case msg.String() == "up":
+	case key.Matches(msg, k.HistoryPrev):
 		if m.histPos > 0 {
 			m.histPos--
 			m.edit.set(m.history[m.histPos])
 		}
 		return nil
-	case msg.String() == "down":
+	case key.Matches(msg, k.HistoryNext):
 		if m.histPos < len(m.history)-1 {
 			m.histPos++
 			m.edit.set(m.history[m.histPos])

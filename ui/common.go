@@ -162,9 +162,9 @@ func (c *common) regName() string {
 }
 
 // emptyText explains an empty list: the filter, or why there is no data.
-func emptyText(l *list, none string) string {
+func (c *common) emptyText(l *list, none string) string {
 	if l.filter.text != "" {
-		return plainf("  nothing matches the filter %q (esc clears it)", l.filter.text)
+		return plainf("  nothing matches the filter %q (%s clears it)", l.filter.text, keyName(c.keys.Back))
 	}
 	return "  " + none
 }

@@ -223,7 +223,7 @@ func (p *detailPane) view(w, h int) string {
 		return b.String()
 	}
 	if len(p.rows) == 0 {
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, c.noInstancesText())))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, c.noInstancesText())))
 		b.WriteByte('\n')
 		lines++
 	}

@@ -46,7 +46,7 @@ func (m *Model) openDiagnose() {
 		title = "Diagnose " + svc.Name + " / " + instName(in)
 		lines = m.diagnoseInstance(svc, in)
 	default:
-		m.setError("D diagnoses a service (view 1) or a server (view 2)")
+		m.setError(plainf("%s diagnoses a service (view %s) or a server (view %s)", keyName(m.keys.Diagnose), keyName(m.keys.View1), keyName(m.keys.View2)))
 		return
 	}
 	m.text.open(title, lines)

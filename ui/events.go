@@ -203,7 +203,7 @@ func (p *eventsPane) view(w, h int) string {
 	b.WriteString(renderHeader(&c.st, eventColumns, widths, -1, false))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no events yet: registry changes, HAProxy state changes, connections, notes and actions appear here")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no events yet: registry changes, HAProxy state changes, connections, notes and actions appear here")))
 		return b.String()
 	}
 	lines := 1

@@ -349,7 +349,7 @@ func (p *haproxyPane) view(w, h int) string {
 		default:
 			none = "no rows: HAProxy has no proxies"
 		}
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, none)))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, none)))
 		return b.String()
 	}
 	lines := 2 + haproxyHeaderLines - 1

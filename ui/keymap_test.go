@@ -72,3 +72,58 @@ func TestRebindingFollowsEverywhere(t *testing.T) {
 		t.Fatalf("commands sent: %v", w.cmds)
 	}
 }
+
+// TestRebindingReachesEveryText: copy, back, diagnose, the view keys and
+// the command line's history rebound: the old keys do nothing, the new
+// ones act, and the hints, help, empty-list and error texts name them.
+func TestRebindingReachesEveryText(t *testing.T) {
+	k := DefaultKeyMap(true)
+	k.Copy = bind([]string{"o"}, "o", "copy (the name, to the clipboard: OSC 52)")
+	k.Back = bind([]string{"backspace"}, "backspace", "back")
+	k.Dismiss = bind([]string{"backspace"}, "backspace", "cancel / close")
+	k.Diagnose = bind([]string{"Z"}, "Z", "diagnose")
+	k.View2 = bind([]string{"8"}, "8", "HAProxy")
+	k.HistoryPrev = bind([]string{"left"}, "left", "earlier command")
+	m := newTestModel(t, 160, 48, func(o *testOptions) { o.Keys = &k })
+
+	press(m, "j", "enter")
+	if s := screen(m); !strings.Contains(s, "o copy") || strings.Contains(s, "y copy") {
+		t.Errorf("the hints line does not follow the copy key:\n%s", s)
+	}
+	if cmd := press(m, "y"); cmd != nil {
+		t.Fatalf("the old copy key still copies")
+	}
+	if cmd := press(m, "o"); cmd == nil {
+		t.Fatalf("the new copy key does not copy")
+	}
+
+	press(m, "backspace", "5", "Z")
+	if !m.statusErr || m.status != "Z diagnoses a service (view 1) or a server (view 8)" {
+		t.Errorf("diagnose's error: %q", m.status)
+	}
+	press(m, "/")
+	typeText(m, "zzz")
+	press(m, "enter")
+	if s := screen(m); !strings.Contains(s, `nothing matches the filter "zzz" (backspace clears it)`) {
+		t.Errorf("the empty list does not name the back key:\n%s", s)
+	}
+	press(m, "backspace", "1")
+
+	press(m, ":")
+	typeText(m, "events")
+	press(m, "enter", ":", "up")
+	if got := m.edit.String(); got != "" {
+		t.Fatalf("the old history key recalled %q", got)
+	}
+	press(m, "left")
+	if got := m.edit.String(); got != "events" {
+		t.Fatalf("the new history key recalled %q", got)
+	}
+	press(m, "backspace", "?") // backspace is Dismiss now: it closes the command line
+	s := screen(m)
+	for _, want := range []string{"  o           copy", "  Z           diagnose", "left/↓ recall earlier commands", "backspace clears it"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("help lacks %q:\n%s", want, s)
+		}
+	}
+}

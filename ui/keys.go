@@ -24,7 +24,7 @@ type KeyMap struct {
 	Copy                                  key.Binding
 
 	// Editors (filter, command line, prompts) and dialogs.
-	Submit, Dismiss, Complete                                 key.Binding
+	Submit, Dismiss, Complete, HistoryPrev, HistoryNext       key.Binding
 	ConfirmYes, ConfirmNo, ConfirmScope, ConfirmFocus         key.Binding
 	HealthUp, HealthStopping, HealthDown, ChecksOn, ChecksOff key.Binding
 	AgentUp, AgentDown, AgentOn, AgentOff                     key.Binding
@@ -86,6 +86,8 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		Submit:       bind([]string{"enter"}, "enter", "ok / press the focused button"),
 		Dismiss:      bind([]string{"esc"}, "esc", "cancel / close"),
 		Complete:     bind([]string{"tab"}, "tab", "complete (command line)"),
+		HistoryPrev:  bind([]string{"up"}, "↑", "earlier command (command line)"),
+		HistoryNext:  bind([]string{"down"}, "↓", "later command (command line)"),
 		ConfirmYes:   bind([]string{"y", "Y"}, "y", "execute"),
 		ConfirmNo:    bind([]string{"n", "N", "q"}, "n", "cancel"),
 		ConfirmScope: bind([]string{"s"}, "s", "change scope"),
@@ -188,7 +190,7 @@ func (k *KeyMap) all() []*key.Binding {
 	out := []*key.Binding{&k.Quit, &k.ForceQuit, &k.Help, &k.View1, &k.View2, &k.View3, &k.View4, &k.View5,
 		&k.NextView, &k.PrevView, &k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDn, &k.Open, &k.Back,
 		&k.Filter, &k.Sort, &k.SortReverse, &k.Columns, &k.Mark, &k.ClearMarks, &k.Command, &k.Diagnose, &k.Copy,
-		&k.Submit, &k.Dismiss, &k.Complete, &k.ConfirmYes, &k.ConfirmNo, &k.ConfirmScope, &k.ConfirmFocus,
+		&k.Submit, &k.Dismiss, &k.Complete, &k.HistoryPrev, &k.HistoryNext, &k.ConfirmYes, &k.ConfirmNo, &k.ConfirmScope, &k.ConfirmFocus,
 		&k.HealthUp, &k.HealthStopping, &k.HealthDown, &k.ChecksOn, &k.ChecksOff,
 		&k.AgentUp, &k.AgentDown, &k.AgentOn, &k.AgentOff, &k.ReloadHAProxy, &k.RestartSynapse}
 	out = append(out, k.replayBindings()...)

@@ -236,7 +236,7 @@ func (p *servicesPane) view(w, h int) string {
 			b.WriteString(strings.Join(c.problemLines(ps, w), "\n"))
 			return b.String()
 		}
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
 		return b.String()
 	}
 	noHAProxy := len(c.haps) == 0 // registry-only: no figure is 0, none is known
