@@ -127,3 +127,21 @@ func TestRebindingReachesEveryText(t *testing.T) {
 		}
 	}
 }
+
+// TestRebindingReachesPlanAdvice: the Serf flavour's weight advice names
+// the tags key as the keymap binds it.
+func TestRebindingReachesPlanAdvice(t *testing.T) {
+	for _, c := range []struct{ key, want string }{{"t", "t on the member: smart:serverweight"}, {"T", "T on the member: smart:serverweight"}} {
+		k := DefaultKeyMap(false)
+		k.SerfTags = bind([]string{c.key}, c.key, "Serf tags")
+		m := newTestModel(t, 160, 48, serfAgentA, readWrite(t, &recWriter{}), func(o *testOptions) { o.Keys = &k })
+		openService(t, m, "svc_b")
+		selectInstance(t, m, "node-a")
+		press(m, "w")
+		typeText(m, "5")
+		press(m, "enter")
+		if s := screen(m); m.mode != modeConfirm || !strings.Contains(s, c.want) || strings.Contains(s, "{tags}") {
+			t.Errorf("tags on %s: the weight plan's advice:\n%s", c.key, s)
+		}
+	}
+}
