@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stacktui/stacktui/internal/testenv"
+	"github.com/stacktui/stacktui/trace/tracetest"
 )
 
 // waitFlat waits until every text is on screen, wrapped or not.
@@ -120,5 +121,34 @@ func TestEscThenKeyInTmux(t *testing.T) {
 	term.Keys("j", "m")
 	term.WaitText(30*time.Second, "Confirm: Maintenance on", "svc_bravo")
 	term.tmux("send-keys", "-t", term.name, "Escape", "q") // cancel, then quit
+	term.WaitExit(30*time.Second, 0)
+}
+
+// TestReplayNotReadYetInTmux: the lead's repro at 100 columns. `stacktui
+// replay --paused` before any line is read shows no false zeros and nothing
+// stale (REG and UP ?, WORST not read yet); played to the end, the Events
+// view keeps each HAProxy change's "FROM -> TO" (issue 18 items 2 and 4).
+func TestReplayNotReadYetInTmux(t *testing.T) {
+	path := tracetest.Path(t, "zk-service-crash")
+	term := startTerm(t, 100, 30, tuiEnv(t), binary, "replay", "--paused", path)
+	s := term.WaitText(30*time.Second, "line 0/78", "svc_a", "svc_b")
+	for _, l := range strings.Split(s, "\n") {
+		if f := strings.Fields(strings.TrimLeft(l, "> ")); len(f) > 0 && (f[0] == "svc_a" || f[0] == "svc_b") {
+			if len(f) < 5 || f[1] != "?" || f[2] != "?" || strings.Join(f[3:6], " ") != "not read yet" || strings.Contains(l, "stale") {
+				t.Errorf("before the first read: %q", l)
+			}
+		}
+	}
+	for range 6 {
+		term.Keys("+")
+	}
+	term.Keys("p", "5")
+	s = term.WaitText(30*time.Second, "end of trace", "line 78/78")
+	for _, change := range []string{"UP -> UP 1/2 (check", "UP 1/2 -> MAINT", "MAINT -> UP 1/2", "UP 1/2 -> UP (check"} {
+		if !strings.Contains(s, change) {
+			t.Errorf("%q cut at 100 columns:\n%s", change, s)
+		}
+	}
+	term.Keys("q")
 	term.WaitExit(30*time.Second, 0)
 }
