@@ -83,14 +83,14 @@ func (c *common) socketsRead() map[string]bool {
 	return out
 }
 
-// notReadYet reports whether s's worst finding only says that a source
-// has not been read yet: the registry never read completely, or no HAProxy
+// notReadYet reports whether a worst finding only says that a source has
+// not been read yet: the registry never read completely, or no HAProxy
 // socket ever read (anyRead false). Before the first read nothing is
-// stale; it is unknown.
-func (c *common) notReadYet(s *state.Service, anyRead bool) bool {
-	switch s.Summary.Worst {
+// stale or unreachable; it is unknown.
+func (c *common) notReadYet(worst state.Code, anyRead bool) bool {
+	switch worst {
 	case state.CodeRegistryStale:
-		return s.Summary.RegistryUnknown
+		return c.regNeverRead()
 	case state.CodeHAProxyStale:
 		return len(c.haps) > 0 && !anyRead
 	}

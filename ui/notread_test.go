@@ -97,6 +97,11 @@ func TestNotReadYet(t *testing.T) {
 			if f := strings.Fields(row); f[1] != "3" || f[2] != "?" || !strings.Contains(row, "not read yet") {
 				t.Errorf("registry read, HAProxy not: %q", row)
 			}
+			press(m, "enter") // svc_a's instances: registered, HAProxy not read yet
+			if out := screen(m); strings.Count(out, "not read yet") != 3 || strings.Contains(out, "unreachable") {
+				t.Errorf("instances before HAProxy's first read:\n%s", out)
+			}
+			press(m, "esc")
 			for len(m.socketsRead()) == 0 {
 				step(1)
 			}

@@ -278,7 +278,7 @@ func (p *servicesPane) view(w, h int) string {
 				}
 			}
 		}
-		if c.notReadYet(s, anyRead) {
+		if c.notReadYet(s.Summary.Worst, anyRead) {
 			t := "not read yet"
 			if widths[k] > 30 {
 				t += ": " + c.notReadWhy(anyRead)
