@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // rebound is the default keymap with drain on e, ready on z, the dialog's
@@ -143,5 +145,32 @@ func TestRebindingReachesPlanAdvice(t *testing.T) {
 		if s := screen(m); m.mode != modeConfirm || !strings.Contains(s, c.want) || strings.Contains(s, "{tags}") {
 			t.Errorf("tags on %s: the weight plan's advice:\n%s", c.key, s)
 		}
+	}
+}
+
+// TestHatopKeysAnswered: hatop's F-keys, matched through the keymap, say
+// which keys stacktui uses instead, spelled as the keymap binds them.
+func TestHatopKeysAnswered(t *testing.T) {
+	m := newTestModel(t, 160, 48, readWrite(t, &recWriter{}), func(o *testOptions) { o.Keys = rebound() })
+	for _, c := range []struct {
+		code rune
+		want string
+	}{
+		{tea.KeyF1, "hatop F1 (enable everywhere): press z (ready), then o in the dialog to widen the scope"},
+		{tea.KeyF2, "press m (maint) or e (drain), then o"},
+		{tea.KeyF6, "hatop F5-F8 (weight -10/-1/+1/+10): press w and type the new weight"},
+		{tea.KeyF10, "hatop F10 (disable this backend): press m (maint) or e (drain)"},
+	} {
+		m.Update(tea.KeyPressMsg{Code: c.code})
+		if !strings.Contains(m.status, c.want) || m.mode != modeNormal {
+			t.Errorf("F-key %d: status %q, want %q", c.code, m.status, c.want)
+		}
+	}
+	k := DefaultKeyMap(false)
+	k.HatopEnableAll.SetEnabled(false)
+	m = newTestModel(t, 160, 48, readWrite(t, &recWriter{}), func(o *testOptions) { o.Keys = &k })
+	m.Update(tea.KeyPressMsg{Code: tea.KeyF1})
+	if strings.Contains(m.status, "hatop") {
+		t.Errorf("a disabled binding still answers: %q", m.status)
 	}
 }

@@ -30,6 +30,10 @@ type KeyMap struct {
 	AgentUp, AgentDown, AgentOn, AgentOff                     key.Binding
 	ReloadHAProxy, RestartSynapse                             key.Binding
 
+	// hatop's function keys: not actions here, but answered with the keys
+	// stacktui uses instead (its users reach for them first).
+	HatopEnableAll, HatopDisableAll, HatopWeightFull, HatopWeightStep, HatopEnable, HatopDisable key.Binding
+
 	// Replay (enabled only in `stacktui replay`).
 	ReplayPause, ReplayNext, ReplayPrev, ReplayFaster, ReplaySlower key.Binding
 
@@ -119,6 +123,13 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		SerfEvent:   bind([]string{"E"}, "E", "send Serf user event"),
 		ZKDelete:    bind([]string{"X"}, "X", "delete znode (typed confirmation)"),
 
+		HatopEnableAll:  bind([]string{"f1"}, "F1", "hatop: enable everywhere"),
+		HatopDisableAll: bind([]string{"f2"}, "F2", "hatop: disable everywhere"),
+		HatopWeightFull: bind([]string{"f4"}, "F4", "hatop: weight 100%"),
+		HatopWeightStep: bind([]string{"f5", "f6", "f7", "f8"}, "F5-F8", "hatop: weight -10/-1/+1/+10"),
+		HatopEnable:     bind([]string{"f9"}, "F9", "hatop: enable this backend"),
+		HatopDisable:    bind([]string{"f10"}, "F10", "hatop: disable this backend"),
+
 		ReplayPause:  bind([]string{"p"}, "p", "pause / resume the replay"),
 		ReplayNext:   bind([]string{"]"}, "]", "step to the next change"),
 		ReplayPrev:   bind([]string{"["}, "[", "step back to the previous change"),
@@ -192,7 +203,8 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Filter, &k.Sort, &k.SortReverse, &k.Columns, &k.Mark, &k.ClearMarks, &k.Command, &k.Diagnose, &k.Copy,
 		&k.Submit, &k.Dismiss, &k.Complete, &k.HistoryPrev, &k.HistoryNext, &k.ConfirmYes, &k.ConfirmNo, &k.ConfirmScope, &k.ConfirmFocus,
 		&k.HealthUp, &k.HealthStopping, &k.HealthDown, &k.ChecksOn, &k.ChecksOff,
-		&k.AgentUp, &k.AgentDown, &k.AgentOn, &k.AgentOff, &k.ReloadHAProxy, &k.RestartSynapse}
+		&k.AgentUp, &k.AgentDown, &k.AgentOn, &k.AgentOff, &k.ReloadHAProxy, &k.RestartSynapse,
+		&k.HatopEnableAll, &k.HatopDisableAll, &k.HatopWeightFull, &k.HatopWeightStep, &k.HatopEnable, &k.HatopDisable}
 	out = append(out, k.replayBindings()...)
 	return append(out, k.actionBindings()...)
 }
