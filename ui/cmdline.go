@@ -54,7 +54,7 @@ func (m *Model) commandKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	m.edit.key(msg.String(), keyText(msg))
+	m.edit.key(&k.Edit, msg)
 	return nil
 }
 

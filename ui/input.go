@@ -240,7 +240,7 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if m.edit.key(msg.String(), keyText(msg)) && l != nil {
+	if m.edit.key(&m.keys.Edit, msg) && l != nil {
 		l.filter = setFilter(m.edit.String())
 		m.markDirty()
 	}

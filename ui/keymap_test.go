@@ -174,3 +174,26 @@ func TestHatopKeysAnswered(t *testing.T) {
 		t.Errorf("a disabled binding still answers: %q", m.status)
 	}
 }
+
+// TestRebindingEditKeys: the line editor's keys come from the keymap too.
+func TestRebindingEditKeys(t *testing.T) {
+	ctrl := func(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Mod: tea.ModCtrl} }
+	k := DefaultKeyMap(true)
+	k.Edit.KillWord = bind([]string{"ctrl+k"}, "ctrl+k", "delete the word before")
+	m := newTestModel(t, 80, 24, func(o *testOptions) { o.Keys = &k })
+	press(m, ":")
+	typeText(m, "svc abc")
+	m.Update(ctrl('w'))
+	if got := m.edit.String(); got != "svc abc" {
+		t.Fatalf("the old kill-word key edited: %q", got)
+	}
+	m.Update(ctrl('k'))
+	if got := m.edit.String(); got != "svc " {
+		t.Fatalf("the new kill-word key: %q", got)
+	}
+	m.Update(ctrl('a'))
+	typeText(m, ">")
+	if got := m.edit.String(); got != ">svc " {
+		t.Fatalf("ctrl+a then text: %q", got)
+	}
+}

@@ -30,6 +30,10 @@ type KeyMap struct {
 	AgentUp, AgentDown, AgentOn, AgentOff                     key.Binding
 	ReloadHAProxy, RestartSynapse                             key.Binding
 
+	// The line editor's keys (filter, command line, prompts, typed
+	// confirmations), readline's; every other key it gets is text.
+	Edit EditKeys
+
 	// hatop's function keys: not actions here, but answered with the keys
 	// stacktui uses instead (its users reach for them first).
 	HatopEnableAll, HatopDisableAll, HatopWeightFull, HatopWeightStep, HatopEnable, HatopDisable key.Binding
@@ -41,6 +45,11 @@ type KeyMap struct {
 	Drain, Maint, Ready, Weight, Health, Agent, Shutdown key.Binding
 	HacheckDown, HacheckUp, Reload                       key.Binding
 	SerfTags, SerfEvent, ZKDelete                        key.Binding
+}
+
+// EditKeys are the line editor's editing keys.
+type EditKeys struct {
+	DeleteBack, DeleteFwd, Left, Right, Home, End, KillToStart, KillWord key.Binding
 }
 
 // KeyGroup is one titled section of the help screen.
@@ -123,6 +132,17 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		SerfEvent:   bind([]string{"E"}, "E", "send Serf user event"),
 		ZKDelete:    bind([]string{"X"}, "X", "delete znode (typed confirmation)"),
 
+		Edit: EditKeys{
+			DeleteBack:  bind([]string{"backspace", "ctrl+h"}, "backspace", "delete back"),
+			DeleteFwd:   bind([]string{"delete", "ctrl+d"}, "delete", "delete forward"),
+			Left:        bind([]string{"left", "ctrl+b"}, "←", "cursor left"),
+			Right:       bind([]string{"right", "ctrl+f"}, "→", "cursor right"),
+			Home:        bind([]string{"home", "ctrl+a"}, "home", "to the start"),
+			End:         bind([]string{"end", "ctrl+e"}, "end", "to the end"),
+			KillToStart: bind([]string{"ctrl+u"}, "ctrl+u", "delete to the start"),
+			KillWord:    bind([]string{"ctrl+w"}, "ctrl+w", "delete the word before"),
+		},
+
 		HatopEnableAll:  bind([]string{"f1"}, "F1", "hatop: enable everywhere"),
 		HatopDisableAll: bind([]string{"f2"}, "F2", "hatop: disable everywhere"),
 		HatopWeightFull: bind([]string{"f4"}, "F4", "hatop: weight 100%"),
@@ -204,7 +224,8 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Submit, &k.Dismiss, &k.Complete, &k.HistoryPrev, &k.HistoryNext, &k.ConfirmYes, &k.ConfirmNo, &k.ConfirmScope, &k.ConfirmFocus,
 		&k.HealthUp, &k.HealthStopping, &k.HealthDown, &k.ChecksOn, &k.ChecksOff,
 		&k.AgentUp, &k.AgentDown, &k.AgentOn, &k.AgentOff, &k.ReloadHAProxy, &k.RestartSynapse,
-		&k.HatopEnableAll, &k.HatopDisableAll, &k.HatopWeightFull, &k.HatopWeightStep, &k.HatopEnable, &k.HatopDisable}
+		&k.HatopEnableAll, &k.HatopDisableAll, &k.HatopWeightFull, &k.HatopWeightStep, &k.HatopEnable, &k.HatopDisable,
+		&k.Edit.DeleteBack, &k.Edit.DeleteFwd, &k.Edit.Left, &k.Edit.Right, &k.Edit.Home, &k.Edit.End, &k.Edit.KillToStart, &k.Edit.KillWord}
 	out = append(out, k.replayBindings()...)
 	return append(out, k.actionBindings()...)
 }
