@@ -100,7 +100,7 @@ func (d Durable) Down(in Instance, reason string, expiry time.Duration) (Action,
 		t.plan.Targets = append([]string{"instance " + in.String() + " on " + hostname()}, t.plan.Targets...)
 		t.plan.Warning = "Nerve checks " + in.Service + " directly (" + checksText(ns) + "), not through hacheck, so a hacheck spool file would change nothing: this moves its service file aside instead. " +
 			t.plan.Warning + " The toggle keeps no reason: this action's audit record does."
-		t.plan.Undo = "press U to register it again (moves " + filepath.Base(t.to) + " back and sends Nerve SIGHUP)"
+		t.plan.Undo = "press " + Key("end-durable") + " to register it again (moves " + filepath.Base(t.to) + " back and sends Nerve SIGHUP)"
 		return t, nil
 	}
 	reason = strings.TrimSpace(reason)
@@ -146,7 +146,7 @@ func (d Durable) Up(in Instance) (Action, error) {
 		}
 		t := a.(*nerveToggle)
 		t.plan.Title = "End maintenance: register " + in.String() + " on this host again (Nerve service_conf_dir)"
-		t.plan.Undo = "press M to take it out again"
+		t.plan.Undo = "press " + Key("durable") + " to take it out again"
 		t.plan.Targets = append([]string{"instance " + in.String() + " on " + hostname()}, t.plan.Targets...)
 		return t, nil
 	}
@@ -188,7 +188,7 @@ func (d Durable) Up(in Instance) (Action, error) {
 		Title:    "End maintenance: bring " + in.String() + " back on this host (hacheck)",
 		Targets:  []string{"instance " + in.String() + " on " + hostname()},
 		Durable:  true,
-		Undo:     "press M to put it in maintenance again",
+		Undo:     "press " + Key("durable") + " to put it in maintenance again",
 		Warning:  "Nerve registers it again once its check passes (after its rise count; hacheck caches answers for up to 10 s).",
 		Commands: nil,
 	}
@@ -340,7 +340,7 @@ func (d Durable) Alternative(flavour sources.Kind, in Instance) string {
 	case err != nil:
 		return "none from here: " + strings.TrimPrefix(err.Error(), "maintenance: ")
 	case m == MethodNerveToggle:
-		return "M: move " + in.Service + "'s Nerve service file aside and SIGHUP Nerve (durable: Nerve deregisters it)"
+		return Key("durable") + ": move " + in.Service + "'s Nerve service file aside and SIGHUP Nerve (durable: Nerve deregisters it)"
 	}
-	return "M: a hacheck spool file for " + in.Service + " on this host (durable: Nerve's check fails and it deregisters)"
+	return Key("durable") + ": a hacheck spool file for " + in.Service + " on this host (durable: Nerve's check fails and it deregisters)"
 }

@@ -56,7 +56,7 @@ func NewMaintenance(spoolDir, service string, port int, reason string, expiry ti
 		Targets:  []string{"hacheck spool " + filepath.Dir(path) + ": " + what + " on " + hostname() + " (" + expWords + ")"},
 		Commands: []string{fmt.Sprintf("write %s: {\"reason\": %s, \"expiration\": %s, \"creation\": <unix time when applied>}", path, quoteReason(reason), exp)},
 		Durable:  true,
-		Undo:     "press U to end maintenance (removes " + path + ")",
+		Undo:     "press " + Key("end-durable") + " to end maintenance (removes " + path + ")",
 		Warning:  "Nerve deregisters the instance once its health check through hacheck fails (after its fall count), not at once.",
 	}
 	if service == hacheck.All {
@@ -85,7 +85,7 @@ func NewMaintenanceUndo(spoolDir, service string, port int) (Action, error) {
 		Targets:  []string{"hacheck spool " + filepath.Dir(path) + ": " + what + " on " + hostname()},
 		Commands: []string{"remove " + path},
 		Durable:  true,
-		Undo:     "press M to put it in maintenance again",
+		Undo:     "press " + Key("durable") + " to put it in maintenance again",
 		Warning:  "Nerve registers the instance again only once its health check passes (after its rise count); other spool files (\"all\", the service without port) still apply.",
 	}
 	return m, nil

@@ -55,12 +55,19 @@ type Plan struct {
 	Transient string
 	// Alternative names the durable alternative to a transient change.
 	Alternative string
-	Undo        string // how to undo, e.g. "press r to make ready again"
+	Undo        string // how to undo, e.g. "press {ready} to make ready again" (see Key)
 	Warning     string
 	// ConfirmText, when non-empty, must be typed exactly by the user before
 	// the dialog may execute (e.g. the instance name for a znode delete).
 	ConfirmText string
 }
+
+// Key names a console key in a plan's text by what it does: Key("ready")
+// is "{ready}". The console shows the key its keymap binds to that (r by
+// default), so a rebound key never leaves a plan naming the wrong one.
+// The names: drain, maint, ready, weight, health, agent, durable,
+// end-durable, tags, checks-on, checks-off, agent-on, agent-off.
+func Key(name string) string { return "{" + name + "}" }
 
 // clone returns a deep copy so callers cannot change an Action's plan.
 func (p Plan) clone() Plan {

@@ -65,7 +65,7 @@ func TestServerActionScopes(t *testing.T) {
 		if len(p.Targets) != len(c.want) || p.Scope != c.scope || p.Kind != KindHAProxy {
 			t.Errorf("%s: plan %+v", c.scope, p)
 		}
-		if p.Durable || !strings.Contains(p.Transient, "Synapse re-enables") || !strings.Contains(p.Alternative, "hacheck maintenance for svc_a") || p.Undo != "press r to make ready again" {
+		if p.Durable || !strings.Contains(p.Transient, "Synapse re-enables") || !strings.Contains(p.Alternative, "hacheck maintenance for svc_a") || p.Undo != "press {ready} to make ready again" {
 			t.Errorf("%s: durability texts wrong: %+v", c.scope, p)
 		}
 		if want := "Drain " + nServers(len(c.want)); p.Title != want {

@@ -137,7 +137,7 @@ func NewMemberTags(m SerfMember, set map[string]string, del []string) (Action, e
 		Commands:    []string{tagsCommand(agent, set, del)},
 		Transient:   "the agent replaces tags set over RPC with its configured tags at its next SIGHUP (Nerve's Serf reporter sends one on every service up/down) or restart",
 		Alternative: "set the tags in the agent's configuration on " + who + "'s host (its -config-dir) to make them last",
-		Undo:        "press t on " + who + " and enter " + strings.Join(undo, " "),
+		Undo:        "press " + Key("tags") + " on " + who + " and enter " + strings.Join(undo, " "),
 		Warning:     strings.Join(warn, " "),
 	}
 	if m.Name != "" {

@@ -178,7 +178,7 @@ type options struct{ setup *Setup }
 type Setup struct {
 	Flavour sources.Kind // sources.KindZooKeeper, sources.KindSerf, or "" (HAProxy only)
 	// Durable is the durable alternative for the selected instance in words,
-	// e.g. "M: a hacheck spool file for svc_a on this host"; "" when none.
+	// e.g. "{durable}: a hacheck spool file for svc_a on this host"; "" when none.
 	Durable string
 }
 
@@ -193,13 +193,13 @@ func describeOp(p *Plan, op ServerOp, arg string, servers []resolved, setup *Set
 		svc = servers[0].Backend
 	}
 	const synapse = "Synapse re-enables a registered server at its next reconfigure, and a reload resets it"
-	maint := "M: hacheck maintenance for " + svc + " on the instance's host (durable, through Nerve)"
-	weights := "Serf: t to set smart:serverweight; ZooKeeper: the weight in Nerve's config (needs Synapse's use_nerve_weights)"
+	maint := Key("durable") + ": hacheck maintenance for " + svc + " on the instance's host (durable, through Nerve)"
+	weights := "Serf: " + Key("tags") + " to set smart:serverweight; ZooKeeper: the weight in Nerve's config (needs Synapse's use_nerve_weights)"
 	if setup != nil {
 		maint = setup.Durable
 		switch setup.Flavour {
 		case sources.KindSerf:
-			weights = "t on the member: smart:serverweight (applied by a Synapse with add_server_weight; lasts until the agent's next SIGHUP)"
+			weights = Key("tags") + " on the member: smart:serverweight (applied by a Synapse with add_server_weight; lasts until the agent's next SIGHUP)"
 		case sources.KindZooKeeper:
 			weights = "the weight in Nerve's config for the instance (applied by Synapse with use_nerve_weights, at a reload)"
 		default:
@@ -209,50 +209,50 @@ func describeOp(p *Plan, op ServerOp, arg string, servers []resolved, setup *Set
 	switch op {
 	case OpDrain:
 		p.Title, p.Transient, p.Alternative = "Drain "+n, synapse, maint
-		p.Undo = "press r to make ready again"
+		p.Undo = "press " + Key("ready") + " to make ready again"
 	case OpMaint:
 		p.Title, p.Transient, p.Alternative = "Maintenance on "+n, synapse, maint
-		p.Undo = "press r to make ready again"
+		p.Undo = "press " + Key("ready") + " to make ready again"
 	case OpReady:
 		p.Title = "Make " + n + " ready"
 		p.Transient = "Synapse disables servers that are not registered at its next reconfigure"
-		p.Undo = "press d to drain or m for maintenance again"
+		p.Undo = "press " + Key("drain") + " to drain or " + Key("maint") + " for maintenance again"
 	case OpWeight:
 		p.Title = "Set weight " + strings.TrimSpace(arg) + " on " + n
 		p.Transient = "a reload resets weights to the configured ones"
 		p.Alternative = weights
-		p.Undo = "press w to set the previous weight back" + previousWeights(servers)
+		p.Undo = "press " + Key("weight") + " to set the previous weight back" + previousWeights(servers)
 	case OpHealthUp, OpHealthStopping, OpHealthDown:
 		h := strings.TrimPrefix(string(op), "health_")
 		p.Title = "Force health " + h + " on " + n
 		p.Transient = "the next health check result overrides it while checks are enabled"
-		p.Undo = "press h to set health back"
+		p.Undo = "press " + Key("health") + " to set health back"
 	case OpChecksOn:
 		p.Title = "Enable health checks on " + n
 		p.Transient = "a reload restores the configured checks"
-		p.Undo = "press h and choose checks off"
+		p.Undo = "press " + Key("health") + " and choose " + Key("checks-off") + " (checks off)"
 	case OpChecksOff:
 		p.Title = "Disable health checks on " + n
 		p.Transient = "a reload restores the configured checks"
-		p.Undo = "press h and choose checks on"
+		p.Undo = "press " + Key("health") + " and choose " + Key("checks-on") + " (checks on)"
 		p.Warning = "Without checks HAProxy keeps sending traffic to these servers even when they fail."
 	case OpAgentUp, OpAgentDown:
 		ag := strings.TrimPrefix(string(op), "agent_")
 		p.Title = "Force agent " + ag + " on " + n
 		p.Transient = "the next agent check result overrides it while agent checks are enabled"
-		p.Undo = "press a to set the agent state back"
+		p.Undo = "press " + Key("agent") + " to set the agent state back"
 	case OpAgentOn:
 		p.Title = "Enable agent checks on " + n
 		p.Transient = "a reload restores the configured agent checks"
-		p.Undo = "press a and choose agent off"
+		p.Undo = "press " + Key("agent") + " and choose " + Key("agent-off") + " (agent off)"
 	case OpAgentOff:
 		p.Title = "Disable agent checks on " + n
 		p.Transient = "a reload restores the configured agent checks"
-		p.Undo = "press a and choose agent on"
+		p.Undo = "press " + Key("agent") + " and choose " + Key("agent-on") + " (agent on)"
 	case OpShutdownSessions:
 		p.Title = "Shut down the sessions of " + n
 		p.Transient = "only the sessions open now are closed; clients may reconnect at once"
-		p.Alternative = "d: drain first so no new sessions arrive"
+		p.Alternative = Key("drain") + ": drain first so no new sessions arrive"
 		p.Undo = "closed sessions cannot be reopened"
 		p.Warning = "Every established session on these servers is cut now."
 	}

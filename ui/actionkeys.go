@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+
+	"charm.land/bubbles/v2/key"
 	"maps"
 	"slices"
 	"sort"
@@ -19,84 +21,123 @@ import (
 
 // actionKey builds the plan for an action key and opens its confirm dialog
 // (through a prompt or menu first when the action needs a value). Nothing is
-// sent before the user confirms.
-func (m *Model) actionKey(k string) tea.Cmd {
+// sent before the user confirms. ok is false when msg is no (enabled)
+// action key.
+func (m *Model) actionKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
+	k := m.keys
+	var act func() tea.Cmd
+	switch {
+	case key.Matches(msg, k.Drain):
+		act = func() tea.Cmd { return m.serverAction(actions.OpDrain, "") }
+	case key.Matches(msg, k.Maint):
+		act = func() tea.Cmd { return m.serverAction(actions.OpMaint, "") }
+	case key.Matches(msg, k.Ready):
+		act = func() tea.Cmd { return m.serverAction(actions.OpReady, "") }
+	case key.Matches(msg, k.Shutdown):
+		act = func() tea.Cmd { return m.serverAction(actions.OpShutdownSessions, "") }
+	case key.Matches(msg, k.Weight):
+		act = m.weightKey
+	case key.Matches(msg, k.Health):
+		act = func() tea.Cmd {
+			return m.serverMenu("health", []choice{
+				{k.HealthUp, actions.OpHealthUp}, {k.HealthStopping, actions.OpHealthStopping}, {k.HealthDown, actions.OpHealthDown},
+				{k.ChecksOn, actions.OpChecksOn}, {k.ChecksOff, actions.OpChecksOff}})
+		}
+	case key.Matches(msg, k.Agent):
+		act = func() tea.Cmd {
+			return m.serverMenu("agent", []choice{
+				{k.AgentUp, actions.OpAgentUp}, {k.AgentDown, actions.OpAgentDown}, {k.AgentOn, actions.OpAgentOn}, {k.AgentOff, actions.OpAgentOff}})
+		}
+	case key.Matches(msg, k.HacheckDown):
+		act = m.durableDown
+	case key.Matches(msg, k.HacheckUp):
+		act = m.durableUp
+	case key.Matches(msg, k.Reload):
+		act = m.reloadKey
+	case key.Matches(msg, k.SerfTags):
+		act = m.tagsKey
+	case key.Matches(msg, k.SerfEvent):
+		act = m.serfEventKey
+	case key.Matches(msg, k.ZKDelete):
+		act = m.zkDeleteKey
+	default:
+		return nil, false
+	}
 	if m.running {
 		m.setError("an action is still running: wait for its result")
+		return nil, true
+	}
+	return act(), true
+}
+
+// choice is one entry of a menu: its key and the server operation it plans.
+type choice struct {
+	b  key.Binding
+	op actions.ServerOp
+}
+
+// weightKey asks for the weight, then plans it.
+func (m *Model) weightKey() tea.Cmd {
+	if _, err := m.targets(); err != nil {
+		return m.planFailed(err)
+	}
+	m.ask("weight (e.g. 10 or 50%):", "", func(v string) tea.Cmd { return m.serverAction(actions.OpWeight, v) })
+	return nil
+}
+
+// serverMenu offers server operations by key (health, agent).
+func (m *Model) serverMenu(title string, cs []choice) tea.Cmd {
+	if _, err := m.targets(); err != nil {
+		return m.planFailed(err)
+	}
+	items := make([]menuItem, len(cs))
+	for i, c := range cs {
+		op := c.op
+		items[i] = menuItem{c.b, func() tea.Cmd { return m.serverAction(op, "") }}
+	}
+	m.menu(title, items)
+	return nil
+}
+
+// durableUp is U: end this host's durable maintenance of the instance.
+func (m *Model) durableUp() tea.Cmd {
+	in, err := m.durableInstance()
+	if err != nil {
+		return m.planFailed(err)
+	}
+	a, err := m.durable().Up(in)
+	if err != nil {
+		return m.planFailed(err)
+	}
+	m.confirmAction(a, nil)
+	return nil
+}
+
+// serfEventKey is E: a Serf user event, name and payload.
+func (m *Model) serfEventKey() tea.Cmd {
+	m.ask("Serf user event (name [payload]):", "", func(v string) tea.Cmd {
+		name, payload, _ := strings.Cut(v, " ")
+		a, err := actions.NewSerfEvent(name, []byte(payload), true)
+		if err != nil {
+			return m.planFailed(err)
+		}
+		m.confirmAction(a, nil)
 		return nil
+	})
+	return nil
+}
+
+// zkDeleteKey is X: delete a registration znode, typed confirmation.
+func (m *Model) zkDeleteKey() tea.Cmd {
+	path, name, err := m.zkDeleteTarget()
+	if err != nil {
+		return m.planFailed(err)
 	}
-	switch k {
-	case "d":
-		return m.serverAction(actions.OpDrain, "")
-	case "m":
-		return m.serverAction(actions.OpMaint, "")
-	case "r":
-		return m.serverAction(actions.OpReady, "")
-	case "x":
-		return m.serverAction(actions.OpShutdownSessions, "")
-	case "w":
-		if _, err := m.targets(); err != nil {
-			return m.planFailed(err)
-		}
-		m.ask("weight (e.g. 10 or 50%):", "", func(v string) tea.Cmd { return m.serverAction(actions.OpWeight, v) })
-	case "h":
-		if _, err := m.targets(); err != nil {
-			return m.planFailed(err)
-		}
-		m.menu("health: u up · s stopping · d down · o checks on · f checks off", map[string]func() tea.Cmd{
-			"u": func() tea.Cmd { return m.serverAction(actions.OpHealthUp, "") },
-			"s": func() tea.Cmd { return m.serverAction(actions.OpHealthStopping, "") },
-			"d": func() tea.Cmd { return m.serverAction(actions.OpHealthDown, "") },
-			"o": func() tea.Cmd { return m.serverAction(actions.OpChecksOn, "") },
-			"f": func() tea.Cmd { return m.serverAction(actions.OpChecksOff, "") },
-		})
-	case "a":
-		if _, err := m.targets(); err != nil {
-			return m.planFailed(err)
-		}
-		m.menu("agent: u up · d down · o on · f off", map[string]func() tea.Cmd{
-			"u": func() tea.Cmd { return m.serverAction(actions.OpAgentUp, "") },
-			"d": func() tea.Cmd { return m.serverAction(actions.OpAgentDown, "") },
-			"o": func() tea.Cmd { return m.serverAction(actions.OpAgentOn, "") },
-			"f": func() tea.Cmd { return m.serverAction(actions.OpAgentOff, "") },
-		})
-	case "M":
-		return m.durableDown()
-	case "U":
-		in, err := m.durableInstance()
-		if err != nil {
-			return m.planFailed(err)
-		}
-		a, err := m.durable().Up(in)
-		if err != nil {
-			return m.planFailed(err)
-		}
-		m.confirmAction(a, nil)
-	case "R":
-		return m.reloadKey()
-	case "t":
-		return m.tagsKey()
-	case "E":
-		m.ask("Serf user event (name [payload]):", "", func(v string) tea.Cmd {
-			name, payload, _ := strings.Cut(v, " ")
-			a, err := actions.NewSerfEvent(name, []byte(payload), true)
-			if err != nil {
-				return m.planFailed(err)
-			}
-			m.confirmAction(a, nil)
-			return nil
-		})
-	case "X":
-		path, name, err := m.zkDeleteTarget()
-		if err != nil {
-			return m.planFailed(err)
-		}
-		a, err := actions.NewZKDelete(path, name)
-		if err != nil {
-			return m.planFailed(err)
-		}
-		m.confirmAction(a, nil)
+	a, err := actions.NewZKDelete(path, name)
+	if err != nil {
+		return m.planFailed(err)
 	}
+	m.confirmAction(a, nil)
 	return nil
 }
 
@@ -178,7 +219,7 @@ func (m *Model) targets() ([]actions.Target, error) {
 				Service: m.detail.service, Addr: seen.Row.Addr})
 		}
 	case viewHAProxy:
-		rows := m.hap.marked(m)
+		rows := m.hap.marked()
 		if len(rows) == 0 {
 			if r := m.hap.selected(); r != nil {
 				rows = append(rows, *r)
@@ -195,7 +236,7 @@ func (m *Model) targets() ([]actions.Target, error) {
 			out = append(out, t)
 		}
 	default:
-		return nil, fmt.Errorf("server actions work on servers: open a service (enter) or the HAProxy view (2)")
+		return nil, fmt.Errorf("server actions work on servers: open a service (%s) or the HAProxy view (%s)", keyName(m.keys.Open), keyName(m.keys.View2))
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no server selected")
@@ -226,11 +267,11 @@ func (p *detailPane) marked() []*state.Instance {
 
 // marked returns the marked rows: those on the filtered list in display
 // order, then those the filter hides, in socket order.
-func (p *haproxyPane) marked(m *Model) []hapRow {
+func (p *haproxyPane) marked() []hapRow {
 	if len(p.marks) == 0 {
 		return nil
 	}
-	keyAt := p.keyAt(m)
+	keyAt := p.keyAt
 	var out []hapRow
 	listed := map[string]bool{}
 	for i := range p.rows {
@@ -239,7 +280,7 @@ func (p *haproxyPane) marked(m *Model) []hapRow {
 			listed[k] = true
 		}
 	}
-	for si, s := range m.haps {
+	for si, s := range p.c.haps {
 		if s == nil || s.Stats == nil {
 			continue
 		}
@@ -289,7 +330,8 @@ func (m *Model) marksNote() string {
 // clearMarks unmarks every row of every list.
 func (m *Model) clearMarks() {
 	n := 0
-	for _, l := range []*list{&m.services.list, &m.detail.list, &m.hap.list, &m.registry.list, &m.events.list} {
+	for _, lp := range m.lists() {
+		l := lp.lst()
 		n += len(l.marks)
 		l.marks = map[string]bool{}
 	}
@@ -317,7 +359,7 @@ func (m *Model) durableInstance() (actions.Instance, error) {
 		svc, in = m.findInstance(m.hap.selected())
 	}
 	if in == nil || svc == nil {
-		return actions.Instance{}, fmt.Errorf("durable maintenance applies to an instance: open a service (enter) and select one, or select its server in the HAProxy view")
+		return actions.Instance{}, fmt.Errorf("durable maintenance applies to an instance: open a service (%s) and select one, or select its server in the HAProxy view (%s)", keyName(m.keys.Open), keyName(m.keys.View2))
 	}
 	out := actions.Instance{Service: svc.Name}
 	if r := in.Registration; r != nil {
@@ -395,16 +437,16 @@ func (m *Model) reloadKey() tea.Cmd {
 	if m.o.RestartCommand == "" {
 		return reload()
 	}
-	m.menu("R: r reload HAProxy (reload command) · s restart Synapse", map[string]func() tea.Cmd{
-		"r": reload,
-		"s": func() tea.Cmd {
+	m.menu(keyName(m.keys.Reload), []menuItem{
+		{m.keys.ReloadHAProxy, reload},
+		{m.keys.RestartSynapse, func() tea.Cmd {
 			a, err := actions.NewRestart(m.o.RestartCommand)
 			if err != nil {
 				return m.planFailed(err)
 			}
 			m.confirmAction(a, nil)
 			return nil
-		},
+		}},
 	})
 	return nil
 }
@@ -456,7 +498,7 @@ func (m *Model) tagsKey() tea.Cmd {
 // through which they can be changed.
 func (m *Model) serfMember() (actions.SerfMember, error) {
 	if m.reg == nil || m.reg.Kind != sources.KindSerf {
-		return actions.SerfMember{}, fmt.Errorf("t changes Serf tags: this console does not read a Serf cluster (--serf)")
+		return actions.SerfMember{}, fmt.Errorf("%s changes Serf tags: this console does not read a Serf cluster (--serf)", keyName(m.keys.SerfTags))
 	}
 	name := ""
 	if m.view == viewDetail {
@@ -494,7 +536,7 @@ func (m *Model) serfMember() (actions.SerfMember, error) {
 func (m *Model) zkDeleteTarget() (string, string, error) {
 	switch m.view {
 	case viewRegistry:
-		if m.zkMode() && m.registry.n > 0 {
+		if m.zkMode && m.registry.n > 0 {
 			p := m.registry.selectedPath()
 			return p, baseName(p), nil
 		}
@@ -507,7 +549,7 @@ func (m *Model) zkDeleteTarget() (string, string, error) {
 			return in.Registration.Path, name, nil
 		}
 	}
-	return "", "", fmt.Errorf("X deletes a ZooKeeper registration: select an instance (detail view) or a znode (view 3)")
+	return "", "", fmt.Errorf("%s deletes a ZooKeeper registration: select an instance (detail view) or a znode (view %s)", keyName(m.keys.ZKDelete), keyName(m.keys.View3))
 }
 
 // parseTags reads "k=v k2=v2 -k3".

@@ -56,7 +56,7 @@ func bigModel(tb testing.TB, w, h int) (*Model, sources.Snapshot, *haproxy.Snaps
 func BenchmarkRender50k(b *testing.B) {
 	m, _, _ := bigModel(b, 160, 48)
 	press(m, "2")
-	m.hap.move(25000, m.hap.keyAt(m))
+	m.hap.move(25000, m.hap.keyAt)
 	m.layout()
 	b.ReportAllocs()
 	b.ResetTimer()

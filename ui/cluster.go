@@ -5,21 +5,51 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
 )
 
 // clusterPane shows each source's connection state, the ZooKeeper
 // ensemble's four-letter-word health and the Serf membership counts.
 type clusterPane struct {
-	health []sources.ServerHealth
-	at     time.Time
-	offset int
+	c         *common
+	ensemble  bool // the ZooKeeper ensemble's health is polled (Options.Health)
+	health    []sources.ServerHealth
+	at        time.Time
+	offset    int
+	height    int
+	lastLines int // lines at the last render, to bound scrolling
 }
 
-func (p *clusterPane) lines(m *Model, w int) []string {
-	now := m.now()
+// update scrolls the page and takes the ensemble's health reports.
+func (p *clusterPane) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case healthMsg:
+		p.health = msg.h
+		p.at = p.c.now()
+	case tea.KeyPressMsg:
+		if key.Matches(msg, p.c.keys.Sort, p.c.keys.SortReverse) {
+			p.c.setStatus("this view keeps its natural order")
+			return nil
+		}
+		scrollPage(p.c.keys, msg, p.height, p.scroll)
+	default:
+		scrollPage(p.c.keys, msg, p.height, p.scroll)
+	}
+	return nil
+}
+
+// scroll moves the page; render bounds it by the lines there are.
+func (p *clusterPane) scroll(d int) { p.offset = min(max(p.offset+d, 0), 1<<20) }
+
+func (p *clusterPane) lines(w int) []string {
+	c := p.c
+	now := c.now()
 	var out []string
-	out = append(out, m.st.Section.Render("Sources"))
+	out = append(out, c.st.Section.Render("Sources"))
 	src := []column{
 		{Title: "SOURCE", Width: 16},
 		{Title: "ADDRESS", Width: 22, Flex: true, Prio: 1},
@@ -28,9 +58,9 @@ func (p *clusterPane) lines(m *Model, w int) []string {
 		{Title: "ERROR", Width: 20, Flex: true, Prio: 1},
 	}
 	sw := layoutColumns(src, w)
-	out = append(out, renderHeader(&m.st, src, sw, -1, false))
-	if m.reg != nil {
-		r := m.reg
+	out = append(out, renderHeader(&c.st, src, sw, -1, false))
+	if c.reg != nil {
+		r := c.reg
 		last := "-"
 		if !r.LastGood.IsZero() {
 			last = age(now.Sub(r.LastGood)) + " ago"
@@ -39,10 +69,11 @@ func (p *clusterPane) lines(m *Model, w int) []string {
 		if r.State == sources.StateConnected && !r.Synced {
 			st = "syncing"
 		}
-		out = append(out, renderRow(&m.st, src, sw, []cell{{s: kindName(r.Kind)}, {s: r.Address},
-			{s: st, st: m.stateStyle(!r.Stale())}, {s: last}, {s: r.Err, st: &m.st.Error}}, false, false, w))
+		out = append(out, renderRow(&c.st, src, sw, []cell{{s: kindName(r.Kind)}, {s: r.Address},
+			{s: st, st: c.stateStyle(!r.Stale())}, {s: last}, {s: r.Err, st: &c.st.Error}}, false, false, w))
+		out = append(out, c.overflow(r.Err, sw[len(sw)-1], w)...)
 	}
-	for _, s := range m.haps {
+	for _, s := range c.haps {
 		if s == nil {
 			continue
 		}
@@ -59,15 +90,16 @@ func (p *clusterPane) lines(m *Model, w int) []string {
 		if s.Level != "" {
 			st += " (" + string(s.Level) + ")"
 		}
-		out = append(out, renderRow(&m.st, src, sw, []cell{{s: "HAProxy " + s.Label}, {s: s.Address},
-			{s: st, st: m.stateStyle(ok)}, {s: last}, {s: errs, st: &m.st.Error}}, false, false, w))
+		out = append(out, renderRow(&c.st, src, sw, []cell{{s: "HAProxy " + s.Label}, {s: s.Address},
+			{s: st, st: c.stateStyle(ok)}, {s: last}, {s: errs, st: &c.st.Error}}, false, false, w))
+		out = append(out, c.overflow(errs, sw[len(sw)-1], w)...)
 	}
-	if m.reg == nil && len(m.haps) == 0 {
+	if c.reg == nil && len(c.haps) == 0 {
 		out = append(out, "  no sources configured")
 	}
 	out = append(out, "")
-	if m.o.Health != nil {
-		out = append(out, m.st.Section.Render("ZooKeeper ensemble (ruok, srvr, mntr)"))
+	if p.ensemble {
+		out = append(out, c.st.Section.Render("ZooKeeper ensemble (ruok, srvr, mntr)"))
 		zc := []column{
 			{Title: "SERVER", Width: 21, Flex: true},
 			{Title: "MODE", Width: 10},
@@ -80,7 +112,7 @@ func (p *clusterPane) lines(m *Model, w int) []string {
 			{Title: "VERSION", Width: 12, Prio: 5},
 		}
 		zw := layoutColumns(zc, w)
-		out = append(out, renderHeader(&m.st, zc, zw, -1, false))
+		out = append(out, renderHeader(&c.st, zc, zw, -1, false))
 		if len(p.health) == 0 {
 			if p.at.IsZero() {
 				out = append(out, "  asking the ensemble…")
@@ -90,48 +122,61 @@ func (p *clusterPane) lines(m *Model, w int) []string {
 		}
 		for _, h := range p.health {
 			if !h.OK && h.Err != "" && h.Mode == "" {
-				out = append(out, renderRow(&m.st, zc, zw, []cell{{s: h.Address}, {s: "unknown", st: &m.st.Bad}}, false, false, w))
-				out = append(out, m.clip(m.st.Error.Render(plainf("    %s", h.Err))))
+				out = append(out, renderRow(&c.st, zc, zw, []cell{{s: h.Address}, {s: "unknown", st: &c.st.Bad}}, false, false, w))
+				out = append(out, c.clip(c.st.Error.Render(plainf("    %s", h.Err))))
 				continue
 			}
 			mode := h.Mode
 			if mode == "" {
 				mode = "?"
 			}
-			st := &m.st.OK
+			st := &c.st.OK
 			if !h.OK {
-				st = &m.st.Bad
+				st = &c.st.Bad
 				mode += " (not ok)"
 			}
 			version := h.Version
 			if i := strings.IndexAny(version, "-,"); i > 0 {
 				version = version[:i]
 			}
-			out = append(out, renderRow(&m.st, zc, zw, []cell{{s: h.Address}, {s: mode, st: st},
+			out = append(out, renderRow(&c.st, zc, zw, []cell{{s: h.Address}, {s: mode, st: st},
 				{s: fmt.Sprintf("%.1f/%.1f/%.1f", h.LatencyMin, h.LatencyAvg, h.LatencyMax)},
 				{s: fmt.Sprint(h.Outstanding)}, {s: fmt.Sprint(h.Znodes)}, {s: fmt.Sprint(h.Watches)},
 				{s: fmt.Sprint(h.Connections)}, {s: fmt.Sprint(h.EphemeralsCount)}, {s: version}}, false, false, w))
 			if h.Err != "" {
-				out = append(out, m.clip(m.st.Warn.Render(plainf("    %s", h.Err))))
+				out = append(out, c.clip(c.st.Warn.Render(plainf("    %s", h.Err))))
 			}
 		}
 		out = append(out, "")
 	}
-	if m.reg != nil && m.reg.Kind == sources.KindSerf {
+	if c.reg != nil && c.reg.Kind == sources.KindSerf {
 		counts := map[string]int{}
-		for _, mb := range m.reg.Members {
+		for _, mb := range c.reg.Members {
 			counts[mb.Status]++
 		}
-		out = append(out, m.st.Section.Render("Serf agent"))
-		out = append(out, plainf("  %s: %d members — %d alive, %d failed, %d leaving, %d left", m.reg.Address,
-			len(m.reg.Members), counts["alive"], counts["failed"], counts["leaving"], counts["left"]))
+		out = append(out, c.st.Section.Render("Serf agent"))
+		out = append(out, plainf("  %s: %d members — %d alive, %d failed, %d leaving, %d left", c.reg.Address,
+			len(c.reg.Members), counts["alive"], counts["failed"], counts["leaving"], counts["left"]))
 	}
 	return out
 }
 
-func (p *clusterPane) render(m *Model, w, h int) string {
-	lines := p.lines(m, w)
+func (p *clusterPane) view(w, h int) string {
+	lines := p.lines(w)
 	p.offset = min(p.offset, max(len(lines)-h, 0))
 	end := min(p.offset+h, len(lines))
 	return strings.Join(lines[p.offset:end], "\n")
+}
+
+// overflow is an error that its column (width col) cuts, in full under its
+// row: the sentence matters more than the table.
+func (c *common) overflow(err string, col, w int) []string {
+	if err == "" || widthOf(termtext.Clean(err)) <= col {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(wrapLines(err, w-4, 4), "\n") {
+		out = append(out, c.st.Error.Render("    "+l))
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/actions"
@@ -18,6 +19,7 @@ const (
 
 // confirmDialog shows an action's plan in full before anything is sent.
 type confirmDialog struct {
+	c       *common
 	action  actions.Action
 	plan    actions.Plan
 	rebuild func(actions.Scope) (actions.Action, error) // HAProxy actions: re-plan for another scope
@@ -33,7 +35,7 @@ type confirmDialog struct {
 // confirmAction opens the dialog for a; rebuild (may be nil) re-plans it
 // for another scope.
 func (m *Model) confirmAction(a actions.Action, rebuild func(actions.Scope) (actions.Action, error)) {
-	d := &confirmDialog{action: a, plan: a.Plan(), rebuild: rebuild, focus: focusCancel}
+	d := &confirmDialog{c: m.common, action: a, plan: a.Plan(), rebuild: rebuild, focus: focusCancel}
 	for i, s := range actions.Scopes {
 		if s == d.plan.Scope {
 			d.scope = i
@@ -53,60 +55,80 @@ func (m *Model) planFailed(err error) tea.Cmd {
 	return nil
 }
 
+// dialogVerdict is what a key in the confirm dialog decided.
+type dialogVerdict int
+
+const (
+	dialogOpen dialogVerdict = iota
+	dialogCancel
+	dialogExecute
+)
+
+// confirmKey routes a key to the dialog and acts on its verdict.
 func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	d := m.confirm
 	if d == nil {
 		m.mode = modeNormal
 		return nil
 	}
-	k := msg.String()
-	typed := d.plan.ConfirmText != ""
-	switch k {
-	case "esc":
+	switch d.update(msg) {
+	case dialogCancel:
 		return m.cancelConfirm()
-	case "tab", "shift+tab", "left", "right":
-		d.focus = 1 - d.focus
-		return nil
-	case "enter":
-		if d.focus == focusCancel {
-			return m.cancelConfirm()
-		}
+	case dialogExecute:
 		return m.executeConfirm()
-	case "up", "pgup":
+	}
+	return nil
+}
+
+// update handles a key in the dialog: focus, scope, scrolling and, for a
+// typed confirmation, the text; every letter comes from the keymap. With a
+// typed confirmation, keys that type text are text.
+func (d *confirmDialog) update(msg tea.KeyPressMsg) dialogVerdict {
+	k := d.c.keys
+	typed := d.plan.ConfirmText != ""
+	text := keyText(msg)
+	switch {
+	case key.Matches(msg, k.Dismiss):
+		return dialogCancel
+	case key.Matches(msg, k.ConfirmFocus) && (!typed || text == ""):
+		d.focus = 1 - d.focus
+		return dialogOpen
+	case key.Matches(msg, k.Submit):
+		if d.focus == focusCancel {
+			return dialogCancel
+		}
+		return dialogExecute
+	case key.Matches(msg, k.Up, k.PageUp) && (!typed || text == ""):
 		d.offset = max(d.offset-1, 0)
-		return nil
-	case "down", "pgdown":
+		return dialogOpen
+	case key.Matches(msg, k.Down, k.PageDn) && (!typed || text == ""):
 		d.offset++
-		return nil
+		return dialogOpen
 	}
 	if typed {
-		if d.typed.key(k, keyText(msg)) {
+		if d.typed.key(&k.Edit, msg) {
 			d.err = ""
 		}
-		return nil
+		return dialogOpen
 	}
-	switch k {
-	case "y", "Y":
-		return m.executeConfirm()
-	case "n", "N", "q":
-		return m.cancelConfirm()
-	case "s":
+	switch {
+	case key.Matches(msg, k.ConfirmYes):
+		return dialogExecute
+	case key.Matches(msg, k.ConfirmNo):
+		return dialogCancel
+	case key.Matches(msg, k.ConfirmScope):
 		if d.rebuild == nil {
-			return nil
+			return dialogOpen
 		}
 		next := (d.scope + 1) % len(actions.Scopes)
 		a, err := d.rebuild(actions.Scopes[next])
 		if err != nil {
 			d.err = "scope " + string(actions.Scopes[next]) + ": " + err.Error()
-			return nil
+			return dialogOpen
 		}
 		d.scope, d.action, d.plan, d.err = next, a, a.Plan(), ""
-	case "j":
-		d.offset++
-	case "k":
-		d.offset = max(d.offset-1, 0)
 	}
-	return nil
+	return dialogOpen
 }
 
 func (m *Model) cancelConfirm() tea.Cmd {
@@ -136,7 +158,7 @@ func (m *Model) actionDone(r actions.Result) tea.Cmd {
 	if k := r.Plan.Kind; (k == actions.KindReload || k == actions.KindRestart) && len(r.Steps) > 0 {
 		m.showResult(r) // the whole output and the exit code, until dismissed
 	}
-	msg := r.Summary()
+	msg := m.keys.expand(r.Summary())
 	for _, s := range r.Steps {
 		if out := strings.TrimSpace(s.Output); out != "" {
 			msg += " — reply: " + strings.ReplaceAll(out, "\n", " ")
@@ -165,9 +187,10 @@ func (m *Model) actionDone(r actions.Result) tea.Cmd {
 
 // render draws the dialog in the body: title, targets in full, the exact
 // commands, the scope selector, durability, alternative, warning, buttons.
-func (d *confirmDialog) render(m *Model, w, h int) string {
-	p := displayPlan(d.plan)
-	st := &m.st
+func (d *confirmDialog) view(w, h int) string {
+	k := d.c.keys
+	p := displayPlan(d.plan, k)
+	st := &d.c.st
 	var l []string
 	if d.note != "" {
 		l = append(l, st.Bad.Render("Note: "+d.note))
@@ -187,7 +210,7 @@ func (d *confirmDialog) render(m *Model, w, h int) string {
 			}
 			opts = append(opts, o)
 		}
-		l = append(l, "Scope (s changes it):")
+		l = append(l, "Scope ("+keyName(k.ConfirmScope)+" changes it):")
 		for _, o := range opts {
 			l = append(l, "  "+o)
 		}
@@ -235,7 +258,7 @@ func (d *confirmDialog) render(m *Model, w, h int) string {
 	avail := max(h-len(foot), 1)
 	if len(l) > avail {
 		d.offset = min(d.offset, len(l)-avail+1)
-		more := fmt.Sprintf("… %d more lines (↑/↓ scroll)", len(l)-avail+1)
+		more := fmt.Sprintf("… %d more lines (%s/%s scroll)", len(l)-avail+1, keyName(k.Up), keyName(k.Down))
 		l = append(append([]string(nil), l[d.offset:d.offset+avail-1]...), st.Muted.Render(more))
 	} else {
 		d.offset = 0

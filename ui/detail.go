@@ -5,16 +5,19 @@ import (
 	"sort"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
-// detailFooterLines is the space under the instance table for the selected
-// row's diagnosis.
-const detailFooterLines = 3
+// detailFooterLines is the space under the instance table: a rule, the
+// selected row's diagnosis in two lines, and the keys that act on it.
+const detailFooterLines = 4
 
 // detailPane is one service's instances, joined.
 type detailPane struct {
+	c *common
 	list
 	service string
 	rows    []*state.Instance
@@ -22,17 +25,33 @@ type detailPane struct {
 	dirty   bool
 }
 
-func newDetailPane() detailPane { return detailPane{list: newList(), dirty: true} }
+func newDetailPane(c *common) detailPane { return detailPane{c: c, list: newList(), dirty: true} }
 
 func (p *detailPane) keyAt(i int) string { return p.rows[i].Key }
+func (p *detailPane) lst() *list         { return &p.list }
+func (p *detailPane) setDirty()          { p.dirty = true }
+func (p *detailPane) rowsTop() int       { return 1 }
 
 // open shows a service, resetting cursor, filter and marks when it changes.
 func (p *detailPane) open(name string) {
 	if p.service != name {
-		*p = newDetailPane()
+		*p = newDetailPane(p.c)
 		p.service = name
 	}
 	p.dirty = true
+}
+
+// update handles the list keys and the mouse wheel.
+func (p *detailPane) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if _, resort := listKeys(p.c, &p.list, msg, p.keyAt, len(detailColumns), true); resort {
+			p.dirty = true
+		}
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg, p.keyAt)
+	}
+	return nil
 }
 
 var detailColumns = []column{
@@ -155,17 +174,18 @@ func (p *detailPane) sortKey(col int, in *state.Instance) sortKey {
 	return sortKey{}
 }
 
-func (p *detailPane) rebuild(m *Model) {
+func (p *detailPane) rebuild() {
 	if !p.dirty {
 		return
 	}
+	c := p.c
 	p.dirty = false
 	p.rows = p.rows[:0]
 	p.svc = nil
-	if m.joined != nil {
-		for i := range m.joined.Services {
-			if m.joined.Services[i].Name == p.service {
-				p.svc = &m.joined.Services[i]
+	if c.joined != nil {
+		for i := range c.joined.Services {
+			if c.joined.Services[i].Name == p.service {
+				p.svc = &c.joined.Services[i]
 				break
 			}
 		}
@@ -191,31 +211,33 @@ func (p *detailPane) selected() *state.Instance {
 	return nil
 }
 
-func (p *detailPane) render(m *Model, w, h int) string {
+func (p *detailPane) view(w, h int) string {
+	c := p.c
 	widths := layoutColumns(detailColumns, w)
 	var b strings.Builder
-	b.WriteString(renderHeader(&m.st, detailColumns, widths, p.sort, p.desc))
+	b.WriteString(renderHeader(&c.st, detailColumns, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	lines := 1
 	if p.svc == nil {
-		b.WriteString(m.st.Muted.Render(fmt.Sprintf("  service %q is not in the registry or HAProxy (any more)", p.service)))
+		b.WriteString(c.st.Muted.Render(fmt.Sprintf("  service %q is not in the registry or HAProxy (any more)", p.service)))
 		return b.String()
 	}
 	if len(p.rows) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no instances: nothing registered and no servers in the backend")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, c.noInstancesText())))
 		b.WriteByte('\n')
 		lines++
 	}
+	anyRead := len(c.socketsRead()) > 0
 	from, to := p.visible()
 	cells := make([]cell, len(detailColumns))
-	now := m.now()
+	now := c.now()
 	for i := from; i < to; i++ {
 		in := p.rows[i]
 		for k := range cells {
 			cells[k] = cell{}
 		}
 		cells[0] = cell{s: instName(in)}
-		if name := m.maintName(in); name != "" {
+		if name := c.maintName(in); name != "" {
 			cells[0] = cell{s: name}
 		}
 		cells[1] = cell{s: instAddr(in)}
@@ -227,15 +249,15 @@ func (p *detailPane) render(m *Model, w, h int) string {
 				cells[3] = cell{s: fmt.Sprint(r.Weight)}
 			}
 		}
-		cells[4] = cell{s: labelsText(in), st: &m.st.Muted}
-		st := &m.st.Muted
+		cells[4] = cell{s: labelsText(in), st: &c.st.Muted}
+		st := &c.st.Muted
 		if fr := firstRow(in); fr != nil {
-			st = m.statusStyle(fr.Row.StatusWord())
+			st = c.statusStyle(fr.Row.StatusWord())
 			cells[6] = cell{s: fr.Row.CheckStatus}
 			cells[7] = cell{s: fmt.Sprint(fr.Row.Weight)}
 			// Counters from the newest read of the row (a watched backend's
 			// servers are re-read at every poll), state from the joined one.
-			now := m.newestSeen(fr)
+			now := c.newestSeen(fr)
 			cells[8], cells[9] = cell{s: human(now.SCur)}, cell{s: human(now.Rate)}
 			if now.Preview {
 				cells[8], cells[9] = cell{s: notRead}, cell{s: notRead}
@@ -253,17 +275,30 @@ func (p *detailPane) render(m *Model, w, h int) string {
 				}
 			}
 		}
-		cells[11] = cell{s: diag, st: m.codeStyle(in.Worst)}
-		b.WriteString(renderRow(&m.st, detailColumns, widths, cells, i == p.cursor, p.marks[in.Key], w))
+		cells[11] = cell{s: diag, st: c.codeStyle(in.Worst)}
+		if c.notReadYet(in.Worst, anyRead) {
+			diag = "not read yet"
+			if widths[11] > 30 {
+				diag += ": " + c.notReadWhy(anyRead)
+			}
+			cells[11] = cell{s: diag, st: &c.st.Muted}
+		}
+		b.WriteString(renderRow(&c.st, detailColumns, widths, cells, i == p.cursor, p.marks[in.Key], w))
 		b.WriteByte('\n')
 		lines++
 	}
 	for ; lines < h-detailFooterLines; lines++ {
 		b.WriteByte('\n')
 	}
-	b.WriteString(m.st.Muted.Render(strings.Repeat("─", w)))
+	b.WriteString(c.st.Muted.Render(strings.Repeat("─", w)))
 	b.WriteByte('\n')
-	b.WriteString(wrapLines(p.diagnosisText(), w, detailFooterLines-1))
+	diag := wrapLines(p.diagnosisText(), w, detailFooterLines-2)
+	b.WriteString(diag)
+	for n := strings.Count(diag, "\n") + 1; n < detailFooterLines-2; n++ {
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(c.instanceHints(w, p.selected()))
 	return b.String()
 }
 

@@ -46,20 +46,20 @@ func (m *Model) openDiagnose() {
 		title = "Diagnose " + svc.Name + " / " + instName(in)
 		lines = m.diagnoseInstance(svc, in)
 	default:
-		m.setError("D diagnoses a service (view 1) or a server (view 2)")
+		m.setError(plainf("%s diagnoses a service (view %s) or a server (view %s)", keyName(m.keys.Diagnose), keyName(m.keys.View1), keyName(m.keys.View2)))
 		return
 	}
-	m.text = textPane{title: title, lines: wrapAll(lines, m.w), height: m.text.height}
+	m.text.open(title, lines)
 	m.overlay = overlayDiagnose
 }
 
 // findInstance maps an HAProxy row to its joined instance.
-func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
-	if r == nil || !r.row.IsServer() || m.joined == nil {
+func (c *common) findInstance(r *hapRow) (*state.Service, *state.Instance) {
+	if r == nil || !r.row.IsServer() || c.joined == nil {
 		return nil, nil
 	}
-	for i := range m.joined.Services {
-		s := &m.joined.Services[i]
+	for i := range c.joined.Services {
+		s := &c.joined.Services[i]
 		if s.Backend != r.row.Proxy && s.Name != r.row.Proxy {
 			continue
 		}

@@ -22,6 +22,7 @@ func (m *Model) applyFrame(f live.Frame) {
 	if f.View != nil && f.Changed&(live.ChangeView|live.ChangeTraffic) != 0 {
 		m.joined = f.View
 		m.hist.observe(f.View)
+		m.services.observe(f.View)
 		m.services.dirty = true
 		m.detail.dirty = true
 	}

@@ -17,7 +17,7 @@ func FuzzGuardLine(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		m := &Model{log: slog.New(slog.DiscardHandler)}
+		m := &common{log: slog.New(slog.DiscardHandler)}
 		out := m.guardLine(s)
 		if i := firstUnsafeInLine(out); i >= 0 {
 			t.Fatalf("unsafe character at %d in %q", i, out)

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/stacktui/stacktui/haproxy"
-	"github.com/stacktui/stacktui/state"
 )
 
 // haproxyHeaderLines is the info header above the HAProxy table.
@@ -35,20 +37,41 @@ type hapRow struct {
 // grouped per proxy as HAProxy lists them (FRONTEND, servers, BACKEND).
 // There is no row cap: the list is virtualised.
 type haproxyPane struct {
+	c *common
 	list
 	set   colSet
 	rows  []hapRow
 	dirty bool
 }
 
-// newestSeen is the newest version of an instance's row at one socket: a
-// light poll may have re-read it after the socket's rows.
-func (m *Model) newestSeen(s *state.Seen) *haproxy.Row { return m.frame.NewestSeen(s) }
-
 // current is the newest version of a listed row.
-func (p *haproxyPane) current(m *Model, r hapRow) *haproxy.Row { return m.frame.Newest(r.sock, r.row) }
+func (p *haproxyPane) current(r hapRow) *haproxy.Row { return p.c.frame.Newest(r.sock, r.row) }
 
-func newHAProxyPane() haproxyPane { return haproxyPane{list: newList(), dirty: true} }
+func newHAProxyPane(c *common) haproxyPane { return haproxyPane{c: c, list: newList(), dirty: true} }
+
+func (p *haproxyPane) lst() *list   { return &p.list }
+func (p *haproxyPane) setDirty()    { p.dirty = true }
+func (p *haproxyPane) rowsTop() int { return 1 + haproxyHeaderLines }
+
+// update handles the list keys, the column sets and the mouse wheel.
+func (p *haproxyPane) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if key.Matches(msg, p.c.keys.Columns) {
+			p.set = (p.set + 1) % numSets
+			p.sort = -1
+			p.dirty = true
+			p.c.setStatus("columns: " + setNames[p.set])
+			return nil
+		}
+		if _, resort := listKeys(p.c, &p.list, msg, p.keyAt, len(hapColumns(p.set, len(p.c.haps))), true); resort {
+			p.dirty = true
+		}
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg, p.keyAt)
+	}
+	return nil
+}
 
 // hapCol is a column with the function that fills it.
 type hapCol struct {
@@ -177,21 +200,20 @@ func hapName(r *haproxy.Row) string {
 	return r.Proxy + " " + r.Name
 }
 
-func (p *haproxyPane) keyAt(m *Model) func(int) string {
-	return func(i int) string {
-		r := p.rows[i]
-		return m.haps[r.sock].Label + "|" + r.row.Proxy + "/" + r.row.Name
-	}
+func (p *haproxyPane) keyAt(i int) string {
+	r := p.rows[i]
+	return p.c.haps[r.sock].Label + "|" + r.row.Proxy + "/" + r.row.Name
 }
 
-func (p *haproxyPane) rebuild(m *Model) {
+func (p *haproxyPane) rebuild() {
 	if !p.dirty {
 		return
 	}
+	c := p.c
 	p.dirty = false
 	p.rows = p.rows[:0]
-	cols := hapColumns(p.set, len(m.haps))
-	for si, s := range m.haps {
+	cols := hapColumns(p.set, len(c.haps))
+	for si, s := range c.haps {
 		if s == nil || s.Stats == nil {
 			continue
 		}
@@ -210,7 +232,7 @@ func (p *haproxyPane) rebuild(m *Model) {
 	if p.sort >= 0 && p.sort < len(cols) && cols[p.sort].sort != nil {
 		p.sortServers(cols[p.sort].sort)
 	}
-	p.reselect(len(p.rows), p.keyAt(m))
+	p.reselect(len(p.rows), p.keyAt)
 }
 
 // sortServers sorts the servers within each run of one proxy's servers,
@@ -251,15 +273,16 @@ func (p *haproxyPane) selected() *hapRow {
 
 // infoHeader is the version, uptime and gauge lines of the socket of the
 // selected row (the first socket when nothing is selected).
-func (p *haproxyPane) infoHeader(m *Model, w int) string {
+func (p *haproxyPane) infoHeader(w int) string {
+	c := p.c
 	si := 0
 	if r := p.selected(); r != nil {
 		si = r.sock
 	}
-	if si >= len(m.haps) || m.haps[si] == nil {
+	if si >= len(c.haps) || c.haps[si] == nil {
 		return "no HAProxy socket configured (registry-only mode)\n"
 	}
-	s := m.haps[si]
+	s := c.haps[si]
 	var l1, l2 string
 	if s.Info == nil {
 		l1 = fmt.Sprintf("%s %s: no `show info` yet", s.Label, s.Address)
@@ -271,7 +294,7 @@ func (p *haproxyPane) infoHeader(m *Model, w int) string {
 			gauge(i.PipesUsed, i.MaxPipes, 10), i.PipesUsed, i.MaxPipes, i.ConnRate, i.IdlePct)
 	}
 	l2 = setNames[p.set] + " columns (c)" + l2
-	return fit(l1, w, false) + "\n" + m.st.Muted.Render(fit(l2, w, false))
+	return fit(l1, w, false) + "\n" + c.st.Muted.Render(fit(l2, w, false))
 }
 
 func orDash(s string) string {
@@ -303,52 +326,66 @@ func gauge(cur, limit int64, width int) string {
 	return "[" + strings.Repeat("#", fill) + strings.Repeat(".", width-fill) + "]"
 }
 
-func (p *haproxyPane) render(m *Model, w, h int) string {
-	hc := hapColumns(p.set, len(m.haps))
+func (p *haproxyPane) view(w, h int) string {
+	c := p.c
+	hc := hapColumns(p.set, len(c.haps))
 	cols := make([]column, len(hc))
 	for i, c := range hc {
 		cols[i] = c.column
 	}
 	widths := layoutColumns(cols, w)
 	var b strings.Builder
-	b.WriteString(p.infoHeader(m, w))
+	b.WriteString(p.infoHeader(w))
 	b.WriteByte('\n')
-	b.WriteString(renderHeader(&m.st, cols, widths, p.sort, p.desc))
+	b.WriteString(renderHeader(&c.st, cols, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		none := "no rows: HAProxy not read yet, or it has no proxies"
-		if len(m.haps) == 0 {
+		var none string
+		switch {
+		case len(c.haps) == 0:
 			none = "no HAProxy stats socket configured: start stacktui with --haproxy to see one"
+		case len(c.socketsRead()) == 0:
+			none = "no rows: HAProxy not read yet"
+		default:
+			none = "no rows: HAProxy has no proxies"
 		}
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, none)))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, none)))
 		return b.String()
 	}
+	lines := 2 + haproxyHeaderLines - 1
 	from, to := p.visible()
 	cells := make([]cell, len(hc))
-	keyAt := p.keyAt(m)
 	for i := from; i < to; i++ {
 		r := p.rows[i]
-		row := p.current(m, r)
-		for k, c := range hc {
+		row := p.current(r)
+		for k, col := range hc {
 			switch {
-			case c.Title == "SOCKET":
-				cells[k] = cell{s: m.haps[r.sock].Label}
-			case c.val != nil:
-				cells[k] = cell{s: c.val(row)}
+			case col.Title == "SOCKET":
+				cells[k] = cell{s: c.haps[r.sock].Label}
+			case col.val != nil:
+				cells[k] = cell{s: col.val(row)}
 			}
-			if c.Title == "STATUS" {
-				cells[k].st = m.statusStyle(row.StatusWord())
+			if col.Title == "STATUS" {
+				cells[k].st = c.statusStyle(row.StatusWord())
 			}
 		}
 		if !row.IsServer() {
-			cells[0].st = &m.st.Section
+			cells[0].st = &c.st.Section
 		} else if p.filter.active() {
 			// The filter may hide the backend's own rows: name it on every server.
 			cells[0].s = "  " + row.Proxy + "/" + row.Name
 		}
-		marked := len(p.marks) > 0 && p.marks[keyAt(i)]
-		b.WriteString(renderRow(&m.st, cols, widths, cells, i == p.cursor, marked, w))
+		marked := len(p.marks) > 0 && p.marks[p.keyAt(i)]
+		b.WriteString(renderRow(&c.st, cols, widths, cells, i == p.cursor, marked, w))
+		b.WriteByte('\n')
+		lines++
+	}
+	for ; lines < h-1; lines++ {
 		b.WriteByte('\n')
 	}
+	// The keys that act on the selected row, on the pane's last line.
+	r := p.selected()
+	_, in := c.findInstance(r)
+	b.WriteString(c.rowHints(w, r, in))
 	return b.String()
 }

@@ -8,17 +8,8 @@ import (
 // curList returns the current view's list and its key function (nil for
 // views without a list).
 func (m *Model) curList() (*list, func(int) string) {
-	switch m.view {
-	case viewServices:
-		return &m.services.list, m.services.keyAt
-	case viewDetail:
-		return &m.detail.list, m.detail.keyAt
-	case viewHAProxy:
-		return &m.hap.list, m.hap.keyAt(m)
-	case viewRegistry:
-		return &m.registry.list, m.registry.keyAt
-	case viewEvents:
-		return &m.events.list, m.events.keyAt
+	if lp, ok := m.active().(listPane); ok {
+		return lp.lst(), lp.keyAt
 	}
 	return nil, nil
 }
@@ -26,26 +17,26 @@ func (m *Model) curList() (*list, func(int) string) {
 // markDirty asks the current pane to rebuild its rows (filter or sort
 // changed).
 func (m *Model) markDirty() {
-	switch m.view {
-	case viewServices:
-		m.services.dirty = true
-	case viewDetail:
-		m.detail.dirty = true
-	case viewHAProxy:
-		m.hap.dirty = true
-	case viewRegistry:
-		m.registry.dirty = true
-	case viewEvents:
-		m.events.dirty = true
+	if lp, ok := m.active().(listPane); ok {
+		lp.setDirty()
 	}
 	m.layout()
 }
 
-// handleKey is the input state machine. In filter, command, prompt and
-// confirm modes every key belongs to that mode; only ctrl+c escapes.
+// handleKey is the input state machine and the router. In filter,
+// command, prompt and confirm modes every key belongs to that mode; only
+// ctrl+c escapes. Otherwise the root takes the keys that reach across
+// panes (views, help, the command line, actions) and hands the rest to
+// the current pane. Every key is matched through the keymap.
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
-	if key.Matches(msg, m.keys.ForceQuit) {
+	k := m.keys
+	if key.Matches(msg, k.ForceQuit) {
 		return tea.Quit
+	}
+	if plain, split := k.splitEsc(msg); split {
+		first := m.handleKey(tea.KeyPressMsg{Code: tea.KeyEscape})
+		m.layout()
+		return tea.Batch(first, m.handleKey(plain))
 	}
 	switch m.mode {
 	case modeFilter:
@@ -66,7 +57,6 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 	}
-	k := &m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
@@ -86,18 +76,6 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.switchView(nextView(m.view, 1))
 	case key.Matches(msg, k.PrevView):
 		return m.switchView(nextView(m.view, -1))
-	case key.Matches(msg, k.Up):
-		return m.moveBy(-1)
-	case key.Matches(msg, k.Down):
-		return m.moveBy(1)
-	case key.Matches(msg, k.Top):
-		return m.moveTo(0)
-	case key.Matches(msg, k.Bottom):
-		return m.moveTo(1 << 30)
-	case key.Matches(msg, k.PageUp):
-		return m.moveBy(-m.pageSize())
-	case key.Matches(msg, k.PageDn):
-		return m.moveBy(m.pageSize())
 	case key.Matches(msg, k.Open):
 		return m.open()
 	case key.Matches(msg, k.Back):
@@ -109,22 +87,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			m.setStatus("this view has no list to filter")
 		}
-	case key.Matches(msg, k.Sort), key.Matches(msg, k.SortReverse):
-		m.sortKey(key.Matches(msg, k.SortReverse))
-	case key.Matches(msg, k.Columns):
-		if m.view != viewHAProxy {
-			m.setStatus("c cycles the HAProxy column sets: press 2 for the HAProxy view")
-			return nil
-		}
-		m.hap.set = (m.hap.set + 1) % numSets
-		m.hap.sort = -1
-		m.hap.dirty = true
-		m.setStatus("columns: " + setNames[m.hap.set])
-	case key.Matches(msg, k.Mark):
-		if l, _ := m.curList(); l != nil && l.n > 0 && m.view != viewEvents {
-			l.toggleMark()
-			return m.moveTo(l.cursor + 1)
-		}
+	case key.Matches(msg, k.Columns) && m.view != viewHAProxy:
+		m.setStatus(keyName(k.Columns) + " cycles the HAProxy column sets: press " + keyName(k.View2) + " for the HAProxy view")
 	case key.Matches(msg, k.ClearMarks):
 		m.clearMarks()
 	case key.Matches(msg, k.Command):
@@ -133,23 +97,26 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.histPos = len(m.history)
 	case key.Matches(msg, k.Diagnose):
 		m.openDiagnose()
+	case key.Matches(msg, k.Copy):
+		return m.copySelected()
 	default:
-		if hint, ok := hatopKeys[msg.String()]; ok {
+		if cmd, ok := m.actionKey(msg); ok {
+			return cmd
+		}
+		if hint, ok := m.hatopHint(msg); ok {
 			// hatop's users reach for its F-keys: say what stacktui uses.
-			if m.o.ReadOnly {
+			if m.readOnly {
 				m.setError("read-only mode: actions are disabled")
 			} else {
 				m.setStatus(hint)
 			}
 			return nil
 		}
-		if m.keys.isActionKey(msg.String()) {
-			if m.o.ReadOnly {
-				m.setError("read-only mode: actions are disabled")
-				return nil
-			}
-			return m.actionKey(msg.String())
+		if m.readOnly && k.isActionKey(msg) {
+			m.setError("read-only mode: actions are disabled")
+			return nil
 		}
+		return m.active().update(msg)
 	}
 	return nil
 }
@@ -168,45 +135,20 @@ func (m *Model) switchView(v viewID) tea.Cmd {
 	m.view = v
 	m.layout()
 	if v == viewRegistry {
-		return m.registry.previewCmd(m)
+		return m.registry.previewCmd()
 	}
 	return nil
 }
 
-func (m *Model) pageSize() int {
-	if l, _ := m.curList(); l != nil {
-		return max(l.height-1, 1)
-	}
-	return max(m.bodyHeight()-1, 1)
-}
-
-func (m *Model) moveBy(d int) tea.Cmd {
-	if m.view == viewCluster {
-		m.cluster.offset = max(m.cluster.offset+d, 0)
-		return nil
-	}
-	if l, _ := m.curList(); l != nil {
-		return m.moveTo(l.cursor + d)
-	}
-	return nil
-}
-
+// moveTo puts the current list's cursor on row i.
 func (m *Model) moveTo(i int) tea.Cmd {
-	if m.view == viewCluster {
-		if i == 0 {
-			m.cluster.offset = 0
-		} else {
-			m.cluster.offset = 1 << 20
-		}
-		return nil
-	}
 	l, keyAt := m.curList()
-	if l == nil || l.n == 0 {
+	if l == nil {
 		return nil
 	}
-	l.move(min(max(i, 0), l.n-1), keyAt)
+	l.moveTo(i, keyAt)
 	if m.view == viewRegistry {
-		return m.registry.previewCmd(m)
+		return m.registry.previewCmd()
 	}
 	return nil
 }
@@ -229,8 +171,16 @@ func (m *Model) open() tea.Cmd {
 			m.openRowInspect(r)
 		}
 	case viewRegistry:
-		if m.zkMode() && m.registry.n > 0 {
-			return m.registry.goTo(m, m.registry.selectedPath())
+		if title, lines, ok := m.registry.page(); ok {
+			m.text.open(title, lines)
+			m.overlay = overlayInspect
+			return nil
+		}
+		return m.registry.open()
+	case viewEvents:
+		if e := m.events.selected(); e != nil {
+			m.text.open(e.pageLines())
+			m.overlay = overlayInspect
 		}
 	}
 	return nil
@@ -248,12 +198,8 @@ func (m *Model) back() tea.Cmd {
 	case viewDetail:
 		m.view = viewServices
 	case viewRegistry:
-		if m.zkMode() && m.registry.path != "/" {
-			child := m.registry.path
-			cmd := m.registry.goTo(m, parentPath(child))
-			m.registry.selKey = baseName(child)
-			return cmd
-		}
+		cmd, _ := m.registry.up()
+		return cmd
 	}
 	return nil
 }
@@ -276,58 +222,25 @@ func baseName(p string) string {
 	return p
 }
 
-// sortKey handles s (next column) and S (reverse).
-func (m *Model) sortKey(reverse bool) {
-	l, _ := m.curList()
-	if l == nil || m.view == viewEvents || m.view == viewRegistry {
-		m.setStatus("this view keeps its natural order")
-		return
-	}
-	if reverse {
-		if l.sort < 0 {
-			l.sort = 0
-		}
-		l.desc = !l.desc
-	} else {
-		l.nextSort(m.numCols())
-	}
-	m.markDirty()
-	if l.sort < 0 {
-		m.setStatus("sort: natural order")
-	}
-}
-
-func (m *Model) numCols() int {
-	switch m.view {
-	case viewServices:
-		return len(servicesColumns(m.socketLabels(), 0, 0))
-	case viewDetail:
-		return len(detailColumns)
-	case viewHAProxy:
-		return len(hapColumns(m.hap.set, len(m.haps)))
-	}
-	return 0
-}
-
 // filterKey edits the filter; it applies live. Nothing typed here can act.
 func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	l, _ := m.curList()
-	switch msg.String() {
-	case "esc":
+	switch {
+	case key.Matches(msg, m.keys.Dismiss):
 		m.mode = modeNormal
 		if l != nil {
 			l.filter = filter{}
 			m.markDirty()
 		}
 		return nil
-	case "enter":
+	case key.Matches(msg, m.keys.Submit):
 		m.mode = modeNormal
 		if l != nil && l.filter.err != "" {
 			m.setError(l.filter.err)
 		}
 		return nil
 	}
-	if m.edit.key(msg.String(), keyText(msg)) && l != nil {
+	if m.edit.key(&m.keys.Edit, msg) && l != nil {
 		l.filter = setFilter(m.edit.String())
 		m.markDirty()
 	}
@@ -336,41 +249,103 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // overlayKey scrolls or closes the help, diagnose and inspect pages.
 func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := &m.keys
+	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
-	case key.Matches(msg, k.Back), key.Matches(msg, k.Help), key.Matches(msg, k.Open):
+	case key.Matches(msg, k.Back, k.Help, k.Open):
 		m.overlay = overlayNone
-	case key.Matches(msg, k.Up):
-		m.text.scroll(-1)
-	case key.Matches(msg, k.Down):
-		m.text.scroll(1)
-	case key.Matches(msg, k.PageUp):
-		m.text.scroll(-m.text.height + 1)
-	case key.Matches(msg, k.PageDn):
-		m.text.scroll(m.text.height - 1)
-	case key.Matches(msg, k.Top):
-		m.text.scroll(-1 << 20)
-	case key.Matches(msg, k.Bottom):
-		m.text.scroll(1 << 20)
 	case key.Matches(msg, k.View1, k.View2, k.View3, k.View4, k.View5, k.NextView, k.PrevView):
 		m.overlay = overlayNone
 		return m.handleKey(msg)
+	default:
+		return m.text.update(msg)
 	}
 	return nil
 }
 
-// hatopKeys maps hatop's action keys to a hint naming stacktui's
-// equivalent (which is confirmed, and shows its scope, before it is sent).
-var hatopKeys = map[string]string{
-	"f1":  "hatop F1 (enable everywhere): press r (ready), then s in the dialog to widen the scope",
-	"f2":  "hatop F2 (disable everywhere): press m (maint) or d (drain), then s in the dialog to widen the scope",
-	"f9":  "hatop F9 (enable this backend): press r (ready)",
-	"f10": "hatop F10 (disable this backend): press m (maint) or d (drain)",
-	"f4":  "hatop F4 (weight 100%): press w and type 100%",
-	"f5":  "hatop F5-F8 (weight -10/-1/+1/+10): press w and type the new weight",
-	"f6":  "hatop F5-F8 (weight -10/-1/+1/+10): press w and type the new weight",
-	"f7":  "hatop F5-F8 (weight -10/-1/+1/+10): press w and type the new weight",
-	"f8":  "hatop F5-F8 (weight -10/-1/+1/+10): press w and type the new weight",
+// hatopHint names stacktui's equivalent of one of hatop's action keys
+// (which stacktui confirms, showing its scope, before anything is sent).
+func (m *Model) hatopHint(msg tea.KeyPressMsg) (string, bool) {
+	k := m.keys
+	weight := "press " + keyName(k.Weight) + " and type the new weight"
+	switch {
+	case key.Matches(msg, k.HatopEnableAll):
+		return "hatop F1 (enable everywhere): press " + keyName(k.Ready) + " (ready), then " + keyName(k.ConfirmScope) + " in the dialog to widen the scope", true
+	case key.Matches(msg, k.HatopDisableAll):
+		return "hatop F2 (disable everywhere): press " + keyName(k.Maint) + " (maint) or " + keyName(k.Drain) + " (drain), then " + keyName(k.ConfirmScope) + " in the dialog to widen the scope", true
+	case key.Matches(msg, k.HatopEnable):
+		return "hatop F9 (enable this backend): press " + keyName(k.Ready) + " (ready)", true
+	case key.Matches(msg, k.HatopDisable):
+		return "hatop F10 (disable this backend): press " + keyName(k.Maint) + " (maint) or " + keyName(k.Drain) + " (drain)", true
+	case key.Matches(msg, k.HatopWeightFull):
+		return "hatop F4 (weight 100%): press " + keyName(k.Weight) + " and type 100%", true
+	case key.Matches(msg, k.HatopWeightStep):
+		return "hatop F5-F8 (weight -10/-1/+1/+10): " + weight, true
+	}
+	return "", false
+}
+
+// copySelected puts the selected row's name on the clipboard with OSC 52,
+// which the terminal (not this host) carries out: it works over SSH, and in
+// tmux with set-clipboard on.
+func (m *Model) copySelected() tea.Cmd {
+	name := m.selectedName()
+	if name == "" {
+		m.setStatus("nothing selected to copy")
+		return nil
+	}
+	m.setStatus(plainf("copied %q (OSC 52: the terminal must allow clipboard writes)", name))
+	return tea.SetClipboard(name)
+}
+
+// selectedName is what copy takes from the current view: the service, the
+// instance's registered name (its server name when not registered), the
+// HAProxy proxy/server, the znode path or member, the event's text.
+func (m *Model) selectedName() string {
+	switch m.view {
+	case viewServices:
+		if s := m.services.selected(); s != nil {
+			return s.Name
+		}
+	case viewDetail:
+		if in := m.detail.selected(); in != nil {
+			if in.Registration != nil && in.Registration.Name != "" {
+				return in.Registration.Name
+			}
+			return in.Server
+		}
+	case viewHAProxy:
+		if r := m.hap.selected(); r != nil {
+			return r.row.Proxy + "/" + r.row.Name
+		}
+	case viewRegistry:
+		return m.registry.selectedName()
+	case viewEvents:
+		if e := m.events.selected(); e != nil {
+			return e.Text
+		}
+	}
+	return ""
+}
+
+// splitEsc reads an esc-prefixed key that no binding claims as what it
+// was typed as: Esc, then the key. A terminal cannot tell "alt+2" from Esc
+// followed quickly by 2, and over a slow SSH link the two often arrive
+// together; dropping both left the user on the wrong screen.
+func (k *KeyMap) splitEsc(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
+	if msg.Mod&tea.ModAlt == 0 || k.bound(msg) {
+		return msg, false
+	}
+	plain := msg
+	plain.Mod &^= tea.ModAlt
+	if plain.Text == "" && plain.Mod&^tea.ModShift == 0 {
+		switch {
+		case plain.Mod&tea.ModShift != 0 && plain.ShiftedCode != 0:
+			plain.Text = string(plain.ShiftedCode)
+		case plain.Mod == 0 && plain.Code >= ' ' && plain.Code != 0x7f && plain.Code < tea.KeyExtended:
+			plain.Text = string(plain.Code)
+		}
+	}
+	return plain, true
 }

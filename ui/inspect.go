@@ -87,15 +87,15 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 	if n == 0 {
 		l = append(l, "  no changes seen since stacktui started")
 	}
-	m.text = textPane{title: svc.Name + " / " + instName(in), lines: wrapAll(l, m.w), height: m.text.height}
+	m.text.open(svc.Name+" / "+instName(in), l)
 	m.overlay = overlayInspect
 }
 
 // openRowInspect shows one HAProxy row with every field.
 func (m *Model) openRowInspect(r *hapRow) {
 	label := m.haps[r.sock].Label
-	l := rowLines(m.hap.current(m, *r))
-	m.text = textPane{title: fmt.Sprintf("HAProxy %s: %s/%s", label, r.row.Proxy, r.row.Name), lines: wrapAll(l, m.w), height: m.text.height}
+	l := rowLines(m.hap.current(*r))
+	m.text.open(fmt.Sprintf("HAProxy %s: %s/%s", label, r.row.Proxy, r.row.Name), l)
 	m.overlay = overlayInspect
 }
 

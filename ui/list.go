@@ -92,3 +92,14 @@ func (l *list) toggleMark() {
 		l.marks[l.selKey] = true
 	}
 }
+
+// moveTo moves the cursor to row i, clamped to the rows there are.
+func (l *list) moveTo(i int, keyAt func(int) string) {
+	if l.n == 0 {
+		return
+	}
+	l.move(min(max(i, 0), l.n-1), keyAt)
+}
+
+// page is how far pgup/pgdown move: a screenful less one row of context.
+func (l *list) page() int { return max(l.height-1, 1) }

@@ -31,9 +31,9 @@ func (m *Model) maintenanceLines(in *state.Instance) []string {
 
 // maintName is the name of an instance no registration names while it is in
 // maintenance: this host's Nerve instance_id (its registrations' name).
-func (m *Model) maintName(in *state.Instance) string {
-	if len(in.Maintenance) == 0 || in.Registration != nil || m.maint == nil || m.maint.InstanceID == "" {
+func (c *common) maintName(in *state.Instance) string {
+	if len(in.Maintenance) == 0 || in.Registration != nil || c.maint == nil || c.maint.InstanceID == "" {
 		return ""
 	}
-	return m.maint.InstanceID + " (in maintenance)"
+	return c.maint.InstanceID + " (in maintenance)"
 }

@@ -7,11 +7,11 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/live"
-	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -62,14 +62,8 @@ const (
 // Model is the console's root model. Only it returns a tea.View; panes
 // render strings from the state it holds.
 type Model struct {
-	o    Options
-	keys KeyMap
-	st   Styles
-	mono bool
-	dark bool
-	w, h int
-	now  func() time.Time
-	log  *slog.Logger
+	*common
+	o Options
 
 	view    viewID
 	overlay overlayID
@@ -80,15 +74,7 @@ type Model struct {
 	history []string // command-line history, oldest first
 	histPos int
 
-	// The pipeline's latest frame and what the panes read of it.
-	sub    *live.Subscription
-	frame  live.Frame
-	reg    *sources.Snapshot
-	haps   []*haproxy.Snapshot
-	maint  *sources.Maintenance // this host's durable maintenance, as last read
-	joined *state.View
-	hist   *history       // per-service trends for the services view
-	shist  *state.History // per-instance history (flapping, detail sparklines), the pipeline's
+	sub *live.Subscription
 
 	services servicesPane
 	detail   detailPane
@@ -97,16 +83,14 @@ type Model struct {
 	cluster  clusterPane
 	events   eventsPane
 
-	status    string
-	statusErr bool
-
 	prompt  *prompt
 	confirm *confirmDialog
 	running bool // an action is executing
 
-	firstViewDone bool     // Options.FirstView was called
-	watching      []string // backends on screen, as last passed to Feed.Watch
-	unclean       int      // screen lines guardLine had to escape: must stay 0
+	firstViewDone bool                 // Options.FirstView was called
+	watching      []string             // backends on screen, as last passed to Feed.Watch
+	mono, dark    bool                 // NO_COLOR; the terminal's background
+	profile       colorprofile.Profile // the terminal's colours, as the program detected them
 }
 
 // New builds the root model from the options.
@@ -131,17 +115,31 @@ func newModel(o Options, now func() time.Time) *Model {
 	if o.Executor == nil || o.Executor.ReadOnly() {
 		o.ReadOnly = true
 	}
+	keys := DefaultKeyMap(o.ReadOnly)
+	if o.Keys != nil {
+		keys = *o.Keys
+		if o.ReadOnly {
+			for _, b := range keys.actionBindings() {
+				b.SetEnabled(false)
+			}
+		}
+	}
 	m := &Model{
-		o:     o,
-		keys:  DefaultKeyMap(o.ReadOnly),
-		mono:  NoColorRequested(),
-		dark:  true,
-		w:     80,
-		h:     24,
-		now:   now,
-		log:   o.Logger,
-		hist:  newHistory(),
-		shist: state.NewHistory(2), // until the first frame brings the pipeline's
+		common: &common{
+			keys:     &keys,
+			w:        80,
+			h:        24,
+			now:      now,
+			log:      o.Logger,
+			readOnly: o.ReadOnly,
+			zkMode:   o.Browser != nil,
+			hist:     newHistory(),
+			shist:    state.NewHistory(2), // until the first frame brings the pipeline's
+		},
+		o:       o,
+		mono:    NoColorRequested(),
+		dark:    true,
+		profile: colorprofile.TrueColor, // until the program says (the renderer downsamples meanwhile)
 	}
 	if o.Replay != nil {
 		// The trace's clock: ages are as they were then, not as of now.
@@ -149,12 +147,14 @@ func newModel(o Options, now func() time.Time) *Model {
 		m.keys.EnableReplay()
 	}
 	m.st = m.makeStyles()
-	m.services = newServicesPane()
-	m.detail = newDetailPane()
-	m.hap = newHAProxyPane()
-	m.registry = newRegistryPane()
-	m.cluster = clusterPane{}
-	m.events = newEventsPane()
+	c := m.common
+	m.services = newServicesPane(c)
+	m.detail = newDetailPane(c)
+	m.hap = newHAProxyPane(c)
+	m.registry = newRegistryPane(c, o.Browser)
+	m.cluster = clusterPane{c: c, ensemble: o.Health != nil}
+	m.events = newEventsPane(c)
+	m.text = textPane{c: c}
 	if o.Feed != nil {
 		m.sub = o.Feed.Subscribe()
 		if f, ok := m.sub.TryNext(); ok {
@@ -170,7 +170,7 @@ func (m *Model) makeStyles() Styles {
 	if m.mono {
 		p = PaletteMono
 	}
-	return NewStyles(p, m.dark)
+	return NewStylesFor(p, m.dark, m.profile)
 }
 
 // Init starts the channel readers, the clock and the first reads.
@@ -259,6 +259,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		return nil
+	case tea.ColorProfileMsg:
+		m.profile = msg.Profile
+		m.st = m.makeStyles()
+		return nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.st = m.makeStyles()
@@ -266,7 +270,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.MouseWheelMsg:
-		return m.handleWheel(msg)
+		if m.overlay != overlayNone {
+			return m.text.update(msg)
+		}
+		if m.mode != modeNormal {
+			return nil
+		}
+		return m.active().update(msg)
 	case tea.MouseClickMsg:
 		return m.handleClick(msg)
 	case frameMsg:
@@ -278,19 +288,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tickMsg:
 		return tickEvery(time.Second)
 	case healthMsg:
-		m.cluster.health = msg.h
-		m.cluster.at = m.now()
+		m.cluster.update(msg)
 		return scheduleHealth(max(m.o.Refresh, 5*time.Second))
 	case healthTickMsg:
 		if m.o.Health != nil {
 			return pollHealth(m.o.Health)
 		}
 		return nil
-	case childrenMsg:
-		return m.registry.gotChildren(m, msg)
-	case nodeMsg:
-		m.registry.gotNode(msg)
-		return nil
+	case childrenMsg, nodeMsg:
+		return m.registry.update(msg)
 	case auditMsg:
 		if msg.err != nil {
 			m.log.Warn("reading audit log", "err", msg.err)
@@ -308,47 +314,54 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// layout sizes the lists for the current terminal and rebuilds the rows of
-// the visible pane when their data changed.
+// layout sizes the panes for the current terminal and rebuilds the rows
+// of the visible pane when their data changed.
 func (m *Model) layout() {
 	bh := m.bodyHeight()
 	m.services.height = bh - 1
 	m.detail.height = max(bh-1-detailFooterLines, 1)
-	m.hap.height = bh - 1 - haproxyHeaderLines
-	m.registry.list.height = bh - 1
-	if m.zkMode() {
-		m.registry.list.height = m.registry.listHeight(bh)
+	m.hap.height = bh - 2 - haproxyHeaderLines // column titles, hints line
+	m.registry.height = bh - 1
+	if m.zkMode {
+		m.registry.height = m.registry.listHeight(bh)
 	}
-	m.events.height = bh - 1
+	m.events.height = bh - 2 // column titles, the follow line
+	m.cluster.height = bh
 	m.text.height = bh
+	if lp, ok := m.active().(listPane); ok {
+		lp.rebuild()
+	}
+	for _, lp := range m.lists() {
+		lp.lst().clamp()
+	}
+}
+
+// lists are the panes with rows.
+func (m *Model) lists() []listPane {
+	return []listPane{&m.services, &m.detail, &m.hap, &m.registry, &m.events}
+}
+
+// active is the pane of the current view.
+func (m *Model) active() pane {
 	switch m.view {
-	case viewServices:
-		m.services.rebuild(m)
 	case viewDetail:
-		m.detail.rebuild(m)
+		return &m.detail
 	case viewHAProxy:
-		m.hap.rebuild(m)
+		return &m.hap
 	case viewRegistry:
-		m.registry.rebuild(m)
+		return &m.registry
+	case viewCluster:
+		return &m.cluster
 	case viewEvents:
-		m.events.rebuild()
+		return &m.events
 	}
-	for _, l := range []*list{&m.services.list, &m.detail.list, &m.hap.list, &m.registry.list, &m.events.list} {
-		l.clamp()
-	}
+	return &m.services
 }
 
 // topLines is the number of lines above the pane body.
 func (m *Model) topLines() int {
-	n := 2 // header + tabs
-	if m.bannerText() != "" {
-		n++
-	}
-	return n
+	return 2 + len(m.bannerLines()) // header, banner, tabs
 }
 
 // bodyHeight is the pane body's height: everything but header and footer.
 func (m *Model) bodyHeight() int { return max(m.h-m.topLines()-1, 1) }
-
-func (m *Model) setStatus(s string) { m.status, m.statusErr = s, false }
-func (m *Model) setError(s string)  { m.status, m.statusErr = s, true }

@@ -2,27 +2,6 @@ package ui
 
 import tea "charm.land/bubbletea/v2"
 
-// handleWheel scrolls the list (or page) under the mouse.
-func (m *Model) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
-	d := 0
-	switch msg.Button {
-	case tea.MouseWheelUp:
-		d = -3
-	case tea.MouseWheelDown:
-		d = 3
-	default:
-		return nil
-	}
-	if m.overlay != overlayNone {
-		m.text.scroll(d)
-		return nil
-	}
-	if m.mode != modeNormal {
-		return nil
-	}
-	return m.moveBy(d)
-}
-
 // handleClick selects the clicked row, or switches view on the tab bar.
 func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	if m.mode != modeNormal || msg.Button != tea.MouseLeft {
@@ -43,12 +22,12 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	if m.overlay != overlayNone {
 		return nil
 	}
-	l, _ := m.curList()
-	if l == nil {
+	lp, ok := m.active().(listPane)
+	if !ok {
 		return nil
 	}
-	top := m.topLines() + m.rowsTop()
-	i := msg.Y - top
+	l := lp.lst()
+	i := msg.Y - m.topLines() - lp.rowsTop()
 	if i < 0 || i >= l.height {
 		return nil
 	}
@@ -57,18 +36,4 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 		return nil
 	}
 	return m.moveTo(idx)
-}
-
-// rowsTop is how many body lines precede the first row of the current
-// view's list (column header, info lines).
-func (m *Model) rowsTop() int {
-	switch m.view {
-	case viewHAProxy:
-		return 1 + haproxyHeaderLines
-	case viewRegistry:
-		if m.zkMode() {
-			return 2
-		}
-	}
-	return 1
 }

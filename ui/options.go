@@ -57,7 +57,10 @@ type Options struct {
 	// (--serf-member-rpc): t can change those members' tags too.
 	SerfAgents map[string]string
 	Banner     func() string // demo: a line saying what is happening; may be nil
-	Logger     *slog.Logger
+	// Keys, when set, replaces the default keymap (its action keys are
+	// disabled in read-only mode all the same).
+	Keys   *KeyMap
+	Logger *slog.Logger
 	// FirstView, when set, is called once from the event loop when the
 	// first frame with every source's first reading (or its error) is
 	// applied: the first full screen.

@@ -12,7 +12,7 @@ import (
 // (esc): an action's full output and exit code, or a refusal with the
 // commands to run elsewhere.
 func (m *Model) openOutput(title string, lines []string) {
-	m.text = textPane{title: title, lines: wrapAll(lines, m.w), height: m.text.height}
+	m.text.open(title, lines)
 	m.overlay = overlayOutput
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,6 +19,8 @@ import (
 // registryPane browses the ZooKeeper tree (any path, data pretty-printed
 // with its stat) or, for Serf, lists the members.
 type registryPane struct {
+	c       *common
+	browser sources.Browser // nil: the registry is Serf (or none): members are listed
 	list
 	path     string
 	children []string
@@ -28,12 +32,58 @@ type registryPane struct {
 	dirty    bool
 }
 
-func newRegistryPane() registryPane {
-	return registryPane{list: newList(), path: "/", dirty: true, loading: true}
+func newRegistryPane(c *common, b sources.Browser) registryPane {
+	return registryPane{c: c, browser: b, list: newList(), path: "/", dirty: true, loading: true}
 }
 
-// zkMode reports whether the pane browses ZooKeeper rather than Serf.
-func (m *Model) zkMode() bool { return m.o.Browser != nil }
+func (p *registryPane) lst() *list { return &p.list }
+func (p *registryPane) setDirty()  { p.dirty = true }
+
+func (p *registryPane) rowsTop() int {
+	if p.browser != nil {
+		return 2
+	}
+	return 1
+}
+
+// update handles the list keys, the wheel and the answers of ZooKeeper
+// reads; moving the cursor loads the selected znode's preview.
+func (p *registryPane) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if handled, _ := listKeys(p.c, &p.list, msg, p.keyAt, 0, true); handled {
+			return p.previewCmd()
+		}
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg, p.keyAt)
+		return p.previewCmd()
+	case childrenMsg:
+		return p.gotChildren(msg)
+	case nodeMsg:
+		p.gotNode(msg)
+	}
+	return nil
+}
+
+// open goes into the selected znode.
+func (p *registryPane) open() tea.Cmd {
+	if p.browser != nil && p.n > 0 {
+		return p.goTo(p.selectedPath())
+	}
+	return nil
+}
+
+// up goes to the parent znode, selecting the one it came from; ok is false
+// at the root (or for Serf), where there is no level to go up to.
+func (p *registryPane) up() (tea.Cmd, bool) {
+	if p.browser == nil || p.path == "/" {
+		return nil, false
+	}
+	child := p.path
+	cmd := p.goTo(parentPath(child))
+	p.selKey = baseName(child)
+	return cmd, true
+}
 
 // listHeight splits the body: the child list above, the node preview below.
 func (p *registryPane) listHeight(bh int) int {
@@ -47,16 +97,17 @@ func (p *registryPane) keyAt(i int) string {
 	return p.rows[i]
 }
 
-func (p *registryPane) rebuild(m *Model) {
+func (p *registryPane) rebuild() {
+	c := p.c
 	if !p.dirty {
 		return
 	}
 	p.dirty = false
-	if !m.zkMode() {
+	if p.browser == nil {
 		p.members = p.members[:0]
-		if m.reg != nil {
-			for i := range m.reg.Members {
-				mb := &m.reg.Members[i]
+		if c.reg != nil {
+			for i := range c.reg.Members {
+				mb := &c.reg.Members[i]
 				if p.filter.matchAny(mb.Name, mb.Addr, mb.Status) {
 					p.members = append(p.members, mb)
 				}
@@ -84,9 +135,21 @@ func (p *registryPane) selectedPath() string {
 	return p.path
 }
 
+// selectedName is the selected znode's path or member's name; "" when
+// nothing is selected.
+func (p *registryPane) selectedName() string {
+	if p.n == 0 || p.cursor >= p.n {
+		return ""
+	}
+	if p.browser == nil {
+		return p.members[p.cursor].Name
+	}
+	return p.selectedPath()
+}
+
 // goTo starts browsing a path.
-func (p *registryPane) goTo(m *Model, to string) tea.Cmd {
-	if !m.zkMode() {
+func (p *registryPane) goTo(to string) tea.Cmd {
+	if p.browser == nil {
 		return nil
 	}
 	to = path.Clean("/" + to)
@@ -95,11 +158,12 @@ func (p *registryPane) goTo(m *Model, to string) tea.Cmd {
 	p.loading = true
 	p.err = ""
 	p.list = newList()
+	p.list.height = p.height
 	p.dirty = true
-	return loadChildren(m.o.Browser, to)
+	return loadChildren(p.browser, to)
 }
 
-func (p *registryPane) gotChildren(m *Model, msg childrenMsg) tea.Cmd {
+func (p *registryPane) gotChildren(msg childrenMsg) tea.Cmd {
 	if msg.path != p.path {
 		return nil // an answer for a path we left
 	}
@@ -113,13 +177,13 @@ func (p *registryPane) gotChildren(m *Model, msg childrenMsg) tea.Cmd {
 		sort.Strings(p.children)
 	}
 	p.dirty = true
-	p.rebuild(m)
-	return p.previewCmd(m)
+	p.rebuild()
+	return p.previewCmd()
 }
 
 // previewCmd loads the selected znode when the preview shows another one.
-func (p *registryPane) previewCmd(m *Model) tea.Cmd {
-	if !m.zkMode() {
+func (p *registryPane) previewCmd() tea.Cmd {
+	if p.browser == nil {
 		return nil
 	}
 	want := p.selectedPath()
@@ -127,7 +191,7 @@ func (p *registryPane) previewCmd(m *Model) tea.Cmd {
 		return nil
 	}
 	p.node = nodeMsg{path: want}
-	return loadNode(m.o.Browser, want)
+	return loadNode(p.browser, want)
 }
 
 func (p *registryPane) gotNode(msg nodeMsg) {
@@ -136,76 +200,111 @@ func (p *registryPane) gotNode(msg nodeMsg) {
 	}
 }
 
-func (p *registryPane) render(m *Model, w, h int) string {
-	if !m.zkMode() {
-		return p.renderMembers(m, w, h)
+func (p *registryPane) view(w, h int) string {
+	c := p.c
+	if p.browser == nil {
+		return p.renderMembers(w, h)
 	}
 	var b strings.Builder
 	state := fmt.Sprintf("%d children", len(p.children))
 	if p.loading {
 		state = "loading…"
 	}
-	b.WriteString(m.st.Section.Render(fit("path "+p.path, max(w-len(state)-2, 10), false)) + "  " + state)
+	b.WriteString(c.st.Section.Render(fit("path "+p.path, max(w-len(state)-2, 10), false)) + "  " + state)
 	b.WriteByte('\n')
 	cols := []column{{Title: "CHILD", Width: 20, Flex: true}}
 	widths := layoutColumns(cols, w)
-	b.WriteString(renderHeader(&m.st, cols, widths, -1, false))
+	b.WriteString(renderHeader(&c.st, cols, widths, -1, false))
 	b.WriteByte('\n')
 	lines := 2
 	switch {
 	case p.err != "":
-		b.WriteString(m.st.Error.Render("  " + termtext.Clean(p.err)))
-		b.WriteByte('\n')
-		lines++
+		// The reason in full (wrapped): at 80 columns it was cut.
+		for _, l := range strings.Split(wrapLines(p.err, w-2, 3), "\n") {
+			b.WriteString(c.st.Error.Render("  " + l))
+			b.WriteByte('\n')
+			lines++
+		}
 	case len(p.rows) == 0 && !p.loading:
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no children (esc goes up)")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no children ("+keyName(c.keys.Back)+" goes up)")))
 		b.WriteByte('\n')
 		lines++
 	}
 	from, to := p.visible()
 	for i := from; i < to; i++ {
-		b.WriteString(renderRow(&m.st, cols, widths, []cell{{s: p.rows[i]}}, i == p.cursor, p.marks[p.rows[i]], w))
+		b.WriteString(renderRow(&c.st, cols, widths, []cell{{s: p.rows[i]}}, i == p.cursor, p.marks[p.rows[i]], w))
 		b.WriteByte('\n')
 		lines++
 	}
 	for ; lines < p.height+2; lines++ {
 		b.WriteByte('\n')
 	}
-	b.WriteString(m.st.Muted.Render(strings.Repeat("─", w)))
+	b.WriteString(c.st.Muted.Render(strings.Repeat("─", w)))
 	b.WriteByte('\n')
-	b.WriteString(p.preview(m, w, h-lines-1))
+	b.WriteString(p.preview(w, h-lines-1))
 	return b.String()
 }
 
-// preview is the selected znode's stat and pretty-printed data.
-func (p *registryPane) preview(m *Model, w, h int) string {
+// nodeLines are the selected znode's path, stat and pretty-printed data,
+// unwrapped; nil before anything is selected.
+func (p *registryPane) nodeLines() []string {
+	c := p.c
 	n := p.node
 	if n.path == "" {
+		return nil
+	}
+	switch {
+	case n.err != nil:
+		return []string{c.st.Error.Render(plainf("%s: %v", n.path, n.err))}
+	case n.data == nil && n.stat.Mzxid == 0 && n.stat.Czxid == 0:
+		return []string{plainf("%s: loading…", n.path)}
+	}
+	st := n.stat
+	owner := "persistent"
+	if st.EphemeralOwner != 0 {
+		owner = fmt.Sprintf("ephemeral, owner 0x%x", st.EphemeralOwner)
+	}
+	lines := []string{c.st.Section.Render(termtext.Clean(n.path)),
+		fmt.Sprintf("version %d  %s  %d bytes  %d children  ctime %s  mtime %s", st.Version, owner,
+			st.DataLength, st.NumChildren, st.Ctime.UTC().Format("2006-01-02 15:04:05"), st.Mtime.UTC().Format("2006-01-02 15:04:05"))}
+	return append(lines, prettyData(n.data)...)
+}
+
+// preview is the selected znode, wrapped to the width; when it does not
+// fit, its last line says enter reads it all.
+func (p *registryPane) preview(w, h int) string {
+	lines := wrapAll(p.nodeLines(), w)
+	if h <= 0 {
 		return ""
 	}
-	var lines []string
-	if n.err != nil {
-		lines = append(lines, m.st.Error.Render(plainf("%s: %v", n.path, n.err)))
-	} else if n.data == nil && n.stat.Mzxid == 0 && n.stat.Czxid == 0 {
-		lines = append(lines, plainf("%s: loading…", n.path))
-	} else {
-		st := n.stat
-		lines = append(lines, m.st.Section.Render(termtext.Clean(n.path)))
-		owner := "persistent"
-		if st.EphemeralOwner != 0 {
-			owner = fmt.Sprintf("ephemeral, owner 0x%x", st.EphemeralOwner)
-		}
-		lines = append(lines, fmt.Sprintf("version %d  %s  %d bytes  %d children  ctime %s  mtime %s", st.Version, owner,
-			st.DataLength, st.NumChildren, st.Ctime.UTC().Format("2006-01-02 15:04:05"), st.Mtime.UTC().Format("2006-01-02 15:04:05")))
-		lines = append(lines, prettyData(n.data)...)
-	}
 	if len(lines) > h {
-		lines = lines[:max(h, 0)]
+		lines = append(lines[:h-1], p.c.st.Muted.Render(plainf("… %d more lines: %s reads it all", len(lines)-h+1, keyName(p.c.keys.Open))))
 	}
 	for i := range lines {
-		lines[i] = m.clip(lines[i])
+		lines[i] = p.c.clip(lines[i])
 	}
 	return strings.Join(lines, "\n")
+}
+
+// page is the selected row in full for enter, when enter does not go into
+// it: a Serf member and all its tags, or a znode without children. ok is
+// false when enter should go into the znode instead.
+func (p *registryPane) page() (title string, lines []string, ok bool) {
+	if p.n == 0 || p.cursor >= p.n {
+		return "", nil, false
+	}
+	if p.browser == nil {
+		mb := p.members[p.cursor]
+		lines = []string{plainf("address  %s", mb.Addr), plainf("status   %s", mb.Status), "", fmt.Sprintf("tags (%d):", len(mb.Tags))}
+		for _, k := range slices.Sorted(maps.Keys(mb.Tags)) {
+			lines = append(lines, plainf("  %s=%s", k, mb.Tags[k]))
+		}
+		return "Serf member " + mb.Name, lines, true
+	}
+	if p.node.path == p.selectedPath() && p.node.err == nil && p.node.stat.NumChildren == 0 && (p.node.stat.Mzxid != 0 || p.node.stat.Czxid != 0) {
+		return "znode " + p.node.path, p.nodeLines(), true
+	}
+	return "", nil, false
 }
 
 // prettyData indents JSON, or shows text line by line, or says the data is
@@ -234,16 +333,17 @@ var memberColumns = []column{
 	{Title: "TAGS", Width: 20, Flex: true, Prio: 2},
 }
 
-func (p *registryPane) renderMembers(m *Model, w, h int) string {
+func (p *registryPane) renderMembers(w, h int) string {
+	c := p.c
 	var b strings.Builder
-	if m.reg == nil {
-		return m.st.Muted.Render("  no registry configured (HAProxy-only mode)")
+	if c.reg == nil {
+		return c.st.Muted.Render("  no registry configured (HAProxy-only mode)")
 	}
 	widths := layoutColumns(memberColumns, w)
-	b.WriteString(renderHeader(&m.st, memberColumns, widths, -1, false))
+	b.WriteString(renderHeader(&c.st, memberColumns, widths, -1, false))
 	b.WriteByte('\n')
 	if len(p.members) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no members")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no members")))
 		return b.String()
 	}
 	from, to := p.visible()
@@ -257,12 +357,12 @@ func (p *registryPane) renderMembers(m *Model, w, h int) string {
 		for j, k := range keys {
 			keys[j] = k + "=" + mb.Tags[k]
 		}
-		st := &m.st.OK
+		st := &c.st.OK
 		if mb.Status != "alive" {
-			st = &m.st.Bad
+			st = &c.st.Bad
 		}
-		cells := []cell{{s: mb.Name}, {s: mb.Addr}, {s: mb.Status, st: st}, {s: strings.Join(keys, " "), st: &m.st.Muted}}
-		b.WriteString(renderRow(&m.st, memberColumns, widths, cells, i == p.cursor, p.marks[mb.Name], w))
+		cells := []cell{{s: mb.Name}, {s: mb.Addr}, {s: mb.Status, st: st}, {s: strings.Join(keys, " "), st: &c.st.Muted}}
+		b.WriteString(renderRow(&c.st, memberColumns, widths, cells, i == p.cursor, p.marks[mb.Name], w))
 		b.WriteByte('\n')
 	}
 	return b.String()

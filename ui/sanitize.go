@@ -31,14 +31,15 @@ func plainf(format string, a ...any) string {
 	return termtext.Clean(fmt.Sprintf(format, a...))
 }
 
-// displayPlan is a plan with its display texts cleaned, for the confirm
+// displayPlan is a plan with its display texts cleaned and its key
+// references ({ready}) spelled with the keymap's keys, for the confirm
 // dialog (the plan itself stays raw: it is what is executed and audited).
-func displayPlan(p actions.Plan) actions.Plan {
+func displayPlan(p actions.Plan, k *KeyMap) actions.Plan {
 	p.Title = termtext.Clean(p.Title)
 	p.Transient = termtext.Clean(p.Transient)
-	p.Alternative = termtext.Clean(p.Alternative)
+	p.Alternative = k.expand(termtext.Clean(p.Alternative))
 	p.Warning = termtext.Clean(p.Warning)
-	p.Undo = termtext.Clean(p.Undo)
+	p.Undo = k.expand(termtext.Clean(p.Undo))
 	p.ConfirmText = termtext.Clean(p.ConfirmText)
 	p.Targets = cleanAll(p.Targets)
 	p.Commands = cleanAll(p.Commands)
@@ -56,18 +57,18 @@ func cleanAll(ss []string) []string {
 // guardLine is the last line of defence, not the mechanism: a finished
 // screen line must hold printable text and SGR sequences only. Anything else
 // means a path drew outside text without cleaning it; it is escaped here
-// (so it cannot act on the terminal) and counted in m.unclean, which tests
+// (so it cannot act on the terminal) and counted in common.unclean, which tests
 // assert is zero, and logged once. An outside SGR cannot be told from ours
 // at this point, which is why the cleaning happens earlier.
-func (m *Model) guardLine(l string) string {
+func (c *common) guardLine(l string) string {
 	i := firstUnsafeInLine(l)
 	if i < 0 {
 		return l
 	}
-	if m.unclean == 0 {
-		m.log.Error("unclean text reached the screen; escaped", "line", l)
+	if c.unclean == 0 {
+		c.log.Error("unclean text reached the screen; escaped", "line", l)
 	}
-	m.unclean++
+	c.unclean++
 	var b strings.Builder
 	b.Grow(len(l) + 8)
 	for i >= 0 {

@@ -179,19 +179,19 @@ var screenCases = []screenCase{
 	{"haproxy_inspect", nil, func(m *Model, name, text string) { press(m, "2"); pick(m, name); press(m, "enter") }},
 	{"haproxy_diagnose", nil, func(m *Model, name, text string) { press(m, "2"); pick(m, name); press(m, "D") }},
 	{"registry_services", nil, func(m *Model, name, text string) {
-		settle(m, m.registry.goTo(m, "/nerve/services"))
+		settle(m, m.registry.goTo("/nerve/services"))
 		settle(m, press(m, "3"))
 		pick(m, name)
-		settle(m, m.registry.previewCmd(m))
+		settle(m, m.registry.previewCmd())
 	}},
 	{"registry_node", nil, func(m *Model, name, text string) {
-		settle(m, m.registry.goTo(m, "/nerve/services/svc_b/services"))
+		settle(m, m.registry.goTo("/nerve/services/svc_b/services"))
 		settle(m, press(m, "3"))
 		pick(m, name)
-		settle(m, m.registry.previewCmd(m))
+		settle(m, m.registry.previewCmd())
 	}},
 	{"registry_missing", nil, func(m *Model, name, text string) {
-		settle(m, m.registry.goTo(m, "/nowhere/"+name))
+		settle(m, m.registry.goTo("/nowhere/"+name))
 		settle(m, press(m, "3"))
 	}},
 	{"cluster", nil, func(m *Model, name, text string) { press(m, "4") }},

@@ -3,20 +3,126 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/state"
 )
 
 // servicesPane is the start view: one row per service.
 type servicesPane struct {
+	c *common
 	list
-	rows  []*state.Service
-	dirty bool
+	rows      []*state.Service
+	dirty     bool
+	sortSet   bool                  // the default sort (worst first) is in place
+	seen      map[string]serviceSig // each service as last seen, to mark what changed
+	gen       uint64
+	changedAt map[string]rowChange
 }
 
-func newServicesPane() servicesPane { return servicesPane{list: newList(), dirty: true} }
+// serviceSig is what makes a service row change in a way worth marking:
+// its worst finding and its counts.
+type serviceSig struct {
+	worst   state.Code
+	reg, up int
+	unread  bool   // a source was not read yet: its first read is no change
+	gen     uint64 // the observation that saw it last
+}
+
+// rowChange is when a row appeared or changed, and which.
+type rowChange struct {
+	at    time.Time
+	isNew bool
+}
+
+// changeMarkFor is how long a new or changed row stays marked.
+const changeMarkFor = 5 * time.Second
+
+func newServicesPane(c *common) servicesPane {
+	return servicesPane{c: c, list: newList(), dirty: true, changedAt: map[string]rowChange{}}
+}
+
+// worstColumn is the index of WORST among the columns for these sockets.
+func worstColumn(sockets []string) int {
+	for i, col := range servicesColumns(sockets, 0, 0) {
+		if col.Title == "WORST" {
+			return i
+		}
+	}
+	return 0
+}
+
+// observe notes which services are new or changed in a new joined view;
+// the first view marks nothing (everything is new to the user then). It
+// runs on every frame, so it updates one map in place.
+func (p *servicesPane) observe(v *state.View) {
+	if v == nil {
+		return
+	}
+	first := p.seen == nil
+	if first {
+		p.seen = make(map[string]serviceSig, len(v.Services))
+	}
+	p.gen++
+	now := p.c.now()
+	unread := p.c.regNeverRead() || len(p.c.haps) > 0 && len(p.c.socketsRead()) == 0
+	for i := range v.Services {
+		s := &v.Services[i]
+		sig := serviceSig{s.Summary.Worst, s.Summary.Registered, s.Summary.Up, unread, p.gen}
+		old, ok := p.seen[s.Name]
+		p.seen[s.Name] = sig
+		switch {
+		case first, ok && old.unread:
+		case !ok:
+			p.changedAt[s.Name] = rowChange{at: now, isNew: true}
+		case old.worst != sig.worst || old.reg != sig.reg || old.up != sig.up:
+			p.changedAt[s.Name] = rowChange{at: now}
+		}
+	}
+	for name, sig := range p.seen {
+		if sig.gen != p.gen {
+			delete(p.seen, name) // gone from the view
+		}
+	}
+	for name, ch := range p.changedAt {
+		if now.Sub(ch.at) >= changeMarkFor {
+			delete(p.changedAt, name)
+		}
+	}
+}
+
+// changeFlag is the gutter mark of a row that is new (+) or changed (~)
+// in the last few seconds; 0 for none.
+func (p *servicesPane) changeFlag(name string) byte {
+	ch, ok := p.changedAt[name]
+	if !ok || p.c.now().Sub(ch.at) >= changeMarkFor {
+		return 0
+	}
+	if ch.isNew {
+		return '+'
+	}
+	return '~'
+}
 
 func (p *servicesPane) keyAt(i int) string { return p.rows[i].Name }
+func (p *servicesPane) lst() *list         { return &p.list }
+func (p *servicesPane) setDirty()          { p.dirty = true }
+func (p *servicesPane) rowsTop() int       { return 1 }
+
+// update handles the list keys and the mouse wheel.
+func (p *servicesPane) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if _, resort := listKeys(p.c, &p.list, msg, p.keyAt, len(servicesColumns(p.c.socketLabels(), 0, 0)), true); resort {
+			p.dirty = true
+		}
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg, p.keyAt)
+	}
+	return nil
+}
 
 // servicesColumns depends on the sockets: with several, one UP column each.
 // The REG and UP columns are as wide as their widest figure (regWidth,
@@ -42,18 +148,9 @@ func servicesColumns(sockets []string, regWidth, upWidth int) []column {
 	return cols
 }
 
-func (m *Model) socketLabels() []string {
-	out := make([]string, 0, len(m.haps))
-	for _, s := range m.haps {
-		if s != nil {
-			out = append(out, s.Label)
-		}
-	}
-	return out
-}
-
-func (p *servicesPane) sortKey(m *Model, col int, s *state.Service) sortKey {
-	socks := m.socketLabels()
+func (p *servicesPane) sortKey(col int, s *state.Service) sortKey {
+	c := p.c
+	socks := c.socketLabels()
 	base := 3
 	if len(socks) > 1 {
 		if col >= base && col < base+len(socks) {
@@ -71,34 +168,39 @@ func (p *servicesPane) sortKey(m *Model, col int, s *state.Service) sortKey {
 	case 2:
 		return sortKey{n: float64(s.Summary.Up)}
 	case 3:
-		return sortKey{n: float64(severity(s.Summary.Worst)), s: s.Name}
+		return sortKey{n: float64(severity(s.Summary.Worst)), tie: s.Name}
 	case 4:
 		return sortKey{n: float64(s.Summary.SCur)}
 	case 5, 6:
 		return sortKey{n: float64(s.Summary.ReqRate)}
 	case 7:
-		return sortKey{n: m.hist.rate5xx(s.Name)}
+		return sortKey{n: c.hist.rate5xx(s.Name)}
 	}
 	return sortKey{s: s.Name}
 }
 
 // rebuild recomputes the filtered, sorted rows when the data changed.
-func (p *servicesPane) rebuild(m *Model) {
+func (p *servicesPane) rebuild() {
 	if !p.dirty {
 		return
 	}
+	c := p.c
 	p.dirty = false
 	p.rows = p.rows[:0]
-	if m.joined != nil {
-		for i := range m.joined.Services {
-			s := &m.joined.Services[i]
+	if c.joined != nil {
+		for i := range c.joined.Services {
+			s := &c.joined.Services[i]
 			if p.filter.matchAny(s.Name, string(s.Summary.Worst)) {
 				p.rows = append(p.rows, s)
 			}
 		}
 	}
+	if !p.sortSet {
+		// Problems first: worst finding first, then by name.
+		p.sort, p.desc, p.sortSet = worstColumn(c.socketLabels()), true, true
+	}
 	if p.sort >= 0 {
-		p.rows = sortedBy(p.rows, p.desc, func(sv *state.Service) sortKey { return p.sortKey(m, p.sort, sv) })
+		p.rows = sortedBy(p.rows, p.desc, func(sv *state.Service) sortKey { return p.sortKey(p.sort, sv) })
 	}
 	p.reselect(len(p.rows), p.keyAt)
 }
@@ -110,8 +212,9 @@ func (p *servicesPane) selected() *state.Service {
 	return nil
 }
 
-func (p *servicesPane) render(m *Model, w, h int) string {
-	socks := m.socketLabels()
+func (p *servicesPane) view(w, h int) string {
+	c := p.c
+	socks := c.socketLabels()
 	regW, upW := 0, 0
 	for _, s := range p.rows {
 		w := digits(s.Summary.Registered)
@@ -123,12 +226,23 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 	cols := servicesColumns(socks, regW, upW)
 	widths := layoutColumns(cols, w)
 	var b strings.Builder
-	b.WriteString(renderHeader(&m.st, cols, widths, p.sort, p.desc))
+	b.WriteString(renderHeader(&c.st, cols, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		b.WriteString(m.st.Muted.Render(m.emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
+		if ps := c.problems(); len(ps) > 0 && p.filter.text == "" {
+			// Nothing to list: say why, and what to do, on the first screen.
+			b.WriteString(c.st.Muted.Render("  no services, because:"))
+			b.WriteByte('\n')
+			b.WriteString(strings.Join(c.problemLines(ps, w), "\n"))
+			return b.String()
+		}
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no services: the registry has none and HAProxy has no backends")))
 		return b.String()
 	}
+	noHAProxy := len(c.haps) == 0 // registry-only: no figure is 0, none is known
+	read := c.socketsRead()       // before a socket's first read its figures are unknown, not 0
+	anyRead := len(read) > 0
+	unknown := cell{s: "?", st: &c.st.Muted}
 	from, to := p.visible()
 	cells := make([]cell, len(cols))
 	for i := from; i < to; i++ {
@@ -137,73 +251,72 @@ func (p *servicesPane) render(m *Model, w, h int) string {
 		put := func(c cell) { cells[k] = c; k++ }
 		put(cell{s: s.Name})
 		expect := s.Summary.Registered
-		if m.reg == nil {
-			put(cell{s: "-", st: &m.st.Muted}) // HAProxy-only mode: nothing is registered anywhere
+		if c.reg == nil {
+			put(cell{s: "-", st: &c.st.Muted}) // HAProxy-only mode: nothing is registered anywhere
 			expect = len(s.Instances)
 		} else {
 			put(cell{s: s.Summary.RegText()})
 		}
-		upSt := &m.st.OK
+		upSt := &c.st.OK
 		if s.Summary.Up < expect || expect == 0 {
-			upSt = &m.st.Bad
+			upSt = &c.st.Bad
 		}
-		put(cell{s: fmt.Sprint(s.Summary.Up), st: upSt})
+		switch {
+		case noHAProxy:
+			put(cell{s: "-", st: &c.st.Muted})
+		case !anyRead:
+			put(unknown)
+		default:
+			put(cell{s: fmt.Sprint(s.Summary.Up), st: upSt})
+		}
 		if len(socks) > 1 {
 			for _, l := range socks {
-				put(cell{s: fmt.Sprint(s.Summary.UpBySocket[l])})
+				if read[l] {
+					put(cell{s: fmt.Sprint(s.Summary.UpBySocket[l])})
+				} else {
+					put(unknown)
+				}
 			}
 		}
-		put(cell{s: worstText(s, widths[k] > 30), st: m.codeStyle(s.Summary.Worst)})
-		if s.Summary.TrafficStale { // the last good read's figures: marked, never shown as current
-			put(cell{s: "~" + human(s.Summary.SCur), st: &m.st.Muted})
-			put(cell{s: "~" + human(s.Summary.ReqRate), st: &m.st.Muted})
+		if c.notReadYet(s.Summary.Worst, anyRead) {
+			t := "not read yet"
+			if widths[k] > 30 {
+				t += ": " + c.notReadWhy(anyRead)
+			}
+			put(cell{s: t, st: &c.st.Muted})
 		} else {
-			put(cell{s: human(s.Summary.SCur)})
-			put(cell{s: human(s.Summary.ReqRate)})
+			put(cell{s: worstText(s, widths[k] > 30), st: c.codeStyle(s.Summary.Worst)})
 		}
-		put(cell{s: sparkline(m.hist.trend(s.Name), 12), st: &m.st.Muted})
-		r5 := m.hist.rate5xx(s.Name)
-		var r5s *lipStyle
-		if r5 > 0 {
-			r5s = &m.st.Bad
+		switch {
+		case noHAProxy:
+			for range 4 {
+				put(cell{s: "-", st: &c.st.Muted})
+			}
+		case !anyRead:
+			put(unknown)
+			put(unknown)
+			put(cell{})
+			put(unknown)
+		default:
+			if s.Summary.TrafficStale { // the last good read's figures: marked, never shown as current
+				put(cell{s: "~" + human(s.Summary.SCur), st: &c.st.Muted})
+				put(cell{s: "~" + human(s.Summary.ReqRate), st: &c.st.Muted})
+			} else {
+				put(cell{s: human(s.Summary.SCur)})
+				put(cell{s: human(s.Summary.ReqRate)})
+			}
+			put(cell{s: sparkline(c.hist.trend(s.Name), 12), st: &c.st.Muted})
+			r5 := c.hist.rate5xx(s.Name)
+			var r5s *lipStyle
+			if r5 > 0 {
+				r5s = &c.st.Bad
+			}
+			put(cell{s: fmt.Sprintf("%.1f", r5), st: r5s})
 		}
-		put(cell{s: fmt.Sprintf("%.1f", r5), st: r5s})
-		b.WriteString(renderRow(&m.st, cols, widths, cells, i == p.cursor, p.marks[s.Name], w))
+		b.WriteString(renderRowFlag(&c.st, cols, widths, cells, i == p.cursor, p.marks[s.Name], p.changeFlag(s.Name), w))
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-// emptyText explains an empty list: the filter, or why there is no data.
-func (m *Model) emptyText(l *list, none string) string {
-	if l.filter.text != "" {
-		return fmt.Sprintf("  nothing matches the filter %q (esc clears it)", l.filter.text)
-	}
-	return "  " + none
-}
-
-// codeStyle colours a diagnosis code by how bad it is.
-func (m *Model) codeStyle(c state.Code) *lipStyle {
-	switch c {
-	case state.CodeOK, "":
-		return &m.st.OK
-	case state.CodeDrain, state.CodeMaint, state.CodeWeightMismatch, state.CodeMatchedByAddr, state.CodeDeregistered:
-		return &m.st.Warn
-	}
-	return &m.st.Bad
-}
-
-// statusStyle colours an HAProxy status word.
-func (m *Model) statusStyle(word string) *lipStyle {
-	switch word {
-	case "UP", "OPEN", "no check":
-		return &m.st.OK
-	case "DRAIN", "MAINT", "NOLB":
-		return &m.st.Warn
-	case "":
-		return &m.st.Muted
-	}
-	return &m.st.Bad
 }
 
 // worstText is the service's worst code and, when there is room, the

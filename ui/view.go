@@ -35,8 +35,8 @@ func (m *Model) render() string {
 	b.Grow(m.w * m.h * 2)
 	b.WriteString(m.clip(m.renderHeader()))
 	b.WriteByte('\n')
-	if bt := m.bannerText(); bt != "" {
-		b.WriteString(m.clip(m.st.Banner.Render(bt)))
+	for _, l := range m.bannerLines() {
+		b.WriteString(m.clip(m.st.Banner.Render(l)))
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.clip(m.renderTabs()))
@@ -67,43 +67,14 @@ func (m *Model) writeLines(b *strings.Builder, body string, n int) {
 	}
 }
 
-// clip truncates one line to the terminal width.
-func (m *Model) clip(s string) string {
-	s = m.guardLine(s)
-	if len(s) <= m.w {
-		return s
-	}
-	if ansi.StringWidth(s) <= m.w {
-		return s
-	}
-	return ansi.Truncate(s, m.w, "…")
-}
-
 func (m *Model) renderBody(h int) string {
-	switch m.overlay {
-	case overlayHelp, overlayDiagnose, overlayInspect, overlayOutput:
-		return m.text.render(&m.st, m.w, h)
+	switch {
+	case m.mode == modeConfirm && m.confirm != nil:
+		return m.confirm.view(m.w, h)
+	case m.mode == modePrompt && m.prompt != nil && len(m.prompt.info) > 0:
+		return m.prompt.view(m.w, h)
+	case m.overlay != overlayNone:
+		return m.text.view(m.w, h)
 	}
-	var body string
-	switch m.view {
-	case viewServices:
-		body = m.services.render(m, m.w, h)
-	case viewDetail:
-		body = m.detail.render(m, m.w, h)
-	case viewHAProxy:
-		body = m.hap.render(m, m.w, h)
-	case viewRegistry:
-		body = m.registry.render(m, m.w, h)
-	case viewCluster:
-		body = m.cluster.render(m, m.w, h)
-	case viewEvents:
-		body = m.events.render(m, m.w, h)
-	}
-	if m.mode == modeConfirm && m.confirm != nil {
-		body = m.confirm.render(m, m.w, h)
-	}
-	if m.mode == modePrompt && m.prompt != nil && len(m.prompt.info) > 0 {
-		body = m.prompt.render(m, m.w, h)
-	}
-	return body
+	return m.active().view(m.w, h)
 }

@@ -156,7 +156,7 @@ func Open(ctx context.Context, s Settings) (*Sources, error) {
 	}
 	if src.Registry == nil && src.Poller == nil {
 		src.Close()
-		return nil, errors.New("nothing to show: give --zk or --serf and/or --haproxy (or a Synapse config with --synapse-config)")
+		return nil, errors.New("nothing to show: give --zk or --serf and/or --haproxy (or a Synapse config with --synapse-config); to look around first, run `stacktui demo`")
 	}
 	return src, nil
 }
