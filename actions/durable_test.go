@@ -207,8 +207,8 @@ func TestAlternativePerFlavour(t *testing.T) {
 		{sources.KindSerf, a, "smart:serverweight=0", "hacheck"},
 		{sources.KindZooKeeper, a, "{durable}: a hacheck spool file for svc_a on this host", "serverweight"},
 		{sources.KindZooKeeper, Instance{Service: "svc_b", Host: "127.0.0.1", Port: 9090}, "Nerve service file aside", "hacheck spool"},
-		{sources.KindZooKeeper, Instance{Service: "svc_a", Host: "10.9.9.9", Port: 8080}, "on the instance's own host (hadown", "M:"},
-		{"", a, "", "M:"},
+		{sources.KindZooKeeper, Instance{Service: "svc_a", Host: "10.9.9.9", Port: 8080}, "on the instance's own host (hadown", "{durable}:"},
+		{"", a, "", "{durable}:"},
 	} {
 		got := d.Alternative(c.flavour, c.in)
 		if !strings.Contains(got, c.want) || (c.not != "" && strings.Contains(got, c.not)) {

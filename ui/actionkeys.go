@@ -236,7 +236,7 @@ func (m *Model) targets() ([]actions.Target, error) {
 			out = append(out, t)
 		}
 	default:
-		return nil, fmt.Errorf("server actions work on servers: open a service (enter) or the HAProxy view (2)")
+		return nil, fmt.Errorf("server actions work on servers: open a service (%s) or the HAProxy view (%s)", keyName(m.keys.Open), keyName(m.keys.View2))
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no server selected")
@@ -359,7 +359,7 @@ func (m *Model) durableInstance() (actions.Instance, error) {
 		svc, in = m.findInstance(m.hap.selected())
 	}
 	if in == nil || svc == nil {
-		return actions.Instance{}, fmt.Errorf("durable maintenance applies to an instance: open a service (enter) and select one, or select its server in the HAProxy view")
+		return actions.Instance{}, fmt.Errorf("durable maintenance applies to an instance: open a service (%s) and select one, or select its server in the HAProxy view (%s)", keyName(m.keys.Open), keyName(m.keys.View2))
 	}
 	out := actions.Instance{Service: svc.Name}
 	if r := in.Registration; r != nil {
@@ -502,7 +502,7 @@ func (m *Model) tagsKey() tea.Cmd {
 // through which they can be changed.
 func (m *Model) serfMember() (actions.SerfMember, error) {
 	if m.reg == nil || m.reg.Kind != sources.KindSerf {
-		return actions.SerfMember{}, fmt.Errorf("t changes Serf tags: this console does not read a Serf cluster (--serf)")
+		return actions.SerfMember{}, fmt.Errorf("%s changes Serf tags: this console does not read a Serf cluster (--serf)", keyName(m.keys.SerfTags))
 	}
 	name := ""
 	if m.view == viewDetail {
@@ -553,7 +553,7 @@ func (m *Model) zkDeleteTarget() (string, string, error) {
 			return in.Registration.Path, name, nil
 		}
 	}
-	return "", "", fmt.Errorf("X deletes a ZooKeeper registration: select an instance (detail view) or a znode (view 3)")
+	return "", "", fmt.Errorf("%s deletes a ZooKeeper registration: select an instance (detail view) or a znode (view %s)", keyName(m.keys.ZKDelete), keyName(m.keys.View3))
 }
 
 // parseTags reads "k=v k2=v2 -k3".

@@ -26,40 +26,24 @@ type clusterPane struct {
 
 // update scrolls the page and takes the ensemble's health reports.
 func (p *clusterPane) update(msg tea.Msg) tea.Cmd {
-	k := p.c.keys
 	switch msg := msg.(type) {
 	case healthMsg:
 		p.health = msg.h
 		p.at = p.c.now()
-	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			p.scroll(-3)
-		case tea.MouseWheelDown:
-			p.scroll(3)
-		}
 	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.scroll(-1)
-		case key.Matches(msg, k.Down):
-			p.scroll(1)
-		case key.Matches(msg, k.PageUp):
-			p.scroll(-max(p.height-1, 1))
-		case key.Matches(msg, k.PageDn):
-			p.scroll(max(p.height-1, 1))
-		case key.Matches(msg, k.Top):
-			p.offset = 0
-		case key.Matches(msg, k.Bottom):
-			p.offset = 1 << 20
-		case key.Matches(msg, k.Sort, k.SortReverse):
+		if key.Matches(msg, p.c.keys.Sort, p.c.keys.SortReverse) {
 			p.c.setStatus("this view keeps its natural order")
+			return nil
 		}
+		scrollPage(p.c.keys, msg, p.height, p.scroll)
+	default:
+		scrollPage(p.c.keys, msg, p.height, p.scroll)
 	}
 	return nil
 }
 
-func (p *clusterPane) scroll(d int) { p.offset = max(p.offset+d, 0) }
+// scroll moves the page; render bounds it by the lines there are.
+func (p *clusterPane) scroll(d int) { p.offset = min(max(p.offset+d, 0), 1<<20) }
 
 func (p *clusterPane) lines(w int) []string {
 	c := p.c

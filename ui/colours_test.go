@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
 	"image/color"
 	"regexp"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/golden"
 )
 
 // statusSGR renders the HAProxy view with UP, DRAIN, MAINT and DOWN servers
@@ -17,7 +19,13 @@ import (
 // with. known says whether the program told the model the profile.
 func statusSGR(t *testing.T, prof colorprofile.Profile, dark, known bool) map[string]string {
 	t.Helper()
-	m := newTestModel(t, 160, 48, func(o *testOptions) {
+	return statusSGRAt(t, 160, 48, prof, dark, known)
+}
+
+// statusSGRAt is statusSGR on a w x h terminal.
+func statusSGRAt(t *testing.T, cols, rows int, prof colorprofile.Profile, dark, known bool) map[string]string {
+	t.Helper()
+	m := newTestModel(t, cols, rows, func(o *testOptions) {
 		s := o.HAProxy.snaps[0]
 		for i := range s.Stats.Rows {
 			switch s.Stats.Rows[i].Name {
@@ -94,5 +102,31 @@ func TestNoColorWordsCarryIt(t *testing.T) {
 		if !strings.Contains(ansiStrip(out), " "+word+" ") {
 			t.Errorf("NO_COLOR: %s not on screen", word)
 		}
+	}
+}
+
+// TestStatusColoursGolden: the HAProxy view at 80x24 and 160x48 as words,
+// and the colour (SGR) of each status word on 16, 256 and truecolor, dark
+// and light: a change of palette shows in review.
+func TestStatusColoursGolden(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sizeName(sz), func(t *testing.T) {
+			m := newTestModel(t, sz[0], sz[1])
+			press(m, "2")
+			var b strings.Builder
+			b.WriteString(screen(m))
+			b.WriteString("\n---- SGR of the status words\n")
+			for _, prof := range []colorprofile.Profile{colorprofile.ANSI, colorprofile.ANSI256, colorprofile.TrueColor} {
+				for _, dark := range []bool{true, false} {
+					sgr := statusSGRAt(t, sz[0], sz[1], prof, dark, true)
+					fmt.Fprintf(&b, "%-9s %-5s", prof, map[bool]string{true: "dark", false: "light"}[dark])
+					for _, w := range []string{"UP", "DRAIN", "MAINT", "DOWN"} {
+						fmt.Fprintf(&b, " %s=%s", w, sgr[w])
+					}
+					b.WriteByte('\n')
+				}
+			}
+			golden.RequireEqual(t, b.String())
+		})
 	}
 }

@@ -110,7 +110,7 @@ func (d *confirmDialog) update(msg tea.KeyPressMsg) dialogVerdict {
 		return dialogOpen
 	}
 	if typed {
-		if d.typed.key(msg.String(), text) {
+		if d.typed.key(&k.Edit, msg) {
 			d.err = ""
 		}
 		return dialogOpen

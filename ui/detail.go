@@ -223,10 +223,11 @@ func (p *detailPane) view(w, h int) string {
 		return b.String()
 	}
 	if len(p.rows) == 0 {
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no instances: nothing registered and no servers in the backend")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, c.noInstancesText())))
 		b.WriteByte('\n')
 		lines++
 	}
+	anyRead := len(c.socketsRead()) > 0
 	from, to := p.visible()
 	cells := make([]cell, len(detailColumns))
 	now := c.now()
@@ -275,6 +276,13 @@ func (p *detailPane) view(w, h int) string {
 			}
 		}
 		cells[11] = cell{s: diag, st: c.codeStyle(in.Worst)}
+		if c.notReadYet(in.Worst, anyRead) {
+			diag = "not read yet"
+			if widths[11] > 30 {
+				diag += ": " + c.notReadWhy(anyRead)
+			}
+			cells[11] = cell{s: diag, st: &c.st.Muted}
+		}
 		b.WriteString(renderRow(&c.st, detailColumns, widths, cells, i == p.cursor, p.marks[in.Key], w))
 		b.WriteByte('\n')
 		lines++

@@ -51,7 +51,12 @@ func (m *Model) openDiagnose() {
 			return
 		}
 	default:
-		m.setError("D diagnoses a service (view 1), a server (view 2) or an instance across the fleet (view 6)")
+		if m.o.Fleet {
+			m.setError(plainf("%s diagnoses a service (view %s), a server (view %s) or an instance across the fleet (view %s)",
+				keyName(m.keys.Diagnose), keyName(m.keys.View1), keyName(m.keys.View2), keyName(m.keys.View6)))
+		} else {
+			m.setError(plainf("%s diagnoses a service (view %s) or a server (view %s)", keyName(m.keys.Diagnose), keyName(m.keys.View1), keyName(m.keys.View2)))
+		}
 		return
 	}
 	m.text.open(title, lines)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
 )
 
 // altKey is an esc-prefixed key as the terminal input layer reports it
@@ -54,5 +55,22 @@ func TestEscPrefixedKeysAreEscThenKey(t *testing.T) {
 	m.Update(altKey("enter"))
 	if m.view != viewDetail || m.detail.service != "svc_b" {
 		t.Fatalf("Esc enter: view %v service %q", m.view, m.detail.service)
+	}
+}
+
+// TestEscPrefixedGolden: Esc 1 g j enter j m, with each Esc arriving glued
+// to its key, ends on svc_b web2's maintenance plan at 80x24 and 160x48.
+func TestEscPrefixedGolden(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sizeName(sz), func(t *testing.T) {
+			m := newTestModel(t, sz[0], sz[1], readWrite(t, &recWriter{}))
+			press(m, "enter")
+			m.Update(altKey("2"))
+			m.Update(altKey("1"))
+			press(m, "g", "j", "enter", "j", "m")
+			out := screen(m)
+			checkFrame(t, out, sz[0], sz[1])
+			golden.RequireEqual(t, out)
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/sources"
@@ -23,6 +24,7 @@ type evEntry struct {
 	Source  string // zookeeper, serf, haproxy, action
 	Kind    string
 	Service string
+	Inst    string // the server the event is about, named in Text; "" for none
 	Text    string
 	bad     bool
 	maint   bool // a server put in MAINT: on purpose, not DOWN's red
@@ -97,7 +99,7 @@ func (p *eventsPane) addEvents(evs []state.Event) {
 		if e.Socket != "" {
 			src += " " + e.Socket
 		}
-		p.add(evEntry{At: e.At, Source: src, Kind: e.Kind, Service: e.Service, Text: e.Text, bad: badEvent(e) && e.To != "MAINT",
+		p.add(evEntry{At: e.At, Source: src, Kind: e.Kind, Service: e.Service, Inst: e.Instance, Text: e.Text, bad: badEvent(e) && e.To != "MAINT",
 			maint: e.To == "MAINT", note: e.Kind == state.EventNote})
 	}
 }
@@ -201,7 +203,7 @@ func (p *eventsPane) view(w, h int) string {
 	b.WriteString(renderHeader(&c.st, eventColumns, widths, -1, false))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no events yet: registry changes, HAProxy state changes, connections, notes and actions appear here")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no events yet: registry changes, HAProxy state changes, connections, notes and actions appear here")))
 		return b.String()
 	}
 	lines := 1
@@ -218,7 +220,8 @@ func (p *eventsPane) view(w, h int) string {
 		case e.note:
 			st = &c.st.Section // a note stands out from what the sources saw
 		}
-		cells := []cell{{s: e.At.Local().Format("15:04:05")}, {s: e.Source, st: &c.st.Muted}, {s: e.Kind, st: st}, {s: e.Service}, {s: e.Text}}
+		what := fitWhat(e.Text, e.Inst, widths[len(widths)-1])
+		cells := []cell{{s: e.At.Local().Format("15:04:05")}, {s: e.Source, st: &c.st.Muted}, {s: e.Kind, st: st}, {s: e.Service}, {s: what}}
 		b.WriteString(renderRow(&c.st, eventColumns, widths, cells, i == p.cursor, false, w))
 		b.WriteByte('\n')
 	}
@@ -227,6 +230,33 @@ func (p *eventsPane) view(w, h int) string {
 	}
 	b.WriteString(p.followLine())
 	return b.String()
+}
+
+// minInstWidth is how narrow a server's name may get in an event's
+// sentence: its start and its port still say which server it is.
+const minInstWidth = 12
+
+// fitWhat fits an event's sentence into w cells. When it is too long the
+// server's name gives way first, cut in its middle (its start and its port
+// stay), so what happened ("UP -> DOWN", "deregistered") and why survive;
+// only then is the end cut (enter opens the event in full).
+func fitWhat(text, inst string, w int) string {
+	over := ansi.StringWidth(text) - w
+	iw := ansi.StringWidth(inst)
+	if over <= 0 || iw <= minInstWidth {
+		return text
+	}
+	i := strings.Index(text, inst)
+	if i < 0 {
+		return text
+	}
+	keep := max(minInstWidth, iw-over) - 1 // one cell for the "…"
+	tail := keep / 2
+	if c := strings.LastIndexAny(inst, ":_"); c >= 0 && iw-c <= keep-3 {
+		tail = iw - c // the port (or the address after the name) stays whole
+	}
+	short := ansi.Truncate(inst, keep-tail, "") + "…" + ansi.TruncateLeft(inst, iw-tail, "")
+	return text[:i] + short + text[i+len(inst):]
 }
 
 // pageLines is an event in full, for the page enter opens.

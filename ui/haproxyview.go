@@ -340,11 +340,16 @@ func (p *haproxyPane) view(w, h int) string {
 	b.WriteString(renderHeader(&c.st, cols, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		none := "no rows: HAProxy not read yet, or it has no proxies"
-		if len(c.haps) == 0 {
+		var none string
+		switch {
+		case len(c.haps) == 0:
 			none = "no HAProxy stats socket configured: start stacktui with --haproxy to see one"
+		case len(c.socketsRead()) == 0:
+			none = "no rows: HAProxy not read yet"
+		default:
+			none = "no rows: HAProxy has no proxies"
 		}
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, none)))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, none)))
 		return b.String()
 	}
 	lines := 2 + haproxyHeaderLines - 1

@@ -237,7 +237,7 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if m.edit.key(msg.String(), keyText(msg)) && l != nil {
+	if m.edit.key(&m.keys.Edit, msg) && l != nil {
 		l.filter = setFilter(m.edit.String())
 		m.markDirty()
 	}
@@ -266,18 +266,18 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) hatopHint(msg tea.KeyPressMsg) (string, bool) {
 	k := m.keys
 	weight := "press " + keyName(k.Weight) + " and type the new weight"
-	switch msg.String() {
-	case "f1":
+	switch {
+	case key.Matches(msg, k.HatopEnableAll):
 		return "hatop F1 (enable everywhere): press " + keyName(k.Ready) + " (ready), then " + keyName(k.ConfirmScope) + " in the dialog to widen the scope", true
-	case "f2":
+	case key.Matches(msg, k.HatopDisableAll):
 		return "hatop F2 (disable everywhere): press " + keyName(k.Maint) + " (maint) or " + keyName(k.Drain) + " (drain), then " + keyName(k.ConfirmScope) + " in the dialog to widen the scope", true
-	case "f9":
+	case key.Matches(msg, k.HatopEnable):
 		return "hatop F9 (enable this backend): press " + keyName(k.Ready) + " (ready)", true
-	case "f10":
+	case key.Matches(msg, k.HatopDisable):
 		return "hatop F10 (disable this backend): press " + keyName(k.Maint) + " (maint) or " + keyName(k.Drain) + " (drain)", true
-	case "f4":
+	case key.Matches(msg, k.HatopWeightFull):
 		return "hatop F4 (weight 100%): press " + keyName(k.Weight) + " and type 100%", true
-	case "f5", "f6", "f7", "f8":
+	case key.Matches(msg, k.HatopWeightStep):
 		return "hatop F5-F8 (weight -10/-1/+1/+10): " + weight, true
 	}
 	return "", false

@@ -367,11 +367,7 @@ func (m *Model) active() pane {
 
 // topLines is the number of lines above the pane body.
 func (m *Model) topLines() int {
-	n := 2 // header + tabs
-	if m.bannerText() != "" {
-		n++
-	}
-	return n
+	return 2 + len(m.bannerLines()) // header, banner, tabs
 }
 
 // bodyHeight is the pane body's height: everything but header and footer.

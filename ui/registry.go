@@ -226,7 +226,7 @@ func (p *registryPane) view(w, h int) string {
 			lines++
 		}
 	case len(p.rows) == 0 && !p.loading:
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no children (esc goes up)")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no children ("+keyName(c.keys.Back)+" goes up)")))
 		b.WriteByte('\n')
 		lines++
 	}
@@ -343,7 +343,7 @@ func (p *registryPane) renderMembers(w, h int) string {
 	b.WriteString(renderHeader(&c.st, memberColumns, widths, -1, false))
 	b.WriteByte('\n')
 	if len(p.members) == 0 {
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no members")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no members")))
 		return b.String()
 	}
 	from, to := p.visible()

@@ -27,32 +27,46 @@ func (t *textPane) open(title string, lines []string) {
 
 // update scrolls the page by the movement keys and the wheel.
 func (t *textPane) update(msg tea.Msg) tea.Cmd {
-	k := t.c.keys
+	scrollPage(t.c.keys, msg, t.height, t.scroll)
+	return nil
+}
+
+// scrollPage scrolls a page of height lines by the movement keys and the
+// wheel (top and bottom are scrolls far enough to reach them); it reports
+// whether msg was one of them.
+func scrollPage(k *KeyMap, msg tea.Msg, height int, scroll func(int)) bool {
+	page := max(height-1, 1)
 	switch msg := msg.(type) {
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
-			t.scroll(-3)
+			scroll(-3)
 		case tea.MouseWheelDown:
-			t.scroll(3)
+			scroll(3)
+		default:
+			return false
 		}
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, k.Up):
-			t.scroll(-1)
+			scroll(-1)
 		case key.Matches(msg, k.Down):
-			t.scroll(1)
+			scroll(1)
 		case key.Matches(msg, k.PageUp):
-			t.scroll(-t.height + 1)
+			scroll(-page)
 		case key.Matches(msg, k.PageDn):
-			t.scroll(t.height - 1)
+			scroll(page)
 		case key.Matches(msg, k.Top):
-			t.scroll(-1 << 20)
+			scroll(-1 << 20)
 		case key.Matches(msg, k.Bottom):
-			t.scroll(1 << 20)
+			scroll(1 << 20)
+		default:
+			return false
 		}
+	default:
+		return false
 	}
-	return nil
+	return true
 }
 
 // scroll moves the page; the title takes the first line of the body, so

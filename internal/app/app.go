@@ -221,7 +221,7 @@ func Open(ctx context.Context, s Settings) (_ *Sources, err error) {
 		}
 	}
 	if src.Registry == nil && src.Poller == nil && src.Fleet == nil {
-		return nil, errors.New("nothing to show: give --zk or --serf and/or --haproxy (or a Synapse config with --synapse-config), or the fleet's hosts (--fleet-hosts FILE, --fleet-host HOST)")
+		return nil, errors.New("nothing to show: give --zk or --serf and/or --haproxy (or a Synapse config with --synapse-config), or the fleet's hosts (--fleet-hosts FILE, --fleet-host HOST); to look around first, run `stacktui demo`")
 	}
 	return src, nil
 }
