@@ -101,7 +101,7 @@ func TestDurableMaintenanceOnlyOnThisHost(t *testing.T) {
 	spool := t.TempDir()
 	m := newTestModel(t, 120, 40, readWrite(t, &recWriter{}), func(o *testOptions) {
 		o.SpoolDir = spool
-		o.Durable.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}}
+		o.Durable.Where.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}}
 	})
 	press(m, "j", "enter") // svc_b
 	selectInstance(t, m, "web2")

@@ -101,6 +101,13 @@ func (m *Model) bannerText() string {
 	if r := m.replayBanner(); r != "" {
 		parts = append(parts, r)
 	}
+	// The caller's line first: the demo's, or the SSH connection's, whose
+	// outage is the cause of every source's below.
+	if m.o.Banner != nil {
+		if t := m.o.Banner(); t != "" {
+			parts = append(parts, t)
+		}
+	}
 	now := m.now()
 	if m.reg != nil && m.reg.Stale() {
 		name := kindName(m.reg.Kind)
@@ -130,11 +137,6 @@ func (m *Model) bannerText() string {
 			parts = append(parts, p.sentence())
 		} else {
 			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable for %s, showing last known state: %s", s.Label, age(now.Sub(s.LastGood)), p.sentence()))
-		}
-	}
-	if m.o.Banner != nil {
-		if t := m.o.Banner(); t != "" {
-			parts = append(parts, t)
 		}
 	}
 	return termtext.Clean(strings.Join(parts, " · "))
@@ -195,8 +197,8 @@ func (m *Model) renderTabs() string {
 	if cur == viewDetail {
 		cur = viewServices
 	}
-	for i := viewServices; i <= viewEvents; i++ {
-		label := fmt.Sprintf("%d %s", int(i)+1, viewNames[i])
+	for _, i := range m.tabs() {
+		label := tabLabel(i)
 		if i == cur {
 			b.WriteString(m.st.TabActive.Render("[" + label + "]"))
 		} else {

@@ -32,6 +32,9 @@ func (m *Model) applyFrame(f live.Frame) {
 	if f.Changed&(live.ChangeRows|live.ChangeSources) != 0 {
 		m.hap.dirty = true
 	}
+	if f.Changed&live.ChangeFleet != 0 && f.Fleet != nil {
+		m.fleet.setView(f.Fleet)
+	}
 	m.events.addEvents(f.Events)
 	if m.o.FirstView != nil && !m.firstViewDone && f.Ready {
 		m.firstViewDone = true

@@ -72,10 +72,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.switchView(viewCluster)
 	case key.Matches(msg, k.View5):
 		return m.switchView(viewEvents)
+	case key.Matches(msg, k.View6):
+		return m.switchView(viewFleet)
 	case key.Matches(msg, k.NextView):
-		return m.switchView(nextView(m.view, 1))
+		return m.switchView(m.nextTab(1))
 	case key.Matches(msg, k.PrevView):
-		return m.switchView(nextView(m.view, -1))
+		return m.switchView(m.nextTab(-1))
 	case key.Matches(msg, k.Open):
 		return m.open()
 	case key.Matches(msg, k.Back):
@@ -99,6 +101,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.openDiagnose()
 	case key.Matches(msg, k.Copy):
 		return m.copySelected()
+	case m.view == viewFleet && k.isActionKey(msg):
+		m.setError(fleetReadOnly)
 	default:
 		if cmd, ok := m.actionKey(msg); ok {
 			return cmd
@@ -119,13 +123,6 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.active().update(msg)
 	}
 	return nil
-}
-
-func nextView(v viewID, d int) viewID {
-	if v == viewDetail {
-		v = viewServices
-	}
-	return viewID((int(v) + d + 5) % 5)
 }
 
 // switchView changes the top-level view; the service detail stays

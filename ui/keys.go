@@ -16,6 +16,7 @@ import (
 type KeyMap struct {
 	Quit, ForceQuit, Help                 key.Binding
 	View1, View2, View3, View4, View5     key.Binding
+	View6                                 key.Binding // the fleet, with --fleet
 	NextView, PrevView                    key.Binding
 	Up, Down, Top, Bottom, PageUp, PageDn key.Binding
 	Open, Back                            key.Binding
@@ -76,6 +77,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		View3:       bind([]string{"3"}, "3", "registry"),
 		View4:       bind([]string{"4"}, "4", "cluster"),
 		View5:       bind([]string{"5"}, "5", "events"),
+		View6:       bind([]string{"6"}, "6", "fleet (every host's HAProxy, --fleet)"),
 		NextView:    bind([]string{"tab"}, "tab", "next view"),
 		PrevView:    bind([]string{"shift+tab"}, "shift+tab", "previous view"),
 		Up:          bind([]string{"k", "up"}, "k/↑", "up"),
@@ -218,7 +220,7 @@ func (k *KeyMap) bound(msg tea.KeyPressMsg) bool {
 
 // all returns every binding of the map.
 func (k *KeyMap) all() []*key.Binding {
-	out := []*key.Binding{&k.Quit, &k.ForceQuit, &k.Help, &k.View1, &k.View2, &k.View3, &k.View4, &k.View5,
+	out := []*key.Binding{&k.Quit, &k.ForceQuit, &k.Help, &k.View1, &k.View2, &k.View3, &k.View4, &k.View5, &k.View6,
 		&k.NextView, &k.PrevView, &k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDn, &k.Open, &k.Back,
 		&k.Filter, &k.Sort, &k.SortReverse, &k.Columns, &k.Mark, &k.ClearMarks, &k.Command, &k.Diagnose, &k.Copy,
 		&k.Submit, &k.Dismiss, &k.Complete, &k.HistoryPrev, &k.HistoryNext, &k.ConfirmYes, &k.ConfirmNo, &k.ConfirmScope, &k.ConfirmFocus,
@@ -234,7 +236,7 @@ func (k *KeyMap) all() []*key.Binding {
 func (k KeyMap) Groups() []KeyGroup {
 	all := []KeyGroup{
 		{"General", []key.Binding{k.Help, k.Quit, k.ForceQuit, k.Command, k.Diagnose, k.Copy}},
-		{"Views", []key.Binding{k.View1, k.View2, k.View3, k.View4, k.View5, k.NextView, k.PrevView, k.Open, k.Back}},
+		{"Views", []key.Binding{k.View1, k.View2, k.View3, k.View4, k.View5, k.View6, k.NextView, k.PrevView, k.Open, k.Back}},
 		{"Navigation", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDn}},
 		{"Lists", []key.Binding{k.Filter, k.Sort, k.SortReverse, k.Columns, k.Mark, k.ClearMarks}},
 		{"Replay", []key.Binding{k.ReplayPause, k.ReplayNext, k.ReplayPrev, k.ReplayFaster, k.ReplaySlower}},

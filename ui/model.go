@@ -26,9 +26,10 @@ const (
 	viewCluster
 	viewEvents
 	viewDetail
+	viewFleet // 6, with --fleet
 )
 
-var viewNames = [...]string{"Services", "HAProxy", "Registry", "Cluster", "Events", "Detail"}
+var viewNames = [...]string{"Services", "HAProxy", "Registry", "Cluster", "Events", "Detail", "Fleet"}
 
 // mode is the input state machine: in every mode but modeNormal, keys are
 // text for the editor or the dialog, never commands.
@@ -82,6 +83,7 @@ type Model struct {
 	registry registryPane
 	cluster  clusterPane
 	events   eventsPane
+	fleet    fleetPane
 
 	prompt  *prompt
 	confirm *confirmDialog
@@ -154,6 +156,8 @@ func newModel(o Options, now func() time.Time) *Model {
 	m.registry = newRegistryPane(c, o.Browser)
 	m.cluster = clusterPane{c: c, ensemble: o.Health != nil}
 	m.events = newEventsPane(c)
+	m.fleet = newFleetPane(c)
+	m.keys.View6.SetEnabled(o.Fleet)
 	m.text = textPane{c: c}
 	if o.Feed != nil {
 		m.sub = o.Feed.Subscribe()
@@ -326,6 +330,7 @@ func (m *Model) layout() {
 		m.registry.height = m.registry.listHeight(bh)
 	}
 	m.events.height = bh - 2 // column titles, the follow line
+	m.fleet.height = bh - 2  // its header line, column titles
 	m.cluster.height = bh
 	m.text.height = bh
 	if lp, ok := m.active().(listPane); ok {
@@ -338,7 +343,7 @@ func (m *Model) layout() {
 
 // lists are the panes with rows.
 func (m *Model) lists() []listPane {
-	return []listPane{&m.services, &m.detail, &m.hap, &m.registry, &m.events}
+	return []listPane{&m.services, &m.detail, &m.hap, &m.registry, &m.events, &m.fleet}
 }
 
 // active is the pane of the current view.
@@ -354,6 +359,8 @@ func (m *Model) active() pane {
 		return &m.cluster
 	case viewEvents:
 		return &m.events
+	case viewFleet:
+		return &m.fleet
 	}
 	return &m.services
 }

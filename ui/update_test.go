@@ -563,7 +563,7 @@ func TestActionPlans(t *testing.T) {
 	m := newTestModel(t, 120, 40, readWrite(t, w), func(o *testOptions) {
 		o.SpoolDir = spool
 		o.ReloadCommand = "systemctl reload synapse"
-		o.Durable.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}} // web1's host
+		o.Durable.Where.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}} // web1's host
 	})
 	check := func(name string, want ...string) {
 		t.Helper()
