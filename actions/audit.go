@@ -30,13 +30,17 @@ type AuditRecord struct {
 	OSUser    string    `json:"os_user"`
 	SudoUser  string    `json:"sudo_user,omitempty"`
 	SSHClient string    `json:"ssh_client,omitempty"` // the SSH client's address, when run over SSH
-	Host      string    `json:"host"`
-	Action    Kind      `json:"action"`
-	Title     string    `json:"title"`
-	Scope     Scope     `json:"scope,omitempty"`
-	Targets   []string  `json:"targets"`
-	Commands  []string  `json:"commands"`
-	Durable   bool      `json:"durable"`
+	Host      string    `json:"host"`                 // where stacktui ran
+	// TargetHost and Via, with --ssh: the host the action changed and how
+	// it was reached ("SSH user@host (addr)"). Empty: Host itself.
+	TargetHost string   `json:"target_host,omitempty"`
+	Via        string   `json:"via,omitempty"`
+	Action     Kind     `json:"action"`
+	Title      string   `json:"title"`
+	Scope      Scope    `json:"scope,omitempty"`
+	Targets    []string `json:"targets"`
+	Commands   []string `json:"commands"`
+	Durable    bool     `json:"durable"`
 	// Result lines only.
 	Started  *time.Time `json:"started,omitempty"`
 	Finished *time.Time `json:"finished,omitempty"`
@@ -107,27 +111,32 @@ func (a *AuditLog) Close() error {
 	return a.f.Close()
 }
 
-func (a *AuditLog) record(p Plan, phase, id string, at time.Time) AuditRecord {
-	return AuditRecord{
+func (a *AuditLog) record(p Plan, w Where, phase, id string, at time.Time) AuditRecord {
+	r := AuditRecord{
 		Time: at, Phase: phase, ID: id,
 		User: a.who.user, OSUser: a.who.osUser, SudoUser: a.who.sudoUser, SSHClient: a.who.sshClient, Host: a.who.host,
 		Action: p.Kind, Title: p.Title, Scope: p.Scope,
 		Targets: p.Targets, Commands: p.Commands, Durable: p.Durable,
 	}
+	if w.Remote() {
+		r.TargetHost, r.Via = w.Name(), w.Via
+	}
+	return r
 }
 
-// intent writes the line that must be on disk before anything changes.
-func (a *AuditLog) intent(p Plan, at time.Time) (string, error) {
+// intent writes the line that must be on disk before anything changes on
+// the host w.
+func (a *AuditLog) intent(p Plan, w Where, at time.Time) (string, error) {
 	a.mu.Lock()
 	a.seq++
 	id := strconv.FormatInt(at.UnixNano(), 36) + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(a.seq, 10)
 	a.mu.Unlock()
-	return id, a.append(a.record(p, PhaseIntent, id, at))
+	return id, a.append(a.record(p, w, PhaseIntent, id, at))
 }
 
 // result writes the outcome of the action intent id announced.
-func (a *AuditLog) result(id string, r Result) error {
-	rec := a.record(r.Plan, PhaseResult, id, r.Finished)
+func (a *AuditLog) result(id string, w Where, r Result) error {
+	rec := a.record(r.Plan, w, PhaseResult, id, r.Finished)
 	rec.Started, rec.Finished = &r.Started, &r.Finished
 	rec.Steps = r.Steps
 	rec.OK = r.Err == nil

@@ -86,7 +86,7 @@ func TestAuditFullDiskLeavesNoTornRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if _, err := a.intent(Plan{Kind: "reload", Title: "reload haproxy", Commands: []string{"true"}}, time.Now()); err != nil {
+	if _, err := a.intent(Plan{Kind: "reload", Title: "reload haproxy", Commands: []string{"true"}}, Where{}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	before, err := os.ReadFile(path)
@@ -96,10 +96,10 @@ func TestAuditFullDiskLeavesNoTornRecord(t *testing.T) {
 	free := fill(t, dir)
 
 	big := bigPlan(60)
-	if line, _ := json.Marshal(a.record(big, PhaseIntent, "x", time.Now())); len(line) < 4096 {
+	if line, _ := json.Marshal(a.record(big, Where{}, PhaseIntent, "x", time.Now())); len(line) < 4096 {
 		t.Fatalf("the big record is %d bytes: it must not fit in the log's page", len(line))
 	}
-	_, err = a.intent(big, time.Now())
+	_, err = a.intent(big, Where{}, time.Now())
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("append on a full filesystem: %v, want ENOSPC", err)
 	}
@@ -112,7 +112,7 @@ func TestAuditFullDiskLeavesNoTornRecord(t *testing.T) {
 	}
 
 	free()
-	if _, err := a.intent(big, time.Now()); err != nil {
+	if _, err := a.intent(big, Where{}, time.Now()); err != nil {
 		t.Fatalf("append with room again: %v", err)
 	}
 	data, err := os.ReadFile(path)

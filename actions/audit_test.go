@@ -28,9 +28,9 @@ func TestAuditLinesCompleteAndInOrder(t *testing.T) {
 	e := NewExecutor(Writers{Procs: OSProcs{}, Files: OSFiles{}}, audit)
 
 	acts := []Action{
-		ok(t)(NewReload("echo ok")),
-		ok(t)(NewReload("echo broken >&2; exit 4")),
-		ok(t)(NewMaintenance(spool, "svc_a", 3000, "audit test", 0)),
+		ok(t)(NewReload(Where{}, "echo ok")),
+		ok(t)(NewReload(Where{}, "echo broken >&2; exit 4")),
+		ok(t)(NewMaintenance(Where{}, spool, "svc_a", 3000, "audit test", 0)),
 	}
 	var results []Result
 	for _, a := range acts {
@@ -108,7 +108,7 @@ func TestAuditUnwritableRefuses(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "ran")
 	var c calls
 	w := counted(Writers{Procs: OSProcs{}}, &c)
-	a := ok(t)(NewReload("touch " + marker))
+	a := ok(t)(NewReload(Where{}, "touch "+marker))
 	r := NewExecutor(w, full).Run(context.Background(), a)
 	if !errors.Is(r.Err, ErrAudit) || len(r.Steps) != 0 || !strings.Contains(r.Err.Error(), "no space") {
 		t.Fatalf("Run with a full disk = %v %+v; want ErrAudit", r.Err, r.Steps)
@@ -161,7 +161,7 @@ func TestAuditResultFailureIsReported(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "ran")
 	f := &failingAfter{n: 1}
 	audit := &AuditLog{path: "test.log", f: f, who: whoAmI()}
-	r := NewExecutor(Writers{Procs: OSProcs{}}, audit).Run(context.Background(), ok(t)(NewReload("touch "+marker)))
+	r := NewExecutor(Writers{Procs: OSProcs{}}, audit).Run(context.Background(), ok(t)(NewReload(Where{}, "touch "+marker)))
 	if _, err := os.Stat(marker); err != nil {
 		t.Fatal("the action should have run: its intent was audited")
 	}
@@ -176,7 +176,7 @@ func TestAuditResultFailureIsReported(t *testing.T) {
 func TestRunOnceAndMissingWriters(t *testing.T) {
 	var c calls
 	e := NewExecutor(counted(Writers{Procs: OSProcs{}}, &c), newAudit(t))
-	a := ok(t)(NewReload("true"))
+	a := ok(t)(NewReload(Where{}, "true"))
 	if r := e.Run(context.Background(), a); r.Err != nil {
 		t.Fatal(r.Err)
 	}
@@ -192,7 +192,7 @@ func TestRunOnceAndMissingWriters(t *testing.T) {
 		{ok(t)(NewServerAction(OpDrain, "", []Target{{Socket: "main", Backend: "svc_a", Server: srvA}}, ScopeBackend, testSnaps())), "no admin connection to HAProxy socket main"},
 		{ok(t)(NewSerfTags(map[string]string{"a": "b"}, nil)), "no Serf RPC connection"},
 		{ok(t)(NewZKDelete("/a/b", "b")), "no ZooKeeper connection"},
-		{ok(t)(NewMaintenance(t.TempDir(), "svc", 0, "r", 0)), "no file writer"},
+		{ok(t)(NewMaintenance(Where{}, t.TempDir(), "svc", 0, "r", 0)), "no file writer"},
 	} {
 		if r := e.Run(context.Background(), tc.a); r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) {
 			t.Errorf("%s: %v; want %q", tc.a.Plan().Title, r.Err, tc.want)
@@ -201,7 +201,7 @@ func TestRunOnceAndMissingWriters(t *testing.T) {
 	// A cancelled context refuses before anything.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if r := e.Run(ctx, ok(t)(NewReload("true"))); r.Err == nil || c.count() != n {
+	if r := e.Run(ctx, ok(t)(NewReload(Where{}, "true"))); r.Err == nil || c.count() != n {
 		t.Fatalf("cancelled: %v", r.Err)
 	}
 }
@@ -232,11 +232,11 @@ func TestAuditRecentReadsTheTail(t *testing.T) {
 	p := Plan{Kind: KindReload, Title: "Reload", Commands: []string{"/bin/sh -c 'true'"}}
 	for i := range 600 {
 		p.Targets = []string{strings.Repeat("x", i%300)} // lines of varied length
-		id, err := a.intent(p, time.Now())
+		id, err := a.intent(p, Where{}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := a.result(id, Result{Plan: p}); err != nil {
+		if err := a.result(id, Where{}, Result{Plan: p}); err != nil {
 			t.Fatal(err)
 		}
 	}

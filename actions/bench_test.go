@@ -46,11 +46,11 @@ func BenchmarkAuditIntentAndResult(b *testing.B) {
 	p := Plan{Kind: KindHAProxy, Title: "Drain 1 server", Targets: []string{"socket main: svc_a/host"}, Commands: []string{"socket main: set server svc_a/host state drain"}}
 	b.ResetTimer()
 	for b.Loop() {
-		id, err := a.intent(p, time.Now())
+		id, err := a.intent(p, Where{}, time.Now())
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := a.result(id, Result{Plan: p, Started: time.Now(), Finished: time.Now(), Steps: []Step{{Command: p.Commands[0]}}}); err != nil {
+		if err := a.result(id, Where{}, Result{Plan: p, Started: time.Now(), Finished: time.Now(), Steps: []Step{{Command: p.Commands[0]}}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -65,8 +65,8 @@ func BenchmarkAuditRecent50Of10k(b *testing.B) {
 	p := Plan{Kind: KindReload, Title: "Reload", Commands: []string{"/bin/sh -c 'true'"}}
 	a.f = &unsynced{a.f}
 	for range 5000 {
-		id, _ := a.intent(p, time.Now())
-		a.result(id, Result{Plan: p})
+		id, _ := a.intent(p, Where{}, time.Now())
+		a.result(id, Where{}, Result{Plan: p})
 	}
 	b.ResetTimer()
 	for b.Loop() {

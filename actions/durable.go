@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,12 +16,13 @@ import (
 	"github.com/stacktui/stacktui/sources/config"
 )
 
-// Durable is how durable maintenance (M and U) works on this host: which
-// host this is, its Nerve config (which checks go through hacheck, and its
-// service_conf_dir), its hacheck spool, and how to find Nerve's pid.
+// Durable is how durable maintenance (M and U) works on the host actions
+// work on (this machine, or the --ssh host): which host that is, its Nerve
+// config (which checks go through hacheck, and its service_conf_dir), its
+// hacheck spool, and how to find Nerve's pid.
 type Durable struct {
-	Host sources.Host
-	// Nerve is this host's Nerve config; nil when none was read, and
+	Where Where
+	// Nerve is the host's Nerve config; nil when none was read, and
 	// NerveNote then says why (shown in plans). With NervePath set it is
 	// read again at each plan: the toggle moves files in service_conf_dir.
 	Nerve     *config.Nerve
@@ -91,13 +91,13 @@ func (d Durable) Down(in Instance, reason string, expiry time.Duration) (Action,
 	}
 	ns, _ := d.local(in, false)
 	if m == MethodNerveToggle {
-		a, err := NewNerveToggle(d.Nerve.ConfDir(), ns.Name, true, d.NervePID)
+		a, err := NewNerveToggle(d.Where, d.Nerve.ConfDir(), ns.Name, true, d.NervePID)
 		if err != nil {
 			return nil, err
 		}
 		t := a.(*nerveToggle)
-		t.plan.Title = "Maintenance: stop registering " + in.String() + " on this host (Nerve service_conf_dir)"
-		t.plan.Targets = append([]string{"instance " + in.String() + " on " + hostname()}, t.plan.Targets...)
+		t.plan.Title = "Maintenance: stop registering " + in.String() + " on " + d.Where.here() + " (Nerve service_conf_dir)"
+		t.plan.Targets = append([]string{"instance " + in.String() + d.Where.on()}, t.plan.Targets...)
 		t.plan.Warning = "Nerve checks " + in.Service + " directly (" + checksText(ns) + "), not through hacheck, so a hacheck spool file would change nothing: this moves its service file aside instead. " +
 			t.plan.Warning + " The toggle keeps no reason: this action's audit record does."
 		t.plan.Undo = "press " + Key("end-durable") + " to register it again (moves " + filepath.Base(t.to) + " back and sends Nerve SIGHUP)"
@@ -115,18 +115,18 @@ func (d Durable) Down(in Instance, reason string, expiry time.Duration) (Action,
 		svc, port = rt.Service, rt.Port
 		via = "Nerve checks " + ns.Name + " through hacheck (" + rt.Check + "): hacheck answers 503 while this file exists, Nerve's check fails and Nerve deregisters it."
 	}
-	a, err := NewMaintenance(d.SpoolDir, svc, port, by, expiry)
+	a, err := NewMaintenance(d.Where, d.SpoolDir, svc, port, by, expiry)
 	if err != nil {
 		return nil, err
 	}
 	mt := a.(*maintenance)
-	mt.plan.Title = "Maintenance: take " + in.String() + " down on this host (hacheck)"
-	mt.plan.Targets = append([]string{"instance " + in.String() + " on " + hostname()}, mt.plan.Targets...)
+	mt.plan.Title = "Maintenance: take " + in.String() + " down on " + d.Where.here() + " (hacheck)"
+	mt.plan.Targets = append([]string{"instance " + in.String() + d.Where.on()}, mt.plan.Targets...)
 	mt.plan.Warning = via + " Not at once: after its fall count of failed checks (hacheck caches answers for up to 10 s)."
 	return mt, nil
 }
 
-// Up plans ending the durable maintenance that keeps in out on this host:
+// Up plans ending the durable maintenance that keeps in out on the host:
 // moving its Nerve service file back, or removing every spool file that
 // applies to it ("all" and the service without port included, with a
 // warning naming what else comes back).
@@ -140,14 +140,14 @@ func (d Durable) Up(in Instance) (Action, error) {
 		if d.NervePID == nil {
 			return nil, d.noPID(in, ns.File, strings.TrimSuffix(ns.File, DisabledSuffix))
 		}
-		a, err := NewNerveToggle(d.Nerve.ConfDir(), ns.Name, false, d.NervePID)
+		a, err := NewNerveToggle(d.Where, d.Nerve.ConfDir(), ns.Name, false, d.NervePID)
 		if err != nil {
 			return nil, err
 		}
 		t := a.(*nerveToggle)
-		t.plan.Title = "End maintenance: register " + in.String() + " on this host again (Nerve service_conf_dir)"
+		t.plan.Title = "End maintenance: register " + in.String() + " on " + d.Where.here() + " again (Nerve service_conf_dir)"
 		t.plan.Undo = "press " + Key("durable") + " to take it out again"
-		t.plan.Targets = append([]string{"instance " + in.String() + " on " + hostname()}, t.plan.Targets...)
+		t.plan.Targets = append([]string{"instance " + in.String() + d.Where.on()}, t.plan.Targets...)
 		return t, nil
 	}
 	svc, port := in.Service, in.Port
@@ -164,13 +164,13 @@ func (d Durable) Up(in Instance) (Action, error) {
 		service string
 		port    int
 		what    string
-	}{{svc, port, ""}, {svc, 0, "every instance of " + svc + " on this host"}, {hacheck.All, 0, "EVERY service checked through hacheck on this host"}} {
+	}{{svc, port, ""}, {svc, 0, "every instance of " + svc + " on " + d.Where.here()}, {hacheck.All, 0, "EVERY service checked through hacheck on " + d.Where.here()}} {
 		name, err := hacheck.FileName(f.service, f.port)
 		if err != nil {
 			return nil, fmt.Errorf("maintenance: %w", err)
 		}
 		p := filepath.Join(filepath.Clean(d.SpoolDir), name)
-		if _, err := os.Lstat(p); err == nil {
+		if _, err := d.Where.fs().Stat(p); err == nil {
 			paths = append(paths, p)
 			if f.what != "" {
 				wider = append(wider, name+" ("+f.what+")")
@@ -180,13 +180,13 @@ func (d Durable) Up(in Instance) (Action, error) {
 		}
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("maintenance: %s is not in durable maintenance on this host: no spool file %s, %s or all in %s, and no moved-aside Nerve service file", in, svc+":"+strconv.Itoa(port), svc, d.SpoolDir)
+		return nil, fmt.Errorf("maintenance: %s is not in durable maintenance on %s: no spool file %s, %s or all in %s, and no moved-aside Nerve service file", in, d.Where.here(), svc+":"+strconv.Itoa(port), svc, d.SpoolDir)
 	}
 	m := &maintenance{paths: paths, remove: true}
 	m.plan = Plan{
 		Kind:     KindMaintenance,
-		Title:    "End maintenance: bring " + in.String() + " back on this host (hacheck)",
-		Targets:  []string{"instance " + in.String() + " on " + hostname()},
+		Title:    "End maintenance: bring " + in.String() + " back on " + d.Where.here() + " (hacheck)",
+		Targets:  []string{"instance " + in.String() + d.Where.on()},
 		Durable:  true,
 		Undo:     "press " + Key("durable") + " to put it in maintenance again",
 		Warning:  "Nerve registers it again once its check passes (after its rise count; hacheck caches answers for up to 10 s).",
@@ -202,13 +202,14 @@ func (d Durable) Up(in Instance) (Action, error) {
 	return m, nil
 }
 
-// fresh is d with its Nerve config as it is on disk now, when it has a path
-// (a config that cannot be read now keeps the last one, and says so).
+// fresh is d with its Nerve config as it is on the host's disk now, when it
+// has a path (a config that cannot be read now keeps the last one, and says
+// so).
 func (d Durable) fresh() Durable {
 	if d.NervePath == "" {
 		return d
 	}
-	n, err := config.LoadNerve(d.NervePath)
+	n, err := config.LoadNerveFS(d.Where.fs(), d.NervePath)
 	if err != nil {
 		d.NerveNote = err.Error()
 		return d
@@ -217,15 +218,15 @@ func (d Durable) fresh() Durable {
 	return d
 }
 
-// local checks that in runs on this host and returns this host's Nerve
+// local checks that in runs on the host and returns the host's Nerve
 // service for it (nil without a Nerve config). withDisabled also finds
 // services moved aside by the toggle.
 func (d Durable) local(in Instance, withDisabled bool) (*config.NerveService, error) {
 	if in.Port <= 0 || in.Host == "" {
 		return nil, fmt.Errorf("maintenance: %s has no host:port to act on", in.Service)
 	}
-	if !d.Host.Has(in.Host) {
-		return nil, d.elsewhere(in, "it runs on "+in.Host+", which is not an address of this host ("+hostWords(d.Host)+")")
+	if !d.Where.Host.Has(in.Host) {
+		return nil, d.elsewhere(in, "it runs on "+in.Host+", which is not an address of "+d.Where.here()+" ("+hostWords(d.Where.Host)+")")
 	}
 	if d.Nerve == nil {
 		return nil, nil
@@ -237,7 +238,7 @@ func (d Durable) local(in Instance, withDisabled bool) (*config.NerveService, er
 	var found []config.NerveService
 	for _, pool := range pools {
 		for _, ns := range pool {
-			if ns.Port == in.Port && (ns.Host == "" || ns.Host == in.Host || d.Host.Has(ns.Host)) {
+			if ns.Port == in.Port && (ns.Host == "" || ns.Host == in.Host || d.Where.Host.Has(ns.Host)) {
 				found = append(found, ns)
 			}
 		}
@@ -252,11 +253,11 @@ func (d Durable) local(in Instance, withDisabled bool) (*config.NerveService, er
 	if len(found) > 0 {
 		return &found[0], nil
 	}
-	why := "this host's Nerve (" + d.Nerve.Path + ", instance_id " + strconv.Quote(d.Nerve.InstanceID) + ") registers nothing on port " + strconv.Itoa(in.Port)
+	why := d.Where.Name() + "'s Nerve (" + d.Nerve.Path + ", instance_id " + strconv.Quote(d.Nerve.InstanceID) + ") registers nothing on port " + strconv.Itoa(in.Port)
 	if in.Name != "" && in.Name != d.Nerve.InstanceID {
 		why += ", and the instance is registered as " + strconv.Quote(in.Name) + ": another Nerve registers it"
 	}
-	return nil, fmt.Errorf("maintenance: cannot take %s out from here: %s; a spool file or Nerve toggle here would not touch it", in, why)
+	return nil, fmt.Errorf("maintenance: cannot take %s out from %s: %s; a spool file or Nerve toggle on %[2]s would not touch it", in, d.Where.here(), why)
 }
 
 // canToggle says whether the service_conf_dir toggle can take ns out.
@@ -283,7 +284,7 @@ func (d Durable) noPID(in Instance, from, to string) error {
 func (d Durable) elsewhere(in Instance, why string) error {
 	return &ElsewhereError{
 		What:     "put " + in.String() + " in durable maintenance",
-		Why:      why + "; a spool file or Nerve toggle here would take down this host's own instance, if any",
+		Why:      why + "; a spool file or Nerve toggle on " + d.Where.here() + " would take down its own instance, if any",
 		Where:    "the host of " + in.addr(),
 		Commands: []string{"hadown -r " + shellQuote("<reason>") + " " + shellWord(in.Service)},
 		Note:     "if that host's Nerve checks " + in.Service + " through hacheck; hadown takes every port of the service down, haup brings it back; or run stacktui there",
@@ -297,7 +298,7 @@ func (d Durable) nerveNote() string {
 	return "pass --nerve-config"
 }
 
-// hostWords names this host and its addresses for a refusal.
+// hostWords names a host and its addresses for a refusal.
 func hostWords(h sources.Host) string {
 	s := h.Name
 	if s == "" {
@@ -342,5 +343,5 @@ func (d Durable) Alternative(flavour sources.Kind, in Instance) string {
 	case m == MethodNerveToggle:
 		return Key("durable") + ": move " + in.Service + "'s Nerve service file aside and SIGHUP Nerve (durable: Nerve deregisters it)"
 	}
-	return Key("durable") + ": a hacheck spool file for " + in.Service + " on this host (durable: Nerve's check fails and it deregisters)"
+	return Key("durable") + ": a hacheck spool file for " + in.Service + " on " + d.Where.here() + " (durable: Nerve's check fails and it deregisters)"
 }

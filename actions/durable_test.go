@@ -32,7 +32,7 @@ func loadNerve(t *testing.T, h *testenv.NerveHost) *config.Nerve {
 func TestDurableRefusesOtherHosts(t *testing.T) {
 	h := testenv.StartNerveHost(t, "web-1")
 	h.Service(t, "svc_a_8080", testenv.NerveHostService{Host: "127.0.0.1", Port: 8080, ZKPath: "/nerve/services/svc_a/services", Hacheck: "svc_a"})
-	d := Durable{Host: here, Nerve: loadNerve(t, h), SpoolDir: h.Spool}
+	d := Durable{Where: Where{Host: here}, Nerve: loadNerve(t, h), SpoolDir: h.Spool}
 	remote := Instance{Service: "svc_a", Name: "web-2", Host: "10.9.9.9", Port: 8080}
 	for name, f := range map[string]func() (Action, error){
 		"down": func() (Action, error) { return d.Down(remote, "disk swap", time.Hour) },
@@ -66,7 +66,7 @@ func TestDurableRefusesOtherHosts(t *testing.T) {
 func TestDurableThroughHacheck(t *testing.T) {
 	h := testenv.StartNerveHost(t, "web-1")
 	h.Service(t, "svc_a_8080", testenv.NerveHostService{Host: "127.0.0.1", Port: 8080, ZKPath: "/nerve/services/svc_a/services", Hacheck: "svc-a-http"})
-	d := Durable{Host: here, Nerve: loadNerve(t, h), SpoolDir: h.Spool}
+	d := Durable{Where: Where{Host: here}, Nerve: loadNerve(t, h), SpoolDir: h.Spool}
 	in := Instance{Service: "svc_a", Name: "web-1", Host: "127.0.0.1", Port: 8080}
 	if m, err := d.Method(in); err != nil || m != MethodHacheck {
 		t.Fatalf("Method = %v, %v", m, err)
@@ -124,7 +124,7 @@ func TestDurableWithoutHacheckUsesTheToggle(t *testing.T) {
 	in := Instance{Service: "svc_a", Name: "web-1", Host: "127.0.0.1", Port: 8080}
 
 	// Without a way to find Nerve: refused, with the commands by hand.
-	d := Durable{Host: here, Nerve: loadNerve(t, h), SpoolDir: h.Spool}
+	d := Durable{Where: Where{Host: here}, Nerve: loadNerve(t, h), SpoolDir: h.Spool}
 	_, err := d.Down(in, "disk swap", time.Hour)
 	if err == nil || !strings.Contains(err.Error(), "--nerve-pid-file") || !strings.Contains(err.Error(), "mv "+file+" "+file+".disabled") {
 		t.Fatalf("no pid: %v", err)
@@ -178,7 +178,7 @@ func TestDurableWithoutHacheckUsesTheToggle(t *testing.T) {
 // after the registry service and the plan says the effect is unknown.
 func TestDurableWithoutNerveConfig(t *testing.T) {
 	spool := t.TempDir()
-	d := Durable{Host: here, SpoolDir: spool, NerveNote: "no Nerve config at /etc/nerve.conf.json"}
+	d := Durable{Where: Where{Host: here}, SpoolDir: spool, NerveNote: "no Nerve config at /etc/nerve.conf.json"}
 	a, err := d.Down(Instance{Service: "svc_a", Host: "127.0.0.1", Port: 8080}, "deploy", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +196,7 @@ func TestAlternativePerFlavour(t *testing.T) {
 	h := testenv.StartNerveHost(t, "web-1")
 	h.Service(t, "svc_a_8080", testenv.NerveHostService{Host: "127.0.0.1", Port: 8080, ZKPath: "/nerve/services/svc_a/services", Hacheck: "svc_a"})
 	h.ConfService(t, "svc_b_9090", testenv.NerveHostService{Host: "127.0.0.1", Port: 9090, ZKPath: "/nerve/services/svc_b/services"})
-	d := Durable{Host: here, Nerve: loadNerve(t, h), SpoolDir: h.Spool, NervePID: PIDFile(h.PIDFile)}
+	d := Durable{Where: Where{Host: here}, Nerve: loadNerve(t, h), SpoolDir: h.Spool, NervePID: PIDFile(h.PIDFile)}
 	a := Instance{Service: "svc_a", Host: "127.0.0.1", Port: 8080}
 	for _, c := range []struct {
 		flavour sources.Kind
@@ -207,8 +207,8 @@ func TestAlternativePerFlavour(t *testing.T) {
 		{sources.KindSerf, a, "smart:serverweight=0", "hacheck"},
 		{sources.KindZooKeeper, a, "{durable}: a hacheck spool file for svc_a on this host", "serverweight"},
 		{sources.KindZooKeeper, Instance{Service: "svc_b", Host: "127.0.0.1", Port: 9090}, "Nerve service file aside", "hacheck spool"},
-		{sources.KindZooKeeper, Instance{Service: "svc_a", Host: "10.9.9.9", Port: 8080}, "on the instance's own host (hadown", "M:"},
-		{"", a, "", "M:"},
+		{sources.KindZooKeeper, Instance{Service: "svc_a", Host: "10.9.9.9", Port: 8080}, "on the instance's own host (hadown", "{durable}:"},
+		{"", a, "", "{durable}:"},
 	} {
 		got := d.Alternative(c.flavour, c.in)
 		if !strings.Contains(got, c.want) || (c.not != "" && strings.Contains(got, c.not)) {

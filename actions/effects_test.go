@@ -27,7 +27,7 @@ func newAudit(t *testing.T) *AuditLog {
 	return a
 }
 
-// ok fails t when planning failed: ok(t)(NewReload("..."))
+// ok fails t when planning failed: ok(t)(NewReload(Where{}, "..."))
 func ok(t *testing.T) func(Action, error) Action {
 	return func(a Action, err error) Action {
 		t.Helper()
@@ -219,7 +219,7 @@ func TestMaintenanceSpoolReadBack(t *testing.T) {
 	dir := t.TempDir()
 	e := NewExecutor(Writers{Files: OSFiles{}}, newAudit(t))
 	before := time.Now()
-	r := run(t, e, ok(t)(NewMaintenance(dir, "svc_a", 3000, "deploy v2", time.Hour)))
+	r := run(t, e, ok(t)(NewMaintenance(Where{}, dir, "svc_a", 3000, "deploy v2", time.Hour)))
 	if r.Err != nil {
 		t.Fatal(r.Err)
 	}
@@ -249,7 +249,7 @@ func TestMaintenanceSpoolReadBack(t *testing.T) {
 
 	// Refreshing with the same reason keeps the creation time, as hadown does.
 	time.Sleep(10 * time.Millisecond)
-	if r := run(t, e, ok(t)(NewMaintenance(dir, "svc_a", 3000, "deploy v2", 2*time.Hour))); r.Err != nil {
+	if r := run(t, e, ok(t)(NewMaintenance(Where{}, dir, "svc_a", 3000, "deploy v2", 2*time.Hour))); r.Err != nil {
 		t.Fatal(r.Err)
 	}
 	again, _ := hacheck.ReadFile(path)
@@ -258,7 +258,7 @@ func TestMaintenanceSpoolReadBack(t *testing.T) {
 	}
 
 	// "all" without expiry.
-	if r := run(t, e, ok(t)(NewMaintenance(dir, "all", 0, "host reboot", 0))); r.Err != nil {
+	if r := run(t, e, ok(t)(NewMaintenance(Where{}, dir, "all", 0, "host reboot", 0))); r.Err != nil {
 		t.Fatal(r.Err)
 	}
 	all, _ := hacheck.ReadFile(filepath.Join(dir, "all"))
@@ -267,7 +267,7 @@ func TestMaintenanceSpoolReadBack(t *testing.T) {
 	}
 
 	// Undo removes the file.
-	if r := run(t, e, ok(t)(NewMaintenanceUndo(dir, "svc_a", 3000))); r.Err != nil {
+	if r := run(t, e, ok(t)(NewMaintenanceUndo(Where{}, dir, "svc_a", 3000))); r.Err != nil {
 		t.Fatal(r.Err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
@@ -284,7 +284,7 @@ func TestNerveToggleSendsSIGHUP(t *testing.T) {
 	}
 	e := NewExecutor(Writers{Files: OSFiles{}, Procs: OSProcs{}}, newAudit(t))
 
-	r := run(t, e, ok(t)(NewNerveToggle(conf, "svc_a", true, PIDFile(pidFile))))
+	r := run(t, e, ok(t)(NewNerveToggle(Where{}, conf, "svc_a", true, PIDFile(pidFile))))
 	if r.Err != nil {
 		t.Fatalf("%v %+v", r.Err, r.Steps)
 	}
@@ -303,7 +303,7 @@ func TestNerveToggleSendsSIGHUP(t *testing.T) {
 		t.Errorf("steps %+v", r.Steps)
 	}
 
-	r = run(t, e, ok(t)(NewNerveToggle(conf, "svc_a", false, PIDCommand("cat "+pidFile))))
+	r = run(t, e, ok(t)(NewNerveToggle(Where{}, conf, "svc_a", false, PIDCommand("cat "+pidFile))))
 	if r.Err != nil {
 		t.Fatalf("%v %+v", r.Err, r.Steps)
 	}
@@ -314,7 +314,7 @@ func TestNerveToggleSendsSIGHUP(t *testing.T) {
 
 	// A pid that cannot be found changes nothing.
 	bad := filepath.Join(t.TempDir(), "nope.pid")
-	r = run(t, e, ok(t)(NewNerveToggle(conf, "svc_a", true, PIDFile(bad))))
+	r = run(t, e, ok(t)(NewNerveToggle(Where{}, conf, "svc_a", true, PIDFile(bad))))
 	if r.Err == nil || !strings.Contains(r.Err.Error(), "nothing changed") {
 		t.Errorf("missing pid file: %v", r.Err)
 	}
@@ -326,14 +326,14 @@ func TestNerveToggleSendsSIGHUP(t *testing.T) {
 func TestReloadOutputAndExitCode(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "reloaded")
 	e := NewExecutor(Writers{Procs: OSProcs{}}, newAudit(t))
-	r := run(t, e, ok(t)(NewReload("echo reloading; touch "+marker+"; echo warn >&2")))
+	r := run(t, e, ok(t)(NewReload(Where{}, "echo reloading; touch "+marker+"; echo warn >&2")))
 	if r.Err != nil || r.Steps[0].ExitCode != 0 || r.Steps[0].Output != "reloading\nwarn\n" {
 		t.Fatalf("%v %+v", r.Err, r.Steps)
 	}
 	if _, err := os.Stat(marker); err != nil {
 		t.Errorf("reload command did not run: %v", err)
 	}
-	r = run(t, e, ok(t)(NewReload("echo config invalid; exit 3")))
+	r = run(t, e, ok(t)(NewReload(Where{}, "echo config invalid; exit 3")))
 	if r.Err == nil || r.Steps[0].ExitCode != 3 || r.Steps[0].Output != "config invalid\n" || !strings.Contains(r.Err.Error(), "status 3") {
 		t.Errorf("failing reload: %v %+v", r.Err, r.Steps)
 	}
@@ -403,7 +403,7 @@ func TestSerfEventSeenByAnotherAgent(t *testing.T) {
 	}
 	defer obs.Stop(h)
 	e := NewExecutor(Writers{Serf: serfWriter(t, a)}, newAudit(t))
-	if r := run(t, e, ok(t)(NewSerfEvent("stacktui-test", []byte("payload-1"), false))); r.Err != nil {
+	if r := run(t, e, ok(t)(NewSerfEvent(Where{}, "stacktui-test", []byte("payload-1"), false))); r.Err != nil {
 		t.Fatal(r.Err)
 	}
 	timeout := time.After(10 * time.Second)

@@ -82,14 +82,14 @@ func (e *Executor) Run(ctx context.Context, a Action) Result {
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	id, err := e.audit.intent(res.Plan, res.Started)
+	id, err := e.audit.intent(res.Plan, e.w.Where, res.Started)
 	if err != nil {
 		a.release() // nothing changed: the user may try again once the log is fixed
 		return refuse(fmt.Errorf("%w: %v", ErrAudit, err))
 	}
 	res.Steps, res.Err = a.apply(ctx, e.w)
 	res.Finished = now()
-	if aerr := e.audit.result(id, res); aerr != nil {
+	if aerr := e.audit.result(id, e.w.Where, res); aerr != nil {
 		res.Err = errors.Join(res.Err, fmt.Errorf("the action was applied but its result could not be written to the audit log %s: %w", e.audit.Path(), aerr))
 	}
 	return res

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -27,12 +26,13 @@ type maintenance struct {
 	remove bool
 }
 
-// NewMaintenance plans durable Nerve maintenance on this host: a hacheck spool
-// file <spoolDir>/<service>, <service>:<port> (port > 0) or "all" (service
-// "all") holding reason and, when expiry > 0, an expiration that far after the
-// moment it is applied. hacheck then fails Nerve's check and Nerve deregisters.
-func NewMaintenance(spoolDir, service string, port int, reason string, expiry time.Duration) (Action, error) {
-	path, what, err := spoolPath(spoolDir, service, port)
+// NewMaintenance plans durable Nerve maintenance on the host w: a hacheck
+// spool file <spoolDir>/<service>, <service>:<port> (port > 0) or "all"
+// (service "all") holding reason and, when expiry > 0, an expiration that
+// far after the moment it is applied. hacheck then fails Nerve's check and
+// Nerve deregisters.
+func NewMaintenance(w Where, spoolDir, service string, port int, reason string, expiry time.Duration) (Action, error) {
+	path, what, err := spoolPath(w, spoolDir, service, port)
 	if err != nil {
 		return nil, err
 	}
@@ -52,27 +52,27 @@ func NewMaintenance(spoolDir, service string, port int, reason string, expiry ti
 	m := &maintenance{paths: []string{path}, reason: reason, expiry: expiry}
 	m.plan = Plan{
 		Kind:     KindMaintenance,
-		Title:    "Maintenance: take " + what + " down on this host (hacheck)",
-		Targets:  []string{"hacheck spool " + filepath.Dir(path) + ": " + what + " on " + hostname() + " (" + expWords + ")"},
+		Title:    "Maintenance: take " + what + " down on " + w.here() + " (hacheck)",
+		Targets:  []string{"hacheck spool " + filepath.Dir(path) + ": " + what + w.on() + " (" + expWords + ")"},
 		Commands: []string{fmt.Sprintf("write %s: {\"reason\": %s, \"expiration\": %s, \"creation\": <unix time when applied>}", path, quoteReason(reason), exp)},
 		Durable:  true,
 		Undo:     "press " + Key("end-durable") + " to end maintenance (removes " + path + ")",
 		Warning:  "Nerve deregisters the instance once its health check through hacheck fails (after its fall count), not at once.",
 	}
 	if service == hacheck.All {
-		m.plan.Warning = "\"all\" takes EVERY service checked through hacheck on this host down. " + m.plan.Warning
+		m.plan.Warning = "\"all\" takes EVERY service checked through hacheck on " + w.here() + " down. " + m.plan.Warning
 	}
 	return m, nil
 }
 
-// NewMaintenanceUndo plans the end of hacheck maintenance: removing the spool
-// file NewMaintenance would write for service and port.
-func NewMaintenanceUndo(spoolDir, service string, port int) (Action, error) {
-	path, what, err := spoolPath(spoolDir, service, port)
+// NewMaintenanceUndo plans the end of hacheck maintenance on the host w:
+// removing the spool file NewMaintenance would write for service and port.
+func NewMaintenanceUndo(w Where, spoolDir, service string, port int) (Action, error) {
+	path, what, err := spoolPath(w, spoolDir, service, port)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Lstat(path); err != nil {
+	if _, err := w.fs().Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("maintenance: %s is not in hacheck maintenance (no spool file %s): nothing to undo", what, path)
 		}
@@ -81,8 +81,8 @@ func NewMaintenanceUndo(spoolDir, service string, port int) (Action, error) {
 	m := &maintenance{paths: []string{path}, remove: true}
 	m.plan = Plan{
 		Kind:     KindMaintenance,
-		Title:    "End maintenance: bring " + what + " back on this host (hacheck)",
-		Targets:  []string{"hacheck spool " + filepath.Dir(path) + ": " + what + " on " + hostname()},
+		Title:    "End maintenance: bring " + what + " back on " + w.here() + " (hacheck)",
+		Targets:  []string{"hacheck spool " + filepath.Dir(path) + ": " + what + w.on()},
 		Commands: []string{"remove " + path},
 		Durable:  true,
 		Undo:     "press " + Key("durable") + " to put it in maintenance again",
@@ -91,7 +91,9 @@ func NewMaintenanceUndo(spoolDir, service string, port int) (Action, error) {
 	return m, nil
 }
 
-func spoolPath(spoolDir, service string, port int) (path, what string, err error) {
+// spoolPath is the spool file for service and port on the host w, whose
+// spool directory must exist there.
+func spoolPath(w Where, spoolDir, service string, port int) (path, what string, err error) {
 	if spoolDir == "" {
 		return "", "", errors.New("maintenance: no hacheck spool directory: set --hacheck-spool")
 	}
@@ -100,9 +102,9 @@ func spoolPath(spoolDir, service string, port int) (path, what string, err error
 		return "", "", fmt.Errorf("maintenance: %w", err)
 	}
 	dir := filepath.Clean(spoolDir)
-	st, err := os.Stat(dir)
+	st, err := w.fs().Stat(dir)
 	if err != nil {
-		return "", "", fmt.Errorf("maintenance: hacheck spool directory %s: %w (is hacheck installed here? check --hacheck-spool)", dir, err)
+		return "", "", fmt.Errorf("maintenance: hacheck spool directory %s on %s: %w (is hacheck installed there? check --hacheck-spool)", dir, w.Name(), err)
 	}
 	if !st.IsDir() {
 		return "", "", fmt.Errorf("maintenance: hacheck spool %s is not a directory (check --hacheck-spool)", dir)
@@ -184,12 +186,4 @@ func (m *maintenance) apply(_ context.Context, w *Writers) ([]Step, error) {
 		return []Step{st}, fmt.Errorf("write spool file: %w (check permissions on %s)", err, filepath.Dir(path))
 	}
 	return []Step{st}, nil
-}
-
-func hostname() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "this host"
-	}
-	return h
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -27,12 +26,13 @@ type nerveToggle struct {
 	pid      PIDSource
 }
 
-// NewNerveToggle plans the Nerve service_conf_dir toggle for service: with
+// NewNerveToggle plans the Nerve service_conf_dir toggle for service on the
+// host w: with
 // disable, move <confDir>/<service>.json|yaml to <file>.disabled, else move
 // it back; then send SIGHUP to Nerve (pid from nervePID, read when applied),
 // which reaps or restarts that service's watcher and deletes or creates its
 // registration.
-func NewNerveToggle(confDir, service string, disable bool, nervePID PIDSource) (Action, error) {
+func NewNerveToggle(w Where, confDir, service string, disable bool, nervePID PIDSource) (Action, error) {
 	if confDir == "" {
 		return nil, errors.New("nerve toggle: no Nerve service_conf_dir configured")
 	}
@@ -49,7 +49,7 @@ func NewNerveToggle(confDir, service string, disable bool, nervePID PIDSource) (
 		if !disable {
 			name += DisabledSuffix
 		}
-		if _, err := os.Lstat(name); err == nil {
+		if _, err := w.fs().Stat(name); err == nil {
 			found = append(found, name)
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("nerve toggle: %w", err)
@@ -73,21 +73,21 @@ func NewNerveToggle(confDir, service string, disable bool, nervePID PIDSource) (
 	} else {
 		n.to = n.from[:len(n.from)-len(DisabledSuffix)]
 	}
-	if _, err := os.Lstat(n.to); err == nil {
+	if _, err := w.fs().Stat(n.to); err == nil {
 		return nil, fmt.Errorf("nerve toggle: both %s and %s exist: resolve that by hand first", n.from, n.to)
 	}
 	n.plan = Plan{
 		Kind:     KindMaintenance,
-		Targets:  []string{"Nerve service " + service + " on " + hostname() + " (" + dir + ")"},
+		Targets:  []string{"Nerve service " + service + w.on() + " (" + dir + ")"},
 		Commands: []string{"mv " + n.from + " " + n.to, "kill -HUP <nerve pid from " + nervePID.String() + ">"},
 		Durable:  true,
 	}
 	if disable {
-		n.plan.Title = "Nerve: stop registering " + service + " on this host"
-		n.plan.Warning = "Nerve deletes this host's registration of " + service + " at once: every Synapse stops routing to it."
+		n.plan.Title = "Nerve: stop registering " + service + " on " + w.here()
+		n.plan.Warning = "Nerve deletes " + w.Name() + "'s registration of " + service + " at once: every Synapse stops routing to it."
 		n.plan.Undo = "toggle the Nerve service again to register it (moves " + filepath.Base(n.to) + " back)"
 	} else {
-		n.plan.Title = "Nerve: register " + service + " on this host again"
+		n.plan.Title = "Nerve: register " + service + " on " + w.here() + " again"
 		n.plan.Warning = "Nerve registers " + service + " once its health check passes."
 		n.plan.Undo = "toggle the Nerve service again to stop registering it"
 	}

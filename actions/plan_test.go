@@ -171,7 +171,7 @@ func TestServerActionRefusals(t *testing.T) {
 
 func TestMaintenancePlans(t *testing.T) {
 	dir := t.TempDir()
-	a, err := NewMaintenance(dir, "svc_a", 3000, " deploy of v2 ", 2*time.Hour)
+	a, err := NewMaintenance(Where{}, dir, "svc_a", 3000, " deploy of v2 ", 2*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestMaintenancePlans(t *testing.T) {
 		p.Commands[0] != "write "+path+`: {"reason": "deploy of v2", "expiration": <unix time when applied + 7200>, "creation": <unix time when applied>}` {
 		t.Errorf("plan %+v", p)
 	}
-	all, err := NewMaintenance(dir, "all", 0, "host reboot", 0)
+	all, err := NewMaintenance(Where{}, dir, "all", 0, "host reboot", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,11 +204,11 @@ func TestMaintenancePlans(t *testing.T) {
 		{dir, "svc", "r", 0, -time.Minute, "negative"},
 	}
 	for _, c := range bad {
-		if _, err := NewMaintenance(c.dir, c.svc, c.port, c.reason, c.exp); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("NewMaintenance(%q, %q, %d, %q, %v) = %v; want error containing %q", c.dir, c.svc, c.port, c.reason, c.exp, err, c.want)
+		if _, err := NewMaintenance(Where{}, c.dir, c.svc, c.port, c.reason, c.exp); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("NewMaintenance(Where{}, %q, %q, %d, %q, %v) = %v; want error containing %q", c.dir, c.svc, c.port, c.reason, c.exp, err, c.want)
 		}
 	}
-	if _, err := NewMaintenanceUndo(dir, "svc_a", 3000); err == nil || !strings.Contains(err.Error(), "nothing to undo") {
+	if _, err := NewMaintenanceUndo(Where{}, dir, "svc_a", 3000); err == nil || !strings.Contains(err.Error(), "nothing to undo") {
 		t.Errorf("undo without a spool file: %v", err)
 	}
 }
@@ -218,7 +218,7 @@ func TestNerveTogglePlans(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "svc_a.yaml"), []byte("x: 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	a, err := NewNerveToggle(dir, "svc_a", true, PIDFile("/run/nerve.pid"))
+	a, err := NewNerveToggle(Where{}, dir, "svc_a", true, PIDFile("/run/nerve.pid"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,30 +227,30 @@ func TestNerveTogglePlans(t *testing.T) {
 	if p := a.Plan(); !slices.Equal(p.Commands, want) || !p.Durable {
 		t.Errorf("plan commands %q, want %q", p.Commands, want)
 	}
-	if _, err := NewNerveToggle(dir, "svc_a", false, PIDFile("/x")); err == nil || !strings.Contains(err.Error(), "no disabled service file") {
+	if _, err := NewNerveToggle(Where{}, dir, "svc_a", false, PIDFile("/x")); err == nil || !strings.Contains(err.Error(), "no disabled service file") {
 		t.Errorf("enable without a disabled file: %v", err)
 	}
-	if _, err := NewNerveToggle(dir, "svc_b", true, PIDFile("/x")); err == nil || !strings.Contains(err.Error(), "no enabled service file") {
+	if _, err := NewNerveToggle(Where{}, dir, "svc_b", true, PIDFile("/x")); err == nil || !strings.Contains(err.Error(), "no enabled service file") {
 		t.Errorf("disable a missing service: %v", err)
 	}
-	if _, err := NewNerveToggle(dir, "svc_a", true, nil); err == nil || !strings.Contains(err.Error(), "pid") {
+	if _, err := NewNerveToggle(Where{}, dir, "svc_a", true, nil); err == nil || !strings.Contains(err.Error(), "pid") {
 		t.Errorf("no pid source: %v", err)
 	}
 	os.WriteFile(filepath.Join(dir, "svc_a.json"), []byte("{}"), 0o644)
-	if _, err := NewNerveToggle(dir, "svc_a", true, PIDFile("/x")); err == nil || !strings.Contains(err.Error(), "several") {
+	if _, err := NewNerveToggle(Where{}, dir, "svc_a", true, PIDFile("/x")); err == nil || !strings.Contains(err.Error(), "several") {
 		t.Errorf("two service files: %v", err)
 	}
 }
 
 func TestOtherPlansAndRefusals(t *testing.T) {
-	r, err := NewReload("sv restart synapse && echo 'done'")
+	r, err := NewReload(Where{}, "sv restart synapse && echo 'done'")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p := r.Plan(); p.Commands[0] != `/bin/sh -c 'sv restart synapse && echo '\''done'\'''` || !strings.Contains(p.Warning, "resets weights") {
 		t.Errorf("reload plan %+v", p)
 	}
-	if _, err := NewReload("  "); err == nil || !strings.Contains(err.Error(), "--reload-cmd") {
+	if _, err := NewReload(Where{}, "  "); err == nil || !strings.Contains(err.Error(), "--reload-cmd") {
 		t.Errorf("empty reload: %v", err)
 	}
 
@@ -281,17 +281,17 @@ func TestOtherPlansAndRefusals(t *testing.T) {
 		}
 	}
 
-	ev, err := NewSerfEvent("deploy", []byte("v2"), false)
+	ev, err := NewSerfEvent(Where{}, "deploy", []byte("v2"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p := ev.Plan(); p.Commands[0] != "serf event -coalesce=false deploy 'v2'" {
 		t.Errorf("serf event plan %q", p.Commands)
 	}
-	if _, err := NewSerfEvent("two words", nil, true); err == nil {
+	if _, err := NewSerfEvent(Where{}, "two words", nil, true); err == nil {
 		t.Error("event name with a space accepted")
 	}
-	if p := mustPlan(NewSerfEvent("big", make([]byte, 600), true)); !strings.Contains(p.Warning, "512") || !strings.Contains(p.Commands[0], "600 bytes") {
+	if p := mustPlan(NewSerfEvent(Where{}, "big", make([]byte, 600), true)); !strings.Contains(p.Warning, "512") || !strings.Contains(p.Commands[0], "600 bytes") {
 		t.Errorf("big event plan %+v", p)
 	}
 

@@ -85,26 +85,30 @@ func readOnlyCases(t *testing.T) []roCase {
 			restore: resetServers,
 		},
 		{
-			name:    "hacheck maintenance",
-			plan:    func(t *testing.T) Action { return ok(t)(NewMaintenance(spool, "svc_a", 0, "ro test", time.Minute)) },
+			name: "hacheck maintenance",
+			plan: func(t *testing.T) Action {
+				return ok(t)(NewMaintenance(Where{}, spool, "svc_a", 0, "ro test", time.Minute))
+			},
 			changed: func(t *testing.T) bool { return exists(filepath.Join(spool, "svc_a")) },
 			restore: func(t *testing.T) {},
 		},
 		{
 			name:    "hacheck maintenance undo",
-			plan:    func(t *testing.T) Action { return ok(t)(NewMaintenanceUndo(spool, "svc_a", 0)) },
+			plan:    func(t *testing.T) Action { return ok(t)(NewMaintenanceUndo(Where{}, spool, "svc_a", 0)) },
 			changed: func(t *testing.T) bool { return !exists(filepath.Join(spool, "svc_a")) },
 			restore: func(t *testing.T) {},
 		},
 		{
-			name:    "nerve toggle",
-			plan:    func(t *testing.T) Action { return ok(t)(NewNerveToggle(conf, "svc_n", true, PIDFile(pidFile))) },
+			name: "nerve toggle",
+			plan: func(t *testing.T) Action {
+				return ok(t)(NewNerveToggle(Where{}, conf, "svc_n", true, PIDFile(pidFile)))
+			},
 			changed: func(t *testing.T) bool { return exists(hups) && exists(filepath.Join(conf, "svc_n.json.disabled")) },
 			restore: func(t *testing.T) {},
 		},
 		{
 			name:    "reload",
-			plan:    func(t *testing.T) Action { return ok(t)(NewReload("touch " + marker)) },
+			plan:    func(t *testing.T) Action { return ok(t)(NewReload(Where{}, "touch "+marker)) },
 			changed: func(t *testing.T) bool { return exists(marker) },
 			restore: func(t *testing.T) {},
 		},
@@ -116,7 +120,7 @@ func readOnlyCases(t *testing.T) []roCase {
 		},
 		{
 			name:    "serf event",
-			plan:    func(t *testing.T) Action { return ok(t)(NewSerfEvent("ro-table", nil, false)) },
+			plan:    func(t *testing.T) Action { return ok(t)(NewSerfEvent(Where{}, "ro-table", nil, false)) },
 			changed: func(t *testing.T) bool { return sawEvent() },
 			restore: func(t *testing.T) {},
 		},
@@ -218,7 +222,7 @@ func TestReadOnlyExecutorHoldsNoWriters(t *testing.T) {
 		t.Fatal("the read-only executor holds a writer or an audit log")
 	}
 	var nilExec *Executor
-	r := nilExec.Run(context.Background(), ok(t)(NewReload("true")))
+	r := nilExec.Run(context.Background(), ok(t)(NewReload(Where{}, "true")))
 	if !errors.Is(r.Err, ErrReadOnly) {
 		t.Errorf("a nil executor must refuse like a read-only one: %v", r.Err)
 	}

@@ -16,14 +16,14 @@ type reload struct {
 }
 
 // NewReload plans running command (Synapse's haproxy.reload_command,
-// --reload-cmd, or a configured Synapse restart command) with /bin/sh -c. Its
-// output and exit code are in the result. stacktui never reloads through
-// HAProxy's master CLI.
-func NewReload(command string) (Action, error) {
+// --reload-cmd, or a configured Synapse restart command) with /bin/sh -c on
+// the host w. Its output and exit code are in the result. stacktui never
+// reloads through HAProxy's master CLI.
+func NewReload(w Where, command string) (Action, error) {
 	return newCommand(command, "reload", "set Synapse's haproxy.reload_command or pass --reload-cmd", Plan{
 		Kind:    KindReload,
-		Title:   "Reload: run the reload command on this host",
-		Targets: []string{"HAProxy/Synapse on " + hostname()},
+		Title:   "Reload: run the reload command on " + w.here(),
+		Targets: []string{"HAProxy/Synapse" + w.on()},
 		Warning: "A reload resets weights and server states set over the HAProxy socket to what the configuration says.",
 		Undo:    "nothing to undo: a reload applies the configuration on disk",
 	})
@@ -68,16 +68,17 @@ func (r *reload) apply(ctx context.Context, w *Writers) ([]Step, error) {
 	return []Step{st}, nil
 }
 
-// NewRestart plans restarting Synapse with command (--restart-synapse-cmd,
-// e.g. "systemctl restart synapse"), run with /bin/sh -c: the handbook's
+// NewRestart plans restarting Synapse on the host w with command
+// (--restart-synapse-cmd, e.g. "systemctl restart synapse"), run with
+// /bin/sh -c: the handbook's
 // "force-restart everything" with a reload. Synapse has no SIGHUP handling,
 // so a changed Synapse config needs this. Output and exit code are in the
 // result.
-func NewRestart(command string) (Action, error) {
+func NewRestart(w Where, command string) (Action, error) {
 	return newCommand(command, "restart", `pass --restart-synapse-cmd (e.g. "systemctl restart synapse")`, Plan{
 		Kind:    KindRestart,
-		Title:   "Restart Synapse on this host",
-		Targets: []string{"Synapse on " + hostname()},
+		Title:   "Restart Synapse on " + w.here(),
+		Targets: []string{"Synapse" + w.on()},
 		Warning: "While Synapse restarts, registry changes do not reach HAProxy; it rewrites HAProxy's configuration when it is back (and, configured so, reloads it, resetting weights and states set over the socket).",
 		Undo:    "nothing to undo: a restart applies Synapse's configuration on disk",
 	})

@@ -93,7 +93,7 @@ func TestHostScopeOnRealHAProxy(t *testing.T) {
 // kind (an event of its own) and its output and exit code in the result.
 func TestRestartSynapse(t *testing.T) {
 	e := NewExecutor(Writers{Procs: OSProcs{}}, newAudit(t))
-	a := ok(t)(NewRestart("echo restarting synapse; exit 2"))
+	a := ok(t)(NewRestart(Where{}, "echo restarting synapse; exit 2"))
 	if p := a.Plan(); p.Kind != KindRestart || p.Commands[0] != "/bin/sh -c 'echo restarting synapse; exit 2'" || !strings.Contains(p.Warning, "registry changes do not reach HAProxy") {
 		t.Errorf("plan %+v", p)
 	}
@@ -101,7 +101,7 @@ func TestRestartSynapse(t *testing.T) {
 	if r.Err == nil || r.Steps[0].ExitCode != 2 || r.Steps[0].Output != "restarting synapse\n" || !strings.Contains(r.Err.Error(), "restart command exited with status 2") {
 		t.Errorf("%v %+v", r.Err, r.Steps)
 	}
-	if _, err := NewRestart(" "); err == nil || !strings.Contains(err.Error(), "--restart-synapse-cmd") {
+	if _, err := NewRestart(Where{}, " "); err == nil || !strings.Contains(err.Error(), "--restart-synapse-cmd") {
 		t.Errorf("empty restart: %v", err)
 	}
 }

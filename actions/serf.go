@@ -47,6 +47,9 @@ type SerfMember struct {
 	// (--serf); otherwise it is one the operator configured for this member
 	// (--serf-member-rpc), reached through Writers.SerfMembers.
 	Connected bool
+	// Via says how the agent is reached when not directly: with --ssh,
+	// Agent is an address as seen from the SSH host ("SSH user@host").
+	Via string
 }
 
 // DefaultSerfRPC is the Serf agent's default RPC address.
@@ -119,8 +122,12 @@ func NewMemberTags(m SerfMember, set map[string]string, del []string) (Action, e
 			warn = append(warn, "deleting "+k+" deregisters that service on "+who+" in every Synapse.")
 		}
 	}
+	through := "through its agent at " + agent
+	if m.Via != "" {
+		through += ", reached through " + m.Via
+	}
 	for i := range targets {
-		targets[i] = "member " + who + " (through its agent at " + agent + "): " + targets[i]
+		targets[i] = "member " + who + " (" + through + "): " + targets[i]
 	}
 	n := len(set) + len(del)
 	title := fmt.Sprintf("Serf: change %d tag%s of %s", n, plural(n), who)
@@ -316,8 +323,8 @@ type serfEvent struct {
 }
 
 // NewSerfEvent plans sending the user event name with payload through the
-// local Serf agent; coalesce lets Serf merge events of the same name.
-func NewSerfEvent(name string, payload []byte, coalesce bool) (Action, error) {
+// Serf agent of the host w; coalesce lets Serf merge events of the same name.
+func NewSerfEvent(w Where, name string, payload []byte, coalesce bool) (Action, error) {
 	if name == "" {
 		return nil, errors.New("serf event: empty event name")
 	}
@@ -336,7 +343,7 @@ func NewSerfEvent(name string, payload []byte, coalesce bool) (Action, error) {
 	e.plan = Plan{
 		Kind:      KindSerfEvent,
 		Title:     "Serf: send user event " + name,
-		Targets:   []string{"every member of the Serf cluster of " + hostname()},
+		Targets:   []string{"every member of the Serf cluster of " + w.Describe()},
 		Commands:  []string{cmd},
 		Transient: "a user event is delivered once, to the members alive now",
 		Undo:      "a sent event cannot be taken back",

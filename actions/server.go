@@ -194,12 +194,12 @@ func describeOp(p *Plan, op ServerOp, arg string, servers []resolved, setup *Set
 	}
 	const synapse = "Synapse re-enables a registered server at its next reconfigure, and a reload resets it"
 	maint := Key("durable") + ": hacheck maintenance for " + svc + " on the instance's host (durable, through Nerve)"
-	weights := "Serf: t to set smart:serverweight; ZooKeeper: the weight in Nerve's config (needs Synapse's use_nerve_weights)"
+	weights := "Serf: " + Key("tags") + " to set smart:serverweight; ZooKeeper: the weight in Nerve's config (needs Synapse's use_nerve_weights)"
 	if setup != nil {
 		maint = setup.Durable
 		switch setup.Flavour {
 		case sources.KindSerf:
-			weights = "t on the member: smart:serverweight (applied by a Synapse with add_server_weight; lasts until the agent's next SIGHUP)"
+			weights = Key("tags") + " on the member: smart:serverweight (applied by a Synapse with add_server_weight; lasts until the agent's next SIGHUP)"
 		case sources.KindZooKeeper:
 			weights = "the weight in Nerve's config for the instance (applied by Synapse with use_nerve_weights, at a reload)"
 		default:

@@ -30,6 +30,9 @@ type Writers struct {
 	ZK          ZKWriter
 	Files       FileWriter // spool files and Nerve conf moves; OSFiles in production
 	Procs       ProcRunner // reload commands and signals; OSProcs in production
+	// Where is the host these writers change (the --ssh host, or this
+	// machine): the audit log records it with every action.
+	Where Where
 }
 
 // HAProxyWriter sends one runtime-API command and returns HAProxy's refusal,

@@ -14,6 +14,7 @@ import (
 	"github.com/stacktui/stacktui/internal/check"
 	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/live"
+	"github.com/stacktui/stacktui/state"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -24,6 +25,7 @@ func newCheckCmd() *cobra.Command {
 		asJSON             bool
 		wait               time.Duration
 		rf                 replayFlags
+		fleetT             [5]string // stale warn/crit, missing warn/crit, unreadable warn
 	)
 	c := &cobra.Command{
 		Use:   "check",
@@ -31,10 +33,16 @@ func newCheckCmd() *cobra.Command {
 		Long: `check connects, loads, joins and evaluates, for cron, Nagios/Icinga/Sensu and CI.
 A service is CRITICAL when its instances UP fall below --crit-up-below or it shows a diagnosis
 listed in --crit-on; WARNING likewise with --warn-up-below and --warn-on. A source that cannot be
-read makes the result UNKNOWN (3).`,
+read makes the result UNKNOWN (3).
+With --fleet it rates the fleet instead: a service is CRITICAL when more than --fleet-stale-crit
+of the hosts that have its backend still route new traffic to a deregistered instance, or more than
+--fleet-missing-crit do not route to a registered one, for longer than --fleet-grace (WARNING
+likewise). One read cannot tell since when a host has been routing to a deregistered instance:
+check --fleet first watches the fleet for the grace period (so it takes that long, plus a refresh).`,
 		Example: `  stacktui check --haproxy /run/haproxy.sock --zk zk1:2181 --service svc_a --crit-up-below 1 --warn-up-below 50%
   stacktui check --json --warn-on down,duplicate --crit-on missing_in_haproxy
-  stacktui check --replay incident.jsonl.gz --after-note 1 --at +5s --service svc_a`,
+  stacktui check --replay incident.jsonl.gz --after-note 1 --at +5s --service svc_a
+  stacktui check --fleet --zk zk1:2181 --fleet-grace 30s --fleet-stale-crit 10%`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return unknownStatus{reason: fmt.Sprintf("unexpected argument %q (check takes flags only; see stacktui check --help)", args[0])}
@@ -42,7 +50,7 @@ read makes the result UNKNOWN (3).`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, _ []string) error {
-			err := runCheck(c, &rf, services, warnBelow, critBel, warnOn, critOn, asJSON, wait)
+			err := runCheck(c, &rf, services, warnBelow, critBel, warnOn, critOn, fleetT, asJSON, wait)
 			if err == nil {
 				return nil
 			}
@@ -74,12 +82,28 @@ read makes the result UNKNOWN (3).`,
 	f.StringVar(&critOn, "crit-on", joinCodes(check.DefaultCritOn), "diagnoses that make a service CRITICAL (comma-separated)")
 	f.BoolVar(&asJSON, "json", false, "print the evaluation as JSON")
 	f.DurationVar(&wait, "timeout", 10*time.Second, "how long to wait for the sources")
+	addFleetFlags(f)
+	def := []string{check.DefaultStaleWarn.String(), check.DefaultStaleCrit.String(), check.DefaultMissingWarn.String(),
+		check.DefaultMissingCrit.String(), check.DefaultUnreadableWarn.String()}
+	help := []string{
+		"with --fleet: WARNING when more than this count or percentage of hosts still route to a deregistered instance past the grace period",
+		"with --fleet: CRITICAL when more than this count or percentage of hosts still route to a deregistered instance past the grace period",
+		"with --fleet: WARNING when more than this count or percentage of hosts do not route to a registered instance past the grace period",
+		"with --fleet: CRITICAL when more than this count or percentage of hosts do not route to a registered instance past the grace period",
+		"with --fleet: WARNING when more than this count or percentage of the fleet could not be read",
+	}
+	for i, name := range fleetThresholdFlags {
+		f.StringVar(&fleetT[i], name, def[i], help[i])
+	}
 	return c
 }
 
+// fleetThresholdFlags are check --fleet's thresholds, in FleetOptions order.
+var fleetThresholdFlags = [5]string{"fleet-stale-warn", "fleet-stale-crit", "fleet-missing-warn", "fleet-missing-crit", "fleet-unreadable-warn"}
+
 // runCheck evaluates and prints the result; a status other than OK comes
 // back as an exitCode.
-func runCheck(c *cobra.Command, rf *replayFlags, services []string, warnBelow, critBel, warnOn, critOn string, asJSON bool, wait time.Duration) error {
+func runCheck(c *cobra.Command, rf *replayFlags, services []string, warnBelow, critBel, warnOn, critOn string, fleetT [5]string, asJSON bool, wait time.Duration) error {
 	cfg, err := loadConfig(c.Flags())
 	if err != nil {
 		return err
@@ -101,8 +125,28 @@ func runCheck(c *cobra.Command, rf *replayFlags, services []string, warnBelow, c
 			return usagef("--crit-on: %v", err)
 		}
 	}
+	var fo check.FleetOptions
+	if cfg.Fleet {
+		if rf.file != "" {
+			return usagef("--fleet reads the hosts live: a trace does not record them (drop --replay or --fleet)")
+		}
+		fo.Services = services
+		for i, t := range []*check.Threshold{&fo.StaleWarn, &fo.StaleCrit, &fo.MissingWarn, &fo.MissingCrit, &fo.UnreadableWarn} {
+			if *t, err = check.ParseThreshold(fleetT[i]); err != nil {
+				return usagef("--%s: %v", fleetThresholdFlags[i], err)
+			}
+		}
+	}
 	evaluate := func(f live.Frame) error {
-		r := check.Evaluate(f.View, f.Failures(), opts)
+		var r *check.Result
+		switch {
+		case !cfg.Fleet:
+			r = check.Evaluate(f.View, f.Failures(), opts)
+		case f.Fleet == nil:
+			r = check.EvaluateFleet(&state.FleetView{}, f.Failures(), fo)
+		default:
+			r = check.EvaluateFleet(f.Fleet, f.Failures(), fo)
+		}
 		printCheck(c.OutOrStdout(), r, asJSON)
 		if r.Status != check.OK {
 			return exitCode{code: r.Code}
@@ -124,7 +168,11 @@ func runCheck(c *cobra.Command, rf *replayFlags, services []string, warnBelow, c
 	cfg.oneShot = true
 	oneShotGC()
 	return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
-		f := readyFrame(c.Context(), src, wait, log)
+		watch := time.Duration(0)
+		if cfg.Fleet {
+			watch = cfg.FleetGrace // see watchFrames
+		}
+		f := watchFrames(c.Context(), src, wait, watch, log)
 		if err := c.Context().Err(); err != nil {
 			return err // interrupted: no verdict on half-read sources
 		}

@@ -13,6 +13,9 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"github.com/stacktui/stacktui/haproxy/client"
+	"github.com/stacktui/stacktui/internal/sshconn"
+	"github.com/stacktui/stacktui/sources/fleet"
+	"github.com/stacktui/stacktui/state"
 )
 
 // Config is every setting stacktui takes, after flags, environment and the
@@ -40,6 +43,19 @@ type Config struct {
 	// SerfMemberRPC maps other members to their own agents' RPC addresses
 	// (--serf-member-rpc node=host:port): t can change their tags too.
 	SerfMemberRPC map[string]string
+	// SSH is --ssh [user@]host[:port] (everything through one SSH
+	// connection to that host); SSHConfig is --ssh-config.
+	SSH, SSHConfig string
+	// Fleet reads many hosts' HAProxy (--fleet, or --fleet-hosts or
+	// --fleet-host given).
+	Fleet            bool
+	FleetHosts       string
+	FleetHostList    []string // --fleet-host
+	FleetURL         string
+	FleetAuthFile    string
+	FleetGrace       time.Duration
+	FleetTimeout     time.Duration
+	FleetConcurrency int
 	// ignoreHostFiles keeps the demo from picking up this host's Synapse and Nerve configs.
 	ignoreHostFiles bool
 	// oneShot: the command reads once and exits (snapshot, check), so it
@@ -68,6 +84,17 @@ const (
 	keyNervePIDFile = "nerve-pid-file"
 	keyNervePIDCmd  = "nerve-pid-cmd"
 	keySerfMember   = "serf-member-rpc"
+	keySSH          = "ssh"
+	keySSHConfig    = "ssh-config"
+
+	keyFleet            = "fleet"
+	keyFleetHosts       = "fleet-hosts"
+	keyFleetHost        = "fleet-host"
+	keyFleetURL         = "fleet-url"
+	keyFleetAuthFile    = "fleet-auth-file"
+	keyFleetGrace       = "fleet-grace"
+	keyFleetTimeout     = "fleet-timeout"
+	keyFleetConcurrency = "fleet-concurrency"
 )
 
 // usageError marks a bad flag value or argument: exit code 2.
@@ -92,6 +119,8 @@ func addSourceFlags(fs *pflag.FlagSet) {
 	fs.Bool(keyReadOnly, false, "monitor only: no write handle is built, the HAProxy session is lowered to user level")
 	fs.Duration(keyRefresh, time.Second, "HAProxy poll interval")
 	fs.String(keySpool, "/var/spool/hacheck", "hacheck spool directory: read for maintenance in force, written by M")
+	fs.String(keySSH, "", "work on this host through one SSH connection, [user@]host[:port] (ssh_config, agent and known_hosts as ssh uses them; an unknown or changed host key is refused)")
+	fs.String(keySSHConfig, "", "ssh_config file for --ssh (default ~/.ssh/config, then /etc/ssh/ssh_config)")
 }
 
 // addActionFlags registers the flags only actions use: where they are
@@ -104,6 +133,19 @@ func addActionFlags(fs *pflag.FlagSet) {
 	fs.String(keyNervePIDFile, "", "Nerve's pid file, for the service_conf_dir toggle's SIGHUP")
 	fs.String(keyNervePIDCmd, "", "command printing Nerve's pid (e.g. \"pgrep -o -f bin/nerve\"), when there is no pid file")
 	fs.StringArray(keySerfMember, nil, "another member's own Serf agent, node=host:port (repeatable): t can change that member's tags; its RPC key is $SERF_RPC_AUTH's")
+}
+
+// addFleetFlags registers the flags of the fleet view (--fleet): the
+// console, snapshot and check.
+func addFleetFlags(fs *pflag.FlagSet) {
+	fs.Bool(keyFleet, false, "also read every host's HAProxy (hosts from --fleet-hosts and --fleet-host, else every host the registry names), read-only")
+	fs.String(keyFleetHosts, "", "file listing the fleet's hosts, one per line, optionally followed by the host's own stats URL (implies --fleet)")
+	fs.StringArray(keyFleetHost, nil, "a fleet host, besides those of --fleet-hosts (repeatable or comma-separated; implies --fleet)")
+	fs.String(keyFleetURL, fleet.DefaultTemplate, "each host's HAProxy stats page CSV, or tcp://{host}:PORT for a stats socket ({host} is replaced)")
+	fs.String(keyFleetAuthFile, "", "file holding the stats pages' login user:password (default $STACKTUI_FLEET_AUTH)")
+	fs.Duration(keyFleetGrace, state.DefaultFleetGrace, "how long a host may disagree with the registry before it counts (overdue)")
+	fs.Duration(keyFleetTimeout, 0, "bound on one host's read (default three quarters of the refresh, at most 5s)")
+	fs.Int(keyFleetConcurrency, fleet.DefaultConcurrency, "how many hosts are read at once")
 }
 
 // addGlobalFlags registers the flags of every command.
@@ -122,6 +164,9 @@ func newViper(fs *pflag.FlagSet) (*viper.Viper, string, error) {
 	v.SetDefault(keyZKPath, "/nerve/services")
 	v.SetDefault(keyRefresh, "1s")
 	v.SetDefault(keySpool, "/var/spool/hacheck")
+	v.SetDefault(keyFleetURL, fleet.DefaultTemplate)
+	v.SetDefault(keyFleetGrace, state.DefaultFleetGrace.String())
+	v.SetDefault(keyFleetConcurrency, fleet.DefaultConcurrency)
 	if err := v.BindPFlags(fs); err != nil {
 		return nil, "", err
 	}
@@ -165,6 +210,33 @@ func loadConfig(fs *pflag.FlagSet) (*Config, error) {
 		RestartCmd:   v.GetString(keyRestartCmd),
 		NervePIDFile: v.GetString(keyNervePIDFile),
 		NervePIDCmd:  v.GetString(keyNervePIDCmd),
+		SSH:          v.GetString(keySSH),
+		SSHConfig:    v.GetString(keySSHConfig),
+
+		Fleet:            v.GetBool(keyFleet),
+		FleetHosts:       v.GetString(keyFleetHosts),
+		FleetURL:         v.GetString(keyFleetURL),
+		FleetAuthFile:    v.GetString(keyFleetAuthFile),
+		FleetConcurrency: v.GetInt(keyFleetConcurrency),
+	}
+	c.FleetHostList = splitList(v.Get(keyFleetHost))
+	if c.FleetHosts != "" || len(c.FleetHostList) > 0 {
+		c.Fleet = true
+	}
+	if fs.Lookup(keyFleet) != nil {
+		if c.FleetGrace, err = parseDuration(v.Get(keyFleetGrace)); err != nil {
+			return nil, usagef("--%s: %v", keyFleetGrace, err)
+		}
+		if c.FleetTimeout, err = parseDuration(v.Get(keyFleetTimeout)); err != nil {
+			return nil, usagef("--%s: %v", keyFleetTimeout, err)
+		}
+		if !c.Fleet {
+			for _, k := range []string{keyFleetURL, keyFleetAuthFile, keyFleetGrace, keyFleetTimeout, keyFleetConcurrency} {
+				if fs.Changed(k) {
+					return nil, usagef("--%s has no effect without --fleet (or --fleet-hosts, --fleet-host)", k)
+				}
+			}
+		}
 	}
 	if f := fs.Lookup(keyRecord); f != nil {
 		c.Record = f.Value.String() // a flag only: never from the environment or the file
@@ -282,12 +354,41 @@ func (c *Config) validate() error {
 	if c.Refresh < 100*time.Millisecond || c.Refresh > time.Hour {
 		return usagef("--refresh %s: must be between 100ms and 1h", c.Refresh)
 	}
-	for name, f := range map[string]string{keyZKAuthFile: c.ZKAuthFile, keySerfAuthFile: c.SerfAuthFile, keySynapse: c.Synapse, keyNerve: c.Nerve} {
+	// Files read here; with --ssh the Synapse and Nerve configs are the
+	// SSH host's, checked there.
+	local := map[string]string{keyZKAuthFile: c.ZKAuthFile, keySerfAuthFile: c.SerfAuthFile, keySSHConfig: c.SSHConfig,
+		keyFleetHosts: c.FleetHosts, keyFleetAuthFile: c.FleetAuthFile}
+	if c.SSH == "" {
+		local[keySynapse], local[keyNerve] = c.Synapse, c.Nerve
+	}
+	for name, f := range local {
 		if f == "" {
 			continue
 		}
 		if _, err := os.Stat(f); err != nil {
 			return usagef("--%s %s: %v", name, f, errors.Unwrap(err))
+		}
+	}
+	if c.SSH != "" {
+		if _, _, _, err := sshconn.ParseTarget(c.SSH); err != nil {
+			return usageError{err}
+		}
+	}
+	if c.Fleet {
+		if _, err := fleet.ParseTemplate(c.FleetURL); err != nil {
+			return usagef("--%s: %v", keyFleetURL, err)
+		}
+		if _, err := fleet.AddHosts(nil, c.FleetHostList); err != nil {
+			return usagef("--%s: %v", keyFleetHost, err)
+		}
+		if c.FleetGrace < time.Second || c.FleetGrace > 24*time.Hour {
+			return usagef("--%s %s: must be between 1s and 24h", keyFleetGrace, c.FleetGrace)
+		}
+		if c.FleetTimeout < 0 || c.FleetTimeout > time.Minute {
+			return usagef("--%s %s: must be between 0 (automatic) and 1m", keyFleetTimeout, c.FleetTimeout)
+		}
+		if c.FleetConcurrency < 1 || c.FleetConcurrency > 1024 {
+			return usagef("--%s %d: must be between 1 and 1024", keyFleetConcurrency, c.FleetConcurrency)
 		}
 	}
 	return nil

@@ -104,6 +104,8 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 		Example: `  stacktui --zk zk1:2181,zk2:2181 --haproxy /run/haproxy.sock
   stacktui --serf 127.0.0.1:7373 --haproxy main=/run/haproxy.sock --haproxy edge=10.0.0.5:9999
   stacktui --read-only --haproxy /run/haproxy.sock
+  stacktui --ssh deploy@web-3                    # work on web-3 through SSH, with its Synapse config
+  stacktui --zk zk1:2181 --fleet                 # also every registering host's HAProxy stats page
   stacktui snapshot --json --haproxy /run/haproxy.sock
   stacktui demo`,
 		SilenceUsage:  true,
@@ -164,6 +166,7 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 		}
 	}
 	addSourceFlags(root.Flags())
+	addFleetFlags(root.Flags())
 	addRecordFlag(root.Flags())
 	addActionFlags(root.Flags())
 	root.CompletionOptions.HiddenDefaultCmd = false

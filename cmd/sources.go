@@ -2,13 +2,16 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/stacktui/stacktui/internal/app"
 	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/report"
 	"github.com/stacktui/stacktui/sources"
+	"github.com/stacktui/stacktui/sources/fleet"
 )
 
 // openSources reads secrets from the environment or files (never argv) and
@@ -22,14 +25,31 @@ func openSources(ctx context.Context, c *Config, log *slog.Logger) (*app.Sources
 	if err != nil {
 		return nil, usagef("--serf-auth-file: %v", err)
 	}
+	var fs *app.FleetSettings
+	if c.Fleet {
+		auth, err := app.ReadSecret("STACKTUI_FLEET_AUTH", c.FleetAuthFile)
+		if err != nil {
+			return nil, usagef("--%s: %v", keyFleetAuthFile, err)
+		}
+		if auth != "" && !strings.Contains(auth, ":") {
+			return nil, usagef("the stats pages' login ($STACKTUI_FLEET_AUTH or --%s) must be user:password", keyFleetAuthFile)
+		}
+		fs = &app.FleetSettings{HostsFile: c.FleetHosts, Hosts: c.FleetHostList, URL: c.FleetURL, Auth: auth, Concurrency: c.FleetConcurrency,
+			Timeout: c.FleetTimeout, Refresh: max(c.Refresh, fleet.DefaultRefresh), Grace: c.FleetGrace, Logger: log}
+	}
 	src, err := app.Open(ctx, app.Settings{
 		ZK: c.ZK, ZKPath: c.ZKPath, ZKAuth: zkAuth, Serf: c.Serf, SerfAuth: serfAuth,
 		HAProxy: c.HAProxy, SynapseConfig: c.Synapse, NerveConfig: c.Nerve,
 		ReadOnly: c.ReadOnly, Refresh: c.Refresh, ReloadCmd: c.ReloadCmd, RestartCmd: c.RestartCmd, Logger: log,
-		HacheckSpool: c.HacheckSpool, SerfMemberRPC: c.SerfMemberRPC,
+		HacheckSpool: c.HacheckSpool, SerfMemberRPC: c.SerfMemberRPC, NervePIDFile: c.NervePIDFile, NervePIDCmd: c.NervePIDCmd,
+		SSH: c.SSH, SSHConfig: c.SSHConfig, Fleet: fs,
 		IgnoreHostFiles: c.ignoreHostFiles, OneShot: c.oneShot,
 	})
-	if err != nil {
+	var reach *app.ReachError
+	switch {
+	case errors.As(err, &reach):
+		return nil, err // the host, not the settings: exit 1 (check: UNKNOWN)
+	case err != nil:
 		return nil, usageError{err}
 	}
 	for _, w := range src.Warnings {
@@ -63,6 +83,9 @@ func newPipeline(src *app.Sources, pace int, log *slog.Logger, tap func(live.Inp
 	if src.Maintenance != nil {
 		o.Maintenance = src.Maintenance.Read
 	}
+	if src.Fleet != nil {
+		o.Fleet = src.Fleet
+	}
 	return live.New(o)
 }
 
@@ -77,23 +100,43 @@ func runPipeline(ctx context.Context, p *live.Pipeline) (stop func()) {
 // first reading (or its error), or d has passed, and returns the newest
 // frame: what `snapshot` and `check` report.
 func readyFrame(ctx context.Context, src *app.Sources, d time.Duration, log *slog.Logger) live.Frame {
+	return watchFrames(ctx, src, d, 0, log)
+}
+
+// watchFrames is readyFrame, then watches the fleet for watch more (from
+// its first settled view) and returns the first frame whose fleet view is
+// that much newer: a single read cannot tell since when a host disagrees
+// with the registry, a watch of the grace period can (check --fleet). The
+// whole wait is bounded by d + watch + a minute.
+func watchFrames(ctx context.Context, src *app.Sources, d, watch time.Duration, log *slog.Logger) live.Frame {
 	p := newPipeline(src, 0, log, nil)
 	sub := p.Subscribe()
 	defer sub.Close()
 	defer runPipeline(ctx, p)()
-	ctx, cancel := context.WithTimeout(ctx, d)
+	readyCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var last live.Frame
-	for {
-		f, ok := sub.Next(ctx)
+	for !last.Ready {
+		f, ok := sub.Next(readyCtx)
 		if !ok {
 			return last
 		}
 		last = f
-		if f.Ready {
-			return f
-		}
 	}
+	if watch <= 0 || last.Fleet == nil {
+		return last
+	}
+	from := last.Fleet.At
+	watchCtx, cancel := context.WithTimeout(ctx, watch+time.Minute)
+	defer cancel()
+	for last.Fleet.At.Sub(from) <= watch {
+		f, ok := sub.Next(watchCtx)
+		if !ok {
+			return last
+		}
+		last = f
+	}
+	return last
 }
 
 // sourceStatuses describes every source for snapshot and check output.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/internal/app"
@@ -60,6 +61,9 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 			err = ferr
 		}
 	}()
+	if banner == nil && src.SSH != nil {
+		banner = func() string { return src.SSHBanner(time.Now()) }
+	}
 	opts := ui.Options{
 		Feed:           p,
 		Browser:        src.Browser,
@@ -70,8 +74,9 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		SpoolDir:       c.HacheckSpool,
 		ReloadCommand:  src.ReloadCommand,
 		RestartCommand: src.RestartCommand,
-		Durable: actions.Durable{Host: src.Host, Nerve: src.Nerve, NervePath: src.Maintenance.NervePath, NerveNote: src.NerveNote,
-			SpoolDir: c.HacheckSpool, NervePID: nervePID(c)},
+		Durable: actions.Durable{Where: src.Where, Nerve: src.Nerve, NervePath: src.Maintenance.NervePath, NerveNote: src.NerveNote,
+			SpoolDir: c.HacheckSpool, NervePID: src.NervePID},
+		Fleet:      src.Fleet != nil,
 		SerfAgents: c.SerfMemberRPC,
 		Banner:     banner,
 		Logger:     log,
@@ -90,15 +95,4 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 		tty.Restore()
 	}
 	return err
-}
-
-// nervePID is where the Nerve toggle finds Nerve's pid, or nil.
-func nervePID(c *Config) actions.PIDSource {
-	switch {
-	case c.NervePIDFile != "":
-		return actions.PIDFile(c.NervePIDFile)
-	case c.NervePIDCmd != "":
-		return actions.PIDCommand(c.NervePIDCmd)
-	}
-	return nil
 }

@@ -88,6 +88,8 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"snapshot", "--zk-auth-file", filepath.Join(dir, "missing")}, nil, "--zk-auth-file"},
 		{nil, []string{"STACKTUI_ZK=bad"}, "--zk"},
 		{[]string{"stray-argument"}, nil, "unknown command"},
+		{[]string{"snapshot", "--fleet-host", "web-1,web;2"}, nil, "--fleet-host"},
+		{[]string{"snapshot", "--fleet-grace", "5s", "--haproxy", "/x.sock"}, nil, "no effect without --fleet"},
 	} {
 		_, stderr, code := run(t, tc.env, tc.args...)
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")

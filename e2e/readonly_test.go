@@ -1,76 +1,12 @@
 package e2e
 
 import (
-	"bufio"
-	"io"
-	"net"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/stacktui/stacktui/internal/testenv"
 )
-
-// recordingProxy sits between stacktui and the real HAProxy stats socket and
-// records every command line the client sends (split on ';' as HAProxy does).
-type recordingProxy struct {
-	path string
-	mu   sync.Mutex
-	cmds []string
-}
-
-func newRecordingProxy(t *testing.T, target string) *recordingProxy {
-	t.Helper()
-	p := &recordingProxy{path: filepath.Join(t.TempDir(), "proxy.sock")}
-	ln, err := net.Listen("unix", p.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c, target)
-		}
-	}()
-	return p
-}
-
-func (p *recordingProxy) serve(c net.Conn, target string) {
-	defer c.Close()
-	s, err := net.Dial("unix", target)
-	if err != nil {
-		return
-	}
-	defer s.Close()
-	go func() { io.Copy(c, s); c.Close() }()
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadString('\n')
-		if line != "" {
-			for _, cmd := range strings.Split(strings.TrimRight(line, "\r\n"), ";") {
-				p.mu.Lock()
-				p.cmds = append(p.cmds, strings.TrimSpace(cmd))
-				p.mu.Unlock()
-			}
-			if _, werr := io.WriteString(s, line); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (p *recordingProxy) commands() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.cmds...)
-}
 
 // isRead reports whether a runtime-API command only reads (or lowers the session).
 func isRead(cmd string) bool {
@@ -102,10 +38,10 @@ func pressEveryAction(term *Term) {
 func TestReadOnlySendsNoWrite(t *testing.T) {
 	e := newConsoleEnv(t)
 	before := e.h.Command("show stat")
-	proxy := newRecordingProxy(t, e.h.Socket)
+	proxy := testenv.RecordCommands(t, "unix", e.h.Socket)
 	znodesBefore := countZnodes(t, e)
 
-	term := startTerm(t, 140, 40, tuiEnv(t), binary, "--read-only", "--zk", e.z.Addr, "--haproxy", "main="+proxy.path)
+	term := startTerm(t, 140, 40, tuiEnv(t), binary, "--read-only", "--zk", e.z.Addr, "--haproxy", "main="+proxy.Addr)
 	term.WaitText(10*time.Second, "svc_alpha", "RO")
 	term.Keys("d")
 	term.WaitText(3*time.Second, "read-only mode")
@@ -121,7 +57,7 @@ func TestReadOnlySendsNoWrite(t *testing.T) {
 	term.Keys("q")
 	term.WaitExit(5*time.Second, 0)
 
-	cmds := proxy.commands()
+	cmds := proxy.Commands()
 	sawUser, sawStat := false, false
 	for _, c := range cmds {
 		if !isRead(c) {
@@ -141,7 +77,7 @@ func TestReadOnlySendsNoWrite(t *testing.T) {
 	}
 
 	// Control: the same keys read-write through the same proxy do send writes.
-	term = startTerm(t, 140, 40, tuiEnv(t), binary, "--zk", e.z.Addr, "--haproxy", "main="+proxy.path)
+	term = startTerm(t, 140, 40, tuiEnv(t), binary, "--zk", e.z.Addr, "--haproxy", "main="+proxy.Addr)
 	term.WaitText(10*time.Second, "svc_alpha")
 	term.Keys("Enter")
 	term.WaitText(5*time.Second, e.a1.PortString())
@@ -150,7 +86,7 @@ func TestReadOnlySendsNoWrite(t *testing.T) {
 	term.Keys("y")
 	term.WaitText(5*time.Second, "DRAIN")
 	wrote := false
-	for _, c := range proxy.commands() {
+	for _, c := range proxy.Commands() {
 		wrote = wrote || strings.HasPrefix(c, "set server ")
 	}
 	if !wrote {

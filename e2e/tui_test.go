@@ -53,7 +53,7 @@ func TestConsoleAsAPersonUsesIt(t *testing.T) {
 	term.WaitText(10*time.Second, "svc_alpha", "svc_bravo")
 
 	// Open svc_alpha: both instances, by port.
-	term.WaitFor("svc_alpha selected", 5*time.Second, func(s string) bool { return strings.Contains(s, "> svc_alpha") })
+	term.WaitFor("svc_alpha selected", 30*time.Second, func(s string) bool { return selected(s, "svc_alpha") })
 	term.Keys("Enter")
 	term.WaitText(5*time.Second, e.a1.PortString(), e.a2.PortString())
 	term.WaitFor("both UP", 10*time.Second, func(s string) bool { return strings.Count(s, " UP ") >= 2 })

@@ -11,7 +11,7 @@ import (
 )
 
 // Input is one thing a source produced, as the pipeline takes it: exactly
-// one of Registry, HAProxy, Maintenance and Note is set.
+// one of Registry, HAProxy, Maintenance, Fleet and Note is set.
 type Input struct {
 	// At is when it was taken; a note's time. Zero: the snapshot's own At.
 	At time.Time
@@ -24,6 +24,11 @@ type Input struct {
 	HAProxy *haproxy.Snapshot
 	// Maintenance is a reading of this host's durable maintenance in force.
 	Maintenance *sources.Maintenance
+	// Fleet is a new fleet view (--fleet), joined off the pipeline's
+	// goroutine; FleetSettled says it has every host's first reading. A
+	// trace does not record it.
+	Fleet        *state.FleetView
+	FleetSettled bool
 	// Note is a trace's note: ground truth for a reader, shown as an event.
 	Note string
 	// Line is the trace line the input came from in a replay, else 0.
@@ -46,6 +51,11 @@ type Engine struct {
 	// says a reader is configured (the view is not ready without a reading).
 	maint       *sources.Maintenance
 	maintWanted bool
+	// fleet is the latest fleet view; fleetWanted says one is configured
+	// (the frame is not ready until it is settled).
+	fleet        *state.FleetView
+	fleetSettled bool
+	fleetWanted  bool
 
 	view  *state.View
 	ready bool
@@ -73,6 +83,9 @@ type EngineOptions struct {
 	// Maintenance: a reader of this host's durable maintenance is
 	// configured, and the view waits for its first reading to be ready.
 	Maintenance bool
+	// Fleet: a fleet is configured, and frames are not ready until its
+	// view is settled.
+	Fleet bool
 }
 
 // NewEngine returns an engine at its baseline, not joined yet.
@@ -81,7 +94,7 @@ func NewEngine(o EngineOptions) *Engine {
 	if n <= 0 {
 		n = DefaultHistorySamples
 	}
-	e := &Engine{cfg: o.State, hist: state.NewHistory(n), reg: o.Registry, join: true, maintWanted: o.Maintenance}
+	e := &Engine{cfg: o.State, hist: state.NewHistory(n), reg: o.Registry, join: true, maintWanted: o.Maintenance, fleetWanted: o.Fleet}
 	e.cfg.History = e.hist
 	for _, h := range o.HAProxy {
 		if h == nil {
@@ -139,6 +152,9 @@ func (e *Engine) Apply(in Input) {
 			e.join, e.urgent = true, true
 		}
 		e.change |= ChangeSources
+	case in.Fleet != nil:
+		e.fleet, e.fleetSettled = in.Fleet, in.FleetSettled
+		e.change |= ChangeFleet
 	case in.Note != "":
 		e.stamp(in.At)
 		e.events = append(e.events, state.NoteEvent(in.At, in.Note))
@@ -243,7 +259,8 @@ func (e *Engine) Observe() {
 func (e *Engine) Frame(now time.Time) Frame {
 	e.seq++
 	f := Frame{Seq: e.seq, At: now, View: e.view, Registry: e.reg, Maintenance: e.maint, Events: e.events,
-		Changed: e.change, Ready: e.ready, History: e.hist}
+		Changed: e.change, Ready: e.ready && (!e.fleetWanted || e.fleetSettled), History: e.hist,
+		Fleet: e.fleet, FleetWanted: e.fleetWanted}
 	f.HAProxy = make([]*haproxy.Snapshot, 0, len(e.socks))
 	f.newer = make([]newerRows, 0, len(e.socks))
 	for _, k := range e.socks {

@@ -25,6 +25,8 @@ const (
 	ChangeTraffic
 	// ChangeSources: a source's connection state, error or level changed.
 	ChangeSources
+	// ChangeFleet: a new fleet view.
+	ChangeFleet
 )
 
 // Frame is one consistent picture the pipeline publishes. It is immutable:
@@ -51,8 +53,14 @@ type Frame struct {
 	Events []state.Event
 	// Changed is everything that changed since the subscriber's previous frame.
 	Changed Change
-	// Ready: View has every source's first complete reading, or its error.
+	// Ready: View has every source's first complete reading, or its error
+	// (and with a fleet, Fleet has every host's).
 	Ready bool
+	// Fleet is the latest fleet view (--fleet): every host's HAProxy joined
+	// with the registry; nil before the first one or without a fleet.
+	// FleetWanted says a fleet is configured.
+	Fleet       *state.FleetView
+	FleetWanted bool
 	// History is the per-instance history behind View (flapping, sparklines).
 	History *state.History
 	// Replay is the replay's position; nil when live.
@@ -154,7 +162,9 @@ func (f *Frame) Sources() []SourceHealth {
 }
 
 // Failures lists, in words, every source that could not be read
-// completely: what `snapshot` and `check` report and exit on.
+// completely: what `snapshot` and `check` report and exit on. A fleet
+// fails only as a whole (no host read, or not every host tried yet): a
+// dead fleet host is a row of the fleet view, not a failed source.
 func (f *Frame) Failures() []string {
 	var out []string
 	for _, h := range f.Sources() {
@@ -169,6 +179,18 @@ func (f *Frame) Failures() []string {
 			out = append(out, fmt.Sprintf("haproxy %s: %s", h.Label, msg))
 		} else {
 			out = append(out, fmt.Sprintf("%s %s: %s", h.Kind, h.Address, msg))
+		}
+	}
+	if f.FleetWanted {
+		switch v := f.Fleet; {
+		case v == nil:
+			out = append(out, "fleet: not read yet")
+		case len(v.Hosts) == 0:
+			out = append(out, "fleet: no hosts (give --fleet-hosts, or a registry whose registrations name hosts)")
+		case v.Reachable == 0 && v.Hosts[0].Err != "":
+			out = append(out, fmt.Sprintf("fleet: none of the %d hosts could be read (%s: %s)", len(v.Hosts), v.Hosts[0].Name, v.Hosts[0].Err))
+		case v.Reachable == 0:
+			out = append(out, fmt.Sprintf("fleet: none of the %d hosts read yet", len(v.Hosts)))
 		}
 	}
 	return out

@@ -29,10 +29,30 @@ type HAProxyFeed interface {
 	Watch(backends []string)
 }
 
+// FleetFeed is the fleet (--fleet) as the pipeline reads it: many hosts'
+// HAProxy, joined with the registry (internal/app's Fleet).
+type FleetFeed interface {
+	// Updates delivers a value each time hosts were read anew; it is
+	// closed when the fleet stops.
+	Updates() <-chan *sources.FleetSnapshot
+	// View joins the fleet's latest reading with reg (nil without a
+	// registry) at now, and records it in the fleet's history (since when
+	// each host disagrees). It may take tens of milliseconds at 200 hosts:
+	// the pipeline calls it on a goroutine of its own.
+	View(reg *sources.Snapshot, now time.Time) *state.FleetView
+	// Settled reports whether v has every host's first reading (or its
+	// error), for hosts found in the registry those its snapshot names.
+	Settled(v *state.FleetView) bool
+}
+
 // Options configure a live Pipeline.
 type Options struct {
 	Registry sources.Registry // nil: no registry
 	HAProxy  HAProxyFeed      // nil: no HAProxy
+	// Fleet, when set, is joined with each registry snapshot and each
+	// fleet reading off the pipeline's goroutine; every frame carries the
+	// latest fleet view.
+	Fleet FleetFeed
 	// State is the join's configuration (Now and History are the pipeline's).
 	State state.Config
 	// Pace bounds large joins' share of the CPU: from PacedRows rows, a join
@@ -74,7 +94,11 @@ type Pipeline struct {
 	urge    atomic.Bool   // Refresh was called: the next join must not wait
 	notes   chan Input    // notes and maintenance readings
 	reMaint chan struct{} // Refresh asks for a maintenance reading
-	done    chan struct{}
+	// fleetReg holds the newest registry snapshot for the fleet join (the
+	// older one is replaced, never queued); fleetIn carries its views.
+	fleetReg chan *sources.Snapshot
+	fleetIn  chan fleetJoined
+	done     chan struct{}
 
 	joinStart time.Time
 	joinCost  time.Duration
@@ -89,7 +113,7 @@ func New(o Options) *Pipeline {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	eo := EngineOptions{State: o.State, HistorySamples: o.HistorySamples, Maintenance: o.Maintenance != nil}
+	eo := EngineOptions{State: o.State, HistorySamples: o.HistorySamples, Maintenance: o.Maintenance != nil, Fleet: o.Fleet != nil}
 	if o.Registry != nil {
 		cur := o.Registry.Current()
 		eo.Registry = &sources.Snapshot{Kind: cur.Kind, Address: cur.Address, State: sources.StateConnecting}
@@ -101,7 +125,11 @@ func New(o Options) *Pipeline {
 			}
 		}
 	}
-	p := &Pipeline{o: o, eng: NewEngine(eo), notes: make(chan Input, 64), reMaint: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &Pipeline{o: o, eng: NewEngine(eo), notes: make(chan Input, 64), reMaint: make(chan struct{}, 1), done: make(chan struct{}),
+		fleetReg: make(chan *sources.Snapshot, 1), fleetIn: make(chan fleetJoined)}
+	if eo.Registry != nil {
+		p.fleetReg <- eo.Registry // the fleet is compared with a registry not read yet
+	}
 	p.eng.Join(time.Now())
 	p.Publish(p.eng.Frame(time.Now()))
 	p.eng.Observe()
@@ -187,9 +215,21 @@ func (p *Pipeline) Run(ctx context.Context) {
 		defer stop()
 		go p.readMaintenance(mctx)
 	}
+	var fleetEnded chan struct{} // closed when the fleet stopped
+	if p.o.Fleet != nil {
+		fctx, stop := context.WithCancel(ctx)
+		fleetEnded = make(chan struct{})
+		defer func() { <-fleetEnded }()
+		defer stop()
+		go func() {
+			defer close(fleetEnded)
+			p.joinFleet(fctx)
+		}()
+	}
 	timer := time.NewTimer(time.Hour) // a paced join's wait
 	timer.Stop()
-	for regC != nil || hapC != nil {
+	fleetC := fleetEnded // nil once the fleet stopped
+	for regC != nil || hapC != nil || fleetC != nil {
 		select {
 		case <-ctx.Done():
 			return
@@ -200,6 +240,9 @@ func (p *Pipeline) Run(ctx context.Context) {
 				break
 			}
 			p.apply(Input{Registry: &u.Snapshot, RegistryEvents: u.Events})
+			if p.o.Fleet != nil {
+				p.tellFleet(&u.Snapshot)
+			}
 		case s, ok := <-hapC:
 			if !ok {
 				hapC = nil
@@ -209,6 +252,16 @@ func (p *Pipeline) Run(ctx context.Context) {
 			p.apply(Input{HAProxy: &s})
 		case in := <-p.notes:
 			p.apply(in)
+		case <-fleetC:
+			fleetC = nil
+			p.closed("the fleet")
+		case j := <-p.fleetIn:
+			if j.panic != "" {
+				p.eng.Report(state.Event{At: time.Now(), Kind: "error", Source: "stacktui",
+					Text: "internal error while joining the fleet: " + j.panic + " (details in the log file); showing the last good fleet view."})
+				break
+			}
+			p.apply(j.in)
 		case <-timer.C:
 		}
 		if wait := p.step(); wait > 0 {
@@ -217,6 +270,70 @@ func (p *Pipeline) Run(ctx context.Context) {
 			timer.Stop()
 		}
 	}
+}
+
+// tellFleet hands the fleet join the newest registry snapshot, replacing
+// one it has not taken yet.
+func (p *Pipeline) tellFleet(s *sources.Snapshot) {
+	for {
+		select {
+		case p.fleetReg <- s:
+			return
+		default:
+		}
+		select {
+		case <-p.fleetReg:
+		default:
+		}
+	}
+}
+
+// joinFleet joins the fleet with the registry whenever either moved, until
+// ctx ends, and hands each view to the pipeline as an input. It runs on a
+// goroutine of its own: at 200 hosts a join takes tens of milliseconds,
+// which registry and HAProxy frames must not wait for. While the pipeline
+// has not taken a view, newer readings coalesce upstream (the poller and
+// fleetReg keep only the latest).
+func (p *Pipeline) joinFleet(ctx context.Context) {
+	var reg *sources.Snapshot
+	updates := p.o.Fleet.Updates()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-updates:
+			if !ok {
+				return
+			}
+		case reg = <-p.fleetReg:
+		}
+		select {
+		case p.fleetIn <- p.fleetView(reg):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// fleetJoined is a fleet join's outcome: the input, or the panic it
+// recovered from (reported on the pipeline's goroutine, which owns the
+// engine).
+type fleetJoined struct {
+	in    Input
+	panic string
+}
+
+// fleetView joins the fleet, recovering from a panic: a bad stats page
+// must not stop the console.
+func (p *Pipeline) fleetView(reg *sources.Snapshot) (j fleetJoined) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.o.Logger.Error("panic in the fleet join", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			j = fleetJoined{panic: fmt.Sprint(r)}
+		}
+	}()
+	v := p.o.Fleet.View(reg, time.Now())
+	return fleetJoined{in: Input{At: v.At, Fleet: v, FleetSettled: p.o.Fleet.Settled(v)}}
 }
 
 // apply taps and applies one input, recovering from a panic in either: one
@@ -317,7 +434,7 @@ func (h *Hub) Publish(f Frame) {
 		s.Publish(f)
 	}
 	f.Events = nil
-	f.Changed = ChangeView | ChangeRows | ChangeTraffic | ChangeSources
+	f.Changed = ChangeView | ChangeRows | ChangeTraffic | ChangeSources | ChangeFleet
 	h.latest = f
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
@@ -124,12 +125,15 @@ func FleetJSON(v *state.FleetView, sources []SourceStatus) ([]byte, error) {
 	if v == nil {
 		return nil, errors.New("report: no fleet view to print (nothing was read)")
 	}
-	return json.MarshalIndent(BuildFleet(v, sources), "", "  ")
+	b, err := json.MarshalIndent(BuildFleet(v, sources), "", "  ")
+	return termtext.JSON(b), err // host and server names come from outside
 }
 
 // FleetTable writes v for humans: the sources, the hosts that could not be
 // read or disagree, then per service one line per instance with how many
-// hosts do what with it, and the disagreements in words.
+// hosts do what with it, and the disagreements in words. Host, service and
+// server names, errors and findings come from host lists, the registry and
+// HAProxy: each is cleaned as Table's cells are (safe).
 func FleetTable(w io.Writer, v *state.FleetView, sources []SourceStatus) error {
 	if v == nil {
 		return errors.New("report: no fleet view to print (nothing was read)")
@@ -139,14 +143,14 @@ func FleetTable(w io.Writer, v *state.FleetView, sources []SourceStatus) error {
 	tw := newTab(ew)
 	fmt.Fprintf(tw, "SOURCE\tADDRESS\tSTATE\tERROR\n")
 	for _, s := range sources {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Kind, s.Address, s.State, s.Error)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(s.Kind), safe(s.Address), safe(s.State), safe(s.Error))
 	}
 	if len(sources) == 0 {
 		fmt.Fprintf(tw, "(none)\t\t\t\n")
 	}
 	tw.Flush()
 	for _, d := range v.Diagnoses {
-		fmt.Fprintf(ew, "! %s: %s\n", d.Code, d.Text)
+		fmt.Fprintf(ew, "! %s: %s\n", safe(d.Code), safe(d.Text))
 	}
 
 	var bad []state.FleetHost
@@ -169,14 +173,14 @@ func FleetTable(w io.Writer, v *state.FleetView, sources []SourceStatus) error {
 					read += " (last " + v.At.Sub(h.LastGood).Round(time.Second).String() + " ago)"
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", h.Name, read, h.Disagreements, strings.Join(h.Stuck, ","), h.Err)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", safe(h.Name), read, h.Disagreements, safe(strings.Join(h.Stuck, ",")), safe(h.Err))
 		}
 		tw.Flush()
 	}
 
 	for i := range v.Services {
 		s := &v.Services[i]
-		fmt.Fprintf(ew, "\n%s (backend %s): %d registered, on %d hosts", s.Name, s.Backend, s.Registered, s.Hosts)
+		fmt.Fprintf(ew, "\n%s (backend %s): %d registered, on %d hosts", safe(s.Name), safe(s.Backend), s.Registered, s.Hosts)
 		if s.Disagreeing > 0 {
 			fmt.Fprintf(ew, ", %d disagreeing", s.Disagreeing)
 		}
@@ -193,7 +197,7 @@ func FleetTable(w io.Writer, v *state.FleetView, sources []SourceStatus) error {
 				reg = "no"
 			}
 			c := in.Counts
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", in.Server, reg, c.Up, c.Drain, c.Down, c.Maint, c.Other, c.Absent, c.Unknown)
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", safe(in.Server), reg, c.Up, c.Drain, c.Down, c.Maint, c.Other, c.Absent, c.Unknown)
 		}
 		tw.Flush()
 		for k := range s.Instances {
@@ -202,7 +206,7 @@ func FleetTable(w io.Writer, v *state.FleetView, sources []SourceStatus) error {
 				if f.Overdue || f.Stuck {
 					mark = "!"
 				}
-				fmt.Fprintf(ew, "  %s %s\n", mark, f.Text)
+				fmt.Fprintf(ew, "  %s %s\n", mark, safe(f.Text))
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/sources/fleet"
 	"github.com/stacktui/stacktui/state"
@@ -98,5 +99,44 @@ func TestFleetNilView(t *testing.T) {
 	}
 	if err := FleetTable(&bytes.Buffer{}, nil, nil); err == nil {
 		t.Error("FleetTable(nil) succeeded")
+	}
+}
+
+// TestFleetHostileText: host names from a hosts file are checked, but
+// service and server names, errors and a registry address come from
+// outside; the fleet table and JSON show them without obeying them.
+func TestFleetHostileText(t *testing.T) {
+	for _, text := range hostileStrings {
+		name := "svc" + text
+		reg := &sources.Snapshot{Kind: sources.KindZooKeeper, Address: text, State: sources.StateConnected, Synced: true,
+			Services: []sources.Service{{Name: name, Registrations: []sources.Registration{
+				{Service: name, Name: text, Host: "10.0.0.2", Port: 80, Ctime: fleetAt.Add(-time.Hour)}}}}}
+		st := &haproxy.Stats{Rows: []haproxy.Row{
+			{Proxy: name, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"},
+			{Proxy: name, Name: text + "_10.0.0.9:80", Type: haproxy.TypeServer, Status: "UP"},
+		}}
+		fs := &fleet.Snapshot{At: fleetAt, Hosts: []fleet.Host{
+			{FleetTarget: fleet.Target{Host: "h1", Endpoint: "http://h1:3212/;csv"}, Stats: st, LastGood: fleetAt, FirstRead: fleetAt},
+			{FleetTarget: fleet.Target{Host: "h2", Endpoint: "http://h2:3212/;csv"}, Err: "HTTP 500 " + text},
+		}}
+		v := state.JoinFleet(reg, fs, state.FleetConfig{Now: fleetAt})
+		var b bytes.Buffer
+		if err := FleetTable(&b, v, []SourceStatus{{Kind: "zookeeper", Address: text, State: "connected", Error: text}}); err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range strings.Split(b.String(), "\n") {
+			if !termtext.IsClean(l) {
+				t.Fatalf("text %q: fleet table line %d is not clean: %q", text, i, l)
+			}
+		}
+		js, err := FleetJSON(v, nil)
+		if err != nil || !json.Valid(js) {
+			t.Fatalf("text %q: fleet JSON %v: %s", text, err, js)
+		}
+		for _, r := range string(js) {
+			if !termtext.Printable(r) && r != '\n' {
+				t.Fatalf("text %q: fleet JSON keeps %U", text, r)
+			}
+		}
 	}
 }

@@ -117,7 +117,7 @@ func (m *Model) durableUp() tea.Cmd {
 func (m *Model) serfEventKey() tea.Cmd {
 	m.ask("Serf user event (name [payload]):", "", func(v string) tea.Cmd {
 		name, payload, _ := strings.Cut(v, " ")
-		a, err := actions.NewSerfEvent(name, []byte(payload), true)
+		a, err := actions.NewSerfEvent(m.o.Durable.Where, name, []byte(payload), true)
 		if err != nil {
 			return m.planFailed(err)
 		}
@@ -236,7 +236,7 @@ func (m *Model) targets() ([]actions.Target, error) {
 			out = append(out, t)
 		}
 	default:
-		return nil, fmt.Errorf("server actions work on servers: open a service (enter) or the HAProxy view (2)")
+		return nil, fmt.Errorf("server actions work on servers: open a service (%s) or the HAProxy view (%s)", keyName(m.keys.Open), keyName(m.keys.View2))
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no server selected")
@@ -359,7 +359,7 @@ func (m *Model) durableInstance() (actions.Instance, error) {
 		svc, in = m.findInstance(m.hap.selected())
 	}
 	if in == nil || svc == nil {
-		return actions.Instance{}, fmt.Errorf("durable maintenance applies to an instance: open a service (enter) and select one, or select its server in the HAProxy view")
+		return actions.Instance{}, fmt.Errorf("durable maintenance applies to an instance: open a service (%s) and select one, or select its server in the HAProxy view (%s)", keyName(m.keys.Open), keyName(m.keys.View2))
 	}
 	out := actions.Instance{Service: svc.Name}
 	if r := in.Registration; r != nil {
@@ -400,7 +400,11 @@ func (m *Model) durableDown() tea.Cmd {
 		m.confirmAction(a, nil)
 		return nil
 	}
-	info := []string{m.st.Section.Render("Durable maintenance of " + in.String() + " on this host (hacheck spool " + d.SpoolDir + ")"),
+	on := "this host"
+	if d.Where.Remote() {
+		on = d.Where.Describe()
+	}
+	info := []string{m.st.Section.Render("Durable maintenance of " + in.String() + " on " + on + " (hacheck spool " + d.SpoolDir + ")"),
 		"The reason is written to the spool file with your name; colleagues see it in stacktui and hastatus."}
 	m.askWith("maintenance reason for "+in.String()+":", "", info, func(reason string) tea.Cmd {
 		m.askWith("expires after (e.g. 30m, 2h; empty = never):", "", info, func(exp string) tea.Cmd {
@@ -427,7 +431,7 @@ func (m *Model) durableDown() tea.Cmd {
 // when a restart command is configured.
 func (m *Model) reloadKey() tea.Cmd {
 	reload := func() tea.Cmd {
-		a, err := actions.NewReload(m.o.ReloadCommand)
+		a, err := actions.NewReload(m.o.Durable.Where, m.o.ReloadCommand)
 		if err != nil {
 			return m.planFailed(err)
 		}
@@ -440,7 +444,7 @@ func (m *Model) reloadKey() tea.Cmd {
 	m.menu(keyName(m.keys.Reload), []menuItem{
 		{m.keys.ReloadHAProxy, reload},
 		{m.keys.RestartSynapse, func() tea.Cmd {
-			a, err := actions.NewRestart(m.o.RestartCommand)
+			a, err := actions.NewRestart(m.o.Durable.Where, m.o.RestartCommand)
 			if err != nil {
 				return m.planFailed(err)
 			}
@@ -498,7 +502,7 @@ func (m *Model) tagsKey() tea.Cmd {
 // through which they can be changed.
 func (m *Model) serfMember() (actions.SerfMember, error) {
 	if m.reg == nil || m.reg.Kind != sources.KindSerf {
-		return actions.SerfMember{}, fmt.Errorf("t changes Serf tags: this console does not read a Serf cluster (--serf)")
+		return actions.SerfMember{}, fmt.Errorf("%s changes Serf tags: this console does not read a Serf cluster (--serf)", keyName(m.keys.SerfTags))
 	}
 	name := ""
 	if m.view == viewDetail {
@@ -516,7 +520,7 @@ func (m *Model) serfMember() (actions.SerfMember, error) {
 			return actions.SerfMember{}, fmt.Errorf("which member the Serf agent at %s is, is not known yet (not connected?): open a service and select an instance instead", m.reg.Address)
 		}
 	}
-	mem := actions.SerfMember{Name: name}
+	mem := actions.SerfMember{Name: name, Via: m.o.Durable.Where.Via}
 	for _, x := range m.reg.Members {
 		if x.Name == name {
 			mem.Addr, mem.Tags = x.Addr, x.Tags
@@ -549,7 +553,7 @@ func (m *Model) zkDeleteTarget() (string, string, error) {
 			return in.Registration.Path, name, nil
 		}
 	}
-	return "", "", fmt.Errorf("X deletes a ZooKeeper registration: select an instance (detail view) or a znode (view 3)")
+	return "", "", fmt.Errorf("%s deletes a ZooKeeper registration: select an instance (detail view) or a znode (view %s)", keyName(m.keys.ZKDelete), keyName(m.keys.View3))
 }
 
 // parseTags reads "k=v k2=v2 -k3".

@@ -20,20 +20,6 @@ func serfAgentA(o *testOptions) {
 	r.cur.Members[1].Tags = map[string]string{"smart:svc_b_8080": "10.0.0.1:8080", actions.SerfWeightTag: "50"}
 }
 
-// openService opens the named service from the services view (HAProxy's
-// backends with no registration are services too, so it need not be first).
-func openService(t *testing.T, m *Model, name string) {
-	t.Helper()
-	for i, s := range m.services.rows {
-		if s.Name == name {
-			m.moveTo(i)
-			press(m, "enter")
-			return
-		}
-	}
-	t.Fatalf("no service %q in the services view", name)
-}
-
 // selectInstance moves the detail view's cursor to the instance whose row
 // shows text.
 func selectInstance(t *testing.T, m *Model, text string) {
@@ -115,7 +101,7 @@ func TestDurableMaintenanceOnlyOnThisHost(t *testing.T) {
 	spool := t.TempDir()
 	m := newTestModel(t, 120, 40, readWrite(t, &recWriter{}), func(o *testOptions) {
 		o.SpoolDir = spool
-		o.Durable.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}}
+		o.Durable.Where.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}}
 	})
 	press(m, "j", "enter") // svc_b
 	selectInstance(t, m, "web2")
@@ -198,7 +184,7 @@ func TestReloadOutputPane(t *testing.T) {
 		t.Fatalf("no output pane after R (status %q)", m.status)
 	}
 	s := screen(m)
-	if !strings.Contains(s, "FAILED") || !strings.Contains(s, "line 1 of") || !strings.Contains(s, "j/k to scroll") {
+	if !strings.Contains(s, "FAILED") || !strings.Contains(s, "line 1 of") || !strings.Contains(s, "j/k scroll") {
 		t.Fatalf("output pane:\n%s", s)
 	}
 	press(m, "G")

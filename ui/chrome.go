@@ -101,10 +101,20 @@ func (m *Model) bannerText() string {
 	if r := m.replayBanner(); r != "" {
 		parts = append(parts, r)
 	}
+	// The caller's line first: the demo's, or the SSH connection's, whose
+	// outage is the cause of every source's below.
+	if m.o.Banner != nil {
+		if t := m.o.Banner(); t != "" {
+			parts = append(parts, t)
+		}
+	}
 	now := m.now()
 	if m.reg != nil && m.reg.Stale() {
 		name := kindName(m.reg.Kind)
+		p, known := registryProblem(m.reg)
 		switch {
+		case m.reg.LastGood.IsZero() && known:
+			parts = append(parts, p.sentence()) // what is wrong and what to do, before any raw error
 		case m.reg.State == sources.StateConnected || m.reg.State == sources.StateConnecting && m.reg.LastGood.IsZero():
 			parts = append(parts, fmt.Sprintf("%s: first read in progress", name))
 		case m.reg.LastGood.IsZero():
@@ -113,23 +123,33 @@ func (m *Model) bannerText() string {
 			parts = append(parts, fmt.Sprintf("%s %s for %s — showing last known state%s", name, words(m.reg.State),
 				age(now.Sub(m.reg.LastGood)), errSuffix(m.reg.Err)))
 		}
+	} else if m.reg != nil && m.reg.Synced && len(m.reg.Services) == 0 {
+		if p, ok := registryProblem(m.reg); ok {
+			parts = append(parts, p.sentence()) // read, and empty: say why
+		}
 	}
 	for _, s := range m.haps {
 		if s == nil || s.Err == nil {
 			continue
 		}
+		p := haproxyProblem(s.Label, s.Address, s.Err)
 		if s.LastGood.IsZero() {
-			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable — nothing read yet: %v", s.Label, s.Err))
+			parts = append(parts, p.sentence())
 		} else {
-			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable for %s — showing last known state: %v", s.Label, age(now.Sub(s.LastGood)), s.Err))
-		}
-	}
-	if m.o.Banner != nil {
-		if t := m.o.Banner(); t != "" {
-			parts = append(parts, t)
+			parts = append(parts, fmt.Sprintf("HAProxy %s unreachable for %s, showing last known state: %s", s.Label, age(now.Sub(s.LastGood)), p.sentence()))
 		}
 	}
 	return termtext.Clean(strings.Join(parts, " · "))
+}
+
+// bannerLines is the banner wrapped to the width, at most three lines, so
+// the next step is not cut off behind a long path.
+func (m *Model) bannerLines() []string {
+	bt := m.bannerText()
+	if bt == "" {
+		return nil
+	}
+	return strings.Split(wrapLines(bt, max(m.w, 1), 3), "\n")
 }
 
 // words turns a connection state into a phrase for the banner.
@@ -177,8 +197,8 @@ func (m *Model) renderTabs() string {
 	if cur == viewDetail {
 		cur = viewServices
 	}
-	for i := viewServices; i <= viewEvents; i++ {
-		label := fmt.Sprintf("%d %s", int(i)+1, viewNames[i])
+	for _, i := range m.tabs() {
+		label := tabLabel(i)
 		if i == cur {
 			b.WriteString(m.st.TabActive.Render("[" + label + "]"))
 		} else {
@@ -205,23 +225,27 @@ func (m *Model) renderTabs() string {
 // renderFooter is the input line in filter/command/prompt modes, else the
 // status message, else key hints and the list position.
 func (m *Model) renderFooter() string {
+	k := m.keys
 	switch m.mode {
 	case modeFilter:
-		return "/" + m.edit.view() + m.st.Muted.Render("   enter keep · esc clear · ! inverts")
+		return "/" + m.edit.view() + m.st.Muted.Render("   "+keyName(m.keys.Submit)+" keep · "+keyName(m.keys.Dismiss)+" clear · ! inverts")
 	case modeCommand:
-		return ":" + m.edit.view() + m.st.Muted.Render("   svc NAME · zk PATH · haproxy · events · q")
+		if m.status != "" { // what tab found
+			return ":" + m.edit.view() + "   " + m.st.Muted.Render(termtext.Clean(m.status))
+		}
+		return ":" + m.edit.view() + m.st.Muted.Render("   svc NAME · zk PATH · haproxy · events · q · "+keyName(m.keys.Complete)+" completes")
 	case modePrompt:
 		if m.prompt != nil && m.prompt.choices != nil {
-			return termtext.Clean(m.prompt.label) + m.st.Muted.Render("   esc cancel")
+			return termtext.Clean(m.prompt.label) + m.st.Muted.Render("   "+keyName(k.Dismiss)+" cancel")
 		}
 		if m.prompt != nil {
-			return termtext.Clean(m.prompt.label) + " " + m.edit.view() + m.st.Muted.Render("   enter ok · esc cancel")
+			return termtext.Clean(m.prompt.label) + " " + m.edit.view() + m.st.Muted.Render("   "+keyName(k.Submit)+" ok · "+keyName(k.Dismiss)+" cancel")
 		}
 	case modeConfirm:
 		if m.confirm != nil && m.confirm.plan.ConfirmText != "" {
-			return m.st.Muted.Render("type the name · esc cancel · tab moves focus · enter presses the focused button")
+			return m.st.Muted.Render("type the name · " + keyName(k.Dismiss) + " cancel · " + keyName(k.ConfirmFocus) + " moves focus · " + keyName(k.Submit) + " presses the focused button")
 		}
-		return m.st.Muted.Render("y execute · n/esc cancel · tab moves focus · enter presses the focused button")
+		return m.st.Muted.Render(keyName(k.ConfirmYes) + " execute · " + keyName(k.ConfirmNo) + "/" + keyName(k.Dismiss) + " cancel · " + keyName(k.ConfirmFocus) + " moves focus · " + keyName(k.Submit) + " presses the focused button")
 	}
 	var right, marks string
 	if l, _ := m.curList(); l != nil && m.overlay == overlayNone {
@@ -237,7 +261,7 @@ func (m *Model) renderFooter() string {
 			left = m.st.Error.Render(left)
 		}
 	} else {
-		left = m.st.Footer.Render("? help · / filter · : command · enter open · esc back · q quit")
+		left = m.st.Footer.Render(hints(k.Help, k.Filter, k.Command, k.Open, k.Back, k.Quit))
 	}
 	if marks != "" {
 		// Marks decide what the next action acts on: they never drop off
@@ -279,5 +303,5 @@ func (m *Model) marksText(l *list) string {
 	if seen < n {
 		s += fmt.Sprintf(" (%d off screen)", n-seen)
 	}
-	return s + " · u clears"
+	return s + " · " + keyName(m.keys.ClearMarks) + " clears"
 }

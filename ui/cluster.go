@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/sources"
 )
 
@@ -25,40 +26,24 @@ type clusterPane struct {
 
 // update scrolls the page and takes the ensemble's health reports.
 func (p *clusterPane) update(msg tea.Msg) tea.Cmd {
-	k := p.c.keys
 	switch msg := msg.(type) {
 	case healthMsg:
 		p.health = msg.h
 		p.at = p.c.now()
-	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			p.scroll(-3)
-		case tea.MouseWheelDown:
-			p.scroll(3)
-		}
 	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.scroll(-1)
-		case key.Matches(msg, k.Down):
-			p.scroll(1)
-		case key.Matches(msg, k.PageUp):
-			p.scroll(-max(p.height-1, 1))
-		case key.Matches(msg, k.PageDn):
-			p.scroll(max(p.height-1, 1))
-		case key.Matches(msg, k.Top):
-			p.offset = 0
-		case key.Matches(msg, k.Bottom):
-			p.offset = 1 << 20
-		case key.Matches(msg, k.Sort, k.SortReverse):
+		if key.Matches(msg, p.c.keys.Sort, p.c.keys.SortReverse) {
 			p.c.setStatus("this view keeps its natural order")
+			return nil
 		}
+		scrollPage(p.c.keys, msg, p.height, p.scroll)
+	default:
+		scrollPage(p.c.keys, msg, p.height, p.scroll)
 	}
 	return nil
 }
 
-func (p *clusterPane) scroll(d int) { p.offset = max(p.offset+d, 0) }
+// scroll moves the page; render bounds it by the lines there are.
+func (p *clusterPane) scroll(d int) { p.offset = min(max(p.offset+d, 0), 1<<20) }
 
 func (p *clusterPane) lines(w int) []string {
 	c := p.c
@@ -86,6 +71,7 @@ func (p *clusterPane) lines(w int) []string {
 		}
 		out = append(out, renderRow(&c.st, src, sw, []cell{{s: kindName(r.Kind)}, {s: r.Address},
 			{s: st, st: c.stateStyle(!r.Stale())}, {s: last}, {s: r.Err, st: &c.st.Error}}, false, false, w))
+		out = append(out, c.overflow(r.Err, sw[len(sw)-1], w)...)
 	}
 	for _, s := range c.haps {
 		if s == nil {
@@ -106,6 +92,7 @@ func (p *clusterPane) lines(w int) []string {
 		}
 		out = append(out, renderRow(&c.st, src, sw, []cell{{s: "HAProxy " + s.Label}, {s: s.Address},
 			{s: st, st: c.stateStyle(ok)}, {s: last}, {s: errs, st: &c.st.Error}}, false, false, w))
+		out = append(out, c.overflow(errs, sw[len(sw)-1], w)...)
 	}
 	if c.reg == nil && len(c.haps) == 0 {
 		out = append(out, "  no sources configured")
@@ -179,4 +166,17 @@ func (p *clusterPane) view(w, h int) string {
 	p.offset = min(p.offset, max(len(lines)-h, 0))
 	end := min(p.offset+h, len(lines))
 	return strings.Join(lines[p.offset:end], "\n")
+}
+
+// overflow is an error that its column (width col) cuts, in full under its
+// row: the sentence matters more than the table.
+func (c *common) overflow(err string, col, w int) []string {
+	if err == "" || widthOf(termtext.Clean(err)) <= col {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(wrapLines(err, w-4, 4), "\n") {
+		out = append(out, c.st.Error.Render("    "+l))
+	}
+	return out
 }

@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"slices"
+	"sort"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -11,11 +15,16 @@ const maxHistory = 100
 
 // commandKey edits the command line; up/down walk the history.
 func (m *Model) commandKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	k := m.keys
+	m.status = ""
+	switch {
+	case key.Matches(msg, k.Complete):
+		m.complete()
+		return nil
+	case key.Matches(msg, k.Dismiss):
 		m.mode = modeNormal
 		return nil
-	case "enter":
+	case key.Matches(msg, k.Submit):
 		m.mode = modeNormal
 		line := strings.TrimSpace(m.edit.String())
 		if line == "" {
@@ -29,13 +38,13 @@ func (m *Model) commandKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.histPos = len(m.history)
 		return m.runCommand(line)
-	case "up":
+	case key.Matches(msg, k.HistoryPrev):
 		if m.histPos > 0 {
 			m.histPos--
 			m.edit.set(m.history[m.histPos])
 		}
 		return nil
-	case "down":
+	case key.Matches(msg, k.HistoryNext):
 		if m.histPos < len(m.history)-1 {
 			m.histPos++
 			m.edit.set(m.history[m.histPos])
@@ -45,8 +54,84 @@ func (m *Model) commandKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	m.edit.key(msg.String(), keyText(msg))
+	m.edit.key(&k.Edit, msg)
 	return nil
+}
+
+// verbs are the command line's commands, for completion.
+var verbs = []string{"svc", "zk", "haproxy", "events", "cluster", "help", "q"}
+
+// complete is tab on the command line: the verb, or a service name after
+// svc, up to the longest prefix the candidates share; when that adds
+// nothing, the status line lists them.
+func (m *Model) complete() {
+	line := m.edit.String()
+	verb, arg, hasArg := strings.Cut(line, " ")
+	var cands []string
+	prefix := line
+	switch {
+	case !hasArg:
+		for _, v := range verbs {
+			if strings.HasPrefix(v, verb) {
+				cands = append(cands, v)
+			}
+		}
+	case verb == "svc" || verb == "service" || verb == "s":
+		prefix = strings.TrimLeft(arg, " ")
+		cands = m.serviceNames(prefix)
+	default:
+		return
+	}
+	if len(cands) == 0 {
+		m.setError(plainf("nothing to complete for %q", prefix))
+		return
+	}
+	common := cands[0]
+	for _, c := range cands[1:] {
+		for !strings.HasPrefix(c, common) {
+			common = common[:len(common)-1]
+		}
+	}
+	if len(cands) == 1 {
+		common += " "
+	}
+	if !hasArg {
+		m.edit.set(common)
+	} else {
+		m.edit.set(verb + " " + common)
+	}
+	if len(cands) > 1 && common == prefix {
+		m.setStatus(plainf("%d: %s", len(cands), shortList(cands, 8)))
+	}
+}
+
+// serviceNames are the services whose name starts with prefix, in name
+// order; an exact match comes first.
+func (m *Model) serviceNames(prefix string) []string {
+	var out []string
+	if m.joined == nil {
+		return nil
+	}
+	for i := range m.joined.Services {
+		if n := m.joined.Services[i].Name; strings.HasPrefix(n, prefix) {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	if i := slices.Index(out, prefix); i > 0 {
+		out[0], out[i] = out[i], out[0]
+	}
+	return out
+}
+
+// openService shows a service's instances, selected in the services view.
+func (m *Model) openService(name string) {
+	m.overlay = overlayNone
+	m.services.selKey = name
+	m.services.dirty = true
+	m.detail.open(name)
+	m.view = viewDetail
+	m.layout()
 }
 
 // runCommand executes one command line: svc, zk, haproxy, events, q.
@@ -63,20 +148,15 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		if arg == "" {
 			return m.switchView(viewServices)
 		}
-		if m.joined != nil {
-			for i := range m.joined.Services {
-				if m.joined.Services[i].Name == arg {
-					m.overlay = overlayNone
-					m.services.selKey = arg
-					m.services.dirty = true
-					m.detail.open(arg)
-					m.view = viewDetail
-					m.layout()
-					return nil
-				}
-			}
+		names := m.serviceNames(arg)
+		switch {
+		case len(names) == 1 || len(names) > 1 && names[0] == arg:
+			m.openService(names[0])
+		case len(names) > 1:
+			m.setError(plainf("%d services start with %s: %s (%s completes)", len(names), arg, shortList(names, 4), keyName(m.keys.Complete)))
+		default:
+			m.setError(plainf("no service named or starting with %s (try / in the services view to search)", arg))
 		}
-		m.setError("no service named " + arg + " (try / in the services view to search)")
 	case "zk", "registry", "reg":
 		if !m.zkMode {
 			m.setError(":zk needs a ZooKeeper registry")

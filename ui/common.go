@@ -2,6 +2,7 @@ package ui
 
 import (
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
@@ -67,6 +68,87 @@ func (c *common) socketLabels() []string {
 	return out
 }
 
+// socketsRead are the labels of the HAProxy sockets read at least once
+// (possibly long ago: see Snapshot.Err); the others' figures are unknown.
+func (c *common) socketsRead() map[string]bool {
+	var out map[string]bool
+	for _, h := range c.haps {
+		if h != nil && h.Stats != nil {
+			if out == nil {
+				out = make(map[string]bool, len(c.haps))
+			}
+			out[h.Label] = true
+		}
+	}
+	return out
+}
+
+// notReadYet reports whether a worst finding only says that a source has
+// not been read yet: the registry never read completely, or no HAProxy
+// socket ever read (anyRead false). Before the first read nothing is
+// stale or unreachable; it is unknown.
+func (c *common) notReadYet(worst state.Code, anyRead bool) bool {
+	switch worst {
+	case state.CodeRegistryStale:
+		return c.regNeverRead()
+	case state.CodeHAProxyStale:
+		return len(c.haps) > 0 && !anyRead
+	}
+	return false
+}
+
+// notReadWhy names the sources not read yet, with what is wrong with one
+// that failed: "ZooKeeper (reconnecting: dial tcp …), HAProxy main".
+func (c *common) notReadWhy(anyRead bool) string {
+	var why []string
+	if c.regNeverRead() {
+		t := c.regName()
+		if c.reg.Err != "" {
+			t += " (" + string(c.reg.State) + errSuffix(c.reg.Err) + ")"
+		}
+		why = append(why, t)
+	}
+	if !anyRead {
+		for _, h := range c.haps {
+			switch {
+			case h == nil:
+			case h.Err != nil:
+				why = append(why, "HAProxy "+h.Label+" ("+h.Err.Error()+")")
+			default:
+				why = append(why, "HAProxy "+h.Label)
+			}
+		}
+	}
+	return strings.Join(why, ", ")
+}
+
+// regNeverRead reports whether a registry is configured and has not been
+// read completely once: what it would say is unknown, not empty.
+func (c *common) regNeverRead() bool {
+	return c.reg != nil && !c.reg.Synced && c.reg.LastGood.IsZero()
+}
+
+// noInstancesText says why a service lists no instances, without claiming
+// what a source that was never read would say.
+func (c *common) noInstancesText() string {
+	var why []string
+	switch {
+	case c.reg == nil:
+	case c.regNeverRead():
+		why = append(why, c.regName()+" not read yet")
+	default:
+		why = append(why, "nothing registered")
+	}
+	switch {
+	case len(c.haps) == 0:
+	case len(c.socketsRead()) == 0:
+		why = append(why, "HAProxy not read yet")
+	default:
+		why = append(why, "no servers in the backend")
+	}
+	return "no instances: " + strings.Join(why, " and ")
+}
+
 // newestSeen is the newest version of an instance's row at one socket: a
 // light poll may have re-read it after the socket's rows.
 func (c *common) newestSeen(s *state.Seen) *haproxy.Row { return c.frame.NewestSeen(s) }
@@ -80,9 +162,9 @@ func (c *common) regName() string {
 }
 
 // emptyText explains an empty list: the filter, or why there is no data.
-func emptyText(l *list, none string) string {
+func (c *common) emptyText(l *list, none string) string {
 	if l.filter.text != "" {
-		return plainf("  nothing matches the filter %q (esc clears it)", l.filter.text)
+		return plainf("  nothing matches the filter %q (%s clears it)", l.filter.text, keyName(c.keys.Back))
 	}
 	return "  " + none
 }
@@ -99,7 +181,9 @@ func (c *common) codeStyle(code state.Code) *lipStyle {
 	switch code {
 	case state.CodeOK, "":
 		return &c.st.OK
-	case state.CodeDrain, state.CodeMaint, state.CodeWeightMismatch, state.CodeMatchedByAddr, state.CodeDeregistered:
+	case state.CodeMaint, state.CodeDeregistered, state.CodeMaintenance:
+		return &c.st.Maint
+	case state.CodeDrain, state.CodeWeightMismatch, state.CodeMatchedByAddr:
 		return &c.st.Warn
 	}
 	return &c.st.Bad
@@ -110,7 +194,9 @@ func (c *common) statusStyle(word string) *lipStyle {
 	switch word {
 	case "UP", "OPEN", "no check":
 		return &c.st.OK
-	case "DRAIN", "MAINT", "NOLB":
+	case "MAINT":
+		return &c.st.Maint
+	case "DRAIN", "NOLB":
 		return &c.st.Warn
 	case "":
 		return &c.st.Muted

@@ -26,6 +26,7 @@ type confirmDialog struct {
 	scope   int
 	counts  []string // per scope in actions.Scopes: the servers it reaches
 	note    string   // first line: marked rows not on screen
+	on      string   // the --ssh host every action changes, "" on this machine
 	focus   int
 	typed   lineEditor
 	err     string
@@ -36,6 +37,9 @@ type confirmDialog struct {
 // for another scope.
 func (m *Model) confirmAction(a actions.Action, rebuild func(actions.Scope) (actions.Action, error)) {
 	d := &confirmDialog{c: m.common, action: a, plan: a.Plan(), rebuild: rebuild, focus: focusCancel}
+	if w := m.o.Durable.Where; w.Remote() {
+		d.on = w.Describe() // every action, HAProxy's included, changes the SSH host
+	}
 	for i, s := range actions.Scopes {
 		if s == d.plan.Scope {
 			d.scope = i
@@ -106,7 +110,7 @@ func (d *confirmDialog) update(msg tea.KeyPressMsg) dialogVerdict {
 		return dialogOpen
 	}
 	if typed {
-		if d.typed.key(msg.String(), text) {
+		if d.typed.key(&k.Edit, msg) {
 			d.err = ""
 		}
 		return dialogOpen
@@ -196,6 +200,9 @@ func (d *confirmDialog) view(w, h int) string {
 		l = append(l, st.Bad.Render("Note: "+d.note))
 	}
 	l = append(l, st.Section.Render("Confirm: "+p.Title))
+	if d.on != "" {
+		l = append(l, st.Warn.Render("On host: "+termtext.Clean(d.on)))
+	}
 	l = append(l, "")
 	if p.Kind == actions.KindHAProxy {
 		var opts []string

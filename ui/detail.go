@@ -11,9 +11,9 @@ import (
 	"github.com/stacktui/stacktui/state"
 )
 
-// detailFooterLines is the space under the instance table for the selected
-// row's diagnosis.
-const detailFooterLines = 3
+// detailFooterLines is the space under the instance table: a rule, the
+// selected row's diagnosis in two lines, and the keys that act on it.
+const detailFooterLines = 4
 
 // detailPane is one service's instances, joined.
 type detailPane struct {
@@ -223,10 +223,11 @@ func (p *detailPane) view(w, h int) string {
 		return b.String()
 	}
 	if len(p.rows) == 0 {
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no instances: nothing registered and no servers in the backend")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, c.noInstancesText())))
 		b.WriteByte('\n')
 		lines++
 	}
+	anyRead := len(c.socketsRead()) > 0
 	from, to := p.visible()
 	cells := make([]cell, len(detailColumns))
 	now := c.now()
@@ -275,6 +276,13 @@ func (p *detailPane) view(w, h int) string {
 			}
 		}
 		cells[11] = cell{s: diag, st: c.codeStyle(in.Worst)}
+		if c.notReadYet(in.Worst, anyRead) {
+			diag = "not read yet"
+			if widths[11] > 30 {
+				diag += ": " + c.notReadWhy(anyRead)
+			}
+			cells[11] = cell{s: diag, st: &c.st.Muted}
+		}
 		b.WriteString(renderRow(&c.st, detailColumns, widths, cells, i == p.cursor, p.marks[in.Key], w))
 		b.WriteByte('\n')
 		lines++
@@ -284,7 +292,13 @@ func (p *detailPane) view(w, h int) string {
 	}
 	b.WriteString(c.st.Muted.Render(strings.Repeat("─", w)))
 	b.WriteByte('\n')
-	b.WriteString(wrapLines(p.diagnosisText(), w, detailFooterLines-1))
+	diag := wrapLines(p.diagnosisText(), w, detailFooterLines-2)
+	b.WriteString(diag)
+	for n := strings.Count(diag, "\n") + 1; n < detailFooterLines-2; n++ {
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(c.instanceHints(w, p.selected()))
 	return b.String()
 }
 

@@ -27,7 +27,7 @@ func (m *Model) openDiagnose() {
 			return
 		}
 		title = "Diagnose " + m.detail.service + " / " + instName(in)
-		lines = m.diagnoseInstance(m.detail.svc, in)
+		lines = append(m.diagnoseInstance(m.detail.svc, in), m.fromWhichHosts(in.Key)...)
 	case viewServices:
 		s := m.services.selected()
 		if s == nil {
@@ -44,9 +44,19 @@ func (m *Model) openDiagnose() {
 			return
 		}
 		title = "Diagnose " + svc.Name + " / " + instName(in)
-		lines = m.diagnoseInstance(svc, in)
+		lines = append(m.diagnoseInstance(svc, in), m.fromWhichHosts(in.Key)...)
+	case viewFleet:
+		if title, lines = m.fleet.evidence(); lines == nil {
+			m.setError("nothing selected to diagnose")
+			return
+		}
 	default:
-		m.setError("D diagnoses a service (view 1) or a server (view 2)")
+		if m.o.Fleet {
+			m.setError(plainf("%s diagnoses a service (view %s), a server (view %s) or an instance across the fleet (view %s)",
+				keyName(m.keys.Diagnose), keyName(m.keys.View1), keyName(m.keys.View2), keyName(m.keys.View6)))
+		} else {
+			m.setError(plainf("%s diagnoses a service (view %s) or a server (view %s)", keyName(m.keys.Diagnose), keyName(m.keys.View1), keyName(m.keys.View2)))
+		}
 		return
 	}
 	m.text.open(title, lines)
@@ -54,12 +64,12 @@ func (m *Model) openDiagnose() {
 }
 
 // findInstance maps an HAProxy row to its joined instance.
-func (m *Model) findInstance(r *hapRow) (*state.Service, *state.Instance) {
-	if r == nil || !r.row.IsServer() || m.joined == nil {
+func (c *common) findInstance(r *hapRow) (*state.Service, *state.Instance) {
+	if r == nil || !r.row.IsServer() || c.joined == nil {
 		return nil, nil
 	}
-	for i := range m.joined.Services {
-		s := &m.joined.Services[i]
+	for i := range c.joined.Services {
+		s := &c.joined.Services[i]
 		if s.Backend != r.row.Proxy && s.Name != r.row.Proxy {
 			continue
 		}

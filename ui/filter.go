@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/internal/termtext"
@@ -70,37 +71,38 @@ func (e *lineEditor) String() string { return string(e.r) }
 
 func (e *lineEditor) set(s string) { e.r = []rune(s); e.pos = len(e.r) }
 
-// key applies one key press; it reports whether the text changed.
-func (e *lineEditor) key(k string, text string) bool {
-	switch k {
-	case "backspace", "ctrl+h":
+// key applies one key press, an editing key of ks or text; it reports
+// whether the text changed.
+func (e *lineEditor) key(ks *EditKeys, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, ks.DeleteBack):
 		if e.pos > 0 {
 			e.r = append(e.r[:e.pos-1], e.r[e.pos:]...)
 			e.pos--
 			return true
 		}
-	case "delete", "ctrl+d":
+	case key.Matches(msg, ks.DeleteFwd):
 		if e.pos < len(e.r) {
 			e.r = append(e.r[:e.pos], e.r[e.pos+1:]...)
 			return true
 		}
-	case "left", "ctrl+b":
+	case key.Matches(msg, ks.Left):
 		if e.pos > 0 {
 			e.pos--
 		}
-	case "right", "ctrl+f":
+	case key.Matches(msg, ks.Right):
 		if e.pos < len(e.r) {
 			e.pos++
 		}
-	case "home", "ctrl+a":
+	case key.Matches(msg, ks.Home):
 		e.pos = 0
-	case "end", "ctrl+e":
+	case key.Matches(msg, ks.End):
 		e.pos = len(e.r)
-	case "ctrl+u":
+	case key.Matches(msg, ks.KillToStart):
 		e.r = e.r[e.pos:]
 		e.pos = 0
 		return true
-	case "ctrl+w":
+	case key.Matches(msg, ks.KillWord):
 		i := e.pos
 		for i > 0 && e.r[i-1] == ' ' {
 			i--
@@ -112,7 +114,7 @@ func (e *lineEditor) key(k string, text string) bool {
 		e.pos = i
 		return true
 	default:
-		if text != "" {
+		if text := keyText(msg); text != "" {
 			ins := []rune(text)
 			n := make([]rune, 0, len(e.r)+len(ins))
 			n = append(n, e.r[:e.pos]...)
@@ -156,7 +158,8 @@ func (f *filter) matchAny(fields ...string) bool {
 }
 
 // keyText is the text a key press inserts into an editor: none for alt or
-// ctrl combinations (a fast "esc j" arrives as alt+j and must not type "j").
+// ctrl combinations (an unbound alt+j, a fast "esc j", never reaches an
+// editor: the root reads it as Esc, then j).
 func keyText(msg tea.KeyPressMsg) string {
 	if msg.Mod&(tea.ModAlt|tea.ModCtrl) != 0 {
 		return ""

@@ -2,24 +2,28 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stacktui/stacktui/internal/termtext"
 	"github.com/stacktui/stacktui/state"
 )
 
-// fleetPane is the fleet view (--fleet): one row per instance with how many
-// hosts route to it and how, and which hosts disagree with the registry;
-// the hosts that could not be read or look stuck are named in a line
-// above. It is self-contained: it takes the fleet view and the styles, and
-// keeps its own cursor, filter and sort.
+// fleetPane is the fleet view (--fleet, view 6): one row per instance with
+// how many hosts route to it and how, and which hosts disagree with the
+// registry; the hosts that could not be read or look stuck are named in a
+// line above. It keeps its own cursor, filter and sort, and takes the
+// fleet view from each frame (setView). The fleet is read-only: it has
+// nothing to mark and no action acts on it.
 type fleetPane struct {
+	c *common
 	list
-	view  *state.FleetView
+	fv    *state.FleetView
 	rows  []fleetRow
 	dirty bool
 }
@@ -30,20 +34,46 @@ type fleetRow struct {
 	in  *state.FleetInstance
 }
 
-func newFleetPane() fleetPane { return fleetPane{list: newList(), dirty: true} }
+// newFleetPane starts sorted by DISAGREE, most first: with hundreds of
+// instances the ones hosts disagree about must not be below the screen.
+func newFleetPane(c *common) fleetPane {
+	l := newList()
+	l.sort, l.desc = fleetDisagreeColumn, true
+	return fleetPane{c: c, list: l, dirty: true}
+}
 
-// setView takes a new fleet view; rows are rebuilt at the next render.
+// setView takes a new fleet view; rows are rebuilt at the next layout.
 func (p *fleetPane) setView(v *state.FleetView) {
-	p.view = v
+	p.fv = v
 	p.dirty = true
 }
 
+func (p *fleetPane) lst() *list         { return &p.list }
+func (p *fleetPane) setDirty()          { p.dirty = true }
+func (p *fleetPane) rowsTop() int       { return 2 } // the fleet line, column titles
 func (p *fleetPane) keyAt(i int) string { return p.rows[i].in.Key }
+
+// update handles the list keys (nothing to mark) and the wheel.
+func (p *fleetPane) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if _, resort := listKeys(p.c, &p.list, msg, p.keyAt, len(fleetColumns), false); resort {
+			p.dirty = true
+			p.rebuild()
+		}
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg, p.keyAt)
+	}
+	return nil
+}
+
+// view draws the fleet line, the column titles and the visible rows.
+func (p *fleetPane) view(w, h int) string { return p.render(&p.c.st, w, h, p.c.now()) }
 
 // fleetColumns are the pane's columns.
 var fleetColumns = []column{
-	{Title: "SERVICE", Width: 10, Flex: true, Max: 16},
-	{Title: "INSTANCE", Width: 16, Flex: true, Max: 32},
+	{Title: "SERVICE", Width: 10, Flex: true, Max: 20},
+	{Title: "INSTANCE", Width: 16, Flex: true, Max: 40}, // Synapse names: <name>_<host>:<port>
 	{Title: "REG", Width: 3},
 	{Title: "UP", Width: 4, Right: true},
 	{Title: "DRAIN", Width: 5, Right: true, Prio: 2},
@@ -54,35 +84,46 @@ var fleetColumns = []column{
 	{Title: "DISAGREE", Width: 12, Flex: true},
 }
 
-// sortKey orders rows by a column; by default, disagreeing instances come
-// first so the ones to look at are on top.
+// fleetDisagreeColumn is DISAGREE's index in fleetColumns.
+const fleetDisagreeColumn = 9
+
+// sortKey orders rows by a column; ties go by service and instance. By
+// default (DISAGREE, descending) the instances with hosts past the grace
+// period or stuck come first, then those with the most disagreeing hosts.
 func (p *fleetPane) sortKey(col int, r fleetRow) sortKey {
 	c := r.in.Counts
+	tie := r.svc.Name + "/" + r.in.Server
+	n := func(v int) sortKey { return sortKey{n: float64(v), tie: tie} }
 	switch col {
 	case 0:
-		return sortKey{s: r.svc.Name + "/" + r.in.Server}
+		return sortKey{s: tie}
 	case 1:
-		return sortKey{s: r.in.Server}
+		return sortKey{s: r.in.Server, tie: tie}
 	case 2:
-		reg := 0.0
 		if r.in.Registration != nil {
-			reg = 1
+			return n(1)
 		}
-		return sortKey{n: reg, s: r.in.Key}
+		return n(0)
 	case 3:
-		return sortKey{n: float64(c.Up), s: r.in.Key}
+		return n(c.Up)
 	case 4:
-		return sortKey{n: float64(c.Drain), s: r.in.Key}
+		return n(c.Drain)
 	case 5:
-		return sortKey{n: float64(c.Down), s: r.in.Key}
+		return n(c.Down)
 	case 6:
-		return sortKey{n: float64(c.Maint), s: r.in.Key}
+		return n(c.Maint + c.Other)
 	case 7:
-		return sortKey{n: float64(c.Absent), s: r.in.Key}
+		return n(c.Absent)
 	case 8:
-		return sortKey{n: float64(c.Unknown), s: r.in.Key}
+		return n(c.Unknown)
 	}
-	return sortKey{n: float64(len(r.in.Findings)), s: r.in.Key}
+	urgent := 0
+	for _, f := range r.in.Findings {
+		if f.Overdue || f.Stuck {
+			urgent++
+		}
+	}
+	return n(urgent*10000 + len(r.in.Findings))
 }
 
 // rebuild recomputes the filtered, sorted rows when the view changed. The
@@ -93,9 +134,9 @@ func (p *fleetPane) rebuild() {
 	}
 	p.dirty = false
 	p.rows = p.rows[:0]
-	if p.view != nil {
-		for i := range p.view.Services {
-			s := &p.view.Services[i]
+	if p.fv != nil {
+		for i := range p.fv.Services {
+			s := &p.fv.Services[i]
 			for k := range s.Instances {
 				in := &s.Instances[k]
 				if p.filter.matchAny(s.Name, in.Server, in.Addr, findingHosts(in)) {
@@ -135,7 +176,7 @@ func findingHosts(in *state.FleetInstance) string {
 
 // header is the pane's first line: hosts read, unreadable, stuck.
 func (p *fleetPane) header(st *Styles, now time.Time) string {
-	v := p.view
+	v := p.fv
 	if v == nil {
 		return st.Muted.Render("Fleet: not read yet")
 	}
@@ -191,7 +232,6 @@ func shortAge(d time.Duration) string {
 // w x h cells.
 func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 	p.rebuild()
-	p.height = max(h-2, 1)
 	p.clamp()
 	widths := layoutColumns(fleetColumns, w)
 	var b strings.Builder
@@ -201,7 +241,7 @@ func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
 		none := "  no fleet data yet: the hosts are being read"
-		if p.view != nil && len(p.view.Hosts) == 0 {
+		if p.fv != nil && len(p.fv.Hosts) == 0 {
 			none = "  no fleet hosts: give --fleet-hosts, or a registry whose registrations name hosts"
 		} else if p.filter.text != "" {
 			none = fmt.Sprintf("  nothing matches the filter %q (esc clears it)", p.filter.text)
@@ -247,6 +287,8 @@ func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 		dis := findingHosts(r.in)
 		var disSt *lipStyle
 		switch {
+		case dis == "" && hosts == 0 && p.fv.Reachable > 0:
+			dis, disSt = "no host read has backend "+r.svc.Backend, &st.Muted
 		case dis == "" && r.svc.KeptPrevious:
 			dis, disSt = "kept: nothing registered", &st.Muted
 		case strings.Contains(dis, "!"):
@@ -264,8 +306,64 @@ func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 // evidence is the "from which hosts?" page for the selected instance.
 func (p *fleetPane) evidence() (title string, lines []string) {
 	s, in := p.selected()
-	if in == nil || p.view == nil {
+	if in == nil || p.fv == nil {
 		return "", nil
 	}
-	return "From which hosts: " + s.Name + " / " + in.Server, p.view.Evidence(in.Key)
+	ev := p.fv.Evidence(in.Key)
+	for i := range ev {
+		ev[i] = termtext.Clean(ev[i]) // host and server names come from outside
+	}
+	return "From which hosts: " + s.Name + " / " + in.Server, ev
+}
+
+// fleetReadOnly is why action keys do nothing in the fleet view.
+const fleetReadOnly = "the fleet view is read-only: stacktui never writes to other hosts' HAProxy; act on this host's (view 2), or run stacktui on that host (--ssh)"
+
+// tabs are the top-level views in tab order: the fleet last, with --fleet.
+func (m *Model) tabs() []viewID {
+	t := []viewID{viewServices, viewHAProxy, viewRegistry, viewCluster, viewEvents}
+	if m.o.Fleet {
+		t = append(t, viewFleet)
+	}
+	return t
+}
+
+// tabLabel is a tab's key and name: "6 Fleet".
+func tabLabel(v viewID) string {
+	n := int(v) + 1
+	if v == viewFleet {
+		n = 6
+	}
+	return strconv.Itoa(n) + " " + viewNames[v]
+}
+
+// nextTab is the view d tabs away (tab, shift+tab); the service detail
+// counts as Services.
+func (m *Model) nextTab(d int) viewID {
+	t := m.tabs()
+	cur := m.view
+	if cur == viewDetail {
+		cur = viewServices
+	}
+	i := slices.Index(t, cur)
+	return t[((i+d)%len(t)+len(t))%len(t)]
+}
+
+// fromWhichHosts is the end of an instance's diagnosis with --fleet: the
+// handbook's last question, answered from every host's HAProxy.
+func (m *Model) fromWhichHosts(key string) []string {
+	v := m.fleet.fv
+	if v == nil {
+		return nil
+	}
+	ev := v.Evidence(key)
+	if ev == nil {
+		return []string{"", m.st.Section.Render("From which hosts?"), "  no fleet host has this instance's backend, and it is not registered (fleet of " +
+			strconv.Itoa(len(v.Hosts)) + " hosts, " + strconv.Itoa(v.Reachable) + " read)"}
+	}
+	out := []string{"", m.st.Section.Render("From which hosts? (the fleet, view 6)")}
+	for _, l := range ev {
+		out = append(out, "  "+termtext.Clean(l))
+	}
+	return out
 }

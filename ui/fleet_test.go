@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 )
@@ -44,15 +45,21 @@ func fleetFixture() *state.FleetView {
 		Registry: &sources.Snapshot{}, Services: []state.FleetService{svcA, svcB}}
 }
 
+// testFleetPane is a fleet pane on a common of its own, at fleetNow.
+func testFleetPane() fleetPane {
+	keys := DefaultKeyMap(false)
+	return newFleetPane(&common{st: NewStyles(PaletteMono, true), keys: &keys, now: func() time.Time { return fleetNow }})
+}
+
 func renderFleet(p *fleetPane, w, h int) string {
-	st := NewStyles(PaletteMono, true)
-	return ansi.Strip(p.render(&st, w, h, fleetNow))
+	p.height = h - 2
+	return ansi.Strip(p.view(w, h))
 }
 
 func TestFleetPaneGolden(t *testing.T) {
 	for _, w := range []int{60, 100, 140} {
 		t.Run(fmt.Sprintf("width=%d", w), func(t *testing.T) {
-			p := newFleetPane()
+			p := testFleetPane()
 			p.setView(fleetFixture())
 			golden.RequireEqual(t, []byte(renderFleet(&p, w, 12)))
 		})
@@ -60,7 +67,7 @@ func TestFleetPaneGolden(t *testing.T) {
 }
 
 func TestFleetPaneFilterSortAndEvidence(t *testing.T) {
-	p := newFleetPane()
+	p := testFleetPane()
 	p.setView(fleetFixture())
 	out := renderFleet(&p, 120, 12)
 	for _, want := range []string{"Fleet: 3 of 4 hosts read", "unreadable: h4 (42s)", "Synapse stuck: h3 (svc_a)", "h3!", "kept: nothing registered"} {
@@ -69,15 +76,21 @@ func TestFleetPaneFilterSortAndEvidence(t *testing.T) {
 		}
 	}
 
-	// Sorting by disagreement (the last column), most first.
-	p.sort, p.desc, p.dirty = len(fleetColumns)-1, true, true
-	renderFleet(&p, 120, 12)
-	if _, in := p.selected(); in == nil {
-		t.Fatal("nothing selected")
+	// By default sorted by disagreement, most first: every instance a host
+	// disagrees about is above every one none does.
+	if p.sort != fleetDisagreeColumn || !p.desc {
+		t.Fatalf("default sort: column %d desc %v, want DISAGREE descending", p.sort, p.desc)
 	}
-	p.move(0, p.keyAt)
-	if _, in := p.selected(); len(in.Findings) == 0 {
-		t.Errorf("sorted by disagreement, the first row %s has none", in.Key)
+	agreed := false
+	for _, r := range p.rows {
+		if len(r.in.Findings) == 0 {
+			agreed = true
+		} else if agreed {
+			t.Errorf("%s, which hosts disagree about, is below an instance none does:\n%s", r.in.Key, out)
+		}
+	}
+	if _, in := p.selected(); in == nil || len(in.Findings) == 0 {
+		t.Errorf("the first row, selected, has no disagreement: %+v", in)
 	}
 
 	// The filter matches disagreeing hosts too.
@@ -102,12 +115,68 @@ func TestFleetPaneFilterSortAndEvidence(t *testing.T) {
 }
 
 func TestFleetPaneEmpty(t *testing.T) {
-	p := newFleetPane()
+	p := testFleetPane()
 	if out := renderFleet(&p, 80, 6); !strings.Contains(out, "Fleet: not read yet") || !strings.Contains(out, "being read") {
 		t.Errorf("before the first read:\n%s", out)
 	}
 	p.setView(&state.FleetView{At: fleetNow})
 	if out := renderFleet(&p, 80, 6); !strings.Contains(out, "no fleet hosts: give --fleet-hosts") {
 		t.Errorf("no hosts:\n%s", out)
+	}
+}
+
+// TestFleetViewInTheConsole: with --fleet the frames' fleet view is view 6
+// (a tab, a key, tab order); D there answers "from which hosts?"; D on an
+// instance of the detail view ends with the same evidence; action keys in
+// the fleet view say why nothing happens.
+func TestFleetViewInTheConsole(t *testing.T) {
+	m := newTestModel(t, 140, 40, func(o *testOptions) { o.Fleet = true })
+	if s := screen(m); !strings.Contains(s, "6 Fleet") {
+		t.Fatalf("no fleet tab:\n%s", s)
+	}
+	press(m, "enter") // svc_a's instances
+	in := m.detail.selected()
+	if in == nil {
+		t.Fatal("no instance in the detail view")
+	}
+	v := fleetFixture()
+	v.Services[0].Instances[0].Key = in.Key // the fleet's view of this instance
+	m.o.Feed.(*testFeed).send(m, live.Input{At: fixedNow, Fleet: v, FleetSettled: true})
+
+	press(m, "D")
+	s := screen(m)
+	if !strings.Contains(s, "From which hosts? (the fleet, view 6)") || !strings.Contains(s, "not at all on 1 host: h3") {
+		t.Errorf("D on an instance does not end with the fleet's evidence:\n%s", s)
+	}
+	press(m, "esc", "esc", "6")
+	if m.view != viewFleet {
+		t.Fatalf("6 opened view %v", m.view)
+	}
+	s = screen(m)
+	if !strings.Contains(s, "[6 Fleet]") || !strings.Contains(s, "Fleet: 3 of 4 hosts read") || !strings.Contains(s, "h3!") {
+		t.Errorf("fleet view:\n%s", s)
+	}
+	press(m, "D")
+	if s := screen(m); m.overlay != overlayDiagnose || !strings.Contains(s, "From which hosts: svc_a") || !strings.Contains(s, "UP on 2 hosts: h1, h2") {
+		t.Errorf("D in the fleet view:\n%s", s)
+	}
+	press(m, "esc", "d")
+	if m.status != fleetReadOnly || m.mode != modeNormal {
+		t.Errorf("d in the fleet view: status %q mode %v", m.status, m.mode)
+	}
+	press(m, "tab")
+	if m.view != viewServices {
+		t.Errorf("tab from the fleet went to view %v, want services", m.view)
+	}
+	press(m, "shift+tab")
+	if m.view != viewFleet {
+		t.Errorf("shift+tab from services went to view %v, want the fleet", m.view)
+	}
+
+	// Without --fleet: no tab, and 6 does nothing.
+	plain := newTestModel(t, 140, 40)
+	press(plain, "6")
+	if s := screen(plain); plain.view != viewServices || strings.Contains(s, "Fleet") {
+		t.Errorf("without --fleet: view %v\n%s", plain.view, s)
 	}
 }

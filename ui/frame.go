@@ -22,6 +22,7 @@ func (m *Model) applyFrame(f live.Frame) {
 	if f.View != nil && f.Changed&(live.ChangeView|live.ChangeTraffic) != 0 {
 		m.joined = f.View
 		m.hist.observe(f.View)
+		m.services.observe(f.View)
 		m.services.dirty = true
 		m.detail.dirty = true
 	}
@@ -40,6 +41,9 @@ func (m *Model) applyFrame(f live.Frame) {
 				lp.rebuild()
 			}
 		}
+	}
+	if f.Changed&live.ChangeFleet != 0 && f.Fleet != nil {
+		m.fleet.setView(f.Fleet)
 	}
 	m.events.addEvents(f.Events)
 	if m.o.FirstView != nil && !m.firstViewDone && f.Ready {

@@ -98,7 +98,7 @@ func noOpts(testing.TB) []fixtureOpt { return nil }
 
 var goldenCases = []goldenCase{
 	{"services", noOpts, func(t *testing.T, m *Model) {}},
-	{"services_sorted_by_worst_desc", noOpts, func(t *testing.T, m *Model) { press(m, "s", "s", "s", "s", "S") }},
+	{"services_sorted_by_worst_desc", noOpts, func(t *testing.T, m *Model) {}}, // the default since issue 18 item 5
 	{"services_filtered", noOpts, func(t *testing.T, m *Model) { press(m, "/"); typeText(m, "svc_[bc]"); press(m, "enter") }},
 	{"services_filter_typing", noOpts, func(t *testing.T, m *Model) { press(m, "/"); typeText(m, "!dq") }},
 	{"services_two_sockets", func(t testing.TB) []fixtureOpt { return []fixtureOpt{twoSockets(t)} }, func(t *testing.T, m *Model) {}},
@@ -148,10 +148,25 @@ var goldenCases = []goldenCase{
 	}, func(t *testing.T, m *Model) { press(m, "3") }},
 	{"registry_only_mode", func(testing.TB) []fixtureOpt {
 		return []fixtureOpt{func(o *testOptions) { o.HAProxy = nil }}
-	}, func(t *testing.T, m *Model) { press(m, "j", "enter") }},
+	}, func(t *testing.T, m *Model) { openService(t, m, "svc_b") }},
 	{"registry_only_mode_haproxy_view", func(testing.TB) []fixtureOpt {
 		return []fixtureOpt{func(o *testOptions) { o.HAProxy = nil }}
 	}, func(t *testing.T, m *Model) { press(m, "2") }},
+	// Issue 18 item 1: the keys that act on the selected row, and help's page.
+	{"hints_detail_read_write", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "j", "enter") }},
+	{"hints_haproxy_server_read_write", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "2", "j", "j", "j") }},
+	{"help_page_2", func(t testing.TB) []fixtureOpt { return []fixtureOpt{readWrite(t, &recWriter{})} }, func(t *testing.T, m *Model) { press(m, "?", "pgdown") }},
+	// Issue 18 item 4: every row opens in full; errors are not cut at 80 columns.
+	{"cluster_errors", func(t testing.TB) []fixtureOpt { return []fixtureOpt{staleRegistry(t)} }, func(t *testing.T, m *Model) { press(m, "4") }},
+	{"registry_serf_member_page", func(testing.TB) []fixtureOpt { return []fixtureOpt{serfRegistry} }, func(t *testing.T, m *Model) { press(m, "3", "j", "enter") }},
+	{"registry_zk_leaf_page", noOpts, func(t *testing.T, m *Model) {
+		drain(m, press(m, ":"))
+		drain(m, typeText(m, "zk /nerve/services/svc_b/services"))
+		drain(m, press(m, "enter"))
+		drain(m, press(m, "j"))
+		drain(m, press(m, "enter"))
+	}},
+	{"events_page", noOpts, func(t *testing.T, m *Model) { eventsSetup(t, m); press(m, "5", "enter") }},
 	{"command_line", noOpts, func(t *testing.T, m *Model) { press(m, ":"); typeText(m, "svc svc_") }},
 }
 

@@ -340,13 +340,19 @@ func (p *haproxyPane) view(w, h int) string {
 	b.WriteString(renderHeader(&c.st, cols, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		none := "no rows: HAProxy not read yet, or it has no proxies"
-		if len(c.haps) == 0 {
+		var none string
+		switch {
+		case len(c.haps) == 0:
 			none = "no HAProxy stats socket configured: start stacktui with --haproxy to see one"
+		case len(c.socketsRead()) == 0:
+			none = "no rows: HAProxy not read yet"
+		default:
+			none = "no rows: HAProxy has no proxies"
 		}
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, none)))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, none)))
 		return b.String()
 	}
+	lines := 2 + haproxyHeaderLines - 1
 	from, to := p.visible()
 	cells := make([]cell, len(hc))
 	for i := from; i < to; i++ {
@@ -372,6 +378,14 @@ func (p *haproxyPane) view(w, h int) string {
 		marked := len(p.marks) > 0 && p.marks[p.keyAt(i)]
 		b.WriteString(renderRow(&c.st, cols, widths, cells, i == p.cursor, marked, w))
 		b.WriteByte('\n')
+		lines++
 	}
+	for ; lines < h-1; lines++ {
+		b.WriteByte('\n')
+	}
+	// The keys that act on the selected row, on the pane's last line.
+	r := p.selected()
+	_, in := c.findInstance(r)
+	b.WriteString(c.rowHints(w, r, in))
 	return b.String()
 }

@@ -32,13 +32,17 @@ func (m *Model) openHelp() {
 		lines = append(lines, m.st.Section.Render("Read-only mode"),
 			"  Actions are disabled: no write handle exists and the executor refuses every action.", "")
 	}
+	k := m.keys
+	c := keyName(k.Command)
 	lines = append(lines, m.st.Section.Render("Filter"),
-		"  / opens the filter: a case-insensitive regular expression; a leading ! shows the rows that do NOT match.",
-		"  While typing, every key is text (q, d, … never act); enter keeps the filter, esc clears it.", "",
+		"  "+keyName(k.Filter)+" opens the filter: a case-insensitive regular expression; a leading ! shows the rows that do NOT match.",
+		"  While typing, every key is text ("+keyName(k.Quit)+", "+keyName(k.Drain)+", … never act); "+
+			keyName(k.Submit)+" keeps the filter, "+keyName(k.Dismiss)+" clears it.", "",
 		m.st.Section.Render("Command line"),
-		"  :svc NAME   open a service      :zk PATH   browse ZooKeeper at PATH",
-		"  :haproxy    the HAProxy view    :events    the events view       :q  quit",
-		"  up/down recall earlier commands.")
+		"  "+c+"svc NAME   open a service (a prefix will do)   "+c+"zk PATH   browse ZooKeeper at PATH",
+		"  "+c+"haproxy    the HAProxy view                    "+c+"events    the events view       "+c+"q  quit",
+		"  "+keyName(k.Complete)+" completes commands and service names; "+
+			k.HistoryPrev.Help().Key+"/"+k.HistoryNext.Help().Key+" recall earlier commands.")
 	m.text.open("Help — stacktui keys", lines)
 	m.overlay = overlayHelp
 }

@@ -33,6 +33,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.ForceQuit) {
 		return tea.Quit
 	}
+	if plain, split := k.splitEsc(msg); split {
+		first := m.handleKey(tea.KeyPressMsg{Code: tea.KeyEscape})
+		m.layout()
+		return tea.Batch(first, m.handleKey(plain))
+	}
 	switch m.mode {
 	case modeFilter:
 		return m.filterKey(msg)
@@ -67,10 +72,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.switchView(viewCluster)
 	case key.Matches(msg, k.View5):
 		return m.switchView(viewEvents)
+	case key.Matches(msg, k.View6):
+		return m.switchView(viewFleet)
 	case key.Matches(msg, k.NextView):
-		return m.switchView(nextView(m.view, 1))
+		return m.switchView(m.nextTab(1))
 	case key.Matches(msg, k.PrevView):
-		return m.switchView(nextView(m.view, -1))
+		return m.switchView(m.nextTab(-1))
 	case key.Matches(msg, k.Open):
 		return m.open()
 	case key.Matches(msg, k.Back):
@@ -94,6 +101,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.openDiagnose()
 	case key.Matches(msg, k.Copy):
 		return m.copySelected()
+	case m.view == viewFleet && k.isActionKey(msg):
+		m.setError(fleetReadOnly)
 	default:
 		if cmd, ok := m.actionKey(msg); ok {
 			return cmd
@@ -114,13 +123,6 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.active().update(msg)
 	}
 	return nil
-}
-
-func nextView(v viewID, d int) viewID {
-	if v == viewDetail {
-		v = viewServices
-	}
-	return viewID((int(v) + d + 5) % 5)
 }
 
 // switchView changes the top-level view; the service detail stays
@@ -166,7 +168,17 @@ func (m *Model) open() tea.Cmd {
 			m.openRowInspect(r)
 		}
 	case viewRegistry:
+		if title, lines, ok := m.registry.page(); ok {
+			m.text.open(title, lines)
+			m.overlay = overlayInspect
+			return nil
+		}
 		return m.registry.open()
+	case viewEvents:
+		if e := m.events.selected(); e != nil {
+			m.text.open(e.pageLines())
+			m.overlay = overlayInspect
+		}
 	}
 	return nil
 }
@@ -225,7 +237,7 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if m.edit.key(msg.String(), keyText(msg)) && l != nil {
+	if m.edit.key(&m.keys.Edit, msg) && l != nil {
 		l.filter = setFilter(m.edit.String())
 		m.markDirty()
 	}
@@ -254,18 +266,18 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) hatopHint(msg tea.KeyPressMsg) (string, bool) {
 	k := m.keys
 	weight := "press " + keyName(k.Weight) + " and type the new weight"
-	switch msg.String() {
-	case "f1":
+	switch {
+	case key.Matches(msg, k.HatopEnableAll):
 		return "hatop F1 (enable everywhere): press " + keyName(k.Ready) + " (ready), then " + keyName(k.ConfirmScope) + " in the dialog to widen the scope", true
-	case "f2":
+	case key.Matches(msg, k.HatopDisableAll):
 		return "hatop F2 (disable everywhere): press " + keyName(k.Maint) + " (maint) or " + keyName(k.Drain) + " (drain), then " + keyName(k.ConfirmScope) + " in the dialog to widen the scope", true
-	case "f9":
+	case key.Matches(msg, k.HatopEnable):
 		return "hatop F9 (enable this backend): press " + keyName(k.Ready) + " (ready)", true
-	case "f10":
+	case key.Matches(msg, k.HatopDisable):
 		return "hatop F10 (disable this backend): press " + keyName(k.Maint) + " (maint) or " + keyName(k.Drain) + " (drain)", true
-	case "f4":
+	case key.Matches(msg, k.HatopWeightFull):
 		return "hatop F4 (weight 100%): press " + keyName(k.Weight) + " and type 100%", true
-	case "f5", "f6", "f7", "f8":
+	case key.Matches(msg, k.HatopWeightStep):
 		return "hatop F5-F8 (weight -10/-1/+1/+10): " + weight, true
 	}
 	return "", false
@@ -312,4 +324,25 @@ func (m *Model) selectedName() string {
 		}
 	}
 	return ""
+}
+
+// splitEsc reads an esc-prefixed key that no binding claims as what it
+// was typed as: Esc, then the key. A terminal cannot tell "alt+2" from Esc
+// followed quickly by 2, and over a slow SSH link the two often arrive
+// together; dropping both left the user on the wrong screen.
+func (k *KeyMap) splitEsc(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
+	if msg.Mod&tea.ModAlt == 0 || k.bound(msg) {
+		return msg, false
+	}
+	plain := msg
+	plain.Mod &^= tea.ModAlt
+	if plain.Text == "" && plain.Mod&^tea.ModShift == 0 {
+		switch {
+		case plain.Mod&tea.ModShift != 0 && plain.ShiftedCode != 0:
+			plain.Text = string(plain.ShiftedCode)
+		case plain.Mod == 0 && plain.Code >= ' ' && plain.Code != 0x7f && plain.Code < tea.KeyExtended:
+			plain.Text = string(plain.Code)
+		}
+	}
+	return plain, true
 }

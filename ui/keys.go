@@ -16,6 +16,7 @@ import (
 type KeyMap struct {
 	Quit, ForceQuit, Help                 key.Binding
 	View1, View2, View3, View4, View5     key.Binding
+	View6                                 key.Binding // the fleet, with --fleet
 	NextView, PrevView                    key.Binding
 	Up, Down, Top, Bottom, PageUp, PageDn key.Binding
 	Open, Back                            key.Binding
@@ -24,11 +25,19 @@ type KeyMap struct {
 	Copy                                  key.Binding
 
 	// Editors (filter, command line, prompts) and dialogs.
-	Submit, Dismiss, Complete                                 key.Binding
+	Submit, Dismiss, Complete, HistoryPrev, HistoryNext       key.Binding
 	ConfirmYes, ConfirmNo, ConfirmScope, ConfirmFocus         key.Binding
 	HealthUp, HealthStopping, HealthDown, ChecksOn, ChecksOff key.Binding
 	AgentUp, AgentDown, AgentOn, AgentOff                     key.Binding
 	ReloadHAProxy, RestartSynapse                             key.Binding
+
+	// The line editor's keys (filter, command line, prompts, typed
+	// confirmations), readline's; every other key it gets is text.
+	Edit EditKeys
+
+	// hatop's function keys: not actions here, but answered with the keys
+	// stacktui uses instead (its users reach for them first).
+	HatopEnableAll, HatopDisableAll, HatopWeightFull, HatopWeightStep, HatopEnable, HatopDisable key.Binding
 
 	// Replay (enabled only in `stacktui replay`).
 	ReplayPause, ReplayNext, ReplayPrev, ReplayFaster, ReplaySlower key.Binding
@@ -37,6 +46,11 @@ type KeyMap struct {
 	Drain, Maint, Ready, Weight, Health, Agent, Shutdown key.Binding
 	HacheckDown, HacheckUp, Reload                       key.Binding
 	SerfTags, SerfEvent, ZKDelete                        key.Binding
+}
+
+// EditKeys are the line editor's editing keys.
+type EditKeys struct {
+	DeleteBack, DeleteFwd, Left, Right, Home, End, KillToStart, KillWord key.Binding
 }
 
 // KeyGroup is one titled section of the help screen.
@@ -63,6 +77,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		View3:       bind([]string{"3"}, "3", "registry"),
 		View4:       bind([]string{"4"}, "4", "cluster"),
 		View5:       bind([]string{"5"}, "5", "events"),
+		View6:       bind([]string{"6"}, "6", "fleet (every host's HAProxy, --fleet)"),
 		NextView:    bind([]string{"tab"}, "tab", "next view"),
 		PrevView:    bind([]string{"shift+tab"}, "shift+tab", "previous view"),
 		Up:          bind([]string{"k", "up"}, "k/↑", "up"),
@@ -72,20 +87,22 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		PageUp:      bind([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
 		PageDn:      bind([]string{"pgdown", "ctrl+f"}, "pgdown", "page down"),
 		Open:        bind([]string{"enter"}, "enter", "open"),
-		Back:        bind([]string{"esc", "backspace"}, "esc", "back / clear filter"),
+		Back:        bind([]string{"esc", "backspace"}, "esc", "back (or clear the filter)"),
 		Filter:      bind([]string{"/"}, "/", "filter (regex, ! inverts)"),
-		Sort:        bind([]string{"s"}, "s", "next sort column"),
+		Sort:        bind([]string{"s"}, "s", "sort (next sort column)"),
 		SortReverse: bind([]string{"S"}, "S", "reverse sort"),
-		Columns:     bind([]string{"c"}, "c", "HAProxy column set"),
-		Mark:        bind([]string{"space"}, "space", "mark row"),
+		Columns:     bind([]string{"c"}, "c", "columns (HAProxy column set)"),
+		Mark:        bind([]string{"space"}, "space", "mark (row, for one plan over all marked)"),
 		ClearMarks:  bind([]string{"u"}, "u", "clear all marks"),
-		Command:     bind([]string{":"}, ":", "command (:svc :zk :haproxy :events :q)"),
-		Diagnose:    bind([]string{"D"}, "D", "diagnose service/instance"),
-		Copy:        bind([]string{"y"}, "y", "copy name (to the clipboard, OSC 52)"),
+		Command:     bind([]string{":"}, ":", "command (:svc :zk :haproxy :events :q, tab completes)"),
+		Diagnose:    bind([]string{"D"}, "D", "diagnose (service/instance walkthrough)"),
+		Copy:        bind([]string{"y"}, "y", "copy (the name, to the clipboard: OSC 52)"),
 
 		Submit:       bind([]string{"enter"}, "enter", "ok / press the focused button"),
 		Dismiss:      bind([]string{"esc"}, "esc", "cancel / close"),
 		Complete:     bind([]string{"tab"}, "tab", "complete (command line)"),
+		HistoryPrev:  bind([]string{"up"}, "↑", "earlier command (command line)"),
+		HistoryNext:  bind([]string{"down"}, "↓", "later command (command line)"),
 		ConfirmYes:   bind([]string{"y", "Y"}, "y", "execute"),
 		ConfirmNo:    bind([]string{"n", "N", "q"}, "n", "cancel"),
 		ConfirmScope: bind([]string{"s"}, "s", "change scope"),
@@ -103,7 +120,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		ReloadHAProxy:  bind([]string{"r"}, "r", "reload HAProxy (reload command)"),
 		RestartSynapse: bind([]string{"s"}, "s", "restart Synapse"),
 
-		Drain:       bind([]string{"d"}, "d", "drain server"),
+		Drain:       bind([]string{"d"}, "d", "drain (server: sessions finish, no new ones)"),
 		Maint:       bind([]string{"m"}, "m", "maint (HAProxy maintenance)"),
 		Ready:       bind([]string{"r"}, "r", "ready (undo drain/maint)"),
 		Weight:      bind([]string{"w"}, "w", "weight (10 or 50%)"),
@@ -111,11 +128,29 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		Agent:       bind([]string{"a"}, "a", "agent (up/down, on/off)"),
 		Shutdown:    bind([]string{"x"}, "x", "kill sessions (shut down the server's sessions)"),
 		HacheckDown: bind([]string{"M"}, "M", "durable maint (on this host: hacheck or Nerve toggle)"),
-		HacheckUp:   bind([]string{"U"}, "U", "end durable maint"),
+		HacheckUp:   bind([]string{"U"}, "U", "end durable (maintenance on this host)"),
 		Reload:      bind([]string{"R"}, "R", "reload HAProxy / restart Synapse (output shown)"),
 		SerfTags:    bind([]string{"t"}, "t", "Serf tags (set/delete a member's tags)"),
 		SerfEvent:   bind([]string{"E"}, "E", "send Serf user event"),
 		ZKDelete:    bind([]string{"X"}, "X", "delete znode (typed confirmation)"),
+
+		Edit: EditKeys{
+			DeleteBack:  bind([]string{"backspace", "ctrl+h"}, "backspace", "delete back"),
+			DeleteFwd:   bind([]string{"delete", "ctrl+d"}, "delete", "delete forward"),
+			Left:        bind([]string{"left", "ctrl+b"}, "←", "cursor left"),
+			Right:       bind([]string{"right", "ctrl+f"}, "→", "cursor right"),
+			Home:        bind([]string{"home", "ctrl+a"}, "home", "to the start"),
+			End:         bind([]string{"end", "ctrl+e"}, "end", "to the end"),
+			KillToStart: bind([]string{"ctrl+u"}, "ctrl+u", "delete to the start"),
+			KillWord:    bind([]string{"ctrl+w"}, "ctrl+w", "delete the word before"),
+		},
+
+		HatopEnableAll:  bind([]string{"f1"}, "F1", "hatop: enable everywhere"),
+		HatopDisableAll: bind([]string{"f2"}, "F2", "hatop: disable everywhere"),
+		HatopWeightFull: bind([]string{"f4"}, "F4", "hatop: weight 100%"),
+		HatopWeightStep: bind([]string{"f5", "f6", "f7", "f8"}, "F5-F8", "hatop: weight -10/-1/+1/+10"),
+		HatopEnable:     bind([]string{"f9"}, "F9", "hatop: enable this backend"),
+		HatopDisable:    bind([]string{"f10"}, "F10", "hatop: disable this backend"),
 
 		ReplayPause:  bind([]string{"p"}, "p", "pause / resume the replay"),
 		ReplayNext:   bind([]string{"]"}, "]", "step to the next change"),
@@ -185,12 +220,14 @@ func (k *KeyMap) bound(msg tea.KeyPressMsg) bool {
 
 // all returns every binding of the map.
 func (k *KeyMap) all() []*key.Binding {
-	out := []*key.Binding{&k.Quit, &k.ForceQuit, &k.Help, &k.View1, &k.View2, &k.View3, &k.View4, &k.View5,
+	out := []*key.Binding{&k.Quit, &k.ForceQuit, &k.Help, &k.View1, &k.View2, &k.View3, &k.View4, &k.View5, &k.View6,
 		&k.NextView, &k.PrevView, &k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDn, &k.Open, &k.Back,
 		&k.Filter, &k.Sort, &k.SortReverse, &k.Columns, &k.Mark, &k.ClearMarks, &k.Command, &k.Diagnose, &k.Copy,
-		&k.Submit, &k.Dismiss, &k.Complete, &k.ConfirmYes, &k.ConfirmNo, &k.ConfirmScope, &k.ConfirmFocus,
+		&k.Submit, &k.Dismiss, &k.Complete, &k.HistoryPrev, &k.HistoryNext, &k.ConfirmYes, &k.ConfirmNo, &k.ConfirmScope, &k.ConfirmFocus,
 		&k.HealthUp, &k.HealthStopping, &k.HealthDown, &k.ChecksOn, &k.ChecksOff,
-		&k.AgentUp, &k.AgentDown, &k.AgentOn, &k.AgentOff, &k.ReloadHAProxy, &k.RestartSynapse}
+		&k.AgentUp, &k.AgentDown, &k.AgentOn, &k.AgentOff, &k.ReloadHAProxy, &k.RestartSynapse,
+		&k.HatopEnableAll, &k.HatopDisableAll, &k.HatopWeightFull, &k.HatopWeightStep, &k.HatopEnable, &k.HatopDisable,
+		&k.Edit.DeleteBack, &k.Edit.DeleteFwd, &k.Edit.Left, &k.Edit.Right, &k.Edit.Home, &k.Edit.End, &k.Edit.KillToStart, &k.Edit.KillWord}
 	out = append(out, k.replayBindings()...)
 	return append(out, k.actionBindings()...)
 }
@@ -199,7 +236,7 @@ func (k *KeyMap) all() []*key.Binding {
 func (k KeyMap) Groups() []KeyGroup {
 	all := []KeyGroup{
 		{"General", []key.Binding{k.Help, k.Quit, k.ForceQuit, k.Command, k.Diagnose, k.Copy}},
-		{"Views", []key.Binding{k.View1, k.View2, k.View3, k.View4, k.View5, k.NextView, k.PrevView, k.Open, k.Back}},
+		{"Views", []key.Binding{k.View1, k.View2, k.View3, k.View4, k.View5, k.View6, k.NextView, k.PrevView, k.Open, k.Back}},
 		{"Navigation", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDn}},
 		{"Lists", []key.Binding{k.Filter, k.Sort, k.SortReverse, k.Columns, k.Mark, k.ClearMarks}},
 		{"Replay", []key.Binding{k.ReplayPause, k.ReplayNext, k.ReplayPrev, k.ReplayFaster, k.ReplaySlower}},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/stacktui/stacktui/actions"
 	"github.com/stacktui/stacktui/haproxy"
@@ -25,9 +26,10 @@ const (
 	viewCluster
 	viewEvents
 	viewDetail
+	viewFleet // 6, with --fleet
 )
 
-var viewNames = [...]string{"Services", "HAProxy", "Registry", "Cluster", "Events", "Detail"}
+var viewNames = [...]string{"Services", "HAProxy", "Registry", "Cluster", "Events", "Detail", "Fleet"}
 
 // mode is the input state machine: in every mode but modeNormal, keys are
 // text for the editor or the dialog, never commands.
@@ -81,14 +83,16 @@ type Model struct {
 	registry registryPane
 	cluster  clusterPane
 	events   eventsPane
+	fleet    fleetPane
 
 	prompt  *prompt
 	confirm *confirmDialog
 	running bool // an action is executing
 
-	firstViewDone bool     // Options.FirstView was called
-	watching      []string // backends on screen, as last passed to Feed.Watch
-	mono, dark    bool     // NO_COLOR; the terminal's background
+	firstViewDone bool                 // Options.FirstView was called
+	watching      []string             // backends on screen, as last passed to Feed.Watch
+	mono, dark    bool                 // NO_COLOR; the terminal's background
+	profile       colorprofile.Profile // the terminal's colours, as the program detected them
 }
 
 // New builds the root model from the options.
@@ -134,9 +138,10 @@ func newModel(o Options, now func() time.Time) *Model {
 			hist:     newHistory(),
 			shist:    state.NewHistory(2), // until the first frame brings the pipeline's
 		},
-		o:    o,
-		mono: NoColorRequested(),
-		dark: true,
+		o:       o,
+		mono:    NoColorRequested(),
+		dark:    true,
+		profile: colorprofile.TrueColor, // until the program says (the renderer downsamples meanwhile)
 	}
 	if o.Replay != nil {
 		// The trace's clock: ages are as they were then, not as of now.
@@ -151,6 +156,8 @@ func newModel(o Options, now func() time.Time) *Model {
 	m.registry = newRegistryPane(c, o.Browser)
 	m.cluster = clusterPane{c: c, ensemble: o.Health != nil}
 	m.events = newEventsPane(c)
+	m.fleet = newFleetPane(c)
+	m.keys.View6.SetEnabled(o.Fleet)
 	m.text = textPane{c: c}
 	if o.Feed != nil {
 		m.sub = o.Feed.Subscribe()
@@ -167,7 +174,7 @@ func (m *Model) makeStyles() Styles {
 	if m.mono {
 		p = PaletteMono
 	}
-	return NewStyles(p, m.dark)
+	return NewStylesFor(p, m.dark, m.profile)
 }
 
 // Init starts the channel readers, the clock and the first reads.
@@ -256,6 +263,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		return nil
+	case tea.ColorProfileMsg:
+		m.profile = msg.Profile
+		m.st = m.makeStyles()
+		return nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.st = m.makeStyles()
@@ -313,12 +324,13 @@ func (m *Model) layout() {
 	bh := m.bodyHeight()
 	m.services.height = bh - 1
 	m.detail.height = max(bh-1-detailFooterLines, 1)
-	m.hap.height = bh - 1 - haproxyHeaderLines
+	m.hap.height = bh - 2 - haproxyHeaderLines // column titles, hints line
 	m.registry.height = bh - 1
 	if m.zkMode {
 		m.registry.height = m.registry.listHeight(bh)
 	}
-	m.events.height = bh - 1
+	m.events.height = bh - 2 // column titles, the follow line
+	m.fleet.height = bh - 2  // its header line, column titles
 	m.cluster.height = bh
 	m.text.height = bh
 	if lp, ok := m.active().(listPane); ok {
@@ -331,7 +343,7 @@ func (m *Model) layout() {
 
 // lists are the panes with rows.
 func (m *Model) lists() []listPane {
-	return []listPane{&m.services, &m.detail, &m.hap, &m.registry, &m.events}
+	return []listPane{&m.services, &m.detail, &m.hap, &m.registry, &m.events, &m.fleet}
 }
 
 // active is the pane of the current view.
@@ -347,17 +359,15 @@ func (m *Model) active() pane {
 		return &m.cluster
 	case viewEvents:
 		return &m.events
+	case viewFleet:
+		return &m.fleet
 	}
 	return &m.services
 }
 
 // topLines is the number of lines above the pane body.
 func (m *Model) topLines() int {
-	n := 2 // header + tabs
-	if m.bannerText() != "" {
-		n++
-	}
-	return n
+	return 2 + len(m.bannerLines()) // header, banner, tabs
 }
 
 // bodyHeight is the pane body's height: everything but header and footer.

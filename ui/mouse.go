@@ -10,8 +10,8 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	tabY := m.topLines() - 1
 	if msg.Y == tabY && m.overlay == overlayNone {
 		x := 0
-		for v := viewServices; v <= viewEvents; v++ {
-			wd := len(viewNames[v]) + 5
+		for _, v := range m.tabs() {
+			wd := len(tabLabel(v)) + 3
 			if msg.X >= x && msg.X < x+wd {
 				return m.switchView(v)
 			}

@@ -56,7 +56,10 @@ type Options struct {
 	// SerfAgents are RPC addresses of other members' own agents, by member
 	// (--serf-member-rpc): t can change those members' tags too.
 	SerfAgents map[string]string
-	Banner     func() string // demo: a line saying what is happening; may be nil
+	// Fleet: the frames carry a fleet view (--fleet); the Fleet view (6)
+	// is offered.
+	Fleet  bool
+	Banner func() string // a line saying what is happening (the demo, the SSH connection); may be nil
 	// Keys, when set, replaces the default keymap (its action keys are
 	// disabled in read-only mode all the same).
 	Keys   *KeyMap

@@ -73,7 +73,7 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.mode, m.prompt = modeNormal, nil
 		return p.submit(strings.TrimSpace(m.edit.String()))
 	}
-	m.edit.key(msg.String(), keyText(msg))
+	m.edit.key(&m.keys.Edit, msg)
 	return nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -217,11 +219,14 @@ func (p *registryPane) view(w, h int) string {
 	lines := 2
 	switch {
 	case p.err != "":
-		b.WriteString(c.st.Error.Render("  " + termtext.Clean(p.err)))
-		b.WriteByte('\n')
-		lines++
+		// The reason in full (wrapped): at 80 columns it was cut.
+		for _, l := range strings.Split(wrapLines(p.err, w-2, 3), "\n") {
+			b.WriteString(c.st.Error.Render("  " + l))
+			b.WriteByte('\n')
+			lines++
+		}
 	case len(p.rows) == 0 && !p.loading:
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no children (esc goes up)")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no children ("+keyName(c.keys.Back)+" goes up)")))
 		b.WriteByte('\n')
 		lines++
 	}
@@ -240,36 +245,66 @@ func (p *registryPane) view(w, h int) string {
 	return b.String()
 }
 
-// preview is the selected znode's stat and pretty-printed data.
-func (p *registryPane) preview(w, h int) string {
+// nodeLines are the selected znode's path, stat and pretty-printed data,
+// unwrapped; nil before anything is selected.
+func (p *registryPane) nodeLines() []string {
 	c := p.c
 	n := p.node
 	if n.path == "" {
+		return nil
+	}
+	switch {
+	case n.err != nil:
+		return []string{c.st.Error.Render(plainf("%s: %v", n.path, n.err))}
+	case n.data == nil && n.stat.Mzxid == 0 && n.stat.Czxid == 0:
+		return []string{plainf("%s: loading…", n.path)}
+	}
+	st := n.stat
+	owner := "persistent"
+	if st.EphemeralOwner != 0 {
+		owner = fmt.Sprintf("ephemeral, owner 0x%x", st.EphemeralOwner)
+	}
+	lines := []string{c.st.Section.Render(termtext.Clean(n.path)),
+		fmt.Sprintf("version %d  %s  %d bytes  %d children  ctime %s  mtime %s", st.Version, owner,
+			st.DataLength, st.NumChildren, st.Ctime.UTC().Format("2006-01-02 15:04:05"), st.Mtime.UTC().Format("2006-01-02 15:04:05"))}
+	return append(lines, prettyData(n.data)...)
+}
+
+// preview is the selected znode, wrapped to the width; when it does not
+// fit, its last line says enter reads it all.
+func (p *registryPane) preview(w, h int) string {
+	lines := wrapAll(p.nodeLines(), w)
+	if h <= 0 {
 		return ""
 	}
-	var lines []string
-	if n.err != nil {
-		lines = append(lines, c.st.Error.Render(plainf("%s: %v", n.path, n.err)))
-	} else if n.data == nil && n.stat.Mzxid == 0 && n.stat.Czxid == 0 {
-		lines = append(lines, plainf("%s: loading…", n.path))
-	} else {
-		st := n.stat
-		lines = append(lines, c.st.Section.Render(termtext.Clean(n.path)))
-		owner := "persistent"
-		if st.EphemeralOwner != 0 {
-			owner = fmt.Sprintf("ephemeral, owner 0x%x", st.EphemeralOwner)
-		}
-		lines = append(lines, fmt.Sprintf("version %d  %s  %d bytes  %d children  ctime %s  mtime %s", st.Version, owner,
-			st.DataLength, st.NumChildren, st.Ctime.UTC().Format("2006-01-02 15:04:05"), st.Mtime.UTC().Format("2006-01-02 15:04:05")))
-		lines = append(lines, prettyData(n.data)...)
-	}
 	if len(lines) > h {
-		lines = lines[:max(h, 0)]
+		lines = append(lines[:h-1], p.c.st.Muted.Render(plainf("… %d more lines: %s reads it all", len(lines)-h+1, keyName(p.c.keys.Open))))
 	}
 	for i := range lines {
-		lines[i] = c.clip(lines[i])
+		lines[i] = p.c.clip(lines[i])
 	}
 	return strings.Join(lines, "\n")
+}
+
+// page is the selected row in full for enter, when enter does not go into
+// it: a Serf member and all its tags, or a znode without children. ok is
+// false when enter should go into the znode instead.
+func (p *registryPane) page() (title string, lines []string, ok bool) {
+	if p.n == 0 || p.cursor >= p.n {
+		return "", nil, false
+	}
+	if p.browser == nil {
+		mb := p.members[p.cursor]
+		lines = []string{plainf("address  %s", mb.Addr), plainf("status   %s", mb.Status), "", fmt.Sprintf("tags (%d):", len(mb.Tags))}
+		for _, k := range slices.Sorted(maps.Keys(mb.Tags)) {
+			lines = append(lines, plainf("  %s=%s", k, mb.Tags[k]))
+		}
+		return "Serf member " + mb.Name, lines, true
+	}
+	if p.node.path == p.selectedPath() && p.node.err == nil && p.node.stat.NumChildren == 0 && (p.node.stat.Mzxid != 0 || p.node.stat.Czxid != 0) {
+		return "znode " + p.node.path, p.nodeLines(), true
+	}
+	return "", nil, false
 }
 
 // prettyData indents JSON, or shows text line by line, or says the data is
@@ -308,7 +343,7 @@ func (p *registryPane) renderMembers(w, h int) string {
 	b.WriteString(renderHeader(&c.st, memberColumns, widths, -1, false))
 	b.WriteByte('\n')
 	if len(p.members) == 0 {
-		b.WriteString(c.st.Muted.Render(emptyText(&p.list, "no members")))
+		b.WriteString(c.st.Muted.Render(c.emptyText(&p.list, "no members")))
 		return b.String()
 	}
 	from, to := p.visible()

@@ -61,8 +61,10 @@ func (m *Model) replayBanner() string {
 	case r.Paused:
 		state = "paused"
 	}
-	return plainf("%s UTC  %s  %s  ×%s %s · %s · p pause, ] [ next/previous change, + - speed",
-		m.frame.At.UTC().Format("15:04:05.0"), pos, line, speedText(r.Speed), state, filepath.Base(r.File))
+	k := m.keys
+	return plainf("%s UTC  %s  %s  ×%s %s · %s · %s pause, %s %s next/previous change, %s %s speed",
+		m.frame.At.UTC().Format("15:04:05.0"), pos, line, speedText(r.Speed), state, filepath.Base(r.File),
+		keyName(k.ReplayPause), keyName(k.ReplayNext), keyName(k.ReplayPrev), keyName(k.ReplayFaster), keyName(k.ReplaySlower))
 }
 
 // secs1 is a duration in seconds with one decimal: "12.5s".

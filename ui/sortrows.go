@@ -5,10 +5,13 @@ import (
 	"sort"
 )
 
-// sortKey is a column's value for sorting: numbers first, then text.
+// sortKey is a column's value for sorting: numbers first, then text; tie
+// breaks equal keys in ascending order whatever the direction (worst
+// first, then by name).
 type sortKey struct {
-	n float64
-	s string
+	n   float64
+	s   string
+	tie string
 }
 
 func compareKeys(a, b sortKey) int {
@@ -44,9 +47,13 @@ func sortIndex(idx []int, desc bool, key func(i int) sortKey) {
 		perm[i] = i
 	}
 	sort.SliceStable(perm, func(a, b int) bool {
-		c := compareKeys(keys[perm[a]], keys[perm[b]])
+		ka, kb := &keys[perm[a]], &keys[perm[b]]
+		c := compareKeys(*ka, *kb)
 		if desc {
-			return c > 0
+			c = -c
+		}
+		if c == 0 {
+			c = cmp.Compare(ka.tie, kb.tie)
 		}
 		return c < 0
 	})

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
 )
 
 // Palette selects how Styles uses colour.
@@ -22,6 +23,7 @@ const (
 type Styles struct {
 	Palette Palette
 	Dark    bool
+	Profile colorprofile.Profile
 
 	Title       lipgloss.Style
 	Badge       lipgloss.Style // RO badge
@@ -31,8 +33,10 @@ type Styles struct {
 	ColHeader   lipgloss.Style
 	Selected    lipgloss.Style
 	Marked      lipgloss.Style
+	Changed     lipgloss.Style // a row new or changed in the last seconds
 	OK          lipgloss.Style
-	Warn        lipgloss.Style
+	Warn        lipgloss.Style // DRAIN, NOLB and other warnings
+	Maint       lipgloss.Style // MAINT: out on purpose, neither DOWN's red nor DRAIN's yellow
 	Bad         lipgloss.Style
 	Muted       lipgloss.Style
 	Footer      lipgloss.Style
@@ -51,9 +55,16 @@ func NoColorRequested() bool {
 	return os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
 }
 
-// NewStyles builds the styles for a palette and background.
-func NewStyles(p Palette, dark bool) Styles {
-	s := Styles{Palette: p, Dark: dark}
+// NewStyles builds the styles for a palette and background on a truecolor
+// terminal.
+func NewStyles(p Palette, dark bool) Styles { return NewStylesFor(p, dark, colorprofile.TrueColor) }
+
+// NewStylesFor builds the styles for a palette, background and colour
+// profile. The status colours (UP green, DRAIN yellow, MAINT magenta, DOWN
+// red) are picked per profile, not left to downsampling: downsampled to 16
+// colours, the yellows became DOWN's red.
+func NewStylesFor(p Palette, dark bool, prof colorprofile.Profile) Styles {
+	s := Styles{Palette: p, Dark: dark, Profile: prof}
 	base := lipgloss.NewStyle()
 	if p == PaletteMono {
 		s.Title = base.Bold(true)
@@ -64,8 +75,10 @@ func NewStyles(p Palette, dark bool) Styles {
 		s.ColHeader = base.Bold(true).Underline(true)
 		s.Selected = base.Reverse(true)
 		s.Marked = base.Bold(true)
+		s.Changed = base.Underline(true)
 		s.OK = base
 		s.Warn = base.Bold(true)
+		s.Maint = base.Bold(true)
 		s.Bad = base.Bold(true).Underline(true)
 		s.Muted = base
 		s.Footer = base
@@ -79,10 +92,18 @@ func NewStyles(p Palette, dark bool) Styles {
 	}
 	ld := lipgloss.LightDark(dark)
 	c := func(light, darkc string) color.Color { return ld(lipgloss.Color(light), lipgloss.Color(darkc)) }
+	// status is a colour per profile: the basic ANSI colour (bright on
+	// dark backgrounds), the 256-colour index, the truecolor value.
+	complete := lipgloss.Complete(prof)
+	status := func(ansiLight, ansiDark, c256Light, c256Dark, light, darkc string) color.Color {
+		return complete(ld(lipgloss.Color(ansiLight), lipgloss.Color(ansiDark)),
+			ld(lipgloss.Color(c256Light), lipgloss.Color(c256Dark)), c(light, darkc))
+	}
 	accent := c("#005f87", "#5fafff")
-	green := c("#005f00", "#87d787")
-	yellow := c("#875f00", "#ffd75f")
-	red := c("#af0000", "#ff5f5f")
+	green := status("2", "10", "22", "114", "#005f00", "#87d787")
+	yellow := status("3", "11", "130", "221", "#af5f00", "#ffd75f")
+	magenta := status("5", "13", "90", "177", "#870087", "#d787ff")
+	red := status("1", "9", "124", "203", "#af0000", "#ff5f5f")
 	muted := c("#6c6c6c", "#8a8a8a")
 	selBG := c("#d0d0ff", "#3a3a5f")
 	fg := c("#000000", "#eeeeee")
@@ -94,8 +115,10 @@ func NewStyles(p Palette, dark bool) Styles {
 	s.ColHeader = base.Bold(true).Foreground(accent)
 	s.Selected = base.Background(selBG).Foreground(fg)
 	s.Marked = base.Bold(true).Foreground(accent)
+	s.Changed = base.Bold(true)
 	s.OK = base.Foreground(green)
 	s.Warn = base.Foreground(yellow)
+	s.Maint = base.Foreground(magenta)
 	s.Bad = base.Bold(true).Foreground(red)
 	s.Muted = base.Foreground(muted)
 	s.Footer = base.Foreground(muted)

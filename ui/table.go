@@ -142,6 +142,13 @@ func renderHeader(st *Styles, cols []column, widths []int, sortCol int, desc boo
 // '>' in the gutter so the selection is visible without colour; a marked row
 // carries '*'.
 func renderRow(st *Styles, cols []column, widths []int, cells []cell, selected, marked bool, width int) string {
+	return renderRowFlag(st, cols, widths, cells, selected, marked, 0, width)
+}
+
+// renderRowFlag is renderRow with a flag in the mark column when the row
+// is not marked: '+' new, '~' changed in the last few seconds (drawn in
+// the Changed style, so it shows in colour and without).
+func renderRowFlag(st *Styles, cols []column, widths []int, cells []cell, selected, marked bool, flag byte, width int) string {
 	var b strings.Builder
 	b.Grow(width + 32)
 	if selected {
@@ -149,9 +156,12 @@ func renderRow(st *Styles, cols []column, widths []int, cells []cell, selected, 
 	} else {
 		b.WriteByte(' ')
 	}
-	if marked {
+	switch {
+	case marked:
 		b.WriteByte('*')
-	} else {
+	case flag != 0:
+		b.WriteByte(flag)
+	default:
 		b.WriteByte(' ')
 	}
 	first := true
@@ -180,6 +190,9 @@ func renderRow(st *Styles, cols []column, widths []int, cells []cell, selected, 
 	}
 	if marked {
 		return st.Marked.Render(line)
+	}
+	if flag != 0 {
+		return st.Changed.Render(line)
 	}
 	return line
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -26,32 +27,46 @@ func (t *textPane) open(title string, lines []string) {
 
 // update scrolls the page by the movement keys and the wheel.
 func (t *textPane) update(msg tea.Msg) tea.Cmd {
-	k := t.c.keys
+	scrollPage(t.c.keys, msg, t.height, t.scroll)
+	return nil
+}
+
+// scrollPage scrolls a page of height lines by the movement keys and the
+// wheel (top and bottom are scrolls far enough to reach them); it reports
+// whether msg was one of them.
+func scrollPage(k *KeyMap, msg tea.Msg, height int, scroll func(int)) bool {
+	page := max(height-1, 1)
 	switch msg := msg.(type) {
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
-			t.scroll(-3)
+			scroll(-3)
 		case tea.MouseWheelDown:
-			t.scroll(3)
+			scroll(3)
+		default:
+			return false
 		}
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, k.Up):
-			t.scroll(-1)
+			scroll(-1)
 		case key.Matches(msg, k.Down):
-			t.scroll(1)
+			scroll(1)
 		case key.Matches(msg, k.PageUp):
-			t.scroll(-t.height + 1)
+			scroll(-page)
 		case key.Matches(msg, k.PageDn):
-			t.scroll(t.height - 1)
+			scroll(page)
 		case key.Matches(msg, k.Top):
-			t.scroll(-1 << 20)
+			scroll(-1 << 20)
 		case key.Matches(msg, k.Bottom):
-			t.scroll(1 << 20)
+			scroll(1 << 20)
+		default:
+			return false
 		}
+	default:
+		return false
 	}
-	return nil
+	return true
 }
 
 // scroll moves the page; the title takes the first line of the body, so
@@ -65,8 +80,14 @@ func (t *textPane) view(w, h int) string {
 	var b strings.Builder
 	b.WriteString(st.Section.Render(termtext.Clean(t.title))) // titles name services and servers
 	more := ""
-	if len(t.lines) > h-1 {
-		more = "  (" + keyName(k.Down) + "/" + keyName(k.Up) + " to scroll)"
+	if per := max(h-1, 1); len(t.lines) > per {
+		// Which page of how many: at 80x24 help takes three.
+		pages := (len(t.lines) + per - 1) / per
+		page := min(t.offset/per+1, pages)
+		if t.offset+per >= len(t.lines) {
+			page = pages
+		}
+		more = fmt.Sprintf("  page %d/%d (%s next, %s/%s scroll)", page, pages, keyName(k.PageDn), keyName(k.Down), keyName(k.Up))
 	}
 	b.WriteString(st.Muted.Render(more + "  " + keyName(k.Back) + " closes"))
 	b.WriteByte('\n')

@@ -165,20 +165,8 @@ func TestFilterRegexInvertAndClear(t *testing.T) {
 
 func TestSort(t *testing.T) {
 	m := newTestModel(t, 160, 48)
-	press(m, "s") // SERVICE ascending
-	if got := strings.Join(serviceNames(m), ","); got != "svc_a,svc_b,svc_c" {
-		t.Fatalf("by name: %s", got)
-	}
-	press(m, "S")
-	if got := strings.Join(serviceNames(m), ","); got != "svc_c,svc_b,svc_a" {
-		t.Fatalf("by name reversed: %s", got)
-	}
-	press(m, "s", "s", "s") // REG, UP, WORST (descending kept)
-	if m.services.sort != 3 {
-		t.Fatalf("sort column %d", m.services.sort)
-	}
-	if got := serviceNames(m)[0]; got != "svc_a" && got != "svc_b" {
-		t.Fatalf("worst first: %v", serviceNames(m))
+	if m.services.sort != 3 || !m.services.desc || !strings.Contains(screen(m), "WORST▼") {
+		t.Fatalf("default sort: column %d desc %v", m.services.sort, m.services.desc)
 	}
 	press(m, "s") // SESS descending: svc_b has sessions
 	if got := serviceNames(m)[0]; got != "svc_b" {
@@ -192,6 +180,14 @@ func TestSort(t *testing.T) {
 	}
 	if m.services.sort != -1 {
 		t.Fatal("s never cycled back to the natural order")
+	}
+	press(m, "s") // SERVICE, descending kept
+	if got := strings.Join(serviceNames(m), ","); got != "svc_c,svc_b,svc_a" {
+		t.Fatalf("by name reversed: %s", got)
+	}
+	press(m, "S")
+	if got := strings.Join(serviceNames(m), ","); got != "svc_a,svc_b,svc_c" {
+		t.Fatalf("by name: %s", got)
 	}
 	// HAProxy view sorts servers inside each proxy, keeping the grouping.
 	press(m, "2", "s", "s", "s") // NAME, W, STATUS
@@ -567,7 +563,7 @@ func TestActionPlans(t *testing.T) {
 	m := newTestModel(t, 120, 40, readWrite(t, w), func(o *testOptions) {
 		o.SpoolDir = spool
 		o.ReloadCommand = "systemctl reload synapse"
-		o.Durable.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}} // web1's host
+		o.Durable.Where.Host = sources.Host{Name: "web1", Addrs: []string{"10.0.0.1"}} // web1's host
 	})
 	check := func(name string, want ...string) {
 		t.Helper()

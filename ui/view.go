@@ -35,8 +35,8 @@ func (m *Model) render() string {
 	b.Grow(m.w * m.h * 2)
 	b.WriteString(m.clip(m.renderHeader()))
 	b.WriteByte('\n')
-	if bt := m.bannerText(); bt != "" {
-		b.WriteString(m.clip(m.st.Banner.Render(bt)))
+	for _, l := range m.bannerLines() {
+		b.WriteString(m.clip(m.st.Banner.Render(l)))
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.clip(m.renderTabs()))

@@ -13,11 +13,35 @@ import (
 // MaxFileSize is the most of a spool file List reads; spool files are tiny.
 const MaxFileSize = 64 << 10
 
-// List reads every spool file in dir, sorted by file name. A missing
-// directory is no error (no spool files). Files whose names hacheck would not
-// produce are skipped.
-func List(dir string) ([]Entry, error) {
-	des, err := os.ReadDir(dir)
+// FS is the file system a spool is listed on: this machine's (List), or a
+// host's over SSH. Missing files must satisfy errors.Is(err, fs.ErrNotExist).
+type FS interface {
+	ReadDir(name string) ([]fs.DirEntry, error)
+	ReadFile(name string) ([]byte, error)
+}
+
+// localFS is this machine's file system, reading at most MaxFileSize of a file.
+type localFS struct{}
+
+func (localFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
+
+func (localFS) ReadFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileSize))
+}
+
+// List reads every spool file in dir on this machine (ListFS).
+func List(dir string) ([]Entry, error) { return ListFS(localFS{}, dir) }
+
+// ListFS reads every spool file in dir on fsys, sorted by file name. A
+// missing directory is no error (no spool files). Files whose names
+// hacheck would not produce are skipped.
+func ListFS(fsys FS, dir string) ([]Entry, error) {
+	des, err := fsys.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -33,13 +57,15 @@ func List(dir string) ([]Entry, error) {
 		if !ok {
 			continue
 		}
-		e, err := ReadFile(filepath.Join(dir, de.Name()))
+		path := filepath.Join(dir, de.Name())
+		data, err := fsys.ReadFile(path)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // removed since ReadDir
 			}
-			return nil, err
+			return nil, fmt.Errorf("hacheck: read %s: %w", path, err)
 		}
+		e := Parse(data[:min(len(data), MaxFileSize)])
 		e.Service, e.Port, e.File = service, port, de.Name()
 		out = append(out, e)
 	}
@@ -47,14 +73,10 @@ func List(dir string) ([]Entry, error) {
 	return out, nil
 }
 
-// ReadFile reads and parses one spool file (at most MaxFileSize bytes).
+// ReadFile reads and parses one spool file on this machine (at most
+// MaxFileSize bytes).
 func ReadFile(path string) (Entry, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Entry{}, fmt.Errorf("hacheck: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize))
+	data, err := localFS{}.ReadFile(path)
 	if err != nil {
 		return Entry{}, fmt.Errorf("hacheck: read %s: %w", path, err)
 	}

@@ -71,20 +71,24 @@ func TestFleetFollowsTheRegistrysHosts(t *testing.T) {
 
 	// A registry that goes away keeps the hosts it had.
 	z.Kill()
-	time.Sleep(time.Second)
-	f.follow()
+	waitFleetView(t, f, zs, "the registry down", func(v *state.FleetView) bool { return v.Registry.State != sources.StateConnected })
+	cur := zs.Current()
+	f.follow(&cur)
 	if got := len(f.Poller.Current().Hosts); got != 2 {
 		t.Errorf("the fleet has %d hosts while the registry is down, want the 2 it had", got)
 	}
 }
 
+// TestFleetFromAHostsFile: the hosts of a hosts file and of --fleet-host
+// together, each once; one where nothing listens is a host with its error.
 func TestFleetFromAHostsFile(t *testing.T) {
 	fl := testenv.NewFleet(t, testenv.FleetConfig{Hosts: 2, FirstIP: 70, Services: []testenv.HAService{{Name: "svc_a"}}})
 	file := filepath.Join(t.TempDir(), "hosts")
-	if err := os.WriteFile(file, []byte("# the fleet\n"+fl.Hosts[0].IP+"\n"+fl.Hosts[1].IP+"\n127.0.0.250\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("# the fleet\n"+fl.Hosts[0].IP+"\n127.0.0.250\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f, err := OpenFleet(context.Background(), FleetSettings{HostsFile: file, URL: fmt.Sprintf("http://{host}:%d/;csv", fl.StatsPort), Refresh: 200 * time.Millisecond}, nil, nil, nil)
+	f, err := OpenFleet(context.Background(), FleetSettings{HostsFile: file, Hosts: []string{fl.Hosts[1].IP, fl.Hosts[0].IP},
+		URL: fmt.Sprintf("http://{host}:%d/;csv", fl.StatsPort), Refresh: 200 * time.Millisecond}, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +107,7 @@ func TestFleetFromAHostsFile(t *testing.T) {
 		{FleetSettings{HostsFile: filepath.Join(t.TempDir(), "missing")}, "--fleet-hosts"},
 		{FleetSettings{}, "--fleet needs the hosts"},
 		{FleetSettings{HostsFile: file, URL: "http://x/;csv"}, "--fleet-url"},
+		{FleetSettings{Hosts: []string{"web-1", "web/2"}}, "--fleet-host: fleet host: host \"web/2\""},
 	} {
 		if _, err := OpenFleet(context.Background(), c.fs, nil, nil, nil); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("OpenFleet(%+v) = %v, want an error naming %s", c.fs, err, c.want)

@@ -127,9 +127,11 @@ func (p remotePIDCommand) String() string {
 func (p remotePIDCommand) PID(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	out, code, err := p.c.Exec(ctx, sshconn.Quote("/bin/sh", "-c", p.command))
-	if err != nil || code != 0 {
-		return 0, fmt.Errorf("%s: exit %d %v: %s (check the nerve pid command)", p, code, err, strings.TrimSpace(string(out)))
+	// Its standard output only, as a local pid command's: warnings on
+	// stderr must not be taken for the pid.
+	out, _, err := p.c.Run(ctx, sshconn.Quote("/bin/sh", "-c", p.command), nil)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w (check the nerve pid command)", p, err)
 	}
 	return firstPID(out, p.String())
 }

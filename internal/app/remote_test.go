@@ -46,7 +46,7 @@ func TestActionsRunOnTheSSHHost(t *testing.T) {
 	defer audit.Close()
 	ex := actions.NewExecutor(actions.Writers{Files: remoteFiles{c}, Procs: remoteProcs{c: c}}, audit)
 
-	a, err := actions.NewMaintenance(spool, "svc_a", 31001, "disk swap", time.Hour)
+	a, err := actions.NewMaintenance(actions.Where{}, spool, "svc_a", 31001, "disk swap", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestActionsRunOnTheSSHHost(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil || !strings.HasPrefix(doc.Reason, "disk swap") || doc.Expiration == 0 {
 		t.Fatalf("spool file %s: %+v %v", b, doc, err)
 	}
-	undo, err := actions.NewMaintenanceUndo(spool, "svc_a", 31001)
+	undo, err := actions.NewMaintenanceUndo(actions.Where{}, spool, "svc_a", 31001)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"time"
 
@@ -18,11 +19,18 @@ import (
 // only in read-write mode: in read-only mode none of this is constructed.
 // Connections are dialled when used, so a socket or agent that is down at
 // start-up does not stop the console, and an action on it says why it failed.
+// With SSH they are the SSH host's: its sockets and agents through the
+// connection, its files over SFTP, its commands and signals run there.
+// The fleet's sockets never get a writer: the fleet is read-only.
 func (s *Sources) OpenWriters() (actions.Writers, func()) {
 	w := actions.Writers{
 		HAProxy: map[string]actions.HAProxyWriter{},
 		Files:   actions.OSFiles{},
 		Procs:   actions.OSProcs{},
+		Where:   s.Where,
+	}
+	if s.SSH != nil {
+		w.Files, w.Procs = remoteFiles{s.SSH}, remoteProcs{c: s.SSH}
 	}
 	var closers []func()
 	for _, o := range s.HAProxyOpts {
@@ -30,11 +38,11 @@ func (s *Sources) OpenWriters() (actions.Writers, func()) {
 		w.HAProxy[o.Label] = &haproxyWriter{opts: o}
 	}
 	if s.settings.Serf != "" {
-		sw := &lazySerf{cfg: serfclient.Config{Addr: s.settings.Serf, AuthKey: s.settings.SerfAuth, Timeout: 5 * time.Second}}
+		sw := &lazySerf{cfg: serfclient.Config{Addr: s.serfAddr, AuthKey: s.settings.SerfAuth, Timeout: 5 * time.Second}}
 		w.Serf = sw
 		closers = append(closers, sw.close)
 	}
-	for member, addr := range s.settings.SerfMemberRPC {
+	for member, addr := range s.memberAddrs {
 		sw := &lazySerf{cfg: serfclient.Config{Addr: addr, AuthKey: s.settings.SerfAuth, Timeout: 5 * time.Second}}
 		if w.SerfMembers == nil {
 			w.SerfMembers = map[string]actions.SerfWriter{}
@@ -43,7 +51,7 @@ func (s *Sources) OpenWriters() (actions.Writers, func()) {
 		closers = append(closers, sw.close)
 	}
 	if len(s.ZKServers) > 0 {
-		zw := &lazyZK{servers: s.ZKServers, auth: s.settings.ZKAuth}
+		zw := &lazyZK{servers: s.ZKServers, auth: s.settings.ZKAuth, dial: s.dial}
 		w.ZK = zw
 		closers = append(closers, zw.close)
 	}
@@ -133,6 +141,7 @@ func (l *lazySerf) close() {
 type lazyZK struct {
 	servers []string
 	auth    string
+	dial    func(context.Context, string, string) (net.Conn, error) // nil: directly
 	mu      sync.Mutex
 	conn    *zk.Conn
 }
@@ -141,7 +150,15 @@ func (l *lazyZK) Delete(path string, version int32) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn == nil {
-		conn, _, err := zk.Connect(l.servers, 10*time.Second, zk.WithLogger(discardLogger{}))
+		dialer := zk.Dialer(net.DialTimeout)
+		if l.dial != nil {
+			dialer = func(network, addr string, timeout time.Duration) (net.Conn, error) {
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				defer cancel()
+				return l.dial(ctx, network, addr)
+			}
+		}
+		conn, _, err := zk.Connect(l.servers, 10*time.Second, zk.WithLogger(discardLogger{}), zk.WithDialer(dialer))
 		if err != nil {
 			return err
 		}

@@ -42,7 +42,10 @@ func wedged() {
 	AtExit(h.Context(), tty.Restore)
 	AtExit(h.Context(), func() { _ = os.WriteFile(os.Getenv("MARKER"), []byte("ran"), 0o600) })
 	os.Stdout.WriteString("\x1b[?1049h\x1b[?25l\x1b[?1000h\x1b[?1002h\x1b[?1003h\x1b[?1006h\x1b[?2004hwedged\r\n")
-	_ = os.WriteFile(os.Getenv("PIDFILE"), []byte(strconv.Itoa(os.Getpid())), 0o600)
+	// Written whole or not at all: a reader must never see an empty file.
+	pidFile := os.Getenv("PIDFILE")
+	_ = os.WriteFile(pidFile+".tmp", []byte(strconv.Itoa(os.Getpid())), 0o600)
+	_ = os.Rename(pidFile+".tmp", pidFile)
 	select {} // stuck for good: only the watchdog can end this
 }
 
@@ -89,7 +92,11 @@ func TestWatchdogRestoresTerminalOfAWedgedProgram(t *testing.T) {
 				if err != nil {
 					return false
 				}
-				pid, _ = strconv.Atoi(string(b))
+				// kill(0, sig) would signal this test's own process
+				// group (go test, make, CI): only ever a real pid.
+				if pid, err = strconv.Atoi(string(b)); err != nil || pid <= 1 {
+					return false
+				}
 				return strings.HasPrefix(modes(), "alt=1 cursor=0 mouse=1")
 			})
 			start := time.Now()

@@ -64,7 +64,7 @@ func echoServer(t *testing.T, network, addr string) net.Listener {
 
 func roundTrip(t *testing.T, c net.Conn, msg string) {
 	t.Helper()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 	if _, err := io.WriteString(c, msg+"\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestADroppedConnectionFailsEveryDialWithItsAgeAndRecovers(t *testing.T) {
 	}
 	lc, err := net.Dial("tcp", local)
 	if err == nil {
-		_ = lc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_ = lc.SetReadDeadline(time.Now().Add(30 * time.Second))
 		if _, err := lc.Read(make([]byte, 1)); err == nil {
 			t.Error("the local forward answered while SSH is down")
 		}

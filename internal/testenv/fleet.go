@@ -218,7 +218,7 @@ func (h *FleetHost) start(services []HAService, reload bool) error {
 	if reload {
 		old = h.p
 	}
-	p, err := runHAProxy(h.Dir, cfgPath, h.Socket, old, 20*time.Second)
+	p, err := runHAProxy(h.Dir, cfgPath, h.Socket, old, 30*time.Second)
 	if err != nil {
 		return fmt.Errorf("testenv: fleet HAProxy on %s did not start (%w)", h.IP, err)
 	}

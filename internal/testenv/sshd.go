@@ -55,7 +55,8 @@ type SSHD struct {
 	ClientConfig string
 	// Alias is the Host name ClientConfig defines.
 	Alias string
-	// Dir holds the keys, sshd_config, sshd.log and the client files.
+	// Dir holds the keys, sshd_config, sshd.log, sftp.log and the client
+	// files.
 	Dir string
 
 	mu      sync.Mutex
@@ -192,8 +193,12 @@ func (s *SSHD) writeFiles() error {
 		"MaxStartups 100:30:200",
 		"MaxSessions 50",
 		"ClientAliveInterval 0",
-		"Subsystem sftp " + sftpServer,
-		"LogLevel VERBOSE",
+		// The SFTP server logs every open, write, rename and remove, so a
+		// test can tell a file was changed through SSH rather than here.
+		"Subsystem sftp " + sftpServer + " -e -l INFO 2>>" + s.SFTPLogPath(),
+		// DEBUG1 logs each forwarding's target (direct-tcpip, streamlocal),
+		// so a test can tell a connection went through SSH.
+		"LogLevel DEBUG1",
 		"",
 	}, "\n")
 	known := knownHostsLine(s.Addr, s.HostKey)
@@ -230,6 +235,32 @@ func (s *SSHD) WriteKnownHosts(name string, key ssh.PublicKey) (string, error) {
 	return path, os.WriteFile(path, []byte(knownHostsLine(s.Addr, key)), 0o600)
 }
 
+// ClientConfigWith writes an ssh_config in Dir like ClientConfig, but
+// whose UserKnownHostsFile is knownHosts, and returns its path.
+func (s *SSHD) ClientConfigWith(name, knownHosts string) (string, error) {
+	b, err := os.ReadFile(s.ClientConfig)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(s.Dir, name)
+	return path, os.WriteFile(path, []byte(strings.ReplaceAll(string(b), s.KnownHosts, knownHosts)), 0o600)
+}
+
+// ChangedKeyConfig writes a known_hosts that records another key for this
+// server (as after a rebuild, or an interception) and an ssh_config that
+// uses it, and returns the config's path.
+func (s *SSHD) ChangedKeyConfig(name string) (string, error) {
+	other, err := NewSSHKey()
+	if err != nil {
+		return "", err
+	}
+	known, err := s.WriteKnownHosts(name+"_known_hosts", other.PublicKey())
+	if err != nil {
+		return "", err
+	}
+	return s.ClientConfigWith(name, known)
+}
+
 // Start starts the daemon (again, after Kill) on its port and waits until
 // it answers with an SSH banner.
 func (s *SSHD) Start() error {
@@ -239,13 +270,14 @@ func (s *SSHD) Start() error {
 		return fmt.Errorf("testenv: sshd on %s is already running", s.Addr)
 	}
 	logPath := filepath.Join(s.Dir, "sshd.log")
-	// -D: stay in the foreground (our child, killed with us); -e: log to
-	// stderr, which goes to the log file.
-	p, err := startProc(s.Dir, logPath, sshdBinary, "-D", "-e", "-f", filepath.Join(s.Dir, "sshd_config"))
+	// -D: stay in the foreground (our child, killed with us); -E: log to
+	// the log file (with -e, logging to stderr, a session's own debug
+	// lines would reach the client's commands as their stderr).
+	p, err := startProc(s.Dir, logPath, sshdBinary, "-D", "-E", logPath, "-f", filepath.Join(s.Dir, "sshd_config"))
 	if err != nil {
 		return err
 	}
-	err = waitFor(15*time.Second, func() error {
+	err = waitFor(30*time.Second, func() error {
 		if p.exited() {
 			return fmt.Errorf("exited: %v", p.waitErr)
 		}
@@ -296,7 +328,7 @@ func (s *SSHD) killLocked() {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	for _, pid := range kids {
-		_ = waitFor(5*time.Second, func() error { return processGone(pid) })
+		_ = waitFor(30*time.Second, func() error { return processGone(pid) })
 	}
 }
 
@@ -326,6 +358,11 @@ func (s *SSHD) Stop() {
 
 // LogPath is the daemon's log file.
 func (s *SSHD) LogPath() string { return filepath.Join(s.Dir, "sshd.log") }
+
+// SFTPLogPath is the SFTP server's log: one line per file operation, e.g.
+// `open "/path" flags WRITE,CREATE,TRUNCATE mode 0644` and `posix-rename
+// old "/a" new "/b"`.
+func (s *SSHD) SFTPLogPath() string { return filepath.Join(s.Dir, "sftp.log") }
 
 // children lists the pids whose parent is pid, from /proc.
 func children(pid int) []int {

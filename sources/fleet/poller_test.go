@@ -100,7 +100,7 @@ func TestPollerReadsEveryHostsStatsPageAndADeadHostIsARow(t *testing.T) {
 	p.Start(context.Background())
 	defer p.Close()
 
-	s := waitFleet(t, p, 20*time.Second, "every host read", allReachable)
+	s := waitFleet(t, p, 30*time.Second, "every host read", allReachable)
 	for _, h := range s.Hosts {
 		// The stats page leaves addr empty without `stats show-legends`
 		// (the CLI always fills it): the server name carries it.
@@ -114,7 +114,7 @@ func TestPollerReadsEveryHostsStatsPageAndADeadHostIsARow(t *testing.T) {
 
 	dead := f.Hosts[2]
 	dead.Kill()
-	s = waitFleet(t, p, 20*time.Second, "the killed host shown as unreachable, the others read", func(s *Snapshot) bool {
+	s = waitFleet(t, p, 30*time.Second, "the killed host shown as unreachable, the others read", func(s *Snapshot) bool {
 		h := s.Host(dead.IP)
 		return h != nil && strings.Contains(h.Err, "connection refused") && h.Stats != nil && s.Reachable() == len(s.Hosts)-1
 	})
@@ -125,7 +125,7 @@ func TestPollerReadsEveryHostsStatsPageAndADeadHostIsARow(t *testing.T) {
 	if err := dead.Reload(dead.Services()); err != nil {
 		t.Fatal(err)
 	}
-	waitFleet(t, p, 20*time.Second, "the host back", allReachable)
+	waitFleet(t, p, 30*time.Second, "the host back", allReachable)
 }
 
 func TestPollerNotesWhenABackendChangesOnAHost(t *testing.T) {
@@ -133,7 +133,7 @@ func TestPollerNotesWhenABackendChangesOnAHost(t *testing.T) {
 	p := New(Options{Targets: pageTargets(t, f), Refresh: 200 * time.Millisecond})
 	p.Start(context.Background())
 	defer p.Close()
-	first := waitFleet(t, p, 20*time.Second, "every host read", allReachable)
+	first := waitFleet(t, p, 30*time.Second, "every host read", allReachable)
 
 	// Synapse on host 0 disables a deregistered server over the socket.
 	h0 := f.Hosts[0]
@@ -153,7 +153,7 @@ func TestPollerNotesWhenABackendChangesOnAHost(t *testing.T) {
 		t.Fatal(out)
 	}
 
-	s := waitFleet(t, p, 20*time.Second, "the changes read", func(s *Snapshot) bool {
+	s := waitFleet(t, p, 30*time.Second, "the changes read", func(s *Snapshot) bool {
 		r0 := row(s.Host(h0.IP), "svc_a", "i1_127.0.0.1:1001")
 		r1 := row(s.Host(h1.IP), "svc_b", "j2_127.0.0.1:2002")
 		r2 := row(s.Host(h2.IP), "svc_a", "i2_127.0.0.1:1002")
@@ -212,7 +212,7 @@ func TestPollerNeverWaitsForASlowHost(t *testing.T) {
 	// Every real host is published, twice, while the slow one's first
 	// poll is still running.
 	n := 0
-	s := waitFleet(t, p, 20*time.Second, "two publications with the slow host still polling", func(s *Snapshot) bool {
+	s := waitFleet(t, p, 30*time.Second, "two publications with the slow host still polling", func(s *Snapshot) bool {
 		for {
 			select {
 			case c := <-accepted:
@@ -254,7 +254,7 @@ func TestPollerTimesOutAndBacksOff(t *testing.T) {
 	p := New(Options{Targets: []Target{tg}, Refresh: 100 * time.Millisecond, Timeout: 150 * time.Millisecond})
 	p.Start(context.Background())
 	defer p.Close()
-	s := waitFleet(t, p, 20*time.Second, "three timeouts", func(s *Snapshot) bool { return s.Hosts[0].Failures >= 3 })
+	s := waitFleet(t, p, 30*time.Second, "three timeouts", func(s *Snapshot) bool { return s.Hosts[0].Failures >= 3 })
 	if h := s.Hosts[0]; !strings.Contains(h.Err, "no answer in time") {
 		t.Errorf("error %q, want a timeout in words", h.Err)
 	}
@@ -292,11 +292,11 @@ func TestPollerReadsTCPStatsSocketsAtUserLevelThroughTheDialer(t *testing.T) {
 	p := New(Options{Targets: ts, Refresh: 200 * time.Millisecond, Dial: dial})
 	p.Start(context.Background())
 	defer p.Close()
-	s := waitFleet(t, p, 20*time.Second, "both sockets read", allReachable)
+	s := waitFleet(t, p, 30*time.Second, "both sockets read", allReachable)
 	if r := row(&s.Hosts[0], "svc_b", "j1_127.0.0.1:2001"); r == nil {
 		t.Fatal("server row missing from the socket's show stat")
 	}
-	waitFleet(t, p, 20*time.Second, "more polls", func(s *Snapshot) bool { return s.At.Sub(s.Hosts[0].FirstRead) > time.Second })
+	waitFleet(t, p, 30*time.Second, "more polls", func(s *Snapshot) bool { return s.At.Sub(s.Hosts[0].FirstRead) > time.Second })
 	if n := dials.Load(); n != 2 {
 		t.Errorf("%d dials for two hosts polled many times: the session should persist and go through Options.Dial", n)
 	}
@@ -308,11 +308,11 @@ func TestPollerSetTargetsKeepsKnownHosts(t *testing.T) {
 	p := New(Options{Targets: ts[:2], Refresh: 200 * time.Millisecond})
 	p.Start(context.Background())
 	defer p.Close()
-	s := waitFleet(t, p, 20*time.Second, "two hosts", allReachable)
+	s := waitFleet(t, p, 30*time.Second, "two hosts", allReachable)
 	first := s.Host(f.Hosts[1].IP).FirstRead
 
 	p.SetTargets(ts[1:])
-	s = waitFleet(t, p, 20*time.Second, "hosts 1 and 2", func(s *Snapshot) bool {
+	s = waitFleet(t, p, 30*time.Second, "hosts 1 and 2", func(s *Snapshot) bool {
 		return len(s.Hosts) == 2 && s.Host(f.Hosts[0].IP) == nil && allReachable(s)
 	})
 	if got := s.Host(f.Hosts[1].IP).FirstRead; !got.Equal(first) {
@@ -351,7 +351,7 @@ func TestPollerSaysWhatAnHTTPErrorMeans(t *testing.T) {
 	targets := []Target{mk("a", "/missing;csv"), mk("b", "/login;csv"), mk("c", "/html;csv")}
 	p := New(Options{Targets: targets, Refresh: 200 * time.Millisecond})
 	p.Start(context.Background())
-	s := waitFleet(t, p, 10*time.Second, "three errors", func(s *Snapshot) bool {
+	s := waitFleet(t, p, 30*time.Second, "three errors", func(s *Snapshot) bool {
 		return s.Host("a").Err != "" && s.Host("b").Err != "" && s.Host("c").Err != ""
 	})
 	p.Close()
@@ -364,7 +364,7 @@ func TestPollerSaysWhatAnHTTPErrorMeans(t *testing.T) {
 	p = New(Options{Targets: targets[1:2], Refresh: 200 * time.Millisecond, Auth: "ops:pw"})
 	p.Start(context.Background())
 	defer p.Close()
-	s = waitFleet(t, p, 10*time.Second, "the login accepted", allReachable)
+	s = waitFleet(t, p, 30*time.Second, "the login accepted", allReachable)
 	if r := row(&s.Hosts[0], "svc_a", "i1_10.0.0.1:1"); r == nil || r.Status != "UP" {
 		t.Fatalf("row through basic auth: %+v", r)
 	}

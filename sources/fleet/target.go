@@ -222,6 +222,26 @@ func ParseHosts(data []byte) ([]HostEntry, error) {
 	return out, nil
 }
 
+// AddHosts appends the hosts named on the command line (--fleet-host) to
+// entries (a hosts file's), each checked as a file's are. A host already
+// listed is kept once: naming it on both is not an error.
+func AddHosts(entries []HostEntry, named []string) ([]HostEntry, error) {
+	seen := make(map[string]bool, len(entries)+len(named))
+	for _, e := range entries {
+		seen[e.Host] = true
+	}
+	for _, h := range named {
+		if err := validHost(h); err != nil {
+			return nil, fmt.Errorf("fleet host: %w", err)
+		}
+		if !seen[h] {
+			seen[h] = true
+			entries = append(entries, HostEntry{Host: h})
+		}
+	}
+	return entries, nil
+}
+
 // Targets turns hosts into targets: each entry's own endpoint, else the
 // template's.
 func Targets(entries []HostEntry, t Template) ([]Target, error) {

@@ -110,6 +110,22 @@ web2   http://10.0.0.2:8080/;csv   # its stats page is elsewhere
 	}
 }
 
+// TestAddHosts: --fleet-host adds hosts to a file's, each once, checked
+// as a file's are.
+func TestAddHosts(t *testing.T) {
+	file := []HostEntry{{"web1", "", 1}}
+	got, err := AddHosts(file, []string{"web2", "web1", "10.0.0.3", "web2"})
+	want := []HostEntry{{"web1", "", 1}, {"web2", "", 0}, {"10.0.0.3", "", 0}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("AddHosts = %+v, %v; want %+v", got, err, want)
+	}
+	for _, bad := range []string{"a;b", "-web", "http://web1/"} {
+		if _, err := AddHosts(nil, []string{bad}); err == nil {
+			t.Errorf("AddHosts(%q) accepted it", bad)
+		}
+	}
+}
+
 func TestDiscoverListsEveryRegisteringHost(t *testing.T) {
 	zk := &sources.Snapshot{Kind: sources.KindZooKeeper, Services: []sources.Service{
 		{Name: "svc_a", Registrations: []sources.Registration{

@@ -1,7 +1,8 @@
-// Package maint reads the durable maintenance in force on this host — its
+// Package maint reads the durable maintenance in force on a host — its
 // hacheck spool files and the Nerve service files moved aside in
-// service_conf_dir — and says which registry instances each one takes down.
-// It only reads; actions writes them.
+// service_conf_dir — and says which registry instances each one takes down:
+// this machine's, or with --ssh the SSH host's, through a config.FS. It
+// only reads; actions writes them.
 package maint
 
 import (
@@ -32,9 +33,11 @@ func LocalHost() sources.Host {
 	return h
 }
 
-// Reader reads this host's durable maintenance.
+// Reader reads a host's durable maintenance.
 type Reader struct {
-	Host     sources.Host
+	Host sources.Host
+	// FS is the host's file system; nil is this machine's.
+	FS       config.FS
 	SpoolDir string // the hacheck spool; "" for none
 	// NervePath is the Nerve config, re-read at every Read (the toggle moves
 	// files in its service_conf_dir); "" uses Nerve as given.
@@ -50,9 +53,13 @@ var byUser = regexp.MustCompile(`\s*\(by ([^()]+)\)$`)
 func (r *Reader) Read(now time.Time) *sources.Maintenance {
 	m := &sources.Maintenance{At: now, Host: r.Host}
 	var errs []string
+	fsys := r.FS
+	if fsys == nil {
+		fsys = config.Local
+	}
 	nerve := r.Nerve
 	if r.NervePath != "" {
-		n, err := config.LoadNerve(r.NervePath)
+		n, err := config.LoadNerveFS(fsys, r.NervePath)
 		if err != nil {
 			errs = append(errs, err.Error())
 		} else {
@@ -63,7 +70,7 @@ func (r *Reader) Read(now time.Time) *sources.Maintenance {
 		m.InstanceID = nerve.InstanceID
 	}
 	if r.SpoolDir != "" {
-		spool, err := hacheck.List(r.SpoolDir)
+		spool, err := hacheck.ListFS(fsys, r.SpoolDir)
 		if err != nil {
 			errs = append(errs, err.Error())
 		}
@@ -80,7 +87,7 @@ func (r *Reader) Read(now time.Time) *sources.Maintenance {
 			if ns.Host == "" || ns.Port == 0 {
 				e.Addr = ""
 			}
-			if st, err := os.Stat(ns.File); err == nil {
+			if st, err := fsys.Stat(ns.File); err == nil {
 				e.Since = changed(st)
 			}
 			m.Entries = append(m.Entries, e)
