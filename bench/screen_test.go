@@ -139,7 +139,8 @@ func regCount(screen, name string) (int, bool) {
 	for _, line := range strings.Split(screen, "\n") {
 		f := strings.Fields(line)
 		for i := 0; i+1 < len(f); i++ {
-			if f[i] != name {
+			// A row new or changed in the last seconds carries a mark ("~svc000").
+			if strings.TrimLeft(f[i], "+~*>") != name {
 				continue
 			}
 			n, err := strconv.Atoi(f[i+1])
