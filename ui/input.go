@@ -297,7 +297,8 @@ func (m *Model) copySelected() tea.Cmd {
 }
 
 // selectedName is what copy takes from the current view: the service, the
-// instance's key (service/<name>_<host>:<port>), the HAProxy proxy/server, the znode path or member, the event's text.
+// instance's key (service/<name>_<host>:<port>), the HAProxy proxy/server,
+// the znode path or member, the event's text.
 func (m *Model) selectedName() string {
 	switch m.view {
 	case viewServices:
