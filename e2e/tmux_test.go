@@ -84,10 +84,17 @@ func (m *Term) Screen() string {
 	return m.tmux("capture-pane", "-p", "-t", m.name)
 }
 
-// WaitFor polls the screen until cond holds or the timeout passes, and
-// returns the last screen; on timeout the test fails showing it.
+// patience is the least a screen wait gives the built binary before the
+// test fails: on a loaded 2-core CI machine a process can be starved for
+// seconds, and a wait is a bound for failure, never a speed requirement.
+const patience = 30 * time.Second
+
+// WaitFor polls the screen until cond holds or the timeout (at least
+// patience) passes, and returns the last screen; on timeout the test fails
+// showing it.
 func (m *Term) WaitFor(what string, timeout time.Duration, cond func(screen string) bool) string {
 	m.t.Helper()
+	timeout = max(timeout, patience)
 	deadline := time.Now().Add(timeout)
 	var s string
 	for {

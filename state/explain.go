@@ -39,7 +39,7 @@ func Explain(c Code) string {
 	case CodeMalformed:
 		return "The registration could not be decoded: Synapse skips it; fix or remove the znode (or Serf tag)."
 	case CodeRegistryStale:
-		return "The registry is disconnected: everything shown is its last known state."
+		return "The registry is disconnected, or not read completely yet: what is shown is its last known state (nothing before its first read), so what is registered now is unknown."
 	case CodeHAProxyStale:
 		return "An HAProxy stats socket could not be read: its figures are the last ones read."
 	case CodeMaintenance:

@@ -195,8 +195,10 @@ func (p *Player) registry(kind sources.Kind, l *Line, state, errText string, src
 			s.Err = "the registry could not be read (the trace gives no reason)"
 		}
 	}
-	if state != StateConnected && lastGood.After(p.lastGood) {
-		p.lastGood = lastGood // the source held the registry as good until then
+	if state != StateConnected && !lastGood.IsZero() {
+		// What the live source said, even when older than the last line
+		// written as connected (a heartbeat repeats content; it is not a read).
+		p.lastGood = lastGood
 	}
 	s.LastGood, s.Synced = p.lastGood, p.synced
 	return s

@@ -240,13 +240,11 @@ func (p *fleetPane) render(st *Styles, w, h int, now time.Time) string {
 	b.WriteString(renderHeader(st, fleetColumns, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
-		none := "  no fleet data yet: the hosts are being read"
+		none := "no fleet data yet: the hosts are being read"
 		if p.fv != nil && len(p.fv.Hosts) == 0 {
-			none = "  no fleet hosts: give --fleet-hosts, or a registry whose registrations name hosts"
-		} else if p.filter.text != "" {
-			none = fmt.Sprintf("  nothing matches the filter %q (esc clears it)", p.filter.text)
+			none = "no fleet hosts: give --fleet-hosts or --fleet-host, or a registry whose registrations name hosts"
 		}
-		b.WriteString(st.Muted.Render(none))
+		b.WriteString(st.Muted.Render(p.c.emptyText(&p.list, none)))
 		return b.String()
 	}
 	from, to := p.visible()

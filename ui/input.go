@@ -297,8 +297,8 @@ func (m *Model) copySelected() tea.Cmd {
 }
 
 // selectedName is what copy takes from the current view: the service, the
-// instance's registered name (its server name when not registered), the
-// HAProxy proxy/server, the znode path or member, the event's text.
+// instance's key (service/<name>_<host>:<port>), the HAProxy proxy/server,
+// the znode path or member, the event's text.
 func (m *Model) selectedName() string {
 	switch m.view {
 	case viewServices:
@@ -307,10 +307,7 @@ func (m *Model) selectedName() string {
 		}
 	case viewDetail:
 		if in := m.detail.selected(); in != nil {
-			if in.Registration != nil && in.Registration.Name != "" {
-				return in.Registration.Name
-			}
-			return in.Server
+			return in.Key // unique, and names host:port (a Nerve name alone is not)
 		}
 	case viewHAProxy:
 		if r := m.hap.selected(); r != nil {

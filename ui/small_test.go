@@ -94,8 +94,10 @@ func TestCopyNameOSC52(t *testing.T) {
 		t.Fatalf("status %q", m.status)
 	}
 	press(m, "enter", "j")
-	if cmd := press(m, "y"); cmd == nil || fmt.Sprint(cmd()) != "web2" {
-		t.Fatalf("y in the detail view did not copy web2")
+	if cmd := press(m, "y"); cmd == nil {
+		t.Fatal("y in the detail view copied nothing")
+	} else if got := fmt.Sprint(cmd()); got != "svc_b/web2_10.0.0.2:8080" {
+		t.Fatalf("y in the detail view copied %q, not web2's key (service/name_host:port)", got)
 	}
 	press(m, "2", "j", "j", "j")
 	if cmd := press(m, "y"); cmd == nil || !strings.HasPrefix(fmt.Sprint(cmd()), "svc_a/ss-accept-host_127.0.0.1:") {

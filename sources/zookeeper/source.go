@@ -212,6 +212,9 @@ func (s *Source) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.closed {
+		if s.state == sources.StateConnected {
+			s.lastGood = time.Now() // the watches kept the data good until now
+		}
 		s.state, s.err = sources.StateClosed, ""
 		s.publishLocked([]sources.Event{s.connEvent("closed the ZooKeeper session")})
 		s.closed = true
