@@ -158,7 +158,7 @@ func describeTarget(s resolved, op ServerOp) string {
 	case OpWeight:
 		return t + " (weight " + strconv.Itoa(s.row.UWeight) + ")"
 	case OpShutdownSessions:
-		return t + " (" + strconv.FormatInt(s.row.SCur, 10) + " sessions)"
+		return t + " (" + strconv.FormatInt(s.row.SCur(), 10) + " sessions)"
 	}
 	if s.row.Status != "" {
 		return t + " (" + s.row.Status + ")"

@@ -313,7 +313,7 @@ func fleetScale(t *testing.T, bin string, n int, refresh, window time.Duration) 
 	cpu0, hap0, w0 := rusageCPU(), hapTicks(), time.Now()
 	var rss int64
 	for end := time.Now().Add(window); time.Now().Before(end); time.Sleep(time.Second) {
-		if v, err := rssKB(os.Getpid()); err == nil {
+		if v, err := rssKB(os.Getpid(), "VmRSS"); err == nil {
 			rss = max(rss, v)
 		}
 	}
@@ -398,7 +398,7 @@ func binaryConsole(t *testing.T, bin string, b *fleetBench, zs *zookeeper.Source
 	var rss int64
 	for time.Since(t0) < window {
 		time.Sleep(min(5*time.Second, window-time.Since(t0)))
-		if kb, err := rssKB(tm.pid); err == nil {
+		if kb, err := rssKB(tm.pid, "VmRSS"); err == nil {
 			rss = max(rss, kb)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,10 +57,22 @@ func toolRuns(bin string) []toolRun {
 	}
 	return []toolRun{
 		{"stacktui 1s (default)", true, st("1s")},
-		{"hatop -i 1", false, func(sock string) []string { return []string{"hatop", "-s", sock, "-i", "1"} }},
+		{"hatop -i 1", false, func(sock string) []string { return append(hatop(), "-s", sock, "-i", "1") }},
 		{"stacktui 3s", true, st("3s")},
-		{"hatop 3s (default)", false, func(sock string) []string { return []string{"hatop", "-s", sock} }},
+		{"hatop 3s (default)", false, func(sock string) []string { return append(hatop(), "-s", sock) }},
 	}
+}
+
+// hatop runs Debian's hatop as the package installs it: its script under
+// Debian's own /usr/bin/python3 (the script says `env python3`, and another
+// python3 earlier in PATH changes its figures).
+func hatop() []string {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		if p, err := exec.LookPath("hatop"); err == nil {
+			return []string{"/usr/bin/python3", p}
+		}
+	}
+	return []string{"hatop"}
 }
 
 // hapResult holds one tool run's figures; negative means not measured
@@ -71,7 +84,8 @@ type hapResult struct {
 	keyP95      time.Duration
 	keyN        int
 	cpuPct      float64
-	rssMB       float64
+	rssMB       float64 // the most resident over the idle window
+	rssPeakMB   float64 // the most ever resident (VmHWM): start-up included
 	bytesPerSec float64
 	hapMsPerMin float64 // HAProxy CPU ms per minute above the baseline
 	shown       int
@@ -84,6 +98,8 @@ func (r *hapResult) note(f string, a ...any) { r.notes = append(r.notes, fmt.Spr
 type hapSize struct {
 	servers    int
 	baselineMs float64 // HAProxy CPU ms per minute with no client
+	less       keyFloor
+	snap       snapFigure
 	runs       []*hapResult
 	labels     []string
 }
@@ -100,14 +116,14 @@ func benchHAProxy(t *testing.T, k knobs, bin string, n int) hapSize {
 	t.Logf("%d servers: HAProxy pid %d up in %v", n, h.Pid(), time.Since(start).Round(time.Millisecond))
 	out := hapSize{servers: n}
 
-	// Baseline: HAProxy alone over the same window.
+	// Baseline: HAProxy alone (nearly nothing: a minute tells).
 	time.Sleep(2 * time.Second)
 	a, err := cpuTicks(h.Pid())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
-	time.Sleep(k.idle)
+	time.Sleep(min(k.idle, time.Minute))
 	b, err := cpuTicks(h.Pid())
 	if err != nil {
 		t.Fatal(err)
@@ -115,13 +131,25 @@ func benchHAProxy(t *testing.T, k knobs, bin string, n int) hapSize {
 	out.baselineMs = perMinute(b-a, time.Since(t0))
 	t.Logf("%d servers: HAProxy alone %.0f ms CPU/min", n, out.baselineMs)
 
+	// The floor for keys, in the same run: less paging a 50,000-line file.
+	out.less = lessFloor(t, k)
+	t.Logf("%d servers: less page-down median %v p95 %v (n=%d) %s", n, out.less.med, out.less.p95, out.less.n, out.less.note)
+	// snapshot --json against the raw `show stat` it is made from.
+	out.snap = snapshotVsRaw(bin, h.Socket, n)
+	t.Logf("%d servers: snapshot --json %v, raw show stat %v %s", n, out.snap.snapshot, out.snap.raw, out.snap.note)
+
 	for _, tr := range toolRuns(bin) {
-		r := runTool(t, k, tr, h, n)
+		r := notMeasured()
+		if k.wants(tr.label) {
+			r = runTool(t, k, tr, h, n)
+		} else {
+			r.note("not run (TOOLS)")
+		}
 		if r.hapMsPerMin >= 0 {
 			r.hapMsPerMin -= out.baselineMs
 		}
-		t.Logf("%d servers, %s: first %v, key median %v p95 %v (n=%d), cpu %.1f%%, rss %.1f MB, %.0f B/s, haproxy %+.0f ms/min, shows %d; %s",
-			n, tr.label, r.first, r.keyMed, r.keyP95, r.keyN, r.cpuPct, r.rssMB, r.bytesPerSec, r.hapMsPerMin, r.shown, strings.Join(r.notes, "; "))
+		t.Logf("%d servers, %s: first %v, key median %v p95 %v (n=%d), cpu %.2f%%, rss %.1f MB (peak %.1f MB), %.0f B/s, haproxy %+.0f ms/min, shows %d; %s",
+			n, tr.label, r.first, r.keyMed, r.keyP95, r.keyN, r.cpuPct, r.rssMB, r.rssPeakMB, r.bytesPerSec, r.hapMsPerMin, r.shown, strings.Join(r.notes, "; "))
 		out.runs = append(out.runs, r)
 		out.labels = append(out.labels, tr.label)
 	}
@@ -133,11 +161,16 @@ func perMinute(ticks int64, d time.Duration) float64 {
 	return float64(ticks) * 1000 / clkTck * float64(time.Minute) / float64(d)
 }
 
+// notMeasured is a result with no figure yet.
+func notMeasured() *hapResult {
+	return &hapResult{first: -1, counters: -1, keyMed: -1, keyP95: -1, cpuPct: -1, rssMB: -1, rssPeakMB: -1, bytesPerSec: -1, hapMsPerMin: -1, shown: -1}
+}
+
 // runTool measures one program: first screen, idle costs, keypresses and
 // how many servers it can show. Failures become notes, not test failures,
 // so one tool's trouble does not hide the other figures.
 func runTool(t *testing.T, k knobs, tr toolRun, h *testenv.HAP, n int) *hapResult {
-	r := &hapResult{first: -1, counters: -1, keyMed: -1, keyP95: -1, cpuPct: -1, rssMB: -1, bytesPerSec: -1, hapMsPerMin: -1, shown: -1}
+	r := notMeasured()
 	dir, err := os.MkdirTemp("", "stb-")
 	if err != nil {
 		t.Fatal(err)
@@ -236,10 +269,13 @@ func idle(t *testing.T, k knobs, tm *term, h *testenv.HAP, r *hapResult) {
 	t0 := time.Now()
 	var maxRSS int64
 	for time.Since(t0) < k.idle {
-		time.Sleep(min(5*time.Second, k.idle-time.Since(t0)))
-		if kb, err := rssKB(tm.pid); err == nil && kb > maxRSS {
+		time.Sleep(min(time.Second, k.idle-time.Since(t0)))
+		if kb, err := rssKB(tm.pid, "VmRSS"); err == nil && kb > maxRSS {
 			maxRSS = kb
 		}
+	}
+	if kb, err := rssKB(tm.pid, "VmHWM"); err == nil {
+		r.rssPeakMB = float64(kb) / 1024
 	}
 	c1, err1 := cpuTicks(tm.pid)
 	h1, err2 := cpuTicks(h.Pid())

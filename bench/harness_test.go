@@ -28,7 +28,10 @@ func TestWholeProgram(t *testing.T) {
 		testenv.Need(t, bin)
 	}
 	testenv.Need(t, "zookeeper")
-	bin := buildStacktui(t)
+	bin := k.bin
+	if bin == "" {
+		bin = buildStacktui(t)
+	}
 	began := time.Now().UTC()
 	loadBefore := loadavg()
 
@@ -47,11 +50,25 @@ func TestWholeProgram(t *testing.T) {
 				zkVersion, _, _ = strings.Cut(strings.TrimPrefix(l, "Zookeeper version: "), "-")
 			}
 		}
+		var busy *testenv.HAP
+		if k.zkBusy > 0 { // the same changes while the console also polls a large HAProxy
+			var err error
+			if busy, err = testenv.StartHAProxy(hapConfig(k.zkBusy)); err != nil {
+				t.Fatalf("HAProxy with %d servers: %v", k.zkBusy, err)
+			}
+			defer busy.Stop()
+		}
 		for _, n := range k.zkSizes {
-			r := benchZK(t, k, bin, z, n)
-			t.Logf("zk %d: snapshot %v, TUI %v, floor %v, screen %v/%v, notify %v/%v; %s", n, r.snapshot, r.tuiFirst, r.floor,
-				r.screenMed, r.screenP99, r.notifyMed, r.notifyP99, strings.Join(r.notes, "; "))
-			zs = append(zs, r)
+			runs := []*testenv.HAP{nil}
+			if busy != nil {
+				runs = append(runs, busy)
+			}
+			for _, h := range runs {
+				r := benchZK(t, k, bin, z, n, h, k.zkBusy)
+				t.Logf("zk %d (HAProxy %d): snapshot %v, TUI %v, floor %v, screen %v/%v, notify %v/%v; %s", n, r.busy, r.snapshot, r.tuiFirst, r.floor,
+					r.screenMed, r.screenP99, r.notifyMed, r.notifyP99, strings.Join(r.notes, "; "))
+				zs = append(zs, r)
+			}
 		}
 	}
 	load := fmt.Sprintf("%s at the start, %s at the end", loadBefore, loadavg())
@@ -102,6 +119,8 @@ func report(k knobs, began time.Time, took time.Duration, load string, hs []hapS
 		b.WriteString(hapTable(hs))
 		b.WriteString("\n")
 		b.WriteString(hapNotes(hs))
+		b.WriteString("\nAgainst the floors, in the same run:\n\n")
+		b.WriteString(floorTable(hs))
 		b.WriteString(hapMethod)
 	}
 	if len(zs) > 0 {
@@ -190,26 +209,37 @@ func ints(xs []int) string {
 
 const hapMethod = `
 How each figure is taken:
-- *start to first full screen*: from ` + "`tmux new-session`" + ` until ` + "`capture-pane`" + ` shows the loaded default view (stacktui:
+- *screens*: every tool runs in its own tmux server, read and driven through one tmux control-mode client
+  (` + "`tmux -C attach -f ignore-size,no-output`" + `): a poll of the screen is a line written to that client and its reply
+  (0.1-0.7 ms here, by load), where forking a ` + "`tmux capture-pane`" + ` per poll costs 1-10 ms, which blurred every latency
+  and took CPU from the program measured. Polls follow each other at once for 100 ms, then every millisecond.
+- *start to first full screen*: from ` + "`tmux new-session`" + ` until the screen shows the loaded default view (stacktui:
   the Services view listing every backend, its footer counting all of them; hatop: at least 20 server rows). From 10,000 servers
   stacktui's first screen is a preview from ` + "`show servers state`" + ` and the proxy rows (every state and service figure, no
   per-server counters; its header says ` + "`reading counters`" + `).
 - *start to every counter read*: the same, until stacktui's header no longer says ` + "`reading counters`" + ` (for hatop, its first
   screen).
-- *page-down to screen*: ` + "`tmux send-keys NPage`" + ` until the screen's cursor or page changes (first 26 columns of every row
+- *page-down to screen*: ` + "`send-keys NPage`" + ` until the screen's cursor or page changes (first 26 columns of every row
   plus reverse video, so an idle refresh does not count); stacktui in its server view (` + "`2`" + `). Presses come at random
   gaps of 0.5-1.5 x PRESS_GAP, so they meet every phase of the refresh (and stacktui's full reads). hatop moves its cursor
-  10 rows per page-down, stacktui a page. Polled every 2 ms; each poll forks a tmux client (~1-2 ms), which bounds the resolution
-  and takes CPU from the program measured on this 2-core machine.
-- *CPU, RSS*: utime+stime and VmRSS from /proc of the program (the tmux pane's process) over the idle window, in the server view.
+  10 rows per page-down, stacktui a page. The floor is ` + "`less`" + ` paging a 50,000-line file of server-like rows, timed the
+  same way in the same tmux size just before the tools, in the same run.
+- *CPU, RSS*: utime+stime and VmRSS (read every second; the table has the most) from /proc of the program (the tmux pane's
+  process) over the idle window (IDLE, 5 minutes by default: at 50,000 servers that holds several full ` + "`show stat`" + ` reads
+  and garbage collections), in the server view. *RSS peak* is VmHWM at the end of that window: the most the process ever
+  had resident, start-up included.
 - *bytes to the terminal*: ` + "`tmux pipe-pane`" + ` output over the idle window.
-- *HAProxy CPU*: utime+stime of the haproxy process over the idle window minus the same window with no client (baseline).
-  Why stacktui asks less of HAProxy: above 2,000 rows it reads the full ` + "`show stat`" + ` every 10th poll (26th at 51,000 rows) and only the
-  frontend and backend rows (` + "`show stat -1 3 -1`" + `) in between (` + "`sources/hapoll`" + ` DefaultStrategy), so its server
-  counters can be up to 10 (26) polls old; hatop reads the whole reply every poll (and parses its first 1,000 lines).
+- *HAProxy CPU*: utime+stime of the haproxy process over the idle window minus HAProxy alone over a minute (baseline).
+  Why stacktui asks less of HAProxy: above 2,000 rows it reads the full ` + "`show stat`" + ` every 10th poll (51st at 51,000 rows) and only the
+  frontend and backend rows (` + "`show stat -1 3 -1`" + `) and the servers of the backends on screen in between (` + "`sources/hapoll`" + `
+  DefaultStrategy); hatop reads the whole reply every poll (and parses its first 1,000 lines).
 - *servers it can show*: the highest server index visible after End/G, +1. hatop reads at most 1,000 lines of
   ` + "`show stat`" + ` (HAPROXY_CLI_MAXLINES: header, frontend and backend rows count too), so it lists 999 rows, 980 of them
   servers, and silently drops the rest: its own "stat parser limit" warning (1,000 services) is never reached.
+- *hatop* is Debian's package run as it installs it: its script under Debian's own ` + "`/usr/bin/python3`" + `.
+- *` + "`snapshot --json`" + `*: the whole process (start, connect, read, join, JSON written to a file, exit) against a bare client
+  that connects to the same socket, sends ` + "`show stat`" + ` and reads the reply to its end; medians of 5, alternating.
+  The harness then checks that the JSON lists every server.
 `
 
 const zkMethod = `
@@ -220,6 +250,8 @@ How each figure is taken:
 - *first full screen*: the TUI in tmux until the footer counts 100 services and every visible row's REG equals the
   registrations per service (the floor is the same client figure as above).
 - *change to screen*: alternately create and delete a registration of svc000 (ephemeral-sequential, Nerve's JSON) and time
-  from the request until the Services view shows the new REG count; the floor is a second client's child watch on the
-  same node, armed before each change, timed from the same instant (ZooKeeper's own notification latency).
+  from the request until the Services view shows the new REG count (screen polled as above); the floor is a second client's
+  child watch on the same node, armed before each change, timed from the same instant (ZooKeeper's own notification latency).
+- *and N HAProxy servers polled*: the same TUI figures with the console also given ` + "`--haproxy`" + ` of a real HAProxy of N
+  servers (ZKBUSY), so that the registry's changes meet its polls, full reads and joins.
 `

@@ -55,6 +55,14 @@ func f1(v float64, unit string) string {
 	return fmt.Sprintf("%.1f%s", v, unit)
 }
 
+// f2 is f1 with two decimals below 10 (CPU shares near a goal of 1.2 %).
+func f2(v float64, unit string) string {
+	if v >= 0 && v < 10 {
+		return fmt.Sprintf("%.2f%s", v, unit)
+	}
+	return f1(v, unit)
+}
+
 func dur(d time.Duration) string {
 	if d < 0 {
 		return "n/m"
@@ -85,8 +93,9 @@ func hapTable(sizes []hapSize) string {
 		{"start to every counter read", func(r *hapResult) string { return dur(r.counters) }, func(r *hapResult) float64 { return df(r.counters) }},
 		{"page-down to screen, median", func(r *hapResult) string { return dur(r.keyMed) }, func(r *hapResult) float64 { return df(r.keyMed) }},
 		{"page-down to screen, p95", func(r *hapResult) string { return dur(r.keyP95) }, func(r *hapResult) float64 { return df(r.keyP95) }},
-		{"CPU at idle", func(r *hapResult) string { return f1(r.cpuPct, " %") }, func(r *hapResult) float64 { return r.cpuPct }},
+		{"CPU at idle", func(r *hapResult) string { return f2(r.cpuPct, " %") }, func(r *hapResult) float64 { return r.cpuPct }},
 		{"RSS at idle (max)", func(r *hapResult) string { return f1(r.rssMB, " MB") }, func(r *hapResult) float64 { return r.rssMB }},
+		{"RSS peak, start-up included (VmHWM)", func(r *hapResult) string { return f1(r.rssPeakMB, " MB") }, func(r *hapResult) float64 { return r.rssPeakMB }},
 		{"bytes to the terminal at idle", func(r *hapResult) string { return f1(r.bytesPerSec, " B/s") }, func(r *hapResult) float64 { return r.bytesPerSec }},
 		{"HAProxy CPU serving it", func(r *hapResult) string { return f1(r.hapMsPerMin, " ms/min") }, func(r *hapResult) float64 { return r.hapMsPerMin }},
 		{"servers it can show", func(r *hapResult) string {
@@ -113,6 +122,36 @@ func hapTable(sizes []hapSize) string {
 	return b.String()
 }
 
+// floorTable sets stacktui's keys against less and its snapshot against
+// the raw read, each size in the same run.
+func floorTable(sizes []hapSize) string {
+	var b strings.Builder
+	b.WriteString("| servers | figure | stacktui 1s (default) | stacktui 3s | floor | ratio at 1s | ratio at 3s |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|\n")
+	for _, s := range sizes {
+		if len(s.runs) != 4 {
+			continue
+		}
+		a, c := s.runs[0], s.runs[2]
+		fmt.Fprintf(&b, "| %d | page-down to screen, median (floor: `less`, %d lines) | %s | %s | %s | %s | %s |\n", s.servers, lessLines,
+			dur(a.keyMed), dur(c.keyMed), dur(s.less.med), ratio(df(a.keyMed), df(s.less.med)), ratio(df(c.keyMed), df(s.less.med)))
+		fmt.Fprintf(&b, "| | page-down to screen, p95 (floor: `less`) | %s | %s | %s | %s | %s |\n",
+			dur(a.keyP95), dur(c.keyP95), dur(s.less.p95), ratio(df(a.keyP95), df(s.less.p95)), ratio(df(c.keyP95), df(s.less.p95)))
+		fmt.Fprintf(&b, "| | `snapshot --json`, process start to exit (floor: the raw `show stat`, %.1f MB) | %s | | %s | %s | |\n",
+			float64(s.snap.bytes)/1e6, dur(s.snap.snapshot), dur(s.snap.raw), ratio(df(s.snap.snapshot), df(s.snap.raw)))
+	}
+	for _, s := range sizes {
+		if s.less.note != "" {
+			fmt.Fprintf(&b, "\n- %d servers, less: %s", s.servers, s.less.note)
+		}
+		if s.snap.note != "" {
+			fmt.Fprintf(&b, "\n- %d servers, snapshot: %s", s.servers, s.snap.note)
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
 // hapNotes lists the baselines and every run's notes.
 func hapNotes(sizes []hapSize) string {
 	var b strings.Builder
@@ -132,10 +171,16 @@ func zkTable(rs []*zkResult) string {
 	var b strings.Builder
 	b.WriteString("| registrations | figure | stacktui | floor | ratio |\n|---:|---|---:|---:|---:|\n")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "| %d | first full snapshot: `stacktui snapshot --json` (process start to exit) | %s | %s | %s |\n",
-			r.regs, dur(r.snapshot), dur(r.floor), ratio(df(r.snapshot), df(r.floor)))
-		fmt.Fprintf(&b, "| | first full screen: TUI start until all 100 services listed and every visible row at its full count | %s | %s | %s |\n",
-			dur(r.tuiFirst), dur(r.floor), ratio(df(r.tuiFirst), df(r.floor)))
+		regs := fmt.Sprint(r.regs)
+		if r.busy > 0 {
+			regs += fmt.Sprintf(" and %d HAProxy servers polled", r.busy)
+		} else {
+			fmt.Fprintf(&b, "| %s | first full snapshot: `stacktui snapshot --json` (process start to exit) | %s | %s | %s |\n",
+				regs, dur(r.snapshot), dur(r.floor), ratio(df(r.snapshot), df(r.floor)))
+			regs = ""
+		}
+		fmt.Fprintf(&b, "| %s | first full screen: TUI start until all 100 services listed and every visible row at its full count | %s | %s | %s |\n",
+			regs, dur(r.tuiFirst), dur(r.floor), ratio(df(r.tuiFirst), df(r.floor)))
 		fmt.Fprintf(&b, "| | change to screen, median (%d changes) | %s | %s | %s |\n",
 			r.changes, dur(r.screenMed), dur(r.notifyMed), ratio(df(r.screenMed), df(r.notifyMed)))
 		fmt.Fprintf(&b, "| | change to screen, p99 | %s | %s | %s |\n",
@@ -143,7 +188,7 @@ func zkTable(rs []*zkResult) string {
 	}
 	for _, r := range rs {
 		if len(r.notes) > 0 {
-			fmt.Fprintf(&b, "\n- %d registrations: %s", r.regs, strings.Join(r.notes, "; "))
+			fmt.Fprintf(&b, "\n- %d registrations (HAProxy servers polled: %d): %s", r.regs, r.busy, strings.Join(r.notes, "; "))
 		}
 	}
 	return b.String()

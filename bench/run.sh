@@ -2,16 +2,21 @@
 # Whole-program benchmarks (issue #9): stacktui against hatop on a real
 # HAProxy and against ZooKeeper's floors; writes BENCHMARKS.md at the
 # repository root. Not part of CI. Knobs (environment):
-#   SIZES=1000,10000,50000  HAProxy servers      IDLE=60s      idle window
+#   SIZES=1000,10000,50000  HAProxy servers      IDLE=5m       idle window (several
+#                           collections and full `show stat` reads at 50,000)
 #   PRESSES=50              page-downs           ZKSIZES=1000,10000 registrations
 #   CHANGES=100             znode changes        MICRO=1       also run the micro-benchmarks
 #   PRESS_GAP=1s            mean gap between page-downs (random 0.5-1.5x)
+#   ZKBUSY=50000            the ZooKeeper changes again with this many HAProxy
+#                           servers polled by the same console (0: not)
 #   SKIP_HAPROXY=1 / SKIP_ZK=1 to leave a part out; OUT=path for the report.
+#   TOOLS=stacktui,hatop    only the columns whose label contains one of these
+#   BIN=path                measure this stacktui binary (another commit) instead of building the tree
 #   RECORD_DIR=dir: the console also records (--record) into dir, to see what recording costs the screen.
 set -eu
 cd "$(dirname "$0")/.."
-: "${SIZES:=1000,10000,50000}" "${IDLE:=60s}" "${PRESSES:=50}" "${ZKSIZES:=1000,10000}" "${CHANGES:=100}" "${MICRO:=1}" "${PRESS_GAP:=1s}"
-export SIZES IDLE PRESSES ZKSIZES CHANGES PRESS_GAP
+: "${SIZES:=1000,10000,50000}" "${IDLE:=5m}" "${PRESSES:=50}" "${ZKSIZES:=1000,10000}" "${CHANGES:=100}" "${MICRO:=1}" "${PRESS_GAP:=1s}" "${ZKBUSY:=50000}"
+export SIZES IDLE PRESSES ZKSIZES CHANGES PRESS_GAP ZKBUSY
 OUT="${OUT:-$(pwd)/BENCHMARKS.md}"
 export OUT
 work=$(mktemp -d)

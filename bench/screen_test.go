@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"fmt"
 	"regexp"
 	"sort"
@@ -34,9 +35,13 @@ func procTicks(stat string) (int64, error) {
 }
 
 // procRSSKB returns VmRSS in kB from /proc/<pid>/status.
-func procRSSKB(status string) (int64, error) {
+func procRSSKB(status string) (int64, error) { return procStatusKB(status, "VmRSS") }
+
+// procStatusKB returns a kB figure of /proc/<pid>/status: VmRSS (resident
+// now) or VmHWM (the most ever resident: the peak, start-up included).
+func procStatusKB(status, key string) (int64, error) {
 	for _, line := range strings.Split(status, "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, key+":"); ok {
 			f := strings.Fields(rest)
 			if len(f) == 0 {
 				break
@@ -44,7 +49,7 @@ func procRSSKB(status string) (int64, error) {
 			return strconv.ParseInt(f[0], 10, 64)
 		}
 	}
-	return 0, fmt.Errorf("proc status: no VmRSS line (process gone or a kernel thread?)")
+	return 0, fmt.Errorf("proc status: no %s line (process gone or a kernel thread?)", key)
 }
 
 // trim shortens s for error messages.
@@ -134,7 +139,8 @@ func regCount(screen, name string) (int, bool) {
 	for _, line := range strings.Split(screen, "\n") {
 		f := strings.Fields(line)
 		for i := 0; i+1 < len(f); i++ {
-			if f[i] != name {
+			// A row new or changed in the last seconds carries a mark ("~svc000").
+			if strings.TrimLeft(f[i], "+~*>") != name {
 				continue
 			}
 			n, err := strconv.Atoi(f[i+1])
@@ -208,4 +214,35 @@ func benchNs(out string) map[string]float64 {
 		}
 	}
 	return m
+}
+
+// ctlReply reads the reply to one command from a tmux control-mode client's
+// output: the lines between "%begin T N F" and the "%end T N F" (or
+// "%error T N F") with the same arguments, skipping notifications (lines
+// starting with '%' outside a block). A pane line inside the block that
+// happens to start with "%end" does not end it: only the begin's own
+// arguments do.
+func ctlReply(r *bufio.Reader) (string, error) {
+	var b strings.Builder
+	args := ""
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return b.String(), fmt.Errorf("tmux control client: %w", err)
+		}
+		if args == "" {
+			if rest, ok := strings.CutPrefix(line, "%begin "); ok {
+				args = strings.TrimRight(rest, "\r\n")
+			}
+			continue // a notification, or what came before our block
+		}
+		body := strings.TrimRight(line, "\r\n")
+		if end, ok := strings.CutPrefix(body, "%end "); ok && end == args {
+			return b.String(), nil
+		}
+		if e, ok := strings.CutPrefix(body, "%error "); ok && e == args {
+			return b.String(), fmt.Errorf("tmux: %s", strings.TrimSpace(b.String()))
+		}
+		b.WriteString(line)
+	}
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,9 @@ func TestProcRSS(t *testing.T) {
 	got, err := procRSSKB("Name:\tx\nVmPeak:\t  100 kB\nVmRSS:\t   5120 kB\nThreads: 3\n")
 	if err != nil || got != 5120 {
 		t.Fatalf("procRSSKB = %d, %v; want 5120", got, err)
+	}
+	if hwm, err := procStatusKB("VmHWM:\t  9000 kB\nVmRSS:\t   5120 kB\n", "VmHWM"); err != nil || hwm != 9000 {
+		t.Fatalf("procStatusKB(VmHWM) = %d, %v; want 9000", hwm, err)
 	}
 	if _, err := procRSSKB("Name:\tkthreadd\n"); err == nil {
 		t.Fatal("procRSSKB found RSS where there is none")
@@ -98,5 +102,25 @@ func TestBenchNs(t *testing.T) {
 	m := benchNs(out)
 	if m["BenchmarkParseStat50k"] != 28488479 || m["BenchmarkJoin5k"] != 2721800 || len(m) != 2 {
 		t.Fatalf("benchNs = %v", m)
+	}
+}
+
+func TestCtlReply(t *testing.T) {
+	out := "%session-changed $0 b\n%begin 1 7 1\n%end 1 7 1\n" + // the attach's own reply
+		"%begin 2 8 1\nline one\n%end 9 9 1 is a pane line\n%output %1 ignored\nlast\n%end 2 8 1\n" +
+		"%begin 3 9 1\nno such pane\n%error 3 9 1\n"
+	r := bufio.NewReader(strings.NewReader(out))
+	if s, err := ctlReply(r); err != nil || s != "" {
+		t.Fatalf("first reply = %q, %v", s, err)
+	}
+	s, err := ctlReply(r)
+	if want := "line one\n%end 9 9 1 is a pane line\n%output %1 ignored\nlast\n"; err != nil || s != want {
+		t.Fatalf("second reply = %q, %v; want %q", s, err, want)
+	}
+	if _, err := ctlReply(r); err == nil || !strings.Contains(err.Error(), "no such pane") {
+		t.Fatalf("an error reply gave %v", err)
+	}
+	if _, err := ctlReply(r); err == nil {
+		t.Fatal("no error at the end of the output")
 	}
 }

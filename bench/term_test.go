@@ -3,12 +3,15 @@
 package bench
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -28,14 +31,20 @@ set -g remain-on-exit on
 set -g history-limit 100
 `
 
-// term is one program in its own tmux server on a private socket.
+// term is one program in its own tmux server on a private socket, read
+// and driven through one tmux control-mode client (ctl): a poll of the
+// screen is then a line written to that client and its reply, about 0.1-0.6
+// ms, where forking a `tmux capture-pane` costs 1-10 ms (more under load),
+// which blurred the key figures and took CPU from the program measured.
 type term struct {
 	sock string
 	dir  string
 	pid  int // the program (pane pid, or its child behind a shell)
+	ctl  *ctlClient
 }
 
-// tmux runs one tmux client command against the private server.
+// tmux runs one tmux client command against the private server (forked:
+// for the rare commands; polls and keys go through t.ctl).
 func (t *term) tmux(args ...string) (string, error) {
 	out, err := exec.Command("tmux", append([]string{"-S", t.sock}, args...)...).CombinedOutput()
 	if err != nil {
@@ -45,7 +54,7 @@ func (t *term) tmux(args ...string) (string, error) {
 }
 
 // startTerm runs argv (with env added) in a new tmux server of termW x
-// termH under dir.
+// termH under dir, and attaches a control-mode client to it.
 func startTerm(dir string, env []string, argv ...string) (*term, error) {
 	conf := filepath.Join(dir, "tmux.conf")
 	if err := os.WriteFile(conf, []byte(tmuxConf), 0o644); err != nil {
@@ -68,7 +77,64 @@ func startTerm(dir string, env []string, argv ...string) (*term, error) {
 		t.kill()
 		return nil, fmt.Errorf("tmux pane pid %q: %v", p, err)
 	}
+	if t.ctl, err = attachCtl(t.sock); err != nil {
+		t.kill()
+		return nil, err
+	}
 	return t, nil
+}
+
+// ctlClient is a tmux control-mode client (`tmux -C attach`) that neither
+// sizes the window nor receives the pane's output (-f ignore-size,no-output):
+// it only runs the commands written to it, one at a time.
+type ctlClient struct {
+	mu  sync.Mutex
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+func attachCtl(sock string) (*ctlClient, error) {
+	cmd := exec.Command("tmux", "-S", sock, "-C", "attach-session", "-t", "b", "-f", "ignore-size,no-output")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("tmux -C attach: %w", err)
+	}
+	c := &ctlClient{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 64<<10)}
+	if _, err := ctlReply(c.out); err != nil { // the attach's own (empty) reply
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// run sends one tmux command line and returns its output.
+func (c *ctlClient) run(line string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := io.WriteString(c.in, line+"\n"); err != nil {
+		return "", fmt.Errorf("tmux control client: %w", err)
+	}
+	return ctlReply(c.out)
+}
+
+func (c *ctlClient) close() {
+	c.in.Close()
+	done := make(chan struct{})
+	go func() { _ = c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-done
+	}
 }
 
 // shellJoin quotes words for sh.
@@ -82,38 +148,41 @@ func shellJoin(words []string) string {
 
 // capture returns the visible pane as text; with esc, SGR escapes are kept.
 func (t *term) capture(esc bool) string {
-	args := []string{"capture-pane", "-p", "-t", "b"}
+	line := "capture-pane -p -t b"
 	if esc {
-		args = append(args, "-e")
+		line += " -e"
 	}
-	out, _ := t.tmux(args...)
+	out, _ := t.ctl.run(line)
 	return out
 }
 
-// keys sends tmux key names (e.g. "NPage", "G") to the program.
+// keys sends tmux key names (e.g. "NPage", "G", "2") to the program.
 func (t *term) keys(k ...string) error {
-	_, err := t.tmux(append([]string{"send-keys", "-t", "b"}, k...)...)
+	_, err := t.ctl.run("send-keys -t b " + strings.Join(k, " "))
 	return err
 }
 
-// waitScreen polls the screen every poll until ok(screen) or timeout; it
-// returns the time from start and the last screen.
+// waitScreen polls the screen until ok(screen) or timeout; it returns the
+// time from start and the last screen. Polls follow each other at once for
+// the first 100 ms (a key's frame), then every pollEvery.
 func (t *term) waitScreen(start time.Time, timeout time.Duration, esc bool, ok func(string) bool) (time.Duration, string, error) {
 	for {
 		s := t.capture(esc)
 		if ok(s) {
 			return time.Since(start), s, nil
 		}
-		if time.Since(start) > timeout {
-			return time.Since(start), s, fmt.Errorf("screen not as expected after %v; it shows:\n%s", timeout, s)
+		el := time.Since(start)
+		if el > timeout {
+			return el, s, fmt.Errorf("screen not as expected after %v; it shows:\n%s", timeout, s)
 		}
-		time.Sleep(pollEvery)
+		if el > 100*time.Millisecond {
+			time.Sleep(pollEvery)
+		}
 	}
 }
 
-// pollEvery is the screen polling period: each capture-pane is a fork and
-// exec of the tmux client (~1-2 ms), so latencies carry that granularity.
-const pollEvery = 2 * time.Millisecond
+// pollEvery is the screen polling period once a wait has lasted 100 ms.
+const pollEvery = time.Millisecond
 
 // pipe starts copying everything the program writes to the terminal into
 // file (tmux pipe-pane).
@@ -127,6 +196,9 @@ func (t *term) unpipe() { _, _ = t.tmux("pipe-pane", "-t", "b") }
 
 // kill ends the program and the tmux server.
 func (t *term) kill() {
+	if t.ctl != nil {
+		t.ctl.close()
+	}
 	if t.pid > 0 {
 		_ = syscall.Kill(t.pid, syscall.SIGKILL)
 	}
@@ -151,13 +223,13 @@ func cpuTicks(pid int) (int64, error) {
 	return procTicks(s)
 }
 
-// rssKB is the resident set size of pid.
-func rssKB(pid int) (int64, error) {
+// rssKB is the resident set size of pid now (VmRSS) or its peak (VmHWM).
+func rssKB(pid int, key string) (int64, error) {
 	s, err := readProc(pid, "status")
 	if err != nil {
 		return 0, fmt.Errorf("read /proc/%d/status (has the process exited?): %w", pid, err)
 	}
-	return procRSSKB(s)
+	return procStatusKB(s, key)
 }
 
 // clkTck is USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK).

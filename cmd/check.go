@@ -165,6 +165,8 @@ func runCheck(c *cobra.Command, rf *replayFlags, services []string, warnBelow, c
 	}
 	log, closeLog := openLog(cfg.Debug)
 	defer closeLog()
+	cfg.oneShot = true
+	oneShotGC()
 	return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
 		watch := time.Duration(0)
 		if cfg.Fleet {

@@ -58,6 +58,9 @@ type Config struct {
 	FleetConcurrency int
 	// ignoreHostFiles keeps the demo from picking up this host's Synapse and Nerve configs.
 	ignoreHostFiles bool
+	// oneShot: the command reads once and exits (snapshot, check), so it
+	// waits for the full HAProxy read and a preview would only cost time.
+	oneShot bool
 }
 
 // Setting names, shared by flags, env (STACKTUI_ + upper snake) and the file.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -122,16 +123,28 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
 	addGlobalFlags(root.PersistentFlags())
-	// A CPU profile of a whole run, for the bench harness and for bug reports.
-	var profile string
-	var stopProfile func()
-	root.PersistentFlags().StringVar(&profile, "cpu-profile", "", "write a CPU profile of this run to FILE")
+	// A CPU profile of a whole run, and a heap profile at its end (what is
+	// live then and all it allocated: -sample_index=alloc_space), for the
+	// bench harness and for bug reports.
+	var cpuProfile, memProfile string
+	var stopCPU func()
+	var memFile *os.File
+	root.PersistentFlags().StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of this run to FILE")
+	root.PersistentFlags().StringVar(&memProfile, "mem-profile", "", "write a heap profile to FILE at exit")
 	_ = root.PersistentFlags().MarkHidden("cpu-profile")
+	_ = root.PersistentFlags().MarkHidden("mem-profile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
-		if profile == "" {
+		if memProfile != "" {
+			f, err := os.Create(memProfile)
+			if err != nil {
+				return usagef("--mem-profile: %v", err)
+			}
+			memFile = f
+		}
+		if cpuProfile == "" {
 			return nil
 		}
-		f, err := os.Create(profile)
+		f, err := os.Create(cpuProfile)
 		if err != nil {
 			return usagef("--cpu-profile: %v", err)
 		}
@@ -139,12 +152,17 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 			f.Close()
 			return usagef("--cpu-profile: %v", err)
 		}
-		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		stopCPU = func() { pprof.StopCPUProfile(); f.Close() }
 		return nil
 	}
 	root.PersistentPostRun = func(*cobra.Command, []string) {
-		if stopProfile != nil {
-			stopProfile()
+		if stopCPU != nil {
+			stopCPU()
+		}
+		if memFile != nil {
+			runtime.GC() // in-use figures are as of the last collection
+			_ = pprof.Lookup("heap").WriteTo(memFile, 0)
+			memFile.Close()
 		}
 	}
 	addSourceFlags(root.Flags())

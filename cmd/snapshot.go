@@ -77,6 +77,8 @@ finding overdue here; 'check --fleet' watches for the grace period first.`,
 			}
 			log, closeLog := openLog(cfg.Debug)
 			defer closeLog()
+			cfg.oneShot = true
+			oneShotGC()
 			return withSources(c.Context(), cfg, log, func(src *app.Sources) error {
 				f := readyFrame(c.Context(), src, wait, log)
 				if err := c.Context().Err(); err != nil {

@@ -43,7 +43,7 @@ func openSources(ctx context.Context, c *Config, log *slog.Logger) (*app.Sources
 		ReadOnly: c.ReadOnly, Refresh: c.Refresh, ReloadCmd: c.ReloadCmd, RestartCmd: c.RestartCmd, Logger: log,
 		HacheckSpool: c.HacheckSpool, SerfMemberRPC: c.SerfMemberRPC, NervePIDFile: c.NervePIDFile, NervePIDCmd: c.NervePIDCmd,
 		SSH: c.SSH, SSHConfig: c.SSHConfig, Fleet: fs,
-		IgnoreHostFiles: c.ignoreHostFiles,
+		IgnoreHostFiles: c.ignoreHostFiles, OneShot: c.oneShot,
 	})
 	var reach *app.ReachError
 	switch {

@@ -18,7 +18,8 @@ import (
 func runTUI(ctx context.Context, c *Config) error {
 	log, closeLog := openLog(c.Debug)
 	defer closeLog()
-	resumeGC := deferGC()
+	resumeGC, stopGC := deferGC()
+	defer stopGC()
 	defer resumeGC()
 	return withSources(ctx, c, log, func(src *app.Sources) error {
 		return runConsole(ctx, c, src, nil, log, resumeGC)

@@ -61,7 +61,7 @@ func TestChaosChangesSomethingByItself(t *testing.T) {
 		var reqs int64
 		for _, r := range st.Rows {
 			if r.Name == "FRONTEND" {
-				reqs += r.ReqTot
+				reqs += r.ReqTot()
 			}
 		}
 		return reqs >= 5, fmt.Sprintf("%d requests through the frontends", reqs)

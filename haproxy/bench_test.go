@@ -159,7 +159,7 @@ func TestBigShowStatParses(t *testing.T) {
 		t.Fatalf("rows = %d", len(st.Rows))
 	}
 	r := st.Rows[1]
-	if r.Proxy != "service_0" || r.Name != "host1_10.0.0.1:31001" || r.Status != "UP" || r.SCur != 2 {
+	if r.Proxy != "service_0" || r.Name != "host1_10.0.0.1:31001" || r.Status != "UP" || r.SCur() != 2 {
 		t.Fatalf("row 1: %+v", r)
 	}
 	t.Logf("input %d bytes", len(data))
@@ -180,7 +180,7 @@ func TestParallelMatchesSerial(t *testing.T) {
 		hdrEnd := strings.IndexByte(s, '\n')
 		hdr := parseStatHeader(s[2:hdrEnd])
 		serial := make([]Row, strings.Count(s, "\n")+1)
-		n := parseRows(hdr, s[hdrEnd+1:], in[hdrEnd+1:], serial)
+		n := parseRows(newRowBuilder(), hdr, s[hdrEnd+1:], in[hdrEnd+1:], serial)
 		if n != len(st.Rows) || n != 5050 {
 			t.Fatalf("parallel %d rows, serial %d", len(st.Rows), n)
 		}
@@ -233,7 +233,7 @@ func BenchmarkPreviewStats50k(b *testing.B) {
 	}
 	proxies := &Stats{Fields: []string{"pxname", "svname"}}
 	for p := range 500 {
-		proxies.Rows = append(proxies.Rows, Row{Proxy: fmt.Sprintf("service_%d", p), Name: "BACKEND", Type: TypeBackend, IID: p + 3, Mode: "http"})
+		proxies.Rows = append(proxies.Rows, Row{Proxy: fmt.Sprintf("service_%d", p), Name: "BACKEND", Type: TypeBackend, IID: p + 3}.WithString(ColMode, "http"))
 	}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -3,6 +3,7 @@ package haproxy
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // PreviewStats assembles a provisional `show stat` from the frontend and
@@ -22,7 +23,7 @@ func PreviewStats(proxies *Stats, servers []ServerState) *Stats {
 	mode := map[int]string{} // backend iid -> mode
 	for i := range proxies.Rows {
 		if r := &proxies.Rows[i]; r.Type == TypeBackend {
-			mode[r.IID] = r.Mode
+			mode[r.IID] = r.Mode()
 		}
 	}
 	byBackend := map[int][]int32{} // backend iid -> indexes into servers
@@ -36,9 +37,11 @@ func PreviewStats(proxies *Stats, servers []ServerState) *Stats {
 	}
 	addrs := joinAddrs(servers)
 	out := &Stats{Fields: proxies.Fields, Rows: make([]Row, 0, len(proxies.Rows)+len(servers))}
+	b := newRowBuilder() // the rows keep nothing of the `show servers state` reply
 	add := func(iid int) {
 		for _, i := range byBackend[iid] {
-			out.Rows = append(out.Rows, previewRow(&servers[i], addrs[i], mode[iid]))
+			out.Rows = append(out.Rows, Row{})
+			previewRow(b, &out.Rows[len(out.Rows)-1], &servers[i], addrs[i], mode[iid])
 		}
 		delete(byBackend, iid)
 	}
@@ -81,20 +84,23 @@ func joinAddrs(servers []ServerState) []string {
 	return out
 }
 
-// previewRow is the `show stat` server row that s describes, as far as it can.
-func previewRow(s *ServerState, addr, mode string) Row {
-	r := Row{
-		Proxy: s.Backend, Name: s.Server, Type: TypeServer, IID: s.BackendID, SID: s.ServerID,
-		Status: previewStatus(s), Weight: s.UWeight, UWeight: s.UWeight, Addr: addr,
-		CheckHealth: s.CheckHealth, LastChange: s.LastChange, Mode: mode, Preview: true,
+// previewRow fills r with the `show stat` server row that s describes, as
+// far as it can.
+func previewRow(b *rowBuilder, r *Row, s *ServerState, addr, mode string) {
+	*r = Row{
+		Proxy: b.in.intern(s.Backend), Name: b.a.str(s.Server), Type: TypeServer, IID: s.BackendID, SID: s.ServerID,
+		Status: previewStatus(s), Weight: s.UWeight, UWeight: s.UWeight, Addr: addr, Preview: true,
 	}
+	b.p.vals[ColCheckHealth] = int64(s.CheckHealth)
+	b.p.vals[ColLastChange] = int64(s.LastChange / time.Second)
+	b.p.strs[ColMode] = mode
 	// As `show stat`: a check result only while checks run (not paused by MAINT).
 	if s.CheckState&(checkEnabled|checkPaused) == checkEnabled {
 		if s.CheckStatus >= 0 && s.CheckStatus < len(checkStatuses) {
-			r.CheckStatus, r.CheckDesc = checkStatuses[s.CheckStatus][0], checkStatuses[s.CheckStatus][1]
+			r.CheckStatus, b.p.strs[ColCheckDesc] = checkStatuses[s.CheckStatus][0], checkStatuses[s.CheckStatus][1]
 		}
 	}
-	return r
+	b.finish(r)
 }
 
 // Bits of srv_check_state and srv_agent_state (HAProxy's CHK_ST_*).

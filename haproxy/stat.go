@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -18,11 +20,8 @@ var ErrNotStat = errors.New("haproxy: not a `show stat` reply")
 // statHeader is the parsed header line, shared by every row of one Stats.
 type statHeader struct {
 	names []string  // every field name, in column order
-	ids   []fieldID // typed field of each column, fNone for Extra
-	descs []colDesc // storage of each column's typed field
-
-	lastTyped int   // index of the last typed column, -1 when none
-	typed     []int // indices of the typed columns, ascending
+	ids   []fieldID // typed field of each column, fNone for an untyped one
+	descs []colDesc // storage of each column's value
 }
 
 // ParseStat parses a `show stat` CSV reply by header name: fields are matched
@@ -33,13 +32,14 @@ type statHeader struct {
 // check_status. lastchg, downtime and lastsess are seconds; qtime, ctime,
 // rtime, ttime and check_duration are milliseconds.
 //
-// ParseStat makes one string copy of data and every string in the result
-// shares it, so the whole reply stays in memory while any row is referenced.
+// The rows keep none of data: their strings are copied into blocks shared
+// by many rows, values many rows repeat are stored once, and the values
+// without a field of their own are packed (see Row).
 func ParseStat(data []byte) (*Stats, error) {
-	s := string(data)
+	s := unsafe.String(unsafe.SliceData(data), len(data)) // read only, never kept
 	if !strings.HasPrefix(s, "# ") {
 		return nil, fmt.Errorf("%w: it starts with %q; check that the address is an HAProxy stats socket and the command was `show stat`",
-			ErrNotStat, truncate(firstLine(s), 80))
+			ErrNotStat, strings.Clone(truncate(firstLine(s), 80)))
 	}
 	hdrEnd := strings.IndexByte(s, '\n')
 	if hdrEnd < 0 {
@@ -53,7 +53,7 @@ func ParseStat(data []byte) (*Stats, error) {
 		st.Rows = parseParallel(hdr, body, bodyBytes)
 	} else {
 		st.Rows = make([]Row, strings.Count(body, "\n")+1)
-		n := parseRows(hdr, body, bodyBytes, st.Rows)
+		n := parseRows(newRowBuilder(), hdr, body, bodyBytes, st.Rows)
 		st.Rows = st.Rows[:n:n]
 	}
 	return st, nil
@@ -96,7 +96,7 @@ func parseParallel(hdr *statHeader, body string, bodyBytes []byte) []Row {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.n = parseRows(hdr, body[c.lo:c.hi], bodyBytes[c.lo:c.hi], rows[c.off:end])
+			c.n = parseRows(newRowBuilder(), hdr, body[c.lo:c.hi], bodyBytes[c.lo:c.hi], rows[c.off:end])
 		}()
 	}
 	wg.Wait()
@@ -114,7 +114,7 @@ func parseParallel(hdr *statHeader, body string, bodyBytes []byte) []Row {
 
 // parseRows parses the records of body into rows and returns how many.
 // rows must have room for one row per line.
-func parseRows(hdr *statHeader, body string, bodyBytes []byte, rows []Row) int {
+func parseRows(b *rowBuilder, hdr *statHeader, body string, bodyBytes []byte, rows []Row) int {
 	n := 0
 	for i := 0; i < len(body); {
 		end := strings.IndexByte(body[i:], '\n')
@@ -132,14 +132,14 @@ func parseRows(hdr *statHeader, body string, bodyBytes []byte, rows []Row) int {
 		r := &rows[n]
 		n++
 		r.hdr = hdr
-		if hdr.lastTyped < maxCols && strings.IndexByte(line, '"') < 0 {
-			r.rec = line
-			fillRowPlain(r, hdr, line, bodyBytes[i:i+len(line)])
+		if len(hdr.ids) <= maxCols && strings.IndexByte(line, '"') < 0 {
+			fillRowPlain(b, r, hdr, line, bodyBytes[i:i+len(line)])
 			i = end + 1
 		} else {
 			// A quoted field may span lines: parse from the row start.
-			i = fillRowQuoted(r, hdr, body, i)
+			i = fillRowQuoted(b, r, hdr, body, i)
 		}
+		b.finish(r)
 	}
 	return n
 }
@@ -152,7 +152,26 @@ func firstLine(s string) string {
 }
 
 func parseStatHeader(line string) *statHeader {
+	if c := lastHeader.Load(); c != nil && c.line == line {
+		return c.hdr // a socket's header is the same on every poll
+	}
+	h := newStatHeader(line)
+	lastHeader.Store(&cachedHeader{line: strings.Clone(line), hdr: h})
+	return h
+}
+
+// lastHeader is the header parsed last. Headers are immutable once made,
+// and rows share theirs.
+var lastHeader atomic.Pointer[cachedHeader]
+
+type cachedHeader struct {
+	line string
+	hdr  *statHeader
+}
+
+func newStatHeader(line string) *statHeader {
 	h := &statHeader{}
+	line = strings.Clone(line) // its names outlive the reply
 	for line != "" {
 		var name string
 		if i := strings.IndexByte(line, ','); i >= 0 {
@@ -171,99 +190,74 @@ func parseStatHeader(line string) *statHeader {
 		h.ids = h.ids[:len(h.ids)-1]
 		h.descs = h.descs[:len(h.descs)-1]
 	}
-	h.lastTyped = -1
-	for i, id := range h.ids {
-		if id != fNone {
-			h.lastTyped = i
-			h.typed = append(h.typed, i)
-		}
-	}
+	h.names = h.names[:len(h.names):len(h.names)] // shared: an append copies
 	return h
 }
 
 // maxCols bounds the columns fillRowPlain indexes on the stack; a header
-// with more typed columns than this (none exists) takes the quoted path.
+// with more columns than this (none exists) takes the quoted path.
 const maxCols = 512
 
-// fillRowPlain fills r from an unquoted record. It finds the commas up to
-// the last typed column eight bytes at a time (SWAR), then stores only the
-// typed columns; the rest of the line is read lazily by Field.
-func fillRowPlain(r *Row, h *statHeader, line string, b []byte) {
+// fillRowPlain fills r from an unquoted record. It finds the commas eight
+// bytes at a time (SWAR), then stores every column: typed ones into their
+// field or packed value, the others with the untyped columns.
+func fillRowPlain(rb *rowBuilder, r *Row, h *statHeader, line string, b []byte) {
 	const (
 		commas = 0x2c2c2c2c2c2c2c2c
 		lo7    = 0x7f7f7f7f7f7f7f7f
 	)
-	need := h.lastTyped + 1 // field ends wanted
-	if need == 0 {
-		return
-	}
-	var ends [maxCols]int32
+	ends := &rb.ends // only ends[:n] is read: no need to clear it per row
 	n := 0
 	i := 0
-scan:
-	for ; i+8 <= len(b); i += 8 {
+	for ; i+8 <= len(b) && n < maxCols; i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:]) ^ commas
 		m := ^(((x & lo7) + lo7) | x | lo7) // high bit of each byte that was ','
-		for m != 0 {
+		for m != 0 && n < maxCols {
 			ends[n] = int32(i + bits.TrailingZeros64(m)>>3)
 			n++
-			if n == need {
-				break scan
-			}
 			m &= m - 1
 		}
 	}
-	if n < need {
-		for ; i < len(b) && n < need; i++ {
-			if b[i] == ',' {
-				ends[n] = int32(i)
-				n++
-			}
-		}
-		if n < need { // the last field ends the line
-			ends[n] = int32(len(b))
+	for ; i < len(b) && n < maxCols; i++ {
+		if b[i] == ',' {
+			ends[n] = int32(i)
 			n++
 		}
 	}
-	for _, col := range h.typed {
-		if col >= n {
-			break // a short row: the rest stays zero
-		}
-		start := 0
-		if col > 0 {
-			start = int(ends[col-1]) + 1
-		}
-		// store(), written out: the compiler does not inline it, and the
-		// call costs this hot loop about 25% (BenchmarkParseStat50k).
-		v := line[start:ends[col]]
-		d := h.descs[col]
-		p := unsafe.Add(unsafe.Pointer(r), d.off)
+	ends[n] = int32(len(b)) // the last field ends the line
+	n++
+	cols := min(n, len(h.descs)) // a short row: the rest stays zero
+	start := 0
+	for col := 0; col < cols; col++ {
+		end := int(ends[col])
+		v := line[start:end]
+		start = end + 1
+		d := &h.descs[col]
+		// The common kinds written out: the call costs this hot loop.
 		switch d.kind {
-		case kStr:
-			*(*string)(p) = v
-		case kStrStar:
-			*(*string)(p) = strings.TrimPrefix(v, "* ")
 		case kInt:
-			*(*int)(p) = atoi(v)
-		case kInt64:
-			*(*int64)(p) = atoi64(v)
-		case kMs:
-			*(*int64)(p) = atoi64(v) * 1e6
-		case kSec:
-			*(*int64)(p) = atoi64(v) * 1e9
+			*(*int)(unsafe.Add(unsafe.Pointer(r), d.off)) = atoi(v)
+		case kPInt:
+			rb.p.vals[d.col] = atoi64(v)
+		case kSkip:
+			if v != "" {
+				rb.store(r, *d, col, v)
+			}
+		default:
+			rb.store(r, *d, col, v)
 		}
 	}
+	r.hdr = h
 }
 
 // fillRowQuoted parses the record starting at body[i] with the general CSV
 // scanner and returns the index of the next record.
-func fillRowQuoted(r *Row, h *statHeader, body string, i int) int {
-	start := i
+func fillRowQuoted(rb *rowBuilder, r *Row, h *statHeader, body string, i int) int {
 	col := 0
 	for {
 		f, next, eol := nextField(body, i)
-		if col < len(h.descs) && h.descs[col].kind != kSkip {
-			store(r, h.descs[col], f)
+		if col < len(h.descs) {
+			rb.store(r, h.descs[col], col, f)
 		}
 		col++
 		i = next
@@ -271,18 +265,14 @@ func fillRowQuoted(r *Row, h *statHeader, body string, i int) int {
 			break
 		}
 	}
-	r.rec = trimRecord(body[start:i])
+	r.hdr = h
 	return i
 }
 
-func trimRecord(s string) string {
-	s = strings.TrimSuffix(s, "\n")
-	return trimCR(s)
-}
-
-// Field returns the raw value of the named `show stat` field of this row,
-// typed or not, and whether the header has that field. It splits the row
-// again, so use the typed fields where they exist.
+// Field returns the value of the named `show stat` field of this row and
+// whether the header has that field: an untyped field as HAProxy wrote it,
+// a typed one as its value reads (numbers in HAProxy's unit: a number
+// HAProxy left empty reads "0").
 func (r *Row) Field(name string) (string, bool) {
 	if r.hdr == nil {
 		if v, ok := r.Extra[name]; ok {
@@ -300,42 +290,70 @@ func (r *Row) Field(name string) (string, bool) {
 	if want < 0 {
 		return "", false
 	}
-	for col, i := 0, 0; ; col++ {
-		f, next, eol := nextField(r.rec, i)
+	if id := r.hdr.ids[want]; id != fNone {
+		return r.typedField(fieldDescs[id]), true
+	}
+	v := ""
+	r.eachExtra(func(col int, val string) {
 		if col == want {
-			return f, true
+			v = val
 		}
-		if eol {
-			return "", true
+	})
+	return v, true
+}
+
+// typedField is a typed value as text.
+func (r *Row) typedField(d colDesc) string {
+	switch d.kind {
+	case kName, kIntern, kInternStar:
+		return *(*string)(unsafe.Add(unsafe.Pointer(r), d.off))
+	case kInt:
+		return strconv.Itoa(*(*int)(unsafe.Add(unsafe.Pointer(r), d.off)))
+	}
+	return r.formatCol(d.col)
+}
+
+// eachExtra calls f with each non-empty untyped column of the row.
+func (r *Row) eachExtra(f func(col int, val string)) {
+	if r.set&(1<<colExtra) == 0 {
+		return
+	}
+	s := r.vals[r.extraStart():]
+	col := -1
+	for len(s) > 0 {
+		key, w := uvarint(s)
+		s = s[w:]
+		col += int(key>>2) + 1
+		switch key & 3 {
+		case extraZero:
+			f(col, "0")
+		case extraName:
+			f(col, r.Name)
+		default:
+			n, w := uvarint(s)
+			f(col, s[w:w+int(n)])
+			s = s[w+int(n):]
 		}
-		i = next
 	}
 }
 
-// ExtraFields returns the fields of this row that have no typed Row field,
-// by header name. It builds a new map on each call.
+// ExtraFields returns the fields of this row that have no typed value, by
+// header name ("" when empty). It builds a new map on each call.
 func (r *Row) ExtraFields() map[string]string {
 	if r.hdr == nil {
 		return r.Extra
 	}
 	m := make(map[string]string)
-	for col, i := 0, 0; col < len(r.hdr.ids); col++ {
-		f, next, eol := nextField(r.rec, i)
-		if r.hdr.ids[col] == fNone && r.hdr.names[col] != "" {
-			m[r.hdr.names[col]] = f
-		}
-		if eol {
-			break
-		}
-		i = next
-	}
-	for col := range r.hdr.ids { // columns missing from a short row are empty
-		if r.hdr.ids[col] == fNone && r.hdr.names[col] != "" {
-			if _, ok := m[r.hdr.names[col]]; !ok {
-				m[r.hdr.names[col]] = ""
-			}
+	for col, id := range r.hdr.ids {
+		if id == fNone && r.hdr.names[col] != "" {
+			m[r.hdr.names[col]] = ""
 		}
 	}
+	r.eachExtra(func(col int, v string) {
+		if col < len(r.hdr.names) && r.hdr.names[col] != "" {
+			m[r.hdr.names[col]] = v
+		}
+	})
 	return m
 }
 

@@ -19,6 +19,7 @@ import (
 type StatStream struct {
 	hdr  *statHeader
 	rows []Row
+	b    *rowBuilder
 	// tail collects what cannot be parsed line by line: everything once a
 	// quote was seen (a quoted field may span lines), or the whole reply when
 	// it is not a `show stat` reply at all (for ParseStat's error).
@@ -35,11 +36,11 @@ func NewStatStream(rowsHint int) *StatStream {
 		// out at the end would copy every row (46 MB at 50,000 servers).
 		rowsHint += 64
 	}
-	return &StatStream{rows: make([]Row, 0, rowsHint)}
+	return &StatStream{rows: make([]Row, 0, rowsHint), b: newRowBuilder()}
 }
 
-// Lines parses complete lines: chunk must end with '\n'. The rows' strings
-// share chunk's memory.
+// Lines parses complete lines: chunk must end with '\n'. The rows keep
+// none of chunk's memory: the caller may reuse it once Lines returns.
 func (p *StatStream) Lines(chunk string) {
 	if chunk == "" {
 		return
@@ -77,7 +78,7 @@ func (p *StatStream) parse(body string) {
 	n0 := len(p.rows)
 	// The word-at-a-time comma scan reads bytes; these are body's, read only.
 	b := unsafe.Slice(unsafe.StringData(body), len(body))
-	n := parseRows(p.hdr, body, b, p.rows[n0:n0+lines])
+	n := parseRows(p.b, p.hdr, body, b, p.rows[n0:n0+lines])
 	p.rows = p.rows[:n0+n]
 }
 
@@ -91,6 +92,6 @@ func (p *StatStream) Finish(rest []byte) (*Stats, error) {
 	}
 	p.parse(string(append(p.tail, rest...))) // tail is empty unless a quote was seen
 	st := &Stats{Fields: p.hdr.names, Rows: slices.Clip(p.rows)}
-	p.rows, p.tail = nil, nil
+	p.rows, p.tail, p.b = nil, nil, nil
 	return st, nil
 }

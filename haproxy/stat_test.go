@@ -42,21 +42,18 @@ func TestParseStatCapture(t *testing.T) {
 	}
 	up := findRow(t, st, "svc_a/ss-accept-host_127.0.0.1:31001")
 	want := Row{Proxy: "svc_a", Name: "ss-accept-host_127.0.0.1:31001", Type: TypeServer, IID: 4, SID: 1,
-		Status: "UP", Weight: 1, UWeight: 1, Act: 1, CheckStatus: "L7OK", CheckCode: 200,
-		CheckDuration: time.Millisecond, CheckDesc: "Layer7 check passed", CheckRise: 2, CheckFall: 2,
-		CheckHealth: 3, LastChange: 16 * time.Second, LastSess: -time.Second, Addr: "127.0.0.1:31001", Mode: "http"}
+		Status: "UP", Weight: 1, UWeight: 1, CheckStatus: "L7OK", CheckCode: 200, Addr: "127.0.0.1:31001"}.With(ColAct, 1).WithDuration(ColCheckDuration, time.Millisecond).WithString(ColCheckDesc, "Layer7 check passed").With(ColCheckRise, 2).With(ColCheckFall, 2).With(ColCheckHealth, 3).WithDuration(ColLastChange, 16*time.Second).WithDuration(ColLastSess, -time.Second).WithString(ColMode, "http")
 	got := *up
-	got.rec, got.hdr = "", nil
 	if !rowsEqual(got, want) {
 		t.Errorf("server row\n got %+v\nwant %+v", got, want)
 	}
 	down := findRow(t, st, "svc_a/ss-accept-host_127.0.0.1:31002")
-	if down.Status != "DOWN" || down.CheckStatus != "L4CON" || down.ChkFail != 2 || down.ChkDown != 1 ||
-		down.Downtime != 3*time.Second || down.LastCheck != "Connection refused" {
+	if down.Status != "DOWN" || down.CheckStatus != "L4CON" || down.ChkFail() != 2 || down.ChkDown() != 1 ||
+		down.Downtime() != 3*time.Second || down.LastCheck() != "Connection refused" {
 		t.Errorf("down row: %+v", down)
 	}
 	be := findRow(t, st, "svc_a/BACKEND")
-	if be.Type != TypeBackend || be.Algo != "roundrobin" || be.SLim != 200 || be.Act != 1 {
+	if be.Type != TypeBackend || be.Algo() != "roundrobin" || be.SLim() != 200 || be.Act() != 1 {
 		t.Errorf("backend row: %+v", be)
 	}
 	if v, ok := be.Field("h1_total_connections"); !ok || v == "" {
@@ -69,7 +66,7 @@ func TestParseStatCapture(t *testing.T) {
 		t.Error("Field(no_such_field) reported present")
 	}
 	fe := findRow(t, st, "svc_a/FRONTEND")
-	if fe.Type != TypeFrontend || fe.Status != "OPEN" || fe.SLim != 2000 {
+	if fe.Type != TypeFrontend || fe.Status != "OPEN" || fe.SLim() != 2000 {
 		t.Errorf("frontend row: %+v", fe)
 	}
 	ex := up.ExtraFields()
@@ -85,9 +82,19 @@ func TestParseStatCapture(t *testing.T) {
 	}
 }
 
+// rowsEqual compares the fields and typed values of two rows.
 func rowsEqual(a, b Row) bool {
-	a.Extra, b.Extra = nil, nil
-	return reflect.DeepEqual(a, b)
+	return reflect.DeepEqual(typedOnly(a), typedOnly(b))
+}
+
+// typedOnly is r without its untyped columns, header and Extra.
+func typedOnly(r Row) Row {
+	var p packer
+	p.load(&r)
+	p.extra = ""
+	r.set, r.vals = p.pack(nil)
+	r.hdr, r.Extra = nil, nil
+	return r
 }
 
 func TestParseStatByHeaderName(t *testing.T) {
@@ -105,7 +112,7 @@ func TestParseStatByHeaderName(t *testing.T) {
 	}
 	r := st.Rows[0]
 	if r.Proxy != "be" || r.Name != "s1" || r.Status != "UP" || r.CheckStatus != "L7OK" ||
-		r.CheckDesc != `a, "quoted" desc` || r.QTime != 7*time.Millisecond || r.Weight != 0 {
+		r.CheckDesc() != `a, "quoted" desc` || r.QTime() != 7*time.Millisecond || r.Weight != 0 {
 		t.Errorf("row 0: %+v", r)
 	}
 	if v, _ := r.Field("future_field"); v != "42" {
@@ -114,7 +121,7 @@ func TestParseStatByHeaderName(t *testing.T) {
 	if v, _ := st.Rows[1].Field("future_field"); v != "x" {
 		t.Errorf("row 1 future_field = %q", v)
 	}
-	if st.Rows[1].CheckDesc != "plain" || st.Rows[1].QTime != 0 {
+	if st.Rows[1].CheckDesc() != "plain" || st.Rows[1].QTime() != 0 {
 		t.Errorf("row 1: %+v", st.Rows[1])
 	}
 }
@@ -144,15 +151,28 @@ func TestRowStatusWord(t *testing.T) {
 }
 
 // TestFieldDescsMatchRow checks every unsafe store target against the Row
-// field's real type, so a reordered or retyped Row field fails here.
+// field's real type, so a reordered or retyped Row field fails here, and
+// that every packed value is stored by exactly one column.
 func TestFieldDescsMatchRow(t *testing.T) {
 	rt := reflect.TypeOf(Row{})
 	byOffset := map[uintptr]reflect.StructField{}
 	for i := 0; i < rt.NumField(); i++ {
 		byOffset[rt.Field(i).Offset] = rt.Field(i)
 	}
+	cols := map[Col]string{}
 	for name, id := range statFieldIDs {
 		d := fieldDescs[id]
+		switch d.kind {
+		case kPInt, kPStr, kPStrStar:
+			if other, dup := cols[d.col]; dup {
+				t.Errorf("%s and %s both store Col %d", name, other, d.col)
+			}
+			cols[d.col] = name
+			if (d.kind == kPInt) == isStr(d.col) {
+				t.Errorf("%s: kind %d for Col %d", name, d.kind, d.col)
+			}
+			continue
+		}
 		f, ok := byOffset[d.off]
 		if !ok {
 			t.Errorf("%s: offset %d is not a field", name, d.off)
@@ -160,12 +180,10 @@ func TestFieldDescsMatchRow(t *testing.T) {
 		}
 		var want reflect.Kind
 		switch d.kind {
-		case kStr, kStrStar:
+		case kName, kIntern, kInternStar:
 			want = reflect.String
 		case kInt:
 			want = reflect.Int
-		case kInt64, kMs, kSec:
-			want = reflect.Int64
 		default:
 			t.Errorf("%s: kind %d", name, d.kind)
 			continue
@@ -173,9 +191,9 @@ func TestFieldDescsMatchRow(t *testing.T) {
 		if f.Type.Kind() != want {
 			t.Errorf("%s -> Row.%s is %s, stored as %s", name, f.Name, f.Type.Kind(), want)
 		}
-		if (d.kind == kMs || d.kind == kSec) != (f.Type == reflect.TypeOf(time.Duration(0))) {
-			t.Errorf("%s -> Row.%s: duration mismatch", name, f.Name)
-		}
+	}
+	if len(cols) != int(numCols) {
+		t.Errorf("%d packed values have a column, want %d", len(cols), numCols)
 	}
 	if fieldDescs[fNone].kind != kSkip {
 		t.Error("fNone must be skipped")
@@ -198,11 +216,11 @@ func TestParseStatStates(t *testing.T) {
 	if r := findRow(t, st, "be/s1"); r.Weight != 10 || r.UWeight != 10 {
 		t.Errorf("drained s1 weight %d/%d", r.Weight, r.UWeight)
 	}
-	if r := findRow(t, st, "be/s3"); r.Bck != 1 || r.Act != 0 {
-		t.Errorf("backup s3 act/bck %d/%d", r.Act, r.Bck)
+	if r := findRow(t, st, "be/s3"); r.Bck() != 1 || r.Act() != 0 {
+		t.Errorf("backup s3 act/bck %d/%d", r.Act(), r.Bck())
 	}
-	if r := findRow(t, st, "be/BACKEND"); r.Act != 0 || r.Bck != 1 {
-		t.Errorf("backend act/bck %d/%d (a drained server is not active)", r.Act, r.Bck)
+	if r := findRow(t, st, "be/BACKEND"); r.Act() != 0 || r.Bck() != 1 {
+		t.Errorf("backend act/bck %d/%d (a drained server is not active)", r.Act(), r.Bck())
 	}
 	ss, err := ParseServersState(readTestdata(t, "states-show-servers-state.txt"))
 	if err != nil || len(ss) != 4 {

@@ -28,9 +28,13 @@ func (t RowType) String() string {
 	return "unknown"
 }
 
-// Row is one line of `show stat`, with the fields stacktui uses typed and every
-// other field kept by header name in Extra. A field missing from the header
-// (older HAProxy) or empty in the row is zero-valued.
+// Row is one line of `show stat`. What identifies a row and what the join
+// reads at every server (names, type, ids, status, weights, check status,
+// address) are fields; every other value HAProxy writes is kept packed and
+// read with the method of its name (SCur, LastChange, CheckDesc, Mode...; see
+// Col). A value missing from the header (older HAProxy) or empty in the row
+// is zero. Fields with no typed value are kept too: read them with Field or
+// ExtraFields.
 type Row struct {
 	Proxy string  // pxname
 	Name  string  // svname: FRONTEND, BACKEND or the server name
@@ -38,54 +42,16 @@ type Row struct {
 	IID   int     // iid: proxy id
 	SID   int     // sid: server id (0 for aggregates)
 
-	Status  string // status, e.g. "UP", "DOWN", "MAINT", "DRAIN", "UP 1/2", "no check", "OPEN"
-	Weight  int    // weight: effective weight
-	UWeight int    // uweight: user weight
-	Act     int    // act: active servers (backend) or 1 if active (server)
-	Bck     int    // bck
+	Status      string // status, e.g. "UP", "DOWN", "MAINT", "DRAIN", "UP 1/2", "no check", "OPEN"
+	Weight      int    // weight: effective weight
+	UWeight     int    // uweight: user weight
+	CheckStatus string // check_status, e.g. "L7OK", "L4CON"; "*" prefix stripped
+	CheckCode   int    // check_code
+	Addr        string // addr: "host:port" for servers
 
-	CheckStatus   string        // check_status, e.g. "L7OK", "L4CON"; "*" prefix stripped
-	CheckCode     int           // check_code
-	CheckDuration time.Duration // check_duration (ms)
-	CheckDesc     string        // check_desc
-	CheckHealth   int           // check_health
-	CheckRise     int           // check_rise
-	CheckFall     int           // check_fall
-	AgentStatus   string        // agent_status
-	AgentDesc     string        // agent_desc
-	LastCheck     string        // last_chk
-
-	QCur, QMax, QLimit  int64
-	SCur, SMax, SLim    int64
-	STot, LBTot         int64
-	BIn, BOut           int64
-	DReq, DResp         int64
-	EReq, EConn, EResp  int64
-	WRetr, WRedis       int64
-	ChkFail, ChkDown    int64
-	CliAbrt, SrvAbrt    int64
-	Rate, RateLim       int64
-	RateMax             int64
-	ReqRate, ReqRateMax int64
-	ReqTot              int64
-	Hrsp1xx, Hrsp2xx    int64
-	Hrsp3xx, Hrsp4xx    int64
-	Hrsp5xx, HrspOther  int64
-	LastChange          time.Duration // lastchg: time since the last UP<->DOWN transition
-	Downtime            time.Duration // downtime: total
-	LastSess            time.Duration // lastsess; -1s when never
-	QTime, CTime        time.Duration // averages over the last 1024 requests (ms)
-	RTime, TTime        time.Duration
-	Addr                string // addr: "host:port" for servers
-	Mode                string // mode: http, tcp
-	Algo                string // algo (backends)
-	Throttle            int
-
-	// Extra holds every field of the header that has no typed field above,
-	// by its header name, so newer HAProxy versions lose nothing. ParseStat
-	// leaves it nil (a map per row would cost more than the whole parse at
-	// 50,000 servers): read untyped fields with Field or ExtraFields, or call
-	// Stats.FillExtra once to populate it.
+	// Extra holds fields of the header that have no typed value, by header
+	// name, when a consumer asked for them (Stats.FillExtra); nil otherwise.
+	// Field and ExtraFields read them without it.
 	Extra map[string]string
 
 	// Preview marks a server row built by PreviewStats from `show servers
@@ -93,8 +59,9 @@ type Row struct {
 	// not read (zero).
 	Preview bool
 
-	rec string      // the raw CSV record, for Field and ExtraFields
-	hdr *statHeader // the header shared by all rows of one Stats
+	set  uint64      // which packed values are non-zero (bit Col), and colExtra
+	vals string      // the packed values (see Col), then the untyped columns
+	hdr  *statHeader // the header shared by all rows of one Stats
 }
 
 // Key identifies a row within one HAProxy: "proxy/name".

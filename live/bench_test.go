@@ -27,7 +27,7 @@ func bigInput() (*sources.Snapshot, *haproxy.Snapshot) {
 				status = "DOWN"
 			}
 			st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: name + "_" + host + ":8080", Type: haproxy.TypeServer,
-				Status: status, Weight: 1, CheckStatus: "L7OK", SCur: int64(s), ReqRate: int64(s * 2), Addr: host + ":8080"})
+				Status: status, Weight: 1, CheckStatus: "L7OK", Addr: host + ":8080"}.With(haproxy.ColSCur, int64(s)).With(haproxy.ColReqRate, int64(s*2)))
 			if s < 20 {
 				p := fmt.Sprintf("%s/%s_%010d", rs.Path, name, s)
 				rs.Registrations = append(rs.Registrations, sources.Registration{Service: svc, Name: name, Host: host,
@@ -77,7 +77,7 @@ func BenchmarkLightPoll50k(b *testing.B) {
 		case !r.IsServer():
 			aggs = append(aggs, r)
 		case r.Proxy <= "service_0003":
-			r.SCur++
+			r.Set(haproxy.ColSCur, r.SCur()+1)
 			watched = append(watched, r)
 		}
 	}

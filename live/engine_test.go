@@ -50,7 +50,7 @@ func server(svc, name string, port int, status string) haproxy.Row {
 func hapSnap(sec float64, pid int, servers ...haproxy.Row) *haproxy.Snapshot {
 	rows := []haproxy.Row{{Proxy: "svc_a", Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"}}
 	rows = append(rows, servers...)
-	rows = append(rows, haproxy.Row{Proxy: "svc_a", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP", Act: len(servers)})
+	rows = append(rows, haproxy.Row{Proxy: "svc_a", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"}.With(haproxy.ColAct, int64(len(servers))))
 	return &haproxy.Snapshot{Label: "main", Address: "/run/haproxy.sock", At: at(sec), LastGood: at(sec), Level: haproxy.LevelAdmin,
 		Info: &haproxy.Info{Version: "2.6.12", PID: pid}, Stats: &haproxy.Stats{Rows: rows}}
 }
@@ -173,9 +173,9 @@ func TestLightPollMovesTrafficWithoutJoin(t *testing.T) {
 	light := *full
 	light.At = at(2)
 	be := full.Stats.Rows[2]
-	be.SCur = 42
+	be.Set(haproxy.ColSCur, 42)
 	w := full.Stats.Rows[1]
-	w.SCur = 7
+	w.Set(haproxy.ColSCur, 7)
 	light.Aggregates = []haproxy.Row{full.Stats.Rows[0], be}
 	light.Watched = []haproxy.Row{w}
 	e.Apply(Input{HAProxy: &light})
@@ -189,8 +189,8 @@ func TestLightPollMovesTrafficWithoutJoin(t *testing.T) {
 	if f.View == joined || f.View.Services[0].Summary.SCur != 42 || &f.View.Services[0].Instances[0] != &joined.Services[0].Instances[0] {
 		t.Fatal("traffic not redone from the newer rows, or instances joined again")
 	}
-	if r := f.NewestSeen(&f.View.Services[0].Instances[0].HAProxy[0]); r.SCur != 7 {
-		t.Fatalf("newest row has %d sessions", r.SCur)
+	if r := f.NewestSeen(&f.View.Services[0].Instances[0].HAProxy[0]); r.SCur() != 7 {
+		t.Fatalf("newest row has %d sessions", r.SCur())
 	}
 	if f.HAProxy[0].Stats != full.Stats || f.HAProxy[0].Watched != nil {
 		t.Fatal("the rows are not the full read's, or Watched leaked")

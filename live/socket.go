@@ -106,7 +106,7 @@ func index(lists ...[]haproxy.Row) newerRows {
 // counters, which the newer rows carry to the screen.
 func stateMoved(old, cur *haproxy.Row) bool {
 	return old.Status != cur.Status || old.Weight != cur.Weight || old.UWeight != cur.UWeight ||
-		old.CheckStatus != cur.CheckStatus || old.Addr != cur.Addr || old.AgentStatus != cur.AgentStatus
+		old.CheckStatus != cur.CheckStatus || old.Addr != cur.Addr || old.AgentStatus() != cur.AgentStatus()
 }
 
 // mergeMoved returns a copy of st with the watched server rows whose state

@@ -41,8 +41,8 @@ func hostileView(name, text string) (*state.View, []SourceStatus) {
 				{Service: name, Name: name, Path: svcPath + "/" + name + "_0000000002", Node: name + "_0000000002", Seq: 2, Malformed: text},
 			}}}}
 	a := &haproxy.Snapshot{Label: "local", Address: text, At: t0, LastGood: t0, Stats: &haproxy.Stats{Rows: []haproxy.Row{
-		{Proxy: name, Name: name + "_10.9.9.9:80", Type: haproxy.TypeServer, Status: "DOWN " + text, CheckStatus: text, CheckCode: 503,
-			CheckDesc: text, Addr: "10.9.9.9:80", Weight: 1},
+		haproxy.Row{Proxy: name, Name: name + "_10.9.9.9:80", Type: haproxy.TypeServer, Status: "DOWN " + text, CheckStatus: text, CheckCode: 503,
+			Addr: "10.9.9.9:80", Weight: 1}.WithString(haproxy.ColCheckDesc, text),
 		{Proxy: name + "-other", Name: name, Type: haproxy.TypeServer, Status: text, CheckStatus: "L4OK", Addr: text, Weight: 1},
 	}}}
 	b := &haproxy.Snapshot{Label: name, Address: text, At: t0, LastGood: t0.Add(-time.Minute), Err: errors.New(text)}

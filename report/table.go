@@ -206,7 +206,7 @@ func otherServers(w io.Writer, v *state.View) {
 	fmt.Fprintf(tw, "  SOCKET\tBACKEND\tSERVER\tADDR\tSTATUS\tWEIGHT\tSCUR\n")
 	for _, x := range rows {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\n", safe(x.sock), safe(x.r.Proxy), safe(x.r.Name), safe(x.r.Addr),
-			safe(statusCell(state.Seen{Row: x.r})), x.r.Weight, x.r.SCur)
+			safe(statusCell(state.Seen{Row: x.r})), x.r.Weight, x.r.SCur())
 	}
 	tw.Flush()
 }

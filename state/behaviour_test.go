@@ -269,8 +269,8 @@ func TestJoinSkipsNilSnapshots(t *testing.T) {
 // its BACKEND row (fresh every poll) and its request rate from the FRONTEND
 // named after the service, since HAProxy keeps no request rate per server.
 func TestSummaryTrafficFromAggregates(t *testing.T) {
-	fe := haproxy.Row{Proxy: "svc_a", Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN", ReqRate: 42}
-	be := haproxy.Row{Proxy: "svc_a", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP", SCur: 7, Rate: 30, Hrsp5xx: 3}
+	fe := haproxy.Row{Proxy: "svc_a", Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"}.With(haproxy.ColReqRate, 42)
+	be := haproxy.Row{Proxy: "svc_a", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"}.With(haproxy.ColSCur, 7).With(haproxy.ColRate, 30).With(haproxy.ColHrsp5xx, 3)
 	v := Join(zk([]string{"svc_a"}, reg("svc_a", "h1", "10.0.0.1", 80)),
 		[]*haproxy.Snapshot{hap("main", fe, srv("svc_a", "h1_10.0.0.1:80", "UP", scur(1), rates(1, 0, 0)), be)}, Config{Now: t0})
 	s := svcOf(t, v, "svc_a").Summary

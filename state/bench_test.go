@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -157,3 +158,41 @@ func BenchmarkObserve50k(b *testing.B) {
 		h.Observe(next)
 	}
 }
+
+// BenchmarkHistoryHeap50k reports what History keeps per instance of
+// 50,000 servers after a few observations (heap-B/instance): HAProxy alone,
+// every server UP with no traffic, as the bench harness's idle console.
+func BenchmarkHistoryHeap50k(b *testing.B) {
+	_, haps := benchInput(500, 100, 0)
+	for i := range haps[0].Stats.Rows {
+		if r := &haps[0].Stats.Rows[i]; r.IsServer() {
+			r.Status = "UP"
+		}
+	}
+	var views []*View
+	for i := range 4 {
+		views = append(views, Join(nil, haps, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
+	}
+	n := 0
+	for i := range views[0].Services {
+		n += len(views[0].Services[i].Instances)
+	}
+	var per float64
+	for b.Loop() {
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		h := NewHistory(historyCapacity)
+		for _, v := range views {
+			h.Observe(v)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		per = float64(m1.HeapAlloc-m0.HeapAlloc) / float64(n)
+		runtime.KeepAlive(h)
+	}
+	b.ReportMetric(per, "heap-B/instance")
+}
+
+// historyCapacity is live.DefaultHistorySamples (state cannot import live).
+const historyCapacity = 40

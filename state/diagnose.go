@@ -42,7 +42,7 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 					return CodeMaint, "registered " + ago + " and still in MAINT from before: Synapse enables it at its next reconfigure, usually within seconds"
 				}
 				if classify(row) == classUp && !addrInCheckText(row.CheckStatus) {
-					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status, check: row.CheckStatus, desc: row.CheckDesc}, func() (Code, string) {
+					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status, check: row.CheckStatus, desc: row.CheckDesc()}, func() (Code, string) {
 						return registeredFinding(row, addr)
 					})
 				}
@@ -141,7 +141,7 @@ func (j *joiner) diagnoseState(in *Instance, f func(sock int) (Code, string)) []
 		return nil
 	}
 	if j.readable == 1 {
-		return j.one(fs[0].code, sentence(fs[0].text))
+		return j.one(fs[0].code, j.sentence(fs[0].text))
 	}
 	var codes []Code
 	for _, f := range fs {
@@ -221,18 +221,51 @@ func sortDiagnoses(ds []Diagnosis) {
 	sort.SliceStable(ds, func(a, b int) bool { return Severity(ds[a].Code) > Severity(ds[b].Code) })
 }
 
-// one returns a one-diagnosis slice carved from a shared slab (appending to it
-// reallocates, so instances never share elements), saving an allocation per
-// instance on big joins.
+// one returns a one-diagnosis slice, the same one for every instance with
+// the same finding (at 50,000 servers most share a handful): it has no room
+// to append into, and code that edits a finding in place clones first
+// (asOfLastRead, maintenance). Past maxSentences findings, the rest are
+// carved from a shared slab.
 func (j *joiner) one(c Code, text string) []Diagnosis {
+	d := Diagnosis{c, text}
+	if s, ok := j.ones[d]; ok {
+		return s
+	}
 	if len(j.slab) == 0 {
 		j.slab = make([]Diagnosis, 1024)
 	}
-	d := j.slab[:1:1]
+	s := j.slab[:1:1]
 	j.slab = j.slab[1:]
-	d[0] = Diagnosis{c, text}
-	return d
+	s[0] = d
+	if len(j.ones) < maxSentences {
+		if j.ones == nil {
+			j.ones = map[Diagnosis][]Diagnosis{}
+		}
+		j.ones[d] = s
+	}
+	return s
 }
+
+// sentence is sentence(t), made once per join for the texts servers
+// share: at 50,000 servers HAProxy alone, each server's own copy of "UP
+// without a health check..." was a fifth of a joined view's memory. Texts
+// that name an address are each their own; past maxSentences texts, new
+// ones are no longer remembered.
+func (j *joiner) sentence(t string) string {
+	if s, ok := j.sentences[t]; ok {
+		return s
+	}
+	s := sentence(t)
+	if len(j.sentences) < maxSentences {
+		if j.sentences == nil {
+			j.sentences = map[string]string{}
+		}
+		j.sentences[t] = s
+	}
+	return s
+}
+
+const maxSentences = 512
 
 // memoKey identifies a finding whose sentence depends only on these fields.
 type memoKey struct {

@@ -238,13 +238,32 @@ func (e *episodes) all() []Episode {
 	return out
 }
 
-// failuresSince returns the failure episodes that started after from.
-func (e *episodes) failuresSince(from time.Time) []Episode {
-	var out []Episode
-	for _, x := range e.all() {
-		if x.Failure && x.Start.After(from) {
-			out = append(out, x)
+// failuresSince returns the failure episodes that started after from, or
+// nil when there are fewer than min: Flapping asks it of every troubled
+// instance at every join, and on a bad day at 50,000 servers a copy of
+// each one's episodes was most of a join's garbage.
+func (e *episodes) failuresSince(from time.Time, min int) []Episode {
+	failed := func(x *Episode) bool { return x.Failure && x.Start.After(from) }
+	n := 0
+	for i := range e.past {
+		if failed(&e.past[i]) {
+			n++
 		}
+	}
+	if e.cur != nil && failed(e.cur) {
+		n++
+	}
+	if n == 0 || n < min {
+		return nil
+	}
+	out := make([]Episode, 0, n)
+	for i := range e.past {
+		if failed(&e.past[i]) {
+			out = append(out, e.past[i])
+		}
+	}
+	if e.cur != nil && failed(e.cur) {
+		out = append(out, *e.cur)
 	}
 	return out
 }

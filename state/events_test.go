@@ -2,6 +2,7 @@ package state
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,16 +106,47 @@ func TestHistoryBounded(t *testing.T) {
 	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
 	for i := 0; i < 1000; i++ {
 		st := []string{"UP", "DOWN"}[i%2]
-		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, st))}, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
+		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, st, scur(int64(i))))}, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
 	}
 	s := h.entries["svc/"+a1]
-	if len(s.scur.buf) != 8 || cap(s.scur.buf) != 8 || len(s.eps.past) > maxEpisodes {
-		t.Errorf("rings grew: %d/%d, %d episodes", len(s.scur.buf), cap(s.scur.buf), len(s.eps.past))
+	if len(s.rings.scur.buf) != 8 || cap(s.rings.scur.buf) != 8 || len(s.eps.past) > maxEpisodes {
+		t.Errorf("rings grew: %d/%d, %d episodes", len(s.rings.scur.buf), cap(s.rings.scur.buf), len(s.eps.past))
+	}
+	if sc, _, _ := h.Series("svc/" + a1); len(sc) != 8 || sc[7] != 999 || sc[0] != 992 {
+		t.Errorf("scur series = %v, want 992..999", sc)
 	}
 	if n := len(h.Episodes("svc/" + a1)); n != maxEpisodes+1 {
 		t.Errorf("episodes = %d, want the %d remembered and the open one", n, maxEpisodes)
 	}
 	_ = sources.KindZooKeeper
+}
+
+// An instance whose numbers are all zero is kept calm (no series, only
+// their count), and gets rings, zeros first, at its first non-zero number.
+func TestHistoryZerosThenTraffic(t *testing.T) {
+	h := NewHistory(4)
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	key := "svc/" + a1
+	observe := func(i int, n int64) {
+		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, "UP", scur(n)))}, Config{Now: t0.Add(time.Duration(i) * time.Second)}))
+	}
+	for i := range 6 {
+		observe(i, 0)
+	}
+	if _, calm := h.calm[key]; !calm || h.entries[key] != nil {
+		t.Fatal("an all-zero instance is not kept calm (no series, no rings)")
+	}
+	if sc, req, e5 := h.Series(key); len(sc) != 4 || len(req) != 4 || len(e5) != 4 || sc[3] != 0 {
+		t.Fatalf("zero series = %v %v %v, want 4 zeros each", sc, req, e5)
+	}
+	observe(6, 5)
+	observe(7, 6)
+	if sc, _, _ := h.Series(key); !slices.Equal(sc, []float64{0, 0, 5, 6}) {
+		t.Fatalf("scur = %v, want [0 0 5 6]", sc)
+	}
+	if eps := h.Episodes(key); eps != nil {
+		t.Errorf("numbers alone made episodes: %+v", eps)
+	}
 }
 
 // A preview (states from `show servers state`, no "x/y", no check details,
@@ -172,5 +204,58 @@ func TestDiffReload(t *testing.T) {
 	}
 	if !reflect.DeepEqual(texts, want) {
 		t.Errorf("events across a reload:\n%q\nwant\n%q", texts, want)
+	}
+}
+
+// Instances with the same finding share one slice (joiner.one): a finding
+// qualified in place for one instance (a stale registry's "as of its last
+// read") is qualified once for each, never twice for a shared one.
+func TestSharedFindingsQualifiedOnce(t *testing.T) {
+	r := zk([]string{"svc"})
+	r.State = sources.StateDisconnected
+	v := Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, "UP"), srv("svc", a2, "UP"), srv("svc", "web3_10.0.0.3:8080", "UP"))}, Config{Now: t0.Add(5 * time.Second)})
+	s := svcOf(t, v, "svc")
+	if len(s.Instances) != 3 {
+		t.Fatalf("%d instances, want 3", len(s.Instances))
+	}
+	for _, in := range s.Instances {
+		if len(in.Diagnoses) == 0 {
+			t.Fatalf("%s has no finding", in.Key)
+		}
+		if n := strings.Count(in.Diagnoses[0].Text, "as of the registry's last read"); n != 1 {
+			t.Errorf("%s: qualified %d times: %q", in.Key, n, in.Diagnoses[0].Text)
+		}
+	}
+}
+
+// A calm instance keeps what it was seen as: its first trouble is an
+// episode that starts then (not "since" its first sighting), and the slot
+// of a forgotten calm instance is used again.
+func TestHistoryCalmThenTrouble(t *testing.T) {
+	h := NewHistory(4)
+	h.Forget = time.Minute
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	key := "svc/" + a1
+	observe := func(at time.Duration, status string) {
+		h.Observe(Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, status, check("L7OK")))}, Config{Now: t0.Add(at)}))
+	}
+	observe(0, "UP")
+	observe(time.Second, "UP")
+	if _, calm := h.calm[key]; !calm {
+		t.Fatal("a quiet UP instance is not calm")
+	}
+	observe(2*time.Second, "DOWN")
+	eps := h.Episodes(key)
+	if len(eps) != 1 || eps[0].Since || !eps[0].Start.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("episodes after calm = %+v, want one starting at +2s", eps)
+	}
+	if _, calm := h.calm[key]; calm || h.entries[key] == nil {
+		t.Fatal("an instance with an episode is still calm")
+	}
+	other := zk([]string{"svc"}, reg("svc", "web2", "10.0.0.2", 8080))
+	h.Observe(Join(other, []*haproxy.Snapshot{hap("A", srv("svc", a2, "UP", check("L7OK")))}, Config{Now: t0.Add(3 * time.Second)}))
+	h.Observe(Join(other, []*haproxy.Snapshot{hap("A", srv("svc", a2, "UP", check("L7OK")))}, Config{Now: t0.Add(10 * time.Minute)}))
+	if h.Len() != 1 || len(h.calmVals) != 1 {
+		t.Fatalf("after forgetting: %d remembered, %d calm slots", h.Len(), len(h.calmVals))
 	}
 }

@@ -147,8 +147,8 @@ func downText(r *haproxy.Row, addr string, registered bool) string {
 	}
 	if r.Status == "DOWN (agent)" {
 		s := "DOWN: its agent check reports it down"
-		if r.AgentDesc != "" {
-			s += " (" + r.AgentDesc + ")"
+		if r.AgentDesc() != "" {
+			s += " (" + r.AgentDesc() + ")"
 		}
 		return s
 	}
@@ -175,7 +175,7 @@ func drainText(r *haproxy.Row) string {
 	}
 	sessions := "current sessions"
 	if !r.Preview { // a preview has no session count yet
-		sessions = plural(int(r.SCur), "current session", "current sessions")
+		sessions = plural(int(r.SCur()), "current session", "current sessions")
 	}
 	return "in DRAIN: it finishes its " + sessions + " and takes no new ones (" + who + ")"
 }

@@ -24,11 +24,15 @@ type rowOpt func(*haproxy.Row)
 func check(cs string) rowOpt { return func(r *haproxy.Row) { r.CheckStatus = cs } }
 func checkCode(c int) rowOpt { return func(r *haproxy.Row) { r.CheckCode = c } }
 func weight(w int) rowOpt    { return func(r *haproxy.Row) { r.Weight, r.UWeight = w, w } }
-func scur(n int64) rowOpt    { return func(r *haproxy.Row) { r.SCur = n } }
+func scur(n int64) rowOpt    { return func(r *haproxy.Row) { r.Set(haproxy.ColSCur, n) } }
 func addr(a string) rowOpt   { return func(r *haproxy.Row) { r.Addr = a } }
 func sid(n int) rowOpt       { return func(r *haproxy.Row) { r.SID = n } }
 func rates(rate, req, e5 int64) rowOpt {
-	return func(r *haproxy.Row) { r.Rate, r.ReqRate, r.Hrsp5xx = rate, req, e5 }
+	return func(r *haproxy.Row) {
+		r.Set(haproxy.ColRate, rate)
+		r.Set(haproxy.ColReqRate, req)
+		r.Set(haproxy.ColHrsp5xx, e5)
+	}
 }
 
 // srv is a server row named the Synapse way for name/host:port.

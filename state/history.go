@@ -1,6 +1,7 @@
 package state
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -12,9 +13,12 @@ const DefaultForget = 10 * time.Minute
 // (current sessions, request rate, 5xx responses per second, each summed over
 // the sockets read successfully) and its episodes (see Episode), for
 // flapping and the history people read. Memory is bounded: capacity samples
-// per ring (float32, so about 12*capacity bytes per instance), maxEpisodes
-// episodes, and instances unseen for Forget are dropped (within another
-// Forget/8). A failed read records no sample: its figures are old.
+// per ring (float32, so about 12*capacity bytes per instance that ever had a
+// non-zero number), maxEpisodes episodes, and instances unseen for Forget
+// are dropped (within another Forget/8). An instance with nothing to
+// remember yet (its numbers all zero, no episode, no registration change:
+// most of 50,000 servers) is kept in 24 bytes and its key. A failed read
+// records no sample: its figures are old.
 // It is safe for concurrent use.
 type History struct {
 	// Forget drops an instance not seen for this long; zero uses DefaultForget.
@@ -25,29 +29,62 @@ type History struct {
 	entries  map[string]*series
 	troubled map[string]*series // the entries with an episode recorded
 	swept    time.Time          // when forgotten entries were last dropped
+	// The calm instances, not in entries: an index into calmVals each
+	// (updated in place: assigning a map value would store the view's key,
+	// and with it the view's block of keys), and the free slots.
+	calm     map[string]int32
+	calmVals []calmSeries
+	calmFree []int32
+}
+
+// calmSeries is a series with nothing to remember but that it was seen: no
+// rings, no episode, no registration change, no 5xx response counted.
+type calmSeries struct {
+	seen, lastAt                 int64
+	zeros                        int32
+	primed, judged, reg, regSeen bool
+}
+
+func (c *calmSeries) load(s *series) {
+	s.seen, s.lastAt, s.zeros = c.seen, c.lastAt, int(c.zeros)
+	s.primed, s.judged, s.reg, s.regSeen = c.primed, c.judged, c.reg, c.regSeen
+}
+
+func (c *calmSeries) store(s *series) {
+	*c = calmSeries{seen: s.seen, lastAt: s.lastAt, zeros: int32(s.zeros), primed: s.primed, judged: s.judged, reg: s.reg, regSeen: s.regSeen}
+}
+
+// calm reports whether s has nothing to remember but what calmSeries keeps.
+func (s *series) calm() bool {
+	return s.rings == nil && s.eps == nil && s.regAt.IsZero() && s.last5xx == 0
 }
 
 // series is one instance's history.
 type series struct {
-	scur, req, e5 ring
-	eps           *episodes // nil until the first episode
-	last5xx       int64
-	lastAt        time.Time // when the counters were last sampled
-	seen          time.Time
-	primed        bool // the counters were sampled once
-	judged        bool // an episode verdict was made once
+	key     string    // its own copy: a view's keys share blocks the view frees
+	rings   *rings    // nil while every sample was zero
+	zeros   int       // samples so far, while rings is nil
+	eps     *episodes // nil until the first episode
+	last5xx int64
+	lastAt  int64 // unix nanoseconds of the last sample of the counters
+	seen    int64 // unix nanoseconds it was last seen
+	primed  bool  // the counters were sampled once
+	judged  bool  // an episode verdict was made once
 	// The registration's presence as last seen with the registry current,
 	// and when it last changed (zero: never seen changing).
 	reg, regSeen bool
 	regAt        time.Time
 }
 
+// rings are the three rings of an instance with a non-zero number.
+type rings struct{ scur, req, e5 ring }
+
 // NewHistory returns a History keeping capacity samples per ring (at least 2).
 func NewHistory(capacity int) *History {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &History{capacity: capacity, entries: map[string]*series{}, troubled: map[string]*series{}}
+	return &History{capacity: capacity, entries: map[string]*series{}, troubled: map[string]*series{}, calm: map[string]int32{}}
 }
 
 // Observe records v's numbers and state changes at v.At, then forgets
@@ -85,23 +122,63 @@ func (h *History) Observe(v *View) {
 	}
 	h.swept = now
 	for k, s := range h.entries {
-		if now.Sub(s.seen) > forget {
+		if now.Sub(time.Unix(0, s.seen)) > forget {
 			delete(h.entries, k)
 			delete(h.troubled, k)
+		}
+	}
+	for k, i := range h.calm {
+		if now.Sub(time.Unix(0, h.calmVals[i].seen)) > forget {
+			delete(h.calm, k)
+			h.calmFree = append(h.calmFree, i)
 		}
 	}
 }
 
 func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool, now time.Time) {
-	s := h.entries[in.Key]
-	if s == nil {
-		s = &series{}
-		s.scur.init(h.capacity)
-		s.req.init(h.capacity)
-		s.e5.init(h.capacity)
-		h.entries[in.Key] = s
+	if s := h.entries[in.Key]; s != nil {
+		if s.observe(in, readable, registry, regKnown, now, h.capacity) {
+			h.troubled[s.key] = s
+		}
+		return
 	}
-	s.seen = now
+	var tmp series // on the stack: most instances stay calm
+	i, wasCalm := h.calm[in.Key]
+	if wasCalm {
+		h.calmVals[i].load(&tmp)
+	}
+	tmp.observe(in, readable, registry, regKnown, now, h.capacity)
+	switch {
+	case tmp.calm() && wasCalm:
+		h.calmVals[i].store(&tmp)
+		return
+	case tmp.calm():
+		if n := len(h.calmFree); n > 0 {
+			i, h.calmFree = h.calmFree[n-1], h.calmFree[:n-1]
+		} else {
+			i = int32(len(h.calmVals))
+			h.calmVals = append(h.calmVals, calmSeries{})
+		}
+		h.calmVals[i].store(&tmp)
+		h.calm[strings.Clone(in.Key)] = i // its own copy: a view's keys share blocks the view frees
+		return
+	case wasCalm:
+		delete(h.calm, in.Key)
+		h.calmFree = append(h.calmFree, i)
+	}
+	s := new(series)
+	*s = tmp
+	s.key = strings.Clone(in.Key)
+	h.entries[s.key] = s
+	if s.eps != nil {
+		h.troubled[s.key] = s
+	}
+}
+
+// observe folds one observation of in into s; it reports whether s's first
+// episode began.
+func (s *series) observe(in *Instance, readable []bool, registry, regKnown bool, now time.Time, capacity int) (troubled bool) {
+	s.seen = now.UnixNano()
 	if regKnown {
 		r := in.Registration != nil && live(in.Registration)
 		if s.regSeen && r != s.reg {
@@ -112,7 +189,7 @@ func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool
 	v := judge(in, readable, registry, regKnown)
 	if !v.serving && s.eps == nil && v.known {
 		s.eps = &episodes{}
-		h.troubled[in.Key] = s
+		troubled = true
 	}
 	if s.eps != nil {
 		s.eps.observe(v, now, !s.judged)
@@ -125,21 +202,40 @@ func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool
 			continue
 		}
 		sampled = true
-		scur += seen.Row.SCur
-		req += seen.Row.ReqRate
-		e5 += seen.Row.Hrsp5xx
+		scur += seen.Row.SCur()
+		req += seen.Row.ReqRate()
+		e5 += seen.Row.Hrsp5xx()
 	}
 	if !sampled {
-		return // no current figures: a gap, not a repeat of the last ones
+		return troubled // no current figures: a gap, not a repeat of the last ones
 	}
 	rate := 0.0
-	if s.primed && now.After(s.lastAt) && e5 >= s.last5xx {
-		rate = float64(e5-s.last5xx) / now.Sub(s.lastAt).Seconds()
+	at := now.UnixNano()
+	if s.primed && at > s.lastAt && e5 >= s.last5xx {
+		rate = float64(e5-s.last5xx) / (float64(at-s.lastAt) / 1e9)
 	}
-	s.scur.push(float32(scur))
-	s.req.push(float32(req))
-	s.e5.push(float32(rate))
-	s.last5xx, s.lastAt, s.primed = e5, now, true
+	s.push(capacity, float32(scur), float32(req), float32(rate))
+	s.last5xx, s.lastAt, s.primed = e5, at, true
+	return troubled
+}
+
+// push records one sample of each ring: while they are all zero, only
+// their count.
+func (s *series) push(capacity int, scur, req, e5 float32) {
+	if s.rings == nil {
+		if scur == 0 && req == 0 && e5 == 0 {
+			s.zeros = min(s.zeros+1, capacity)
+			return
+		}
+		s.rings = &rings{}
+		for _, r := range []*ring{&s.rings.scur, &s.rings.req, &s.rings.e5} {
+			r.init(capacity)
+			r.buf = make([]float32, s.zeros, capacity)
+		}
+	}
+	s.rings.scur.push(scur)
+	s.rings.req.push(req)
+	s.rings.e5.push(e5)
 }
 
 // Series returns copies of key's rings, oldest first: current sessions,
@@ -148,11 +244,14 @@ func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool
 func (h *History) Series(key string) (scur, reqRate, hrsp5xx []float64) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	s := h.entries[key]
+	s := h.lookup(key)
 	if s == nil {
 		return nil, nil, nil
 	}
-	return s.scur.slice(), s.req.slice(), s.e5.slice()
+	if s.rings == nil {
+		return make([]float64, s.zeros), make([]float64, s.zeros), make([]float64, s.zeros)
+	}
+	return s.rings.scur.slice(), s.rings.req.slice(), s.rings.e5.slice()
 }
 
 // RegistrationChanged is when key was last seen being registered or
@@ -162,7 +261,7 @@ func (h *History) Series(key string) (scur, reqRate, hrsp5xx []float64) {
 func (h *History) RegistrationChanged(key string, registered bool, now time.Time) time.Time {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	s := h.entries[key]
+	s := h.lookup(key)
 	switch {
 	case s == nil || !s.regSeen:
 		return time.Time{}
@@ -193,7 +292,7 @@ func (h *History) Flapping(window time.Duration, now time.Time, min int) map[str
 	var out map[string][]Episode
 	from := now.Add(-window)
 	for k, s := range h.troubled {
-		if eps := s.eps.failuresSince(from); len(eps) >= min {
+		if eps := s.eps.failuresSince(from, min); eps != nil {
 			if out == nil {
 				out = map[string][]Episode{}
 			}
@@ -207,7 +306,20 @@ func (h *History) Flapping(window time.Duration, now time.Time, min int) map[str
 func (h *History) Len() int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return len(h.entries)
+	return len(h.entries) + len(h.calm)
+}
+
+// lookup is key's series, a calm one loaded into a copy; nil when unknown.
+func (h *History) lookup(key string) *series {
+	if s := h.entries[key]; s != nil {
+		return s
+	}
+	if i, ok := h.calm[key]; ok {
+		s := &series{}
+		h.calmVals[i].load(s)
+		return s
+	}
+	return nil
 }
 
 // ring is a bounded ring of samples. It grows as samples arrive instead of

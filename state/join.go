@@ -32,6 +32,7 @@ type joiner struct {
 	suspects map[int64]string // stale-session owner -> why
 	scratch  []finding
 	slab     []Diagnosis
+	ones     map[Diagnosis][]Diagnosis // the one-finding slices instances share
 	memos    map[memoKey]finding
 	lastKey  memoKey // the last memo hit, tried before the map
 	upCount  []int   // per socket: instances UP in the service being built
@@ -40,6 +41,8 @@ type joiner struct {
 	keys     []byte
 	cands    []cand               // scratch for unregistered servers
 	flaps    map[string][]Episode // instances flapping now and their failure episodes, from cfg.History
+	// sentences are the sentences made so far from the texts servers share.
+	sentences map[string]string
 }
 
 // Join joins the registry snapshot (nil when no registry is configured) with

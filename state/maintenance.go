@@ -92,7 +92,7 @@ func (j *joiner) maintenance(b *svcBuild, entries []sources.MaintenanceEntry, in
 		return
 	}
 	in.Maintenance = mine
-	in.Diagnoses = slices.DeleteFunc(in.Diagnoses, func(d Diagnosis) bool { return d.Code == CodeDeregistered })
+	in.Diagnoses = slices.DeleteFunc(slices.Clone(in.Diagnoses), func(d Diagnosis) bool { return d.Code == CodeDeregistered })
 	registered := in.Registration != nil && live(in.Registration)
 	for _, e := range mine {
 		in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeMaintenance, sentence(maintenanceText(e, registered, j.now))})

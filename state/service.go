@@ -182,7 +182,7 @@ func (j *joiner) service(b *svcBuild) Service {
 			})
 		}
 		if stale && b.registry {
-			j.asOfLastRead(in.Diagnoses)
+			in.Diagnoses = j.asOfLastRead(in.Diagnoses)
 		}
 		if eps, ok := j.flaps[in.Key]; ok {
 			in.Diagnoses = append(in.Diagnoses, Diagnosis{CodeFlapping, sentence(flappingText(eps, j.cfg.FlapWindow, j.now))})
@@ -319,21 +319,21 @@ func (j *joiner) trafficFromAggregates(sum *Summary, b *svcBuild, insts []Instan
 		if be == nil { // no BACKEND row (a trimmed capture): sum the servers
 			for i := range insts {
 				if row := insts[i].HAProxy[si].Row; row != nil {
-					sum.SCur += row.SCur
-					sum.Rate += row.Rate
-					sum.ReqRate += row.ReqRate
-					sum.Hrsp5xx += row.Hrsp5xx
+					sum.SCur += row.SCur()
+					sum.Rate += row.Rate()
+					sum.ReqRate += row.ReqRate()
+					sum.Hrsp5xx += row.Hrsp5xx()
 				}
 			}
 			continue
 		}
-		sum.SCur += be.SCur
-		sum.Rate += be.Rate
-		sum.Hrsp5xx += be.Hrsp5xx
+		sum.SCur += be.SCur()
+		sum.Rate += be.Rate()
+		sum.Hrsp5xx += be.Hrsp5xx()
 		if fe := k.aggregate(b.name, haproxy.TypeFrontend); fe != nil {
-			sum.ReqRate += fe.ReqRate
+			sum.ReqRate += fe.ReqRate()
 		} else {
-			sum.ReqRate += be.Rate
+			sum.ReqRate += be.Rate()
 		}
 	}
 }
@@ -425,14 +425,19 @@ func (j *joiner) recent(t time.Time) string {
 
 // asOfLastRead qualifies what a stale registry's last known state made of
 // an instance: it may have changed since.
-func (j *joiner) asOfLastRead(ds []Diagnosis) {
+func (j *joiner) asOfLastRead(ds []Diagnosis) []Diagnosis {
+	cloned := false
 	for i := range ds {
 		switch ds[i].Code {
 		case CodeMissingInHAProxy, CodeStaleInHAProxy, CodeDeregistered:
+			if !cloned { // instances share their findings (joiner.one)
+				ds, cloned = slices.Clone(ds), true
+			}
 			ds[i].Text = strings.TrimSuffix(ds[i].Text, ".") + "; this is as of the registry's last read, " + j.regAge() +
 				" ago: whether it is registered now is unknown."
 		}
 	}
+	return ds
 }
 
 // instances counts the distinct host:port among the well-formed

@@ -116,8 +116,8 @@ func checkText(r *haproxy.Row, addr string) string {
 	default:
 		s = "the last health check said " + r.CheckStatus
 	}
-	if r.CheckDesc != "" && r.CheckStatus != "" {
-		s += " (" + r.CheckStatus + ": " + r.CheckDesc + ")"
+	if r.CheckDesc() != "" && r.CheckStatus != "" {
+		s += " (" + r.CheckStatus + ": " + r.CheckDesc() + ")"
 	} else if r.CheckStatus != "" {
 		s += " (" + r.CheckStatus + ")"
 	}

@@ -145,7 +145,7 @@ func answering(v *View, in *Instance) Step {
 			unknown = append(unknown, ev+"no health check has completed yet")
 		case checkPassed(r.CheckStatus):
 			yes = true
-			st.Evidence = append(st.Evidence, ev+"check "+r.CheckStatus+codeWords(r)+durationWords(r.CheckDuration)+descWords(r))
+			st.Evidence = append(st.Evidence, ev+"check "+r.CheckStatus+codeWords(r)+durationWords(r.CheckDuration())+descWords(r))
 		default:
 			no = true
 			st.Evidence = append(st.Evidence, ev+"check "+r.CheckStatus+codeWords(r)+descWords(r)+lastCheckWords(r))
@@ -252,10 +252,10 @@ func takesTraffic(v *View, seen Seen) Step {
 	}
 	st.Why += ", weight " + strconv.Itoa(r.Weight)
 	if !r.Preview {
-		st.Why += ", " + plural(int(r.SCur), "session", "sessions")
+		st.Why += ", " + plural(int(r.SCur()), "session", "sessions")
 	}
-	if r.LastChange > 0 {
-		st.Why += ", last change " + age(r.LastChange) + " ago"
+	if r.LastChange() > 0 {
+		st.Why += ", last change " + age(r.LastChange()) + " ago"
 	}
 	if h.Err != nil {
 		st.Why = "as of its last read, " + age(v.At.Sub(h.LastGood)) + " ago: " + st.Answer.String() + " (" + st.Why + "); now unknown"
@@ -272,7 +272,7 @@ func hasCheck(r *haproxy.Row) bool {
 	if r.Status == "no check" || r.Status == "NO CHECK" {
 		return false
 	}
-	if r.CheckStatus != "" || r.CheckRise > 0 || r.CheckFall > 0 || r.Preview {
+	if r.CheckStatus != "" || r.CheckRise() > 0 || r.CheckFall() > 0 || r.Preview {
 		return true
 	}
 	v, ok := r.Field("chkfail")
@@ -362,15 +362,15 @@ func durationWords(d time.Duration) string {
 }
 
 func descWords(r *haproxy.Row) string {
-	if r.CheckDesc == "" {
+	if r.CheckDesc() == "" {
 		return ""
 	}
-	return ": " + r.CheckDesc
+	return ": " + r.CheckDesc()
 }
 
 func lastCheckWords(r *haproxy.Row) string {
-	if r.LastCheck == "" || strings.Contains(r.CheckDesc, r.LastCheck) {
+	if r.LastCheck() == "" || strings.Contains(r.CheckDesc(), r.LastCheck()) {
 		return ""
 	}
-	return " (" + r.LastCheck + ")"
+	return " (" + r.LastCheck() + ")"
 }

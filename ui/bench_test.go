@@ -31,7 +31,7 @@ func bigFixture(backends, servers, regsPer int) (sources.Snapshot, *haproxy.Snap
 				status = "DOWN"
 			}
 			st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: name + "_" + host + ":8080", Type: haproxy.TypeServer,
-				Status: status, Weight: 1, CheckStatus: "L7OK", SCur: int64(s), ReqRate: int64(s * 2), Addr: host + ":8080"})
+				Status: status, Weight: 1, CheckStatus: "L7OK", Addr: host + ":8080"}.With(haproxy.ColSCur, int64(s)).With(haproxy.ColReqRate, int64(s*2)))
 			if s < regsPer {
 				p := fmt.Sprintf("%s/%s_%010d", rs.Path, name, s)
 				rs.Registrations = append(rs.Registrations, sources.Registration{Service: svc, Name: name, Host: host,
@@ -154,6 +154,22 @@ func BenchmarkFirstScreen50k(b *testing.B) {
 		o := Options{ReadOnly: true, Feed: newTestFeed(&fakeRegistry{cur: reg}, newFakeFeed(hap), nil)}
 		m := New(o)
 		m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+		_ = m.View()
+	}
+}
+
+// BenchmarkPageDown50k is a page-down in the server list of 50,000 and
+// the frame it draws: what a key costs before the terminal sees it.
+func BenchmarkPageDown50k(b *testing.B) {
+	m, _, _ := bigModel(b, 160, 48)
+	press(m, "2")
+	m.layout()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%500 == 499 {
+			press(m, "home")
+		}
+		press(m, "pgdown")
 		_ = m.View()
 	}
 }

@@ -165,11 +165,11 @@ func (p *detailPane) sortKey(col int, in *state.Instance) sortKey {
 	case 7:
 		return sortKey{n: float64(r.Row.Weight)}
 	case 8:
-		return sortKey{n: float64(r.Row.SCur)}
+		return sortKey{n: float64(r.Row.SCur())}
 	case 9:
-		return sortKey{n: float64(r.Row.Rate)}
+		return sortKey{n: float64(r.Row.Rate())}
 	case 10:
-		return sortKey{n: r.Row.LastChange.Seconds()}
+		return sortKey{n: r.Row.LastChange().Seconds()}
 	}
 	return sortKey{}
 }
@@ -258,11 +258,11 @@ func (p *detailPane) view(w, h int) string {
 			// Counters from the newest read of the row (a watched backend's
 			// servers are re-read at every poll), state from the joined one.
 			now := c.newestSeen(fr)
-			cells[8], cells[9] = cell{s: human(now.SCur)}, cell{s: human(now.Rate)}
+			cells[8], cells[9] = cell{s: human(now.SCur())}, cell{s: human(now.Rate())}
 			if now.Preview {
 				cells[8], cells[9] = cell{s: notRead}, cell{s: notRead}
 			}
-			cells[10] = cell{s: age(now.LastChange)}
+			cells[10] = cell{s: age(now.LastChange())}
 		}
 		cells[5] = cell{s: statusText(in), st: st}
 		diag := string(in.Worst)

@@ -32,6 +32,16 @@ func (m *Model) applyFrame(f live.Frame) {
 	if f.Changed&(live.ChangeRows|live.ChangeSources) != 0 {
 		m.hap.dirty = true
 	}
+	if f.Changed&(live.ChangeView|live.ChangeRows) != 0 {
+		// A pane out of sight still holds the rows it last drew, and with
+		// them the join and the read they point into (megabytes at 50,000
+		// servers): rebuild it now, so that it lets them go.
+		for _, lp := range []listPane{&m.services, &m.detail, &m.hap} {
+			if lp != m.active() {
+				lp.rebuild()
+			}
+		}
+	}
 	if f.Changed&live.ChangeFleet != 0 && f.Fleet != nil {
 		m.fleet.setView(f.Fleet)
 	}

@@ -109,20 +109,20 @@ func rowLines(r *haproxy.Row) []string {
 func rowFields(r *haproxy.Row) []string {
 	l := []string{
 		fmt.Sprintf("  %s/%s (%s)  status %s  weight %d/%d  addr %s", r.Proxy, r.Name, r.Type, r.Status, r.Weight, r.UWeight, orDash(r.Addr)),
-		fmt.Sprintf("  check %s code %d in %s: %s (health %d, rise %d, fall %d)", orDash(r.CheckStatus), r.CheckCode, r.CheckDuration, orDash(r.CheckDesc), r.CheckHealth, r.CheckRise, r.CheckFall),
-		fmt.Sprintf("  agent %s %s", orDash(r.AgentStatus), r.AgentDesc),
+		fmt.Sprintf("  check %s code %d in %s: %s (health %d, rise %d, fall %d)", orDash(r.CheckStatus), r.CheckCode, r.CheckDuration(), orDash(r.CheckDesc()), r.CheckHealth(), r.CheckRise(), r.CheckFall()),
+		fmt.Sprintf("  agent %s %s", orDash(r.AgentStatus()), r.AgentDesc()),
 	}
 	if r.Preview {
 		return append(l, "  counters: not read yet (this row is from `show servers state`; the full `show stat` follows within a second)",
-			fmt.Sprintf("  last change %s ago", age(r.LastChange)))
+			fmt.Sprintf("  last change %s ago", age(r.LastChange())))
 	}
 	l = append(l,
-		fmt.Sprintf("  sessions cur %d max %d limit %d total %d  queue %d/%d  lbtot %d", r.SCur, r.SMax, r.SLim, r.STot, r.QCur, r.QMax, r.LBTot),
-		fmt.Sprintf("  rate %d/s (max %d)  req %d/s (max %d) total %d  bytes in %s out %s", r.Rate, r.RateMax, r.ReqRate, r.ReqRateMax, r.ReqTot, human(r.BIn), human(r.BOut)),
-		fmt.Sprintf("  http 1xx %d 2xx %d 3xx %d 4xx %d 5xx %d other %d", r.Hrsp1xx, r.Hrsp2xx, r.Hrsp3xx, r.Hrsp4xx, r.Hrsp5xx, r.HrspOther),
-		fmt.Sprintf("  errors conn %d req %d resp %d  denied req %d resp %d  retries %d redispatches %d", r.EConn, r.EReq, r.EResp, r.DReq, r.DResp, r.WRetr, r.WRedis),
-		fmt.Sprintf("  checks failed %d, down transitions %d, last change %s ago, downtime %s", r.ChkFail, r.ChkDown, age(r.LastChange), r.Downtime),
-		fmt.Sprintf("  times: queue %s connect %s response %s total %s", r.QTime, r.CTime, r.RTime, r.TTime),
+		fmt.Sprintf("  sessions cur %d max %d limit %d total %d  queue %d/%d  lbtot %d", r.SCur(), r.SMax(), r.SLim(), r.STot(), r.QCur(), r.QMax(), r.LBTot()),
+		fmt.Sprintf("  rate %d/s (max %d)  req %d/s (max %d) total %d  bytes in %s out %s", r.Rate(), r.RateMax(), r.ReqRate(), r.ReqRateMax(), r.ReqTot(), human(r.BIn()), human(r.BOut())),
+		fmt.Sprintf("  http 1xx %d 2xx %d 3xx %d 4xx %d 5xx %d other %d", r.Hrsp1xx(), r.Hrsp2xx(), r.Hrsp3xx(), r.Hrsp4xx(), r.Hrsp5xx(), r.HrspOther()),
+		fmt.Sprintf("  errors conn %d req %d resp %d  denied req %d resp %d  retries %d redispatches %d", r.EConn(), r.EReq(), r.EResp(), r.DReq(), r.DResp(), r.WRetr(), r.WRedis()),
+		fmt.Sprintf("  checks failed %d, down transitions %d, last change %s ago, downtime %s", r.ChkFail(), r.ChkDown(), age(r.LastChange()), r.Downtime()),
+		fmt.Sprintf("  times: queue %s connect %s response %s total %s", r.QTime(), r.CTime(), r.RTime(), r.TTime()),
 	)
 	if len(r.Extra) > 0 {
 		keys := make([]string, 0, len(r.Extra))

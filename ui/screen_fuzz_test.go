@@ -68,8 +68,8 @@ func hostile(t testing.TB, w, h int, name, text string, plain bool, opts ...fixt
 	hap.Info = &info
 	server := func(proxy string) haproxy.Row {
 		return haproxy.Row{Proxy: proxy, Name: name + "_10.9.9.9:80", Type: haproxy.TypeServer, Status: "DOWN", Weight: 5,
-			CheckStatus: "L7STS", CheckCode: 503, CheckDesc: text, AgentStatus: text, AgentDesc: text, Addr: "10.9.9.9:80",
-			Extra: map[string]string{"srv_" + name: text}, LastChange: time.Minute}
+			CheckStatus: "L7STS", CheckCode: 503, Addr: "10.9.9.9:80",
+			Extra: map[string]string{"srv_" + name: text}}.WithString(haproxy.ColCheckDesc, text).WithString(haproxy.ColAgentStatus, text).WithString(haproxy.ColAgentDesc, text).WithDuration(haproxy.ColLastChange, time.Minute)
 	}
 	hap.Stats = &haproxy.Stats{Fields: hap.Stats.Fields, Rows: append(append([]haproxy.Row(nil), hap.Stats.Rows...),
 		haproxy.Row{Proxy: name, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"},

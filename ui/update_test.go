@@ -772,7 +772,7 @@ func TestLightPollMovesTraffic(t *testing.T) {
 	for _, r := range s.Stats.Rows {
 		if !r.IsServer() {
 			if r.Type == haproxy.TypeBackend && r.Proxy == svc {
-				r.SCur = 4242
+				r.Set(haproxy.ColSCur, 4242)
 			}
 			aggs = append(aggs, r)
 		}
@@ -813,7 +813,9 @@ func TestPreviewShowsStatesNotZeros(t *testing.T) {
 	pv.Stats = &haproxy.Stats{Fields: full.Stats.Fields}
 	for _, r := range full.Stats.Rows {
 		if r.IsServer() {
-			r.SCur, r.STot, r.Preview = 0, 0, true
+			r.Set(haproxy.ColSCur, 0)
+			r.Set(haproxy.ColSTot, 0)
+			r.Preview = true
 		}
 		pv.Stats.Rows = append(pv.Stats.Rows, r)
 	}
@@ -876,7 +878,8 @@ func TestWatchFollowsScreen(t *testing.T) {
 	}
 	s := *m.haps[0]
 	fresh := *srv
-	fresh.SCur, fresh.Rate = 777, 555
+	fresh.Set(haproxy.ColSCur, 777)
+	fresh.Set(haproxy.ColRate, 555)
 	s.Watched = []haproxy.Row{fresh}
 	s.Aggregates = []haproxy.Row{}
 	sendHAProxy(m, s)

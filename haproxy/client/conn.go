@@ -67,6 +67,9 @@ func (c *Conn) SetRawHook(h RawHook) {
 	c.rawHook = h
 }
 
+// maxKeptBuf is the largest reply buffer a session keeps between requests.
+const maxKeptBuf = 1 << 20
+
 // sinkBatch is how much of a reply collects before its lines go to the
 // sink: HAProxy writes 16 KB at a time, and handing over each piece woke the
 // parsing goroutine 800 times per 50,000-server `show stat`.
@@ -250,6 +253,12 @@ func (c *Conn) roundTrip(ctx context.Context, line string, sink lineSink) ([]byt
 		}
 		if bytes.HasSuffix(buf, prompt) {
 			c.buf = buf
+			if cap(buf) > maxKeptBuf {
+				// A large reply read whole (`show servers state` of 50,000
+				// servers is 4.6 MB): the caller has it, the session need
+				// not keep its 8 MB buffer for the small ones that follow.
+				c.buf = nil
+			}
 			out := buf[:max(len(buf)-len(prompt), 0)]
 			return out, nil
 		}

@@ -96,10 +96,10 @@ func TestPreviewMatchesLiveShowStat(t *testing.T) {
 			continue
 		}
 		if g.Status != w.Status || g.Weight != w.Weight || g.UWeight != w.UWeight ||
-			g.CheckStatus != w.CheckStatus || g.CheckDesc != w.CheckDesc || g.Addr != w.Addr || g.Mode != w.Mode {
+			g.CheckStatus != w.CheckStatus || g.CheckDesc() != w.CheckDesc() || g.Addr != w.Addr || g.Mode() != w.Mode() {
 			t.Errorf("%s:\n preview %q w%d/%d check %q %q addr %q mode %q\n    stat %q w%d/%d check %q %q addr %q mode %q",
-				w.Key(), g.Status, g.Weight, g.UWeight, g.CheckStatus, g.CheckDesc, g.Addr, g.Mode,
-				w.Status, w.Weight, w.UWeight, w.CheckStatus, w.CheckDesc, w.Addr, w.Mode)
+				w.Key(), g.Status, g.Weight, g.UWeight, g.CheckStatus, g.CheckDesc(), g.Addr, g.Mode(),
+				w.Status, w.Weight, w.UWeight, w.CheckStatus, w.CheckDesc(), w.Addr, w.Mode())
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/stacktui/stacktui/haproxy"
 )
@@ -75,12 +76,15 @@ func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error
 // own, so the reader keeps the socket drained and HAProxy never waits for
 // the parser; it keeps the reply's start for error messages. Both start
 // with the first batch of lines: most replies (a light poll's proxy rows)
-// are shorter than one and are parsed whole at the end.
+// are shorter than one and are parsed whole at the end. The parser keeps
+// nothing of a batch, so batches are copied into a few buffers that go
+// round: a 50,000-server `show stat` no longer leaves 13 MB of copies.
 type statSink struct {
 	rowsHint int
 	p        *haproxy.StatStream
 	head     []byte
-	chunks   chan string
+	chunks   chan []byte
+	free     chan []byte // parsed batches' buffers, to reuse
 	done     chan struct{}
 	// keep: the reply's lines are also kept, in order, for a raw hook.
 	keep bool
@@ -94,21 +98,40 @@ func (s *statSink) begin() {
 func (s *statSink) lines(b []byte) {
 	if s.chunks == nil {
 		s.p = haproxy.NewStatStream(s.rowsHint)
-		s.chunks = make(chan string, 256)
+		s.chunks = make(chan []byte, 256) // never blocks the reader
+		s.free = make(chan []byte, 4)
 		s.done = make(chan struct{})
+		p, chunks, free, done, kept := s.p, s.chunks, s.free, s.done, s.keep
 		go func() {
-			defer close(s.done)
-			for c := range s.chunks {
-				s.p.Lines(c)
+			defer close(done)
+			for c := range chunks {
+				p.Lines(unsafe.String(unsafe.SliceData(c), len(c)))
+				if kept {
+					continue // the raw hook's copy: never reused
+				}
+				select {
+				case free <- c:
+				default:
+				}
 			}
 		}()
 	}
 	s.keepHead(b)
-	c := string(b)
 	if s.keep {
-		s.kept = append(s.kept, c) // the parser's copy: keeping it costs no copy
+		c := string(b)
+		s.kept = append(s.kept, c) // kept for the raw hook: the parser reads the same copy
+		s.chunks <- unsafe.Slice(unsafe.StringData(c), len(c))
+		return
 	}
-	s.chunks <- c
+	var c []byte
+	select {
+	case c = <-s.free:
+	default:
+	}
+	if cap(c) < len(b) {
+		c = make([]byte, 0, max(len(b), sinkBatch+64<<10))
+	}
+	s.chunks <- append(c[:0], b...)
 }
 
 func (s *statSink) end() {

@@ -42,8 +42,8 @@ func TestReads(t *testing.T) {
 	if r := rows[be+"/"+sMaint]; r.Status != "MAINT" {
 		t.Errorf("disabled server status %q", r.Status)
 	}
-	if r := rows[be+"/"+sBackup]; r.Bck != 1 {
-		t.Errorf("backup server bck %d", r.Bck)
+	if r := rows[be+"/"+sBackup]; r.Bck() != 1 {
+		t.Errorf("backup server bck %d", r.Bck())
 	}
 	if r := rows[be+"/"+sPlain]; r.Addr != "127.0.0.1:9001" || r.UWeight != 10 {
 		t.Errorf("plain server %+v", r)

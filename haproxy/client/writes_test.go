@@ -187,8 +187,8 @@ func TestWriteMaxConnAndShutdown(t *testing.T) {
 	c := dialShared(t, false)
 	cmd, err := command.SetMaxConn(be, sBackup, 7)
 	exec(t, c, cmd, err)
-	if r := row(t, c, sBackup); r.SLim != 7 {
-		t.Errorf("after %q: slim %d", cmd, r.SLim)
+	if r := row(t, c, sBackup); r.SLim() != 7 {
+		t.Errorf("after %q: slim %d", cmd, r.SLim())
 	}
 	cmd, err = command.ShutdownSessions(be, sBackup)
 	exec(t, c, cmd, err)

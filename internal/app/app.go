@@ -59,6 +59,11 @@ type Settings struct {
 	// IgnoreHostFiles skips $SYNAPSE_CONFIG, /etc/synapse.conf.json and the
 	// Nerve equivalents (the demo must not mix in the host's SmartStack).
 	IgnoreHostFiles bool
+	// OneShot: the caller reads once and exits (snapshot, check). It waits
+	// for HAProxy's full read anyway, so no preview is read before it (at
+	// 50,000 servers `show servers state` and the proxy rows cost HAProxy a
+	// third of the full read, and stacktui their parse and a join).
+	OneShot bool
 }
 
 // Sources are the open read handles.
@@ -209,6 +214,9 @@ func Open(ctx context.Context, s Settings) (_ *Sources, err error) {
 	}
 	if len(src.HAProxyOpts) > 0 {
 		src.Poller = hapoll.New(src.HAProxyOpts, s.Refresh)
+		if s.OneShot {
+			src.Poller.Strategy.PreviewServers = 0
+		}
 		src.Poller.Start(ctx)
 	}
 	if s.Fleet != nil {

@@ -18,37 +18,50 @@ type proxySig struct {
 	chkDown         int64
 }
 
-func proxySigs(rows []haproxy.Row) map[string]proxySig {
-	m := map[string]proxySig{}
+// proxyKey names a frontend or backend row.
+type proxyKey struct{ proxy, name string }
+
+func isProxy(r *haproxy.Row) bool {
+	return r.Type == haproxy.TypeBackend || r.Type == haproxy.TypeFrontend
+}
+
+func sigOf(r *haproxy.Row) proxySig {
+	return proxySig{iid: r.IID, typ: r.Type, status: r.Status, act: r.Act(), bck: r.Bck(),
+		weight: r.Weight, uweight: r.UWeight, chkDown: r.ChkDown()}
+}
+
+func proxySigs(rows []haproxy.Row) map[proxyKey]proxySig {
+	m := map[proxyKey]proxySig{}
 	for i := range rows {
-		r := &rows[i]
-		if r.Type != haproxy.TypeBackend && r.Type != haproxy.TypeFrontend {
-			continue
+		if r := &rows[i]; isProxy(r) {
+			m[proxyKey{r.Proxy, r.Name}] = sigOf(r)
 		}
-		m[r.Key()] = proxySig{iid: r.IID, typ: r.Type, status: r.Status, act: r.Act, bck: r.Bck,
-			weight: r.Weight, uweight: r.UWeight, chkDown: r.ChkDown}
 	}
 	return m
 }
 
-// changedBackends returns the proxy ids of backends whose signature
-// changed, or errFull when the set of proxies changed or more than max
-// backends changed.
-func changedBackends(old, cur map[string]proxySig, max int) ([]int, error) {
-	if len(old) != len(cur) {
-		return nil, errFull
-	}
+// changedBackends returns the proxy ids of the backends among rows whose
+// signature differs from old, or errFull when the set of proxies changed
+// or more than max backends changed. It compares in place: a light poll
+// at every refresh builds nothing.
+func changedBackends(old map[proxyKey]proxySig, rows []haproxy.Row, max int) ([]int, error) {
 	var ids []int
-	for k, c := range cur {
-		o, ok := old[k]
-		if !ok || o.iid != c.iid {
+	n := 0
+	for i := range rows {
+		r := &rows[i]
+		if !isProxy(r) {
+			continue
+		}
+		n++
+		o, ok := old[proxyKey{r.Proxy, r.Name}]
+		if !ok || o.iid != r.IID {
 			return nil, errFull
 		}
-		if c.typ == haproxy.TypeBackend && o != c {
-			ids = append(ids, c.iid)
+		if r.Type == haproxy.TypeBackend && o != sigOf(r) {
+			ids = append(ids, r.IID)
 		}
 	}
-	if len(ids) > max {
+	if n != len(old) || len(ids) > max {
 		return nil, errFull
 	}
 	slices.Sort(ids)

@@ -12,25 +12,25 @@ func rows() []haproxy.Row {
 		{Proxy: "a", Name: "FRONTEND", Type: haproxy.TypeFrontend, IID: 2},
 		{Proxy: "a", Name: "s1", Type: haproxy.TypeServer, IID: 2, Status: "UP"},
 		{Proxy: "a", Name: "s2", Type: haproxy.TypeServer, IID: 2, Status: "UP"},
-		{Proxy: "a", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 2, Act: 2, Status: "UP"},
+		haproxy.Row{Proxy: "a", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 2, Status: "UP"}.With(haproxy.ColAct, 2),
 		{Proxy: "b", Name: "t1", Type: haproxy.TypeServer, IID: 3, Status: "UP"},
-		{Proxy: "b", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 3, Act: 1, Status: "UP"},
+		haproxy.Row{Proxy: "b", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 3, Status: "UP"}.With(haproxy.ColAct, 1),
 	}
 }
 
 func TestChangedBackendsAndMerge(t *testing.T) {
 	last := rows()
 	agg := []haproxy.Row{last[0], last[3], last[5]}
-	agg[1].Act = 1 // a/s2 drained
-	agg[0].SCur = 9
-	ids, err := changedBackends(proxySigs(last), proxySigs(agg), 8)
+	agg[1].Set(haproxy.ColAct, 1) // a/s2 drained
+	agg[0].Set(haproxy.ColSCur, 9)
+	ids, err := changedBackends(proxySigs(last), agg, 8)
 	if err != nil || len(ids) != 1 || ids[0] != 2 {
 		t.Fatalf("changed = %v, %v", ids, err)
 	}
 	fresh := map[int][]haproxy.Row{2: {last[1], last[2]}}
 	fresh[2][1].Status = "DRAIN"
 	got, ok := haproxy.MergeServers(last, agg, fresh)
-	if !ok || got[2].Status != "DRAIN" || got[3].Act != 1 || got[0].SCur != 9 || got[4].Status != "UP" {
+	if !ok || got[2].Status != "DRAIN" || got[3].Act() != 1 || got[0].SCur() != 9 || got[4].Status != "UP" {
 		t.Fatalf("merge: %v %+v", ok, got)
 	}
 	if last[2].Status != "UP" {
@@ -44,10 +44,10 @@ func TestChangedBackendsAndMerge(t *testing.T) {
 		t.Error("merge accepted an extra server")
 	}
 	// A new proxy, or too many changes, asks for a full read.
-	if _, err := changedBackends(proxySigs(last), proxySigs(agg[:2]), 8); !errors.Is(err, errFull) {
+	if _, err := changedBackends(proxySigs(last), agg[:2], 8); !errors.Is(err, errFull) {
 		t.Errorf("proxy set change: %v", err)
 	}
-	if _, err := changedBackends(proxySigs(last), proxySigs(agg), 0); !errors.Is(err, errFull) {
+	if _, err := changedBackends(proxySigs(last), agg, 0); !errors.Is(err, errFull) {
 		t.Errorf("too many: %v", err)
 	}
 }

@@ -97,7 +97,7 @@ func TestPartialPolls(t *testing.T) {
 			fe = r
 		}
 	}
-	if old := findRow(first, "svc_0", "FRONTEND"); fe == nil || old == nil || fe.STot != old.STot+1 {
+	if old := findRow(first, "svc_0", "FRONTEND"); fe == nil || old == nil || fe.STot() != old.STot()+1 {
 		t.Fatalf("light poll frontend row %+v, full read's %+v: want one more session", fe, old)
 	}
 	// Drain one server: its backend row changes, so only that backend is re-read.

@@ -26,7 +26,7 @@ type socket struct {
 	aggs      []haproxy.Row // the last light poll's proxy rows, newer than stats'
 	watched   []haproxy.Row // the last light poll's servers of the watched backends
 	lastGood  time.Time
-	proxySigs map[string]proxySig // by proxy key, from the last read
+	proxySigs map[proxyKey]proxySig // from the last read of the servers
 
 	publishPreview func(*haproxy.Snapshot) // hands a preview to the Poller
 	watch          func() []string         // the backends to re-read at every poll (Poller.Watch)
@@ -255,14 +255,15 @@ func (s *socket) preview(ctx context.Context, info *haproxy.Info) {
 const maxWatched = 4
 
 // watchedIIDs resolves the watched backend names to proxy ids with the
-// proxy signatures of this poll; unknown names are skipped.
-func (s *socket) watchedIIDs(sigs map[string]proxySig) []int {
+// proxy signatures (their ids are this poll's: changedBackends checked);
+// unknown names are skipped.
+func (s *socket) watchedIIDs(sigs map[proxyKey]proxySig) []int {
 	if s.watch == nil {
 		return nil
 	}
 	var ids []int
 	for _, name := range s.watch() {
-		if sig, ok := sigs[name+"/BACKEND"]; ok && !slices.Contains(ids, sig.iid) {
+		if sig, ok := sigs[proxyKey{name, "BACKEND"}]; ok && !slices.Contains(ids, sig.iid) {
 			ids = append(ids, sig.iid)
 			if len(ids) == maxWatched {
 				break
@@ -282,13 +283,12 @@ func (s *socket) readChanged(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	sigs := proxySigs(agg.Rows)
-	changed, err := changedBackends(s.proxySigs, sigs, s.strategy.MaxPartial)
+	changed, err := changedBackends(s.proxySigs, agg.Rows, s.strategy.MaxPartial)
 	if errors.Is(err, errFull) {
 		return true, nil
 	}
 	s.polls++
-	watched := s.watchedIIDs(sigs)
+	watched := s.watchedIIDs(s.proxySigs)
 	if len(changed) == 0 {
 		// No server changed state: keep the server rows, but pass the
 		// proxy rows on, so traffic figures move at every refresh, and the
@@ -326,7 +326,7 @@ func (s *socket) readChanged(ctx context.Context) (bool, error) {
 	s.stats = &haproxy.Stats{Fields: s.stats.Fields, Rows: rows}
 	s.aggs, s.watched = nil, nil
 	s.raw.read(haproxy.PollPartial, changed)
-	s.proxySigs = sigs
+	s.proxySigs = proxySigs(agg.Rows)
 	s.cnt.partial.Add(1)
 	return false, nil
 }

@@ -30,7 +30,7 @@ func TestWatchedBackendsAreReadEveryPoll(t *testing.T) {
 	tried := func(rows []haproxy.Row, backend string) (n int64, servers int) {
 		for _, r := range rows {
 			if r.IsServer() && r.Proxy == backend {
-				n += r.STot + r.EConn
+				n += r.STot() + r.EConn()
 				servers++
 			}
 		}

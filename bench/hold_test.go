@@ -1,0 +1,36 @@
+//go:build bench
+
+package bench
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stacktui/stacktui/internal/testenv"
+)
+
+// TestHoldHAProxy keeps one HAProxy of SIZES[0] servers (the harness's
+// config) running for hand measurements and profiles: it writes the admin
+// socket's path to HOLD and stops HAProxy when that file is removed (or
+// after an hour). Skipped unless HOLD is set.
+func TestHoldHAProxy(t *testing.T) {
+	path := os.Getenv("HOLD")
+	if path == "" {
+		t.Skip("HOLD=file not set")
+	}
+	k := readKnobs(t)
+	h, err := testenv.StartHAProxy(hapConfig(k.sizes[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Stop()
+	if err := os.WriteFile(path, []byte(h.Socket), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(time.Hour); time.Now().Before(end); time.Sleep(time.Second) {
+		if _, err := os.Stat(path); err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,34 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/state"
+)
+
+// BenchmarkJSON50k renders `snapshot --json` of 50,000 HAProxy servers
+// (500 backends x 100, no registry).
+func BenchmarkJSON50k(b *testing.B) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var rows []haproxy.Row
+	for be := range 500 {
+		name := "svc" + strconv.Itoa(be)
+		rows = append(rows, haproxy.Row{Proxy: name, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
+		for s := range 100 {
+			addr := fmt.Sprintf("10.%d.%d.%d:80", be/256, be%256, s)
+			rows = append(rows, haproxy.Row{Proxy: name, Name: "s" + strconv.Itoa(s), Type: haproxy.TypeServer, Status: "UP", Addr: addr, SID: s + 1, Weight: 1})
+		}
+		rows = append(rows, haproxy.Row{Proxy: name, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
+	}
+	v := state.Join(nil, []*haproxy.Snapshot{{Label: "local", At: at, LastGood: at, Stats: &haproxy.Stats{Rows: rows}}}, state.Config{Now: at})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := JSON(v, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

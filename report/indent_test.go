@@ -1,0 +1,35 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// indent writes what json.Indent does for json.Marshal's output.
+func FuzzIndent(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `{"a":[],"b":{},"c":[1,2,{"d":"e"}]}`, `"x"`, `null`, `[[[]]]`,
+		`{"q":"a \"quoted\" \\ {not: [json]}, really","u":"\u003c\u2028é"}`,
+		`[{"k":-1.5e+3,"t":true,"f":false,"n":null}]`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var v any
+		if json.Unmarshal([]byte(s), &v) != nil {
+			return
+		}
+		compact, err := json.Marshal(v)
+		if err != nil {
+			return
+		}
+		var want bytes.Buffer
+		if err := json.Indent(&want, compact, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if got := indent(compact); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("indent(%s) =\n%s\nwant\n%s", compact, got, want.Bytes())
+		}
+	})
+}
