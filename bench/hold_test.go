@@ -17,7 +17,7 @@ import (
 func TestHoldHAProxy(t *testing.T) {
 	path := os.Getenv("HOLD")
 	if path == "" {
-		t.Skip("HOLD=file not set")
+		t.Skip("HOLD=file not set: a tool for hand measurements, not a check (CI never sets HOLD)")
 	}
 	k := readKnobs(t)
 	h, err := testenv.StartHAProxy(hapConfig(k.sizes[0]))
