@@ -1,44 +1,19 @@
 package live
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/internal/scalefixture"
 	"github.com/stacktui/stacktui/sources"
 )
 
 // bigInput is 500 backends x 100 servers (50,000) in HAProxy and 10,000
 // registrations (20 a service), as the ui benchmarks use.
 func bigInput() (*sources.Snapshot, *haproxy.Snapshot) {
-	reg := &sources.Snapshot{Kind: sources.KindZooKeeper, Address: "zk:2181", State: sources.StateConnected,
-		Synced: true, At: t0, LastGood: t0}
-	st := &haproxy.Stats{}
-	for b := range 500 {
-		svc := fmt.Sprintf("service_%04d", b)
-		rs := sources.Service{Name: svc, Path: "/nerve/services/" + svc + "/services"}
-		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
-		for s := range 100 {
-			host := fmt.Sprintf("10.%d.%d.%d", b/256, b%256, s)
-			name := fmt.Sprintf("i-%04d-%03d", b, s)
-			status := "UP"
-			if s%17 == 0 {
-				status = "DOWN"
-			}
-			st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: name + "_" + host + ":8080", Type: haproxy.TypeServer,
-				Status: status, Weight: 1, CheckStatus: "L7OK", Addr: host + ":8080"}.With(haproxy.ColSCur, int64(s)).With(haproxy.ColReqRate, int64(s*2)))
-			if s < 20 {
-				p := fmt.Sprintf("%s/%s_%010d", rs.Path, name, s)
-				rs.Registrations = append(rs.Registrations, sources.Registration{Service: svc, Name: name, Host: host,
-					Port: 8080, Path: p, Node: name, Seq: int64(s), Ctime: t0.Add(-time.Hour)})
-			}
-		}
-		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
-		reg.Services = append(reg.Services, rs)
-	}
-	return reg, &haproxy.Snapshot{Label: "local", Address: "/run/haproxy.sock", At: t0, LastGood: t0,
-		Info: &haproxy.Info{Version: "2.6.12", PID: 1}, Stats: st}
+	reg, hap := scalefixture.Build(500, 100, 20, t0)
+	return &reg, hap
 }
 
 // BenchmarkStep50k is the pipeline's work for a new 50,000-server read

@@ -1,48 +1,20 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stacktui/stacktui/haproxy"
+	"github.com/stacktui/stacktui/internal/scalefixture"
 	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/sources"
 )
 
-// bigFixture is 500 backends x 100 servers (50,000) in HAProxy and 10,000
-// registrations (20 per service) in the registry.
+// bigFixture is the shared scale fixture as of the tests' fixed clock.
 func bigFixture(backends, servers, regsPer int) (sources.Snapshot, *haproxy.Snapshot) {
-	reg := sources.Snapshot{Kind: sources.KindZooKeeper, Address: "zk:2181", State: sources.StateConnected,
-		Synced: true, At: fixedNow, LastGood: fixedNow}
-	st := &haproxy.Stats{}
-	for b := 0; b < backends; b++ {
-		svc := fmt.Sprintf("service_%04d", b)
-		rs := sources.Service{Name: svc, Path: "/nerve/services/" + svc + "/services"}
-		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
-		for s := 0; s < servers; s++ {
-			host := fmt.Sprintf("10.%d.%d.%d", b/256, b%256, s)
-			name := fmt.Sprintf("i-%04d-%03d", b, s)
-			status := "UP"
-			if s%17 == 0 {
-				status = "DOWN"
-			}
-			st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: name + "_" + host + ":8080", Type: haproxy.TypeServer,
-				Status: status, Weight: 1, CheckStatus: "L7OK", Addr: host + ":8080"}.With(haproxy.ColSCur, int64(s)).With(haproxy.ColReqRate, int64(s*2)))
-			if s < regsPer {
-				p := fmt.Sprintf("%s/%s_%010d", rs.Path, name, s)
-				rs.Registrations = append(rs.Registrations, sources.Registration{Service: svc, Name: name, Host: host,
-					Port: 8080, Path: p, Node: name, Seq: int64(s), Ctime: fixedNow.Add(-time.Hour)})
-			}
-		}
-		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
-		reg.Services = append(reg.Services, rs)
-	}
-	return reg, &haproxy.Snapshot{Label: "local", Address: "/run/haproxy.sock", At: fixedNow, LastGood: fixedNow,
-		Info: &haproxy.Info{Version: "2.6.12", MaxConn: 4096}, Stats: st}
+	return scalefixture.Build(backends, servers, regsPer, fixedNow)
 }
 
 func bigModel(tb testing.TB, w, h int) (*Model, sources.Snapshot, *haproxy.Snapshot) {
