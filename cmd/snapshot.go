@@ -55,11 +55,9 @@ finding overdue here; 'check --fleet' watches for the grace period first.`,
 						return err
 					}
 				} else if asJSON {
-					b, err := report.JSON(f.View, statuses)
-					if err != nil {
+					if err := report.WriteJSON(c.OutOrStdout(), f.View, statuses); err != nil {
 						return err
 					}
-					c.OutOrStdout().Write(append(b, '\n'))
 				} else if err := report.Table(c.OutOrStdout(), f.View, statuses); err != nil {
 					return err
 				}

@@ -131,16 +131,23 @@ type ServerDoc struct {
 }
 
 // Build turns a View and the sources' statuses into the Document that JSON
-// marshals.
+// writes.
 func Build(v *state.View, sources []SourceStatus) *Document {
+	d := frame(v, sources)
+	for i := range v.Services {
+		d.Services = append(d.Services, serviceDoc(&v.Services[i], v.At))
+	}
+	return d
+}
+
+// frame is the Document without its services, which WriteJSON encodes one
+// by one.
+func frame(v *state.View, sources []SourceStatus) *Document {
 	d := &Document{Schema: SchemaVersion, GeneratedAt: v.At.UTC(), Sources: sources,
 		Diagnoses: nonNil(v.Diagnoses), Services: []ServiceDoc{}, HAProxy: []SocketDoc{},
 		Maintenance: hostMaintenanceDoc(v.Maintenance, v.At)}
 	if d.Sources == nil {
 		d.Sources = []SourceStatus{}
-	}
-	for i := range v.Services {
-		d.Services = append(d.Services, serviceDoc(&v.Services[i], v.At))
 	}
 	for _, h := range v.HAProxy {
 		if h != nil {
