@@ -48,8 +48,10 @@ type joiner struct {
 	// onlyDups are the suspect sessions holding nothing but older
 	// duplicates (findSuspects).
 	onlyDups map[int64]bool
-	// prev is the last join's memo when joining incrementally, else nil.
+	// prev is the last join's memo when joining incrementally, else nil;
+	// keep says this join's memo is wanted (a Joiner's).
 	prev *memo
+	keep bool
 }
 
 // Join joins the registry snapshot (nil when no registry is configured) with
@@ -80,7 +82,7 @@ func join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config, prev *mem
 	if cfg.FlapWindow <= 0 {
 		cfg.FlapWindow = DefaultFlapWindow
 	}
-	j := &joiner{cfg: cfg, reg: reg, now: cfg.Now, prev: prev}
+	j := &joiner{cfg: cfg, reg: reg, now: cfg.Now, prev: prev, keep: keep}
 	if j.now.IsZero() {
 		j.now = time.Now()
 	}
@@ -253,7 +255,9 @@ func (j *joiner) services() []*svcBuild {
 			s := &j.reg.Services[i]
 			name, backend := j.resolve(s.Name, serf)
 			b := add(name, backend)
-			b.srcs = append(b.srcs, keyOf(s))
+			if j.keep {
+				b.srcs = append(b.srcs, keyOf(s))
+			}
 			for k := range s.Registrations {
 				b.regs = append(b.regs, &s.Registrations[k])
 			}
