@@ -57,8 +57,9 @@ type Engine struct {
 	fleetSettled bool
 	fleetWanted  bool
 
-	view  *state.View
-	ready bool
+	joiner state.Joiner // joins again only the services whose inputs changed
+	view   *state.View
+	ready  bool
 
 	events []state.Event // derived since the last frame
 	change Change        // since the last frame
@@ -126,7 +127,7 @@ func (e *Engine) Apply(in Input) {
 				e.events = append(e.events, ev)
 			}
 		}
-		e.reg = in.Registry
+		e.reg = shareUnchanged(e.reg, in.Registry)
 		e.change |= ChangeSources
 		// A registration change is news: it skips the pacing of large polls.
 		e.join, e.urgent = true, true
@@ -159,6 +160,39 @@ func (e *Engine) Apply(in Input) {
 		e.stamp(in.At)
 		e.events = append(e.events, state.NoteEvent(in.At, in.Note))
 	}
+}
+
+// shareUnchanged returns next with each service whose registrations equal
+// prev's holding prev's Registrations array: the join reuses a service by
+// the identity of its array (state.Joiner). The ZooKeeper source already
+// publishes a new array only for a service that changed; a Serf source or a
+// trace's decoded snapshot makes every array anew. next is not modified.
+func shareUnchanged(prev, next *sources.Snapshot) *sources.Snapshot {
+	if prev == nil || len(prev.Services) == 0 || len(next.Services) == 0 {
+		return next
+	}
+	before := make(map[string]*sources.Service, len(prev.Services))
+	for i := range prev.Services {
+		before[prev.Services[i].Name] = &prev.Services[i]
+	}
+	var out []sources.Service // next's services, copied at the first one shared
+	for i := range next.Services {
+		s, p := &next.Services[i], before[next.Services[i].Name]
+		if p == nil || len(p.Registrations) != len(s.Registrations) || len(s.Registrations) == 0 ||
+			&p.Registrations[0] == &s.Registrations[0] || !reflect.DeepEqual(p.Registrations, s.Registrations) {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(next.Services)
+		}
+		out[i].Registrations = p.Registrations
+	}
+	if out == nil {
+		return next
+	}
+	c := *next
+	c.Services = out
+	return &c
 }
 
 // sameEntry compares two readings of one maintenance entry.
@@ -226,7 +260,7 @@ func (e *Engine) Join(now time.Time) {
 	cfg := e.cfg
 	cfg.Now = now
 	cfg.Maintenance = e.maint
-	next := state.Join(e.reg, e.snapshots(), cfg)
+	next := e.joiner.Join(e.reg, e.snapshots(), cfg)
 	if e.view != nil {
 		e.events = append(e.events, state.Events(e.view, next)...)
 	}

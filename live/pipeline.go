@@ -365,12 +365,12 @@ func (p *Pipeline) step() (wait time.Duration) {
 		wait = time.Until(p.joinStart.Add(p.joinCost * time.Duration(p.o.Pace)))
 	}
 	join := due && wait <= 0
-	if join {
-		p.joinStart = now
-	}
 	f, ok := p.eng.Step(now, join)
-	if join {
-		p.joinCost = time.Since(now)
+	if took := time.Since(now); join && (!urgent || took > p.joinCost) {
+		// An urgent join of the few services a registry change touched
+		// costs a fraction of a full one: it must not shorten the wait of
+		// the next paced join, which is full.
+		p.joinStart, p.joinCost = now, took
 	}
 	if ok {
 		p.Publish(f)

@@ -113,6 +113,15 @@ func TestPipelinePacesLargeJoinsNotRegistryChanges(t *testing.T) {
 	if len(f.Events) != 1 || f.Events[0].Kind != "registered" {
 		t.Fatalf("events %+v", f.Events)
 	}
+	// That join cost little: the next large poll still waits for the pace
+	// of the last large join.
+	if p.joinCost != 2*time.Second {
+		t.Fatalf("an urgent join set the pace to its own cost, %v", p.joinCost)
+	}
+	hap.ch <- *bigSnap(3, 6000)
+	if f := next(t, sub); f.Changed&ChangeView != 0 || f.Changed&ChangeRows == 0 {
+		t.Fatalf("poll after a registry change: changed %b, want rows without a join", f.Changed)
+	}
 	// Refresh (after an action) makes the next poll's join skip the pace.
 	p.joinStart, p.joinCost = time.Now(), 2*time.Second
 	p.Refresh()

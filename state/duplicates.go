@@ -20,7 +20,12 @@ func (j *joiner) findSuspects(builds []*svcBuild) {
 	var groups []found
 	olderDups := map[int64]int{} // owner -> its registrations that are an older duplicate
 	for _, b := range builds {
-		for _, g := range dupGroups(b.regs) {
+		g, ok := j.prev.groups(b)
+		if !ok {
+			g = dupGroups(b.regs)
+		}
+		b.groups = g
+		for _, g := range b.groups {
 			groups = append(groups, found{b, g})
 			alive := 0
 			for _, r := range g {
@@ -61,6 +66,7 @@ func (j *joiner) findSuspects(builds []*svcBuild) {
 			onlyDups[o] = total[o] == n
 		}
 	}
+	j.onlyDups = onlyDups
 	for _, f := range groups {
 		text := dupText(f.g, onlyDups)
 		if f.b.dups == nil {

@@ -77,6 +77,9 @@ func Diff(prev, next *View) []Event {
 			ps = &prev.Services[pi]
 			pi++
 		}
+		if ps != nil && sameInstances(ps.Instances, ns.Instances) {
+			continue // a service the join reused (Joiner): nothing moved
+		}
 		pairs = append(pairs, aligned{ps, ns})
 		if ps != nil && sameKeys(ps.Instances, ns.Instances) {
 			continue
@@ -116,6 +119,12 @@ func Diff(prev, next *View) []Event {
 	}
 	d.attribute()
 	return d.out
+}
+
+// sameInstances reports whether a and b are the same instances in memory,
+// which differ in nothing.
+func sameInstances(a, b []Instance) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // sameKeys reports whether two instance lists hold the same keys in the

@@ -28,7 +28,11 @@ type History struct {
 	capacity int
 	entries  map[string]*series
 	troubled map[string]*series // the entries with an episode recorded
-	swept    time.Time          // when forgotten entries were last dropped
+	// repeated are the troubled entries with an episode past: the only
+	// ones that can be flapping (two or more episodes). A join asks at
+	// every registry change; at 50,000 servers most are troubled.
+	repeated map[string]*series
+	swept    time.Time // when forgotten entries were last dropped
 	// The calm instances, not in entries: an index into calmVals each
 	// (updated in place: assigning a map value would store the view's key,
 	// and with it the view's block of keys), and the free slots.
@@ -84,7 +88,7 @@ func NewHistory(capacity int) *History {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &History{capacity: capacity, entries: map[string]*series{}, troubled: map[string]*series{}, calm: map[string]int32{}}
+	return &History{capacity: capacity, entries: map[string]*series{}, troubled: map[string]*series{}, repeated: map[string]*series{}, calm: map[string]int32{}}
 }
 
 // Observe records v's numbers and state changes at v.At, then forgets
@@ -125,6 +129,7 @@ func (h *History) Observe(v *View) {
 		if now.Sub(time.Unix(0, s.seen)) > forget {
 			delete(h.entries, k)
 			delete(h.troubled, k)
+			delete(h.repeated, k)
 		}
 	}
 	for k, i := range h.calm {
@@ -139,6 +144,9 @@ func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool
 	if s := h.entries[in.Key]; s != nil {
 		if s.observe(in, readable, registry, regKnown, now, h.capacity) {
 			h.troubled[s.key] = s
+		}
+		if s.eps != nil && len(s.eps.past) > 0 && h.repeated[s.key] == nil {
+			h.repeated[s.key] = s
 		}
 		return
 	}
@@ -291,7 +299,11 @@ func (h *History) Flapping(window time.Duration, now time.Time, min int) map[str
 	defer h.mu.RUnlock()
 	var out map[string][]Episode
 	from := now.Add(-window)
-	for k, s := range h.troubled {
+	set := h.troubled
+	if min >= 2 {
+		set = h.repeated
+	}
+	for k, s := range set {
 		if eps := s.eps.failuresSince(from, min); eps != nil {
 			if out == nil {
 				out = map[string][]Episode{}

@@ -19,6 +19,8 @@ type svcBuild struct {
 	dups          map[*sources.Registration]string // duplicate sentence per registration
 	extra         int                              // live registrations beyond one per host:port
 	registry      bool                             // a registry is configured
+	srcs          []srcKey                         // the registry services it is made of
+	groups        [][]*sources.Registration        // its duplicate groups (dupGroups), set by findSuspects
 }
 
 // joiner holds one Join's inputs and scratch space.
@@ -43,6 +45,13 @@ type joiner struct {
 	flaps    map[string][]Episode // instances flapping now and their failure episodes, from cfg.History
 	// sentences are the sentences made so far from the texts servers share.
 	sentences map[string]string
+	// onlyDups are the suspect sessions holding nothing but older
+	// duplicates (findSuspects).
+	onlyDups map[int64]bool
+	// prev is the last join's memo when joining incrementally, else nil;
+	// keep says this join's memo is wanted (a Joiner's).
+	prev *memo
+	keep bool
 }
 
 // Join joins the registry snapshot (nil when no registry is configured) with
@@ -59,13 +68,21 @@ type joiner struct {
 // instances UP (or "no check") on every readable socket; DRAIN does not count
 // as up because it takes no new traffic.
 func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
+	v, _ := join(reg, haps, cfg, nil, false)
+	return v
+}
+
+// join is Join, reusing from prev (the memo of an earlier join, or nil)
+// every service whose inputs did not change; with keep it returns the memo
+// of this join for the next one (Joiner).
+func join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config, prev *memo, keep bool) (*View, *memo) {
 	if cfg.FlapEpisodes <= 0 {
 		cfg.FlapEpisodes = DefaultFlapEpisodes
 	}
 	if cfg.FlapWindow <= 0 {
 		cfg.FlapWindow = DefaultFlapWindow
 	}
-	j := &joiner{cfg: cfg, reg: reg, now: cfg.Now}
+	j := &joiner{cfg: cfg, reg: reg, now: cfg.Now, prev: prev, keep: keep}
 	if j.now.IsZero() {
 		j.now = time.Now()
 	}
@@ -75,7 +92,10 @@ func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
 			continue // a socket not polled yet: keep View.HAProxy aligned with Instance.HAProxy
 		}
 		v.HAProxy = append(v.HAProxy, h)
-		k := indexSocket(h)
+		k := prev.socket(len(j.socks), h)
+		if k == nil {
+			k = indexSocket(h)
+		}
 		if k.readable {
 			j.readable++
 		}
@@ -91,8 +111,16 @@ func Join(reg *sources.Snapshot, haps []*haproxy.Snapshot, cfg Config) *View {
 	builds := j.services()
 	j.findSuspects(builds)
 	v.Services = make([]Service, len(builds))
-	j.buildServices(builds, v.Services)
-	return v
+	reuse := j.reusable(builds)
+	if reuse == nil {
+		j.buildServices(builds, v.Services)
+	} else {
+		j.rebuild(builds, reuse, v.Services)
+	}
+	if !keep {
+		return v, nil
+	}
+	return v, j.record(builds, reuse, v)
 }
 
 // parallelJoinRows is the size (server rows plus registrations) from which
@@ -109,9 +137,9 @@ func (j *joiner) buildServices(builds []*svcBuild, out []Service) {
 	size := 0
 	for _, b := range builds {
 		size += len(b.regs)
-	}
-	for _, k := range j.socks {
-		size += len(k.rows)
+		for _, k := range j.socks {
+			size += len(k.serversOf(b.backend))
+		}
 	}
 	if size < parallelJoinRows || runtime.GOMAXPROCS(0) < 2 || len(builds) < 2 {
 		for i, b := range builds {
@@ -227,6 +255,9 @@ func (j *joiner) services() []*svcBuild {
 			s := &j.reg.Services[i]
 			name, backend := j.resolve(s.Name, serf)
 			b := add(name, backend)
+			if j.keep {
+				b.srcs = append(b.srcs, keyOf(s))
+			}
 			for k := range s.Registrations {
 				b.regs = append(b.regs, &s.Registrations[k])
 			}

@@ -3,6 +3,7 @@ package zookeeper
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -50,7 +51,8 @@ func fetchRegs(c *zk.Conn, svcOf func(i int) *svcState, nodes []string) []decode
 	return out
 }
 
-// parallel runs fn(0..n-1) on at most InFlight goroutines.
+// parallel runs fn(0..n-1) on at most InFlight goroutines. Each takes the
+// next index itself: handing indexes over a channel woke a worker per item.
 func parallel(n int, fn func(i int)) {
 	workers := min(n, InFlight)
 	if workers <= 1 {
@@ -59,19 +61,15 @@ func parallel(n int, fn func(i int)) {
 		}
 		return
 	}
-	next := make(chan int)
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for i := range next {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 				fn(i)
 			}
 		})
 	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 }
 
