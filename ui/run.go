@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -55,10 +56,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}()
 	c := newConsole(m, scr)
-	// Bubble Tea's renderer is off (internal/display draws); its ticker
-	// still runs, to write what its commands queue, so at its slowest.
-	p := tea.NewProgram(c, tea.WithoutSignalHandler(), tea.WithoutRenderer(), tea.WithFPS(1),
-		tea.WithInput(tty.In), tea.WithWindowSize(w, h), tea.WithFilter(outputFilter))
+	p := tea.NewProgram(c, programOptions(tty.In, w, h)...)
 	stopResize := tty.OnResize(func(w, h int) { p.Send(tea.WindowSizeMsg{Width: w, Height: h}) })
 	defer stopResize()
 
@@ -95,4 +93,15 @@ func Run(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("running the console: %w", err)
 	}
 	return nil
+}
+
+// programOptions runs the console's program on in, at width x height
+// (the size Bubble Tea's first WindowSizeMsg carries: without a renderer it
+// reads none). Bubble Tea's renderer is off, internal/display draws; its
+// ticker still runs, to write what its own commands queue (those not
+// turned into sequenceMsg by outputFilter), so at its slowest, 1 Hz. The
+// signals are stacktui's (see Run).
+func programOptions(in io.Reader, width, height int) []tea.ProgramOption {
+	return []tea.ProgramOption{tea.WithoutSignalHandler(), tea.WithoutRenderer(), tea.WithFPS(1),
+		tea.WithInput(in), tea.WithWindowSize(width, height), tea.WithFilter(outputFilter)}
 }
