@@ -29,10 +29,11 @@ type Screen struct {
 	frame bytes.Buffer // one frame's bytes, for a single write
 	cells uv.ScreenBuffer
 
-	started  bool // the terminal is taken (alternate screen on)
-	redraw   bool // the next Draw repaints even an unchanged view
-	sync     bool // wrap frames in synchronized output (mode 2026)
-	grapheme bool // the terminal measures by grapheme (mode 2027 on)
+	profile  colorprofile.Profile // what colours are downsampled to
+	started  bool                 // the terminal is taken (alternate screen on)
+	redraw   bool                 // the next Draw repaints even an unchanged view
+	sync     bool                 // wrap frames in synchronized output (mode 2026)
+	grapheme bool                 // the terminal measures by grapheme (mode 2027 on)
 
 	// What the last frame showed.
 	content string
@@ -48,7 +49,8 @@ func New(w io.Writer, env []string, width, height int) *Screen {
 	s := &Screen{w: w, env: env}
 	s.r = uv.NewTerminalRenderer(&s.queue, env)
 	// The renderer writes to a buffer: detect the profile on the terminal.
-	s.r.SetColorProfile(colorprofile.Detect(w, env))
+	s.profile = colorprofile.Detect(w, env)
+	s.r.SetColorProfile(s.profile)
 	s.r.SetFullscreen(true)
 	s.r.SetRelativeCursor(false)
 	s.r.SetTabStops(-1)
@@ -64,7 +66,14 @@ func New(w io.Writer, env []string, width, height int) *Screen {
 // SetColorProfile sets the profile colours are downsampled to (Bubble Tea
 // sends it at start and when it learns the terminal does true colour).
 func (s *Screen) SetColorProfile(p colorprofile.Profile) {
+	if p == s.profile {
+		return
+	}
+	s.profile = p
 	s.r.SetColorProfile(p)
+	// The renderer keeps cells as drawn and downsamples on output: what is
+	// on the terminal was written for the old profile.
+	s.r.Erase()
 	s.redraw = true
 }
 
