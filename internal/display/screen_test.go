@@ -2,6 +2,8 @@ package display
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -182,5 +184,39 @@ func TestScreenWriteIsBetweenFrames(t *testing.T) {
 	s.Draw(view("b"))
 	if strings.Contains(out.String(), "52;") || !strings.Contains(out.String(), "b") {
 		t.Fatalf("next frame %q", out.String())
+	}
+}
+
+// page is a 160x48 frame like the HAProxy view's: styled columns on every
+// row, the selected row in reverse video, rows numbered from first.
+func page(first int) string {
+	var b strings.Builder
+	for y := range 48 {
+		row := fmt.Sprintf("  svc%03d/s%05d  127.1.%d.%d:80  \x1b[32mUP\x1b[m  L4OK  w 1  sess %5d  rate %4d  lastchg %3ds  ok",
+			(first+y)/100, first+y, (first+y)>>8&255, (first+y)&255, y*7, y*3, y)
+		row += strings.Repeat(" ", max(0, 160-ansi.StringWidth(row)))
+		if y == 5 {
+			row = "\x1b[7m" + row + "\x1b[m"
+		}
+		b.WriteString(row)
+		if y < 47 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// BenchmarkDrawPageDown is a page-down's frame at 160x48: the display's
+// share of a key's latency (parse the view into cells, diff, write).
+func BenchmarkDrawPageDown(b *testing.B) {
+	s := New(io.Discard, testEnv, 160, 48)
+	s.SetColorProfile(colorprofile.ANSI256)
+	pages := []tea.View{view(page(0)), view(page(48))}
+	s.Draw(pages[1])
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if wrote, err := s.Draw(pages[i%2]); !wrote || err != nil {
+			b.Fatal(wrote, err)
+		}
 	}
 }
