@@ -85,7 +85,7 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 	if len(src.ZKServers) > 0 {
 		opts.Health = src.Health
 	}
-	// Bubble Tea restores the terminal when it quits or is killed in time;
+	// ui.Run restores the terminal when the console quits or is killed in time;
 	// the watchdog (a wedged program) and a kill that raced the program's
 	// start need the modes as they were before it.
 	tty := shutdown.SaveTerminal(os.Stdin, os.Stdout)

@@ -46,11 +46,20 @@ func tuiEnv(t *testing.T) []string { return isolatedEnv(t) }
 
 // TestConsoleAsAPersonUsesIt drives the console in tmux: services appear, a
 // deregistration shows within a second, / filters without keys leaking, ?
-// shows help, q quits and leaves a usable terminal.
+// shows help, q quits and leaves a usable terminal (main screen, cursor shown,
+// mouse reporting off, echo and canonical input on).
 func TestConsoleAsAPersonUsesIt(t *testing.T) {
 	e := newConsoleEnv(t)
 	term := startTerm(t, 120, 30, tuiEnv(t), binary, "--zk", e.z.Addr, "--haproxy", "main="+e.h.Socket)
 	term.WaitText(10*time.Second, "svc_alpha", "svc_bravo")
+	// The console took the terminal: alternate screen, cursor hidden, mouse
+	// cell motion in SGR encoding, its window title.
+	if got, want := term.paneModes(), "alt=1 cursor=0 mouse=101010"; got != want {
+		t.Errorf("terminal modes while running %q, want %q", got, want)
+	}
+	if got := strings.TrimSpace(term.tmux("display-message", "-p", "-t", term.name, "#{pane_title}")); got != "stacktui" {
+		t.Errorf("window title %q, want stacktui", got)
+	}
 
 	// Open svc_alpha: both instances, by port.
 	term.WaitFor("svc_alpha selected", 30*time.Second, func(s string) bool { return selected(s, "svc_alpha") })
@@ -94,6 +103,9 @@ func TestConsoleAsAPersonUsesIt(t *testing.T) {
 
 	term.Keys("q")
 	term.WaitExit(5*time.Second, 0)
+	if got := term.paneModes(); got != restoredModes {
+		t.Errorf("after q the terminal modes are %q, want %q", got, restoredModes)
+	}
 }
 
 // TestConsoleTerminalRestoredOnSIGHUP: an SSH drop (SIGHUP) ends the console

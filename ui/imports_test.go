@@ -48,9 +48,11 @@ func TestImports(t *testing.T) {
 			if strings.HasPrefix(p, "github.com/stacktui/stacktui/sources/") {
 				t.Errorf("%s imports %s: the UI may use sources' model types only, not its adapters", f, p)
 			}
-			// termtext is pure (it makes outside text printable); the other
-			// internal packages wire sources and writers.
-			if strings.HasPrefix(p, "github.com/stacktui/stacktui/internal/") && p != "github.com/stacktui/stacktui/internal/termtext" {
+			// termtext is pure (it makes outside text printable) and display
+			// only draws on the terminal; the other internal packages wire
+			// sources and writers.
+			if strings.HasPrefix(p, "github.com/stacktui/stacktui/internal/") &&
+				p != "github.com/stacktui/stacktui/internal/termtext" && p != "github.com/stacktui/stacktui/internal/display" {
 				t.Errorf("%s imports %s", f, p)
 			}
 		}

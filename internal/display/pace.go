@@ -1,0 +1,66 @@
+// Package display puts a full-screen program's frames on a terminal at once,
+// paced: a changed view is drawn as soon as the last frame is a frame
+// interval old, a burst of changes inside one interval becomes one frame at
+// its end, and while nothing changes nothing is drawn and nothing is
+// scheduled. Bubble Tea's own renderer draws on a fixed ticker instead (a
+// key's frame waits up to a tick, and the ticker wakes the process 60 times
+// a second forever); this package replaces it, on ultraviolet's renderer,
+// the one Bubble Tea's is built on.
+package display
+
+import "time"
+
+// Interval is the shortest time between two frames: 60 frames a second,
+// Bubble Tea's default rate, as a ceiling rather than a clock.
+const Interval = time.Second / 60
+
+// Pacer decides when a changed view is drawn. It is pure: the caller tells
+// it the time, draws when told to, and arms one timer when told to wait.
+// The zero value is not usable: call NewPacer.
+type Pacer struct {
+	interval time.Duration
+	last     time.Time // when the last frame was written; zero before the first
+	armed    bool      // a timer is armed: a draw is due at its end
+	dirty    bool      // the view may have changed since the last frame
+}
+
+// NewPacer returns a pacer that draws at most one frame per interval.
+func NewPacer(interval time.Duration) *Pacer {
+	return &Pacer{interval: interval}
+}
+
+// Decision is what to do about a change: draw now, or arm one timer for
+// Wait and call Due when it fires, or neither (a timer is already armed and
+// will draw this change too).
+type Decision struct {
+	Draw bool
+	Wait time.Duration
+}
+
+// Changed records that the view may have changed at now.
+func (p *Pacer) Changed(now time.Time) Decision {
+	p.dirty = true
+	if p.armed {
+		return Decision{} // the armed timer's frame will carry this change
+	}
+	if since := now.Sub(p.last); p.last.IsZero() || since >= p.interval {
+		return Decision{Draw: true}
+	}
+	p.armed = true
+	return Decision{Wait: p.interval - now.Sub(p.last)}
+}
+
+// Due is called when the armed timer fires; it reports whether to draw.
+func (p *Pacer) Due() bool {
+	p.armed = false
+	return p.dirty
+}
+
+// Drawn records a frame written at now (or a view found unchanged: there
+// is nothing left to draw either way).
+func (p *Pacer) Drawn(now time.Time, wrote bool) {
+	p.dirty = false
+	if wrote {
+		p.last = now
+	}
+}
