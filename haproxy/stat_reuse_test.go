@@ -72,7 +72,7 @@ func TestStatReuseMatchesParseStat(t *testing.T) {
 		reuseReply(fe, srv("b", "DOWN", "7,"), be("7")),                     // a comma more
 		reuseReply(fe, srv("b", "DOWN", "8")+"\r", be("8")+"\r"),            // CRLF
 		reuseReply(fe, srv("b", "DOWN", "9"), be("9")),
-		reuseReply(fe, srv("b", "UP", "10"), be("10")), // lastchg and another column
+		reuseReply(fe, srv("b", "UP", "10"), be("10")),               // lastchg and another column
 		[]byte("# pxname,svname,lastchg,status\nweb,BACKEND,9,UP\n"), // another header
 		[]byte("# pxname,svname,lastchg,status\nweb,BACKEND,10,UP\n"),
 		[]byte("# pxname,svname,check_desc,lastchg\nweb,s,\"a,\nb\",10\n"), // quoted
