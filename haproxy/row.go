@@ -256,7 +256,7 @@ type arena struct {
 
 // Blocks start small and double up to arenaBlock: a light poll parses five
 // small replies every second (the proxy rows, four backends' servers), and a
-// whole 64 KB block for each was most of the garbage its parsing made.
+// whole 64 KB block for each was a fifth of the garbage its parsing made.
 const (
 	firstArenaBlock = 4 << 10
 	arenaBlock      = 64 << 10
