@@ -242,3 +242,123 @@ func BenchmarkPreviewStats50k(b *testing.B) {
 		}
 	}
 }
+
+// lightPollReplies are the replies of one light poll at 50,000 servers: the
+// proxy rows of 500 services (`show stat -1 3 -1`: a FRONTEND and a BACKEND
+// each) and four watched backends' 100 servers (`show stat <iid> 4 -1`).
+func lightPollReplies(b testing.TB) [][]byte {
+	capture := string(readTestdata(b, "stale-session-show-stat.txt"))
+	var fe string
+	for _, l := range strings.Split(capture, "\n") {
+		if strings.HasPrefix(l, "svc_a,FRONTEND,") {
+			fe = strings.TrimPrefix(l, "svc_a,FRONTEND,")
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(string(bigShowStat(b)), "\n"), "\n")
+	header := lines[0] + "\n"
+	var proxies, servers strings.Builder
+	proxies.WriteString(header)
+	replies := [][]byte{nil}
+	for _, l := range lines[1:] {
+		proxy, rest, _ := strings.Cut(l, ",")
+		if strings.HasPrefix(rest, "BACKEND,") {
+			proxies.WriteString(proxy + ",FRONTEND," + fe + "\n" + l + "\n")
+			if len(replies) <= 4 {
+				replies = append(replies, []byte(header+servers.String()))
+			}
+			servers.Reset()
+			continue
+		}
+		servers.WriteString(l + "\n")
+	}
+	replies[0] = []byte(proxies.String())
+	return replies
+}
+
+// BenchmarkParseLightPoll50k parses one light poll's replies at 50,000
+// servers (1,000 proxy rows, 400 servers): what an idle console parses every
+// second between full reads.
+func BenchmarkParseLightPoll50k(b *testing.B) {
+	replies := lightPollReplies(b)
+	rows := 0
+	for _, r := range replies {
+		st, err := ParseStat(r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += len(st.Rows)
+	}
+	if rows != 1400 {
+		b.Fatalf("%d rows, want 1400", rows)
+	}
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	cpu0 := cpuNow()
+	b.ResetTimer()
+	for range b.N {
+		for _, r := range replies {
+			if _, err := ParseStat(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	reportPerRow(b, rows, &before, cpu0)
+}
+
+// bumpLastchg returns reply with every non-empty lastchg one second on: the
+// next light poll of an idle HAProxy.
+func bumpLastchg(b testing.TB, reply []byte) []byte {
+	lines := strings.Split(string(reply), "\n")
+	col := -1
+	for i, name := range strings.Split(strings.TrimPrefix(lines[0], "# "), ",") {
+		if name == "lastchg" {
+			col = i
+		}
+	}
+	if col < 0 {
+		b.Fatal("no lastchg column")
+	}
+	for i := 1; i < len(lines); i++ {
+		f := strings.Split(lines[i], ",")
+		if len(f) > col && f[col] != "" {
+			f[col] = fmt.Sprint(atoi64(f[col]) + 1)
+			lines[i] = strings.Join(f, ",")
+		}
+	}
+	return []byte(strings.Join(lines, "\n"))
+}
+
+// BenchmarkParseLightPoll50kReuse is BenchmarkParseLightPoll50k as the
+// client parses it (haproxy.StatReuse per command) on an idle HAProxy:
+// every poll the same rows but for lastchg, one second on.
+func BenchmarkParseLightPoll50kReuse(b *testing.B) {
+	replies := lightPollReplies(b)
+	next := make([][]byte, len(replies))
+	for i, r := range replies {
+		next[i] = bumpLastchg(b, r)
+	}
+	reuse := make([]StatReuse, len(replies))
+	for i, r := range replies {
+		if _, err := reuse[i].Parse(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	cpu0 := cpuNow()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		polls := next
+		if n%2 == 1 {
+			polls = replies
+		}
+		for i, r := range polls {
+			if _, err := reuse[i].Parse(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	reportPerRow(b, 1400, &before, cpu0)
+}

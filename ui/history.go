@@ -14,9 +14,11 @@ const trendLen = 40
 // services gone from the view are forgotten.
 type history struct {
 	svc map[string]*svcHist
+	gen uint64 // observe's count: a service not seen in the latest is gone
 }
 
 type svcHist struct {
+	gen     uint64 // the observe that last saw it
 	req     []float64
 	lastAt  time.Time
 	last5xx int64
@@ -31,13 +33,15 @@ func (h *history) observe(v *state.View) {
 	if v == nil {
 		return
 	}
-	seen := make(map[string]bool, len(v.Services))
+	h.gen++ // marks the services seen, without a set of them per frame
 	for i := range v.Services {
 		s := &v.Services[i]
-		seen[s.Name] = true
 		sh := h.svc[s.Name]
+		if sh != nil {
+			sh.gen = h.gen
+		}
 		if sh == nil {
-			sh = &svcHist{lastAt: v.At, last5xx: s.Summary.Hrsp5xx}
+			sh = &svcHist{gen: h.gen, lastAt: v.At, last5xx: s.Summary.Hrsp5xx}
 			h.svc[s.Name] = sh
 			sh.req = append(sh.req, float64(s.Summary.ReqRate))
 			continue
@@ -64,8 +68,8 @@ func (h *history) observe(v *state.View) {
 			sh.req = append(sh.req[:0], sh.req[len(sh.req)-trendLen:]...)
 		}
 	}
-	for k := range h.svc {
-		if !seen[k] {
+	for k, sh := range h.svc {
+		if sh.gen != h.gen {
 			delete(h.svc, k)
 		}
 	}

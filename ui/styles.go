@@ -46,6 +46,10 @@ type Styles struct {
 	Button      lipgloss.Style
 	ButtonFocus lipgloss.Style
 	Section     lipgloss.Style
+
+	// cells caches the table cells drawn in these styles (see
+	// styledCells); nil draws each anew.
+	cells *styledCells
 }
 
 // NoColorRequested reports whether the environment asks for no colour
@@ -64,7 +68,7 @@ func NewStyles(p Palette, dark bool) Styles { return NewStylesFor(p, dark, color
 // red) are picked per profile, not left to downsampling: downsampled to 16
 // colours, the yellows became DOWN's red.
 func NewStylesFor(p Palette, dark bool, prof colorprofile.Profile) Styles {
-	s := Styles{Palette: p, Dark: dark, Profile: prof}
+	s := Styles{Palette: p, Dark: dark, Profile: prof, cells: newStyledCells()}
 	base := lipgloss.NewStyle()
 	if p == PaletteMono {
 		s.Title = base.Bold(true)

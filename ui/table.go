@@ -3,6 +3,7 @@ package ui
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -95,26 +96,101 @@ func layoutColumns(cols []column, width int) []int {
 // fit pads or truncates the plain text s to exactly w cells. It is where
 // every cell is built, so it cleans s (termtext.Clean) before measuring it:
 // s never carries styling of its own (styles are applied to fit's result).
+// Printable ASCII, nearly every cell, is measured by its length: the
+// grapheme walk of ansi.StringWidth was a tenth of an idle frame.
 func fit(s string, w int, right bool) string {
 	if w <= 0 {
 		return ""
 	}
-	s = termtext.Clean(s)
-	sw := ansi.StringWidth(s)
-	if sw > w {
+	sw := len(s)
+	if !printableASCII(s) {
+		s = termtext.Clean(s)
+		sw = ansi.StringWidth(s)
+	} else if sw > w {
+		return s[:w-1] + "…" // as ansi.Truncate cuts it
+	}
+	switch {
+	case sw > w:
 		return ansi.Truncate(s, w, "…")
+	case sw == w:
+		return s
+	case right:
+		return blanks(w-sw) + s
 	}
-	pad := strings.Repeat(" ", w-sw)
-	if right {
-		return pad + s
+	return s + blanks(w-sw)
+}
+
+// printableASCII reports whether s is all printable ASCII: one cell a byte,
+// and nothing termtext.Clean would change.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
 	}
-	return s + pad
+	return true
+}
+
+// spaces is the padding blanks and cuts from.
+const spaces = "                                                                                                                                "
+
+// blanks is n spaces, without building them for each cell.
+func blanks(n int) string {
+	if n <= len(spaces) {
+		return spaces[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
+// styledCells caches styled cell texts by style and text: a table draws
+// the same few (UP in green, "ok", a muted "-") on row after row, frame
+// after frame, and lipgloss measures and builds each anew — at 50,000
+// servers that was most of what an idle console's frames cost. The styles
+// are immutable once made (NewStylesFor makes a new cache with new ones),
+// so a style's address names it.
+type styledCells struct {
+	mu sync.Mutex // tests draw models in parallel
+	m  map[styledKey]string
+}
+
+type styledKey struct {
+	st *lipgloss.Style
+	s  string
+}
+
+// maxStyledCells bounds the cache; when full it starts again, so texts
+// that come and go (counters) never pile up.
+const maxStyledCells = 4096
+
+func newStyledCells() *styledCells { return &styledCells{m: map[styledKey]string{}} }
+
+// render is st.Render(s), from the cache when it was drawn before.
+func (c *styledCells) render(st *lipgloss.Style, s string) string {
+	if c == nil {
+		return st.Render(s)
+	}
+	k := styledKey{st, s}
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = st.Render(s)
+	k.s = strings.Clone(s) // s may point into a read's rows: keep none of them
+	c.mu.Lock()
+	if len(c.m) >= maxStyledCells {
+		clear(c.m)
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+	return v
 }
 
 // renderHeader draws the column titles; the sorted column carries an arrow.
 func renderHeader(st *Styles, cols []column, widths []int, sortCol int, desc bool) string {
 	var b strings.Builder
-	b.WriteString(strings.Repeat(" ", gutterWidth))
+	b.WriteString(blanks(gutterWidth))
 	first := true
 	for i, c := range cols {
 		if widths[i] == 0 {
@@ -177,10 +253,10 @@ func renderRowFlag(st *Styles, cols []column, widths []int, cells []cell, select
 		if i < len(cells) {
 			txt = fit(cells[i].s, widths[i], c.Right)
 			if !selected && cells[i].st != nil {
-				txt = cells[i].st.Render(txt)
+				txt = st.cells.render(cells[i].st, txt)
 			}
 		} else {
-			txt = strings.Repeat(" ", widths[i])
+			txt = blanks(widths[i])
 		}
 		b.WriteString(txt)
 	}

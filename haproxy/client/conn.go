@@ -49,6 +49,10 @@ type Conn struct {
 	// statRows is the row count of the last reply to each `show stat`
 	// command line, to size the next one's rows.
 	statRows map[string]int
+	// reuse parses the replies read whole (a light poll's proxy rows, a
+	// watched backend's servers) taking the rows that did not change from
+	// the previous reply to the same command line (haproxy.StatReuse).
+	reuse map[string]*haproxy.StatReuse
 	// rawHook, when set, receives every read's reply (SetRawHook).
 	rawHook RawHook
 }

@@ -55,9 +55,10 @@ func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error
 	sink.keepHead(out)
 	var st *haproxy.Stats
 	if sink.p != nil {
+		delete(c.reuse, line) // read in batches: the last whole reply is old
 		st, err = sink.p.Finish(out)
 	} else { // a reply shorter than one batch: parse it whole
-		st, err = haproxy.ParseStat(out)
+		st, err = c.reuseFor(line).Parse(out)
 	}
 	if err != nil {
 		return nil, c.rejected(line, sink.head, err)
@@ -70,6 +71,38 @@ func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error
 		c.rawHook(line, strings.Join(append(sink.kept, string(out)), ""))
 	}
 	return st, nil
+}
+
+// HintStatRows tells the session how many rows the next full `show stat`
+// will have, when it knows better than the last one (a preview counted the
+// servers): the first full read of a session then makes its rows at their
+// size instead of growing them, which at 50,000 servers left about 35 MB of
+// outgrown copies at start-up, where the memory peaks.
+func (c *Conn) HintStatRows(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.statRows == nil {
+		c.statRows = map[string]int{}
+	}
+	c.statRows["show stat"] = n
+}
+
+// maxReused bounds the command lines whose last reply a session keeps for
+// haproxy.StatReuse: the proxy rows and a few watched backends' servers;
+// scrolling through backends watches one after the other.
+const maxReused = 8
+
+// reuseFor returns the StatReuse of a command line, making room for it.
+func (c *Conn) reuseFor(line string) *haproxy.StatReuse {
+	r := c.reuse[line]
+	if r == nil {
+		if c.reuse == nil || len(c.reuse) >= maxReused {
+			c.reuse = map[string]*haproxy.StatReuse{} // the others are re-read soon enough
+		}
+		r = &haproxy.StatReuse{}
+		c.reuse[line] = r
+	}
+	return r
 }
 
 // statSink feeds a reply's lines to a StatStream on a goroutine of its

@@ -242,6 +242,7 @@ func (s *socket) preview(ctx context.Context, info *haproxy.Info) {
 	now := time.Now()
 	snap := &haproxy.Snapshot{Label: s.opts.Label, Address: s.opts.Address, At: now, Level: lvl,
 		Info: info, Stats: haproxy.PreviewStats(proxies, servers), Preview: true, LastGood: now}
+	s.conn.HintStatRows(len(snap.Stats.Rows)) // the full read that follows has as many
 	if s.raw.on {
 		snap.Raw = &haproxy.RawReplies{Poll: haproxy.PollPreview, Info: s.raw.replies["show info"],
 			ServersState: s.raw.replies["show servers state"], PreviewProxies: s.raw.replies[proxiesCmd]}
