@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/stacktui/stacktui/haproxy"
-	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 	"github.com/stacktui/stacktui/trace"
 )
@@ -29,14 +27,7 @@ func TestIncrementalJoinOnTraces(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := trace.NewPlayer(r)
-		var reg *sources.Snapshot
-		if k := p.RegistryKind(); k != "" {
-			reg = &sources.Snapshot{Kind: k, Address: p.RegistryAddress(), State: sources.StateConnecting}
-		}
-		var haps []*haproxy.Snapshot
-		for _, l := range p.Sockets() {
-			haps = append(haps, &haproxy.Snapshot{Label: l, Address: p.Header().Sockets[l]})
-		}
+		reg, haps := p.Baseline()
 		e := NewEngine(EngineOptions{State: p.StateConfig(), Registry: reg, HAProxy: haps})
 		for {
 			ti, err := p.Next()

@@ -142,6 +142,21 @@ func (p *Player) RegistryKind() sources.Kind {
 // read from, "" when the trace does not say.
 func (p *Player) RegistryAddress() string { return p.regAddr }
 
+// Baseline is what a replay's engine starts from, as a live console starts
+// with nothing read yet: the registry connecting (nil when the trace has
+// none) and each socket, in Sockets' order, unread.
+func (p *Player) Baseline() (*sources.Snapshot, []*haproxy.Snapshot) {
+	var reg *sources.Snapshot
+	if k := p.RegistryKind(); k != "" {
+		reg = &sources.Snapshot{Kind: k, Address: p.RegistryAddress(), State: sources.StateConnecting}
+	}
+	var haps []*haproxy.Snapshot
+	for _, l := range p.Sockets() {
+		haps = append(haps, &haproxy.Snapshot{Label: l, Address: p.h.Sockets[l]})
+	}
+	return reg, haps
+}
+
 // Sockets are the labels of the HAProxy sockets the header names, sorted.
 // Their addresses are in Header().Sockets.
 func (p *Player) Sockets() []string {

@@ -6,9 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/live"
-	"github.com/stacktui/stacktui/sources"
 	"github.com/stacktui/stacktui/state"
 	"github.com/stacktui/stacktui/trace"
 )
@@ -39,14 +37,7 @@ func Open(path string) (*Replayer, error) {
 	}
 	p := trace.NewPlayer(r)
 	rp := &Replayer{r: r, p: p}
-	var reg *sources.Snapshot
-	if k := p.RegistryKind(); k != "" {
-		reg = &sources.Snapshot{Kind: k, Address: p.RegistryAddress(), State: sources.StateConnecting}
-	}
-	var haps []*haproxy.Snapshot
-	for _, l := range p.Sockets() {
-		haps = append(haps, &haproxy.Snapshot{Label: l, Address: p.Header().Sockets[l]})
-	}
+	reg, haps := p.Baseline()
 	rp.eng = live.NewEngine(live.EngineOptions{State: p.StateConfig(), Registry: reg, HAProxy: haps})
 	// The start is the header's, else the first line's.
 	rp.start = p.Header().Started
