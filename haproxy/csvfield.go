@@ -66,6 +66,16 @@ func quotedField(s string, i int) (string, int, bool) {
 	return field, j + 1, false
 }
 
+// lineAt is the line of body that starts at i, without its CR, and the
+// index of the newline that ends it (len(body) for the last line).
+func lineAt(body string, i int) (line string, end int) {
+	n := strings.IndexByte(body[i:], '\n')
+	if n < 0 {
+		n = len(body) - i
+	}
+	return trimCR(body[i : i+n]), i + n
+}
+
 func trimCR(s string) string {
 	if len(s) > 0 && s[len(s)-1] == '\r' {
 		return s[:len(s)-1]

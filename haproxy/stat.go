@@ -117,13 +117,7 @@ func parseParallel(hdr *statHeader, body string, bodyBytes []byte) []Row {
 func parseRows(b *rowBuilder, hdr *statHeader, body string, bodyBytes []byte, rows []Row) int {
 	n := 0
 	for i := 0; i < len(body); {
-		end := strings.IndexByte(body[i:], '\n')
-		if end < 0 {
-			end = len(body)
-		} else {
-			end += i
-		}
-		line := trimCR(body[i:end])
+		line, end := lineAt(body, i)
 		if line == "" {
 			i = end + 1
 			continue

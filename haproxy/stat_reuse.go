@@ -55,13 +55,7 @@ func (c *StatReuse) Parse(data []byte) (*Stats, error) {
 	rows := make([]Row, 0, strings.Count(body, "\n")+1)
 	lines := make([]uint32, 0, 2*cap(rows))
 	for i := 0; i < len(body); {
-		end := strings.IndexByte(body[i:], '\n')
-		if end < 0 {
-			end = len(body)
-		} else {
-			end += i
-		}
-		line := trimCR(body[i:end])
+		line, end := lineAt(body, i)
 		if line == "" {
 			i = end + 1
 			continue
