@@ -77,7 +77,7 @@ func checkTable(t *testing.T, name, text string) {
 	if want := table(t, cv, csrc); fold(out) != fold(want) {
 		t.Fatalf("name %q, text %q: the table differs from the one of cleaned names:\n%s\n----\n%s", name, text, out, want)
 	}
-	js, err := JSON(v, src)
+	js, err := jsonBytes(v, src)
 	if err != nil {
 		t.Fatal(err)
 	}

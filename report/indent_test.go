@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// indent writes what json.Indent does for json.Marshal's output.
+// An indenter fed a whole document writes what json.Indent does for
+// json.Marshal's output.
 func FuzzIndent(f *testing.F) {
 	for _, s := range []string{
 		`{}`, `[]`, `{"a":[],"b":{},"c":[1,2,{"d":"e"}]}`, `"x"`, `null`, `[[[]]]`,
@@ -28,8 +29,9 @@ func FuzzIndent(f *testing.F) {
 		if err := json.Indent(&want, compact, "", "  "); err != nil {
 			t.Fatal(err)
 		}
-		if got := indent(compact); !bytes.Equal(got, want.Bytes()) {
-			t.Fatalf("indent(%s) =\n%s\nwant\n%s", compact, got, want.Bytes())
+		var in indenter
+		if got := in.feed(nil, compact); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("feed(%s) =\n%s\nwant\n%s", compact, got, want.Bytes())
 		}
 	})
 }

@@ -16,16 +16,6 @@ import (
 	"github.com/stacktui/stacktui/state"
 )
 
-// JSON renders v as the stable Document schema (see Document and SCHEMA.md),
-// indented, without a trailing newline: what WriteJSON writes, in memory.
-func JSON(v *state.View, sources []SourceStatus) ([]byte, error) {
-	var b bytes.Buffer
-	if err := WriteJSON(&b, v, sources); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
 // WriteJSON writes v as the stable Document schema (see Document and
 // SCHEMA.md), indented, and a newline. Characters a terminal would act on
 // that encoding/json leaves raw (C1 controls, bidi overrides) are \u
@@ -250,15 +240,6 @@ func encodeOrdered(ps []piece, encode func(piece, *bytes.Buffer) ([]byte, error)
 	close(stop) // on an error: the producer stops, the workers finish their job
 	wg.Wait()
 	return err
-}
-
-// indent is json.Indent(dst, compact, "", "  ") for what json.Marshal
-// writes (valid, no insignificant space), in one pass: json.MarshalIndent's
-// general indenter was more than half of `snapshot --json` at 50,000
-// servers.
-func indent(compact []byte) []byte {
-	var in indenter
-	return in.feed(make([]byte, 0, 2*len(compact)), compact)
 }
 
 // indenter indents compact JSON fed to it in pieces that each hold whole

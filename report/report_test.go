@@ -142,7 +142,7 @@ func TestJSONGolden(t *testing.T) {
 	for name, mk := range cases(t) {
 		t.Run(name, func(t *testing.T) {
 			v, src := mk()
-			b, err := JSON(v, src)
+			b, err := jsonBytes(v, src)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,7 +154,7 @@ func TestJSONGolden(t *testing.T) {
 // The issue's minimum schema: every key is present, also when empty.
 func TestJSONHasIssueKeys(t *testing.T) {
 	v, src := cases(t)["stale_session"]()
-	b, err := JSON(v, src)
+	b, err := jsonBytes(v, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestJSONHasIssueKeys(t *testing.T) {
 // document decodes back into Document unchanged.
 func TestJSONRawSideAndRoundTrip(t *testing.T) {
 	v, src := cases(t)["haproxy_only_two_sockets"]()
-	b, err := JSON(v, src)
+	b, err := jsonBytes(v, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,8 +220,8 @@ func TestJSONRawSideAndRoundTrip(t *testing.T) {
 }
 
 func TestNilViewAndWriteErrors(t *testing.T) {
-	if _, err := JSON(nil, nil); err == nil {
-		t.Error("JSON(nil) succeeded")
+	if _, err := jsonBytes(nil, nil); err == nil {
+		t.Error("jsonBytes(nil) succeeded")
 	}
 	if err := Table(&bytes.Buffer{}, nil, nil); err == nil {
 		t.Error("Table(nil) succeeded")
@@ -241,7 +241,7 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full")
 // document lists the host's maintenance in force.
 func TestJSONMaintenance(t *testing.T) {
 	v, src := cases(t)["maintenance"]()
-	b, err := JSON(v, src)
+	b, err := jsonBytes(v, src)
 	if err != nil {
 		t.Fatal(err)
 	}

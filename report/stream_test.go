@@ -68,3 +68,12 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 	w.left -= len(p)
 	return len(p), nil
 }
+
+// jsonBytes is what WriteJSON writes for v, without the final newline.
+func jsonBytes(v *state.View, sources []SourceStatus) ([]byte, error) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, v, sources); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
