@@ -130,7 +130,7 @@ type ServerDoc struct {
 	Hrsp5xx     int64  `json:"hrsp_5xx"`
 }
 
-// Build turns a View and the sources' statuses into the Document that JSON
+// Build turns a View and the sources' statuses into the Document that WriteJSON
 // writes.
 func Build(v *state.View, sources []SourceStatus) *Document {
 	d := frame(v, sources)
