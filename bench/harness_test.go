@@ -83,11 +83,14 @@ func TestWholeProgram(t *testing.T) {
 	t.Logf("wrote %s", k.out)
 }
 
-// buildStacktui builds the binary under test from the repository root.
+// buildStacktui builds the binary under test from the repository root as
+// `make build` and the releases do (no cgo, so no libc mapped; stripped):
+// what is measured is what people run.
 func buildStacktui(t *testing.T) string {
 	bin := filepath.Join(t.TempDir(), "stacktui")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
 	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build stacktui: %v\n%s", err, out)
 	}
@@ -245,8 +248,9 @@ How each figure is taken:
 const zkMethod = `
 How each figure is taken:
 - *floor (snapshot)*: a minimal go-zookeeper client in the harness: connect, list the services, list each service's
-  registrations and read every znode with 64 requests in flight on one session (connect included). Median of 5,
-  alternating with 5 runs of ` + "`stacktui snapshot --json`" + ` (whole process, connect and JSON included; the count is checked).
+  registrations and read every znode with 64 requests in flight on one session (connect included). Median of 7,
+  alternating with 7 runs of ` + "`stacktui snapshot --json`" + ` (whole process, connect and JSON included; the count is checked),
+  each going first in every other round.
 - *first full screen*: the TUI in tmux until the footer counts 100 services and every visible row's REG equals the
   registrations per service (the floor is the same client figure as above).
 - *change to screen*: alternately create and delete a registration of svc000 (ephemeral-sequential, Nerve's JSON) and time

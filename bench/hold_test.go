@@ -34,3 +34,32 @@ func TestHoldHAProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestHoldZooKeeper keeps one ZooKeeper holding ZKSIZES[0] registrations
+// (the harness's layout, on one session kept open) for hand measurements:
+// it writes ZooKeeper's address to HOLDZK and stops when that file is
+// removed (or after an hour). Skipped unless HOLDZK is set.
+func TestHoldZooKeeper(t *testing.T) {
+	path := os.Getenv("HOLDZK")
+	if path == "" {
+		t.Skip("HOLDZK=file not set: a tool for hand measurements, not a check (CI never sets HOLDZK)")
+	}
+	k := readKnobs(t)
+	z := testenv.ZooKeeper(t)
+	c, err := z.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close() // the registrations are ephemeral: they go with the session
+	if err := populate(c, k.zkSizes[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(z.Addr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(time.Hour); time.Now().Before(end); time.Sleep(time.Second) {
+		if _, err := os.Stat(path); err != nil {
+			return
+		}
+	}
+}

@@ -107,26 +107,39 @@ func benchZK(t *testing.T, k knobs, bin string, z *testenv.ZK, n int, busy *test
 	defer os.RemoveAll(dir)
 	envv := []string{"LANG=C.UTF-8", "XDG_CONFIG_HOME=" + dir + "/cfg", "XDG_STATE_HOME=" + dir + "/state", "XDG_CACHE_HOME=" + dir + "/cache"}
 
-	// Floor first, then stacktui, alternating, 5 rounds: medians.
+	// The floor and stacktui in turn, 7 rounds, each going first in every
+	// other round (ZooKeeper's JIT and caches warm up within a round too):
+	// medians.
 	var floors, snaps []time.Duration
 	argv := []string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}
-	rounds := 5
+	rounds := 7
 	if busy != nil {
 		r.busy, rounds = busyServers, 0
 		argv = append(argv, "--haproxy", busy.Socket)
 	}
-	for range rounds {
+	floor := func() {
 		d, got, err := pipelinedFetch(z.Addr, 64)
 		if err != nil || got != n {
 			r.note("floor: %d nodes, %v", got, err)
 		} else {
 			floors = append(floors, d)
 		}
-		d, err = snapshotOnce(bin, z.Addr, envv, n)
+	}
+	snapshot := func() {
+		d, err := snapshotOnce(bin, z.Addr, envv, n)
 		if err != nil {
 			r.note("snapshot: %v", err)
 		} else {
 			snaps = append(snaps, d)
+		}
+	}
+	for i := range rounds {
+		if i%2 == 0 {
+			floor()
+			snapshot()
+		} else {
+			snapshot()
+			floor()
 		}
 	}
 	if len(floors) > 0 {

@@ -200,6 +200,9 @@ func Open(ctx context.Context, s Settings) (_ *Sources, err error) {
 	case len(zkServers) > 0:
 		z, err := zookeeper.Open(ctx, zookeeper.Options{
 			Servers: zkServers, Root: s.ZKPath, Paths: zkPaths, Auth: []byte(s.ZKAuth), Logger: s.Logger, Dial: src.dial,
+			// A fleet check watches its hosts for a grace period and the
+			// registry with them; every other one-shot reads it once.
+			Once: s.OneShot && s.Fleet == nil,
 		})
 		if err != nil {
 			return nil, err

@@ -44,7 +44,7 @@ func (e *engine) replaceConn() {
 func (e *engine) dial() bool {
 	s := e.s
 	cl := &client{gen: s.gen.Add(1)}
-	hd := newHandshakeDialer(s.opts.SessionTimeout, len(s.opts.Servers), s.opts.Dial)
+	hd := newHandshakeDialer(s.opts.SessionTimeout, len(s.opts.Servers), s.opts.Dial, !s.opts.Once)
 	c, _, err := zk.Connect(s.opts.Servers, s.opts.SessionTimeout,
 		zk.WithLogger(zkLogger{log: s.log, note: func(msg string) {
 			if !cl.retired.Load() {

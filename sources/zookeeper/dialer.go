@@ -19,11 +19,14 @@ type handshakeDialer struct {
 	limit time.Duration
 	// via opens the connection (Options.Dial); nil dials directly.
 	via func(ctx context.Context, network, address string) (net.Conn, error)
+	// settle: hold back the first read after the handshake (settleDelay);
+	// a client that sets watches needs it.
+	settle bool
 }
 
-func newHandshakeDialer(session time.Duration, servers int, via func(context.Context, string, string) (net.Conn, error)) handshakeDialer {
+func newHandshakeDialer(session time.Duration, servers int, via func(context.Context, string, string) (net.Conn, error), settle bool) handshakeDialer {
 	limit := session / time.Duration(max(servers, 1))
-	return handshakeDialer{limit: min(max(limit, time.Second), 5*time.Second), via: via}
+	return handshakeDialer{limit: min(max(limit, time.Second), 5*time.Second), via: via, settle: settle}
 }
 
 // dial is a zk.Dialer.
@@ -40,7 +43,7 @@ func (d handshakeDialer) dial(network, addr string, timeout time.Duration) (net.
 	if err != nil {
 		return nil, err
 	}
-	hc := &handshakeConn{Conn: c, until: time.Now().Add(d.limit), br: bufio.NewReaderSize(c, readBuffer)}
+	hc := &handshakeConn{Conn: c, until: time.Now().Add(d.limit), br: bufio.NewReaderSize(c, readBuffer), settled: !d.settle}
 	_ = c.SetReadDeadline(hc.until)
 	return hc, nil
 }
@@ -52,7 +55,9 @@ func (d handshakeDialer) dial(network, addr string, timeout time.Duration) (net.
 // until the main loop has passed sendSetWatches — a few microseconds, but
 // an overloaded host can deschedule a thread for milliseconds — the race
 // cannot happen. Responses queue in the socket meanwhile, so pipelined
-// reads lose at most this much once per connection.
+// reads lose at most this much once per connection. sendSetWatches reads
+// nothing more when the client holds no watches, so a client that never
+// sets one (Options.Once) skips it.
 const settleDelay = 25 * time.Millisecond
 
 // readBuffer is how much of the server's replies one read takes in. The
@@ -70,7 +75,7 @@ type handshakeConn struct {
 
 	mu      sync.Mutex
 	done    bool
-	settled bool   // the first read after the handshake has been held back
+	settled bool   // the first read after the handshake has been held back, or need not be
 	hdr     []byte // the frame's length prefix as read so far
 	left    int    // frame bytes still to read once hdr is complete
 }

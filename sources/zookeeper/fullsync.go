@@ -14,14 +14,14 @@ import (
 // fullSync re-reads everything with fresh watches and publishes the result,
 // with events derived by diffing against what was shown before.
 func (e *engine) fullSync(seq uint64) error {
-	c, s := e.conn, e.s
+	s := e.s
 	start := time.Now()
 	if !e.lostAt.IsZero() && start.Sub(e.lostAt) > s.opts.SessionTimeout {
 		// The old session could not have outlived the outage.
 		s.noteExpired(start.Sub(e.lostAt))
 	}
 	if !e.authDone && len(s.opts.Auth) > 0 {
-		if err := c.AddAuth("digest", s.opts.Auth); err != nil {
+		if err := e.conn.AddAuth("digest", s.opts.Auth); err != nil {
 			if isConnErr(err) {
 				return err
 			}
@@ -45,7 +45,7 @@ func (e *engine) fullSync(seq uint64) error {
 	lists := make([]listing, len(names))
 	datas := make([]fetched, len(names))
 	parallel(len(names), func(i int) {
-		lists[i] = listDir(c, want[names[i]])
+		lists[i] = e.read().list(want[names[i]])
 		datas[i] = e.serviceData(names[i])
 	})
 	for i, l := range lists {
@@ -74,7 +74,7 @@ func (e *engine) fullSync(seq uint64) error {
 			owners = append(owners, sv)
 		}
 	}
-	got := fetchRegs(c, func(i int) *svcState { return owners[i] }, nodes)
+	got := fetchRegs(e.read(), func(i int) *svcState { return owners[i] }, nodes)
 	for i, d := range got {
 		if d.err != nil {
 			return d.err
@@ -128,7 +128,7 @@ func (e *engine) serviceList() (map[string]string, string, error) {
 		}
 		return want, "", nil
 	}
-	l := listDir(e.conn, o.Root)
+	l := e.read().list(o.Root)
 	switch {
 	case l.err != nil && isConnErr(l.err):
 		return nil, "", l.err
@@ -143,6 +143,9 @@ func (e *engine) serviceList() (map[string]string, string, error) {
 	return want, "", nil
 }
 
+// read is the reader of the engine's client.
+func (e *engine) read() reader { return reader{c: e.conn, watch: !e.s.opts.Once} }
+
 // serviceData reads the service znode <Root>/<name> with a data watch.
 // Its data is nil when the services come from Synapse paths (there is no
 // service znode to speak of) or it could not be read; empty when empty.
@@ -150,7 +153,7 @@ func (e *engine) serviceData(name string) fetched {
 	if len(e.s.opts.Paths) > 0 {
 		return fetched{}
 	}
-	f := getW(e.conn, joinPath(e.s.opts.Root, name))
+	f := e.read().get(joinPath(e.s.opts.Root, name))
 	switch {
 	case f.err != nil && isConnErr(f.err):
 		return f
@@ -170,18 +173,29 @@ type listing struct {
 	err     error
 }
 
-// listDir lists p with a child watch; when p does not exist it sets an
+// list lists p with a child watch; when p does not exist it sets an
 // exists-watch instead (retrying if p appears in between).
-func listDir(c *zk.Conn, p string) listing {
+func (r reader) list(p string) listing {
 	for range 3 {
-		kids, _, _, err := c.ChildrenW(p)
+		var kids []string
+		var err error
+		if r.watch {
+			kids, _, _, err = r.c.ChildrenW(p)
+		} else {
+			kids, _, err = r.c.Children(p)
+		}
 		if err == nil {
 			return listing{kids: kids}
 		}
 		if !errors.Is(err, zk.ErrNoNode) {
 			return listing{err: err}
 		}
-		ok, _, _, err := c.ExistsW(p)
+		var ok bool
+		if r.watch {
+			ok, _, _, err = r.c.ExistsW(p)
+		} else {
+			ok, _, err = r.c.Exists(p)
+		}
 		if err != nil {
 			return listing{err: err}
 		}

@@ -132,8 +132,8 @@ func (e *engine) rereadData(names map[string]bool) error {
 
 // relistService re-reads one service's children and fetches the new ones.
 func (e *engine) relistService(sv *svcState) error {
-	c := e.conn
-	l := listDir(c, sv.path)
+	rd := e.read()
+	l := rd.list(sv.path)
 	if l.err != nil && isConnErr(l.err) {
 		return l.err
 	}
@@ -156,7 +156,7 @@ func (e *engine) relistService(sv *svcState) error {
 	if l.err != nil { // unreadable, not empty: keep what we had
 		next = sv.regs
 	}
-	for i, d := range fetchRegs(c, func(int) *svcState { return sv }, newNodes) {
+	for i, d := range fetchRegs(rd, func(int) *svcState { return sv }, newNodes) {
 		if d.err != nil {
 			return d.err
 		}
@@ -184,7 +184,8 @@ func (e *engine) refetch(dirty map[string]bool) error {
 	}
 	sort.Strings(paths)
 	got := make([]fetched, len(paths))
-	parallel(len(paths), func(i int) { got[i] = getW(e.conn, paths[i]) })
+	rd := e.read()
+	parallel(len(paths), func(i int) { got[i] = rd.get(paths[i]) })
 	now := time.Now()
 	for i, f := range got {
 		dir, node := path.Split(paths[i])

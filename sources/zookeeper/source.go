@@ -48,6 +48,11 @@ type Options struct {
 	// Dial, when set, opens the connections to the servers instead of a
 	// net.Dialer (the SSH transport tunnels them); it must honour ctx.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// Once: the caller reads the first full snapshot and closes the source
+	// (snapshot, check). No watches are set: nothing would follow them, and
+	// a client holding none never re-sends any, so its first reads need not
+	// be held back (see settleDelay).
+	Once bool
 }
 
 // Source is a live, read-only view of the Nerve registrations in one

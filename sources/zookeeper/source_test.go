@@ -451,3 +451,42 @@ func TestServiceDataAndVersion(t *testing.T) {
 		t.Fatalf("paths mode: %+v", sv)
 	}
 }
+
+// TestOnceSetsNoWatches: a source that reads once leaves no watch on the
+// server (ZooKeeper's own list of paths with data watches, wchp), where a
+// live one watches each service znode and each registration.
+func TestOnceSetsNoWatches(t *testing.T) {
+	z := sharedZK(t)
+	root := uniqRoot(t)
+	n := z.Nerve(t, "once")
+	p := n.Register(root+"/svc_o/services", "10.0.0.1", 8080)
+	watched := func() []string {
+		t.Helper()
+		out, err := z.FourLetter("wchp")
+		if err != nil {
+			t.Fatalf("wchp: %v", err)
+		}
+		var paths []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, root) {
+				paths = append(paths, l)
+			}
+		}
+		return paths
+	}
+
+	_, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root, Once: true})
+	snap, _ := r.wait(t, 10*time.Second, 0, "first sync", synced)
+	if findReg(snap, p) == nil {
+		t.Fatalf("Once did not read %s: %+v", p, snap.Services)
+	}
+	if w := watched(); len(w) != 0 {
+		t.Fatalf("a source that reads once left watches on %v", w)
+	}
+
+	_, r = openSource(t, Options{Servers: []string{z.Addr}, Root: root})
+	r.wait(t, 10*time.Second, 0, "first sync", synced)
+	if w := watched(); !slices.Contains(w, root+"/svc_o") || !slices.Contains(w, p) {
+		t.Fatalf("a live source watches %v, want %s/svc_o and %s among them", w, root, p)
+	}
+}
