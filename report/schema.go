@@ -168,7 +168,7 @@ func serviceDoc(s *state.Service, at time.Time) ServiceDoc {
 
 func instanceDoc(backend string, in *state.Instance, at time.Time) InstanceDoc {
 	d := InstanceDoc{Server: in.Server, Diagnoses: nonNil(in.Diagnoses), Worst: in.Worst, HAProxy: make([]SeenDoc, 0, len(in.HAProxy)),
-		Maintenance: maintenanceDocs(in.Maintenance, at)}
+		Maintenance: maintenanceDocs(in.Maintenance(), at)}
 	if r := in.Registration; r != nil {
 		d.Registered = true
 		d.Name, d.Host, d.Port, d.Labels = r.Name, r.Host, r.Port, r.Labels
@@ -180,7 +180,7 @@ func instanceDoc(backend string, in *state.Instance, at time.Time) InstanceDoc {
 		if r.Owner != 0 {
 			d.Session = "0x" + strconv.FormatUint(uint64(r.Owner), 16)
 		}
-		for _, dup := range in.Duplicates {
+		for _, dup := range in.Duplicates() {
 			d.Duplicates = append(d.Duplicates, dup.ID())
 		}
 	}

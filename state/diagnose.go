@@ -38,7 +38,7 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 				if classify(row) == classUp && zeroWeight(row) {
 					return CodeDrain, j.cfg.drainedText(b.name, row, r)
 				}
-				if ago := j.recent(in.RegChanged); ago != "" && classify(row) == classMaint && maintVia(row) == "" {
+				if ago := j.recent(in.RegChanged()); ago != "" && classify(row) == classMaint && maintVia(row) == "" {
 					return CodeMaint, "registered " + ago + " and still in MAINT from before: Synapse enables it at its next reconfigure, usually within seconds"
 				}
 				if classify(row) == classUp && !addrInCheckText(row.CheckStatus) {
@@ -107,7 +107,7 @@ func (j *joiner) notes(b *svcBuild, in *Instance, addr string, ds []Diagnosis) [
 		if t, ok := b.dups[r]; ok {
 			dup = t
 		}
-		for _, d := range in.Duplicates {
+		for _, d := range in.Duplicates() {
 			if t, ok := b.dups[d]; ok && dup == "" {
 				dup = t
 			}

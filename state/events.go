@@ -297,7 +297,7 @@ func (d *differ) instance(svc string, p, n *Instance) {
 	}
 	c := seenCtx{svc: svc, name: name, regd: nr != nil && live(nr), wasRegd: pr != nil && live(pr)}
 	if n != nil {
-		c.regChanged = n.RegChanged
+		c.regChanged = n.RegChanged()
 	}
 	if sameSockets(ps, ns) { // the usual case: no list to build
 		for k := range ns {

@@ -27,8 +27,8 @@ func TestFixtureStaleSession(t *testing.T) {
 	if got := codes(live.Diagnoses); !reflect.DeepEqual(got, []Code{CodeDuplicate, CodeOK}) {
 		t.Errorf("31001 codes = %v", got)
 	}
-	if live.Registration.Node != "ss-accept-host_0000000004" || len(live.Duplicates) != 1 || live.Duplicates[0].Node != "ss-accept-host_0000000000" {
-		t.Errorf("31001 should keep the live Nerve's registration first, got %s + %v", live.Registration.Node, live.Duplicates)
+	if live.Registration.Node != "ss-accept-host_0000000004" || len(live.Duplicates()) != 1 || live.Duplicates()[0].Node != "ss-accept-host_0000000000" {
+		t.Errorf("31001 should keep the live Nerve's registration first, got %s + %v", live.Registration.Node, live.Duplicates())
 	}
 	for _, want := range []string{"session 0x100001590470001, the newest", "session 0x100000a8a540001", "vanishes when that session expires"} {
 		if !anyContains(live.Diagnoses, want) {

@@ -250,7 +250,7 @@ func (j *joiner) volatile(s *Service) bool {
 		in := &s.Instances[i]
 		// Past recentChange no word says how long ago (and the clock
 		// never goes back: see sameOutside).
-		if !in.RegChanged.IsZero() && j.now.Sub(in.RegChanged) <= recentChange {
+		if t := in.RegChanged(); !t.IsZero() && j.now.Sub(t) <= recentChange {
 			return true
 		}
 		if len(j.flaps) > 0 {

@@ -91,7 +91,7 @@ func (j *joiner) maintenance(b *svcBuild, entries []sources.MaintenanceEntry, in
 	if len(mine) == 0 {
 		return
 	}
-	in.Maintenance = mine
+	in.rare().Maintenance = mine
 	in.Diagnoses = slices.DeleteFunc(slices.Clone(in.Diagnoses), func(d Diagnosis) bool { return d.Code == CodeDeregistered })
 	registered := in.Registration != nil && live(in.Registration)
 	for _, e := range mine {

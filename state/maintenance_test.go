@@ -51,7 +51,7 @@ func TestMaintenanceReplacesDeregistered(t *testing.T) {
 	v = Join(reg, []*haproxy.Snapshot{h}, Config{Now: t0, Maintenance: mt})
 	s := svcOf(t, v, "svc_a")
 	in := instOf(t, s, "web-1_10.0.0.5:8080")
-	if in.Worst != CodeMaintenance || hasCode(in, CodeDeregistered) || len(in.Maintenance) != 1 {
+	if in.Worst != CodeMaintenance || hasCode(in, CodeDeregistered) || len(in.Maintenance()) != 1 {
 		t.Fatalf("web-1: worst %s, diagnoses %+v", in.Worst, in.Diagnoses)
 	}
 	txt := textOf(in, CodeMaintenance)
@@ -60,8 +60,8 @@ func TestMaintenanceReplacesDeregistered(t *testing.T) {
 			t.Errorf("maintenance text lacks %q: %s", want, txt)
 		}
 	}
-	if other := instOf(t, s, "web-2_10.9.9.9:8080"); other.Worst != CodeOK || other.Maintenance != nil {
-		t.Errorf("another host's instance on the same port: %s %+v", other.Worst, other.Maintenance)
+	if other := instOf(t, s, "web-2_10.9.9.9:8080"); other.Worst != CodeOK || other.Maintenance() != nil {
+		t.Errorf("another host's instance on the same port: %s %+v", other.Worst, other.Maintenance())
 	}
 	if v.Maintenance != mt {
 		t.Error("the view does not carry the maintenance it was joined with")

@@ -62,7 +62,7 @@ func (j *joiner) service(b *svcBuild) Service {
 		in := Instance{Key: j.key(b.backend, e.server), Server: e.server, Registration: e.r}
 		i++
 		for i < len(entries) && entries[i].server == e.server {
-			in.Duplicates = append(in.Duplicates, entries[i].r)
+			in.rare().Duplicates = append(in.Duplicates(), entries[i].r)
 			i++
 		}
 		insts = append(insts, in)
@@ -151,9 +151,11 @@ func (j *joiner) service(b *svcBuild) Service {
 	for i := range insts {
 		in := &insts[i]
 		if b.registry && !stale && j.cfg.History != nil && wantsRegChange(in) {
-			in.RegChanged = j.cfg.History.RegistrationChanged(in.Key, in.Registration != nil && live(in.Registration), j.now)
+			if t := j.cfg.History.RegistrationChanged(in.Key, in.Registration != nil && live(in.Registration), j.now); !t.IsZero() {
+				in.rare().RegChanged = t
+			}
 		}
-		recent := j.recent(in.RegChanged)
+		recent := j.recent(in.RegChanged())
 		switch {
 		case in.Registration != nil && !live(in.Registration) && b.registry:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {

@@ -198,7 +198,7 @@ func registered(v *View, in *Instance) Step {
 		if r.Member != "" {
 			st.Evidence = append(st.Evidence, "Serf member "+r.Member+" ("+r.MemberStatus+"), tag "+r.Tag)
 		}
-		for _, d := range in.Duplicates {
+		for _, d := range in.Duplicates() {
 			st.Evidence = append(st.Evidence, "also registered as "+regName(d))
 		}
 	}

@@ -374,7 +374,7 @@ func (m *Model) durableInstance() (actions.Instance, error) {
 	} else {
 		out.Host, out.Port, _ = haproxy.NameAddr(in.Server)
 	}
-	if len(in.Maintenance) > 0 && m.maint != nil {
+	if len(in.Maintenance()) > 0 && m.maint != nil {
 		out.Name = m.maint.InstanceID // deregistered by this host's Nerve
 	}
 	return out, nil

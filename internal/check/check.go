@@ -255,7 +255,7 @@ func evaluateService(svc *state.Service, o Options) ServiceResult {
 		for _, d := range in.Diagnoses {
 			note(d.Code)
 		}
-		if len(in.Maintenance) > 0 {
+		if len(in.Maintenance()) > 0 {
 			sr.Maintenance = append(sr.Maintenance, maintenanceWords(svc.Name, &in))
 		}
 	}
@@ -271,7 +271,7 @@ func maintenanceWords(svc string, in *state.Instance) string {
 		w = svc + " " + r.Addr()
 	}
 	var why []string
-	for _, e := range in.Maintenance {
+	for _, e := range in.Maintenance() {
 		x := e.Reason
 		if e.By != "" {
 			x += ", by " + e.By

@@ -110,8 +110,8 @@ func TestParseCodes(t *testing.T) {
 func TestMaintenanceIsSaid(t *testing.T) {
 	s := svc("svc_a", 1, 1, state.CodeOK)
 	s.Instances = append(s.Instances, state.Instance{Server: "web-1_10.0.0.5:8080",
-		Diagnoses:   []state.Diagnosis{{Code: state.CodeMaintenance, Text: "In durable maintenance on this host"}},
-		Maintenance: []sources.MaintenanceEntry{{Kind: sources.MaintHacheck, Reason: "disk swap", By: "alice"}}})
+		Diagnoses: []state.Diagnosis{{Code: state.CodeMaintenance, Text: "In durable maintenance on this host"}},
+		Rare:      &state.InstanceRare{Maintenance: []sources.MaintenanceEntry{{Kind: sources.MaintHacheck, Reason: "disk swap", By: "alice"}}}})
 	r := Evaluate(view(s), nil, Options{})
 	if r.Status != OK || !strings.Contains(r.Line(), "in maintenance on this host: svc_a web-1_10.0.0.5:8080 (disk swap, by alice)") {
 		t.Fatalf("default: %s", r.Line())

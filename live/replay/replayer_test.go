@@ -66,7 +66,7 @@ func checkCounts(t *testing.T, name string, v *state.View, raw rawAt) {
 		for _, in := range s.Instances {
 			if in.Registration != nil {
 				regs++
-				regs += len(in.Duplicates)
+				regs += len(in.Duplicates())
 			}
 			for _, seen := range in.HAProxy {
 				if seen.Row != nil {
