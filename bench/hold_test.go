@@ -28,11 +28,7 @@ func TestHoldHAProxy(t *testing.T) {
 	if err := os.WriteFile(path, []byte(h.Socket), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for end := time.Now().Add(time.Hour); time.Now().Before(end); time.Sleep(time.Second) {
-		if _, err := os.Stat(path); err != nil {
-			return
-		}
-	}
+	holdWhile(path)
 }
 
 // TestHoldZooKeeper keeps one ZooKeeper holding ZKSIZES[0] registrations
@@ -57,6 +53,11 @@ func TestHoldZooKeeper(t *testing.T) {
 	if err := os.WriteFile(path, []byte(z.Addr), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	holdWhile(path)
+}
+
+// holdWhile returns when the file at path is removed, or after an hour.
+func holdWhile(path string) {
 	for end := time.Now().Add(time.Hour); time.Now().Before(end); time.Sleep(time.Second) {
 		if _, err := os.Stat(path); err != nil {
 			return

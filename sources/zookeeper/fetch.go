@@ -30,7 +30,7 @@ type fetched struct {
 	err  error
 }
 
-// get reads one node, setting a data watch on it.
+// get reads one node, setting a data watch on it when r watches.
 func (r reader) get(p string) fetched {
 	var data []byte
 	var st *zk.Stat

@@ -118,7 +118,7 @@ func (e *engine) fullSync(seq uint64) error {
 }
 
 // serviceList is service -> registrations path: the configured Paths, or
-// the children of Root (with a watch on it).
+// the children of Root (watched, unless the source reads once).
 func (e *engine) serviceList() (map[string]string, string, error) {
 	o := e.s.opts
 	want := map[string]string{}
@@ -146,7 +146,8 @@ func (e *engine) serviceList() (map[string]string, string, error) {
 // read is the reader of the engine's client.
 func (e *engine) read() reader { return reader{c: e.conn, watch: !e.s.opts.Once} }
 
-// serviceData reads the service znode <Root>/<name> with a data watch.
+// serviceData reads the service znode <Root>/<name> (with a data watch
+// unless the source reads once).
 // Its data is nil when the services come from Synapse paths (there is no
 // service znode to speak of) or it could not be read; empty when empty.
 func (e *engine) serviceData(name string) fetched {
@@ -173,8 +174,8 @@ type listing struct {
 	err     error
 }
 
-// list lists p with a child watch; when p does not exist it sets an
-// exists-watch instead (retrying if p appears in between).
+// list lists p, with a child watch when r watches; when p does not exist
+// it sets an exists-watch instead (retrying if p appears in between).
 func (r reader) list(p string) listing {
 	for range 3 {
 		var kids []string
