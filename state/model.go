@@ -135,7 +135,8 @@ func (in *Instance) Maintenance() []sources.MaintenanceEntry {
 	return in.Rare.Maintenance
 }
 
-// rare returns in.Rare, made if needed.
+// rare returns in.Rare, made if needed. Copies of an Instance share Rare:
+// only the join that made in may write through it.
 func (in *Instance) rare() *InstanceRare {
 	if in.Rare == nil {
 		in.Rare = &InstanceRare{}
