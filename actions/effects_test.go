@@ -73,7 +73,7 @@ func TestHAProxyStateAndWeightReadBack(t *testing.T) {
 			t.Fatalf("%s %s: %v %+v", s.op, s.arg, r.Err, r.Steps)
 		}
 		got := row(t, main, "svc_a", hostA)
-		if got.Status != s.status || got.UWeight != s.uweight {
+		if got.Status != s.status || int(got.UWeight) != s.uweight {
 			t.Errorf("after %s %s: status %q uweight %d; want %q %d", s.op, s.arg, got.Status, got.UWeight, s.status, s.uweight)
 		}
 		// The neighbour in the same backend is never touched.
@@ -203,7 +203,7 @@ func TestHAProxyScopeTwoSockets(t *testing.T) {
 	for _, c := range []struct {
 		h               string
 		backend, server string
-		want            int
+		want            int32
 	}{{"main", "svc_a", hostA, 5}, {"main", "svc_b", hostA, 10}, {"peer", "svc_c", hostA, 15}} {
 		h := main
 		if c.h == "peer" {

@@ -156,7 +156,7 @@ func describeTarget(s resolved, op ServerOp) string {
 	}
 	switch op {
 	case OpWeight:
-		return t + " (weight " + strconv.Itoa(s.row.UWeight) + ")"
+		return t + " (weight " + strconv.Itoa(int(s.row.UWeight)) + ")"
 	case OpShutdownSessions:
 		return t + " (" + strconv.FormatInt(s.row.SCur(), 10) + " sessions)"
 	}
@@ -266,7 +266,7 @@ func previousWeights(servers []resolved) string {
 		if s.row == nil {
 			return ""
 		}
-		ws = append(ws, s.row.UWeight)
+		ws = append(ws, int(s.row.UWeight))
 	}
 	slices.Sort(ws)
 	ws = slices.Compact(ws)

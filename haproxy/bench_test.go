@@ -233,7 +233,7 @@ func BenchmarkPreviewStats50k(b *testing.B) {
 	}
 	proxies := &Stats{Fields: []string{"pxname", "svname"}}
 	for p := range 500 {
-		proxies.Rows = append(proxies.Rows, Row{Proxy: fmt.Sprintf("service_%d", p), Name: "BACKEND", Type: TypeBackend, IID: p + 3}.WithString(ColMode, "http"))
+		proxies.Rows = append(proxies.Rows, Row{Proxy: fmt.Sprintf("service_%d", p), Name: "BACKEND", Type: TypeBackend, IID: int32(p + 3)}.WithString(ColMode, "http"))
 	}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,6 +1,9 @@
 package haproxy
 
-import "strings"
+import (
+	"math"
+	"strings"
+)
 
 // nextField returns the CSV field of s starting at i, the index just past it
 // (past its ',' or line end) and whether it ended its record. HAProxy quotes a
@@ -116,3 +119,11 @@ func atoi64(s string) int64 {
 }
 
 func atoi(s string) int { return int(atoi64(s)) }
+
+// atoi32 is atoi for the int32 fields of a Row, held to int32's range.
+func atoi32(s string) int32 {
+	return int32(min(max(atoi64(s), math.MinInt32), math.MaxInt32))
+}
+
+// rowType is atoi for Row.Type, held to RowType's range.
+func rowType(s string) RowType { return RowType(min(max(atoi64(s), 0), math.MaxUint8)) }

@@ -23,16 +23,16 @@ func MergeServers(last, agg []Row, fresh map[int][]Row) ([]Row, bool) {
 			}
 			continue
 		}
-		f, ok := fresh[r.IID]
+		f, ok := fresh[int(r.IID)]
 		if !ok {
 			continue
 		}
-		j := pos[r.IID]
+		j := pos[int(r.IID)]
 		if j >= len(f) || f[j].Name != r.Name {
 			return nil, false
 		}
 		*r = f[j]
-		pos[r.IID] = j + 1
+		pos[int(r.IID)] = j + 1
 	}
 	for iid, f := range fresh {
 		if pos[iid] != len(f) {

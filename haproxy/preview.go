@@ -23,7 +23,7 @@ func PreviewStats(proxies *Stats, servers []ServerState) *Stats {
 	mode := map[int]string{} // backend iid -> mode
 	for i := range proxies.Rows {
 		if r := &proxies.Rows[i]; r.Type == TypeBackend {
-			mode[r.IID] = r.Mode()
+			mode[int(r.IID)] = r.Mode()
 		}
 	}
 	byBackend := map[int][]int32{} // backend iid -> indexes into servers
@@ -48,7 +48,7 @@ func PreviewStats(proxies *Stats, servers []ServerState) *Stats {
 	for i := range proxies.Rows {
 		r := proxies.Rows[i]
 		if r.Type == TypeBackend {
-			add(r.IID) // HAProxy lists a backend's servers just before its BACKEND row
+			add(int(r.IID)) // HAProxy lists a backend's servers just before its BACKEND row
 		}
 		out.Rows = append(out.Rows, r)
 	}
@@ -88,8 +88,8 @@ func joinAddrs(servers []ServerState) []string {
 // far as it can.
 func previewRow(b *rowBuilder, r *Row, s *ServerState, addr, mode string) {
 	*r = Row{
-		Proxy: b.in.intern(s.Backend), Name: b.a.str(s.Server), Type: TypeServer, IID: s.BackendID, SID: s.ServerID,
-		Status: previewStatus(s), Weight: s.UWeight, UWeight: s.UWeight, Addr: addr, Preview: true,
+		Proxy: b.in.intern(s.Backend), Name: b.a.str(s.Server), Type: TypeServer, IID: int32(s.BackendID), SID: int32(s.ServerID),
+		Status: previewStatus(s), Weight: int32(s.UWeight), UWeight: int32(s.UWeight), Addr: addr, Preview: true,
 	}
 	b.p.vals[ColCheckHealth] = int64(s.CheckHealth)
 	b.p.vals[ColLastChange] = int64(s.LastChange / time.Second)

@@ -230,7 +230,7 @@ func fillRowPlain(rb *rowBuilder, r *Row, h *statHeader, line string, b []byte) 
 		// The common kinds written out: the call costs this hot loop.
 		switch d.kind {
 		case kInt:
-			*(*int)(unsafe.Add(unsafe.Pointer(r), d.off)) = atoi(v)
+			*(*int32)(unsafe.Add(unsafe.Pointer(r), d.off)) = atoi32(v)
 		case kPInt:
 			rb.p.vals[d.col] = atoi64(v)
 		case kSkip:
@@ -302,7 +302,9 @@ func (r *Row) typedField(d colDesc) string {
 	case kName, kIntern, kInternStar:
 		return *(*string)(unsafe.Add(unsafe.Pointer(r), d.off))
 	case kInt:
-		return strconv.Itoa(*(*int)(unsafe.Add(unsafe.Pointer(r), d.off)))
+		return strconv.Itoa(int(*(*int32)(unsafe.Add(unsafe.Pointer(r), d.off))))
+	case kType:
+		return strconv.Itoa(int(*(*RowType)(unsafe.Add(unsafe.Pointer(r), d.off))))
 	}
 	return r.formatCol(d.col)
 }

@@ -107,7 +107,8 @@ const (
 	kName                      // string field, unique per row: copied
 	kIntern                    // string field many rows repeat: interned
 	kInternStar                // interned without HAProxy's "* " in-progress prefix
-	kInt                       // int field (and RowType, whose underlying type is int)
+	kInt                       // int32 field
+	kType                      // the RowType field
 	kPInt                      // packed integer (in HAProxy's unit)
 	kPStr                      // packed string
 	kPStrStar                  // packed string without the "* " prefix
@@ -129,7 +130,7 @@ func packedAs(k colKind, c Col) colDesc      { return colDesc{kind: k, col: c} }
 var fieldDescs = [...]colDesc{
 	fPxname:        fieldAt(kIntern, unsafe.Offsetof(Row{}.Proxy)),
 	fSvname:        fieldAt(kName, unsafe.Offsetof(Row{}.Name)),
-	fType:          fieldAt(kInt, unsafe.Offsetof(Row{}.Type)),
+	fType:          fieldAt(kType, unsafe.Offsetof(Row{}.Type)),
 	fIID:           fieldAt(kInt, unsafe.Offsetof(Row{}.IID)),
 	fSID:           fieldAt(kInt, unsafe.Offsetof(Row{}.SID)),
 	fStatus:        fieldAt(kIntern, unsafe.Offsetof(Row{}.Status)),
@@ -224,7 +225,9 @@ func (b *rowBuilder) store(r *Row, d colDesc, col int, v string) {
 	case kInternStar:
 		*(*string)(unsafe.Add(unsafe.Pointer(r), d.off)) = b.in.intern(strings.TrimPrefix(v, "* "))
 	case kInt:
-		*(*int)(unsafe.Add(unsafe.Pointer(r), d.off)) = atoi(v)
+		*(*int32)(unsafe.Add(unsafe.Pointer(r), d.off)) = atoi32(v)
+	case kType:
+		*(*RowType)(unsafe.Add(unsafe.Pointer(r), d.off)) = rowType(v)
 	case kPInt:
 		b.p.vals[d.col] = atoi64(v)
 	case kPStr:

@@ -183,7 +183,9 @@ func TestFieldDescsMatchRow(t *testing.T) {
 		case kName, kIntern, kInternStar:
 			want = reflect.String
 		case kInt:
-			want = reflect.Int
+			want = reflect.Int32
+		case kType:
+			want = reflect.Uint8
 		default:
 			t.Errorf("%s: kind %d", name, d.kind)
 			continue

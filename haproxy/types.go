@@ -3,7 +3,7 @@ package haproxy
 import "time"
 
 // RowType is the kind of a `show stat` row (its `type` field).
-type RowType int
+type RowType uint8
 
 // Row types, numbered as HAProxy numbers them in the `type` column.
 const (
@@ -36,28 +36,32 @@ func (t RowType) String() string {
 // is zero. Fields with no typed value are kept too: read them with Field or
 // ExtraFields.
 type Row struct {
-	Proxy string  // pxname
-	Name  string  // svname: FRONTEND, BACKEND or the server name
-	Type  RowType // type
-	IID   int     // iid: proxy id
-	SID   int     // sid: server id (0 for aggregates)
+	Proxy string // pxname
+	Name  string // svname: FRONTEND, BACKEND or the server name
 
 	Status      string // status, e.g. "UP", "DOWN", "MAINT", "DRAIN", "UP 1/2", "no check", "OPEN"
-	Weight      int    // weight: effective weight
-	UWeight     int    // uweight: user weight
 	CheckStatus string // check_status, e.g. "L7OK", "L4CON"; "*" prefix stripped
-	CheckCode   int    // check_code
 	Addr        string // addr: "host:port" for servers
 
-	// Extra holds fields of the header that have no typed value, by header
-	// name, when a consumer asked for them (Stats.FillExtra); nil otherwise.
-	// Field and ExtraFields read them without it.
-	Extra map[string]string
+	// Numbers HAProxy keeps in ints, as int32: 50,000 rows are kept at a
+	// time, twice while a full read replaces them.
+	IID       int32 // iid: proxy id
+	SID       int32 // sid: server id (0 for aggregates)
+	Weight    int32 // weight: effective weight
+	UWeight   int32 // uweight: user weight
+	CheckCode int32 // check_code
+
+	Type RowType // type
 
 	// Preview marks a server row built by PreviewStats from `show servers
 	// state`: its state, weight and check are HAProxy's, its counters were
 	// not read (zero).
 	Preview bool
+
+	// Extra holds fields of the header that have no typed value, by header
+	// name, when a consumer asked for them (Stats.FillExtra); nil otherwise.
+	// Field and ExtraFields read them without it.
+	Extra map[string]string
 
 	set  uint64      // which packed values are non-zero (bit Col), and colExtra
 	vals string      // the packed values (see Col), then the untyped columns

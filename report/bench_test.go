@@ -20,7 +20,7 @@ func bigView(backends int) *state.View {
 		rows = append(rows, haproxy.Row{Proxy: name, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
 		for s := range 100 {
 			addr := fmt.Sprintf("10.%d.%d.%d:80", be/256, be%256, s)
-			rows = append(rows, haproxy.Row{Proxy: name, Name: "s" + strconv.Itoa(s), Type: haproxy.TypeServer, Status: "UP", Addr: addr, SID: s + 1, Weight: 1})
+			rows = append(rows, haproxy.Row{Proxy: name, Name: "s" + strconv.Itoa(s), Type: haproxy.TypeServer, Status: "UP", Addr: addr, SID: int32(s + 1), Weight: 1})
 		}
 		rows = append(rows, haproxy.Row{Proxy: name, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
 	}

@@ -188,7 +188,7 @@ func instanceDoc(backend string, in *state.Instance, at time.Time) InstanceDoc {
 		sd := SeenDoc{Socket: s.Socket}
 		if r := s.Row; r != nil {
 			sd = SeenDoc{Socket: s.Socket, Present: true, ByAddr: s.ByAddr, Backend: r.Proxy, Server: r.Name, Status: r.Status,
-				CheckStatus: r.CheckStatus, CheckCode: r.CheckCode, Weight: r.Weight, SCur: r.SCur()}
+				CheckStatus: r.CheckStatus, CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur()}
 			if !d.Registered && d.Host == "" {
 				d.Host, d.Port = splitAddr(r.Addr)
 			}
@@ -220,7 +220,7 @@ func socketDoc(h *haproxy.Snapshot) SocketDoc {
 				continue
 			}
 			sd.Servers = append(sd.Servers, ServerDoc{Backend: r.Proxy, Server: r.Name, Addr: r.Addr, Status: r.Status,
-				CheckStatus: r.CheckStatus, CheckCode: r.CheckCode, Weight: r.Weight, SCur: r.SCur(), Rate: r.Rate(),
+				CheckStatus: r.CheckStatus, CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur(), Rate: r.Rate(),
 				ReqRate: r.ReqRate(), Hrsp5xx: r.Hrsp5xx()})
 		}
 	}

@@ -31,7 +31,7 @@ func benchInput(backends, servers, regs int) (*sources.Snapshot, []*haproxy.Snap
 			if s >= perBackend && s%2 == 0 {
 				st = "MAINT"
 			}
-			rows = append(rows, haproxy.Row{Proxy: name, Name: server, Type: haproxy.TypeServer, Status: st, CheckStatus: "L7OK", Addr: host + ":8080", SID: s + 1, Weight: 1})
+			rows = append(rows, haproxy.Row{Proxy: name, Name: server, Type: haproxy.TypeServer, Status: st, CheckStatus: "L7OK", Addr: host + ":8080", SID: int32(s + 1), Weight: 1})
 			if s < perBackend {
 				svc.Registrations = append(svc.Registrations, sources.Registration{Service: name, Name: "host" + strconv.Itoa(s), Host: host, Port: 8080,
 					Path: "/nerve/services/" + name + "/services/host" + strconv.Itoa(s) + "_0000000001", Node: "host" + strconv.Itoa(s) + "_0000000001", Seq: 1, Owner: int64(s + 1)})

@@ -70,7 +70,7 @@ func randomWorld(base, noise *rand.Rand, churn float64) (*sources.Snapshot, []*h
 			for k := range rows {
 				if r.IntN(4) > 0 {
 					rows[k] = append(rows[k], haproxy.Row{Proxy: name, Name: fmt.Sprintf("h%d_%s:80", i, host), Type: haproxy.TypeServer,
-						Status: statuses[r.IntN(len(statuses))], CheckStatus: []string{"L7OK", "L4CON"}[r.IntN(2)], Weight: r.IntN(3), Addr: host + ":80"})
+						Status: statuses[r.IntN(len(statuses))], CheckStatus: []string{"L7OK", "L4CON"}[r.IntN(2)], Weight: int32(r.IntN(3)), Addr: host + ":80"})
 				}
 			}
 		}

@@ -340,7 +340,7 @@ func weightWord(r *sources.Registration) string {
 	if !r.HasWeight {
 		return "none"
 	}
-	return strconv.Itoa(r.Weight)
+	return strconv.Itoa(int(r.Weight))
 }
 
 // seenCtx is what an instance's HAProxy events need to know of it.
@@ -396,7 +396,7 @@ func (d *differ) seen(c seenCtx, l string, prow, nrow *haproxy.Row) {
 			d.add(EventCheck, svc, name, l, prow.CheckStatus, nrow.CheckStatus, at()+"health check "+orNone(prow.CheckStatus)+" -> "+orNone(nrow.CheckStatus))
 		}
 		if prow.Weight != nrow.Weight {
-			f, t := strconv.Itoa(prow.Weight), strconv.Itoa(nrow.Weight)
+			f, t := strconv.Itoa(int(prow.Weight)), strconv.Itoa(int(nrow.Weight))
 			d.add(EventWeight, svc, name, l, f, t, at()+"weight "+f+" -> "+t+d.reloadWords(l))
 		}
 	}

@@ -22,11 +22,11 @@ var t0 = time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 type rowOpt func(*haproxy.Row)
 
 func check(cs string) rowOpt { return func(r *haproxy.Row) { r.CheckStatus = cs } }
-func checkCode(c int) rowOpt { return func(r *haproxy.Row) { r.CheckCode = c } }
-func weight(w int) rowOpt    { return func(r *haproxy.Row) { r.Weight, r.UWeight = w, w } }
+func checkCode(c int) rowOpt { return func(r *haproxy.Row) { r.CheckCode = int32(c) } }
+func weight(w int) rowOpt    { return func(r *haproxy.Row) { r.Weight, r.UWeight = int32(w), int32(w) } }
 func scur(n int64) rowOpt    { return func(r *haproxy.Row) { r.Set(haproxy.ColSCur, n) } }
 func addr(a string) rowOpt   { return func(r *haproxy.Row) { r.Addr = a } }
-func sid(n int) rowOpt       { return func(r *haproxy.Row) { r.SID = n } }
+func sid(n int) rowOpt       { return func(r *haproxy.Row) { r.SID = int32(n) } }
 func rates(rate, req, e5 int64) rowOpt {
 	return func(r *haproxy.Row) {
 		r.Set(haproxy.ColRate, rate)

@@ -1,7 +1,6 @@
 package state
 
 import (
-	"strings"
 	"sync"
 	"time"
 )
@@ -34,8 +33,8 @@ type History struct {
 	repeated map[string]*series
 	swept    time.Time // when forgotten entries were last dropped
 	// The calm instances, not in entries: an index into calmVals each
-	// (updated in place: assigning a map value would store the view's key,
-	// and with it the view's block of keys), and the free slots.
+	// (updated in place: assigning a map value would store the latest
+	// view's key, keeping that view's block of keys too), and the free slots.
 	calm     map[string]int32
 	calmVals []calmSeries
 	calmFree []int32
@@ -168,7 +167,9 @@ func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool
 			h.calmVals = append(h.calmVals, calmSeries{})
 		}
 		h.calmVals[i].store(&tmp)
-		h.calm[strings.Clone(in.Key)] = i // its own copy: a view's keys share blocks the view frees
+		// The view's own key, not a copy: successive views share their keys
+		// (keyer), so a copy would keep every key twice.
+		h.calm[in.Key] = i
 		return
 	case wasCalm:
 		delete(h.calm, in.Key)
@@ -176,7 +177,7 @@ func (h *History) observe(in *Instance, readable []bool, registry, regKnown bool
 	}
 	s := new(series)
 	*s = tmp
-	s.key = strings.Clone(in.Key)
+	s.key = in.Key
 	h.entries[s.key] = s
 	if s.eps != nil {
 		h.troubled[s.key] = s

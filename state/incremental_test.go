@@ -6,8 +6,10 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/sources"
@@ -116,7 +118,7 @@ func (w *world) rows(k int) *haproxy.Stats {
 				name = fmt.Sprintf("%s:80_h%d", host, i) // Synapse's old order
 			}
 			r := haproxy.Row{Proxy: be, Name: name, Type: haproxy.TypeServer, Status: statuses[w.r.IntN(len(statuses))],
-				CheckStatus: []string{"L7OK", "L4CON", "INI"}[w.r.IntN(3)], Weight: w.r.IntN(3), Addr: host + ":80"}
+				CheckStatus: []string{"L7OK", "L4CON", "INI"}[w.r.IntN(3)], Weight: int32(w.r.IntN(3)), Addr: host + ":80"}
 			r.Set(haproxy.ColSCur, int64(w.r.IntN(5)))
 			rows = append(rows, r)
 		}
@@ -288,4 +290,50 @@ func viewDiff(a, b *View) string {
 		}
 	}
 	return "the view's own fields"
+}
+
+// TestJoinerSharesKeys: after a full read (new rows, the same servers) and
+// registration changes, every instance a service had in the last view keeps
+// that view's key string, the same bytes in memory, so that views in a row
+// and the history hold one copy of them; new instances get keys of their own.
+func TestJoinerSharesKeys(t *testing.T) {
+	shared, fresh := 0, 0
+	for seed := range uint64(20) {
+		w := newWorld(seed)
+		var jn Joiner
+		reg, haps, cfg := w.inputs()
+		prev := jn.Join(reg, haps, cfg)
+		for range 20 {
+			w.step()
+			for k := range w.stats { // a full read: the same rows, read again
+				w.stats[k] = &haproxy.Stats{Rows: slices.Clone(w.stats[k].Rows)}
+			}
+			reg, haps, cfg := w.inputs()
+			v := jn.Join(reg, haps, cfg)
+			before := map[[2]string]string{} // by service and key
+			for _, s := range prev.Services {
+				for _, in := range s.Instances {
+					before[[2]string{s.Name, in.Key}] = in.Key
+				}
+			}
+			for _, s := range v.Services {
+				for _, in := range s.Instances {
+					old, ok := before[[2]string{s.Name, in.Key}]
+					switch {
+					case !ok || strings.Contains(in.Key, "/?"): // new, or malformed (keyed by its path)
+						fresh++
+					case unsafe.StringData(old) == unsafe.StringData(in.Key):
+						shared++
+					default:
+						t.Fatalf("seed %d: instance %s has a new copy of the last view's key", seed, in.Key)
+					}
+				}
+			}
+			prev = v
+		}
+	}
+	t.Logf("%d keys shared with the last view, %d new", shared, fresh)
+	if shared < 1000 || fresh == 0 {
+		t.Fatalf("%d keys shared and %d new: the sequences do not exercise both", shared, fresh)
+	}
 }

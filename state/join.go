@@ -41,6 +41,7 @@ type joiner struct {
 	lastVal  finding
 	lastOK   bool
 	keys     []byte
+	keyBuf   []byte               // scratch for a key looked up (keyer)
 	cands    []cand               // scratch for unregistered servers
 	flaps    map[string][]Episode // instances flapping now and their failure episodes, from cfg.History
 	// sentences are the sentences made so far from the texts servers share.
@@ -181,7 +182,7 @@ func (j *joiner) buildServices(builds []*svcBuild, out []Service) {
 // worker is a joiner sharing j's inputs with scratch space of its own.
 func (j *joiner) worker() *joiner {
 	return &joiner{cfg: j.cfg, reg: j.reg, socks: j.socks, readable: j.readable, now: j.now,
-		global: j.global, suspects: j.suspects, flaps: j.flaps, upCount: make([]int, len(j.socks))}
+		global: j.global, suspects: j.suspects, flaps: j.flaps, upCount: make([]int, len(j.socks)), prev: j.prev}
 }
 
 // sourceDiagnoses describes a stale registry and unreadable sockets.

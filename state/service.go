@@ -57,9 +57,10 @@ func (j *joiner) service(b *svcBuild) Service {
 	}
 	insts := make([]Instance, 0, nreg+len(malformed)+extra)
 	seen := make([]Seen, (nreg+len(malformed))*nsock)
+	keys := j.keyer(b.name)
 	for i := 0; i < len(entries); {
 		e := entries[i]
-		in := Instance{Key: j.key(b.backend, e.server), Server: e.server, Registration: e.r}
+		in := Instance{Key: keys.key(b.backend, e.server), Server: e.server, Registration: e.r}
 		i++
 		for i < len(entries) && entries[i].server == e.server {
 			in.rare().Duplicates = append(in.Duplicates(), entries[i].r)
@@ -140,7 +141,7 @@ func (j *joiner) service(b *svcBuild) Service {
 		}
 	}
 	registered := len(insts)
-	insts = j.unregistered(b.backend, insts)
+	insts = j.unregistered(b.backend, insts, &keys)
 	maint := j.maintenanceOf(b)
 	insts = j.maintenanceOnly(b, maint, insts)
 
@@ -210,7 +211,7 @@ func (j *joiner) service(b *svcBuild) Service {
 // unregistered appends one instance per server left unclaimed in the
 // backend on any socket (the same server on several sockets is one
 // instance, whichever order its name is in there), ordered by name.
-func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
+func (j *joiner) unregistered(backend string, insts []Instance, keys *keyer) []Instance {
 	nsock := len(j.socks)
 	cands := j.cands[:0]
 	for si, k := range j.socks {
@@ -248,7 +249,7 @@ func (j *joiner) unregistered(backend string, insts []Instance) []Instance {
 			for x, k := range j.socks {
 				seen[x].Socket = k.label
 			}
-			insts = append(insts, Instance{Key: j.key(backend, c.name), Server: j.socks[c.sock].rows[c.idx].Name, HAProxy: seen})
+			insts = append(insts, Instance{Key: keys.key(backend, c.name), Server: j.socks[c.sock].rows[c.idx].Name, HAProxy: seen})
 		}
 		insts[len(insts)-1].HAProxy[c.sock].Row = &j.socks[c.sock].rows[c.idx]
 	}

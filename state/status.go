@@ -94,7 +94,7 @@ func checkText(r *haproxy.Row, addr string) string {
 	case "L7STS":
 		code := "an error status"
 		if r.CheckCode != 0 {
-			code = "HTTP " + strconv.Itoa(r.CheckCode)
+			code = "HTTP " + strconv.Itoa(int(r.CheckCode))
 		}
 		s = "the health URL answered " + code + ": the service runs but reports itself unhealthy; check its health endpoint and logs"
 	case "L7RSP":

@@ -250,7 +250,7 @@ func takesTraffic(v *View, seen Seen) Step {
 	default:
 		st.Answer, st.Why = No, r.Status
 	}
-	st.Why += ", weight " + strconv.Itoa(r.Weight)
+	st.Why += ", weight " + strconv.Itoa(int(r.Weight))
 	if !r.Preview {
 		st.Why += ", " + plural(int(r.SCur()), "session", "sessions")
 	}
@@ -351,7 +351,7 @@ func codeWords(r *haproxy.Row) string {
 	if r.CheckCode == 0 {
 		return ""
 	}
-	return " (HTTP " + strconv.Itoa(r.CheckCode) + ")"
+	return " (HTTP " + strconv.Itoa(int(r.CheckCode)) + ")"
 }
 
 func durationWords(d time.Duration) string {

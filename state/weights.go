@@ -93,9 +93,9 @@ func (c *Config) expectedWeight(svc string, r *sources.Registration) (w int, fro
 // reports it), as Synapse and operators set it.
 func rowWeight(r *haproxy.Row) int {
 	if r.UWeight != 0 {
-		return r.UWeight
+		return int(r.UWeight)
 	}
-	return r.Weight
+	return int(r.Weight)
 }
 
 // zeroWeight reports whether an UP server takes no new traffic because its

@@ -564,7 +564,7 @@ func lineKey(lw *lineWire) hapKey {
 func joinReplies(rs []IIDReply) string {
 	var b strings.Builder
 	for _, r := range rs {
-		b.WriteString(strconv.Itoa(r.IID))
+		b.WriteString(strconv.Itoa(int(r.IID)))
 		b.WriteByte(0)
 		b.WriteString(r.Reply)
 		b.WriteByte(0)

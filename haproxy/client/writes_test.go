@@ -99,7 +99,7 @@ func TestWriteWeightReadBack(t *testing.T) {
 		cmd, err := command.SetWeight(be, sPlain, w)
 		exec(t, c, cmd, err)
 		r := row(t, c, sPlain)
-		if r.UWeight != tc.want || r.Weight != tc.want {
+		if int(r.UWeight) != tc.want || int(r.Weight) != tc.want {
 			t.Errorf("after %q: weight %d uweight %d, want %d", cmd, r.Weight, r.UWeight, tc.want)
 		}
 		if s := state(t, c, sPlain); s.UWeight != tc.want || s.IWeight != 10 {

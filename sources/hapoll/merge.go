@@ -26,8 +26,8 @@ func isProxy(r *haproxy.Row) bool {
 }
 
 func sigOf(r *haproxy.Row) proxySig {
-	return proxySig{iid: r.IID, typ: r.Type, status: r.Status, act: r.Act(), bck: r.Bck(),
-		weight: r.Weight, uweight: r.UWeight, chkDown: r.ChkDown()}
+	return proxySig{iid: int(r.IID), typ: r.Type, status: r.Status, act: r.Act(), bck: r.Bck(),
+		weight: int(r.Weight), uweight: int(r.UWeight), chkDown: r.ChkDown()}
 }
 
 func proxySigs(rows []haproxy.Row) map[proxyKey]proxySig {
@@ -54,11 +54,11 @@ func changedBackends(old map[proxyKey]proxySig, rows []haproxy.Row, max int) ([]
 		}
 		n++
 		o, ok := old[proxyKey{r.Proxy, r.Name}]
-		if !ok || o.iid != r.IID {
+		if !ok || o.iid != int(r.IID) {
 			return nil, errFull
 		}
 		if r.Type == haproxy.TypeBackend && o != sigOf(r) {
-			ids = append(ids, r.IID)
+			ids = append(ids, int(r.IID))
 		}
 	}
 	if n != len(old) || len(ids) > max {
