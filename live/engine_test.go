@@ -189,7 +189,7 @@ func TestLightPollMovesTrafficWithoutJoin(t *testing.T) {
 	if f.View == joined || f.View.Services[0].Summary.SCur != 42 || &f.View.Services[0].Instances[0] != &joined.Services[0].Instances[0] {
 		t.Fatal("traffic not redone from the newer rows, or instances joined again")
 	}
-	if r := f.NewestSeen(&f.View.Services[0].Instances[0].HAProxy[0]); r.SCur() != 7 {
+	if r := f.NewestSeen(0, &f.View.Services[0].Instances[0].HAProxy[0]); r.SCur() != 7 {
 		t.Fatalf("newest row has %d sessions", r.SCur())
 	}
 	if f.HAProxy[0].Stats != full.Stats || f.HAProxy[0].Watched != nil {

@@ -95,10 +95,15 @@ func (f *Frame) Newest(sock int, r *haproxy.Row) *haproxy.Row {
 	return r
 }
 
-// NewestSeen is the newest version of an instance's row at one socket.
-func (f *Frame) NewestSeen(s *state.Seen) *haproxy.Row {
+// NewestSeen is the newest version of the row s, an instance of f.View
+// at its socket si (Instance.HAProxy[si]).
+func (f *Frame) NewestSeen(si int, s *state.Seen) *haproxy.Row {
+	if f.View == nil || si < 0 || si >= len(f.View.HAProxy) {
+		return s.Row
+	}
+	l := f.View.SocketLabel(si)
 	for i, h := range f.HAProxy {
-		if h != nil && label(h) == s.Socket {
+		if h != nil && label(h) == l {
 			return f.Newest(i, s.Row)
 		}
 	}

@@ -88,7 +88,7 @@ func documentPieces(v *state.View, d *Document) []piece {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			return marshalTo(b, serviceDoc(&v.Services[i], v.At))
+			return marshalTo(b, serviceDoc(v, &v.Services[i]))
 		}})
 	}
 	// "haproxy":[ {"socket":...,"servers":[ server, ... ]}, ... ],

@@ -135,7 +135,7 @@ type ServerDoc struct {
 func Build(v *state.View, sources []SourceStatus) *Document {
 	d := frame(v, sources)
 	for i := range v.Services {
-		d.Services = append(d.Services, serviceDoc(&v.Services[i], v.At))
+		d.Services = append(d.Services, serviceDoc(v, &v.Services[i]))
 	}
 	return d
 }
@@ -157,18 +157,18 @@ func frame(v *state.View, sources []SourceStatus) *Document {
 	return d
 }
 
-func serviceDoc(s *state.Service, at time.Time) ServiceDoc {
+func serviceDoc(v *state.View, s *state.Service) ServiceDoc {
 	sd := ServiceDoc{Name: s.Name, Backend: s.Backend, Summary: s.Summary, Diagnoses: nonNil(s.Diagnoses),
 		Instances: make([]InstanceDoc, 0, len(s.Instances))}
 	for i := range s.Instances {
-		sd.Instances = append(sd.Instances, instanceDoc(s.Backend, &s.Instances[i], at))
+		sd.Instances = append(sd.Instances, instanceDoc(v, &s.Instances[i]))
 	}
 	return sd
 }
 
-func instanceDoc(backend string, in *state.Instance, at time.Time) InstanceDoc {
+func instanceDoc(v *state.View, in *state.Instance) InstanceDoc {
 	d := InstanceDoc{Server: in.Server, Diagnoses: nonNil(in.Diagnoses), Worst: in.Worst, HAProxy: make([]SeenDoc, 0, len(in.HAProxy)),
-		Maintenance: maintenanceDocs(in.Maintenance(), at)}
+		Maintenance: maintenanceDocs(in.Maintenance(), v.At)}
 	if r := in.Registration; r != nil {
 		d.Registered = true
 		d.Name, d.Host, d.Port, d.Labels = r.Name, r.Host, r.Port, r.Labels
@@ -184,10 +184,10 @@ func instanceDoc(backend string, in *state.Instance, at time.Time) InstanceDoc {
 			d.Duplicates = append(d.Duplicates, dup.ID())
 		}
 	}
-	for _, s := range in.HAProxy {
-		sd := SeenDoc{Socket: s.Socket}
+	for si, s := range in.HAProxy {
+		sd := SeenDoc{Socket: v.SocketLabel(si)}
 		if r := s.Row; r != nil {
-			sd = SeenDoc{Socket: s.Socket, Present: true, ByAddr: s.ByAddr, Backend: r.Proxy, Server: r.Name, Status: r.Status,
+			sd = SeenDoc{Socket: sd.Socket, Present: true, ByAddr: s.ByAddr, Backend: r.Proxy, Server: r.Name, Status: r.Status,
 				CheckStatus: r.CheckStatus, CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur()}
 			if !d.Registered && d.Host == "" {
 				d.Host, d.Port = splitAddr(r.Addr)

@@ -255,7 +255,7 @@ func TestIndexInterleavedProxies(t *testing.T) {
 func TestJoinSkipsNilSnapshots(t *testing.T) {
 	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
 	v := Join(r, []*haproxy.Snapshot{nil, hap("A", srv("svc", a1, "UP")), nil}, Config{Now: t0})
-	if len(v.HAProxy) != 1 || len(v.Services[0].Instances[0].HAProxy) != 1 || v.Services[0].Instances[0].HAProxy[0].Socket != "A" {
+	if len(v.HAProxy) != 1 || len(v.Services[0].Instances[0].HAProxy) != 1 || v.SocketLabel(0) != "A" {
 		t.Errorf("view sockets %d, instance sockets %+v", len(v.HAProxy), v.Services[0].Instances[0].HAProxy)
 	}
 	h := NewHistory(4)

@@ -65,14 +65,14 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 func (j *joiner) notes(b *svcBuild, in *Instance, addr string, ds []Diagnosis) []Diagnosis {
 	r := in.Registration
 	multi := j.readable > 1
-	for _, s := range in.HAProxy {
+	for si, s := range in.HAProxy {
 		if !s.ByAddr {
 			continue
 		}
 		t := "HAProxy names it " + s.Row.Name + ", not " + bothNames(r) + " as Synapse would from this registration; matched by address " + addr +
 			" (the instance was renamed without a reload, or this backend is not Synapse's)"
 		if multi {
-			t = "from " + s.Socket + ": " + t
+			t = "from " + j.socks[si].label + ": " + t
 		}
 		ds = append(ds, Diagnosis{CodeMatchedByAddr, sentence(t)})
 	}
@@ -84,7 +84,7 @@ func (j *joiner) notes(b *svcBuild, in *Instance, addr string, ds []Diagnosis) [
 				continue
 			}
 			if w := rowWeight(s.Row); w != want {
-				at = append(at, s.Socket)
+				at = append(at, j.socks[si].label)
 				hw = w
 			}
 		}

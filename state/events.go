@@ -1,6 +1,7 @@
 package state
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -145,11 +146,14 @@ func sameKeys(a, b []Instance) bool {
 type differ struct {
 	at                 time.Time
 	prevRead, nextRead map[string]bool
-	next               *View
-	regKnown           bool            // the registry is current in both views
-	reloaded           map[string]bool // sockets whose HAProxy process changed (a reload)
-	out                []Event
-	members            map[string]*sources.Member // next's Serf members by name, built on first use
+	// The views' socket labels, one per View.HAProxy (and Instance.HAProxy).
+	prevLabels, nextLabels []string
+	sameLabels             bool
+	next                   *View
+	regKnown               bool            // the registry is current in both views
+	reloaded               map[string]bool // sockets whose HAProxy process changed (a reload)
+	out                    []Event
+	members                map[string]*sources.Member // next's Serf members by name, built on first use
 	// Synapse's own moves seen in this diff, by service and socket, and
 	// the events that a move there explains (see attribute).
 	moves  map[string]bool
@@ -165,9 +169,11 @@ type undone struct {
 }
 
 func newDiffer(prev, next *View) *differ {
-	return &differ{at: next.At, prevRead: readableLabels(prev), nextRead: readableLabels(next), next: next,
+	d := &differ{at: next.At, prevRead: readableLabels(prev), nextRead: readableLabels(next), next: next,
 		regKnown: prev.Registry != nil && next.Registry != nil && !prev.Registry.Stale() && !next.Registry.Stale(),
-		reloaded: reloads(prev, next)}
+		reloaded: reloads(prev, next), prevLabels: prev.socketLabels(), nextLabels: next.socketLabels()}
+	d.sameLabels = slices.Equal(d.prevLabels, d.nextLabels)
+	return d
 }
 
 // reloads returns the sockets whose HAProxy pid differs between the views.
@@ -299,24 +305,22 @@ func (d *differ) instance(svc string, p, n *Instance) {
 	if n != nil {
 		c.regChanged = n.RegChanged()
 	}
-	if sameSockets(ps, ns) { // the usual case: no list to build
+	if d.sameLabels && len(ps) == len(ns) { // the usual case: no list to build
 		for k := range ns {
-			d.seen(c, ns[k].Socket, ps[k].Row, ns[k].Row)
+			d.seen(c, d.nextLabels[k], ps[k].Row, ns[k].Row)
 		}
 		return
 	}
 	// Sockets by label: the --haproxy list may change between Views.
 	labels := make([]string, 0, len(ns)+len(ps))
-	for _, s := range ns {
-		labels = append(labels, s.Socket)
-	}
-	for _, s := range ps {
-		if findSeen(ns, s.Socket) == nil {
-			labels = append(labels, s.Socket)
+	labels = append(labels, d.nextLabels[:min(len(ns), len(d.nextLabels))]...)
+	for _, l := range d.prevLabels[:min(len(ps), len(d.prevLabels))] {
+		if !slices.Contains(labels, l) {
+			labels = append(labels, l)
 		}
 	}
 	for _, l := range labels {
-		d.seen(c, l, rowOf(findSeen(ps, l)), rowOf(findSeen(ns, l)))
+		d.seen(c, l, rowAt(ps, d.prevLabels, l), rowAt(ns, d.nextLabels, l))
 	}
 }
 
@@ -348,20 +352,6 @@ type seenCtx struct {
 	svc, name     string
 	regd, wasRegd bool      // registered (and taken by Synapse) in next, in prev
 	regChanged    time.Time // when History saw its registration last change
-}
-
-// sameSockets reports whether both instances list the same sockets in the
-// same order.
-func sameSockets(a, b []Seen) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Socket != b[i].Socket {
-			return false
-		}
-	}
-	return true
 }
 
 // seen diffs one socket's row of an instance; either row may be nil.
@@ -471,20 +461,13 @@ func regOf(in *Instance) *sources.Registration {
 	return in.Registration
 }
 
-func findSeen(ss []Seen, label string) *Seen {
-	for i := range ss {
-		if ss[i].Socket == label {
-			return &ss[i]
-		}
+// rowAt returns the row of ss (an instance's HAProxy, in the order of
+// labels) at the socket labelled l; nil when there is none.
+func rowAt(ss []Seen, labels []string, l string) *haproxy.Row {
+	if i := slices.Index(labels, l); i >= 0 && i < len(ss) {
+		return ss[i].Row
 	}
 	return nil
-}
-
-func rowOf(s *Seen) *haproxy.Row {
-	if s == nil {
-		return nil
-	}
-	return s.Row
 }
 
 // fullStop ends s with a full stop; event texts start with the service name,

@@ -67,6 +67,22 @@ func TestDiffRemovedAndUnreadable(t *testing.T) {
 	}
 }
 
+// The --haproxy list changed between the views (a socket added in front):
+// each instance's rows are compared socket by socket by label, not by place.
+func TestDiffSocketsChanged(t *testing.T) {
+	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))
+	prev := Join(r, []*haproxy.Snapshot{hap("A", srv("svc", a1, "UP"))}, Config{Now: t0})
+	next := Join(r, []*haproxy.Snapshot{hap("B", srv("svc", a1, "DRAIN")), hap("A", srv("svc", a1, "DOWN"))}, Config{Now: t0})
+	got := Diff(prev, next)
+	if len(got) != 1 || got[0].Instance != a1 || got[0].Socket != "A" || got[0].From != "UP" || got[0].To != "DOWN" {
+		t.Errorf("events = %+v", got)
+	}
+	back := Diff(next, prev)
+	if len(back) != 1 || back[0].Socket != "A" || back[0].From != "DOWN" || back[0].To != "UP" {
+		t.Errorf("events back = %+v", back)
+	}
+}
+
 func TestHistory(t *testing.T) {
 	h := NewHistory(3)
 	r := zk([]string{"svc"}, reg("svc", "web1", "10.0.0.1", 8080))

@@ -379,9 +379,9 @@ func TestJoinDiagnoses(t *testing.T) {
 				if len(in.HAProxy) != len(c.haps) {
 					t.Errorf("%s: %d socket views, want %d", w.server, len(in.HAProxy), len(c.haps))
 				}
-				for si, seen := range in.HAProxy {
-					if seen.Socket != c.haps[si].Label {
-						t.Errorf("%s: socket %d = %q, want %q", w.server, si, seen.Socket, c.haps[si].Label)
+				for si := range in.HAProxy {
+					if got := v.SocketLabel(si); got != c.haps[si].Label {
+						t.Errorf("%s: socket %d = %q, want %q", w.server, si, got, c.haps[si].Label)
 					}
 				}
 			}

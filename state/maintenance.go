@@ -59,9 +59,6 @@ func (j *joiner) maintenanceOnly(b *svcBuild, entries []sources.MaintenanceEntry
 			server = mt.InstanceID + "_" + e.Addr
 		}
 		seen := make([]Seen, len(j.socks))
-		for si, k := range j.socks {
-			seen[si].Socket = k.label
-		}
 		insts = append(insts, Instance{Key: b.backend + "/" + server, Server: server, HAProxy: seen})
 	}
 	return insts

@@ -71,10 +71,28 @@ type Config struct {
 	Maintenance *sources.Maintenance
 }
 
-// Seen is one HAProxy socket's view of one instance.
+// SocketLabel names socket i of the view (View.HAProxy[i], and every
+// instance's HAProxy[i]): its --haproxy label, or its address.
+func (v *View) SocketLabel(i int) string {
+	if v.HAProxy[i] == nil {
+		return ""
+	}
+	return labelOf(v.HAProxy[i])
+}
+
+// socketLabels are the view's SocketLabels in order.
+func (v *View) socketLabels() []string {
+	out := make([]string, len(v.HAProxy))
+	for i := range v.HAProxy {
+		out[i] = v.SocketLabel(i)
+	}
+	return out
+}
+
+// Seen is one HAProxy socket's view of one instance: Instance.HAProxy[i]
+// is what socket View.HAProxy[i] shows (View.SocketLabel names it).
 type Seen struct {
-	Socket string       // the socket's label
-	Row    *haproxy.Row // nil when this socket has no matching server
+	Row *haproxy.Row // nil when this socket has no matching server
 	// ByAddr is true when the server was found by address, not by name.
 	ByAddr bool
 }

@@ -77,9 +77,6 @@ func (j *joiner) service(b *svcBuild) Service {
 	}
 	for i := range insts {
 		insts[i].HAProxy = seen[i*nsock : (i+1)*nsock : (i+1)*nsock]
-		for si, k := range j.socks {
-			insts[i].HAProxy[si].Socket = k.label
-		}
 	}
 
 	var byServer map[string]int
@@ -246,9 +243,6 @@ func (j *joiner) unregistered(backend string, insts []Instance, keys *keyer) []I
 		if i == 0 || c.name != cands[i-1].name {
 			seen := slab[:nsock:nsock]
 			slab = slab[nsock:]
-			for x, k := range j.socks {
-				seen[x].Socket = k.label
-			}
 			insts = append(insts, Instance{Key: keys.key(backend, c.name), Server: j.socks[c.sock].rows[c.idx].Name, HAProxy: seen})
 		}
 		insts[len(insts)-1].HAProxy[c.sock].Row = &j.socks[c.sock].rows[c.idx]

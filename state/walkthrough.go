@@ -45,8 +45,8 @@ type Step struct {
 // claiming only what v shows.
 func WalkInstance(v *View, s *Service, in *Instance) []Step {
 	steps := []Step{answering(v, in), registered(v, in)}
-	for _, seen := range in.HAProxy {
-		steps = append(steps, inHAProxy(v, s, in, seen), takesTraffic(v, seen))
+	for si := range in.HAProxy {
+		steps = append(steps, inHAProxy(v, s, in, si), takesTraffic(v, in.HAProxy[si], si))
 	}
 	return steps
 }
@@ -71,7 +71,7 @@ func WalkService(v *View, s *Service) []Step {
 			" registered; it is " + string(v.Registry.State) + " now, so the current state is unknown"
 	}
 	steps := []Step{st}
-	for _, h := range v.HAProxy {
+	for si, h := range v.HAProxy {
 		if h == nil {
 			continue
 		}
@@ -85,8 +85,8 @@ func WalkService(v *View, s *Service) []Step {
 		}
 		total, taking := 0, 0
 		for i := range s.Instances {
-			for _, seen := range s.Instances[i].HAProxy {
-				if seen.Socket == l && seen.Row != nil {
+			if hs := s.Instances[i].HAProxy; si < len(hs) {
+				if seen := hs[si]; seen.Row != nil {
 					total++
 					if isUp(seen.Row) {
 						taking++
@@ -120,19 +120,20 @@ func answering(v *View, in *Instance) Step {
 	st := Step{Question: "Service answering at " + walkAddr(in) + "?"}
 	yes, no := false, false
 	var unknown []string
-	for _, seen := range in.HAProxy {
-		r, h := seen.Row, snapOf(v, seen.Socket)
+	for si, seen := range in.HAProxy {
+		h, l := socketAt(v, si)
+		r := seen.Row
 		switch {
 		case h == nil || h.Stats == nil:
-			unknown = append(unknown, seen.Socket+" could not be read")
+			unknown = append(unknown, l+" could not be read")
 			continue
 		case r == nil:
-			unknown = append(unknown, seen.Socket+" has no server for it, so no check")
+			unknown = append(unknown, l+" has no server for it, so no check")
 			continue
 		}
-		ev := seen.Socket + ": "
+		ev := l + ": "
 		if h.Err != nil {
-			ev = seen.Socket + " (as of " + age(v.At.Sub(h.LastGood)) + " ago): "
+			ev = l + " (as of " + age(v.At.Sub(h.LastGood)) + " ago): "
 		}
 		switch {
 		case !hasCheck(r):
@@ -211,9 +212,10 @@ func registered(v *View, in *Instance) Step {
 }
 
 // inHAProxy: does the socket have a server for the instance.
-func inHAProxy(v *View, s *Service, in *Instance, seen Seen) Step {
-	st := Step{Question: "In HAProxy " + seen.Socket + "?"}
-	h := snapOf(v, seen.Socket)
+func inHAProxy(v *View, s *Service, in *Instance, si int) Step {
+	h, l := socketAt(v, si)
+	seen := in.HAProxy[si]
+	st := Step{Question: "In HAProxy " + l + "?"}
 	switch {
 	case h == nil || h.Stats == nil:
 		st.Why = unreadWords(h)
@@ -233,9 +235,10 @@ func inHAProxy(v *View, s *Service, in *Instance, seen Seen) Step {
 }
 
 // takesTraffic: is the server UP with a weight, from this socket.
-func takesTraffic(v *View, seen Seen) Step {
-	st := Step{Question: "Taking traffic from " + seen.Socket + "?"}
-	h, r := snapOf(v, seen.Socket), seen.Row
+func takesTraffic(v *View, seen Seen, si int) Step {
+	h, l := socketAt(v, si)
+	st := Step{Question: "Taking traffic from " + l + "?"}
+	r := seen.Row
 	switch {
 	case h == nil || h.Stats == nil:
 		st.Why = unreadWords(h)
@@ -317,14 +320,13 @@ func unreadWords(h *haproxy.Snapshot) string {
 	return t
 }
 
-// snapOf is v's snapshot of the socket labelled l.
-func snapOf(v *View, l string) *haproxy.Snapshot {
-	for _, h := range v.HAProxy {
-		if h != nil && label(h) == l {
-			return h
-		}
+// socketAt returns socket si of v (the one an instance's HAProxy[si] is
+// from) and its label; nil and "" when v has no such socket.
+func socketAt(v *View, si int) (*haproxy.Snapshot, string) {
+	if si >= len(v.HAProxy) || v.HAProxy[si] == nil {
+		return nil, ""
 	}
-	return nil
+	return v.HAProxy[si], v.SocketLabel(si)
 }
 
 func label(h *haproxy.Snapshot) string {

@@ -211,11 +211,11 @@ func (m *Model) targets() ([]actions.Target, error) {
 			}
 		}
 		for _, in := range ins {
-			seen := firstRow(in)
+			si, seen := firstRow(in)
 			if seen == nil {
 				return nil, fmt.Errorf("%s is not in any HAProxy socket, so there is no server to act on", instName(in))
 			}
-			out = append(out, actions.Target{Socket: seen.Socket, Backend: seen.Row.Proxy, Server: seen.Row.Name,
+			out = append(out, actions.Target{Socket: m.socketLabel(si), Backend: seen.Row.Proxy, Server: seen.Row.Name,
 				Service: m.detail.service, Addr: seen.Row.Addr})
 		}
 	case viewHAProxy:
@@ -369,7 +369,7 @@ func (m *Model) durableInstance() (actions.Instance, error) {
 		}
 		return out, nil
 	}
-	if seen := firstRow(in); seen != nil {
+	if _, seen := firstRow(in); seen != nil {
 		out.Host, out.Port, _ = actions.ServerAddr(seen.Row.Addr, seen.Row.Name)
 	} else {
 		out.Host, out.Port, _ = haproxy.NameAddr(in.Server)

@@ -151,7 +151,16 @@ func (c *common) noInstancesText() string {
 
 // newestSeen is the newest version of an instance's row at one socket: a
 // light poll may have re-read it after the socket's rows.
-func (c *common) newestSeen(s *state.Seen) *haproxy.Row { return c.frame.NewestSeen(s) }
+func (c *common) newestSeen(si int, s *state.Seen) *haproxy.Row { return c.frame.NewestSeen(si, s) }
+
+// socketLabel names socket si of the frame's view, the one every
+// instance's HAProxy[si] is from.
+func (c *common) socketLabel(si int) string {
+	if v := c.frame.View; v != nil && si < len(v.HAProxy) {
+		return v.SocketLabel(si)
+	}
+	return ""
+}
 
 // regName is the registry's kind as people write it.
 func (c *common) regName() string {

@@ -93,13 +93,13 @@ func instAddr(in *state.Instance) string {
 }
 
 // firstRow is the first socket's row for the instance, or nil.
-func firstRow(in *state.Instance) *state.Seen {
+func firstRow(in *state.Instance) (int, *state.Seen) {
 	for i := range in.HAProxy {
 		if in.HAProxy[i].Row != nil {
-			return &in.HAProxy[i]
+			return i, &in.HAProxy[i]
 		}
 	}
-	return nil
+	return -1, nil
 }
 
 // statusText is the HAProxy status per socket, "-" where a socket lacks
@@ -135,7 +135,7 @@ func labelsText(in *state.Instance) string {
 }
 
 func (p *detailPane) sortKey(col int, in *state.Instance) sortKey {
-	r := firstRow(in)
+	_, r := firstRow(in)
 	switch col {
 	case 0:
 		return sortKey{s: instName(in)}
@@ -251,13 +251,13 @@ func (p *detailPane) view(w, h int) string {
 		}
 		cells[4] = cell{s: labelsText(in), st: &c.st.Muted}
 		st := &c.st.Muted
-		if fr := firstRow(in); fr != nil {
+		if si, fr := firstRow(in); fr != nil {
 			st = c.statusStyle(fr.Row.StatusWord())
 			cells[6] = cell{s: fr.Row.CheckStatus}
 			cells[7] = cell{s: fmt.Sprint(fr.Row.Weight)}
 			// Counters from the newest read of the row (a watched backend's
 			// servers are re-read at every poll), state from the joined one.
-			now := c.newestSeen(fr)
+			now := c.newestSeen(si, fr)
 			cells[8], cells[9] = cell{s: human(now.SCur())}, cell{s: human(now.Rate())}
 			if now.Preview {
 				cells[8], cells[9] = cell{s: notRead}, cell{s: notRead}

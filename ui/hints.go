@@ -65,7 +65,7 @@ func (c *common) instanceHints(w int, in *state.Instance) string {
 	if c.readOnly {
 		lead = c.st.Muted.Render("read-only:")
 	}
-	if firstRow(in) == nil {
+	if _, fr := firstRow(in); fr == nil {
 		// Not in HAProxy: no server to act on; the registry and durable
 		// maintenance still apply.
 		bs = []key.Binding{k.HacheckDown, k.HacheckUp, k.Diagnose, k.Open, k.ZKDelete, k.Copy}

@@ -54,8 +54,8 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 	} else {
 		l = append(l, "  not registered: HAProxy has this server but no registration explains it")
 	}
-	for _, seen := range in.HAProxy {
-		l = append(l, "", m.st.Section.Render(plainf("HAProxy %s", seen.Socket)))
+	for si, seen := range in.HAProxy {
+		l = append(l, "", m.st.Section.Render(plainf("HAProxy %s", m.socketLabel(si))))
 		if seen.Row == nil {
 			l = append(l, plainf("  no server %s in backend %s", in.Server, svc.Backend))
 			continue

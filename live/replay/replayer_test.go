@@ -68,9 +68,9 @@ func checkCounts(t *testing.T, name string, v *state.View, raw rawAt) {
 				regs++
 				regs += len(in.Duplicates())
 			}
-			for _, seen := range in.HAProxy {
+			for si, seen := range in.HAProxy {
 				if seen.Row != nil {
-					rows[seen.Socket]++
+					rows[v.SocketLabel(si)]++
 				}
 			}
 		}

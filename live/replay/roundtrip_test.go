@@ -34,9 +34,9 @@ func viewKey(v *state.View) string {
 				reg = in.Registration.ID()
 			}
 			fmt.Fprintf(&b, "  %s %s", in.Server, reg)
-			for _, seen := range in.HAProxy {
+			for si, seen := range in.HAProxy {
 				if r := seen.Row; r != nil {
-					fmt.Fprintf(&b, " %s:%s/w%d/%s", seen.Socket, r.Status, r.Weight, r.CheckStatus)
+					fmt.Fprintf(&b, " %s:%s/w%d/%s", v.SocketLabel(si), r.Status, r.Weight, r.CheckStatus)
 				}
 			}
 			for _, d := range in.Diagnoses {
