@@ -239,11 +239,7 @@ func readableLabels(v *View) map[string]bool {
 		if s == nil {
 			continue
 		}
-		l := s.Label
-		if l == "" {
-			l = s.Address
-		}
-		m[l] = s.Stats != nil
+		m[labelOf(s)] = s.Stats != nil
 	}
 	return m
 }

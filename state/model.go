@@ -71,24 +71,6 @@ type Config struct {
 	Maintenance *sources.Maintenance
 }
 
-// SocketLabel names socket i of the view (View.HAProxy[i], and every
-// instance's HAProxy[i]): its --haproxy label, or its address.
-func (v *View) SocketLabel(i int) string {
-	if v.HAProxy[i] == nil {
-		return ""
-	}
-	return labelOf(v.HAProxy[i])
-}
-
-// socketLabels are the view's SocketLabels in order.
-func (v *View) socketLabels() []string {
-	out := make([]string, len(v.HAProxy))
-	for i := range v.HAProxy {
-		out[i] = v.SocketLabel(i)
-	}
-	return out
-}
-
 // Seen is one HAProxy socket's view of one instance: Instance.HAProxy[i]
 // is what socket View.HAProxy[i] shows (View.SocketLabel names it).
 type Seen struct {
@@ -212,6 +194,24 @@ type View struct {
 	Diagnoses []Diagnosis
 	// Maintenance is Config.Maintenance: this host's durable maintenance.
 	Maintenance *sources.Maintenance
+}
+
+// SocketLabel names socket i of the view (View.HAProxy[i], and every
+// instance's HAProxy[i]): its --haproxy label, or its address.
+func (v *View) SocketLabel(i int) string {
+	if v.HAProxy[i] == nil {
+		return ""
+	}
+	return labelOf(v.HAProxy[i])
+}
+
+// socketLabels are the view's SocketLabels in order.
+func (v *View) socketLabels() []string {
+	out := make([]string, len(v.HAProxy))
+	for i := range v.HAProxy {
+		out[i] = v.SocketLabel(i)
+	}
+	return out
 }
 
 // RegText renders the registered count for a table cell: "3", "3 +3dup"

@@ -75,7 +75,7 @@ func WalkService(v *View, s *Service) []Step {
 		if h == nil {
 			continue
 		}
-		l := label(h)
+		l := labelOf(h)
 		in := Step{Question: "In HAProxy " + l + "?"}
 		up := Step{Question: "Taking traffic from " + l + "?"}
 		if h.Stats == nil {
@@ -327,13 +327,6 @@ func socketAt(v *View, si int) (*haproxy.Snapshot, string) {
 		return nil, ""
 	}
 	return v.HAProxy[si], v.SocketLabel(si)
-}
-
-func label(h *haproxy.Snapshot) string {
-	if h.Label != "" {
-		return h.Label
-	}
-	return h.Address
 }
 
 // walkAddr is the instance's host:port: the registration's, else a row's.
