@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -125,15 +126,29 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 	addGlobalFlags(root.PersistentFlags())
 	// A CPU profile of a whole run, and a heap profile at its end (what is
 	// live then and all it allocated: -sample_index=alloc_space), for the
-	// bench harness and for bug reports.
-	var cpuProfile, memProfile string
-	var stopCPU func()
+	// bench harness and for bug reports; a Go execution trace of a whole
+	// run, for latency (where a key's frame waited, and on what).
+	var cpuProfile, memProfile, goTrace string
+	var stopCPU, stopTrace func()
 	var memFile *os.File
 	root.PersistentFlags().StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of this run to FILE")
 	root.PersistentFlags().StringVar(&memProfile, "mem-profile", "", "write a heap profile to FILE at exit")
 	_ = root.PersistentFlags().MarkHidden("cpu-profile")
+	root.PersistentFlags().StringVar(&goTrace, "go-trace", "", "write a Go execution trace of this run to FILE (go tool trace)")
 	_ = root.PersistentFlags().MarkHidden("mem-profile")
+	_ = root.PersistentFlags().MarkHidden("go-trace")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if goTrace != "" {
+			f, err := os.Create(goTrace)
+			if err != nil {
+				return usagef("--go-trace: %v", err)
+			}
+			if err := trace.Start(f); err != nil {
+				f.Close()
+				return usagef("--go-trace: %v", err)
+			}
+			stopTrace = func() { trace.Stop(); f.Close() }
+		}
 		if memProfile != "" {
 			f, err := os.Create(memProfile)
 			if err != nil {
@@ -156,6 +171,9 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 		return nil
 	}
 	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if stopTrace != nil {
+			stopTrace()
+		}
 		if stopCPU != nil {
 			stopCPU()
 		}
