@@ -4,8 +4,8 @@
 // its end, and while nothing changes nothing is drawn and nothing is
 // scheduled. Bubble Tea's own renderer draws on a fixed ticker instead (a
 // key's frame waits up to a tick, and the ticker wakes the process 60 times
-// a second forever); this package replaces it, on ultraviolet's renderer,
-// the one Bubble Tea's is built on.
+// a second forever); this package replaces it (see Screen for how a
+// frame is written).
 package display
 
 import "time"

@@ -207,7 +207,7 @@ func page(first int) string {
 }
 
 // BenchmarkDrawPageDown is a page-down's frame at 160x48: the display's
-// share of a key's latency (parse the view into cells, diff, write).
+// share of a key's latency (compare the lines, write the changed ones).
 func BenchmarkDrawPageDown(b *testing.B) {
 	s := New(io.Discard, testEnv, 160, 48)
 	s.SetColorProfile(colorprofile.ANSI256)
