@@ -1,8 +1,12 @@
 package state
 
 import (
+	"slices"
 	"sync"
 	"time"
+	"unsafe"
+
+	"github.com/stacktui/stacktui/haproxy"
 )
 
 // DefaultForget is how long History keeps a server it no longer sees.
@@ -38,6 +42,31 @@ type History struct {
 	calm     map[string]int32
 	calmVals []calmSeries
 	calmFree []int32
+
+	last observed
+}
+
+// observed is what the last Observe saw, so that the next one can pass
+// over what cannot have changed since: a registry change rejoins the few
+// services it touched and keeps the rest of the view (the same Instances
+// arrays), with the same HAProxy readings. Observing those instances again
+// would record nothing new but a duplicate sample of the same counters,
+// and it took the history's lock for 2 ms at 10,000 registrations and
+// 10-15 ms at 50,000 servers while the screen waited to read it.
+type observed struct {
+	haps               []*haproxy.Snapshot
+	registry, regKnown bool
+	svcs               map[string]observedService // by name
+	// full is when an Observe last walked every instance: at least every
+	// Forget/8, so that an instance still there is never forgotten.
+	full time.Time
+}
+
+// observedService identifies a service's Instances array (a view never
+// changes one: a service rejoined gets a new array).
+type observedService struct {
+	first *Instance
+	n     int
 }
 
 // calmSeries is a series with nothing to remember but that it was seen: no
@@ -108,15 +137,31 @@ func (h *History) Observe(v *View) {
 	readable := rowsReadable(v.HAProxy)
 	registry := v.Registry != nil
 	regKnown := registry && !v.Registry.Stale()
-	for si := range v.Services {
-		for ii := range v.Services[si].Instances {
-			in := &v.Services[si].Instances[ii]
-			h.observe(in, readable, registry, regKnown, now)
-		}
-	}
 	forget := h.Forget
 	if forget <= 0 {
 		forget = DefaultForget
+	}
+	l := &h.last
+	same := l.svcs != nil && slices.Equal(l.haps, v.HAProxy) && l.registry == registry && l.regKnown == regKnown &&
+		now.Sub(l.full) < forget/8
+	if !same {
+		if l.svcs == nil {
+			l.svcs = map[string]observedService{}
+		}
+		clear(l.svcs)
+		l.full = now
+	}
+	l.haps, l.registry, l.regKnown = append(l.haps[:0], v.HAProxy...), registry, regKnown
+	for si := range v.Services {
+		svc := &v.Services[si]
+		id := observedService{unsafe.SliceData(svc.Instances), len(svc.Instances)}
+		if same && l.svcs[svc.Name] == id {
+			continue
+		}
+		l.svcs[svc.Name] = id
+		for ii := range svc.Instances {
+			h.observe(&svc.Instances[ii], readable, registry, regKnown, now)
+		}
 	}
 	// Sweeping walks every entry: do it a few times per Forget, not on every
 	// poll (at 50,000 servers the walk was a quarter of Observe).
