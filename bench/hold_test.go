@@ -3,9 +3,12 @@
 package bench
 
 import (
+	"math/rand/v2"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/go-zookeeper/zk"
 
 	"github.com/stacktui/stacktui/internal/testenv"
 )
@@ -61,6 +64,43 @@ func holdWhile(path string) {
 	for end := time.Now().Add(time.Hour); time.Now().Before(end); time.Sleep(time.Second) {
 		if _, err := os.Stat(path); err != nil {
 			return
+		}
+	}
+}
+
+// TestChurnZooKeeper changes the registry a held ZooKeeper (HOLDZK) holds,
+// for hand measurements of change to screen (with --go-trace): CHANGES
+// times, about a second apart, a registration of svc000 created, then
+// deleted, as the harness does. Skipped unless HOLDZK is set.
+func TestChurnZooKeeper(t *testing.T) {
+	path := os.Getenv("HOLDZK")
+	if path == "" {
+		t.Skip("HOLDZK=file not set: a tool for hand measurements, not a check (CI never sets HOLDZK)")
+	}
+	addr, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := readKnobs(t)
+	c, _, err := zk.Connect([]string{string(addr)}, 10*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	data, err := testenv.Registration{Host: "10.250.0.1", Port: 39999, Name: "hostchange"}.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := ""
+	for range k.changes {
+		time.Sleep(500*time.Millisecond + rand.N(time.Second))
+		if created == "" {
+			created, err = c.Create(svcPath(0)+"/hostchange_", data, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
+		} else {
+			err, created = c.Delete(created, -1), ""
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 }
