@@ -28,10 +28,10 @@ type terminal struct {
 
 func newTerminal(t *testing.T, w, h int, grapheme bool) *terminal {
 	emu := vt.NewEmulator(w, h)
-	go func() { _, _ = io.Copy(io.Discard, emu) }() // its answers to queries
-	t.Cleanup(func() { _ = emu.Close() })
 	term := &terminal{t: t, emu: emu, w: w, h: h}
-	term.scr = New(io.MultiWriter(emu, &term.last), testEnv, w, h)
+	// Through SSH the screen asks the terminal nothing (see askModes): an
+	// emulator would answer into a pipe nobody reads.
+	term.scr = New(io.MultiWriter(emu, &term.last), []string{"TERM=xterm-256color", "SSH_TTY=/dev/pts/9"}, w, h)
 	term.scr.SetColorProfile(colorprofile.TrueColor)
 	term.scr.SetGraphemeWidth(grapheme)
 	return term
