@@ -42,3 +42,31 @@ func BenchmarkJoinOneChange50k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkObserveOneChange50k records in the history the views a Joiner
+// makes of 50,000 servers and 10,000 registrations as one registration
+// comes and goes between two polls: the services the join kept are passed
+// over (BenchmarkObserve50k walks every instance).
+func BenchmarkObserveOneChange50k(b *testing.B) {
+	reg, haps := benchInput(500, 100, 10000)
+	base := reg.Services[0].Registrations
+	extra := base[0]
+	extra.Name, extra.Host, extra.Node = "newhost", "10.250.0.1", "newhost_0000000999"
+	var jn Joiner
+	views := make([]*View, 2)
+	for i := range views {
+		next := *reg
+		next.Services = slices.Clone(reg.Services)
+		next.Services[0].Registrations = slices.Clone(base)
+		if i == 1 {
+			next.Services[0].Registrations = append(next.Services[0].Registrations, extra)
+		}
+		views[i] = jn.Join(&next, haps, Config{Now: t0.Add(time.Duration(i) * time.Second)})
+	}
+	h := NewHistory(60)
+	h.Observe(views[0])
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		h.Observe(views[(i+1)%2])
+	}
+}
