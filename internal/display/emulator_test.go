@@ -118,10 +118,24 @@ func boundary(r *rand.Rand, line string) int {
 	return at[r.IntN(len(at))]
 }
 
+// places lists where in line the bytes outside escape sequences that ok
+// accepts are.
+func places(line string, ok func(byte) bool) []int {
+	var at []int
+	for i := 0; i < len(line); {
+		_, _, n, _ := ansi.DecodeSequence(line[i:], ansi.NormalState, nil)
+		if n == 1 && ok(line[i]) {
+			at = append(at, i)
+		}
+		i += n
+	}
+	return at
+}
+
 // mutate changes a line the way a refresh does: a figure, a style, the
 // end, or the whole of it.
 func mutate(r *rand.Rand, line string, maxWidth int) string {
-	switch r.IntN(6) {
+	switch r.IntN(7) {
 	case 0:
 		return randomLine(r, maxWidth)
 	case 1: // cut
@@ -135,9 +149,17 @@ func mutate(r *rand.Rand, line string, maxWidth int) string {
 			i := boundary(r, line)
 			return line[:i] + pieces[r.IntN(len(pieces))] + line[i:]
 		}
-	case 4: // one byte changed, a digit for a digit
-		if i := strings.IndexAny(line, "0123456789"); i >= 0 {
+	case 4: // one byte changed, a digit for a digit (an accented one too)
+		if at := places(line, func(c byte) bool { return c >= '0' && c <= '9' }); len(at) > 0 {
+			i := at[r.IntN(len(at))]
 			return line[:i] + string(rune('0'+r.IntN(10))) + line[i+1:]
+		}
+	case 5: // an accent on a letter or digit
+		if at := places(line, func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' }); len(at) > 0 {
+			i := at[r.IntN(len(at))] + 1
+			if !strings.HasPrefix(line[i:], "\u0301") {
+				return line[:i] + "\u0301" + line[i:]
+			}
 		}
 	}
 	return ""

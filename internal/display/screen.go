@@ -3,6 +3,7 @@ package display
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -24,7 +25,8 @@ import (
 //
 // It compares frames line by line, as text: a line that is the same string
 // as the last frame's is left alone, and a changed one is written from its
-// first changed cell to its end. A cell model (ultraviolet's renderer, which
+// first changed cell to its end, or to where the rest of the row is what the
+// terminal shows already. A cell model (ultraviolet's renderer, which
 // Bubble Tea's is built on) writes fewer bytes when a change is in the
 // middle of a line, but parses every line of every frame into cells and
 // compares them cell by cell: 2.5-3 ms of a 160x48 page-down at 50,000
@@ -237,17 +239,38 @@ func (s *Screen) paintRow(y int, r row, line, entry string) (end string) {
 	}
 	s.pen, s.penFrom = s.pen[:penTo], penFrom
 	visible := cutCol < s.width // else the change is past the right edge
-	if visible {
-		s.moveTo(cutCol, y)
-		for _, seq := range s.pen[s.penFrom:] {
-			s.frame.WriteString(s.sgrAt(seq))
+	if !visible {
+		// Nothing to write; the styles at the line's end are still read.
+		s.walk(line, cut, len(line), cutCol)
+		return s.penEnd()
+	}
+	s.moveTo(cutCol, y)
+	for _, seq := range s.pen[s.penFrom:] {
+		s.frame.WriteString(s.sgrAt(seq))
+	}
+	// Where the rest of the row is on the terminal already, stop there.
+	oldPen := s.pen[s.penFrom:]
+	if entry != r.entry { // cut is 0
+		oldPen = nil
+		if r.entry != "" {
+			oldPen = []string{r.entry}
 		}
 	}
+	stop := s.sameTail(old, line, cut, cutCol, oldPen)
 	styled := len(s.pen) > s.penFrom
 	col = cutCol
 	joins := false // a combining mark here joins the character written last
 	for i := cut; i < len(line); {
+		if i == stop {
+			if styled {
+				s.frame.WriteString(ansi.ResetStyle)
+			}
+			return r.end // the same text, styles in force and cell as the old row's
+		}
 		if n := min(asciiRun(line[i:]), s.width-col); n > 0 {
+			if stop > i {
+				n = min(n, stop-i)
+			}
 			s.frame.WriteString(line[i : i+n])
 			col += n
 			i += n
@@ -260,7 +283,7 @@ func (s *Screen) paintRow(y int, r row, line, entry string) (end string) {
 		case isSGR(tok):
 			// Past the right edge a style still runs on to the next row.
 			s.setPen(tok)
-			if visible && col < s.width {
+			if col < s.width {
 				s.frame.WriteString(s.sgrAt(tok))
 				styled = true
 			}
@@ -283,14 +306,18 @@ func (s *Screen) paintRow(y int, r row, line, entry string) (end string) {
 			joins = true
 		}
 	}
-	if visible {
-		if styled {
-			s.frame.WriteString(ansi.ResetStyle)
-		}
-		if col < s.width {
-			s.frame.WriteString(ansi.EraseLineRight)
-		}
+	if styled {
+		s.frame.WriteString(ansi.ResetStyle)
 	}
+	if col < s.width {
+		s.frame.WriteString(ansi.EraseLineRight)
+	}
+	return s.penEnd()
+}
+
+// penEnd is the styles in force, as one string: a line's end, the next
+// row's entry.
+func (s *Screen) penEnd() string {
 	switch inForce := s.pen[s.penFrom:]; len(inForce) {
 	case 0:
 		return ""
@@ -299,6 +326,71 @@ func (s *Screen) paintRow(y int, r row, line, entry string) (end string) {
 	default:
 		return strings.Join(inForce, "")
 	}
+}
+
+// walk reads str from i to at, from column col, applying its styles to
+// s.pen; it returns the column at at, and whether at is a boundary between
+// two characters or sequences (else the walk ends past it).
+func (s *Screen) walk(str string, i, at, col int) (int, bool) {
+	for i < at {
+		if n := asciiRun(str[i:]); n > 0 {
+			n = min(n, at-i)
+			col += n
+			i += n
+			continue
+		}
+		tok, w, n := s.token(str[i:])
+		if isSGR(tok) {
+			s.setPen(tok)
+		} else if printable(tok) {
+			col += w
+		}
+		i += n
+	}
+	return col, i == at
+}
+
+// sameTail returns where in line, after cut, the bytes that end both line
+// and old begin at the same cell with the same styles in force in both (the
+// terminal shows them already: a counter changed in the middle of a row
+// need not rewrite the rest), or -1. Both lines are at cell cutCol at cut,
+// line with s.pen's styles in force, old with oldPen's.
+func (s *Screen) sameTail(old, line string, cut, cutCol int, oldPen []string) int {
+	n := 0
+	for n < len(line)-cut && n < len(old)-cut && line[len(line)-1-n] == old[len(old)-1-n] {
+		n++
+	}
+	// From between two ASCII bytes in both lines, after the change.
+	for ; n > 0; n-- {
+		p, q := len(line)-n, len(old)-n
+		if p > cut && q > 0 && line[p] < 0x80 && line[p-1] < 0x80 && old[q-1] < 0x80 {
+			break
+		}
+	}
+	if n == 0 {
+		return -1
+	}
+	p, q := len(line)-n, len(old)-n
+	keep, from := len(s.pen), s.penFrom
+	pen := s.pen[from:keep:keep]                             // the line's styles at cut
+	defer func() { s.pen, s.penFrom = s.pen[:keep], from }() // the scratch past them goes
+	// The old line first, on a scratch list after the line's own.
+	base := len(s.pen)
+	s.pen = append(s.pen, oldPen...)
+	s.penFrom = base
+	oldCol, ok := s.walk(old, cut, q, cutCol)
+	if !ok || oldCol >= s.width {
+		return -1
+	}
+	oldEnd := len(s.pen)
+	oldFrom := s.penFrom
+	s.penFrom = oldEnd
+	s.pen = append(s.pen, pen...)
+	newCol, ok := s.walk(line, cut, p, cutCol)
+	if !ok || newCol != oldCol || !slices.Equal(s.pen[oldFrom:oldEnd], s.pen[s.penFrom:]) {
+		return -1
+	}
+	return p
 }
 
 // setPen applies an SGR sequence to the styles in force.

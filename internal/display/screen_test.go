@@ -220,3 +220,26 @@ func BenchmarkDrawPageDown(b *testing.B) {
 		}
 	}
 }
+
+// TestScreenWritesTheChangeOnly: a counter that changes in the middle of a
+// styled row is written alone (the rest of the row is on the terminal
+// already); one that changes its width rewrites the row from there.
+func TestScreenWritesTheChangeOnly(t *testing.T) {
+	var out bytes.Buffer
+	s := New(&out, testEnv, 80, 2)
+	s.SetColorProfile(colorprofile.TrueColor)
+	row := func(n string) string {
+		return "  svc042/web-1  \x1b[32mUP\x1b[m  sess " + n + "  rate 17/s  \x1b[38;5;245mlastchg 3m12s\x1b[m  ok"
+	}
+	s.Draw(view(row("41")))
+	out.Reset()
+	s.Draw(view(row("42")))
+	if got := out.String(); strings.Contains(got, "rate") || !strings.Contains(got, "2") || len(got) > 16 {
+		t.Fatalf("one digit changed wrote %q", got)
+	}
+	out.Reset()
+	s.Draw(view(row("100")))
+	if got := out.String(); !strings.Contains(got, "100  rate 17/s") || !strings.Contains(got, "lastchg 3m12s") {
+		t.Fatalf("a wider counter did not rewrite the rest of the row: %q", got)
+	}
+}
