@@ -188,8 +188,9 @@ type row struct {
 }
 
 // paintRow rewrites row y from r to show line, entered with the styles in
-// entry: from the first cell where the two differ to the end of the row.
-// The cut is placed where both lines are at the same cell with the same
+// entry: from the first cell where the two differ to the end of the row,
+// or to where the rest is on the terminal already (sameTail). The cut is
+// placed where both lines are at the same cell with the same
 // text and styles before it: between two ASCII bytes outside any escape
 // sequence (so no grapheme cluster can span it); the styles in force there
 // are set again before the rest. It returns the styles in force at the
