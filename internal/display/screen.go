@@ -422,6 +422,8 @@ func asciiRun(str string) int {
 func (s *Screen) token(str string) (tok string, width, n int) {
 	if s.grapheme {
 		tok, width, n, _ = ansi.DecodeSequence(str, ansi.NormalState, nil)
+	} else if g := knownGlyph(str); g > 0 {
+		return str[:g], 1, g
 	} else {
 		tok, width, n, _ = ansi.DecodeSequenceWc(str, ansi.NormalState, nil)
 	}
