@@ -17,7 +17,7 @@ func bigSnaps() []*haproxy.Snapshot {
 		st := &haproxy.Stats{}
 		for b := range 500 {
 			for s := range 50 {
-				st.Rows = append(st.Rows, haproxy.Row{Proxy: fmt.Sprintf("svc_%d", b), Name: fmt.Sprintf("host_%d", s), Type: haproxy.TypeServer, UWeight: 10})
+				st.Rows = append(st.Rows, haproxy.Row{Proxy: fmt.Sprintf("svc_%d", b), Type: haproxy.TypeServer, UWeight: 10}.WithString(haproxy.ColName, fmt.Sprintf("host_%d", s)))
 			}
 		}
 		out = append(out, &haproxy.Snapshot{Label: label, Stats: st})

@@ -73,12 +73,12 @@ func TestHAProxyStateAndWeightReadBack(t *testing.T) {
 			t.Fatalf("%s %s: %v %+v", s.op, s.arg, r.Err, r.Steps)
 		}
 		got := row(t, main, "svc_a", hostA)
-		if got.Status != s.status || int(got.UWeight) != s.uweight {
-			t.Errorf("after %s %s: status %q uweight %d; want %q %d", s.op, s.arg, got.Status, got.UWeight, s.status, s.uweight)
+		if got.Status() != s.status || int(got.UWeight) != s.uweight {
+			t.Errorf("after %s %s: status %q uweight %d; want %q %d", s.op, s.arg, got.Status(), got.UWeight, s.status, s.uweight)
 		}
 		// The neighbour in the same backend is never touched.
-		if other := row(t, main, "svc_a", hostB); other.Status != "no check" || other.UWeight != 10 {
-			t.Errorf("after %s: svc_a/%s changed too: %q %d", s.op, hostB, other.Status, other.UWeight)
+		if other := row(t, main, "svc_a", hostB); other.Status() != "no check" || other.UWeight != 10 {
+			t.Errorf("after %s: svc_a/%s changed too: %q %d", s.op, hostB, other.Status(), other.UWeight)
 		}
 	}
 }
@@ -102,8 +102,8 @@ func TestHAProxyHealthAgentAndReplies(t *testing.T) {
 	if r := do(OpChecksOff); r.Err != nil {
 		t.Fatal(r.Err)
 	}
-	if st := row(t, main, "svc_h", checked); st.CheckStatus != "" && !strings.Contains(st.Status, "no check") {
-		t.Errorf("after checks off: status %q check %q", st.Status, st.CheckStatus)
+	if st := row(t, main, "svc_h", checked); st.CheckStatus() != "" && !strings.Contains(st.Status(), "no check") {
+		t.Errorf("after checks off: status %q check %q", st.Status(), st.CheckStatus())
 	}
 	if r := do(OpChecksOn); r.Err != nil {
 		t.Fatal(r.Err)
@@ -112,8 +112,8 @@ func TestHAProxyHealthAgentAndReplies(t *testing.T) {
 	if r := do(OpHealthDown); r.Err != nil {
 		t.Fatal(r.Err)
 	}
-	if st := row(t, main, "svc_h", checked); !strings.HasPrefix(st.Status, "DOWN") {
-		t.Errorf("after health down: status %q", st.Status)
+	if st := row(t, main, "svc_h", checked); !strings.HasPrefix(st.Status(), "DOWN") {
+		t.Errorf("after health down: status %q", st.Status())
 	}
 	for _, op := range []ServerOp{OpHealthStopping, OpHealthUp, OpAgentOff, OpAgentOn, OpAgentDown, OpAgentUp, OpShutdownSessions} {
 		if r := do(op); r.Err != nil {
@@ -140,7 +140,7 @@ func TestHAProxyHealthAgentAndReplies(t *testing.T) {
 	if r.Err == nil || !strings.Contains(r.Err.Error(), "read-only") {
 		t.Errorf("read-only session: %v; want the client's read-only refusal", r.Err)
 	}
-	if st := row(t, main, "svc_a", hostA).Status; st == "MAINT" {
+	if r := row(t, main, "svc_a", hostA); r.Status() == "MAINT" {
 		t.Error("the read-only session changed HAProxy")
 	}
 }
@@ -169,7 +169,7 @@ func TestHAProxyScopeTwoSockets(t *testing.T) {
 		if c.h == "peer" {
 			h = peer
 		}
-		if got := row(t, h, c.backend, c.server).Status; got != c.want {
+		if got := row(t, h, c.backend, c.server).Status(); got != c.want {
 			t.Errorf("socket scope: %s %s/%s is %q, want %q", c.h, c.backend, c.server, got, c.want)
 		}
 	}
@@ -191,7 +191,7 @@ func TestHAProxyScopeTwoSockets(t *testing.T) {
 		if c.h == "peer" {
 			h = peer
 		}
-		if got := row(t, h, c.backend, c.server).Status; got != c.want {
+		if got := row(t, h, c.backend, c.server).Status(); got != c.want {
 			t.Errorf("all sockets: %s %s/%s is %q, want %q", c.h, c.backend, c.server, got, c.want)
 		}
 	}

@@ -142,15 +142,16 @@ func snapshots(t *testing.T) []*haproxy.Snapshot {
 }
 
 // row finds backend/server in h's live stats.
-func row(t *testing.T, h *testenv.HAP, backend, server string) haproxy.Row {
+func row(t *testing.T, h *testenv.HAP, backend, server string) *haproxy.Row {
 	t.Helper()
-	for _, r := range showStat(t, h).Rows {
-		if r.IsServer() && r.Proxy == backend && r.Name == server {
+	rows := showStat(t, h).Rows
+	for i := range rows {
+		if r := &rows[i]; r.IsServer() && r.Proxy == backend && r.Name() == server {
 			return r
 		}
 	}
 	t.Fatalf("%s/%s not in show stat", backend, server)
-	return haproxy.Row{}
+	return nil
 }
 
 // resetServers puts every fixture server back to ready and its configured weight.
@@ -163,9 +164,9 @@ func resetServers(t *testing.T) {
 				continue
 			}
 			for _, c := range []string{
-				"set server " + r.Proxy + "/" + r.Name + " state ready",
-				"set server " + r.Proxy + "/" + r.Name + " health up",
-				"set server " + r.Proxy + "/" + r.Name + " weight 100%",
+				"set server " + r.Proxy + "/" + r.Name() + " state ready",
+				"set server " + r.Proxy + "/" + r.Name() + " health up",
+				"set server " + r.Proxy + "/" + r.Name() + " weight 100%",
 			} {
 				if out := h.Command(c); strings.TrimSpace(out) != "" {
 					t.Fatalf("%s: %s", c, out)

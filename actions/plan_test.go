@@ -17,8 +17,8 @@ func snap(label string, servers ...string) *haproxy.Snapshot {
 	for _, s := range servers {
 		b, n, _ := strings.Cut(s, "/")
 		st.Rows = append(st.Rows,
-			haproxy.Row{Proxy: b, Name: "FRONTEND", Type: haproxy.TypeFrontend},
-			haproxy.Row{Proxy: b, Name: n, Type: haproxy.TypeServer, Status: "UP", UWeight: 10, Weight: 10, Addr: n[strings.LastIndexByte(n, '_')+1:]})
+			haproxy.Row{Proxy: b, Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND"),
+			haproxy.Row{Proxy: b, Type: haproxy.TypeServer, UWeight: 10, Weight: 10}.WithString(haproxy.ColName, n).WithString(haproxy.ColStatus, "UP").WithString(haproxy.ColAddr, n[strings.LastIndexByte(n, '_')+1:]))
 	}
 	return &haproxy.Snapshot{Label: label, Stats: st}
 }

@@ -73,7 +73,7 @@ func readOnlyCases(t *testing.T) []roCase {
 			plan: func(t *testing.T) Action {
 				return ok(t)(NewServerAction(OpDrain, "", []Target{{Socket: "main", Backend: "svc_a", Server: hostA}}, ScopeAllSockets, snapshots(t)))
 			},
-			changed: func(t *testing.T) bool { return row(t, main, "svc_a", hostA).Status == "DRAIN" },
+			changed: func(t *testing.T) bool { return row(t, main, "svc_a", hostA).Status() == "DRAIN" },
 			restore: resetServers,
 		},
 		{

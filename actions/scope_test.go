@@ -12,7 +12,7 @@ import (
 // rows lack the addr column, so their address comes from the name.
 func synapseSnap() *haproxy.Snapshot {
 	row := func(b, n, addr string) haproxy.Row {
-		return haproxy.Row{Proxy: b, Name: n, Type: haproxy.TypeServer, Status: "UP", Weight: 1, UWeight: 1, Addr: addr}
+		return haproxy.Row{Proxy: b, Type: haproxy.TypeServer, Weight: 1, UWeight: 1}.WithString(haproxy.ColName, n).WithString(haproxy.ColStatus, "UP").WithString(haproxy.ColAddr, addr)
 	}
 	return &haproxy.Snapshot{Label: "main", Stats: &haproxy.Stats{Rows: []haproxy.Row{
 		row("svc_a", "web-1_10.0.0.5:8080", "10.0.0.5:8080"),
@@ -59,7 +59,7 @@ func TestScopesMatchSynapseNames(t *testing.T) {
 		t.Errorf("host scope from a <host>:<port>_<name> row reaches %d servers, want 4", n)
 	}
 	// A server whose address is unknown cannot be widened.
-	odd := &haproxy.Snapshot{Label: "main", Stats: &haproxy.Stats{Rows: []haproxy.Row{{Proxy: "b", Name: "web", Type: haproxy.TypeServer}}}}
+	odd := &haproxy.Snapshot{Label: "main", Stats: &haproxy.Stats{Rows: []haproxy.Row{haproxy.Row{Proxy: "b", Type: haproxy.TypeServer}.WithString(haproxy.ColName, "web")}}}
 	if _, err := NewServerAction(OpDrain, "", []Target{{Socket: "main", Backend: "b", Server: "web"}}, ScopeHost, []*haproxy.Snapshot{odd}); err == nil || !strings.Contains(err.Error(), "address is unknown") {
 		t.Errorf("unknown address: %v", err)
 	}
@@ -78,13 +78,13 @@ func TestHostScopeOnRealHAProxy(t *testing.T) {
 		t.Fatalf("%v %+v", r.Err, r.Steps)
 	}
 	for _, r := range showStat(t, main).Rows {
-		if r.IsServer() && !strings.HasPrefix(r.Status, "DRAIN") {
-			t.Errorf("main %s/%s is %s, want DRAIN", r.Proxy, r.Name, r.Status)
+		if r.IsServer() && !strings.HasPrefix(r.Status(), "DRAIN") {
+			t.Errorf("main %s/%s is %s, want DRAIN", r.Proxy, r.Name(), r.Status())
 		}
 	}
 	for _, r := range showStat(t, peer).Rows {
-		if r.IsServer() && r.Status == "DRAIN" {
-			t.Errorf("peer %s/%s was drained by a this-socket scope", r.Proxy, r.Name)
+		if r.IsServer() && r.Status() == "DRAIN" {
+			t.Errorf("peer %s/%s was drained by a this-socket scope", r.Proxy, r.Name())
 		}
 	}
 }

@@ -160,8 +160,8 @@ func describeTarget(s resolved, op ServerOp) string {
 	case OpShutdownSessions:
 		return t + " (" + strconv.FormatInt(s.row.SCur(), 10) + " sessions)"
 	}
-	if s.row.Status != "" {
-		return t + " (" + s.row.Status + ")"
+	if s.row.Status() != "" {
+		return t + " (" + s.row.Status() + ")"
 	}
 	return t
 }

@@ -91,9 +91,9 @@ func expand(targets []Target, scope Scope, snaps []*haproxy.Snapshot) ([]resolve
 				if !r.IsServer() {
 					continue
 				}
-				h, p, ok := serverAddr(r.Addr, r.Name, nil)
+				h, p, ok := serverAddr(r.Addr(), r.Name(), nil)
 				if ok && h == host && (sameHost || p == port) {
-					add(resolved{Target: Target{Socket: label, Backend: r.Proxy, Server: r.Name, Service: t.Service, Addr: r.Addr}, row: r})
+					add(resolved{Target: Target{Socket: label, Backend: r.Proxy, Server: r.Name(), Service: t.Service, Addr: r.Addr()}, row: r})
 				}
 			}
 		}
@@ -108,7 +108,7 @@ func expand(targets []Target, scope Scope, snaps []*haproxy.Snapshot) ([]resolve
 // the row's `show stat` addr), else from its name in either Synapse order.
 func serverAddr(addr, name string, row *haproxy.Row) (string, int, bool) {
 	if addr == "" && row != nil {
-		addr = row.Addr
+		addr = row.Addr()
 	}
 	return ServerAddr(addr, name)
 }
@@ -150,7 +150,7 @@ func findRow(s *haproxy.Snapshot, backend, server string) *haproxy.Row {
 	}
 	for i := range s.Stats.Rows {
 		r := &s.Stats.Rows[i]
-		if r.IsServer() && r.Proxy == backend && r.Name == server {
+		if r.IsServer() && r.Proxy == backend && r.Name() == server {
 			return r
 		}
 	}

@@ -60,7 +60,7 @@ func TestChaosChangesSomethingByItself(t *testing.T) {
 		}
 		var reqs int64
 		for _, r := range st.Rows {
-			if r.Name == "FRONTEND" {
+			if r.Name() == "FRONTEND" {
 				reqs += r.ReqTot()
 			}
 		}

@@ -33,7 +33,7 @@ func showStat(t testing.TB, socket string) map[string]statRow {
 	}
 	out := map[string]statRow{}
 	for _, r := range st.Rows {
-		out[r.Key()] = statRow{Status: r.Status, Weight: strconv.Itoa(int(r.Weight))}
+		out[r.Key()] = statRow{Status: r.Status(), Weight: strconv.Itoa(int(r.Weight))}
 	}
 	return out
 }

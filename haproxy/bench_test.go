@@ -159,7 +159,7 @@ func TestBigShowStatParses(t *testing.T) {
 		t.Fatalf("rows = %d", len(st.Rows))
 	}
 	r := st.Rows[1]
-	if r.Proxy != "service_0" || r.Name != "host1_10.0.0.1:31001" || r.Status != "UP" || r.SCur() != 2 {
+	if r.Proxy != "service_0" || r.Name() != "host1_10.0.0.1:31001" || r.Status() != "UP" || r.SCur() != 2 {
 		t.Fatalf("row 1: %+v", r)
 	}
 	t.Logf("input %d bytes", len(data))
@@ -233,7 +233,7 @@ func BenchmarkPreviewStats50k(b *testing.B) {
 	}
 	proxies := &Stats{Fields: []string{"pxname", "svname"}}
 	for p := range 500 {
-		proxies.Rows = append(proxies.Rows, Row{Proxy: fmt.Sprintf("service_%d", p), Name: "BACKEND", Type: TypeBackend, IID: int32(p + 3)}.WithString(ColMode, "http"))
+		proxies.Rows = append(proxies.Rows, Row{Proxy: fmt.Sprintf("service_%d", p), Type: TypeBackend, IID: int32(p + 3)}.WithString(ColName, "BACKEND").WithString(ColMode, "http"))
 	}
 	b.ReportAllocs()
 	for b.Loop() {

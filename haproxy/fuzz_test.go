@@ -39,8 +39,8 @@ func FuzzParseStat(f *testing.F) {
 				}
 			}
 			if seen["svname"] == 1 {
-				if v, _ := r.Field("svname"); v != r.Name {
-					t.Fatalf("Field(svname) = %q; Name = %q", v, r.Name)
+				if v, _ := r.Field("svname"); v != r.Name() {
+					t.Fatalf("Field(svname) = %q; Name = %q", v, r.Name())
 				}
 			}
 		}

@@ -28,7 +28,7 @@ func MergeServers(last, agg []Row, fresh map[int][]Row) ([]Row, bool) {
 			continue
 		}
 		j := pos[int(r.IID)]
-		if j >= len(f) || f[j].Name != r.Name {
+		if j >= len(f) || f[j].Name() != r.Name() {
 			return nil, false
 		}
 		*r = f[j]

@@ -88,16 +88,17 @@ func joinAddrs(servers []ServerState) []string {
 // far as it can.
 func previewRow(b *rowBuilder, r *Row, s *ServerState, addr, mode string) {
 	*r = Row{
-		Proxy: b.in.intern(s.Backend), Name: b.a.str(s.Server), Type: TypeServer, IID: int32(s.BackendID), SID: int32(s.ServerID),
-		Status: previewStatus(s), Weight: int32(s.UWeight), UWeight: int32(s.UWeight), Addr: addr, Preview: true,
+		Proxy: b.in.intern(s.Backend), Type: TypeServer, IID: int32(s.BackendID), SID: int32(s.ServerID),
+		Weight: int32(s.UWeight), UWeight: int32(s.UWeight), Preview: true,
 	}
+	b.p.strs[ColName], b.p.strs[ColStatus], b.p.strs[ColAddr] = s.Server, previewStatus(s), addr
 	b.p.vals[ColCheckHealth] = int64(s.CheckHealth)
 	b.p.vals[ColLastChange] = int64(s.LastChange / time.Second)
 	b.p.strs[ColMode] = mode
 	// As `show stat`: a check result only while checks run (not paused by MAINT).
 	if s.CheckState&(checkEnabled|checkPaused) == checkEnabled {
 		if s.CheckStatus >= 0 && s.CheckStatus < len(checkStatuses) {
-			r.CheckStatus, b.p.strs[ColCheckDesc] = checkStatuses[s.CheckStatus][0], checkStatuses[s.CheckStatus][1]
+			b.p.strs[ColCheckStatus], b.p.strs[ColCheckDesc] = checkStatuses[s.CheckStatus][0], checkStatuses[s.CheckStatus][1]
 		}
 	}
 	b.finish(r)

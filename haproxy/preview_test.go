@@ -47,7 +47,7 @@ func TestPreviewMatchesCapturedShowStat(t *testing.T) {
 				t.Fatalf("%s row %d: %s (type %d, %d/%d), want %s (type %d, %d/%d)", prefix, i, g.Key(), g.Type, g.IID, g.SID, w.Key(), w.Type, w.IID, w.SID)
 			}
 			if !w.IsServer() {
-				if g.Preview || g.Status != w.Status || g.SCur() != w.SCur() {
+				if g.Preview || g.Status() != w.Status() || g.SCur() != w.SCur() {
 					t.Errorf("%s %s: proxy row changed: %+v", prefix, w.Key(), g)
 				}
 				continue
@@ -56,10 +56,10 @@ func TestPreviewMatchesCapturedShowStat(t *testing.T) {
 				t.Errorf("%s %s: server row not marked Preview", prefix, w.Key())
 			}
 			if g.StatusWord() != w.StatusWord() || g.Weight != w.Weight || g.UWeight != w.UWeight ||
-				g.CheckStatus != w.CheckStatus || g.CheckDesc() != w.CheckDesc() || g.Addr != w.Addr || g.Mode() != w.Mode() {
+				g.CheckStatus() != w.CheckStatus() || g.CheckDesc() != w.CheckDesc() || g.Addr() != w.Addr() || g.Mode() != w.Mode() {
 				t.Errorf("%s %s:\n preview %q w%d/%d check %q %q addr %q mode %q\n    stat %q w%d/%d check %q %q addr %q mode %q",
-					prefix, w.Key(), g.Status, g.Weight, g.UWeight, g.CheckStatus, g.CheckDesc(), g.Addr, g.Mode(),
-					w.Status, w.Weight, w.UWeight, w.CheckStatus, w.CheckDesc(), w.Addr, w.Mode())
+					prefix, w.Key(), g.Status(), g.Weight, g.UWeight, g.CheckStatus(), g.CheckDesc(), g.Addr(), g.Mode(),
+					w.Status(), w.Weight, w.UWeight, w.CheckStatus(), w.CheckDesc(), w.Addr(), w.Mode())
 			}
 			if d := g.LastChange() - w.LastChange(); d < -2e9 || d > 2e9 { // captured a moment apart
 				t.Errorf("%s %s: last change %s, want %s", prefix, w.Key(), g.LastChange(), w.LastChange())
@@ -93,8 +93,8 @@ func TestPreviewStatus(t *testing.T) {
 
 func TestPreviewRowEdges(t *testing.T) {
 	proxies := &Stats{Fields: []string{"pxname", "svname"}, Rows: []Row{
-		{Proxy: "fe", Name: "FRONTEND", Type: TypeFrontend, IID: 2},
-		Row{Proxy: "be", Name: "BACKEND", Type: TypeBackend, IID: 3}.WithString(ColMode, "tcp"),
+		Row{Proxy: "fe", Type: TypeFrontend, IID: 2}.WithString(ColName, "FRONTEND"),
+		Row{Proxy: "be", Type: TypeBackend, IID: 3}.WithString(ColName, "BACKEND").WithString(ColMode, "tcp"),
 	}}
 	servers := []ServerState{
 		{BackendID: 3, Backend: "be", ServerID: 1, Server: "v6", Addr: "::1", Port: 80, OpState: 2, CheckState: 6, CheckStatus: 15},
@@ -115,13 +115,13 @@ func TestPreviewRowEdges(t *testing.T) {
 			t.Fatalf("rows %v, want %v", keys, want)
 		}
 	}
-	if r := st.Rows[1]; r.Addr != "[::1]:80" || r.CheckStatus != "L7OK" || r.Mode() != "tcp" {
+	if r := st.Rows[1]; r.Addr() != "[::1]:80" || r.CheckStatus() != "L7OK" || r.Mode() != "tcp" {
 		t.Errorf("IPv6 server: %+v", r)
 	}
-	if r := st.Rows[2]; r.CheckStatus != "" || r.CheckDesc() != "" { // MAINT pauses checks: show stat has none
+	if r := st.Rows[2]; r.CheckStatus() != "" || r.CheckDesc() != "" { // MAINT pauses checks: show stat has none
 		t.Errorf("paused check: %+v", r)
 	}
-	if r := st.Rows[4]; r.Addr != "" || r.CheckStatus != "" || r.Status != "UP" {
+	if r := st.Rows[4]; r.Addr() != "" || r.CheckStatus() != "" || r.Status() != "UP" {
 		t.Errorf("unknown check status and no address: %+v", r)
 	}
 }

@@ -16,13 +16,19 @@ import (
 //
 // Why packed: a console of 50,000 servers keeps every row of the last full
 // read, and one field per value made a Row 640 bytes, most of them zeros.
-// Packed, a row is under 200 bytes and its values cost a byte or two each.
+// Packed, a row is 72 bytes and its values cost a byte or two each; the
+// strings the join reads at every server (name, status, check status,
+// address) come first, where they are found soonest.
 type Col uint8
 
 // The packed values, the ones read at every join first (a value is found by
 // skipping the set values before it).
 const (
-	ColSCur          Col = iota // scur: current sessions
+	ColName          Col = iota // svname (string; read with Row.Name, as the next three)
+	ColStatus                   // status (string)
+	ColCheckStatus              // check_status (string, "* " prefix stripped)
+	ColAddr                     // addr (string)
+	ColSCur                     // scur: current sessions
 	ColRate                     // rate: sessions per second
 	ColReqRate                  // req_rate: HTTP requests per second
 	ColHrsp5xx                  // hrsp_5xx
@@ -84,7 +90,7 @@ const (
 const colExtra = 63
 
 // strCols are the packed values that are strings; the rest are integers.
-const strCols = 1<<ColCheckDesc | 1<<ColAgentStatus | 1<<ColAgentDesc | 1<<ColLastCheck | 1<<ColMode | 1<<ColAlgo
+const strCols = 1<<ColName | 1<<ColStatus | 1<<ColCheckStatus | 1<<ColAddr | 1<<ColCheckDesc | 1<<ColAgentStatus | 1<<ColAgentDesc | 1<<ColLastCheck | 1<<ColMode | 1<<ColAlgo
 
 func isStr(c Col) bool { return strCols&(uint64(1)<<c) != 0 }
 

@@ -269,9 +269,6 @@ func fillRowQuoted(rb *rowBuilder, r *Row, h *statHeader, body string, i int) in
 // HAProxy left empty reads "0").
 func (r *Row) Field(name string) (string, bool) {
 	if r.hdr == nil {
-		if v, ok := r.Extra[name]; ok {
-			return v, true
-		}
 		return "", false
 	}
 	want := -1
@@ -299,7 +296,7 @@ func (r *Row) Field(name string) (string, bool) {
 // typedField is a typed value as text.
 func (r *Row) typedField(d colDesc) string {
 	switch d.kind {
-	case kName, kIntern, kInternStar:
+	case kIntern:
 		return *(*string)(unsafe.Add(unsafe.Pointer(r), d.off))
 	case kInt:
 		return strconv.Itoa(int(*(*int32)(unsafe.Add(unsafe.Pointer(r), d.off))))
@@ -324,7 +321,7 @@ func (r *Row) eachExtra(f func(col int, val string)) {
 		case extraZero:
 			f(col, "0")
 		case extraName:
-			f(col, r.Name)
+			f(col, r.Name())
 		default:
 			n, w := uvarint(s)
 			f(col, s[w:w+int(n)])
@@ -336,10 +333,10 @@ func (r *Row) eachExtra(f func(col int, val string)) {
 // ExtraFields returns the fields of this row that have no typed value, by
 // header name ("" when empty). It builds a new map on each call.
 func (r *Row) ExtraFields() map[string]string {
-	if r.hdr == nil {
-		return r.Extra
-	}
 	m := make(map[string]string)
+	if r.hdr == nil {
+		return m
+	}
 	for col, id := range r.hdr.ids {
 		if id == fNone && r.hdr.names[col] != "" {
 			m[r.hdr.names[col]] = ""
@@ -351,15 +348,4 @@ func (r *Row) ExtraFields() map[string]string {
 		}
 	})
 	return m
-}
-
-// FillExtra sets Row.Extra on every row from the untyped fields. ParseStat
-// leaves Extra nil because a map per row costs more than the parse itself
-// at 50,000 servers; call this only when a consumer needs the map.
-func (s *Stats) FillExtra() {
-	for i := range s.Rows {
-		if s.Rows[i].Extra == nil {
-			s.Rows[i].Extra = s.Rows[i].ExtraFields()
-		}
-	}
 }

@@ -103,15 +103,13 @@ func statFieldID(name string) fieldID { return statFieldIDs[name] }
 type colKind uint8
 
 const (
-	kSkip       colKind = iota // no typed value: kept with the untyped columns
-	kName                      // string field, unique per row: copied
-	kIntern                    // string field many rows repeat: interned
-	kInternStar                // interned without HAProxy's "* " in-progress prefix
-	kInt                       // int32 field
-	kType                      // the RowType field
-	kPInt                      // packed integer (in HAProxy's unit)
-	kPStr                      // packed string
-	kPStrStar                  // packed string without the "* " prefix
+	kSkip     colKind = iota // no typed value: kept with the untyped columns
+	kIntern                  // string field many rows repeat: interned
+	kInt                     // int32 field
+	kType                    // the RowType field
+	kPInt                    // packed integer (in HAProxy's unit)
+	kPStr                    // packed string
+	kPStrStar                // packed string without the "* " prefix
 )
 
 // colDesc is where and how one column's value is stored in a Row.
@@ -129,16 +127,16 @@ func packedAs(k colKind, c Col) colDesc      { return colDesc{kind: k, col: c} }
 // halves the parse time at 50,000 servers; FuzzParseStat checks the result.
 var fieldDescs = [...]colDesc{
 	fPxname:        fieldAt(kIntern, unsafe.Offsetof(Row{}.Proxy)),
-	fSvname:        fieldAt(kName, unsafe.Offsetof(Row{}.Name)),
+	fSvname:        packedAs(kPStr, ColName),
 	fType:          fieldAt(kType, unsafe.Offsetof(Row{}.Type)),
 	fIID:           fieldAt(kInt, unsafe.Offsetof(Row{}.IID)),
 	fSID:           fieldAt(kInt, unsafe.Offsetof(Row{}.SID)),
-	fStatus:        fieldAt(kIntern, unsafe.Offsetof(Row{}.Status)),
+	fStatus:        packedAs(kPStr, ColStatus),
 	fWeight:        fieldAt(kInt, unsafe.Offsetof(Row{}.Weight)),
 	fUWeight:       fieldAt(kInt, unsafe.Offsetof(Row{}.UWeight)),
 	fAct:           packedAs(kPInt, ColAct),
 	fBck:           packedAs(kPInt, ColBck),
-	fCheckStatus:   fieldAt(kInternStar, unsafe.Offsetof(Row{}.CheckStatus)),
+	fCheckStatus:   packedAs(kPStrStar, ColCheckStatus),
 	fCheckCode:     fieldAt(kInt, unsafe.Offsetof(Row{}.CheckCode)),
 	fCheckDuration: packedAs(kPInt, ColCheckDuration),
 	fCheckDesc:     packedAs(kPStr, ColCheckDesc),
@@ -188,7 +186,7 @@ var fieldDescs = [...]colDesc{
 	fCTime:         packedAs(kPInt, ColCTime),
 	fRTime:         packedAs(kPInt, ColRTime),
 	fTTime:         packedAs(kPInt, ColTTime),
-	fAddr:          fieldAt(kName, unsafe.Offsetof(Row{}.Addr)),
+	fAddr:          packedAs(kPStr, ColAddr),
 	fMode:          packedAs(kPStr, ColMode),
 	fAlgo:          packedAs(kPStr, ColAlgo),
 	fThrottle:      packedAs(kPInt, ColThrottle),
@@ -217,13 +215,9 @@ func newRowBuilder() *rowBuilder {
 func (b *rowBuilder) store(r *Row, d colDesc, col int, v string) {
 	switch d.kind {
 	case kSkip:
-		b.extra = appendExtra(b.extra, &b.prevExtra, col, v, r.Name)
-	case kName:
-		*(*string)(unsafe.Add(unsafe.Pointer(r), d.off)) = b.a.str(v)
+		b.extra = appendExtra(b.extra, &b.prevExtra, col, v, b.p.strs[ColName])
 	case kIntern:
 		*(*string)(unsafe.Add(unsafe.Pointer(r), d.off)) = b.in.intern(v)
-	case kInternStar:
-		*(*string)(unsafe.Add(unsafe.Pointer(r), d.off)) = b.in.intern(strings.TrimPrefix(v, "* "))
 	case kInt:
 		*(*int32)(unsafe.Add(unsafe.Pointer(r), d.off)) = atoi32(v)
 	case kType:

@@ -87,7 +87,6 @@ func (c *StatReuse) reuse(b *rowBuilder, r *Row, n int, line string, lastchg int
 	old := unsafe.String(unsafe.SliceData(c.body[c.lines[2*n]:]), int(c.lines[2*n+1]-c.lines[2*n]))
 	if old == line {
 		*r = c.rows[n]
-		r.Extra = nil // as parsed: a consumer may have filled the previous one's
 		return true
 	}
 	if lastchg < 0 {
@@ -114,7 +113,7 @@ func (c *StatReuse) reuse(b *rowBuilder, r *Row, n int, line string, lastchg int
 	nb = binary.AppendUvarint(nb, uint64(v<<1)^uint64(v>>63))
 	nb = append(nb, prev.vals[i+w:]...)
 	*r = *prev
-	r.vals, r.Extra = b.a.keep(nb), nil
+	r.vals = b.a.keep(nb)
 	return true
 }
 

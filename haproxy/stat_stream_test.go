@@ -81,7 +81,7 @@ func TestStatStreamCopiesFinishInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Rows) != 1 || st.Rows[0].Name != "web1" || st.Rows[0].Status != "UP" {
+	if len(st.Rows) != 1 || st.Rows[0].Name() != "web1" || st.Rows[0].Status() != "UP" {
 		t.Fatalf("rows = %+v", st.Rows)
 	}
 	if v, _ := st.Rows[0].Field("status"); v != "UP" {

@@ -41,14 +41,14 @@ func TestParseStatCapture(t *testing.T) {
 		t.Errorf("fields = %v ... %v", st.Fields[0], st.Fields[len(st.Fields)-1])
 	}
 	up := findRow(t, st, "svc_a/ss-accept-host_127.0.0.1:31001")
-	want := Row{Proxy: "svc_a", Name: "ss-accept-host_127.0.0.1:31001", Type: TypeServer, IID: 4, SID: 1,
-		Status: "UP", Weight: 1, UWeight: 1, CheckStatus: "L7OK", CheckCode: 200, Addr: "127.0.0.1:31001"}.With(ColAct, 1).WithDuration(ColCheckDuration, time.Millisecond).WithString(ColCheckDesc, "Layer7 check passed").With(ColCheckRise, 2).With(ColCheckFall, 2).With(ColCheckHealth, 3).WithDuration(ColLastChange, 16*time.Second).WithDuration(ColLastSess, -time.Second).WithString(ColMode, "http")
+	want := Row{Proxy: "svc_a", Type: TypeServer, IID: 4, SID: 1,
+		Weight: 1, UWeight: 1, CheckCode: 200}.WithString(ColName, "ss-accept-host_127.0.0.1:31001").WithString(ColStatus, "UP").WithString(ColCheckStatus, "L7OK").WithString(ColAddr, "127.0.0.1:31001").With(ColAct, 1).WithDuration(ColCheckDuration, time.Millisecond).WithString(ColCheckDesc, "Layer7 check passed").With(ColCheckRise, 2).With(ColCheckFall, 2).With(ColCheckHealth, 3).WithDuration(ColLastChange, 16*time.Second).WithDuration(ColLastSess, -time.Second).WithString(ColMode, "http")
 	got := *up
 	if !rowsEqual(got, want) {
 		t.Errorf("server row\n got %+v\nwant %+v", got, want)
 	}
 	down := findRow(t, st, "svc_a/ss-accept-host_127.0.0.1:31002")
-	if down.Status != "DOWN" || down.CheckStatus != "L4CON" || down.ChkFail() != 2 || down.ChkDown() != 1 ||
+	if down.Status() != "DOWN" || down.CheckStatus() != "L4CON" || down.ChkFail() != 2 || down.ChkDown() != 1 ||
 		down.Downtime() != 3*time.Second || down.LastCheck() != "Connection refused" {
 		t.Errorf("down row: %+v", down)
 	}
@@ -66,7 +66,7 @@ func TestParseStatCapture(t *testing.T) {
 		t.Error("Field(no_such_field) reported present")
 	}
 	fe := findRow(t, st, "svc_a/FRONTEND")
-	if fe.Type != TypeFrontend || fe.Status != "OPEN" || fe.SLim() != 2000 {
+	if fe.Type != TypeFrontend || fe.Status() != "OPEN" || fe.SLim() != 2000 {
 		t.Errorf("frontend row: %+v", fe)
 	}
 	ex := up.ExtraFields()
@@ -76,10 +76,6 @@ func TestParseStatCapture(t *testing.T) {
 	if _, typed := ex["status"]; typed {
 		t.Error("typed field status in ExtraFields")
 	}
-	st.FillExtra()
-	if st.Rows[0].Extra["pid"] != "1" {
-		t.Errorf("FillExtra pid = %q", st.Rows[0].Extra["pid"])
-	}
 }
 
 // rowsEqual compares the fields and typed values of two rows.
@@ -87,13 +83,13 @@ func rowsEqual(a, b Row) bool {
 	return reflect.DeepEqual(typedOnly(a), typedOnly(b))
 }
 
-// typedOnly is r without its untyped columns, header and Extra.
+// typedOnly is r without its untyped columns and header.
 func typedOnly(r Row) Row {
 	var p packer
 	p.load(&r)
 	p.extra = ""
 	r.set, r.vals = p.pack(nil)
-	r.hdr, r.Extra = nil, nil
+	r.hdr = nil
 	return r
 }
 
@@ -111,7 +107,7 @@ func TestParseStatByHeaderName(t *testing.T) {
 		t.Fatalf("rows = %d", len(st.Rows))
 	}
 	r := st.Rows[0]
-	if r.Proxy != "be" || r.Name != "s1" || r.Status != "UP" || r.CheckStatus != "L7OK" ||
+	if r.Proxy != "be" || r.Name() != "s1" || r.Status() != "UP" || r.CheckStatus() != "L7OK" ||
 		r.CheckDesc() != `a, "quoted" desc` || r.QTime() != 7*time.Millisecond || r.Weight != 0 {
 		t.Errorf("row 0: %+v", r)
 	}
@@ -143,7 +139,7 @@ func TestParseStatHeaderOnly(t *testing.T) {
 
 func TestRowStatusWord(t *testing.T) {
 	for in, want := range map[string]string{"UP 1/2": "UP", "no check": "no check", "MAINT (via a/b)": "MAINT", "DRAIN": "DRAIN"} {
-		r := Row{Status: in}
+		r := Row{}.WithString(ColStatus, in)
 		if got := r.StatusWord(); got != want {
 			t.Errorf("StatusWord(%q) = %q", in, got)
 		}
@@ -180,7 +176,7 @@ func TestFieldDescsMatchRow(t *testing.T) {
 		}
 		var want reflect.Kind
 		switch d.kind {
-		case kName, kIntern, kInternStar:
+		case kIntern:
 			want = reflect.String
 		case kInt:
 			want = reflect.Int32
@@ -211,7 +207,7 @@ func TestParseStatStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for key, want := range map[string]string{"be/s1": "DRAIN", "be/s2": "DOWN (agent)", "be/s3": "no check", "be/s4": "MAINT", "be/BACKEND": "UP"} {
-		if got := findRow(t, st, key).Status; got != want {
+		if got := findRow(t, st, key).Status(); got != want {
 			t.Errorf("%s status %q, want %q", key, got, want)
 		}
 	}

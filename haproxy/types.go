@@ -28,20 +28,15 @@ func (t RowType) String() string {
 	return "unknown"
 }
 
-// Row is one line of `show stat`. What identifies a row and what the join
-// reads at every server (names, type, ids, status, weights, check status,
-// address) are fields; every other value HAProxy writes is kept packed and
-// read with the method of its name (SCur, LastChange, CheckDesc, Mode...; see
-// Col). A value missing from the header (older HAProxy) or empty in the row
-// is zero. Fields with no typed value are kept too: read them with Field or
+// Row is one line of `show stat`. Its proxy, type, ids and weights are
+// fields; every other value HAProxy writes, its server name, status, check
+// status and address included, is kept packed and read with the method of
+// its name (Name, Status, SCur, LastChange, CheckDesc, Mode...; see Col). A
+// value missing from the header (older HAProxy) or empty in the row is zero.
+// Fields with no typed value are kept too: read them with Field or
 // ExtraFields.
 type Row struct {
 	Proxy string // pxname
-	Name  string // svname: FRONTEND, BACKEND or the server name
-
-	Status      string // status, e.g. "UP", "DOWN", "MAINT", "DRAIN", "UP 1/2", "no check", "OPEN"
-	CheckStatus string // check_status, e.g. "L7OK", "L4CON"; "*" prefix stripped
-	Addr        string // addr: "host:port" for servers
 
 	// Numbers HAProxy keeps in ints, as int32: 50,000 rows are kept at a
 	// time, twice while a full read replaces them.
@@ -58,18 +53,50 @@ type Row struct {
 	// not read (zero).
 	Preview bool
 
-	// Extra holds fields of the header that have no typed value, by header
-	// name, when a consumer asked for them (Stats.FillExtra); nil otherwise.
-	// Field and ExtraFields read them without it.
-	Extra map[string]string
-
 	set  uint64      // which packed values are non-zero (bit Col), and colExtra
 	vals string      // the packed values (see Col), then the untyped columns
 	hdr  *statHeader // the header shared by all rows of one Stats
 }
 
+// Name is svname: FRONTEND, BACKEND or the server name.
+func (r *Row) Name() string { return r.text(ColName) }
+
+// Status is status, e.g. "UP", "DOWN", "MAINT", "DRAIN", "UP 1/2", "no
+// check", "OPEN".
+func (r *Row) Status() string { return r.text(ColStatus) }
+
+// CheckStatus is check_status, e.g. "L7OK", "L4CON", without HAProxy's "* "
+// in-progress prefix.
+func (r *Row) CheckStatus() string { return r.text(ColCheckStatus) }
+
+// Addr is addr: "host:port" for servers.
+func (r *Row) Addr() string { return r.text(ColAddr) }
+
+// text is Str for the string columns that lead the packed values (ColName
+// to ColAddr): every value before c is a string, and its length mostly
+// one byte. The join and the diff read them at every server.
+func (r *Row) text(c Col) string {
+	if r.set&(1<<c) == 0 {
+		return ""
+	}
+	s := r.vals
+	for m := r.set & (1<<c - 1); m != 0; m &= m - 1 {
+		if n := s[0]; n < 0x80 {
+			s = s[1+int(n):]
+		} else {
+			n, w := uvarint(s)
+			s = s[w+int(n):]
+		}
+	}
+	if n := s[0]; n < 0x80 {
+		return s[1 : 1+int(n)]
+	}
+	n, w := uvarint(s)
+	return s[w : w+int(n)]
+}
+
 // Key identifies a row within one HAProxy: "proxy/name".
-func (r *Row) Key() string { return r.Proxy + "/" + r.Name }
+func (r *Row) Key() string { return r.Proxy + "/" + r.Name() }
 
 // IsServer reports whether the row is a server (not a frontend, backend or listener).
 func (r *Row) IsServer() bool { return r.Type == TypeServer }
@@ -77,7 +104,7 @@ func (r *Row) IsServer() bool { return r.Type == TypeServer }
 // StatusWord is the first word of Status ("UP 1/2" -> "UP", "DOWN 1/2" -> "DOWN",
 // "MAINT (via b/s)" -> "MAINT", "no check" -> "no check").
 func (r *Row) StatusWord() string {
-	s := r.Status
+	s := r.Status()
 	if s == "no check" {
 		return s
 	}

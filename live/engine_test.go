@@ -41,16 +41,15 @@ func zkSnap(sec float64, regs ...sources.Registration) *sources.Snapshot {
 // server is the HAProxy row of registration name:port in backend svc.
 func server(svc, name string, port int, status string) haproxy.Row {
 	addr := fmt.Sprintf("10.0.0.1:%d", port)
-	return haproxy.Row{Proxy: svc, Name: name + "_" + addr, Type: haproxy.TypeServer, Status: status, Weight: 1,
-		CheckStatus: "L7OK", Addr: addr}
+	return haproxy.Row{Proxy: svc, Type: haproxy.TypeServer, Weight: 1}.WithString(haproxy.ColName, name+"_"+addr).WithString(haproxy.ColStatus, status).WithString(haproxy.ColCheckStatus, "L7OK").WithString(haproxy.ColAddr, addr)
 }
 
 // hapSnap is a full read of socket "main" at sec by HAProxy pid with a
 // frontend and backend row around the servers of svc_a.
 func hapSnap(sec float64, pid int, servers ...haproxy.Row) *haproxy.Snapshot {
-	rows := []haproxy.Row{{Proxy: "svc_a", Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"}}
+	rows := []haproxy.Row{haproxy.Row{Proxy: "svc_a", Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN")}
 	rows = append(rows, servers...)
-	rows = append(rows, haproxy.Row{Proxy: "svc_a", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"}.With(haproxy.ColAct, int64(len(servers))))
+	rows = append(rows, haproxy.Row{Proxy: "svc_a", Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP").With(haproxy.ColAct, int64(len(servers))))
 	return &haproxy.Snapshot{Label: "main", Address: "/run/haproxy.sock", At: at(sec), LastGood: at(sec), Level: haproxy.LevelAdmin,
 		Info: &haproxy.Info{Version: "2.6.12", PID: pid}, Stats: &haproxy.Stats{Rows: rows}}
 }
@@ -209,7 +208,8 @@ func TestWatchedStateChangeIsMergedAndJoined(t *testing.T) {
 	light := *full
 	light.At = at(2)
 	w := full.Stats.Rows[2]
-	w.Status, w.CheckStatus = "UP 1/2", "L4CON"
+	w.SetString(haproxy.ColStatus, "UP 1/2")
+	w.SetString(haproxy.ColCheckStatus, "L4CON")
 	light.Watched = []haproxy.Row{w}
 	f := step(t, e, Input{HAProxy: &light})
 	if f.Changed&ChangeView == 0 || f.Changed&ChangeRows == 0 {
@@ -218,10 +218,10 @@ func TestWatchedStateChangeIsMergedAndJoined(t *testing.T) {
 	if got := kinds(f.Events); !slices.Equal(got, []string{"haproxy:state:UP 1/2"}) {
 		t.Fatalf("events %v", got)
 	}
-	if in := f.View.Services[0].Instances[1]; in.HAProxy[0].Row.Status != "UP 1/2" {
-		t.Fatalf("joined row %q", in.HAProxy[0].Row.Status)
+	if in := f.View.Services[0].Instances[1]; in.HAProxy[0].Row.Status() != "UP 1/2" {
+		t.Fatalf("joined row %q", in.HAProxy[0].Row.Status())
 	}
-	if full.Stats.Rows[2].Status != "UP" {
+	if full.Stats.Rows[2].Status() != "UP" {
 		t.Fatal("the poller's rows were modified")
 	}
 	// The next light poll starts from the merged rows: no second event.

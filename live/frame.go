@@ -89,7 +89,7 @@ func (f *Frame) Newest(sock int, r *haproxy.Row) *haproxy.Row {
 	if r == nil || sock < 0 || sock >= len(f.newer) || f.newer[sock] == nil {
 		return r
 	}
-	if n := f.newer[sock][rowKey{r.Proxy, r.Name}]; n != nil {
+	if n := f.newer[sock][rowKey{r.Proxy, r.Name()}]; n != nil {
 		return n
 	}
 	return r

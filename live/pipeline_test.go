@@ -50,11 +50,11 @@ func bigSnap(sec float64, n int) *haproxy.Snapshot {
 	var rows []haproxy.Row
 	for b := 0; b < n/100; b++ {
 		svc := fmt.Sprintf("svc_%03d", b)
-		rows = append(rows, haproxy.Row{Proxy: svc, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
+		rows = append(rows, haproxy.Row{Proxy: svc, Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN"))
 		for i := range 100 {
 			rows = append(rows, server(svc, fmt.Sprintf("h%d", i), 8000+i, "UP"))
 		}
-		rows = append(rows, haproxy.Row{Proxy: svc, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
+		rows = append(rows, haproxy.Row{Proxy: svc, Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP"))
 	}
 	s.Stats = &haproxy.Stats{Rows: rows}
 	return s

@@ -95,7 +95,7 @@ func index(lists ...[]haproxy.Row) newerRows {
 	m := make(newerRows, n)
 	for _, l := range lists {
 		for i := range l {
-			m[rowKey{l[i].Proxy, l[i].Name}] = &l[i]
+			m[rowKey{l[i].Proxy, l[i].Name()}] = &l[i]
 		}
 	}
 	return m
@@ -105,8 +105,8 @@ func index(lists ...[]haproxy.Row) newerRows {
 // the rows in what the join, its diagnoses or its events read: not in
 // counters, which the newer rows carry to the screen.
 func stateMoved(old, cur *haproxy.Row) bool {
-	return old.Status != cur.Status || old.Weight != cur.Weight || old.UWeight != cur.UWeight ||
-		old.CheckStatus != cur.CheckStatus || old.Addr != cur.Addr || old.AgentStatus() != cur.AgentStatus()
+	return old.Status() != cur.Status() || old.Weight != cur.Weight || old.UWeight != cur.UWeight ||
+		old.CheckStatus() != cur.CheckStatus() || old.Addr() != cur.Addr() || old.AgentStatus() != cur.AgentStatus()
 }
 
 // mergeMoved returns a copy of st with the watched server rows whose state
@@ -122,7 +122,7 @@ func mergeMoved(st *haproxy.Stats, spans proxySpans, watched []haproxy.Row) *hap
 	byKey := make(map[rowKey]*haproxy.Row, len(watched))
 	var proxies []string
 	for i := range watched {
-		byKey[rowKey{watched[i].Proxy, watched[i].Name}] = &watched[i]
+		byKey[rowKey{watched[i].Proxy, watched[i].Name()}] = &watched[i]
 		if !slices.Contains(proxies, watched[i].Proxy) {
 			proxies = append(proxies, watched[i].Proxy)
 		}
@@ -132,7 +132,7 @@ func mergeMoved(st *haproxy.Stats, spans proxySpans, watched []haproxy.Row) *hap
 		for _, sp := range spans.by[p] {
 			for i := sp.from; i < sp.to; i++ {
 				r := &st.Rows[i]
-				if w := byKey[rowKey{r.Proxy, r.Name}]; w != nil && r.IsServer() && stateMoved(r, w) {
+				if w := byKey[rowKey{r.Proxy, r.Name()}]; w != nil && r.IsServer() && stateMoved(r, w) {
 					moved = append(moved, int(i))
 				}
 			}
@@ -143,7 +143,7 @@ func mergeMoved(st *haproxy.Stats, spans proxySpans, watched []haproxy.Row) *hap
 	}
 	rows := slices.Clone(st.Rows)
 	for _, i := range moved {
-		rows[i] = *byKey[rowKey{rows[i].Proxy, rows[i].Name}]
+		rows[i] = *byKey[rowKey{rows[i].Proxy, rows[i].Name()}]
 	}
 	return &haproxy.Stats{Fields: st.Fields, Rows: rows}
 }

@@ -17,12 +17,12 @@ func bigView(backends int) *state.View {
 	var rows []haproxy.Row
 	for be := range backends {
 		name := "svc" + strconv.Itoa(be)
-		rows = append(rows, haproxy.Row{Proxy: name, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
+		rows = append(rows, haproxy.Row{Proxy: name, Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN"))
 		for s := range 100 {
 			addr := fmt.Sprintf("10.%d.%d.%d:80", be/256, be%256, s)
-			rows = append(rows, haproxy.Row{Proxy: name, Name: "s" + strconv.Itoa(s), Type: haproxy.TypeServer, Status: "UP", Addr: addr, SID: int32(s + 1), Weight: 1})
+			rows = append(rows, haproxy.Row{Proxy: name, Type: haproxy.TypeServer, SID: int32(s + 1), Weight: 1}.WithString(haproxy.ColName, "s"+strconv.Itoa(s)).WithString(haproxy.ColStatus, "UP").WithString(haproxy.ColAddr, addr))
 		}
-		rows = append(rows, haproxy.Row{Proxy: name, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
+		rows = append(rows, haproxy.Row{Proxy: name, Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP"))
 	}
 	return state.Join(nil, []*haproxy.Snapshot{{Label: "local", At: at, LastGood: at, Stats: &haproxy.Stats{Rows: rows}}}, state.Config{Now: at})
 }

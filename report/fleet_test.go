@@ -112,8 +112,8 @@ func TestFleetHostileText(t *testing.T) {
 			Services: []sources.Service{{Name: name, Registrations: []sources.Registration{
 				{Service: name, Name: text, Host: "10.0.0.2", Port: 80, Ctime: fleetAt.Add(-time.Hour)}}}}}
 		st := &haproxy.Stats{Rows: []haproxy.Row{
-			{Proxy: name, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"},
-			{Proxy: name, Name: text + "_10.0.0.9:80", Type: haproxy.TypeServer, Status: "UP"},
+			haproxy.Row{Proxy: name, Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP"),
+			haproxy.Row{Proxy: name, Type: haproxy.TypeServer}.WithString(haproxy.ColName, text+"_10.0.0.9:80").WithString(haproxy.ColStatus, "UP"),
 		}}
 		fs := &fleet.Snapshot{At: fleetAt, Hosts: []fleet.Host{
 			{FleetTarget: fleet.Target{Host: "h1", Endpoint: "http://h1:3212/;csv"}, Stats: st, LastGood: fleetAt, FirstRead: fleetAt},

@@ -41,9 +41,9 @@ func hostileView(name, text string) (*state.View, []SourceStatus) {
 				{Service: name, Name: name, Path: svcPath + "/" + name + "_0000000002", Node: name + "_0000000002", Seq: 2, Malformed: text},
 			}}}}
 	a := &haproxy.Snapshot{Label: "local", Address: text, At: t0, LastGood: t0, Stats: &haproxy.Stats{Rows: []haproxy.Row{
-		haproxy.Row{Proxy: name, Name: name + "_10.9.9.9:80", Type: haproxy.TypeServer, Status: "DOWN " + text, CheckStatus: text, CheckCode: 503,
-			Addr: "10.9.9.9:80", Weight: 1}.WithString(haproxy.ColCheckDesc, text),
-		{Proxy: name + "-other", Name: name, Type: haproxy.TypeServer, Status: text, CheckStatus: "L4OK", Addr: text, Weight: 1},
+		haproxy.Row{Proxy: name, Type: haproxy.TypeServer, CheckCode: 503,
+			Weight: 1}.WithString(haproxy.ColName, name+"_10.9.9.9:80").WithString(haproxy.ColStatus, "DOWN "+text).WithString(haproxy.ColCheckStatus, text).WithString(haproxy.ColAddr, "10.9.9.9:80").WithString(haproxy.ColCheckDesc, text),
+		haproxy.Row{Proxy: name + "-other", Type: haproxy.TypeServer, Weight: 1}.WithString(haproxy.ColName, name).WithString(haproxy.ColStatus, text).WithString(haproxy.ColCheckStatus, "L4OK").WithString(haproxy.ColAddr, text),
 	}}}
 	b := &haproxy.Snapshot{Label: name, Address: text, At: t0, LastGood: t0.Add(-time.Minute), Err: errors.New(text)}
 	v := state.Join(reg, []*haproxy.Snapshot{a, b}, state.Config{Now: t0})

@@ -79,8 +79,8 @@ func hapStatus(h *haproxy.Snapshot) SourceStatus {
 }
 
 func srv(backend, name, status, check string, scur int64) haproxy.Row {
-	return haproxy.Row{Proxy: backend, Name: name, Type: haproxy.TypeServer, Status: status, CheckStatus: check,
-		Addr: name[strings.LastIndexByte(name, '_')+1:], Weight: 1, UWeight: 1}.With(haproxy.ColSCur, scur)
+	return haproxy.Row{Proxy: backend, Type: haproxy.TypeServer,
+		Weight: 1, UWeight: 1}.WithString(haproxy.ColName, name).WithString(haproxy.ColStatus, status).WithString(haproxy.ColCheckStatus, check).WithString(haproxy.ColAddr, name[strings.LastIndexByte(name, '_')+1:]).With(haproxy.ColSCur, scur)
 }
 
 // cases are the moments rendered by the golden tests.

@@ -187,10 +187,10 @@ func instanceDoc(v *state.View, in *state.Instance) InstanceDoc {
 	for si, s := range in.HAProxy {
 		sd := SeenDoc{Socket: v.SocketLabel(si)}
 		if r := s.Row; r != nil {
-			sd = SeenDoc{Socket: sd.Socket, Present: true, ByAddr: s.ByAddr, Backend: r.Proxy, Server: r.Name, Status: r.Status,
-				CheckStatus: r.CheckStatus, CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur()}
+			sd = SeenDoc{Socket: sd.Socket, Present: true, ByAddr: s.ByAddr, Backend: r.Proxy, Server: r.Name(), Status: r.Status(),
+				CheckStatus: r.CheckStatus(), CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur()}
 			if !d.Registered && d.Host == "" {
-				d.Host, d.Port = splitAddr(r.Addr)
+				d.Host, d.Port = splitAddr(r.Addr())
 			}
 		}
 		d.HAProxy = append(d.HAProxy, sd)
@@ -219,8 +219,8 @@ func socketDoc(h *haproxy.Snapshot) SocketDoc {
 			if !r.IsServer() {
 				continue
 			}
-			sd.Servers = append(sd.Servers, ServerDoc{Backend: r.Proxy, Server: r.Name, Addr: r.Addr, Status: r.Status,
-				CheckStatus: r.CheckStatus, CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur(), Rate: r.Rate(),
+			sd.Servers = append(sd.Servers, ServerDoc{Backend: r.Proxy, Server: r.Name(), Addr: r.Addr(), Status: r.Status(),
+				CheckStatus: r.CheckStatus(), CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur(), Rate: r.Rate(),
 				ReqRate: r.ReqRate(), Hrsp5xx: r.Hrsp5xx()})
 		}
 	}

@@ -142,8 +142,8 @@ func addrOf(addr string, in *state.Instance) string {
 		return addr
 	}
 	for _, s := range in.HAProxy {
-		if s.Row != nil && s.Row.Addr != "" {
-			return s.Row.Addr
+		if s.Row != nil && s.Row.Addr() != "" {
+			return s.Row.Addr()
 		}
 	}
 	return "-"
@@ -156,9 +156,9 @@ func statusCell(s state.Seen) string {
 	if r == nil {
 		return "-"
 	}
-	c := r.Status
-	if r.CheckStatus != "" {
-		c += " " + r.CheckStatus
+	c := r.Status()
+	if r.CheckStatus() != "" {
+		c += " " + r.CheckStatus()
 		if r.CheckCode != 0 {
 			c += fmt.Sprintf(" %d", r.CheckCode)
 		}
@@ -199,13 +199,13 @@ func otherServers(w io.Writer, v *state.View) {
 		if rows[a].r.Proxy != rows[b].r.Proxy {
 			return rows[a].r.Proxy < rows[b].r.Proxy
 		}
-		return rows[a].r.Name < rows[b].r.Name
+		return rows[a].r.Name() < rows[b].r.Name()
 	})
 	fmt.Fprintf(w, "\nHAProxy servers in no service\n")
 	tw := newTab(w)
 	fmt.Fprintf(tw, "  SOCKET\tBACKEND\tSERVER\tADDR\tSTATUS\tWEIGHT\tSCUR\n")
 	for _, x := range rows {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\n", safe(x.sock), safe(x.r.Proxy), safe(x.r.Name), safe(x.r.Addr),
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%d\n", safe(x.sock), safe(x.r.Proxy), safe(x.r.Name()), safe(x.r.Addr()),
 			safe(statusCell(state.Seen{Row: x.r})), x.r.Weight, x.r.SCur())
 	}
 	tw.Flush()

@@ -19,7 +19,7 @@ func TestJoinIgnoresServerOrderAndIDs(t *testing.T) {
 	v2 := Join(reg, []*haproxy.Snapshot{after}, Config{Now: t0})
 	for i := range v1.Services[0].Instances {
 		x, y := &v1.Services[0].Instances[i], &v2.Services[0].Instances[i]
-		if x.Key != y.Key || !reflect.DeepEqual(x.Diagnoses, y.Diagnoses) || x.HAProxy[0].Row.Status != y.HAProxy[0].Row.Status {
+		if x.Key != y.Key || !reflect.DeepEqual(x.Diagnoses, y.Diagnoses) || x.HAProxy[0].Row.Status() != y.HAProxy[0].Row.Status() {
 			t.Errorf("instance %d changed with server order/ids: %+v vs %+v", i, x, y)
 		}
 	}
@@ -269,8 +269,8 @@ func TestJoinSkipsNilSnapshots(t *testing.T) {
 // its BACKEND row (fresh every poll) and its request rate from the FRONTEND
 // named after the service, since HAProxy keeps no request rate per server.
 func TestSummaryTrafficFromAggregates(t *testing.T) {
-	fe := haproxy.Row{Proxy: "svc_a", Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"}.With(haproxy.ColReqRate, 42)
-	be := haproxy.Row{Proxy: "svc_a", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"}.With(haproxy.ColSCur, 7).With(haproxy.ColRate, 30).With(haproxy.ColHrsp5xx, 3)
+	fe := haproxy.Row{Proxy: "svc_a", Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN").With(haproxy.ColReqRate, 42)
+	be := haproxy.Row{Proxy: "svc_a", Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP").With(haproxy.ColSCur, 7).With(haproxy.ColRate, 30).With(haproxy.ColHrsp5xx, 3)
 	v := Join(zk([]string{"svc_a"}, reg("svc_a", "h1", "10.0.0.1", 80)),
 		[]*haproxy.Snapshot{hap("main", fe, srv("svc_a", "h1_10.0.0.1:80", "UP", scur(1), rates(1, 0, 0)), be)}, Config{Now: t0})
 	s := svcOf(t, v, "svc_a").Summary

@@ -23,7 +23,7 @@ func benchInput(backends, servers, regs int) (*sources.Snapshot, []*haproxy.Snap
 	for b := 0; b < backends; b++ {
 		name := "svc_" + strconv.Itoa(b)
 		svc := sources.Service{Name: name}
-		rows = append(rows, haproxy.Row{Proxy: name, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
+		rows = append(rows, haproxy.Row{Proxy: name, Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN"))
 		for s := 0; s < servers; s++ {
 			host := fmt.Sprintf("10.%d.%d.%d", b/256, b%256, s)
 			server := "host" + strconv.Itoa(s) + "_" + host + ":8080"
@@ -31,13 +31,13 @@ func benchInput(backends, servers, regs int) (*sources.Snapshot, []*haproxy.Snap
 			if s >= perBackend && s%2 == 0 {
 				st = "MAINT"
 			}
-			rows = append(rows, haproxy.Row{Proxy: name, Name: server, Type: haproxy.TypeServer, Status: st, CheckStatus: "L7OK", Addr: host + ":8080", SID: int32(s + 1), Weight: 1})
+			rows = append(rows, haproxy.Row{Proxy: name, Type: haproxy.TypeServer, SID: int32(s + 1), Weight: 1}.WithString(haproxy.ColName, server).WithString(haproxy.ColStatus, st).WithString(haproxy.ColCheckStatus, "L7OK").WithString(haproxy.ColAddr, host+":8080"))
 			if s < perBackend {
 				svc.Registrations = append(svc.Registrations, sources.Registration{Service: name, Name: "host" + strconv.Itoa(s), Host: host, Port: 8080,
 					Path: "/nerve/services/" + name + "/services/host" + strconv.Itoa(s) + "_0000000001", Node: "host" + strconv.Itoa(s) + "_0000000001", Seq: 1, Owner: int64(s + 1)})
 			}
 		}
-		rows = append(rows, haproxy.Row{Proxy: name, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
+		rows = append(rows, haproxy.Row{Proxy: name, Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP"))
 		snap.Services = append(snap.Services, svc)
 	}
 	h := &haproxy.Snapshot{Label: "local", At: t0, LastGood: t0, Stats: &haproxy.Stats{Rows: rows}}
@@ -115,7 +115,7 @@ func diffInputs() (prev, next *View) {
 	rows := append([]haproxy.Row(nil), haps[0].Stats.Rows...)
 	for i := 1; i < len(rows); i += 509 { // a prime: not always the same row of a backend
 		if rows[i].IsServer() {
-			rows[i].Status = "DOWN"
+			rows[i].SetString(haproxy.ColStatus, "DOWN")
 		}
 	}
 	h := *haps[0]
@@ -167,7 +167,7 @@ func BenchmarkHistoryHeap50k(b *testing.B) {
 	_, haps := benchInput(500, 100, 0)
 	for i := range haps[0].Stats.Rows {
 		if r := &haps[0].Stats.Rows[i]; r.IsServer() {
-			r.Status = "UP"
+			r.SetString(haproxy.ColStatus, "UP")
 		}
 	}
 	var views []*View

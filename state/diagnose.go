@@ -41,8 +41,8 @@ func (j *joiner) diagnoseRegistered(b *svcBuild, in *Instance) []Diagnosis {
 				if ago := j.recent(in.RegChanged()); ago != "" && classify(row) == classMaint && maintVia(row) == "" {
 					return CodeMaint, "registered " + ago + " and still in MAINT from before: Synapse enables it at its next reconfigure, usually within seconds"
 				}
-				if classify(row) == classUp && !addrInCheckText(row.CheckStatus) {
-					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status, check: row.CheckStatus, desc: row.CheckDesc()}, func() (Code, string) {
+				if classify(row) == classUp && !addrInCheckText(row.CheckStatus()) {
+					return j.memo(memoKey{kind: memoRegisteredUp, status: row.Status(), check: row.CheckStatus(), desc: row.CheckDesc()}, func() (Code, string) {
 						return registeredFinding(row, addr)
 					})
 				}
@@ -69,7 +69,7 @@ func (j *joiner) notes(b *svcBuild, in *Instance, addr string, ds []Diagnosis) [
 		if !s.ByAddr {
 			continue
 		}
-		t := "HAProxy names it " + s.Row.Name + ", not " + bothNames(r) + " as Synapse would from this registration; matched by address " + addr +
+		t := "HAProxy names it " + s.Row.Name() + ", not " + bothNames(r) + " as Synapse would from this registration; matched by address " + addr +
 			" (the instance was renamed without a reload, or this backend is not Synapse's)"
 		if multi {
 			t = "from " + j.socks[si].label + ": " + t

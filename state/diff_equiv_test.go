@@ -69,8 +69,8 @@ func randomWorld(base, noise *rand.Rand, churn float64) (*sources.Snapshot, []*h
 			}
 			for k := range rows {
 				if r.IntN(4) > 0 {
-					rows[k] = append(rows[k], haproxy.Row{Proxy: name, Name: fmt.Sprintf("h%d_%s:80", i, host), Type: haproxy.TypeServer,
-						Status: statuses[r.IntN(len(statuses))], CheckStatus: []string{"L7OK", "L4CON"}[r.IntN(2)], Weight: int32(r.IntN(3)), Addr: host + ":80"})
+					rows[k] = append(rows[k], haproxy.Row{Proxy: name, Type: haproxy.TypeServer,
+						Weight: int32(r.IntN(3))}.WithString(haproxy.ColName, fmt.Sprintf("h%d_%s:80", i, host)).WithString(haproxy.ColStatus, statuses[r.IntN(len(statuses))]).WithString(haproxy.ColCheckStatus, []string{"L7OK", "L4CON"}[r.IntN(2)]).WithString(haproxy.ColAddr, host+":80"))
 				}
 			}
 		}

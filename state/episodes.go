@@ -158,17 +158,17 @@ func judge(in *Instance, readable []bool, registry, regKnown bool) verdict {
 			switch {
 			case zeroWeight(r):
 				note("weight 0", false)
-			case !checkPassed(r.CheckStatus):
-				note("health check failed ("+r.CheckStatus+")", true)
+			case !checkPassed(r.CheckStatus()):
+				note("health check failed ("+r.CheckStatus()+")", true)
 			}
 		case classDown:
-			note("health check failed"+paren(r.CheckStatus), true)
+			note("health check failed"+paren(r.CheckStatus()), true)
 		case classMaint:
 			note("MAINT", false)
 		case classDrain, classNOLB:
 			note(r.StatusWord(), false)
 		default:
-			note(r.Status, false)
+			note(r.Status(), false)
 		}
 	}
 	return v

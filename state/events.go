@@ -229,7 +229,7 @@ func (d *differ) attribute() {
 
 // classWord is the status word of a status ("UP 1/2" -> "UP").
 func classWord(status string) string {
-	r := haproxy.Row{Status: status}
+	r := haproxy.Row{}.WithString(haproxy.ColStatus, status)
 	return r.StatusWord()
 }
 
@@ -359,27 +359,27 @@ func (d *differ) seen(c seenCtx, l string, prow, nrow *haproxy.Row) {
 	svc, name := c.svc, c.name
 	switch {
 	case prow == nil:
-		d.add(EventState, svc, name, l, "absent", nrow.Status, at()+"added to HAProxy as "+nrow.Status+d.reloadWords(l))
+		d.add(EventState, svc, name, l, "absent", nrow.Status(), at()+"added to HAProxy as "+nrow.Status()+d.reloadWords(l))
 	case nrow == nil:
-		d.add(EventState, svc, name, l, prow.Status, "absent", at()+"removed from HAProxy (was "+prow.Status+")"+d.reloadWords(l))
+		d.add(EventState, svc, name, l, prow.Status(), "absent", at()+"removed from HAProxy (was "+prow.Status()+")"+d.reloadWords(l))
 	case prow.Preview || nrow.Preview:
 		// A preview row knows the kind of state, not the "x/y" of settling
 		// checks, the check details or a slow start's weight: compare what
 		// it knows, so the full read that follows raises no false changes.
 		if classify(prow) != classify(nrow) {
-			d.add(EventState, svc, name, l, prow.Status, nrow.Status, at()+prow.Status+" -> "+nrow.Status)
+			d.add(EventState, svc, name, l, prow.Status(), nrow.Status(), at()+prow.Status()+" -> "+nrow.Status())
 		}
 	default:
 		restart := d.restartArtifact(l, prow, nrow) // part of a reload, or its first check confirming what it was
-		if prow.Status != nrow.Status && !restart {
-			t := at() + prow.Status + " -> " + nrow.Status
-			if nrow.CheckStatus != "" {
-				t += " (check " + nrow.CheckStatus + ")"
+		if prow.Status() != nrow.Status() && !restart {
+			t := at() + prow.Status() + " -> " + nrow.Status()
+			if nrow.CheckStatus() != "" {
+				t += " (check " + nrow.CheckStatus() + ")"
 			}
 			t += d.moveWords(c, l, prow, nrow)
-			d.add(EventState, svc, name, l, prow.Status, nrow.Status, t)
-		} else if prow.Status == nrow.Status && prow.CheckStatus != nrow.CheckStatus && !restart {
-			d.add(EventCheck, svc, name, l, prow.CheckStatus, nrow.CheckStatus, at()+"health check "+orNone(prow.CheckStatus)+" -> "+orNone(nrow.CheckStatus))
+			d.add(EventState, svc, name, l, prow.Status(), nrow.Status(), t)
+		} else if prow.Status() == nrow.Status() && prow.CheckStatus() != nrow.CheckStatus() && !restart {
+			d.add(EventCheck, svc, name, l, prow.CheckStatus(), nrow.CheckStatus(), at()+"health check "+orNone(prow.CheckStatus())+" -> "+orNone(nrow.CheckStatus()))
 		}
 		if prow.Weight != nrow.Weight {
 			f, t := strconv.Itoa(int(prow.Weight)), strconv.Itoa(int(nrow.Weight))
@@ -402,9 +402,9 @@ func (d *differ) reloadWords(l string) string {
 // takes it to UP. A server whose first check fails is news.
 func (d *differ) restartArtifact(l string, prow, nrow *haproxy.Row) bool {
 	switch {
-	case d.reloaded[l] && nrow.CheckStatus == "INI":
+	case d.reloaded[l] && nrow.CheckStatus() == "INI":
 		return true
-	case prow.CheckStatus == "INI" && classify(prow) == classUp && classify(nrow) == classUp:
+	case prow.CheckStatus() == "INI" && classify(prow) == classUp && classify(nrow) == classUp:
 		return true
 	}
 	return false
@@ -433,7 +433,7 @@ func (d *differ) moveWords(c seenCtx, l string, prow, nrow *haproxy.Row) string 
 		move()
 		return ": Synapse enabled it (registered again)"
 	case c.regd && c.wasRegd && (from == classDrain || from == classMaint) && to == classUp:
-		d.undone = append(d.undone, undone{event: len(d.out), where: where, from: prow.Status, to: nrow.Status})
+		d.undone = append(d.undone, undone{event: len(d.out), where: where, from: prow.Status(), to: nrow.Status()})
 	}
 	return ""
 }

@@ -67,7 +67,7 @@ func registeredFinding(r *haproxy.Row, addr string) (Code, string) {
 	case classNOLB:
 		return CodeDrain, nolbText(r)
 	}
-	return CodeDown, "HAProxy reports the unrecognised status " + strconv.Quote(r.Status) + "; treat it as not taking traffic"
+	return CodeDown, "HAProxy reports the unrecognised status " + strconv.Quote(r.Status()) + "; treat it as not taking traffic"
 }
 
 // unregisteredFinding diagnoses one socket's row for a server no registration
@@ -77,7 +77,7 @@ func unregisteredFinding(r *haproxy.Row, noRegs, serf bool) (Code, string) {
 	if classify(r) == classMaint {
 		return CodeDeregistered, "not registered and in MAINT: normal after a deregistration (Synapse disabled it over the socket and, with its state file on, keeps it listed until the file's TTL)"
 	}
-	st := r.Status
+	st := r.Status()
 	if st == "" {
 		st = "enabled"
 	}
@@ -113,39 +113,39 @@ func haproxyOnlyFinding(r *haproxy.Row, addr string) (Code, string) {
 	case classNOLB:
 		return CodeDrain, nolbText(r)
 	}
-	return CodeDown, "HAProxy reports the unrecognised status " + strconv.Quote(r.Status) + "; treat it as not taking traffic"
+	return CodeDown, "HAProxy reports the unrecognised status " + strconv.Quote(r.Status()) + "; treat it as not taking traffic"
 }
 
 func upText(r *haproxy.Row, addr string) string {
-	if r.Status == "no check" {
+	if r.Status() == "no check" {
 		return "UP without a health check: HAProxy sends it traffic without checking it"
 	}
-	if a, _, ok := fraction(r.Status); ok {
+	if a, _, ok := fraction(r.Status()); ok {
 		n := plural(a, "more failed check", "more failed checks")
-		if checkPassed(r.CheckStatus) {
-			return "UP and settling (" + r.Status + "): just enabled or recovering, as when Synapse re-enables a returning server; " + n + " would take it DOWN"
+		if checkPassed(r.CheckStatus()) {
+			return "UP and settling (" + r.Status() + "): just enabled or recovering, as when Synapse re-enables a returning server; " + n + " would take it DOWN"
 		}
 		verb := " take it DOWN"
 		if a == 1 {
 			verb = " takes it DOWN"
 		}
-		return "UP but failing its health check (" + r.Status + ", going down): " + checkText(r, addr) + "; " + n + verb
+		return "UP but failing its health check (" + r.Status() + ", going down): " + checkText(r, addr) + "; " + n + verb
 	}
-	if r.CheckStatus == "" {
+	if r.CheckStatus() == "" {
 		return "UP"
 	}
 	return "UP: " + checkText(r, addr)
 }
 
 func downText(r *haproxy.Row, addr string, registered bool) string {
-	if a, b, ok := fraction(r.Status); ok {
+	if a, b, ok := fraction(r.Status()); ok {
 		n := b - a
 		if n < 1 {
 			n = 1
 		}
-		return "DOWN but passing its health check again (" + r.Status + ", going up): UP after " + plural(n, "more good check", "more good checks")
+		return "DOWN but passing its health check again (" + r.Status() + ", going up): UP after " + plural(n, "more good check", "more good checks")
 	}
-	if r.Status == "DOWN (agent)" {
+	if r.Status() == "DOWN (agent)" {
 		s := "DOWN: its agent check reports it down"
 		if r.AgentDesc() != "" {
 			s += " (" + r.AgentDesc() + ")"
@@ -160,9 +160,9 @@ func downText(r *haproxy.Row, addr string, registered bool) string {
 
 func maintVia(r *haproxy.Row) string {
 	switch {
-	case len(r.Status) > 11 && r.Status[:11] == "MAINT (via ":
-		return "in MAINT because the server it tracks is (" + r.Status + "): fix or enable that server"
-	case r.Status == "MAINT (resolution)":
+	case len(r.Status()) > 11 && r.Status()[:11] == "MAINT (via ":
+		return "in MAINT because the server it tracks is (" + r.Status() + "): fix or enable that server"
+	case r.Status() == "MAINT (resolution)":
 		return "in MAINT because HAProxy could not resolve its address: check DNS"
 	}
 	return ""
@@ -170,7 +170,7 @@ func maintVia(r *haproxy.Row) string {
 
 func drainText(r *haproxy.Row) string {
 	who := "set by an operator or an agent check"
-	if r.Status == "DRAIN (agent)" {
+	if r.Status() == "DRAIN (agent)" {
 		who = "asked for by its agent check"
 	}
 	sessions := "current sessions"
@@ -181,7 +181,7 @@ func drainText(r *haproxy.Row) string {
 }
 
 func nolbText(r *haproxy.Row) string {
-	return "NOLB (" + r.Status + "): its health check asks HAProxy to stop sending it new traffic (disable-on-404, or `set server health stopping`)"
+	return "NOLB (" + r.Status() + "): its health check asks HAProxy to stop sending it new traffic (disable-on-404, or `set server health stopping`)"
 }
 
 // plural renders "1 thing" or "n things".
@@ -204,7 +204,7 @@ func notAliveFinding(row *haproxy.Row, r *sources.Registration, noRegs bool) (Co
 	case classify(row) == classMaint:
 		return CodeDeregistered, who + ", and Synapse disabled its server (MAINT)"
 	case noRegs:
-		return CodeStaleInHAProxy, who + "; no alive member is left for this service, so Synapse keeps its previous backends and HAProxy still has this server " + row.Status
+		return CodeStaleInHAProxy, who + "; no alive member is left for this service, so Synapse keeps its previous backends and HAProxy still has this server " + row.Status()
 	}
-	return CodeStaleInHAProxy, who + ", yet HAProxy still has its server " + row.Status + ": Synapse takes it out at its next reconfigure (it re-reads the member list every second); if that does not happen, Synapse is not updating this HAProxy"
+	return CodeStaleInHAProxy, who + ", yet HAProxy still has its server " + row.Status() + ": Synapse takes it out at its next reconfigure (it re-reads the member list every second); if that does not happen, Synapse is not updating this HAProxy"
 }

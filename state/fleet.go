@@ -519,7 +519,7 @@ func (j *fleetJoiner) service(b *fleetBuild) FleetService {
 		left := make([]int32, 0, len(rows))
 		all := x.h.Stats.Rows
 		for _, ri := range rows {
-			if i, ok := byName[all[ri].Name]; ok && !seen[i] {
+			if i, ok := byName[all[ri].Name()]; ok && !seen[i] {
 				seen[i] = true
 				s.Instances[i].States[hi] = hostState(&all[ri])
 				continue
@@ -536,7 +536,7 @@ func (j *fleetJoiner) service(b *fleetBuild) FleetService {
 			}
 			key := addr
 			if key == "" {
-				key = r.Name
+				key = r.Name()
 			}
 			k, ok := unreg[key]
 			if !ok {
@@ -546,7 +546,7 @@ func (j *fleetJoiner) service(b *fleetBuild) FleetService {
 				for h := range st {
 					st[h] = j.baseState(h, b.backend)
 				}
-				s.Instances = append(s.Instances, FleetInstance{Key: b.backend + "/" + r.Name, Server: r.Name, Addr: addr, States: st})
+				s.Instances = append(s.Instances, FleetInstance{Key: b.backend + "/" + r.Name(), Server: r.Name(), Addr: addr, States: st})
 			}
 			s.Instances[k].States[hi] = hostState(r)
 		}
@@ -662,10 +662,10 @@ func (j *fleetJoiner) stuck(s *FleetService, hi int, what string) (bool, string)
 // Synapse server name ("<name>_<host>:<port>", "<host>:<port>_<name>" or
 // "<host>:<port>"), else "".
 func rowAddr(r *haproxy.Row) string {
-	if r.Addr != "" {
-		return r.Addr
+	if r.Addr() != "" {
+		return r.Addr()
 	}
-	return addrInName(r.Name)
+	return addrInName(r.Name())
 }
 
 // addrInName finds the "host:port" part of a Synapse server name.

@@ -27,16 +27,16 @@ func FuzzJoin(f *testing.F) {
 			Services: []sources.Service{{Name: "svc", Registrations: regs}, {Name: srv2}}}
 		server := name + "_" + host + ":"
 		rows := []haproxy.Row{
-			{Proxy: "svc", Name: server, Type: haproxy.TypeServer, Status: st1, CheckStatus: ck1, Addr: host},
-			{Proxy: "svc", Name: srv2, Type: haproxy.TypeServer, Status: st2, CheckStatus: ck2, Addr: host},
-			{Proxy: "svc", Name: srv2, Type: haproxy.TypeServer, Status: st1, CheckStatus: ck2, Addr: srv2},
-			{Proxy: srv2, Name: name, Type: haproxy.TypeServer, Status: st2, Addr: host},
+			haproxy.Row{Proxy: "svc", Type: haproxy.TypeServer}.WithString(haproxy.ColName, server).WithString(haproxy.ColStatus, st1).WithString(haproxy.ColCheckStatus, ck1).WithString(haproxy.ColAddr, host),
+			haproxy.Row{Proxy: "svc", Type: haproxy.TypeServer}.WithString(haproxy.ColName, srv2).WithString(haproxy.ColStatus, st2).WithString(haproxy.ColCheckStatus, ck2).WithString(haproxy.ColAddr, host),
+			haproxy.Row{Proxy: "svc", Type: haproxy.TypeServer}.WithString(haproxy.ColName, srv2).WithString(haproxy.ColStatus, st1).WithString(haproxy.ColCheckStatus, ck2).WithString(haproxy.ColAddr, srv2),
+			haproxy.Row{Proxy: srv2, Type: haproxy.TypeServer}.WithString(haproxy.ColName, name).WithString(haproxy.ColStatus, st2).WithString(haproxy.ColAddr, host),
 		}
 		// HAProxy refuses two servers of one name in a backend: so do we.
 		seen := map[[2]string]bool{}
 		uniq := rows[:0]
 		for _, r := range rows {
-			if k := [2]string{r.Proxy, r.Name}; !seen[k] {
+			if k := [2]string{r.Proxy, r.Name()}; !seen[k] {
 				seen[k] = true
 				uniq = append(uniq, r)
 			}
@@ -80,7 +80,7 @@ func FuzzJoin(f *testing.F) {
 				for i := range h.Stats.Rows {
 					row := &h.Stats.Rows[i]
 					if n := claimed[row]; n > 1 || (n == 0 && v.Registry == nil) {
-						t.Fatalf("row %s/%s in %d instances", row.Proxy, row.Name, n)
+						t.Fatalf("row %s/%s in %d instances", row.Proxy, row.Name(), n)
 					}
 				}
 			}

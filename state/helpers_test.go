@@ -21,11 +21,11 @@ var t0 = time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 // rowOpt adjusts a test row.
 type rowOpt func(*haproxy.Row)
 
-func check(cs string) rowOpt { return func(r *haproxy.Row) { r.CheckStatus = cs } }
+func check(cs string) rowOpt { return func(r *haproxy.Row) { r.SetString(haproxy.ColCheckStatus, cs) } }
 func checkCode(c int) rowOpt { return func(r *haproxy.Row) { r.CheckCode = int32(c) } }
 func weight(w int) rowOpt    { return func(r *haproxy.Row) { r.Weight, r.UWeight = int32(w), int32(w) } }
 func scur(n int64) rowOpt    { return func(r *haproxy.Row) { r.Set(haproxy.ColSCur, n) } }
-func addr(a string) rowOpt   { return func(r *haproxy.Row) { r.Addr = a } }
+func addr(a string) rowOpt   { return func(r *haproxy.Row) { r.SetString(haproxy.ColAddr, a) } }
 func sid(n int) rowOpt       { return func(r *haproxy.Row) { r.SID = int32(n) } }
 func rates(rate, req, e5 int64) rowOpt {
 	return func(r *haproxy.Row) {
@@ -37,11 +37,11 @@ func rates(rate, req, e5 int64) rowOpt {
 
 // srv is a server row named the Synapse way for name/host:port.
 func srv(backend, server, status string, opts ...rowOpt) haproxy.Row {
-	r := haproxy.Row{Proxy: backend, Name: server, Type: haproxy.TypeServer, Status: status, Weight: 1, UWeight: 1}
+	r := haproxy.Row{Proxy: backend, Type: haproxy.TypeServer, Weight: 1, UWeight: 1}.WithString(haproxy.ColName, server).WithString(haproxy.ColStatus, status)
 	if i := strings.LastIndexByte(server, '_'); i >= 0 {
-		r.Addr = server[i+1:]
+		r.SetString(haproxy.ColAddr, server[i+1:])
 	} else {
-		r.Addr = server
+		r.SetString(haproxy.ColAddr, server)
 	}
 	for _, o := range opts {
 		o(&r)
@@ -52,8 +52,8 @@ func srv(backend, server, status string, opts ...rowOpt) haproxy.Row {
 // proxyRows are the FRONTEND and BACKEND aggregate rows of a proxy.
 func proxyRows(name string) []haproxy.Row {
 	return []haproxy.Row{
-		{Proxy: name, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"},
-		{Proxy: name, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"},
+		haproxy.Row{Proxy: name, Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN"),
+		haproxy.Row{Proxy: name, Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP"),
 	}
 }
 

@@ -72,7 +72,7 @@ func TestObservePassesOverWhatCannotHaveChanged(t *testing.T) {
 // counters again would be a reading that never happened), and the new
 // instance is recorded.
 func TestObserveSamplesEachReadingOnce(t *testing.T) {
-	row := haproxy.Row{Proxy: "b", Name: "h1_10.0.0.1:80", Type: haproxy.TypeServer, Status: "UP"}
+	row := haproxy.Row{Proxy: "b", Type: haproxy.TypeServer}.WithString(haproxy.ColName, "h1_10.0.0.1:80").WithString(haproxy.ColStatus, "UP")
 	row.Set(haproxy.ColSCur, 3)
 	hap := &haproxy.Snapshot{Label: "a", At: t0, LastGood: t0, Stats: &haproxy.Stats{Rows: []haproxy.Row{row}}}
 	regB := []sources.Registration{{Service: "b", Name: "h1", Host: "10.0.0.1", Port: 80, Path: "/nerve/services/b/services/h1_0", Node: "h1_0"}}

@@ -107,7 +107,7 @@ func (w *world) rows(k int) *haproxy.Stats {
 		if w.r.IntN(8) == 0 {
 			continue
 		}
-		rows = append(rows, haproxy.Row{Proxy: be, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
+		rows = append(rows, haproxy.Row{Proxy: be, Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN"))
 		for i := range 7 {
 			if w.r.IntN(4) == 0 {
 				continue
@@ -117,12 +117,12 @@ func (w *world) rows(k int) *haproxy.Stats {
 			if w.r.IntN(10) == 0 {
 				name = fmt.Sprintf("%s:80_h%d", host, i) // Synapse's old order
 			}
-			r := haproxy.Row{Proxy: be, Name: name, Type: haproxy.TypeServer, Status: statuses[w.r.IntN(len(statuses))],
-				CheckStatus: []string{"L7OK", "L4CON", "INI"}[w.r.IntN(3)], Weight: int32(w.r.IntN(3)), Addr: host + ":80"}
+			r := haproxy.Row{Proxy: be, Type: haproxy.TypeServer,
+				Weight: int32(w.r.IntN(3))}.WithString(haproxy.ColName, name).WithString(haproxy.ColStatus, statuses[w.r.IntN(len(statuses))]).WithString(haproxy.ColCheckStatus, []string{"L7OK", "L4CON", "INI"}[w.r.IntN(3)]).WithString(haproxy.ColAddr, host+":80")
 			r.Set(haproxy.ColSCur, int64(w.r.IntN(5)))
 			rows = append(rows, r)
 		}
-		b := haproxy.Row{Proxy: be, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"}
+		b := haproxy.Row{Proxy: be, Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP")
 		b.Set(haproxy.ColSCur, int64(w.r.IntN(50)))
 		rows = append(rows, b)
 	}

@@ -126,7 +126,7 @@ func (k *sock) claimAddr(backend, addr string) int32 {
 	if b.byAddr == nil {
 		b.byAddr = make(map[string][]int32, len(b.servers))
 		for _, i := range b.servers {
-			a := k.rows[i].Addr
+			a := k.rows[i].Addr()
 			b.byAddr[a] = append(b.byAddr[a], i)
 		}
 	}

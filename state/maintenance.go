@@ -164,8 +164,8 @@ func instanceAddr(in *Instance) (string, int) {
 		return r.Host, r.Port
 	}
 	for _, s := range in.HAProxy {
-		if s.Row != nil && s.Row.Addr != "" {
-			return splitHostPort(s.Row.Addr)
+		if s.Row != nil && s.Row.Addr() != "" {
+			return splitHostPort(s.Row.Addr())
 		}
 	}
 	h, p, _ := haproxy.NameAddr(in.Server)

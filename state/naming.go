@@ -76,9 +76,9 @@ func (j *joiner) predictOldOrder(backend string) bool {
 		for _, idx := range k.serversOf(backend) {
 			r := &k.rows[idx]
 			switch {
-			case oldOrder(r.Name, r.Addr):
+			case oldOrder(r.Name(), r.Addr()):
 				old++
-			case newOrder(r.Name, r.Addr):
+			case newOrder(r.Name(), r.Addr()):
 				cur++
 			}
 		}

@@ -96,7 +96,7 @@ func (j *joiner) service(b *svcBuild) Service {
 		}
 		for _, idx := range k.serversOf(b.backend) {
 			row := &k.rows[idx]
-			if i, ok := byServer[canonicalName(row.Name, row.Addr)]; ok && !k.claimed[idx] && insts[i].HAProxy[si].Row == nil {
+			if i, ok := byServer[canonicalName(row.Name(), row.Addr())]; ok && !k.claimed[idx] && insts[i].HAProxy[si].Row == nil {
 				k.claimed[idx] = true
 				insts[i].HAProxy[si].Row = row
 			}
@@ -124,7 +124,7 @@ func (j *joiner) service(b *svcBuild) Service {
 		named := false
 		for _, s := range in.HAProxy {
 			if s.Row != nil && !s.ByAddr {
-				in.Server, named = s.Row.Name, true
+				in.Server, named = s.Row.Name(), true
 				break
 			}
 		}
@@ -169,16 +169,16 @@ func (j *joiner) service(b *svcBuild) Service {
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
 				row := in.HAProxy[k].Row
 				if recent != "" && classify(row) != classMaint && !noRegs {
-					return CodeStaleInHAProxy, "deregistered " + recent + ", and HAProxy still has it " + row.Status +
+					return CodeStaleInHAProxy, "deregistered " + recent + ", and HAProxy still has it " + row.Status() +
 						": Synapse disables it at its next reconfigure, usually within seconds"
 				}
-				return j.memo(memoKey{kind: memoUnregistered, status: row.Status, flag: noRegs, serf: serf}, func() (Code, string) {
+				return j.memo(memoKey{kind: memoUnregistered, status: row.Status(), flag: noRegs, serf: serf}, func() (Code, string) {
 					return unregisteredFinding(row, noRegs, serf)
 				})
 			})
 		default:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
-				return haproxyOnlyFinding(in.HAProxy[k].Row, in.HAProxy[k].Row.Addr)
+				return haproxyOnlyFinding(in.HAProxy[k].Row, in.HAProxy[k].Row.Addr())
 			})
 		}
 		if stale && b.registry {
@@ -219,7 +219,7 @@ func (j *joiner) unregistered(backend string, insts []Instance, keys *keyer) []I
 			if !k.claimed[idx] {
 				k.claimed[idx] = true
 				r := &k.rows[idx]
-				cands = append(cands, cand{canonicalName(r.Name, r.Addr), int32(si), idx})
+				cands = append(cands, cand{canonicalName(r.Name(), r.Addr()), int32(si), idx})
 			}
 		}
 	}
@@ -243,7 +243,7 @@ func (j *joiner) unregistered(backend string, insts []Instance, keys *keyer) []I
 		if i == 0 || c.name != cands[i-1].name {
 			seen := slab[:nsock:nsock]
 			slab = slab[nsock:]
-			insts = append(insts, Instance{Key: keys.key(backend, c.name), Server: j.socks[c.sock].rows[c.idx].Name, HAProxy: seen})
+			insts = append(insts, Instance{Key: keys.key(backend, c.name), Server: j.socks[c.sock].rows[c.idx].Name(), HAProxy: seen})
 		}
 		insts[len(insts)-1].HAProxy[c.sock].Row = &j.socks[c.sock].rows[c.idx]
 	}
@@ -395,7 +395,7 @@ func wantsRegChange(in *Instance) bool {
 		if m := classify(s.Row) == classMaint; m == reg {
 			return true
 		}
-		if _, _, settling := fraction(s.Row.Status); settling && reg {
+		if _, _, settling := fraction(s.Row.Status()); settling && reg {
 			return true
 		}
 	}

@@ -74,7 +74,7 @@ func checkPassed(cs string) bool {
 // what to check. addr is the server's host:port.
 func checkText(r *haproxy.Row, addr string) string {
 	var s string
-	switch r.CheckStatus {
+	switch r.CheckStatus() {
 	case "L4CON":
 		s = "nothing listens on " + addr + " (connection refused or failed): the service is not running there, or listens on another port"
 	case "L4TOUT":
@@ -114,12 +114,12 @@ func checkText(r *haproxy.Row, addr string) string {
 	case "", "UNK":
 		s = "no health check result is known"
 	default:
-		s = "the last health check said " + r.CheckStatus
+		s = "the last health check said " + r.CheckStatus()
 	}
-	if r.CheckDesc() != "" && r.CheckStatus != "" {
-		s += " (" + r.CheckStatus + ": " + r.CheckDesc() + ")"
-	} else if r.CheckStatus != "" {
-		s += " (" + r.CheckStatus + ")"
+	if r.CheckDesc() != "" && r.CheckStatus() != "" {
+		s += " (" + r.CheckStatus() + ": " + r.CheckDesc() + ")"
+	} else if r.CheckStatus() != "" {
+		s += " (" + r.CheckStatus() + ")"
 	}
 	return s
 }

@@ -140,16 +140,16 @@ func answering(v *View, in *Instance) Step {
 			unknown = append(unknown, ev+"HAProxy has no health check for it (no check)")
 		case classify(r) == classMaint:
 			unknown = append(unknown, ev+"in MAINT, where HAProxy suspends its health checks")
-		case r.Preview && r.CheckStatus == "":
+		case r.Preview && r.CheckStatus() == "":
 			unknown = append(unknown, ev+"check details not read yet")
-		case r.CheckStatus == "INI" || r.CheckStatus == "" || r.CheckStatus == "UNK":
+		case r.CheckStatus() == "INI" || r.CheckStatus() == "" || r.CheckStatus() == "UNK":
 			unknown = append(unknown, ev+"no health check has completed yet")
-		case checkPassed(r.CheckStatus):
+		case checkPassed(r.CheckStatus()):
 			yes = true
-			st.Evidence = append(st.Evidence, ev+"check "+r.CheckStatus+codeWords(r)+durationWords(r.CheckDuration())+descWords(r))
+			st.Evidence = append(st.Evidence, ev+"check "+r.CheckStatus()+codeWords(r)+durationWords(r.CheckDuration())+descWords(r))
 		default:
 			no = true
-			st.Evidence = append(st.Evidence, ev+"check "+r.CheckStatus+codeWords(r)+descWords(r)+lastCheckWords(r))
+			st.Evidence = append(st.Evidence, ev+"check "+r.CheckStatus()+codeWords(r)+descWords(r)+lastCheckWords(r))
 		}
 	}
 	switch {
@@ -222,7 +222,7 @@ func inHAProxy(v *View, s *Service, in *Instance, si int) Step {
 	case seen.Row == nil:
 		st.Answer, st.Why = No, "backend "+strconv.Quote(s.Backend)+" has no server "+in.Server
 	default:
-		st.Answer, st.Why = Yes, seen.Row.Proxy+"/"+seen.Row.Name
+		st.Answer, st.Why = Yes, seen.Row.Proxy+"/"+seen.Row.Name()
 		if seen.ByAddr {
 			st.Why += ", found by address only (HAProxy's name differs from Synapse's)"
 		}
@@ -247,11 +247,11 @@ func takesTraffic(v *View, seen Seen, si int) Step {
 		st.Answer, st.Why = No, "HAProxy has no server for it"
 		return st
 	case isUp(r):
-		st.Answer, st.Why = Yes, r.Status
+		st.Answer, st.Why = Yes, r.Status()
 	case classify(r) == classUp && zeroWeight(r):
 		st.Answer, st.Why = No, "UP but weight 0: drained, no new traffic"
 	default:
-		st.Answer, st.Why = No, r.Status
+		st.Answer, st.Why = No, r.Status()
 	}
 	st.Why += ", weight " + strconv.Itoa(int(r.Weight))
 	if !r.Preview {
@@ -272,10 +272,10 @@ func takesTraffic(v *View, seen Seen, si int) Step {
 // suspended, but still counts its failures (chkfail): only "no check", or
 // none of the check fields, means there is no check.
 func hasCheck(r *haproxy.Row) bool {
-	if r.Status == "no check" || r.Status == "NO CHECK" {
+	if r.Status() == "no check" || r.Status() == "NO CHECK" {
 		return false
 	}
-	if r.CheckStatus != "" || r.CheckRise() > 0 || r.CheckFall() > 0 || r.Preview {
+	if r.CheckStatus() != "" || r.CheckRise() > 0 || r.CheckFall() > 0 || r.Preview {
 		return true
 	}
 	v, ok := r.Field("chkfail")
@@ -335,8 +335,8 @@ func walkAddr(in *Instance) string {
 		return in.Registration.Addr()
 	}
 	for _, s := range in.HAProxy {
-		if s.Row != nil && s.Row.Addr != "" {
-			return s.Row.Addr
+		if s.Row != nil && s.Row.Addr() != "" {
+			return s.Row.Addr()
 		}
 	}
 	return in.Server

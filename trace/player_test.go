@@ -123,23 +123,23 @@ func TestPlayerZKServiceCrash(t *testing.T) {
 	if regCount(reg) != 5 || servers(hap) != 5 || reg.State != sources.StateConnected || !reg.Synced {
 		t.Fatalf("before the kill: %d registrations, %d servers, %s", regCount(reg), servers(hap), reg.State)
 	}
-	if r := server(t, hap, "svc_a/host1_127.0.0.1:22002"); r.Status != "UP" || r.CheckStatus != "L7OK" || r.Weight != 1 {
-		t.Fatalf("22002 before: %s %s w%d", r.Status, r.CheckStatus, r.Weight)
+	if r := server(t, hap, "svc_a/host1_127.0.0.1:22002"); r.Status() != "UP" || r.CheckStatus() != "L7OK" || r.Weight != 1 {
+		t.Fatalf("22002 before: %s %s w%d", r.Status(), r.CheckStatus(), r.Weight)
 	}
 	reg, hap = pl.at(pl.clock(t, "02:40:37.705")) // +1.28 s
 	if regCount(reg) != 4 || servers(hap) != 5 {
 		t.Fatalf("+1.28 s: %d registrations, %d servers; want 4 and 5", regCount(reg), servers(hap))
 	}
-	if r := server(t, hap, "svc_a/host1_127.0.0.1:22002"); r.Status != "UP 1/2" || r.CheckStatus != "L4CON" {
-		t.Fatalf("+1.28 s: 22002 %s %s, want UP 1/2 L4CON", r.Status, r.CheckStatus)
+	if r := server(t, hap, "svc_a/host1_127.0.0.1:22002"); r.Status() != "UP 1/2" || r.CheckStatus() != "L4CON" {
+		t.Fatalf("+1.28 s: 22002 %s %s, want UP 1/2 L4CON", r.Status(), r.CheckStatus())
 	}
 	_, hap = pl.at(pl.clock(t, "02:40:38.111")) // +1.69 s
-	if r := server(t, hap, "svc_a/host1_127.0.0.1:22002"); r.Status != "MAINT" {
-		t.Fatalf("+1.69 s: 22002 %s, want MAINT", r.Status)
+	if r := server(t, hap, "svc_a/host1_127.0.0.1:22002"); r.Status() != "MAINT" {
+		t.Fatalf("+1.69 s: 22002 %s, want MAINT", r.Status())
 	}
 	reg, hap = pl.at(pl.clock(t, "02:40:44.913")) // +8.49 s
-	if regCount(reg) != 5 || server(t, hap, "svc_a/host1_127.0.0.1:22002").Status != "UP" {
-		t.Fatalf("+8.49 s: %d registrations, 22002 %s", regCount(reg), server(t, hap, "svc_a/host1_127.0.0.1:22002").Status)
+	if regCount(reg) != 5 || server(t, hap, "svc_a/host1_127.0.0.1:22002").Status() != "UP" {
+		t.Fatalf("+8.49 s: %d registrations, 22002 %s", regCount(reg), server(t, hap, "svc_a/host1_127.0.0.1:22002").Status())
 	}
 	for _, svc := range reg.Services {
 		for _, r := range svc.Registrations {
@@ -187,8 +187,8 @@ func TestPlayerSerfMemberFailed(t *testing.T) {
 		}
 	}
 	_, hap = pl.at(pl.clock(t, "02:50:39.445")) // +7.29 s
-	if r := server(t, hap, "svc_a/127.0.0.1:24002_node2"); r.Status != "MAINT" || r.Weight != 50 {
-		t.Fatalf("+7.29 s: %s w%d", r.Status, r.Weight)
+	if r := server(t, hap, "svc_a/127.0.0.1:24002_node2"); r.Status() != "MAINT" || r.Weight != 50 {
+		t.Fatalf("+7.29 s: %s w%d", r.Status(), r.Weight)
 	}
 	reg, _ = pl.at(pl.clock(t, "02:50:52.428")) // +20.27 s
 	if m := node2(reg); m.Status != "alive" || m.Tags["smart:serverweight"] != "" {
@@ -362,7 +362,7 @@ func check(t *testing.T, name string, ev event, in trace.Input, before *trace.In
 			t.Fatalf("%s: the test cannot read this timeline line", where)
 		}
 		desc := func(r *haproxy.Row) string {
-			return strings.TrimSpace(fmt.Sprintf("%s w%d %s", r.Status, r.Weight, r.CheckStatus))
+			return strings.TrimSpace(fmt.Sprintf("%s w%d %s", r.Status(), r.Weight, r.CheckStatus()))
 		}
 		if got := desc(server(t, in.HAProxy, m[1])); got != strings.TrimSpace(m[3]) {
 			t.Errorf("%s: after, %q", where, got)

@@ -429,13 +429,13 @@ func TestRecordZooKeeperBedAndReplay(t *testing.T) {
 
 	bd.wait("registry and HAProxy up", func(reg *sources.Snapshot, hap *haproxy.Snapshot) bool {
 		a := rowOf(hap, srvA)
-		return reg.Synced && regs(reg) == 2 && a != nil && a.Status == "UP"
+		return reg.Synced && regs(reg) == 2 && a != nil && a.Status() == "UP"
 	})
 	bd.note("maint " + srvA)
 	h.Command("set server " + srvA + " state maint")
 	bd.wait("MAINT", func(_ *sources.Snapshot, hap *haproxy.Snapshot) bool {
 		a := rowOf(hap, srvA)
-		return a != nil && a.Status == "MAINT"
+		return a != nil && a.Status() == "MAINT"
 	})
 	bd.note("register a third instance")
 	p3 := n.Register(root+"/svc_a/services", b3.Host, b3.Port, testenv.WithWeight(5))
@@ -450,13 +450,13 @@ func TestRecordZooKeeperBedAndReplay(t *testing.T) {
 	b2.SetHealthy(false)
 	bd.wait("svc_b DOWN", func(_ *sources.Snapshot, hap *haproxy.Snapshot) bool {
 		r := rowOf(hap, srvB)
-		return r != nil && r.Status == "DOWN"
+		return r != nil && r.Status() == "DOWN"
 	})
 	n.Deregister(p3)
 	h.Command("set server " + srvA + " state ready")
 	bd.wait("deregistered and ready", func(reg *sources.Snapshot, hap *haproxy.Snapshot) bool {
 		a := rowOf(hap, srvA)
-		return regs(reg) == 2 && a != nil && a.Status != "MAINT"
+		return regs(reg) == 2 && a != nil && a.Status() != "MAINT"
 	})
 	oldPid := h.Pid()
 	bd.note("reload HAProxy")
@@ -535,7 +535,7 @@ func TestRecordSerfBedAndReplay(t *testing.T) {
 		r := rowOf(hap, srv2)
 		for _, m := range reg.Members {
 			if m.Name == "node2" && m.Status == "failed" {
-				return r != nil && r.Status == "MAINT"
+				return r != nil && r.Status() == "MAINT"
 			}
 		}
 		return false

@@ -215,8 +215,8 @@ func (m *Model) targets() ([]actions.Target, error) {
 			if seen == nil {
 				return nil, fmt.Errorf("%s is not in any HAProxy socket, so there is no server to act on", instName(in))
 			}
-			out = append(out, actions.Target{Socket: m.socketLabel(si), Backend: seen.Row.Proxy, Server: seen.Row.Name,
-				Service: m.detail.service, Addr: seen.Row.Addr})
+			out = append(out, actions.Target{Socket: m.socketLabel(si), Backend: seen.Row.Proxy, Server: seen.Row.Name(),
+				Service: m.detail.service, Addr: seen.Row.Addr()})
 		}
 	case viewHAProxy:
 		rows := m.hap.marked()
@@ -227,9 +227,9 @@ func (m *Model) targets() ([]actions.Target, error) {
 		}
 		for _, r := range rows {
 			if !r.row.IsServer() {
-				return nil, fmt.Errorf("%s/%s is not a server: select a server row", r.row.Proxy, r.row.Name)
+				return nil, fmt.Errorf("%s/%s is not a server: select a server row", r.row.Proxy, r.row.Name())
 			}
-			t := actions.Target{Socket: m.haps[r.sock].Label, Backend: r.row.Proxy, Server: r.row.Name, Addr: r.row.Addr}
+			t := actions.Target{Socket: m.haps[r.sock].Label, Backend: r.row.Proxy, Server: r.row.Name(), Addr: r.row.Addr()}
 			if svc, _ := m.findInstance(&r); svc != nil {
 				t.Service = svc.Name
 			}
@@ -286,7 +286,7 @@ func (p *haproxyPane) marked() []hapRow {
 		}
 		for i := range s.Stats.Rows {
 			r := &s.Stats.Rows[i]
-			if k := s.Label + "|" + r.Proxy + "/" + r.Name; p.marks[k] && !listed[k] {
+			if k := s.Label + "|" + r.Proxy + "/" + r.Name(); p.marks[k] && !listed[k] {
 				out = append(out, hapRow{si, r})
 				listed[k] = true
 			}
@@ -370,7 +370,7 @@ func (m *Model) durableInstance() (actions.Instance, error) {
 		return out, nil
 	}
 	if _, seen := firstRow(in); seen != nil {
-		out.Host, out.Port, _ = actions.ServerAddr(seen.Row.Addr, seen.Row.Name)
+		out.Host, out.Port, _ = actions.ServerAddr(seen.Row.Addr(), seen.Row.Name())
 	} else {
 		out.Host, out.Port, _ = haproxy.NameAddr(in.Server)
 	}

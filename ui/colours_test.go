@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stacktui/stacktui/haproxy"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
@@ -28,11 +30,11 @@ func statusSGRAt(t *testing.T, cols, rows int, prof colorprofile.Profile, dark, 
 	m := newTestModel(t, cols, rows, func(o *testOptions) {
 		s := o.HAProxy.snaps[0]
 		for i := range s.Stats.Rows {
-			switch s.Stats.Rows[i].Name {
+			switch s.Stats.Rows[i].Name() {
 			case "web3_10.0.0.3:8080":
-				s.Stats.Rows[i].Status = "DOWN"
+				s.Stats.Rows[i].SetString(haproxy.ColStatus, "DOWN")
 			case "old4_10.0.0.4:8080":
-				s.Stats.Rows[i].Status = "MAINT"
+				s.Stats.Rows[i].SetString(haproxy.ColStatus, "MAINT")
 			}
 		}
 	})

@@ -85,8 +85,8 @@ func instAddr(in *state.Instance) string {
 		return in.Registration.Addr()
 	}
 	for _, s := range in.HAProxy {
-		if s.Row != nil && s.Row.Addr != "" {
-			return s.Row.Addr
+		if s.Row != nil && s.Row.Addr() != "" {
+			return s.Row.Addr()
 		}
 	}
 	return ""
@@ -113,7 +113,7 @@ func statusText(in *state.Instance) string {
 		if s.Row == nil {
 			parts[i] = "-"
 		} else {
-			parts[i] = s.Row.Status
+			parts[i] = s.Row.Status()
 		}
 	}
 	return strings.Join(parts, "/")
@@ -161,7 +161,7 @@ func (p *detailPane) sortKey(col int, in *state.Instance) sortKey {
 	}
 	switch col {
 	case 6:
-		return sortKey{s: r.Row.CheckStatus}
+		return sortKey{s: r.Row.CheckStatus()}
 	case 7:
 		return sortKey{n: float64(r.Row.Weight)}
 	case 8:
@@ -253,7 +253,7 @@ func (p *detailPane) view(w, h int) string {
 		st := &c.st.Muted
 		if si, fr := firstRow(in); fr != nil {
 			st = c.statusStyle(fr.Row.StatusWord())
-			cells[6] = cell{s: fr.Row.CheckStatus}
+			cells[6] = cell{s: fr.Row.CheckStatus()}
 			cells[7] = cell{s: fmt.Sprint(fr.Row.Weight)}
 			// Counters from the newest read of the row (a watched backend's
 			// servers are re-read at every poll), state from the joined one.

@@ -76,7 +76,7 @@ func (c *common) findInstance(r *hapRow) (*state.Service, *state.Instance) {
 		for j := range s.Instances {
 			in := &s.Instances[j]
 			for _, seen := range in.HAProxy {
-				if seen.Row != nil && seen.Row.Name == r.row.Name && seen.Row.Proxy == r.row.Proxy {
+				if seen.Row != nil && seen.Row.Name() == r.row.Name() && seen.Row.Proxy == r.row.Proxy {
 					return s, in
 				}
 			}

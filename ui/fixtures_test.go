@@ -184,17 +184,17 @@ func fixtureHAProxy(t testing.TB, label string) *haproxy.Snapshot {
 		t.Fatal(err)
 	}
 	srv := func(name, addr, status string, scur, rate, r5 int64) haproxy.Row {
-		return haproxy.Row{Proxy: "svc_b", Name: name + "_" + addr, Type: haproxy.TypeServer, Status: status,
-			Weight: 10, UWeight: 10, CheckStatus: "L7OK", CheckCode: 200, Addr: addr}.With(haproxy.ColAct, 1).With(haproxy.ColSCur, scur).With(haproxy.ColSMax, scur*2).With(haproxy.ColSTot, scur*100).With(haproxy.ColRate, rate).With(haproxy.ColReqRate, rate).With(haproxy.ColReqTot, rate*1000).With(haproxy.ColHrsp2xx, rate*900).With(haproxy.ColHrsp5xx, r5).WithString(haproxy.ColMode, "http").With(haproxy.ColBIn, scur*12345).With(haproxy.ColBOut, scur*987654).WithDuration(haproxy.ColLastChange, 3*time.Hour).With(haproxy.ColLBTot, scur*90)
+		return haproxy.Row{Proxy: "svc_b", Type: haproxy.TypeServer,
+			Weight: 10, UWeight: 10, CheckCode: 200}.WithString(haproxy.ColName, name+"_"+addr).WithString(haproxy.ColStatus, status).WithString(haproxy.ColCheckStatus, "L7OK").WithString(haproxy.ColAddr, addr).With(haproxy.ColAct, 1).With(haproxy.ColSCur, scur).With(haproxy.ColSMax, scur*2).With(haproxy.ColSTot, scur*100).With(haproxy.ColRate, rate).With(haproxy.ColReqRate, rate).With(haproxy.ColReqTot, rate*1000).With(haproxy.ColHrsp2xx, rate*900).With(haproxy.ColHrsp5xx, r5).WithString(haproxy.ColMode, "http").With(haproxy.ColBIn, scur*12345).With(haproxy.ColBOut, scur*987654).WithDuration(haproxy.ColLastChange, 3*time.Hour).With(haproxy.ColLBTot, scur*90)
 	}
 	rows := append([]haproxy.Row(nil), st.Rows...)
 	rows = append(rows,
-		haproxy.Row{Proxy: "svc_b", Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"}.With(haproxy.ColSCur, 12).With(haproxy.ColRate, 40).With(haproxy.ColReqRate, 40).WithString(haproxy.ColMode, "http"),
+		haproxy.Row{Proxy: "svc_b", Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN").With(haproxy.ColSCur, 12).With(haproxy.ColRate, 40).With(haproxy.ColReqRate, 40).WithString(haproxy.ColMode, "http"),
 		srv("web1", "10.0.0.1:8080", "UP", 5, 20, 0),
 		srv("web2", "10.0.0.2:8080", "DRAIN", 2, 0, 3),
 		srv("web3", "10.0.0.3:8080", "UP", 5, 20, 1),
 		srv("old4", "10.0.0.4:8080", "UP", 1, 2, 0),
-		haproxy.Row{Proxy: "svc_b", Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP", Weight: 40}.With(haproxy.ColAct, 4).With(haproxy.ColSCur, 13).With(haproxy.ColRate, 42).With(haproxy.ColReqRate, 42).With(haproxy.ColHrsp5xx, 4).WithString(haproxy.ColMode, "http"),
+		haproxy.Row{Proxy: "svc_b", Type: haproxy.TypeBackend, Weight: 40}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP").With(haproxy.ColAct, 4).With(haproxy.ColSCur, 13).With(haproxy.ColRate, 42).With(haproxy.ColReqRate, 42).With(haproxy.ColHrsp5xx, 4).WithString(haproxy.ColMode, "http"),
 	)
 	st.Rows = rows
 	return &haproxy.Snapshot{Label: label, Address: "/run/haproxy/" + label + ".sock", At: fixedNow, Level: haproxy.LevelUser,

@@ -51,8 +51,10 @@ func twoSockets(t testing.TB) fixtureOpt {
 		b := fixtureHAProxy(t, "remote")
 		rows := append([]haproxy.Row(nil), b.Stats.Rows...)
 		for i := range rows {
-			if rows[i].Name == "web3_10.0.0.3:8080" {
-				rows[i].Status, rows[i].CheckStatus, rows[i].CheckCode = "DOWN", "L7STS", 503
+			if rows[i].Name() == "web3_10.0.0.3:8080" {
+				rows[i].SetString(haproxy.ColStatus, "DOWN")
+				rows[i].SetString(haproxy.ColCheckStatus, "L7STS")
+				rows[i].CheckCode = 503
 			}
 		}
 		b.Stats = &haproxy.Stats{Fields: b.Stats.Fields, Rows: rows}
@@ -178,9 +180,9 @@ func eventsSetup(t testing.TB, m *Model) {
 	m.o.Feed.(*testFeed).send(m, live.Input{At: fixedNow, Note: "operator: kill -9 the svc_b web1 backend"})
 	s := fixtureHAProxy(t, "local")
 	for i := range s.Stats.Rows {
-		if s.Stats.Rows[i].Name == "web1_10.0.0.1:8080" {
-			s.Stats.Rows[i].Status = "DOWN"
-			s.Stats.Rows[i].CheckStatus = "L4TOUT"
+		if s.Stats.Rows[i].Name() == "web1_10.0.0.1:8080" {
+			s.Stats.Rows[i].SetString(haproxy.ColStatus, "DOWN")
+			s.Stats.Rows[i].SetString(haproxy.ColCheckStatus, "L4TOUT")
 		}
 	}
 	sendHAProxy(m, *s)

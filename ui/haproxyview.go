@@ -123,7 +123,7 @@ func ageSecs(s int64) string {
 // lead every set, as in hatop.
 func hapColumns(set colSet, sockets int) []hapCol {
 	cols := []hapCol{
-		{column{Title: "NAME", Width: 26, Flex: true, Max: 50}, hapName, func(r *haproxy.Row) sortKey { return sortKey{s: r.Name} }},
+		{column{Title: "NAME", Width: 26, Flex: true, Max: 50}, hapName, func(r *haproxy.Row) sortKey { return sortKey{s: r.Name()} }},
 	}
 	if sockets > 1 {
 		cols = append(cols, hapCol{column: column{Title: "SOCKET", Width: 8, Prio: 2}})
@@ -135,14 +135,14 @@ func hapColumns(set colSet, sockets int) []hapCol {
 			}
 			return fmt.Sprint(r.Weight)
 		}, func(r *haproxy.Row) sortKey { return sortKey{n: float64(r.Weight)} }},
-		hapCol{column{Title: "STATUS", Width: 10}, func(r *haproxy.Row) string { return r.Status },
-			func(r *haproxy.Row) sortKey { return sortKey{s: r.Status} }},
+		hapCol{column{Title: "STATUS", Width: 10}, func(r *haproxy.Row) string { return r.Status() },
+			func(r *haproxy.Row) sortKey { return sortKey{s: r.Status()} }},
 	)
 	switch set {
 	case setStatus:
 		cols = append(cols,
-			hapCol{column{Title: "CHECK", Width: 7, Prio: 1}, func(r *haproxy.Row) string { return r.CheckStatus },
-				func(r *haproxy.Row) sortKey { return sortKey{s: r.CheckStatus} }},
+			hapCol{column{Title: "CHECK", Width: 7, Prio: 1}, func(r *haproxy.Row) string { return r.CheckStatus() },
+				func(r *haproxy.Row) sortKey { return sortKey{s: r.CheckStatus()} }},
 			numCol("ACT", 3, 4, func(r *haproxy.Row) int64 { return int64(r.Act()) }),
 			numCol("BCK", 3, 4, func(r *haproxy.Row) int64 { return int64(r.Bck()) }),
 			numCol("QCUR", 5, 3, func(r *haproxy.Row) int64 { return r.QCur() }),
@@ -175,8 +175,8 @@ func hapColumns(set colSet, sockets int) []hapCol {
 		)
 	case setErrors:
 		cols = append(cols,
-			hapCol{column{Title: "CHECK", Width: 7, Prio: 1}, func(r *haproxy.Row) string { return r.CheckStatus },
-				func(r *haproxy.Row) sortKey { return sortKey{s: r.CheckStatus} }},
+			hapCol{column{Title: "CHECK", Width: 7, Prio: 1}, func(r *haproxy.Row) string { return r.CheckStatus() },
+				func(r *haproxy.Row) sortKey { return sortKey{s: r.CheckStatus()} }},
 			numCol("CF", 4, 2, func(r *haproxy.Row) int64 { return r.ChkFail() }),
 			numCol("CD", 4, 2, func(r *haproxy.Row) int64 { return r.ChkDown() }),
 			durCol("CL", 5, 3, true, func(r *haproxy.Row) int64 { return int64(r.LastChange().Seconds()) }),
@@ -195,14 +195,14 @@ func hapColumns(set colSet, sockets int) []hapCol {
 // aggregates, the indented server name for servers.
 func hapName(r *haproxy.Row) string {
 	if r.Type == haproxy.TypeServer {
-		return "  " + r.Name
+		return "  " + r.Name()
 	}
-	return r.Proxy + " " + r.Name
+	return r.Proxy + " " + r.Name()
 }
 
 func (p *haproxyPane) keyAt(i int) string {
 	r := p.rows[i]
-	return p.c.haps[r.sock].Label + "|" + r.row.Proxy + "/" + r.row.Name
+	return p.c.haps[r.sock].Label + "|" + r.row.Proxy + "/" + r.row.Name()
 }
 
 func (p *haproxyPane) rebuild() {
@@ -223,7 +223,7 @@ func (p *haproxyPane) rebuild() {
 			if r.Type == haproxy.TypeListener {
 				continue
 			}
-			if p.filter.active() && !p.filter.matchAny(r.Proxy, r.Name, r.Status, r.Addr, s.Label) {
+			if p.filter.active() && !p.filter.matchAny(r.Proxy, r.Name(), r.Status(), r.Addr(), s.Label) {
 				continue
 			}
 			p.rows = append(p.rows, hapRow{si, r})
@@ -373,7 +373,7 @@ func (p *haproxyPane) view(w, h int) string {
 			cells[0].st = &c.st.Section
 		} else if p.filter.active() {
 			// The filter may hide the backend's own rows: name it on every server.
-			cells[0].s = "  " + row.Proxy + "/" + row.Name
+			cells[0].s = "  " + row.Proxy + "/" + row.Name()
 		}
 		marked := len(p.marks) > 0 && p.marks[p.keyAt(i)]
 		b.WriteString(renderRow(&c.st, cols, widths, cells, i == p.cursor, marked, w))

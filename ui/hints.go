@@ -81,7 +81,7 @@ func (c *common) rowHints(w int, r *hapRow, in *state.Instance) string {
 	case r == nil:
 		return c.hintsLine(w, c.st.Muted.Render("no row selected:"), k.Filter, k.Columns, k.Help)
 	case !r.row.IsServer():
-		return c.hintsLine(w, c.st.Muted.Render(strings.ToLower(r.row.Name)+": select a server row to act;"),
+		return c.hintsLine(w, c.st.Muted.Render(strings.ToLower(r.row.Name())+": select a server row to act;"),
 			k.Open, k.Columns, k.Sort, k.Copy)
 	case in != nil:
 		return c.instanceHints(w, in)

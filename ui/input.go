@@ -311,7 +311,7 @@ func (m *Model) selectedName() string {
 		}
 	case viewHAProxy:
 		if r := m.hap.selected(); r != nil {
-			return r.row.Proxy + "/" + r.row.Name
+			return r.row.Proxy + "/" + r.row.Name()
 		}
 	case viewRegistry:
 		return m.registry.selectedName()

@@ -95,7 +95,7 @@ func (m *Model) openInspect(svc *state.Service, in *state.Instance) {
 func (m *Model) openRowInspect(r *hapRow) {
 	label := m.haps[r.sock].Label
 	l := rowLines(m.hap.current(*r))
-	m.text.open(fmt.Sprintf("HAProxy %s: %s/%s", label, r.row.Proxy, r.row.Name), l)
+	m.text.open(fmt.Sprintf("HAProxy %s: %s/%s", label, r.row.Proxy, r.row.Name()), l)
 	m.overlay = overlayInspect
 }
 
@@ -108,8 +108,8 @@ func rowLines(r *haproxy.Row) []string {
 
 func rowFields(r *haproxy.Row) []string {
 	l := []string{
-		fmt.Sprintf("  %s/%s (%s)  status %s  weight %d/%d  addr %s", r.Proxy, r.Name, r.Type, r.Status, r.Weight, r.UWeight, orDash(r.Addr)),
-		fmt.Sprintf("  check %s code %d in %s: %s (health %d, rise %d, fall %d)", orDash(r.CheckStatus), r.CheckCode, r.CheckDuration(), orDash(r.CheckDesc()), r.CheckHealth(), r.CheckRise(), r.CheckFall()),
+		fmt.Sprintf("  %s/%s (%s)  status %s  weight %d/%d  addr %s", r.Proxy, r.Name(), r.Type, r.Status(), r.Weight, r.UWeight, orDash(r.Addr())),
+		fmt.Sprintf("  check %s code %d in %s: %s (health %d, rise %d, fall %d)", orDash(r.CheckStatus()), r.CheckCode, r.CheckDuration(), orDash(r.CheckDesc()), r.CheckHealth(), r.CheckRise(), r.CheckFall()),
 		fmt.Sprintf("  agent %s %s", orDash(r.AgentStatus()), r.AgentDesc()),
 	}
 	if r.Preview {
@@ -124,17 +124,17 @@ func rowFields(r *haproxy.Row) []string {
 		fmt.Sprintf("  checks failed %d, down transitions %d, last change %s ago, downtime %s", r.ChkFail(), r.ChkDown(), age(r.LastChange()), r.Downtime()),
 		fmt.Sprintf("  times: queue %s connect %s response %s total %s", r.QTime(), r.CTime(), r.RTime(), r.TTime()),
 	)
-	if len(r.Extra) > 0 {
-		keys := make([]string, 0, len(r.Extra))
-		for k, v := range r.Extra {
-			if v != "" {
+	if extra := r.ExtraFields(); len(extra) > 0 {
+		keys := make([]string, 0, len(extra))
+		for k, v := range extra {
+			if v != "" && k != "-" { // "-": a column HAProxy keeps as a placeholder
 				keys = append(keys, k)
 			}
 		}
 		sort.Strings(keys)
 		var b strings.Builder
 		for _, k := range keys {
-			item := k + "=" + r.Extra[k] + " "
+			item := k + "=" + extra[k] + " "
 			if b.Len()+len(item) > 76 {
 				l = append(l, "  "+strings.TrimSpace(b.String()))
 				b.Reset()

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"testing"
+
+	"github.com/stacktui/stacktui/haproxy"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -64,7 +66,7 @@ func TestProgramLive(t *testing.T) {
 	s := fixtureHAProxy(t, "local")
 	for i := range s.Stats.Rows {
 		if s.Stats.Rows[i].Proxy == "svc_b" && s.Stats.Rows[i].IsServer() {
-			s.Stats.Rows[i].Status = "MAINT"
+			s.Stats.Rows[i].SetString(haproxy.ColStatus, "MAINT")
 		}
 	}
 	feed.ch <- *s

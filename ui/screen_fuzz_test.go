@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"regexp"
@@ -66,15 +67,25 @@ func hostile(t testing.TB, w, h int, name, text string, plain bool, opts ...fixt
 	info := *hap.Info
 	info.Version = text
 	hap.Info = &info
+	// A server row as HAProxy would write it, hostile text in its strings
+	// and in an untyped column (which the inspect view lists).
 	server := func(proxy string) haproxy.Row {
-		return haproxy.Row{Proxy: proxy, Name: name + "_10.9.9.9:80", Type: haproxy.TypeServer, Status: "DOWN", Weight: 5,
-			CheckStatus: "L7STS", CheckCode: 503, Addr: "10.9.9.9:80",
-			Extra: map[string]string{"srv_" + name: text}}.WithString(haproxy.ColCheckDesc, text).WithString(haproxy.ColAgentStatus, text).WithString(haproxy.ColAgentDesc, text).WithDuration(haproxy.ColLastChange, time.Minute)
+		var b strings.Builder
+		w := csv.NewWriter(&b)
+		b.WriteString("# ")
+		_ = w.Write([]string{"pxname", "svname", "type", "weight", "check_code", "status", "check_status", "addr", "check_desc", "agent_status", "agent_desc", "lastchg", "cookie"})
+		_ = w.Write([]string{proxy, name + "_10.9.9.9:80", "2", "5", "503", "DOWN", "L7STS", "10.9.9.9:80", text, text, text, "60", text})
+		w.Flush()
+		st, err := haproxy.ParseStat([]byte(b.String()))
+		if err != nil || len(st.Rows) != 1 {
+			t.Fatalf("hostile row %q: %v", b.String(), err)
+		}
+		return st.Rows[0]
 	}
 	hap.Stats = &haproxy.Stats{Fields: hap.Stats.Fields, Rows: append(append([]haproxy.Row(nil), hap.Stats.Rows...),
-		haproxy.Row{Proxy: name, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"},
+		haproxy.Row{Proxy: name, Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN"),
 		server(name),
-		haproxy.Row{Proxy: name, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "DOWN"},
+		haproxy.Row{Proxy: name, Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "DOWN"),
 		server("svc_b"),
 	)}
 	down := &haproxy.Snapshot{Label: name, Address: text, Err: errors.New(text), LastGood: fixedNow.Add(-time.Minute)}

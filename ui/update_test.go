@@ -194,7 +194,7 @@ func TestSort(t *testing.T) {
 	var names []string
 	for _, r := range m.hap.rows {
 		if r.row.Proxy == "svc_b" {
-			names = append(names, r.row.Name)
+			names = append(names, r.row.Name())
 		}
 	}
 	if names[0] != "FRONTEND" || names[len(names)-1] != "BACKEND" || names[1] != "web2_10.0.0.2:8080" {

@@ -57,8 +57,8 @@ func TestPreviewMatchesLiveShowStat(t *testing.T) {
 		}
 		done := 0
 		for _, r := range st.Rows {
-			name, _, _ := strings.Cut(r.Name, "_")
-			if w, ok := settled[name]; ok && r.Status == w {
+			name, _, _ := strings.Cut(r.Name(), "_")
+			if w, ok := settled[name]; ok && r.Status() == w {
 				done++
 			}
 		}
@@ -95,11 +95,11 @@ func TestPreviewMatchesLiveShowStat(t *testing.T) {
 		if !w.IsServer() {
 			continue
 		}
-		if g.Status != w.Status || g.Weight != w.Weight || g.UWeight != w.UWeight ||
-			g.CheckStatus != w.CheckStatus || g.CheckDesc() != w.CheckDesc() || g.Addr != w.Addr || g.Mode() != w.Mode() {
+		if g.Status() != w.Status() || g.Weight != w.Weight || g.UWeight != w.UWeight ||
+			g.CheckStatus() != w.CheckStatus() || g.CheckDesc() != w.CheckDesc() || g.Addr() != w.Addr() || g.Mode() != w.Mode() {
 			t.Errorf("%s:\n preview %q w%d/%d check %q %q addr %q mode %q\n    stat %q w%d/%d check %q %q addr %q mode %q",
-				w.Key(), g.Status, g.Weight, g.UWeight, g.CheckStatus, g.CheckDesc(), g.Addr, g.Mode(),
-				w.Status, w.Weight, w.UWeight, w.CheckStatus, w.CheckDesc(), w.Addr, w.Mode())
+				w.Key(), g.Status(), g.Weight, g.UWeight, g.CheckStatus(), g.CheckDesc(), g.Addr(), g.Mode(),
+				w.Status(), w.Weight, w.UWeight, w.CheckStatus(), w.CheckDesc(), w.Addr(), w.Mode())
 		}
 	}
 }
@@ -107,7 +107,7 @@ func TestPreviewMatchesLiveShowStat(t *testing.T) {
 func statuses(st *haproxy.Stats) []string {
 	var out []string
 	for _, r := range st.Rows {
-		out = append(out, fmt.Sprintf("%s=%q/%s", r.Key(), r.Status, r.CheckStatus))
+		out = append(out, fmt.Sprintf("%s=%q/%s", r.Key(), r.Status(), r.CheckStatus()))
 	}
 	return out
 }

@@ -39,13 +39,13 @@ func TestReads(t *testing.T) {
 	for _, r := range st.Rows {
 		rows[r.Key()] = r
 	}
-	if r := rows[be+"/"+sMaint]; r.Status != "MAINT" {
-		t.Errorf("disabled server status %q", r.Status)
+	if r := rows[be+"/"+sMaint]; r.Status() != "MAINT" {
+		t.Errorf("disabled server status %q", r.Status())
 	}
 	if r := rows[be+"/"+sBackup]; r.Bck() != 1 {
 		t.Errorf("backup server bck %d", r.Bck())
 	}
-	if r := rows[be+"/"+sPlain]; r.Addr != "127.0.0.1:9001" || r.UWeight != 10 {
+	if r := rows[be+"/"+sPlain]; r.Addr() != "127.0.0.1:9001" || r.UWeight != 10 {
 		t.Errorf("plain server %+v", r)
 	}
 	srv, err := c.ShowStatServers(ctx)
@@ -199,9 +199,9 @@ func TestShowStatStreamsLargeReply(t *testing.T) {
 			// Counters such as lastchg move between the two reads: compare
 			// what identifies a row and its state.
 			if g.Key() != w.Key() || g.Type != w.Type || g.IID != w.IID || g.SID != w.SID ||
-				g.Status != w.Status || g.Addr != w.Addr || g.Weight != w.Weight {
+				g.Status() != w.Status() || g.Addr() != w.Addr() || g.Weight != w.Weight {
 				t.Fatalf("round %d row %d: got %s %v %q %q, want %s %v %q %q", round, i,
-					g.Key(), g.Type, g.Status, g.Addr, w.Key(), w.Type, w.Status, w.Addr)
+					g.Key(), g.Type, g.Status(), g.Addr(), w.Key(), w.Type, w.Status(), w.Addr())
 			}
 		}
 		if info, err := c.ShowInfo(ctx); err != nil || info.Name != "HAProxy" {

@@ -13,19 +13,19 @@ import (
 )
 
 // row reads the server's `show stat` row.
-func row(t *testing.T, c *Conn, server string) haproxy.Row {
+func row(t *testing.T, c *Conn, server string) *haproxy.Row {
 	t.Helper()
 	st, err := c.ShowStat(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range st.Rows {
-		if r.Proxy == be && r.Name == server {
+	for i := range st.Rows {
+		if r := &st.Rows[i]; r.Proxy == be && r.Name() == server {
 			return r
 		}
 	}
 	t.Fatalf("no row %s/%s", be, server)
-	return haproxy.Row{}
+	return nil
 }
 
 func state(t *testing.T, c *Conn, server string) haproxy.ServerState {
@@ -68,8 +68,8 @@ func TestWriteStateReadBack(t *testing.T) {
 	for _, st := range steps {
 		cmd, err := command.SetState(be, sPlain, st.s)
 		exec(t, c, cmd, err)
-		if got := row(t, c, sPlain).Status; got != st.wantStatus {
-			t.Errorf("after %q: status %q, want %q", cmd, got, st.wantStatus)
+		if r := row(t, c, sPlain); r.Status() != st.wantStatus {
+			t.Errorf("after %q: status %q, want %q", cmd, r.Status(), st.wantStatus)
 		}
 		ss := state(t, c, sPlain)
 		if ss.InDrain() != st.drain || ss.InMaint() != st.maint {
@@ -79,7 +79,7 @@ func TestWriteStateReadBack(t *testing.T) {
 	// A server disabled in the config comes back with ready.
 	cmd, err := command.SetState(be, sMaint, command.StateReady)
 	exec(t, c, cmd, err)
-	if got := row(t, c, sMaint).Status; got != "no check" {
+	if got := row(t, c, sMaint).Status(); got != "no check" {
 		t.Errorf("config-disabled server after ready: %q", got)
 	}
 	cmd, err = command.SetState(be, sMaint, command.StateMaint)
@@ -111,24 +111,24 @@ func TestWriteWeightReadBack(t *testing.T) {
 func TestWriteHealthReadBack(t *testing.T) {
 	c := dialShared(t, false)
 	eventually(t, 10*time.Second, func() error {
-		if s := row(t, c, checkServer).Status; s != "UP" {
+		if s := row(t, c, checkServer).Status(); s != "UP" {
 			return fmt.Errorf("checked server status %q, want UP before the test", s)
 		}
 		return nil
 	})
 	cmd, err := command.SetHealth(be, checkServer, command.HealthDown)
 	exec(t, c, cmd, err)
-	if s := row(t, c, checkServer).Status; !strings.HasPrefix(s, "DOWN") {
+	if s := row(t, c, checkServer).Status(); !strings.HasPrefix(s, "DOWN") {
 		t.Errorf("after %q: status %q", cmd, s)
 	}
 	cmd, err = command.SetHealth(be, checkServer, command.HealthUp)
 	exec(t, c, cmd, err)
-	if s := row(t, c, checkServer).Status; s != "UP" {
+	if s := row(t, c, checkServer).Status(); s != "UP" {
 		t.Errorf("after %q: status %q", cmd, s)
 	}
 	cmd, err = command.SetHealth(be, checkServer, command.HealthStopping)
 	exec(t, c, cmd, err)
-	if s := row(t, c, checkServer).Status; !strings.HasPrefix(s, "NOLB") {
+	if s := row(t, c, checkServer).Status(); !strings.HasPrefix(s, "NOLB") {
 		t.Errorf("after %q: status %q", cmd, s)
 	}
 	cmd, err = command.SetHealth(be, checkServer, command.HealthUp)
@@ -136,7 +136,7 @@ func TestWriteHealthReadBack(t *testing.T) {
 
 	cmd, err = command.DisableHealth(be, checkServer)
 	exec(t, c, cmd, err)
-	if s := row(t, c, checkServer).Status; s != "no check" {
+	if s := row(t, c, checkServer).Status(); s != "no check" {
 		t.Errorf("after %q: status %q", cmd, s)
 	}
 	if st := state(t, c, checkServer).CheckState; st&chkEnabled != 0 {
@@ -148,7 +148,7 @@ func TestWriteHealthReadBack(t *testing.T) {
 		t.Errorf("after %q: check state %#x not enabled", cmd, st)
 	}
 	eventually(t, 10*time.Second, func() error {
-		if s := row(t, c, checkServer).Status; s != "UP" {
+		if s := row(t, c, checkServer).Status(); s != "UP" {
 			return fmt.Errorf("after %q: status %q", cmd, s)
 		}
 		return nil
@@ -162,13 +162,13 @@ func TestWriteAgentReadBack(t *testing.T) {
 	c := dialShared(t, false)
 	cmd, err := command.SetAgent(be, sAgent, command.AgentDown)
 	exec(t, c, cmd, err)
-	if s := row(t, c, sAgent).Status; s != "DOWN (agent)" {
+	if s := row(t, c, sAgent).Status(); s != "DOWN (agent)" {
 		t.Errorf("after %q: status %q", cmd, s)
 	}
 	cmd, err = command.SetAgent(be, sAgent, command.AgentUp)
 	exec(t, c, cmd, err)
 	// Up again; with no health check HAProxy calls it "no check".
-	if s := row(t, c, sAgent).Status; s != "no check" {
+	if s := row(t, c, sAgent).Status(); s != "no check" {
 		t.Errorf("after %q: status %q", cmd, s)
 	}
 	cmd, err = command.DisableAgent(be, sAgent)
@@ -248,7 +248,7 @@ func TestReadOnly(t *testing.T) {
 		t.Errorf("session raised itself to %q", lvl)
 	}
 	// Reads still work, and the server was not touched.
-	if s := row(t, c, sRO).Status; s != "no check" {
+	if s := row(t, c, sRO).Status(); s != "no check" {
 		t.Errorf("read-only target status %q", s)
 	}
 }

@@ -136,7 +136,7 @@ func hasStatus(stat, server, status string) bool {
 		return false
 	}
 	for _, r := range st.Rows {
-		if r.Name == server {
+		if r.Name() == server {
 			return r.StatusWord() == status
 		}
 	}

@@ -20,7 +20,7 @@ func Build(backends, servers, regsPer int, at time.Time) (sources.Snapshot, *hap
 	for b := 0; b < backends; b++ {
 		svc := fmt.Sprintf("service_%04d", b)
 		rs := sources.Service{Name: svc, Path: "/nerve/services/" + svc + "/services"}
-		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: "FRONTEND", Type: haproxy.TypeFrontend, Status: "OPEN"})
+		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Type: haproxy.TypeFrontend}.WithString(haproxy.ColName, "FRONTEND").WithString(haproxy.ColStatus, "OPEN"))
 		for s := 0; s < servers; s++ {
 			host := fmt.Sprintf("10.%d.%d.%d", b/256, b%256, s)
 			name := fmt.Sprintf("i-%04d-%03d", b, s)
@@ -28,15 +28,15 @@ func Build(backends, servers, regsPer int, at time.Time) (sources.Snapshot, *hap
 			if s%17 == 0 {
 				status = "DOWN"
 			}
-			st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: name + "_" + host + ":8080", Type: haproxy.TypeServer,
-				Status: status, Weight: 1, CheckStatus: "L7OK", Addr: host + ":8080"}.With(haproxy.ColSCur, int64(s)).With(haproxy.ColReqRate, int64(s*2)))
+			st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Type: haproxy.TypeServer,
+				Weight: 1}.WithString(haproxy.ColName, name+"_"+host+":8080").WithString(haproxy.ColStatus, status).WithString(haproxy.ColCheckStatus, "L7OK").WithString(haproxy.ColAddr, host+":8080").With(haproxy.ColSCur, int64(s)).With(haproxy.ColReqRate, int64(s*2)))
 			if s < regsPer {
 				p := fmt.Sprintf("%s/%s_%010d", rs.Path, name, s)
 				rs.Registrations = append(rs.Registrations, sources.Registration{Service: svc, Name: name, Host: host,
 					Port: 8080, Path: p, Node: name, Seq: int64(s), Ctime: at.Add(-time.Hour)})
 			}
 		}
-		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Name: "BACKEND", Type: haproxy.TypeBackend, Status: "UP"})
+		st.Rows = append(st.Rows, haproxy.Row{Proxy: svc, Type: haproxy.TypeBackend}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP"))
 		reg.Services = append(reg.Services, rs)
 	}
 	return reg, &haproxy.Snapshot{Label: "local", Address: "/run/haproxy.sock", At: at, LastGood: at,

@@ -92,7 +92,7 @@ func TestConsoleStepsPausesAndPlays(t *testing.T) {
 	c.Speed(1000)
 	c.TogglePause()
 	f = nextFrame(t, sub, "the end", func(f live.Frame) bool { return f.Replay.Done })
-	if f.Replay.Speed != MaxSpeed || f.Replay.Line != 96 || f.View.Services[0].Instances[1].HAProxy[0].Row.Status != "UP" {
+	if f.Replay.Speed != MaxSpeed || f.Replay.Line != 96 || f.View.Services[0].Instances[1].HAProxy[0].Row.Status() != "UP" {
 		t.Fatalf("end: %+v", f.Replay)
 	}
 }

@@ -183,7 +183,7 @@ func TestReplayUntil(t *testing.T) {
 		for _, s := range f.View.Services {
 			for _, in := range s.Instances {
 				if in.Server == "host1_127.0.0.1:22002" {
-					return in.HAProxy[0].Row.Status
+					return in.HAProxy[0].Row.Status()
 				}
 			}
 		}

@@ -36,7 +36,7 @@ func viewKey(v *state.View) string {
 			fmt.Fprintf(&b, "  %s %s", in.Server, reg)
 			for si, seen := range in.HAProxy {
 				if r := seen.Row; r != nil {
-					fmt.Fprintf(&b, " %s:%s/w%d/%s", v.SocketLabel(si), r.Status, r.Weight, r.CheckStatus)
+					fmt.Fprintf(&b, " %s:%s/w%d/%s", v.SocketLabel(si), r.Status(), r.Weight, r.CheckStatus())
 				}
 			}
 			for _, d := range in.Diagnoses {

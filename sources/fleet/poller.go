@@ -423,7 +423,7 @@ func fingerprints(st *haproxy.Stats) map[string]uint64 {
 				out[r.Proxy] = 0
 			}
 		case haproxy.TypeServer:
-			h := fnv(fnv(fnv(offset64, r.Name), "\x00"), r.Addr)
+			h := fnv(fnv(fnv(offset64, r.Name()), "\x00"), r.Addr())
 			if r.StatusWord() == "MAINT" {
 				h = fnv(h, "\x00M")
 			}

@@ -59,7 +59,7 @@ func row(h *Host, proxy, name string) *haproxy.Row {
 		return nil
 	}
 	for i := range h.Stats.Rows {
-		if r := &h.Stats.Rows[i]; r.Proxy == proxy && r.Name == name {
+		if r := &h.Stats.Rows[i]; r.Proxy == proxy && r.Name() == name {
 			return r
 		}
 	}
@@ -104,7 +104,7 @@ func TestPollerReadsEveryHostsStatsPageAndADeadHostIsARow(t *testing.T) {
 	for _, h := range s.Hosts {
 		// The stats page leaves addr empty without `stats show-legends`
 		// (the CLI always fills it): the server name carries it.
-		if r := row(&h, "svc_a", "i2_127.0.0.1:1002"); r == nil || r.Status != "no check" {
+		if r := row(&h, "svc_a", "i2_127.0.0.1:1002"); r == nil || r.Status() != "no check" {
 			t.Fatalf("%s: server i2 not read: %+v", h.Host, r)
 		}
 		if h.Changed["svc_a"] != h.FirstRead || h.FirstRead.IsZero() {
@@ -157,7 +157,7 @@ func TestPollerNotesWhenABackendChangesOnAHost(t *testing.T) {
 		r0 := row(s.Host(h0.IP), "svc_a", "i1_127.0.0.1:1001")
 		r1 := row(s.Host(h1.IP), "svc_b", "j2_127.0.0.1:2002")
 		r2 := row(s.Host(h2.IP), "svc_a", "i2_127.0.0.1:1002")
-		return r0 != nil && r0.Status == "MAINT" && r1 != nil && r2 != nil && r2.Status == "DRAIN"
+		return r0 != nil && r0.Status() == "MAINT" && r1 != nil && r2 != nil && r2.Status() == "DRAIN"
 	})
 	a0, a1, a2 := s.Host(h0.IP), s.Host(h1.IP), s.Host(h2.IP)
 	if !a0.Changed["svc_a"].After(a0.FirstRead) || a0.Changed["svc_b"] != a0.FirstRead {
@@ -365,7 +365,7 @@ func TestPollerSaysWhatAnHTTPErrorMeans(t *testing.T) {
 	p.Start(context.Background())
 	defer p.Close()
 	s = waitFleet(t, p, 30*time.Second, "the login accepted", allReachable)
-	if r := row(&s.Hosts[0], "svc_a", "i1_10.0.0.1:1"); r == nil || r.Status != "UP" {
+	if r := row(&s.Hosts[0], "svc_a", "i1_10.0.0.1:1"); r == nil || r.Status() != "UP" {
 		t.Fatalf("row through basic auth: %+v", r)
 	}
 	if got := auth.Load(); got != "ops:pw:true" {

@@ -38,7 +38,7 @@ func findRow(s haproxy.Snapshot, proxy, name string) *haproxy.Row {
 		return nil
 	}
 	for i := range s.Stats.Rows {
-		if r := &s.Stats.Rows[i]; r.Proxy == proxy && r.Name == name {
+		if r := &s.Stats.Rows[i]; r.Proxy == proxy && r.Name() == name {
 			return r
 		}
 	}

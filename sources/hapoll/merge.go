@@ -26,7 +26,7 @@ func isProxy(r *haproxy.Row) bool {
 }
 
 func sigOf(r *haproxy.Row) proxySig {
-	return proxySig{iid: int(r.IID), typ: r.Type, status: r.Status, act: r.Act(), bck: r.Bck(),
+	return proxySig{iid: int(r.IID), typ: r.Type, status: r.Status(), act: r.Act(), bck: r.Bck(),
 		weight: int(r.Weight), uweight: int(r.UWeight), chkDown: r.ChkDown()}
 }
 
@@ -34,7 +34,7 @@ func proxySigs(rows []haproxy.Row) map[proxyKey]proxySig {
 	m := map[proxyKey]proxySig{}
 	for i := range rows {
 		if r := &rows[i]; isProxy(r) {
-			m[proxyKey{r.Proxy, r.Name}] = sigOf(r)
+			m[proxyKey{r.Proxy, r.Name()}] = sigOf(r)
 		}
 	}
 	return m
@@ -53,7 +53,7 @@ func changedBackends(old map[proxyKey]proxySig, rows []haproxy.Row, max int) ([]
 			continue
 		}
 		n++
-		o, ok := old[proxyKey{r.Proxy, r.Name}]
+		o, ok := old[proxyKey{r.Proxy, r.Name()}]
 		if !ok || o.iid != int(r.IID) {
 			return nil, errFull
 		}

@@ -9,12 +9,12 @@ import (
 
 func rows() []haproxy.Row {
 	return []haproxy.Row{
-		{Proxy: "a", Name: "FRONTEND", Type: haproxy.TypeFrontend, IID: 2},
-		{Proxy: "a", Name: "s1", Type: haproxy.TypeServer, IID: 2, Status: "UP"},
-		{Proxy: "a", Name: "s2", Type: haproxy.TypeServer, IID: 2, Status: "UP"},
-		haproxy.Row{Proxy: "a", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 2, Status: "UP"}.With(haproxy.ColAct, 2),
-		{Proxy: "b", Name: "t1", Type: haproxy.TypeServer, IID: 3, Status: "UP"},
-		haproxy.Row{Proxy: "b", Name: "BACKEND", Type: haproxy.TypeBackend, IID: 3, Status: "UP"}.With(haproxy.ColAct, 1),
+		haproxy.Row{Proxy: "a", Type: haproxy.TypeFrontend, IID: 2}.WithString(haproxy.ColName, "FRONTEND"),
+		haproxy.Row{Proxy: "a", Type: haproxy.TypeServer, IID: 2}.WithString(haproxy.ColName, "s1").WithString(haproxy.ColStatus, "UP"),
+		haproxy.Row{Proxy: "a", Type: haproxy.TypeServer, IID: 2}.WithString(haproxy.ColName, "s2").WithString(haproxy.ColStatus, "UP"),
+		haproxy.Row{Proxy: "a", Type: haproxy.TypeBackend, IID: 2}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP").With(haproxy.ColAct, 2),
+		haproxy.Row{Proxy: "b", Type: haproxy.TypeServer, IID: 3}.WithString(haproxy.ColName, "t1").WithString(haproxy.ColStatus, "UP"),
+		haproxy.Row{Proxy: "b", Type: haproxy.TypeBackend, IID: 3}.WithString(haproxy.ColName, "BACKEND").WithString(haproxy.ColStatus, "UP").With(haproxy.ColAct, 1),
 	}
 }
 
@@ -28,12 +28,12 @@ func TestChangedBackendsAndMerge(t *testing.T) {
 		t.Fatalf("changed = %v, %v", ids, err)
 	}
 	fresh := map[int][]haproxy.Row{2: {last[1], last[2]}}
-	fresh[2][1].Status = "DRAIN"
+	fresh[2][1].SetString(haproxy.ColStatus, "DRAIN")
 	got, ok := haproxy.MergeServers(last, agg, fresh)
-	if !ok || got[2].Status != "DRAIN" || got[3].Act() != 1 || got[0].SCur() != 9 || got[4].Status != "UP" {
+	if !ok || got[2].Status() != "DRAIN" || got[3].Act() != 1 || got[0].SCur() != 9 || got[4].Status() != "UP" {
 		t.Fatalf("merge: %v %+v", ok, got)
 	}
-	if last[2].Status != "UP" {
+	if last[2].Status() != "UP" {
 		t.Error("merge modified its input")
 	}
 	// A server set that changed cannot be merged.

@@ -106,7 +106,7 @@ func TestPartialPolls(t *testing.T) {
 	}
 	p.Refresh()
 	s := waitSnap(t, p.Updates(), "lb", 5*time.Second, func(s haproxy.Snapshot) bool { return s.At.After(idle.At) })
-	if r := findRow(s, "svc_1", "h2_127.0.0.1:20102"); r == nil || r.Status != "DRAIN" {
+	if r := findRow(s, "svc_1", "h2_127.0.0.1:20102"); r == nil || r.Status() != "DRAIN" {
 		t.Fatalf("drained row: %+v", r)
 	}
 	if c := p.Counters(0); c.Partial != 1 || c.Full != 1 {
@@ -115,7 +115,7 @@ func TestPartialPolls(t *testing.T) {
 	if len(s.Stats.Rows) != len(first.Stats.Rows) || first.Stats.Rows[0].Key() != s.Stats.Rows[0].Key() {
 		t.Errorf("merged rows differ in shape: %d vs %d", len(s.Stats.Rows), len(first.Stats.Rows))
 	}
-	if r := findRow(first, "svc_1", "h2_127.0.0.1:20102"); r.Status == "DRAIN" {
+	if r := findRow(first, "svc_1", "h2_127.0.0.1:20102"); r.Status() == "DRAIN" {
 		t.Error("a published snapshot was modified")
 	}
 	// A weight change is a backend weight change too.
@@ -148,7 +148,7 @@ func TestPartialPolls(t *testing.T) {
 	if c := p.Counters(0); c.Full != 2 {
 		t.Errorf("after reload counters %+v", c)
 	}
-	if r := findRow(s, "svc_1", "h2_127.0.0.1:20102"); r == nil || r.Status != "no check" {
+	if r := findRow(s, "svc_1", "h2_127.0.0.1:20102"); r == nil || r.Status() != "no check" {
 		t.Errorf("after reload the drain is gone: %+v", r)
 	}
 }
