@@ -137,17 +137,11 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 	root.PersistentFlags().StringVar(&goTrace, "go-trace", "", "write a Go execution trace of this run to FILE (go tool trace)")
 	_ = root.PersistentFlags().MarkHidden("mem-profile")
 	_ = root.PersistentFlags().MarkHidden("go-trace")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(*cobra.Command, []string) (err error) {
 		if goTrace != "" {
-			f, err := os.Create(goTrace)
-			if err != nil {
-				return usagef("--go-trace: %v", err)
+			if stopTrace, err = startProfile("go-trace", goTrace, trace.Start, trace.Stop); err != nil {
+				return err
 			}
-			if err := trace.Start(f); err != nil {
-				f.Close()
-				return usagef("--go-trace: %v", err)
-			}
-			stopTrace = func() { trace.Stop(); f.Close() }
 		}
 		if memProfile != "" {
 			f, err := os.Create(memProfile)
@@ -156,19 +150,10 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 			}
 			memFile = f
 		}
-		if cpuProfile == "" {
-			return nil
+		if cpuProfile != "" {
+			stopCPU, err = startProfile("cpu-profile", cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
 		}
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return usagef("--cpu-profile: %v", err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return usagef("--cpu-profile: %v", err)
-		}
-		stopCPU = func() { pprof.StopCPUProfile(); f.Close() }
-		return nil
+		return err
 	}
 	root.PersistentPostRun = func(*cobra.Command, []string) {
 		if stopTrace != nil {
@@ -191,6 +176,20 @@ paths, HAProxy socket and backend names come from the Synapse config.`,
 	root.AddCommand(newSnapshotCmd(), newCheckCmd(), newWatchCmd(), newRecordCmd(), newReplayCmd(), newDemoCmd(), newVersionCmd(), newManCmd(root))
 	root.InitDefaultCompletionCmd()
 	return root
+}
+
+// startProfile creates path and starts a profile (or trace) writing to it;
+// the returned func stops it and closes the file.
+func startProfile(flag, path string, start func(io.Writer) error, stop func()) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usagef("--%s: %v", flag, err)
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, usagef("--%s: %v", flag, err)
+	}
+	return func() { stop(); f.Close() }, nil
 }
 
 func newVersionCmd() *cobra.Command {
