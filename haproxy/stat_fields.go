@@ -199,6 +199,7 @@ type rowBuilder struct {
 	in        interner
 	p         packer
 	extra     []byte // the row's untyped columns, encoded
+	scratch   []byte // a preview row's address, until finish packs it
 	prevExtra int    // the last column in extra, -1 for none
 	// ends is fillRowPlain's scratch: a local array was zeroed for every
 	// row (2 KB), 6 % of parsing.
