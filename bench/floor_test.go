@@ -63,40 +63,51 @@ func lessFloor(t *testing.T, k knobs) keyFloor {
 }
 
 // snapFigure is `stacktui snapshot --json` against the raw `show stat`
-// fetch it is built from, medians of five alternating runs.
+// fetch it is built from, in snapRounds rounds.
 type snapFigure struct {
-	snapshot, raw time.Duration
+	snapshot, raw time.Duration // medians
+	rounds        rounds
 	bytes         int
 	note          string
 }
 
+// snapRounds is how many rounds each snapshot figure takes: with 5-7, the
+// ratio moved by a third between runs of one binary (see rounds).
+const snapRounds = 15
+
 // snapshotVsRaw times the whole `snapshot --json` process (start, connect,
 // read, join, JSON, exit) against a bare client that connects, sends `show
-// stat` and reads the reply to its end.
+// stat` and reads the reply to its end, each going first in every other
+// round.
 func snapshotVsRaw(bin, sock string, servers int) snapFigure {
 	f := snapFigure{snapshot: -1, raw: -1}
-	var snaps, raws []time.Duration
-	for range 5 {
+	raw := func() time.Duration {
 		d, n, err := rawShowStat(sock)
 		if err != nil {
 			f.note = err.Error()
-		} else {
-			raws = append(raws, d)
-			f.bytes = n
+			return -1
 		}
-		d, err = snapshotJSON(bin, sock, servers)
+		f.bytes = n
+		return d
+	}
+	snap := func() time.Duration {
+		d, err := snapshotJSON(bin, sock, servers)
 		if err != nil {
 			f.note = err.Error()
+			return -1
+		}
+		return d
+	}
+	for i := range snapRounds {
+		if i%2 == 0 {
+			r := raw()
+			f.rounds.add(snap(), r)
 		} else {
-			snaps = append(snaps, d)
+			s := snap()
+			f.rounds.add(s, raw())
 		}
 	}
-	if len(snaps) > 0 {
-		f.snapshot = quantile(snaps, 0.5)
-	}
-	if len(raws) > 0 {
-		f.raw = quantile(raws, 0.5)
-	}
+	f.snapshot, f.raw = f.rounds.medians()
 	return f
 }
 

@@ -138,7 +138,7 @@ func floorTable(sizes []hapSize) string {
 		fmt.Fprintf(&b, "| | page-down to screen, p95 (floor: `less`) | %s | %s | %s | %s | %s |\n",
 			dur(a.keyP95), dur(c.keyP95), dur(s.less.p95), ratio(df(a.keyP95), df(s.less.p95)), ratio(df(c.keyP95), df(s.less.p95)))
 		fmt.Fprintf(&b, "| | `snapshot --json`, process start to exit (floor: the raw `show stat`, %.1f MB) | %s | | %s | %s | |\n",
-			float64(s.snap.bytes)/1e6, dur(s.snap.snapshot), dur(s.snap.raw), ratio(df(s.snap.snapshot), df(s.snap.raw)))
+			float64(s.snap.bytes)/1e6, dur(s.snap.snapshot), dur(s.snap.raw), s.snap.rounds.ratio())
 	}
 	for _, s := range sizes {
 		if s.less.note != "" {
@@ -176,7 +176,7 @@ func zkTable(rs []*zkResult) string {
 			regs += fmt.Sprintf(" and %d HAProxy servers polled", r.busy)
 		} else {
 			fmt.Fprintf(&b, "| %s | first full snapshot: `stacktui snapshot --json` (process start to exit) | %s | %s | %s |\n",
-				regs, dur(r.snapshot), dur(r.floor), ratio(df(r.snapshot), df(r.floor)))
+				regs, dur(r.snapshot), dur(r.floor), r.rounds.ratio())
 			regs = ""
 		}
 		fmt.Fprintf(&b, "| %s | first full screen: TUI start until all 100 services listed and every visible row at its full count | %s | %s | %s |\n",

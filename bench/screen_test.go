@@ -246,3 +246,40 @@ func ctlReply(r *bufio.Reader) (string, error) {
 		b.WriteString(line)
 	}
 }
+
+// rounds is a figure timed against its floor in rounds, one of each per
+// round, close in time. This host's load comes in bursts of seconds (steal,
+// other work): a burst slows both sides of a round alike, so a round's
+// ratio is steadier than either side's times, whose medians over a few
+// rounds moved a ratio by ±30 % between runs of the same binary.
+type rounds struct{ ours, floor []time.Duration }
+
+// add records one round; a side that failed (negative) drops the round.
+func (r *rounds) add(ours, floor time.Duration) {
+	if ours >= 0 && floor >= 0 {
+		r.ours, r.floor = append(r.ours, ours), append(r.floor, floor)
+	}
+}
+
+// medians are each side's median time, -1 without a round.
+func (r *rounds) medians() (ours, floor time.Duration) {
+	if len(r.ours) == 0 {
+		return -1, -1
+	}
+	return quantile(r.ours, 0.5), quantile(r.floor, 0.5)
+}
+
+// ratio is the median of the rounds' ratios, with the middle half of them:
+// "×1.05 (×0.98-1.12, 15 rounds)"; "—" without a round.
+func (r *rounds) ratio() string {
+	if len(r.ours) == 0 {
+		return "—"
+	}
+	// Ratios as durations (×1000) to share quantile's nearest rank.
+	rs := make([]time.Duration, len(r.ours))
+	for i := range r.ours {
+		rs[i] = time.Duration(1000 * float64(r.ours[i]) / float64(max(r.floor[i], 1)))
+	}
+	q := func(p float64) float64 { return float64(quantile(rs, p)) / 1000 }
+	return fmt.Sprintf("×%.2f (×%.2f-%.2f, %d rounds)", q(0.5), q(0.25), q(0.75), len(rs))
+}

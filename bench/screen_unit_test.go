@@ -124,3 +124,24 @@ func TestCtlReply(t *testing.T) {
 		t.Fatal("no error at the end of the output")
 	}
 }
+
+// A round's ratio is taken within the round: a burst that slows both sides
+// of one round does not move the median ratio, where it moves each median.
+func TestRoundsRatio(t *testing.T) {
+	var r rounds
+	if got := r.ratio(); got != "—" {
+		t.Errorf("no rounds: %q", got)
+	}
+	ms := time.Millisecond
+	r.add(110*ms, 100*ms)
+	r.add(330*ms, 300*ms) // a burst: both sides three times slower
+	r.add(-1, 100*ms)     // stacktui failed: no round
+	r.add(105*ms, 100*ms)
+	r.add(120*ms, 100*ms)
+	if got, want := r.ratio(), "×1.10 (×1.05-1.10, 4 rounds)"; got != want {
+		t.Errorf("ratio %q, want %q", got, want)
+	}
+	if o, f := r.medians(); o != 110*ms || f != 100*ms {
+		t.Errorf("medians %v %v, want 110ms 100ms", o, f)
+	}
+}

@@ -33,6 +33,7 @@ type zkResult struct {
 	snapshot  time.Duration // stacktui snapshot --json, process start to exit
 	tuiFirst  time.Duration // TUI: every visible service at its full count
 	floor     time.Duration // pipelined minimal client, 64 in flight
+	rounds    rounds        // snapshot against floor
 	screenMed time.Duration
 	screenP99 time.Duration
 	notifyMed time.Duration
@@ -107,46 +108,41 @@ func benchZK(t *testing.T, k knobs, bin string, z *testenv.ZK, n int, busy *test
 	defer os.RemoveAll(dir)
 	envv := []string{"LANG=C.UTF-8", "XDG_CONFIG_HOME=" + dir + "/cfg", "XDG_STATE_HOME=" + dir + "/state", "XDG_CACHE_HOME=" + dir + "/cache"}
 
-	// The floor and stacktui in turn, 7 rounds, each going first in every
-	// other round (ZooKeeper's JIT and caches warm up within a round too):
-	// medians.
-	var floors, snaps []time.Duration
+	// The floor and stacktui in turn, each going first in every other round
+	// (ZooKeeper's JIT and caches warm up within a round too).
 	argv := []string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}
-	rounds := 7
+	rounds := snapRounds
 	if busy != nil {
 		r.busy, rounds = busyServers, 0
 		argv = append(argv, "--haproxy", busy.Socket)
 	}
-	floor := func() {
+	floor := func() time.Duration {
 		d, got, err := pipelinedFetch(z.Addr, 64)
 		if err != nil || got != n {
 			r.note("floor: %d nodes, %v", got, err)
-		} else {
-			floors = append(floors, d)
+			return -1
 		}
+		return d
 	}
-	snapshot := func() {
+	snapshot := func() time.Duration {
 		d, err := snapshotOnce(bin, z.Addr, envv, n)
 		if err != nil {
 			r.note("snapshot: %v", err)
-		} else {
-			snaps = append(snaps, d)
+			return -1
 		}
+		return d
 	}
 	for i := range rounds {
 		if i%2 == 0 {
-			floor()
-			snapshot()
+			f := floor()
+			r.rounds.add(snapshot(), f)
 		} else {
-			snapshot()
-			floor()
+			s := snapshot()
+			r.rounds.add(s, floor())
 		}
 	}
-	if len(floors) > 0 {
-		r.floor = quantile(floors, 0.5)
-	}
-	if len(snaps) > 0 {
-		r.snapshot = quantile(snaps, 0.5)
+	if rounds > 0 {
+		r.snapshot, r.floor = r.rounds.medians()
 	}
 
 	// The TUI: first screen with the right counts, then change to screen.
