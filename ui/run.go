@@ -56,7 +56,9 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}()
 	c := newConsole(m, scr)
-	p := tea.NewProgram(c, programOptions(tty.In, w, h)...)
+	// The screen detected the colour profile: Bubble Tea need not run the
+	// same detection again (inside tmux each one runs `tmux info`).
+	p := tea.NewProgram(c, append(programOptions(tty.In, w, h), tea.WithColorProfile(scr.ColorProfile()))...)
 	stopResize := tty.OnResize(func(w, h int) { p.Send(tea.WindowSizeMsg{Width: w, Height: h}) })
 	defer stopResize()
 

@@ -71,6 +71,9 @@ func New(w io.Writer, env []string, width, height int) *Screen {
 	return s
 }
 
+// ColorProfile is the profile colours are downsampled to.
+func (s *Screen) ColorProfile() colorprofile.Profile { return s.profile }
+
 // SetColorProfile sets the profile colours are downsampled to (Bubble Tea
 // sends it at start and when it learns the terminal does true colour).
 func (s *Screen) SetColorProfile(p colorprofile.Profile) {

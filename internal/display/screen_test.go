@@ -169,6 +169,19 @@ func TestScreenDownsamplesColours(t *testing.T) {
 	}
 }
 
+// TestScreenDetectsColourProfile: the profile comes from the writer and the
+// environment given (the program is handed it rather than detecting it
+// again).
+func TestScreenDetectsColourProfile(t *testing.T) {
+	if p := New(io.Discard, []string{"TERM=xterm-256color", "COLORTERM=truecolor"}, 20, 2).ColorProfile(); p != colorprofile.NoTTY {
+		t.Errorf("not a terminal: profile %s, want NoTTY", p)
+	}
+	forced := []string{"TERM=xterm-256color", "COLORTERM=truecolor", "CLICOLOR_FORCE=1"}
+	if p := New(io.Discard, forced, 20, 2).ColorProfile(); p != colorprofile.TrueColor {
+		t.Errorf("CLICOLOR_FORCE, COLORTERM=truecolor: profile %s, want TrueColor", p)
+	}
+}
+
 // TestScreenWriteIsBetweenFrames: a sequence written out of band (the
 // clipboard) goes out at once, whole, and leaves the next frame alone.
 func TestScreenWriteIsBetweenFrames(t *testing.T) {
