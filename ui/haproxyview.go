@@ -42,6 +42,7 @@ type haproxyPane struct {
 	set   colSet
 	rows  []hapRow
 	dirty bool
+	drawn int // the last view's length, the next one's likely length
 }
 
 // current is the newest version of a listed row.
@@ -335,6 +336,8 @@ func (p *haproxyPane) view(w, h int) string {
 	}
 	widths := layoutColumns(cols, w)
 	var b strings.Builder
+	b.Grow(p.drawn)
+	defer func() { p.drawn = b.Len() }()
 	b.WriteString(p.infoHeader(w))
 	b.WriteByte('\n')
 	b.WriteString(renderHeader(&c.st, cols, widths, p.sort, p.desc))

@@ -20,6 +20,7 @@ type servicesPane struct {
 	seen      map[string]serviceSig // each service as last seen, to mark what changed
 	gen       uint64
 	changedAt map[string]rowChange
+	drawn     int // the last view's length, the next one's likely length
 }
 
 // serviceSig is what makes a service row change in a way worth marking:
@@ -226,6 +227,8 @@ func (p *servicesPane) view(w, h int) string {
 	cols := servicesColumns(socks, regW, upW)
 	widths := layoutColumns(cols, w)
 	var b strings.Builder
+	b.Grow(p.drawn)
+	defer func() { p.drawn = b.Len() }()
 	b.WriteString(renderHeader(&c.st, cols, widths, p.sort, p.desc))
 	b.WriteByte('\n')
 	if len(p.rows) == 0 {
