@@ -98,15 +98,7 @@ func snapshotVsRaw(bin, sock string, servers int) snapFigure {
 		}
 		return d
 	}
-	for i := range snapRounds {
-		if i%2 == 0 {
-			r := raw()
-			f.rounds.add(snap(), r)
-		} else {
-			s := snap()
-			f.rounds.add(s, raw())
-		}
-	}
+	f.rounds.run(snapRounds, snap, raw)
 	f.snapshot, f.raw = f.rounds.medians()
 	return f
 }

@@ -248,11 +248,27 @@ func ctlReply(r *bufio.Reader) (string, error) {
 }
 
 // rounds is a figure timed against its floor in rounds, one of each per
-// round, close in time. This host's load comes in bursts of seconds (steal,
-// other work): a burst slows both sides of a round alike, so a round's
-// ratio is steadier than either side's times, whose medians over a few
-// rounds moved a ratio by ±30 % between runs of the same binary.
+// round, close in time. This host's speed moves from second to second
+// (steal): the ratio of medians over 5-7 rounds moved by a third between
+// runs of one binary. A round's own ratio is less exposed to a burst that
+// slows both sides alike, and the middle half of the rounds' ratios,
+// reported with their median, says how far the noise reached.
 type rounds struct{ ours, floor []time.Duration }
+
+// run times n rounds of ours and floor, each going first in every other
+// round (a server warms up within a round too). A side that fails returns
+// a negative time, which drops its round.
+func (r *rounds) run(n int, ours, floor func() time.Duration) {
+	for i := range n {
+		if i%2 == 0 {
+			f := floor()
+			r.add(ours(), f)
+		} else {
+			o := ours()
+			r.add(o, floor())
+		}
+	}
+}
 
 // add records one round; a side that failed (negative) drops the round.
 func (r *rounds) add(ours, floor time.Duration) {

@@ -145,3 +145,27 @@ func TestRoundsRatio(t *testing.T) {
 		t.Errorf("medians %v %v, want 110ms 100ms", o, f)
 	}
 }
+
+// Each side goes first in every other round, and a failed side drops only
+// its round.
+func TestRoundsRunAlternates(t *testing.T) {
+	var order []string
+	n := 0
+	ours := func() time.Duration {
+		order = append(order, "ours")
+		n++
+		if n == 2 {
+			return -1
+		}
+		return 2 * time.Millisecond
+	}
+	floor := func() time.Duration { order = append(order, "floor"); return time.Millisecond }
+	var r rounds
+	r.run(4, ours, floor)
+	if got, want := strings.Join(order, " "), "floor ours ours floor floor ours ours floor"; got != want {
+		t.Errorf("order %q, want %q", got, want)
+	}
+	if len(r.ours) != 3 || len(r.floor) != 3 {
+		t.Errorf("%d and %d rounds kept, want 3", len(r.ours), len(r.floor))
+	}
+}

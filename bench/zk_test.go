@@ -108,12 +108,12 @@ func benchZK(t *testing.T, k knobs, bin string, z *testenv.ZK, n int, busy *test
 	defer os.RemoveAll(dir)
 	envv := []string{"LANG=C.UTF-8", "XDG_CONFIG_HOME=" + dir + "/cfg", "XDG_STATE_HOME=" + dir + "/state", "XDG_CACHE_HOME=" + dir + "/cache"}
 
-	// The floor and stacktui in turn, each going first in every other round
-	// (ZooKeeper's JIT and caches warm up within a round too).
+	// The floor and stacktui in turn (ZooKeeper's JIT and caches warm up
+	// within a round too).
 	argv := []string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}
-	rounds := snapRounds
+	nRounds := snapRounds
 	if busy != nil {
-		r.busy, rounds = busyServers, 0
+		r.busy, nRounds = busyServers, 0
 		argv = append(argv, "--haproxy", busy.Socket)
 	}
 	floor := func() time.Duration {
@@ -132,16 +132,8 @@ func benchZK(t *testing.T, k knobs, bin string, z *testenv.ZK, n int, busy *test
 		}
 		return d
 	}
-	for i := range rounds {
-		if i%2 == 0 {
-			f := floor()
-			r.rounds.add(snapshot(), f)
-		} else {
-			s := snapshot()
-			r.rounds.add(s, floor())
-		}
-	}
-	if rounds > 0 {
+	r.rounds.run(nRounds, snapshot, floor)
+	if nRounds > 0 {
 		r.snapshot, r.floor = r.rounds.medians()
 	}
 
