@@ -224,6 +224,28 @@ func BenchmarkParseServersState50k(b *testing.B) {
 	}
 }
 
+// BenchmarkServersStateStream50k parses the same reply handed over in 256 KB
+// pieces of whole lines, as the client does while reading it: the parse
+// itself overlaps the reading, what follows the last piece is gathering the
+// pieces' servers into one slice.
+func BenchmarkServersStateStream50k(b *testing.B) {
+	data := bigServersState(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var p ServersStateStream
+		s := string(data)
+		for len(s) > 256<<10 {
+			end := strings.LastIndexByte(s[:256<<10], '\n') + 1
+			p.Lines(s[:end])
+			s = s[end:]
+		}
+		if ss, err := p.Finish(s); err != nil || len(ss) != 50000 {
+			b.Fatal(len(ss), err)
+		}
+	}
+}
+
 // BenchmarkPreviewStats50k assembles the preview of 50,000 servers from
 // parsed servers state and 500 backends' proxy rows.
 func BenchmarkPreviewStats50k(b *testing.B) {

@@ -16,55 +16,135 @@ var ErrNotServersState = errors.New("haproxy: not a `show servers state` reply")
 // version 1) by header name. Fields without a typed ServerState field are
 // read with Field; "-" (HAProxy's empty) in srv_fqdn becomes "".
 func ParseServersState(data []byte) ([]ServerState, error) {
-	s := string(data)
-	first, rest, _ := strings.Cut(s, "\n")
-	first = strings.TrimSpace(first)
-	if first != "1" {
-		return nil, fmt.Errorf("%w: it starts with %q (want format version \"1\"); check the backend name and that the socket is HAProxy's",
-			ErrNotServersState, truncate(first, 80))
+	var p ServersStateStream
+	return p.Finish(string(data))
+}
+
+// ServersStateStream parses a `show servers state` reply handed over in
+// pieces of whole lines while it is still being read, as ParseServersState
+// parses it whole: at 50,000 servers (4.6 MB) the parse takes about 30 ms,
+// which then overlaps HAProxy's writing instead of following it. The zero
+// value is ready to use.
+type ServersStateStream struct {
+	lines int    // lines seen up to the header: 0, 1 (the version), 2
+	blank string // the second line, when blank: only blank lines may follow
+	hdr   *stateHeader
+	parts [][]ServerState // the servers, a slice per piece
+	n     int
+	err   error
+}
+
+// Lines parses s, whole lines each ending in '\n'. The servers keep
+// substrings of s: it must not change afterwards.
+func (p *ServersStateStream) Lines(s string) {
+	if p.err != nil || s == "" {
+		return
 	}
-	hdrLine, rest, _ := strings.Cut(rest, "\n")
-	hdrLine = trimCR(hdrLine)
-	if !strings.HasPrefix(hdrLine, "# ") {
-		if strings.TrimSpace(hdrLine) == "" && strings.TrimSpace(rest) == "" {
-			return nil, nil // version line only: no servers
+	var part []ServerState
+	for s != "" {
+		var line string
+		line, s, _ = strings.Cut(s, "\n")
+		switch {
+		case p.lines == 0:
+			p.lines = 1
+			if first := strings.TrimSpace(line); first != "1" {
+				p.err = fmt.Errorf("%w: it starts with %q (want format version \"1\"); check the backend name and that the socket is HAProxy's",
+					ErrNotServersState, truncate(first, 80))
+				return
+			}
+		case p.lines == 1:
+			p.lines = 2
+			line = trimCR(line)
+			if strings.HasPrefix(line, "# ") {
+				p.hdr = newStateHeader(line[2:])
+				// One line per server: count them once, so that a piece's
+				// servers are allocated once.
+				part = make([]ServerState, 0, strings.Count(s, "\n")+1)
+			} else {
+				p.blank = line
+				if strings.TrimSpace(line) != "" {
+					p.err = notHeader(line)
+					return
+				}
+			}
+		case p.hdr == nil: // after a blank second line
+			if strings.TrimSpace(line) != "" {
+				p.err = notHeader(p.blank)
+				return
+			}
+		default:
+			line = trimCR(line)
+			if strings.TrimSpace(line) == "" || line[0] == '#' {
+				continue
+			}
+			if part == nil {
+				part = make([]ServerState, 0, strings.Count(s, "\n")+1)
+			}
+			part = append(part, p.hdr.server(line))
 		}
-		return nil, fmt.Errorf("%w: second line %q is not the \"# be_id ...\" header", ErrNotServersState, truncate(hdrLine, 80))
 	}
-	hdr := &stateHeader{names: strings.Fields(hdrLine[2:])}
+	if len(part) > 0 {
+		p.parts = append(p.parts, part)
+		p.n += len(part)
+	}
+}
+
+// Finish parses rest, the reply's last lines (the last one may lack its
+// newline), and returns every server in order: nil for a reply of the
+// version line only, an error for a reply that is not one.
+func (p *ServersStateStream) Finish(rest string) ([]ServerState, error) {
+	p.Lines(rest)
+	switch {
+	case p.err != nil:
+		return nil, p.err
+	case p.lines == 0:
+		p.Lines("\n") // an empty reply: its first line is empty
+		return nil, p.err
+	case p.hdr == nil:
+		return nil, nil // the version line only: no servers
+	case len(p.parts) == 1:
+		return p.parts[0], nil
+	}
+	out := make([]ServerState, 0, p.n)
+	for _, part := range p.parts {
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+func notHeader(line string) error {
+	return fmt.Errorf("%w: second line %q is not the \"# be_id ...\" header", ErrNotServersState, truncate(line, 80))
+}
+
+func newStateHeader(names string) *stateHeader {
+	hdr := &stateHeader{names: strings.Fields(names)}
 	hdr.ids = make([]stateField, len(hdr.names))
 	for i, n := range hdr.names {
 		hdr.ids[i] = stateFieldIDs[n]
 	}
-	// One line per server: count them once so the slice is allocated once
-	// (50,000 servers is a 4.6 MB reply).
-	out := make([]ServerState, 0, strings.Count(rest, "\n")+1)
-	for rest != "" {
-		var line string
-		line, rest, _ = strings.Cut(rest, "\n")
-		line = trimCR(line)
-		if strings.TrimSpace(line) == "" || line[0] == '#' {
-			continue
+	return hdr
+}
+
+// server reads one line of the reply: its fields, separated by blanks, in
+// the header's order.
+func (hdr *stateHeader) server(line string) ServerState {
+	st := ServerState{rec: line, hdr: hdr}
+	col := 0
+	for i := 0; i < len(line) && col < len(hdr.ids); {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
 		}
-		st := ServerState{rec: line, hdr: hdr}
-		col := 0
-		for i := 0; i < len(line) && col < len(hdr.ids); {
-			for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
-				i++
-			}
-			j := i
-			for j < len(line) && line[j] != ' ' && line[j] != '\t' {
-				j++
-			}
-			if j > i {
-				st.set(hdr.ids[col], line[i:j])
-				col++
-			}
-			i = j
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+			j++
 		}
-		out = append(out, st)
+		if j > i {
+			st.set(hdr.ids[col], line[i:j])
+			col++
+		}
+		i = j
 	}
-	return out, nil
+	return st
 }
 
 // stateField names the typed fields of ServerState; sfNone is any other.

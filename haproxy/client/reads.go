@@ -52,7 +52,7 @@ func (c *Conn) showStat(ctx context.Context, line string) (*haproxy.Stats, error
 	if err != nil {
 		return nil, err
 	}
-	sink.keepHead(out)
+	sink.head.add(out)
 	var st *haproxy.Stats
 	if sink.p != nil {
 		delete(c.reuse, line) // read in batches: the last whole reply is old
@@ -115,7 +115,7 @@ func (c *Conn) reuseFor(line string) *haproxy.StatReuse {
 type statSink struct {
 	rowsHint int
 	p        *haproxy.StatStream
-	head     []byte
+	head     replyHead
 	chunks   chan []byte
 	free     chan []byte // parsed batches' buffers, to reuse
 	done     chan struct{}
@@ -149,7 +149,7 @@ func (s *statSink) lines(b []byte) {
 			}
 		}()
 	}
-	s.keepHead(b)
+	s.head.add(b)
 	if s.keep {
 		c := string(b)
 		s.kept = append(s.kept, c) // kept for the raw hook: the parser reads the same copy
@@ -174,9 +174,12 @@ func (s *statSink) end() {
 	}
 }
 
-func (s *statSink) keepHead(b []byte) {
-	if n := 512 - len(s.head); n > 0 {
-		s.head = append(s.head, b[:min(n, len(b))]...)
+// replyHead is a reply's first bytes, kept for error messages.
+type replyHead []byte
+
+func (h *replyHead) add(b []byte) {
+	if n := 512 - len(*h); n > 0 {
+		*h = append(*h, b[:min(n, len(b))]...)
 	}
 }
 
@@ -209,18 +212,64 @@ func (c *Conn) ShowServersState(ctx context.Context, backend string) ([]haproxy.
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out, err := c.requestLocked(ctx, line, nil)
+	sink := &serversStateSink{keep: c.rawHook != nil}
+	out, err := c.requestLocked(ctx, line, sink)
 	if err != nil {
 		return nil, err
 	}
-	ss, err := haproxy.ParseServersState(out)
+	sink.head.add(out)
+	ss, err := sink.p.Finish(string(out))
 	if err != nil {
-		return nil, c.rejected(line, out, err)
+		return nil, c.rejected(line, sink.head, err)
 	}
 	if c.rawHook != nil {
-		c.rawHook(line, string(out))
+		c.rawHook(line, strings.Join(append(sink.kept, string(out)), ""))
 	}
 	return ss, nil
+}
+
+// serversStateSink parses a `show servers state` reply as it is read, on a
+// goroutine of its own (see statSink): at 50,000 servers the parse then
+// overlaps HAProxy's writing instead of following it. Its servers keep the
+// reply's text, so each batch is a string of its own.
+type serversStateSink struct {
+	p      haproxy.ServersStateStream
+	head   replyHead
+	chunks chan string
+	done   chan struct{}
+	keep   bool // keep the batches, in order, for a raw hook
+	kept   []string
+}
+
+func (s *serversStateSink) begin() {
+	*s = serversStateSink{head: s.head[:0], keep: s.keep}
+}
+
+func (s *serversStateSink) lines(b []byte) {
+	if s.chunks == nil {
+		s.chunks = make(chan string, 256) // never blocks the reader
+		s.done = make(chan struct{})
+		go func() {
+			defer close(s.done)
+			for c := range s.chunks {
+				s.p.Lines(c)
+			}
+		}()
+	}
+	s.head.add(b)
+	c := string(b)
+	if s.keep {
+		s.kept = append(s.kept, c)
+	}
+	s.chunks <- c
+}
+
+// end waits for the batches handed over to be parsed.
+func (s *serversStateSink) end() {
+	if s.chunks != nil {
+		close(s.chunks)
+		<-s.done
+	}
 }
 
 // Level runs `show cli level`: the session's privilege level.

@@ -150,39 +150,14 @@ func TestConcurrentRequests(t *testing.T) {
 // its own goroutine): it must equal ParseStat of the same reply read whole,
 // and leave the session in step for the next request.
 func TestShowStatStreamsLargeReply(t *testing.T) {
-	testenv.Need(t, "haproxy")
-	var svcs []testenv.HAService
-	for b := range 30 {
-		s := testenv.HAService{Name: fmt.Sprintf("big_%d", b)}
-		for i := range 100 {
-			s.Servers = append(s.Servers, testenv.HAServer{Name: fmt.Sprintf("web%d", i), Addr: fmt.Sprintf("10.1.%d.%d:8080", b, i)})
-		}
-		svcs = append(svcs, s)
-	}
-	h := testenv.HAProxy(t, testenv.HAProxyConfig{Services: svcs})
+	h := bigHAProxy(t, 30)
 	c, err := Dial(context.Background(), Options{Address: h.Socket, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	ctx := context.Background()
-
-	nc, err := net.Dial("unix", h.Socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	if _, err := nc.Write([]byte("show stat\n")); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(nc) // non-interactive: HAProxy closes after the reply
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(raw) < 512<<10 {
-		t.Fatalf("reply of %d bytes: too small to arrive in many reads", len(raw))
-	}
-	want, err := haproxy.ParseStat(raw)
+	want, err := haproxy.ParseStat(readWhole(t, h.Socket, "show stat"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,5 +182,92 @@ func TestShowStatStreamsLargeReply(t *testing.T) {
 		if info, err := c.ShowInfo(ctx); err != nil || info.Name != "HAProxy" {
 			t.Fatalf("round %d: show info after show stat: %v, %+v", round, err, info)
 		}
+	}
+}
+
+// bigHAProxy runs a HAProxy of backends backends of 100 servers each.
+func bigHAProxy(t *testing.T, backends int) *testenv.HAP {
+	testenv.Need(t, "haproxy")
+	var svcs []testenv.HAService
+	for b := range backends {
+		s := testenv.HAService{Name: fmt.Sprintf("big_%d", b)}
+		for i := range 100 {
+			s.Servers = append(s.Servers, testenv.HAServer{Name: fmt.Sprintf("web%d", i), Addr: fmt.Sprintf("10.1.%d.%d:8080", b, i)})
+		}
+		svcs = append(svcs, s)
+	}
+	return testenv.HAProxy(t, testenv.HAProxyConfig{Services: svcs})
+}
+
+// readWhole sends cmd on a connection of its own, not interactive, and
+// reads the reply to its end; it fails the test for a reply too small to
+// arrive in many reads.
+func readWhole(t *testing.T, sock, cmd string) []byte {
+	t.Helper()
+	nc, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Write([]byte(cmd + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(nc) // non-interactive: HAProxy closes after the reply
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) < 512<<10 {
+		t.Fatalf("%s: reply of %d bytes: too small to arrive in many reads", cmd, len(raw))
+	}
+	return raw
+}
+
+// `show servers state` is parsed while it arrives too: the servers equal a
+// parse of the reply read whole, the raw hook still gets the whole reply,
+// and the session is in step for the next request.
+func TestShowServersStateStreamsLargeReply(t *testing.T) {
+	h := bigHAProxy(t, 60)
+	c, err := Dial(context.Background(), Options{Address: h.Socket, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var hooked string
+	c.SetRawHook(func(cmd, reply string) {
+		if cmd == "show servers state" {
+			hooked = reply
+		}
+	})
+	ctx := context.Background()
+	want, err := haproxy.ParseServersState(readWhole(t, h.Socket, "show servers state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.ShowServersState(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || len(got) != 60*100 {
+		t.Fatalf("%d servers, want %d", len(got), len(want))
+	}
+	for i := range want {
+		w, g := &want[i], &got[i]
+		// The time since the last change moves between the two reads.
+		if g.Backend != w.Backend || g.Server != w.Server || g.ServerID != w.ServerID || g.Addr != w.Addr ||
+			g.OpState != w.OpState || g.AdminState != w.AdminState || g.UWeight != w.UWeight || g.Port != w.Port {
+			t.Fatalf("server %d: got %+v, want %+v", i, *g, *w)
+		}
+	}
+	hs, err := haproxy.ParseServersState([]byte(hooked))
+	if err != nil || len(hs) != len(got) {
+		t.Fatalf("the raw hook's reply: %d servers, %v", len(hs), err)
+	}
+	for i := range hs {
+		if hs[i].Backend != got[i].Backend || hs[i].Server != got[i].Server {
+			t.Fatalf("the raw hook's server %d is %s/%s, not %s/%s", i, hs[i].Backend, hs[i].Server, got[i].Backend, got[i].Server)
+		}
+	}
+	if info, err := c.ShowInfo(ctx); err != nil || info.Name != "HAProxy" {
+		t.Fatalf("show info after show servers state: %v, %+v", err, info)
 	}
 }
