@@ -150,12 +150,7 @@ func TestConcurrentRequests(t *testing.T) {
 // its own goroutine): it must equal ParseStat of the same reply read whole,
 // and leave the session in step for the next request.
 func TestShowStatStreamsLargeReply(t *testing.T) {
-	h := bigHAProxy(t, 30)
-	c, err := Dial(context.Background(), Options{Address: h.Socket, Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	h, c := bigHAProxy(t, 30)
 	ctx := context.Background()
 	want, err := haproxy.ParseStat(readWhole(t, h.Socket, "show stat"))
 	if err != nil {
@@ -185,8 +180,9 @@ func TestShowStatStreamsLargeReply(t *testing.T) {
 	}
 }
 
-// bigHAProxy runs a HAProxy of backends backends of 100 servers each.
-func bigHAProxy(t *testing.T, backends int) *testenv.HAP {
+// bigHAProxy runs a HAProxy of backends backends of 100 servers each and
+// opens a session on it.
+func bigHAProxy(t *testing.T, backends int) (*testenv.HAP, *Conn) {
 	testenv.Need(t, "haproxy")
 	var svcs []testenv.HAService
 	for b := range backends {
@@ -196,7 +192,13 @@ func bigHAProxy(t *testing.T, backends int) *testenv.HAP {
 		}
 		svcs = append(svcs, s)
 	}
-	return testenv.HAProxy(t, testenv.HAProxyConfig{Services: svcs})
+	h := testenv.HAProxy(t, testenv.HAProxyConfig{Services: svcs})
+	c, err := Dial(context.Background(), Options{Address: h.Socket, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return h, c
 }
 
 // readWhole sends cmd on a connection of its own, not interactive, and
@@ -226,12 +228,7 @@ func readWhole(t *testing.T, sock, cmd string) []byte {
 // parse of the reply read whole, the raw hook still gets the whole reply,
 // and the session is in step for the next request.
 func TestShowServersStateStreamsLargeReply(t *testing.T) {
-	h := bigHAProxy(t, 60)
-	c, err := Dial(context.Background(), Options{Address: h.Socket, Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	h, c := bigHAProxy(t, 60)
 	var hooked string
 	c.SetRawHook(func(cmd, reply string) {
 		if cmd == "show servers state" {
