@@ -39,6 +39,22 @@ func BenchmarkStep50k(b *testing.B) {
 	}
 }
 
+// BenchmarkFirstStep50k is the first screen's join: a new engine with no
+// registry given its first 50,000-server read (a console on HAProxy alone,
+// as the harness runs it).
+func BenchmarkFirstStep50k(b *testing.B) {
+	_, hap := bigInput()
+	b.ReportAllocs()
+	for b.Loop() {
+		e := NewEngine(EngineOptions{})
+		s := *hap
+		e.Apply(Input{HAProxy: &s})
+		if f, _ := e.Step(s.At, true); f.Changed&ChangeView == 0 {
+			b.Fatal("not joined")
+		}
+	}
+}
+
 // BenchmarkLightPoll50k is a light poll of 50,000 servers: the proxy rows
 // and four watched backends re-read, traffic redone without a join.
 func BenchmarkLightPoll50k(b *testing.B) {

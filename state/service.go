@@ -178,7 +178,13 @@ func (j *joiner) service(b *svcBuild) Service {
 			})
 		default:
 			in.Diagnoses = j.diagnoseState(in, func(k int) (Code, string) {
-				return haproxyOnlyFinding(in.HAProxy[k].Row, in.HAProxy[k].Row.Addr())
+				row := in.HAProxy[k].Row
+				if classify(row) == classUp && !zeroWeight(row) && !addrInCheckText(row.CheckStatus()) {
+					return j.memo(memoKey{kind: memoHAProxyUp, status: row.Status(), check: row.CheckStatus(), desc: row.CheckDesc(), code: row.CheckCode}, func() (Code, string) {
+						return haproxyOnlyFinding(row, "")
+					})
+				}
+				return haproxyOnlyFinding(row, row.Addr())
 			})
 		}
 		if stale && b.registry {
