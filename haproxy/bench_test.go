@@ -246,6 +246,15 @@ func BenchmarkServersStateStream50k(b *testing.B) {
 	}
 }
 
+// bigProxies are the BACKEND rows of bigServersState's 500 backends.
+func bigProxies() *Stats {
+	proxies := &Stats{Fields: []string{"pxname", "svname"}}
+	for p := range 500 {
+		proxies.Rows = append(proxies.Rows, Row{Proxy: fmt.Sprintf("service_%d", p), Type: TypeBackend, IID: int32(p + 3)}.WithString(ColName, "BACKEND").WithString(ColMode, "http"))
+	}
+	return proxies
+}
+
 // BenchmarkPreviewStats50k assembles the preview of 50,000 servers from
 // parsed servers state and 500 backends' proxy rows.
 func BenchmarkPreviewStats50k(b *testing.B) {
@@ -253,13 +262,60 @@ func BenchmarkPreviewStats50k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	proxies := &Stats{Fields: []string{"pxname", "svname"}}
-	for p := range 500 {
-		proxies.Rows = append(proxies.Rows, Row{Proxy: fmt.Sprintf("service_%d", p), Type: TypeBackend, IID: int32(p + 3)}.WithString(ColName, "BACKEND").WithString(ColMode, "http"))
-	}
+	proxies := bigProxies()
 	b.ReportAllocs()
 	for b.Loop() {
 		if st := PreviewStats(proxies, ss); len(st.Rows) != 50500 {
+			b.Fatal(len(st.Rows))
+		}
+	}
+}
+
+// BenchmarkPreviewStream50k is the first screen's preview as the poller
+// makes it: the reply handed over in 256 KB pieces, each piece's servers
+// made into rows at once (ServersStateStream.Each), then the rows put in
+// `show stat` order. Only Stats, the last line, follows HAProxy's writing;
+// see BenchmarkPreviewStreamStats50k.
+func BenchmarkPreviewStream50k(b *testing.B) {
+	data, proxies := bigServersState(b), bigProxies()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if st := previewStream(data, proxies); len(st.Rows) != 50500 {
+			b.Fatal(len(st.Rows))
+		}
+	}
+}
+
+// previewStream feeds data to a PreviewBuilder through a stream in 256 KB
+// pieces.
+func previewStream(data []byte, proxies *Stats) *Stats {
+	pb := NewPreviewBuilder(proxies)
+	p := ServersStateStream{Each: pb.Add}
+	s := string(data)
+	for len(s) > 256<<10 {
+		end := strings.LastIndexByte(s[:256<<10], '\n') + 1
+		p.Lines(s[:end])
+		s = s[end:]
+	}
+	if _, err := p.Finish(s); err != nil {
+		panic(err)
+	}
+	return pb.Stats()
+}
+
+// BenchmarkPreviewStreamStats50k is what of BenchmarkPreviewStream50k is
+// left once HAProxy has written its last line: the rows put in order.
+func BenchmarkPreviewStreamStats50k(b *testing.B) {
+	data, proxies := bigServersState(b), bigProxies()
+	pb := NewPreviewBuilder(proxies)
+	p := ServersStateStream{Each: pb.Add}
+	if _, err := p.Finish(string(data)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if st := pb.Stats(); len(st.Rows) != 50500 {
 			b.Fatal(len(st.Rows))
 		}
 	}

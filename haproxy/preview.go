@@ -11,7 +11,8 @@ import (
 // backend rows of `show stat -1 3 -1` (proxies) and the lines of `show
 // servers state` (servers), in `show stat` order. At 50,000 servers the two
 // cost HAProxy about a third of a full `show stat`, so a first screen can be
-// drawn while the full reply is still being written.
+// drawn while the full reply is still being written. It is a PreviewBuilder
+// handed every server at once.
 //
 // Proxy rows are complete. Server rows carry what `show servers state` has
 // and have Preview set: their status (its first word exact; the "x/y" of a
@@ -21,38 +22,91 @@ import (
 // zero because none was read; so are check_rise/check_fall and act/bck.
 // Listener rows (socket-stats) are not in either reply and are left out.
 func PreviewStats(proxies *Stats, servers []ServerState) *Stats {
-	mode := map[int]string{} // backend iid -> mode
+	b := NewPreviewBuilder(proxies)
+	b.Add(servers)
+	return b.Stats()
+}
+
+// PreviewBuilder makes PreviewStats's rows while `show servers state` is
+// still being read (ServersStateStream.Each): at 50,000 servers making them
+// takes 30-50 ms, which then overlaps HAProxy's writing instead of
+// following it, and the reply's text and its ServerStates need not be kept.
+type PreviewBuilder struct {
+	proxies *Stats
+	mode    map[int]string // backend iid -> mode
+	b       *rowBuilder    // the rows keep nothing of the reply
+	// parts are the server rows of each Add, made at their size: one slice
+	// grown by append would allocate four times its size at 50,000 rows.
+	parts [][]Row
+	n     int
+	runs  map[int][]run // backend iid -> its runs of rows
+	order []int         // backends as they came
+}
+
+// run is a stretch of one part's rows, of one backend: parts[part][from:to].
+type run struct{ part, from, to int }
+
+// NewPreviewBuilder starts a preview on the proxy rows of `show stat -1 3 -1`.
+func NewPreviewBuilder(proxies *Stats) *PreviewBuilder {
+	pb := &PreviewBuilder{proxies: proxies, mode: map[int]string{}, b: newRowBuilder(), runs: map[int][]run{}}
 	for i := range proxies.Rows {
 		if r := &proxies.Rows[i]; r.Type == TypeBackend {
-			mode[int(r.IID)] = r.Mode()
+			pb.mode[int(r.IID)] = r.Mode()
 		}
 	}
-	byBackend := map[int][]int32{} // backend iid -> indexes into servers
-	var order []int                // backends in `show servers state` order
+	return pb
+}
+
+// Add makes the rows of the next servers of the reply; it keeps nothing of
+// servers.
+func (pb *PreviewBuilder) Add(servers []ServerState) {
+	if len(servers) == 0 {
+		return
+	}
+	part, p := make([]Row, len(servers)), len(pb.parts)
+	pb.parts = append(pb.parts, part)
+	pb.n += len(servers)
 	for i := range servers {
-		id := servers[i].BackendID
-		if _, ok := byBackend[id]; !ok {
-			order = append(order, id)
+		s := &servers[i]
+		id := s.BackendID
+		rs, ok := pb.runs[id]
+		if !ok {
+			pb.order = append(pb.order, id)
 		}
-		byBackend[id] = append(byBackend[id], int32(i))
+		if n := len(rs); n > 0 && rs[n-1].part == p && rs[n-1].to == i {
+			rs[n-1].to++ // a backend's servers come together: one run a part
+		} else {
+			pb.runs[id] = append(rs, run{p, i, i + 1})
+		}
+		previewRow(pb.b, &part[i], s, pb.mode[id])
 	}
-	out := &Stats{Fields: proxies.Fields, Rows: make([]Row, 0, len(proxies.Rows)+len(servers))}
-	b := newRowBuilder() // the rows keep nothing of the `show servers state` reply
+}
+
+// Servers is how many server rows were made.
+func (pb *PreviewBuilder) Servers() int { return pb.n }
+
+// Stats returns the preview: HAProxy lists a backend's servers just before
+// its BACKEND row; the servers of a backend with no BACKEND row come last.
+func (pb *PreviewBuilder) Stats() *Stats {
+	out := &Stats{Fields: pb.proxies.Fields, Rows: make([]Row, 0, len(pb.proxies.Rows)+pb.n)}
+	placed := make(map[int]bool, len(pb.runs))
 	add := func(iid int) {
-		for _, i := range byBackend[iid] {
-			out.Rows = append(out.Rows, Row{})
-			previewRow(b, &out.Rows[len(out.Rows)-1], &servers[i], mode[iid])
+		if placed[iid] {
+			return
 		}
-		delete(byBackend, iid)
+		for _, r := range pb.runs[iid] {
+			out.Rows = append(out.Rows, pb.parts[r.part][r.from:r.to]...)
+		}
+		placed[iid] = true
 	}
-	for i := range proxies.Rows {
-		r := proxies.Rows[i]
+	for i := range pb.proxies.Rows {
+		r := &pb.proxies.Rows[i]
 		if r.Type == TypeBackend {
-			add(int(r.IID)) // HAProxy lists a backend's servers just before its BACKEND row
+			add(int(r.IID))
 		}
-		out.Rows = append(out.Rows, r)
+		out.Rows = append(out.Rows, *r)
 	}
-	for _, iid := range order { // servers of a backend with no BACKEND row: keep them
+	for _, iid := range pb.order {
 		add(iid)
 	}
 	return out

@@ -1,12 +1,27 @@
 package haproxy
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 )
 
-// previewOf builds PreviewStats from a capture's `show stat` proxy rows and
-// its `show servers state`, as the poller does from the two live replies.
-func previewOf(t *testing.T, prefix string) (full, preview *Stats) {
+// previewInPieces is PreviewStats with the servers handed to the builder
+// step at a time, as the client hands them over while it reads.
+func previewInPieces(proxies *Stats, servers []ServerState, step int) *Stats {
+	b := NewPreviewBuilder(proxies)
+	for len(servers) > 0 {
+		n := min(step, len(servers))
+		b.Add(slices.Clone(servers[:n])) // the builder keeps nothing of a piece
+		servers = servers[n:]
+	}
+	return b.Stats()
+}
+
+// previewOf builds the preview from a capture's `show stat` proxy rows and
+// its `show servers state`, as the poller does from the two live replies,
+// handing the servers over step at a time.
+func previewOf(t *testing.T, prefix string, step int) (full, preview *Stats) {
 	t.Helper()
 	full, err := ParseStat(readTestdata(t, prefix+"-show-stat.txt"))
 	if err != nil {
@@ -22,7 +37,7 @@ func previewOf(t *testing.T, prefix string) (full, preview *Stats) {
 			proxies.Rows = append(proxies.Rows, r)
 		}
 	}
-	return full, PreviewStats(proxies, servers)
+	return full, previewInPieces(proxies, servers, step)
 }
 
 // TestPreviewMatchesCapturedShowStat holds PreviewStats to what HAProxy
@@ -30,8 +45,12 @@ func previewOf(t *testing.T, prefix string) (full, preview *Stats) {
 // backup, disabled, checked and not: the same rows in the same order, the
 // same kind of status, weight, check result and address.
 func TestPreviewMatchesCapturedShowStat(t *testing.T) {
-	for _, prefix := range []string{"states", "deregistered", "stale-session"} {
-		full, pv := previewOf(t, prefix)
+	for _, c := range []struct {
+		prefix string
+		step   int
+	}{{"states", 1000}, {"states", 1}, {"states", 3}, {"deregistered", 1000}, {"deregistered", 2}, {"stale-session", 1000}} {
+		prefix := c.prefix
+		full, pv := previewOf(t, prefix, c.step)
 		var want []Row
 		for _, r := range full.Rows {
 			if r.Type != TypeListener {
@@ -98,30 +117,35 @@ func TestPreviewRowEdges(t *testing.T) {
 	}}
 	servers := []ServerState{
 		{BackendID: 3, Backend: "be", ServerID: 1, Server: "v6", Addr: "::1", Port: 80, OpState: 2, CheckState: 6, CheckStatus: 15},
+		{BackendID: 3, Backend: "be", ServerID: 3, Server: "w", Addr: "10.0.0.3", Port: 80, OpState: 2},
 		{BackendID: 9, Backend: "orphan", ServerID: 1, Server: "x", Addr: "-", OpState: 2, CheckState: 6, CheckStatus: 99},
+		{BackendID: 9, Backend: "orphan", ServerID: 2, Server: "y", Addr: "-"},
+		{BackendID: 9, Backend: "orphan", ServerID: 3, Server: "z", Addr: "-"},
 		{BackendID: 3, Backend: "be", ServerID: 2, Server: "paused", Addr: "10.0.0.1", Port: 81, CheckState: 0xe, CheckStatus: 8},
 	}
 	st := PreviewStats(proxies, servers)
+	// A backend's servers split across pieces and runs; in pieces of 3 its
+	// second run starts at the index where its first ended.
+	for _, step := range []int{1, 2, 3} {
+		if pieces := previewInPieces(proxies, servers, step); !reflect.DeepEqual(pieces, st) {
+			t.Fatalf("in pieces of %d: %+v, want %+v", step, pieces.Rows, st.Rows)
+		}
+	}
 	var keys []string
 	for _, r := range st.Rows {
 		keys = append(keys, r.Key())
 	}
-	want := []string{"fe/FRONTEND", "be/v6", "be/paused", "be/BACKEND", "orphan/x"}
-	if len(keys) != len(want) {
+	want := []string{"fe/FRONTEND", "be/v6", "be/w", "be/paused", "be/BACKEND", "orphan/x", "orphan/y", "orphan/z"}
+	if !slices.Equal(keys, want) {
 		t.Fatalf("rows %v, want %v", keys, want)
-	}
-	for i := range want {
-		if keys[i] != want[i] {
-			t.Fatalf("rows %v, want %v", keys, want)
-		}
 	}
 	if r := st.Rows[1]; r.Addr() != "[::1]:80" || r.CheckStatus() != "L7OK" || r.Mode() != "tcp" {
 		t.Errorf("IPv6 server: %+v", r)
 	}
-	if r := st.Rows[2]; r.CheckStatus() != "" || r.CheckDesc() != "" { // MAINT pauses checks: show stat has none
+	if r := st.Rows[3]; r.CheckStatus() != "" || r.CheckDesc() != "" { // MAINT pauses checks: show stat has none
 		t.Errorf("paused check: %+v", r)
 	}
-	if r := st.Rows[4]; r.Addr() != "" || r.CheckStatus() != "" || r.Status() != "UP" {
+	if r := st.Rows[5]; r.Addr() != "" || r.CheckStatus() != "" || r.Status() != "UP" {
 		t.Errorf("unknown check status and no address: %+v", r)
 	}
 }

@@ -26,8 +26,15 @@ func ParseServersState(data []byte) ([]ServerState, error) {
 // which then overlaps HAProxy's writing instead of following it. The zero
 // value is ready to use.
 type ServersStateStream struct {
-	lines int    // lines seen up to the header: 0, 1 (the version), 2
-	blank string // the second line, when blank: only blank lines may follow
+	// Each, when set, is handed each piece's servers as soon as they are
+	// parsed, and the stream keeps none of them: Finish then returns none
+	// (Servers counts them). The slice is reused for the next piece, so
+	// Each must not keep it or its servers' strings beyond the piece's.
+	Each func([]ServerState)
+
+	buf   []ServerState // Each's slice, reused
+	lines int           // lines seen up to the header: 0, 1 (the version), 2
+	blank string        // the second line, when blank: only blank lines may follow
 	hdr   *stateHeader
 	parts [][]ServerState // the servers, a slice per piece
 	n     int
@@ -57,9 +64,7 @@ func (p *ServersStateStream) Lines(s string) {
 			line = trimCR(line)
 			if strings.HasPrefix(line, "# ") {
 				p.hdr = newStateHeader(line[2:])
-				// One line per server: count them once, so that a piece's
-				// servers are allocated once.
-				part = make([]ServerState, 0, strings.Count(s, "\n")+1)
+				part = p.part(s)
 			} else {
 				p.blank = line
 				if strings.TrimSpace(line) != "" {
@@ -78,20 +83,41 @@ func (p *ServersStateStream) Lines(s string) {
 				continue
 			}
 			if part == nil {
-				part = make([]ServerState, 0, strings.Count(s, "\n")+1)
+				part = p.part(s)
 			}
 			part = append(part, p.hdr.server(line))
 		}
 	}
-	if len(part) > 0 {
-		p.parts = append(p.parts, part)
-		p.n += len(part)
+	if len(part) == 0 {
+		return
 	}
+	p.n += len(part)
+	if p.Each == nil {
+		p.parts = append(p.parts, part)
+		return
+	}
+	p.Each(part)
+	clear(part) // the piece's text may go
+	p.buf = part[:0]
 }
+
+// part returns an empty slice for the servers of a piece whose next lines
+// are s: one line a server, counted once so that it is allocated once.
+func (p *ServersStateStream) part(s string) []ServerState {
+	n := strings.Count(s, "\n") + 1
+	if p.Each != nil && cap(p.buf) >= n {
+		return p.buf[:0]
+	}
+	return make([]ServerState, 0, n)
+}
+
+// Servers is how many servers were parsed so far.
+func (p *ServersStateStream) Servers() int { return p.n }
 
 // Finish parses rest, the reply's last lines (the last one may lack its
 // newline), and returns every server in order: nil for a reply of the
-// version line only, an error for a reply that is not one.
+// version line only, an error for a reply that is not one. With Each set,
+// it returns no servers.
 func (p *ServersStateStream) Finish(rest string) ([]ServerState, error) {
 	p.Lines(rest)
 	switch {
@@ -100,8 +126,8 @@ func (p *ServersStateStream) Finish(rest string) ([]ServerState, error) {
 	case p.lines == 0:
 		p.Lines("\n") // an empty reply: its first line is empty
 		return nil, p.err
-	case p.hdr == nil:
-		return nil, nil // the version line only: no servers
+	case p.hdr == nil || p.Each != nil:
+		return nil, nil // the version line only, or handed to Each
 	case len(p.parts) == 1:
 		return p.parts[0], nil
 	}

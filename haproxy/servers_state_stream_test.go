@@ -42,9 +42,37 @@ func parseServersStateWhole(data []byte) ([]ServerState, error) {
 
 // feedServersState hands data to a stream as the client does: pieces of
 // step whole lines, then the rest (its last line maybe unterminated) to
-// Finish.
-func feedServersState(data []byte, step int) ([]ServerState, error) {
+// Finish. With each, the servers are what Each was handed, which Finish
+// must not return again.
+func feedServersState(data []byte, step int, each bool) ([]ServerState, error) {
 	var p ServersStateStream
+	var handed []ServerState
+	if each {
+		p.Each = func(part []ServerState) {
+			if len(part) == 0 {
+				panic("Each handed no servers")
+			}
+			handed = append(handed, part...)
+		}
+		defer func() {
+			if p.Servers() != len(handed) {
+				panic(fmt.Sprintf("Servers() %d, Each was handed %d", p.Servers(), len(handed)))
+			}
+		}()
+	}
+	finish := func(rest string) ([]ServerState, error) {
+		ss, err := p.Finish(rest)
+		if !each {
+			return ss, err
+		}
+		if ss != nil {
+			return nil, fmt.Errorf("Finish returned %d servers after Each", len(ss))
+		}
+		if err != nil || len(handed) == 0 {
+			return nil, err
+		}
+		return handed, nil
+	}
 	s := string(data)
 	for {
 		end, n := 0, 0
@@ -57,7 +85,7 @@ func feedServersState(data []byte, step int) ([]ServerState, error) {
 			n++
 		}
 		if n < step || end == len(s) {
-			return p.Finish(s)
+			return finish(s)
 		}
 		p.Lines(s[:end])
 		s = s[end:]
@@ -67,12 +95,17 @@ func feedServersState(data []byte, step int) ([]ServerState, error) {
 func sameServersState(t *testing.T, data []byte, step int) {
 	t.Helper()
 	want, werr := parseServersStateWhole(data)
-	got, gerr := feedServersState(data, step)
-	if fmt.Sprint(werr) != fmt.Sprint(gerr) {
-		t.Fatalf("step %d: errors differ:\nwhole:  %v\nstream: %v", step, werr, gerr)
-	}
-	if (want == nil) != (got == nil) || !reflect.DeepEqual(want, got) {
-		t.Fatalf("step %d: %d servers (nil %v), want %d (nil %v):\n got %+v\nwant %+v", step, len(got), got == nil, len(want), want == nil, got, want)
+	for _, each := range []bool{false, true} {
+		got, gerr := feedServersState(data, step, each)
+		if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+			t.Fatalf("step %d, each %v: errors differ:\nwhole:  %v\nstream: %v", step, each, werr, gerr)
+		}
+		if each && len(got) == 0 && len(want) == 0 {
+			continue // Each tells no servers from a nil reply: Finish's error does
+		}
+		if (want == nil) != (got == nil) || !reflect.DeepEqual(want, got) {
+			t.Fatalf("step %d, each %v: %d servers (nil %v), want %d (nil %v):\n got %+v\nwant %+v", step, each, len(got), got == nil, len(want), want == nil, got, want)
+		}
 	}
 	if whole, err := ParseServersState(data); fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(whole, want) {
 		t.Fatalf("ParseServersState differs from the whole parse: %v / %+v", err, whole)

@@ -1,15 +1,19 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/internal/testenv"
 )
 
@@ -189,5 +193,71 @@ func TestContextCancelUnblocks(t *testing.T) {
 	_, err = c.ShowInfo(ctx)
 	if !IsKind(err, KindTimeout) || time.Since(start) > 2*time.Second {
 		t.Fatalf("cancel: %v after %v", err, time.Since(start))
+	}
+}
+
+// TestServersStateEachNotHandedTwice: a `show servers state` reply cut off
+// after some servers were handed over is read again on a new connection,
+// as any request is; ShowServersStateEach must then fail rather than hand
+// those servers over a second time. HAProxy cannot be made to cut a reply
+// off midway, so a socket speaking its protocol does.
+func TestServersStateEachNotHandedTwice(t *testing.T) {
+	var reply strings.Builder
+	reply.WriteString("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state\n")
+	const servers = 20000 // well over one batch (sinkBatch)
+	for i := range servers {
+		fmt.Fprintf(&reply, "3 be %d s%05d 10.0.%d.%d 2 0\n", i+1, i, i/250, i%250)
+	}
+	var conns atomic.Int32
+	addr := listen(t, func(c net.Conn) {
+		cut := conns.Add(1) == 1
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch strings.TrimSpace(line) {
+			case "prompt":
+				io.WriteString(c, "\n> ")
+			case "show servers state":
+				if cut {
+					io.WriteString(c, reply.String()[:reply.Len()*2/3])
+					return // the deferred Close cuts it off
+				}
+				io.WriteString(c, reply.String()+"\n> ")
+			default:
+				io.WriteString(c, "Unknown command\n\n> ")
+			}
+		}
+	})
+	ctx := context.Background()
+	c, err := Dial(ctx, Options{Address: addr, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	seen := map[string]int{}
+	each := func(part []haproxy.ServerState) {
+		for i := range part {
+			seen[part[i].Server]++
+		}
+	}
+	if _, err := c.ShowServersStateEach(ctx, "", each); !IsKind(err, KindClosed) {
+		t.Fatalf("a reply cut off and read again: %v, want a closed connection", err)
+	}
+	if len(seen) == 0 {
+		t.Fatal("no server was handed over before the cut: the test does not test the retry")
+	}
+	for name, n := range seen {
+		if n != 1 {
+			t.Fatalf("server %s handed over %d times", name, n)
+		}
+	}
+	// The session read the second reply to its end: it is in step.
+	clear(seen)
+	n, err := c.ShowServersStateEach(ctx, "", each)
+	if err != nil || n != servers || len(seen) != servers {
+		t.Fatalf("the next read: %d servers (%d seen), %v; want %d", n, len(seen), err, servers)
 	}
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -203,29 +204,50 @@ func (c *Conn) ShowInfo(ctx context.Context) (*haproxy.Info, error) {
 
 // ShowServersState runs `show servers state [<backend>]`; backend "" means all.
 func (c *Conn) ShowServersState(ctx context.Context, backend string) ([]haproxy.ServerState, error) {
+	ss, _, err := c.showServersState(ctx, backend, nil)
+	return ss, err
+}
+
+// ShowServersStateEach runs `show servers state [<backend>]` and hands the
+// servers to each, a piece at a time, as they are read
+// (haproxy.ServersStateStream.Each: each must not keep the slice), on a
+// goroutine of the session's, one piece after the other. It returns how
+// many servers there were. On an error each may have had some of them.
+func (c *Conn) ShowServersStateEach(ctx context.Context, backend string, each func([]haproxy.ServerState)) (int, error) {
+	_, n, err := c.showServersState(ctx, backend, each)
+	return n, err
+}
+
+// showServersState runs the command, handing the servers to each when it
+// is set (then it returns none): the servers and how many there were.
+func (c *Conn) showServersState(ctx context.Context, backend string, each func([]haproxy.ServerState)) ([]haproxy.ServerState, int, error) {
 	line := "show servers state"
 	if backend != "" {
 		if err := haproxy.ValidName(backend); err != nil {
-			return nil, fmt.Errorf("show servers state: backend name: %w", err)
+			return nil, 0, fmt.Errorf("show servers state: backend name: %w", err)
 		}
 		line += " " + backend
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	sink := &serversStateSink{keep: c.rawHook != nil}
+	sink := &serversStateSink{keep: c.rawHook != nil, each: each}
 	out, err := c.requestLocked(ctx, line, sink)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	if sink.handedTwice {
+		return nil, 0, &Error{Kind: KindClosed, Address: c.opts.Address, Op: line,
+			Err: errors.New("the reply was cut off after some servers were handed over, and read again")}
 	}
 	sink.head.add(out)
 	ss, err := sink.p.Finish(string(out))
 	if err != nil {
-		return nil, c.rejected(line, sink.head, err)
+		return nil, 0, c.rejected(line, sink.head, err)
 	}
 	if c.rawHook != nil {
 		c.rawHook(line, strings.Join(append(sink.kept, string(out)), ""))
 	}
-	return ss, nil
+	return ss, sink.p.Servers(), nil
 }
 
 // serversStateSink parses a `show servers state` reply as it is read, on a
@@ -233,16 +255,25 @@ func (c *Conn) ShowServersState(ctx context.Context, backend string) ([]haproxy.
 // overlaps HAProxy's writing instead of following it. Its servers keep the
 // reply's text, so each batch is a string of its own.
 type serversStateSink struct {
-	p      haproxy.ServersStateStream
-	head   replyHead
-	chunks chan string
-	done   chan struct{}
-	keep   bool // keep the batches, in order, for a raw hook
-	kept   []string
+	p    haproxy.ServersStateStream
+	each func([]haproxy.ServerState) // p.Each
+	// handedTwice: a reply cut off after each had servers was read again
+	// (a reconnect): each would have them twice.
+	handedTwice bool
+	head        replyHead
+	chunks      chan string
+	done        chan struct{}
+	keep        bool // keep the batches, in order, for a raw hook
+	kept        []string
 }
 
 func (s *serversStateSink) begin() {
-	*s = serversStateSink{head: s.head[:0], keep: s.keep}
+	twice := s.handedTwice || (s.each != nil && s.p.Servers() > 0)
+	*s = serversStateSink{head: s.head[:0], keep: s.keep, each: s.each, handedTwice: twice}
+	s.p.Each = s.each
+	if twice {
+		s.p.Each = func([]haproxy.ServerState) {} // read to the end, to stay in step, but hand nothing
+	}
 }
 
 func (s *serversStateSink) lines(b []byte) {

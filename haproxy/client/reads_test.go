@@ -255,6 +255,21 @@ func TestShowServersStateStreamsLargeReply(t *testing.T) {
 			t.Fatalf("server %d: got %+v, want %+v", i, *g, *w)
 		}
 	}
+	// Handed over a piece at a time, while read: the same servers.
+	var handed []haproxy.ServerState
+	pieces := 0
+	n, err := c.ShowServersStateEach(ctx, "", func(part []haproxy.ServerState) {
+		pieces++
+		handed = append(handed, part...)
+	})
+	if err != nil || n != len(got) || len(handed) != n || pieces < 2 {
+		t.Fatalf("ShowServersStateEach: %d servers, %d handed in %d pieces, %v; want %d in several", n, len(handed), pieces, err, len(got))
+	}
+	for i := range handed {
+		if h, g := &handed[i], &got[i]; h.Backend != g.Backend || h.Server != g.Server || h.Addr != g.Addr || h.AdminState != g.AdminState {
+			t.Fatalf("handed server %d is %+v, want %+v", i, *h, *g)
+		}
+	}
 	hs, err := haproxy.ParseServersState([]byte(hooked))
 	if err != nil || len(hs) != len(got) {
 		t.Fatalf("the raw hook's reply: %d servers, %v", len(hs), err)

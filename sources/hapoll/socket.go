@@ -221,19 +221,21 @@ func (s *socket) readFull(ctx context.Context) error {
 // preview publishes a first view of a large HAProxy before the first full
 // read of a session (Strategy.PreviewServers): at 50,000 servers `show
 // servers state` and the proxy rows cost HAProxy a third of what `show stat`
-// does. It gives up quietly on any error: the full read that follows
-// reports it.
+// does. The proxy rows come first, so that the servers' rows are made
+// while HAProxy still writes them (haproxy.PreviewBuilder). It gives up
+// quietly on any error: the full read that follows reports it.
 func (s *socket) preview(ctx context.Context, info *haproxy.Info) {
 	if s.strategy.PreviewServers <= 0 || s.publishPreview == nil {
 		return
 	}
-	servers, err := s.conn.ShowServersState(ctx, "")
-	if err != nil || len(servers) < s.strategy.PreviewServers {
-		return // too few to be worth it, or not allowed at this level
-	}
 	proxies, err := s.conn.ShowStatFilter(ctx, -1, client.StatFrontends|client.StatBackends)
 	if err != nil {
 		return
+	}
+	b := haproxy.NewPreviewBuilder(proxies)
+	n, err := s.conn.ShowServersStateEach(ctx, "", b.Add)
+	if err != nil || n < s.strategy.PreviewServers {
+		return // too few to be worth it, or not allowed at this level
 	}
 	lvl, err := s.conn.Level(ctx)
 	if err != nil {
@@ -241,7 +243,7 @@ func (s *socket) preview(ctx context.Context, info *haproxy.Info) {
 	}
 	now := time.Now()
 	snap := &haproxy.Snapshot{Label: s.opts.Label, Address: s.opts.Address, At: now, Level: lvl,
-		Info: info, Stats: haproxy.PreviewStats(proxies, servers), Preview: true, LastGood: now}
+		Info: info, Stats: b.Stats(), Preview: true, LastGood: now}
 	s.conn.HintStatRows(len(snap.Stats.Rows)) // the full read that follows has as many
 	if s.raw.on {
 		snap.Raw = &haproxy.RawReplies{Poll: haproxy.PollPreview, Info: s.raw.replies["show info"],
