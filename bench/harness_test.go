@@ -217,10 +217,11 @@ How each figure is taken:
   (0.1-0.7 ms here, by load), where forking a ` + "`tmux capture-pane`" + ` per poll costs 1-10 ms, which blurred every latency
   and took CPU from the program measured. Polls follow each other at once for 100 ms, then every millisecond.
 - *start to first full screen*: from ` + "`tmux new-session`" + ` until the screen shows the loaded default view (stacktui:
-  the Services view listing every backend, its footer counting all of them; hatop: at least 20 server rows). From 10,000 servers
+  the Services view listing every backend, its footer counting all of them; hatop: at least 20 server rows); the median
+  of STARTS starts (7 by default), each in a fresh tmux server with fresh directories, with their range. From 10,000 servers
   stacktui's first screen is a preview from ` + "`show servers state`" + ` and the proxy rows (every state and service figure, no
   per-server counters; its header says ` + "`reading counters`" + `).
-- *start to every counter read*: the same, until stacktui's header no longer says ` + "`reading counters`" + ` (for hatop, its first
+- *start to every counter read*: the same (median of the same starts), until stacktui's header no longer says ` + "`reading counters`" + ` (for hatop, its first
   screen).
 - *page-down to screen*: ` + "`send-keys NPage`" + ` until the screen's cursor or page changes (first 26 columns of every row
   plus reverse video, so an idle refresh does not count); stacktui in its server view (` + "`2`" + `). Presses come at random

@@ -15,6 +15,7 @@ type knobs struct {
 	sizes    []int         // HAProxy servers (SIZES)
 	idle     time.Duration // idle window (IDLE)
 	presses  int           // page-downs per tool (PRESSES)
+	starts   int           // starts timed to the first screen, per tool (STARTS)
 	pressGap time.Duration // mean time between page-downs (PRESS_GAP)
 	zkSizes  []int         // ZooKeeper registrations (ZKSIZES)
 	changes  int           // znode changes (CHANGES)
@@ -46,6 +47,7 @@ func readKnobs(t *testing.T) knobs {
 		sizes:    intList(t, "SIZES", "1000,10000,50000"),
 		idle:     duration(t, "IDLE", "5m"),
 		presses:  intList(t, "PRESSES", "50")[0],
+		starts:   max(1, intList(t, "STARTS", "7")[0]),
 		pressGap: duration(t, "PRESS_GAP", "1s"),
 		zkSizes:  intList(t, "ZKSIZES", "1000,10000"),
 		changes:  intList(t, "CHANGES", "100")[0],

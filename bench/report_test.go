@@ -77,6 +77,19 @@ func df(d time.Duration) float64 {
 	return float64(d)
 }
 
+// firstScreen is the median start to first screen, with the range of the
+// starts when there were several.
+func firstScreen(r *hapResult) string {
+	if r.first < 0 || len(r.firsts) < 2 {
+		return dur(r.first)
+	}
+	lo, hi := dur(quantile(r.firsts, 0)), dur(quantile(r.firsts, 1))
+	if u := " ms"; strings.HasSuffix(lo, u) && strings.HasSuffix(hi, u) {
+		lo = strings.TrimSuffix(lo, u)
+	}
+	return fmt.Sprintf("%s (%s-%s, %d starts)", dur(r.first), lo, hi, len(r.firsts))
+}
+
 // hapTable is the HAProxy comparison, one block per size: stacktui and
 // hatop at the same interval side by side, each ratio stacktui ÷ hatop.
 func hapTable(sizes []hapSize) string {
@@ -89,7 +102,7 @@ func hapTable(sizes []hapSize) string {
 		val  func(*hapResult) float64
 	}
 	figs := []fig{
-		{"start to first full screen", func(r *hapResult) string { return dur(r.first) }, func(r *hapResult) float64 { return df(r.first) }},
+		{"start to first full screen", firstScreen, func(r *hapResult) float64 { return df(r.first) }},
 		{"start to every counter read", func(r *hapResult) string { return dur(r.counters) }, func(r *hapResult) float64 { return df(r.counters) }},
 		{"page-down to screen, median", func(r *hapResult) string { return dur(r.keyMed) }, func(r *hapResult) float64 { return df(r.keyMed) }},
 		{"page-down to screen, p95", func(r *hapResult) string { return dur(r.keyP95) }, func(r *hapResult) float64 { return df(r.keyP95) }},

@@ -7,6 +7,7 @@
 #   PRESSES=50              page-downs           ZKSIZES=1000,10000 registrations
 #   CHANGES=100             znode changes        MICRO=1       also run the micro-benchmarks
 #   PRESS_GAP=1s            mean gap between page-downs (random 0.5-1.5x)
+#   STARTS=7                starts timed to the first screen, per tool (median and range)
 #   ZKBUSY=50000            the ZooKeeper changes again with this many HAProxy
 #                           servers polled by the same console (0: not)
 #   SKIP_HAPROXY=1 / SKIP_ZK=1 to leave a part out; OUT=path for the report.
@@ -15,8 +16,8 @@
 #   RECORD_DIR=dir: the console also records (--record) into dir, to see what recording costs the screen.
 set -eu
 cd "$(dirname "$0")/.."
-: "${SIZES:=1000,10000,50000}" "${IDLE:=5m}" "${PRESSES:=50}" "${ZKSIZES:=1000,10000}" "${CHANGES:=100}" "${MICRO:=1}" "${PRESS_GAP:=1s}" "${ZKBUSY:=50000}"
-export SIZES IDLE PRESSES ZKSIZES CHANGES PRESS_GAP ZKBUSY
+: "${SIZES:=1000,10000,50000}" "${IDLE:=5m}" "${PRESSES:=50}" "${ZKSIZES:=1000,10000}" "${CHANGES:=100}" "${MICRO:=1}" "${PRESS_GAP:=1s}" "${ZKBUSY:=50000}" "${STARTS:=7}"
+export SIZES IDLE PRESSES ZKSIZES CHANGES PRESS_GAP ZKBUSY STARTS
 OUT="${OUT:-$(pwd)/BENCHMARKS.md}"
 export OUT
 work=$(mktemp -d)
