@@ -416,8 +416,11 @@ const recentChange = 30 * time.Second
 // recent renders when t was, "just now" or "3s ago", when it is within
 // recentChange; else "".
 func (j *joiner) recent(t time.Time) string {
+	if t.IsZero() { // most instances: and Sub from the zero time is slow
+		return ""
+	}
 	switch d := j.now.Sub(t); {
-	case t.IsZero() || d > recentChange:
+	case d > recentChange:
 		return ""
 	case d < time.Second:
 		return "just now"
