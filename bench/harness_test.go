@@ -213,9 +213,12 @@ func ints(xs []int) string {
 const hapMethod = `
 How each figure is taken:
 - *screens*: every tool runs in its own tmux server, read and driven through one tmux control-mode client
-  (` + "`tmux -C attach -f ignore-size,no-output`" + `): a poll of the screen is a line written to that client and its reply
-  (0.1-0.7 ms here, by load), where forking a ` + "`tmux capture-pane`" + ` per poll costs 1-10 ms, which blurred every latency
-  and took CPU from the program measured. Polls follow each other at once for 100 ms, then every millisecond.
+  (` + "`tmux -C attach -f ignore-size`" + `): a look at the screen is a line written to that client and its reply
+  (0.1-0.7 ms here, by load), where forking a ` + "`tmux capture-pane`" + ` per look costs 1-10 ms, which blurred every latency
+  and took CPU from the program measured. A wait for the screen looks again each time the program has written to the
+  terminal (the client's ` + "`%output`" + ` notifications), and at least every second: it no longer polls on a clock (every
+  millisecond, and back to back for the first 100 ms, before 2026-12-03 12:40 UTC), which kept tmux busy on one of the two
+  cores while the program measured started or answered a key.
 - *start to first full screen*: from ` + "`tmux new-session`" + ` until the screen shows the loaded default view (stacktui:
   the Services view listing every backend, its footer counting all of them; hatop: at least 20 server rows); the median
   of STARTS starts (7 by default), each in a fresh tmux server with fresh directories, with their range. From 10,000 servers

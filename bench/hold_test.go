@@ -3,8 +3,11 @@
 package bench
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +106,42 @@ func TestChurnZooKeeper(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestFirstScreenInTurn times two stacktui binaries' first screens in turn
+// on one HAProxy of SIZES[0] servers, STARTS rounds, each binary going
+// first in every other round: on a host whose speed moves, a harness run
+// per binary cannot tell a 20 % change from the host. BINS=new,old names
+// them; skipped unless it is set.
+func TestFirstScreenInTurn(t *testing.T) {
+	bins := strings.Split(os.Getenv("BINS"), ",")
+	if len(bins) != 2 {
+		t.Skip("BINS=new,old not set: a tool for hand measurements, not a check (CI never sets BINS)")
+	}
+	k := readKnobs(t)
+	n := k.sizes[0]
+	h, err := testenv.StartHAProxy(hapConfig(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Stop()
+	dir, starts := t.TempDir(), 0
+	start := func(bin string) func() time.Duration {
+		return func() time.Duration {
+			starts++
+			tm, first, _, err := startToScreen(filepath.Join(dir, fmt.Sprint(starts)), toolRuns(bin)[0], h, n)
+			if err != nil {
+				t.Logf("%s: %v", bin, err)
+				return -1
+			}
+			tm.kill()
+			return first
+		}
+	}
+	var r rounds
+	r.run(k.starts, start(bins[0]), start(bins[1]))
+	a, b := r.medians()
+	t.Logf("%d servers, first full screen, %d rounds in turn (load %s): %s median %s (%s-%s); %s median %s (%s-%s); per round %s",
+		n, len(r.ours), loadavg(), bins[0], ms(a), ms(quantile(r.ours, 0)), ms(quantile(r.ours, 1)),
+		bins[1], ms(b), ms(quantile(r.floor, 0)), ms(quantile(r.floor, 1)), r.ratio())
 }

@@ -216,13 +216,18 @@ func benchNs(out string) map[string]float64 {
 	return m
 }
 
+// tmuxError is tmux's answer to a command it refused.
+type tmuxError struct{ msg string }
+
+func (e *tmuxError) Error() string { return "tmux: " + e.msg }
+
 // ctlReply reads the reply to one command from a tmux control-mode client's
 // output: the lines between "%begin T N F" and the "%end T N F" (or
-// "%error T N F") with the same arguments, skipping notifications (lines
-// starting with '%' outside a block). A pane line inside the block that
-// happens to start with "%end" does not end it: only the begin's own
-// arguments do.
-func ctlReply(r *bufio.Reader) (string, error) {
+// "%error T N F") with the same arguments. Lines outside a block are
+// notifications ("%output %1 ...": the pane wrote), handed to note when it
+// is not nil. A pane line inside the block that happens to start with
+// "%end" does not end it: only the begin's own arguments do.
+func ctlReply(r *bufio.Reader, note func(line string)) (string, error) {
 	var b strings.Builder
 	args := ""
 	for {
@@ -233,15 +238,17 @@ func ctlReply(r *bufio.Reader) (string, error) {
 		if args == "" {
 			if rest, ok := strings.CutPrefix(line, "%begin "); ok {
 				args = strings.TrimRight(rest, "\r\n")
+			} else if note != nil {
+				note(line)
 			}
-			continue // a notification, or what came before our block
+			continue
 		}
 		body := strings.TrimRight(line, "\r\n")
 		if end, ok := strings.CutPrefix(body, "%end "); ok && end == args {
 			return b.String(), nil
 		}
 		if e, ok := strings.CutPrefix(body, "%error "); ok && e == args {
-			return b.String(), fmt.Errorf("tmux: %s", strings.TrimSpace(b.String()))
+			return b.String(), &tmuxError{strings.TrimSpace(b.String())}
 		}
 		b.WriteString(line)
 	}

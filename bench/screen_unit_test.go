@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,20 +108,26 @@ func TestBenchNs(t *testing.T) {
 
 func TestCtlReply(t *testing.T) {
 	out := "%session-changed $0 b\n%begin 1 7 1\n%end 1 7 1\n" + // the attach's own reply
-		"%begin 2 8 1\nline one\n%end 9 9 1 is a pane line\n%output %1 ignored\nlast\n%end 2 8 1\n" +
+		"%output %1 \\033[H\n" +
+		"%begin 2 8 1\nline one\n%end 9 9 1 is a pane line\n%output %1 a pane line too\nlast\n%end 2 8 1\n" +
 		"%begin 3 9 1\nno such pane\n%error 3 9 1\n"
 	r := bufio.NewReader(strings.NewReader(out))
-	if s, err := ctlReply(r); err != nil || s != "" {
+	var notes []string
+	note := func(line string) { notes = append(notes, line) }
+	if s, err := ctlReply(r, note); err != nil || s != "" {
 		t.Fatalf("first reply = %q, %v", s, err)
 	}
-	s, err := ctlReply(r)
-	if want := "line one\n%end 9 9 1 is a pane line\n%output %1 ignored\nlast\n"; err != nil || s != want {
+	s, err := ctlReply(r, note)
+	if want := "line one\n%end 9 9 1 is a pane line\n%output %1 a pane line too\nlast\n"; err != nil || s != want {
 		t.Fatalf("second reply = %q, %v; want %q", s, err, want)
 	}
-	if _, err := ctlReply(r); err == nil || !strings.Contains(err.Error(), "no such pane") {
+	if want := []string{"%session-changed $0 b\n", "%output %1 \\033[H\n"}; !slices.Equal(notes, want) {
+		t.Fatalf("notifications %q, want %q", notes, want)
+	}
+	if _, err := ctlReply(r, nil); err == nil || !strings.Contains(err.Error(), "no such pane") {
 		t.Fatalf("an error reply gave %v", err)
 	}
-	if _, err := ctlReply(r); err == nil {
+	if _, err := ctlReply(r, nil); err == nil {
 		t.Fatal("no error at the end of the output")
 	}
 }

@@ -4,6 +4,7 @@ package bench
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -32,7 +34,7 @@ set -g history-limit 100
 `
 
 // term is one program in its own tmux server on a private socket, read
-// and driven through one tmux control-mode client (ctl): a poll of the
+// and driven through one tmux control-mode client (ctl): a look at the
 // screen is then a line written to that client and its reply, about 0.1-0.6
 // ms, where forking a `tmux capture-pane` costs 1-10 ms (more under load),
 // which blurred the key figures and took CPU from the program measured.
@@ -84,18 +86,28 @@ func startTerm(dir string, env []string, argv ...string) (*term, error) {
 	return t, nil
 }
 
-// ctlClient is a tmux control-mode client (`tmux -C attach`) that neither
-// sizes the window nor receives the pane's output (-f ignore-size,no-output):
-// it only runs the commands written to it, one at a time.
+// ctlClient is a tmux control-mode client (`tmux -C attach`) that does not
+// size the window (-f ignore-size): it runs the commands written to it, one
+// at a time, and counts the pane's writes from its %output notifications,
+// so a wait for the screen to change waits for the program to write
+// instead of polling the screen on a clock, which took CPU from the
+// program measured.
 type ctlClient struct {
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
+	mu      sync.Mutex // one command at a time
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	replies chan ctlResult // from read, in order
+	writes  atomic.Uint64  // %output notifications so far
+	wrote   chan struct{}  // a write since the last receive (capacity 1)
+}
+
+type ctlResult struct {
+	out string
+	err error
 }
 
 func attachCtl(sock string) (*ctlClient, error) {
-	cmd := exec.Command("tmux", "-S", sock, "-C", "attach-session", "-t", "b", "-f", "ignore-size,no-output")
+	cmd := exec.Command("tmux", "-S", sock, "-C", "attach-session", "-t", "b", "-f", "ignore-size")
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -107,12 +119,36 @@ func attachCtl(sock string) (*ctlClient, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("tmux -C attach: %w", err)
 	}
-	c := &ctlClient{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 64<<10)}
-	if _, err := ctlReply(c.out); err != nil { // the attach's own (empty) reply
+	c := &ctlClient{cmd: cmd, in: in, replies: make(chan ctlResult, 1), wrote: make(chan struct{}, 1)}
+	go c.read(bufio.NewReaderSize(out, 64<<10))
+	if r := <-c.replies; r.err != nil { // the attach's own (empty) reply
 		c.close()
-		return nil, err
+		return nil, r.err
 	}
 	return c, nil
+}
+
+// read hands each reply to run and counts the pane's writes, until the
+// client's output ends; it keeps reading, so tmux never holds output back.
+func (c *ctlClient) read(r *bufio.Reader) {
+	note := func(line string) {
+		if strings.HasPrefix(line, "%output ") || strings.HasPrefix(line, "%extended-output ") {
+			c.writes.Add(1)
+			select {
+			case c.wrote <- struct{}{}:
+			default:
+			}
+		}
+	}
+	for {
+		out, err := ctlReply(r, note)
+		var refused *tmuxError
+		if err != nil && !errors.As(err, &refused) { // the output ended
+			close(c.replies)
+			return
+		}
+		c.replies <- ctlResult{out, err}
+	}
 }
 
 // run sends one tmux command line and returns its output.
@@ -122,7 +158,26 @@ func (c *ctlClient) run(line string) (string, error) {
 	if _, err := io.WriteString(c.in, line+"\n"); err != nil {
 		return "", fmt.Errorf("tmux control client: %w", err)
 	}
-	return ctlReply(c.out)
+	r, ok := <-c.replies
+	if !ok {
+		return "", fmt.Errorf("tmux control client: its output ended")
+	}
+	return r.out, r.err
+}
+
+// waitWrite waits until the pane has written more than seen times in all,
+// or d passes; it reports whether it has.
+func (c *ctlClient) waitWrite(seen uint64, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for c.writes.Load() <= seen {
+		select {
+		case <-c.wrote:
+		case <-timer.C:
+			return false
+		}
+	}
+	return true
 }
 
 func (c *ctlClient) close() {
@@ -162,11 +217,12 @@ func (t *term) keys(k ...string) error {
 	return err
 }
 
-// waitScreen polls the screen until ok(screen) or timeout; it returns the
-// time from start and the last screen. Polls follow each other at once for
-// the first 100 ms (a key's frame), then every pollEvery.
+// waitScreen looks at the screen until ok(screen) or timeout, again each
+// time the program has written to it; it returns the time from start and
+// the last screen.
 func (t *term) waitScreen(start time.Time, timeout time.Duration, esc bool, ok func(string) bool) (time.Duration, string, error) {
 	for {
+		seen := t.ctl.writes.Load() // before the capture: a write after it is waited for
 		s := t.capture(esc)
 		if ok(s) {
 			return time.Since(start), s, nil
@@ -175,14 +231,12 @@ func (t *term) waitScreen(start time.Time, timeout time.Duration, esc bool, ok f
 		if el > timeout {
 			return el, s, fmt.Errorf("screen not as expected after %v; it shows:\n%s", timeout, s)
 		}
-		if el > 100*time.Millisecond {
-			time.Sleep(pollEvery)
-		}
+		// The screen changes only when the program writes: wait for that,
+		// and look again at least every second in case a notification
+		// was missed.
+		t.ctl.waitWrite(seen, min(time.Second, timeout-el+time.Millisecond))
 	}
 }
-
-// pollEvery is the screen polling period once a wait has lasted 100 ms.
-const pollEvery = time.Millisecond
 
 // pipe starts copying everything the program writes to the terminal into
 // file (tmux pipe-pane).
