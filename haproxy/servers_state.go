@@ -28,8 +28,8 @@ func ParseServersState(data []byte) ([]ServerState, error) {
 type ServersStateStream struct {
 	// Each, when set, is handed each piece's servers as soon as they are
 	// parsed, and the stream keeps none of them: Finish then returns none
-	// (Servers counts them). The slice is reused for the next piece, so
-	// Each must not keep it or its servers' strings beyond the piece's.
+	// (Servers counts them). The slice is reused for the next piece: Each
+	// must not keep it (a copied server keeps its piece's text alive).
 	Each func([]ServerState)
 
 	buf   []ServerState // Each's slice, reused
