@@ -29,7 +29,7 @@ func PreviewStats(proxies *Stats, servers []ServerState) *Stats {
 
 // PreviewBuilder makes PreviewStats's rows while `show servers state` is
 // still being read (ServersStateStream.Each): at 50,000 servers making them
-// takes 30-50 ms, which then overlaps HAProxy's writing instead of
+// takes 20-50 ms, which then overlaps HAProxy's writing instead of
 // following it, and the reply's text and its ServerStates need not be kept.
 type PreviewBuilder struct {
 	proxies *Stats
