@@ -228,7 +228,13 @@ func sortDiagnoses(ds []Diagnosis) {
 // carved from a shared slab.
 func (j *joiner) one(c Code, text string) []Diagnosis {
 	d := Diagnosis{c, text}
+	// Neighbouring servers mostly share their finding (the same string, so
+	// comparing is cheaper than hashing it).
+	if len(j.lastOne) == 1 && j.lastOne[0] == d {
+		return j.lastOne
+	}
 	if s, ok := j.ones[d]; ok {
+		j.lastOne = s
 		return s
 	}
 	if len(j.slab) == 0 {
@@ -243,6 +249,7 @@ func (j *joiner) one(c Code, text string) []Diagnosis {
 		}
 		j.ones[d] = s
 	}
+	j.lastOne = s
 	return s
 }
 
@@ -252,10 +259,15 @@ func (j *joiner) one(c Code, text string) []Diagnosis {
 // that name an address are each their own; past maxSentences texts, new
 // ones are no longer remembered.
 func (j *joiner) sentence(t string) string {
+	if t == j.lastText && t != "" {
+		return j.lastSentence
+	}
 	if s, ok := j.sentences[t]; ok {
+		j.lastText, j.lastSentence = t, s
 		return s
 	}
 	s := sentence(t)
+	j.lastText, j.lastSentence = t, s
 	if len(j.sentences) < maxSentences {
 		if j.sentences == nil {
 			j.sentences = map[string]string{}

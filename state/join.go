@@ -35,6 +35,7 @@ type joiner struct {
 	scratch  []finding
 	slab     []Diagnosis
 	ones     map[Diagnosis][]Diagnosis // the one-finding slices instances share
+	lastOne  []Diagnosis               // the last of them, tried before the map
 	memos    map[memoKey]finding
 	lastKey  memoKey // the last memo hit, tried before the map
 	upCount  []int   // per socket: instances UP in the service being built
@@ -44,8 +45,10 @@ type joiner struct {
 	keyBuf   []byte               // scratch for a key looked up (keyer)
 	cands    []cand               // scratch for unregistered servers
 	flaps    map[string][]Episode // instances flapping now and their failure episodes, from cfg.History
-	// sentences are the sentences made so far from the texts servers share.
-	sentences map[string]string
+	// sentences are the sentences made so far from the texts servers share;
+	// lastText and lastSentence the last one asked for, tried before the map.
+	sentences              map[string]string
+	lastText, lastSentence string
 	// onlyDups are the suspect sessions holding nothing but older
 	// duplicates (findSuspects).
 	onlyDups map[int64]bool

@@ -83,12 +83,12 @@ func (j *joiner) service(b *svcBuild) Service {
 	// Match by name first for all, then by address, so an address fallback
 	// never takes a server another registration matches by name.
 	for si, k := range j.socks {
-		if !k.readable {
+		if !k.readable || nreg == 0 { // without registrations every server is unregistered's
 			continue
 		}
 		// One pass over the backend's rows against the registrations' names:
 		// cheaper than indexing every server when most are unregistered.
-		if nreg > 0 && byServer == nil {
+		if byServer == nil {
 			byServer = make(map[string]int, nreg)
 			for i := 0; i < nreg; i++ {
 				byServer[insts[i].Server] = i
