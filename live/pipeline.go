@@ -27,6 +27,9 @@ type HAProxyFeed interface {
 	// Watch names the backends whose servers are on screen, re-read at
 	// every poll; nil when none are.
 	Watch(backends []string)
+	// Joined says that a preview (haproxy.Snapshot.Preview) taken from
+	// Updates is joined: the poller holds its first full read until then.
+	Joined()
 }
 
 // FleetFeed is the fleet (--fleet) as the pipeline reads it: many hosts'
@@ -102,6 +105,7 @@ type Pipeline struct {
 
 	joinStart time.Time
 	joinCost  time.Duration
+	preview   bool // a preview was applied and not joined yet
 }
 
 // New builds the pipeline on its sources with nothing read yet, joins that
@@ -249,6 +253,7 @@ func (p *Pipeline) Run(ctx context.Context) {
 				p.closed("the HAProxy poller")
 				break
 			}
+			p.preview = p.preview || s.Preview
 			p.apply(Input{HAProxy: &s})
 		case in := <-p.notes:
 			p.apply(in)
@@ -371,6 +376,10 @@ func (p *Pipeline) step() (wait time.Duration) {
 		// costs a fraction of a full one: it must not shorten the wait of
 		// the next paced join, which is full.
 		p.joinStart, p.joinCost = now, took
+	}
+	if join && p.preview {
+		p.preview = false
+		p.o.HAProxy.Joined()
 	}
 	if ok {
 		p.Publish(f)

@@ -28,6 +28,7 @@ type fakePoller struct {
 	mu        sync.Mutex
 	refreshed int
 	watched   []string
+	joined    chan struct{} // Joined, when not nil
 }
 
 func (p *fakePoller) Updates() <-chan haproxy.Snapshot { return p.ch }
@@ -36,6 +37,11 @@ func (p *fakePoller) Refresh() {
 	p.mu.Lock()
 	p.refreshed++
 	p.mu.Unlock()
+}
+func (p *fakePoller) Joined() {
+	if p.joined != nil {
+		p.joined <- struct{}{}
+	}
 }
 func (p *fakePoller) Watch(b []string) {
 	p.mu.Lock()
@@ -144,6 +150,37 @@ func TestPipelinePacesLargeJoinsNotRegistryChanges(t *testing.T) {
 	}
 	if f.View.HAProxy[0].At != at(5) {
 		t.Fatalf("paced join joined the poll of %v", f.View.HAProxy[0].At)
+	}
+}
+
+// TestPipelineSaysWhenAPreviewIsJoined: the poller holds its first full
+// read until the preview's join (hapoll's Strategy.PreviewHold), so the
+// pipeline says Joined once per preview, before the preview's frame is
+// out, and never for other snapshots.
+func TestPipelineSaysWhenAPreviewIsJoined(t *testing.T) {
+	hap := &fakePoller{ch: make(chan haproxy.Snapshot), cur: []*haproxy.Snapshot{{Label: "main"}}, joined: make(chan struct{}, 4)}
+	p := New(Options{HAProxy: hap})
+	sub := p.Subscribe()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer func() { cancel(); <-p.Done() }()
+	go p.Run(ctx)
+	joinedOf := func(s *haproxy.Snapshot) int {
+		hap.ch <- *s
+		for f := next(t, sub); f.Changed&ChangeView == 0 || f.View.HAProxy[0].At != s.At; f = next(t, sub) {
+		}
+		return len(hap.joined)
+	}
+	if n := joinedOf(hapSnap(1, 100, server("svc_a", "web1", 8001, "UP"))); n != 0 {
+		t.Fatalf("Joined %d times for a full read", n)
+	}
+	preview := hapSnap(2, 100, server("svc_a", "web1", 8001, "UP"))
+	preview.Preview = true
+	if n := joinedOf(preview); n != 1 {
+		t.Fatalf("Joined %d times for a preview", n)
+	}
+	<-hap.joined
+	if n := joinedOf(hapSnap(3, 100, server("svc_a", "web1", 8001, "DOWN"))); n != 0 {
+		t.Fatalf("Joined %d times for the full read after a preview", n)
 	}
 }
 

@@ -50,6 +50,7 @@ func (f *fakeFeed) Watch(backends []string) {
 	f.watched = backends
 	f.mu.Unlock()
 }
+func (f *fakeFeed) Joined() {}
 func (f *fakeFeed) Refresh() {
 	f.mu.Lock()
 	f.refreshed++

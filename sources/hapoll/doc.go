@@ -43,7 +43,11 @@
 // rows (about 0.1 s together) and publishes a preview
 // (haproxy.PreviewStats, Snapshot.Preview): every server with its state,
 // weight and check result, and every service's traffic, but no per-server
-// counters; the full read follows at once and replaces it. A preview does
+// counters; the full read follows and replaces it. It follows once the
+// consumer says the preview is joined (Poller.Joined; at most
+// Strategy.PreviewHold later), so that on a small host the first join does
+// not share the CPU with HAProxy writing `show stat` and with our parsing
+// of it. A preview does
 // not know the "x/y" of settling checks, an inherited MAINT's "via", or an
 // agent's DOWN (it says DOWN), so consumers compare previews by kind of
 // state only (state.Diff) and record no history from them.

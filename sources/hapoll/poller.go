@@ -28,6 +28,12 @@ type Strategy struct {
 	// servers, a preview (haproxy.PreviewStats) is published before the
 	// first full read (0: never).
 	PreviewServers int
+	// PreviewHold is the longest a socket that published a preview waits
+	// for Joined before its first full read (0: it does not wait). On a
+	// small host the first join otherwise shares the CPU with HAProxy
+	// writing `show stat` and with our parsing it, and the first screen
+	// comes later.
+	PreviewHold time.Duration
 }
 
 // DefaultStrategy: at a 1 s refresh, full stats every 10 s up to 10,000 rows
@@ -35,7 +41,8 @@ type Strategy struct {
 // second); exact every poll up to 2,000 rows (about 12 ms of HAProxy CPU
 // per poll); a preview first from 10,000 servers, where a full read takes
 // HAProxy over 60 ms.
-var DefaultStrategy = Strategy{FullEvery: 10, SmallRows: 2000, MaxPartial: 8, FullRows: 10000, PreviewServers: 10000}
+var DefaultStrategy = Strategy{FullEvery: 10, SmallRows: 2000, MaxPartial: 8, FullRows: 10000, PreviewServers: 10000,
+	PreviewHold: 500 * time.Millisecond}
 
 // fullEvery is how many polls apart full reads are for a reply of rows rows.
 func (s Strategy) fullEvery(rows int) int {
@@ -66,6 +73,7 @@ type Poller struct {
 	updates chan haproxy.Snapshot
 	wake    chan struct{} // a snapshot is pending for the dispatcher
 	kicks   []chan struct{}
+	joined  []chan struct{} // Joined, per socket
 
 	mu      sync.Mutex
 	watched []string // backends to re-read at every poll (Watch)
@@ -106,6 +114,7 @@ func New(opts []client.Options, refresh time.Duration) *Poller {
 		}
 		p.current[i] = &haproxy.Snapshot{Label: p.opts[i].Label, Address: p.opts[i].Address}
 		p.kicks = append(p.kicks, make(chan struct{}, 1))
+		p.joined = append(p.joined, make(chan struct{}, 1))
 	}
 	return p
 }
@@ -147,6 +156,17 @@ func (p *Poller) Refresh() {
 		select {
 		case k <- struct{}{}:
 		default: // a poll is already requested
+		}
+	}
+}
+
+// Joined tells the sockets that the previews they published are joined
+// (see Strategy.PreviewHold). It never blocks.
+func (p *Poller) Joined() {
+	for _, j := range p.joined {
+		select {
+		case j <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -197,6 +217,26 @@ func (p *Poller) publish(i int, s *haproxy.Snapshot) {
 	}
 }
 
+// publishPreview publishes socket i's preview, then waits until it is
+// joined, for at most Strategy.PreviewHold.
+func (p *Poller) publishPreview(ctx context.Context, i int, s *haproxy.Snapshot) {
+	select { // a Joined of an earlier snapshot says nothing of this one
+	case <-p.joined[i]:
+	default:
+	}
+	p.publish(i, s)
+	if p.Strategy.PreviewHold <= 0 {
+		return
+	}
+	t := time.NewTimer(p.Strategy.PreviewHold)
+	defer t.Stop()
+	select {
+	case <-p.joined[i]:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
 // dispatch moves pending snapshots to Updates, blocking only itself.
 func (p *Poller) dispatch(ctx context.Context) {
 	defer p.wg.Done()
@@ -238,7 +278,7 @@ func (p *Poller) takePending() *haproxy.Snapshot {
 func (p *Poller) run(ctx context.Context, i int) {
 	defer p.wg.Done()
 	s := &socket{opts: p.opts[i], strategy: p.Strategy, cnt: &p.counters[i],
-		publishPreview: func(snap *haproxy.Snapshot) { p.publish(i, snap) }, watch: p.watching,
+		publishPreview: func(snap *haproxy.Snapshot) { p.publishPreview(ctx, i, snap) }, watch: p.watching,
 		keepRaw: p.keepRaw.Load}
 	defer s.close()
 	t := time.NewTicker(p.refresh)

@@ -3,6 +3,7 @@ package hapoll
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/haproxy/client"
@@ -70,5 +71,37 @@ func TestPreviewBeforeEachSessionsFirstFullRead(t *testing.T) {
 	s.poll(ctx)
 	if len(previews) != 2 {
 		t.Errorf("a preview of 12 servers with PreviewServers 13")
+	}
+}
+
+// TestPollerHoldsTheFullReadUntilThePreviewIsJoined polls a real HAProxy:
+// after a preview the first full read waits for Joined, or for
+// PreviewHold when nobody says Joined.
+func TestPollerHoldsTheFullReadUntilThePreviewIsJoined(t *testing.T) {
+	testenv.Need(t, "haproxy")
+	h, _ := hapWith(t, 3, 4)
+	for _, joins := range []bool{true, false} {
+		p := New([]client.Options{{Label: "lb", Address: h.Socket}}, time.Hour)
+		p.Strategy = Strategy{FullEvery: 1000, MaxPartial: 8, PreviewServers: 12, PreviewHold: time.Hour}
+		if !joins {
+			p.Strategy.PreviewHold = 50 * time.Millisecond
+		}
+		p.Start(t.Context())
+		if s := <-p.Updates(); !s.Preview {
+			t.Fatalf("first snapshot is not a preview: %+v", s)
+		}
+		if joins {
+			// A full read of 12 servers takes HAProxy well under a
+			// millisecond: unheld, it would be counted long before this.
+			time.Sleep(300 * time.Millisecond)
+			if n := p.Counters(0).Full; n != 0 {
+				t.Fatalf("%d full reads before the preview was joined", n)
+			}
+			p.Joined()
+		}
+		if s := <-p.Updates(); s.Preview || s.Err != nil || p.Counters(0).Full != 1 {
+			t.Fatalf("joins %v: after the preview %+v, %d full reads", joins, s, p.Counters(0).Full)
+		}
+		p.Close()
 	}
 }
