@@ -1,8 +1,9 @@
 // Package display puts a full-screen program's frames on a terminal at once,
 // paced: a changed view is drawn as soon as the last frame is a frame
-// interval old, a burst of changes inside one interval becomes one frame at
-// its end, and while nothing changes nothing is drawn and nothing is
-// scheduled. Bubble Tea's own renderer draws on a fixed ticker instead (a
+// interval old, or the frame before it two intervals old; a burst of
+// changes inside one interval becomes at most two frames, the second at
+// the interval's end; and while nothing changes nothing is drawn and
+// nothing is scheduled. Bubble Tea's own renderer draws on a fixed ticker instead (a
 // key's frame waits up to a tick, and the ticker wakes the process 60 times
 // a second forever); this package replaces it (see Screen for how a
 // frame is written).
@@ -17,14 +18,22 @@ const Interval = time.Second / 60
 // Pacer decides when a changed view is drawn. It is pure: the caller tells
 // it the time, draws when told to, and arms one timer when told to wait.
 // The zero value is not usable: call NewPacer.
+//
+// A lone change just after a frame (a registry change a few milliseconds
+// after a poll's frame, a key just after the screen moved) is drawn at
+// once rather than an interval later: two frames may come back to back
+// when the one before them is two intervals old. Over any longer stretch
+// that is still at most one frame per interval, plus one.
 type Pacer struct {
 	interval time.Duration
 	last     time.Time // when the last frame was written; zero before the first
+	prev     time.Time // when the frame before it was; zero before the second
 	armed    bool      // a timer is armed: a draw is due at its end
 	dirty    bool      // the view may have changed since the last frame
 }
 
-// NewPacer returns a pacer that draws at most one frame per interval.
+// NewPacer returns a pacer that draws at most one frame per interval, and
+// two back to back after a quiet spell of two.
 func NewPacer(interval time.Duration) *Pacer {
 	return &Pacer{interval: interval}
 }
@@ -43,11 +52,11 @@ func (p *Pacer) Changed(now time.Time) Decision {
 	if p.armed {
 		return Decision{} // the armed timer's frame will carry this change
 	}
-	if since := now.Sub(p.last); p.last.IsZero() || since >= p.interval {
+	if p.last.IsZero() || now.Sub(p.last) >= p.interval || p.prev.IsZero() || now.Sub(p.prev) >= 2*p.interval {
 		return Decision{Draw: true}
 	}
 	p.armed = true
-	return Decision{Wait: p.interval - now.Sub(p.last)}
+	return Decision{Wait: min(p.interval-now.Sub(p.last), 2*p.interval-now.Sub(p.prev))}
 }
 
 // Due is called when the armed timer fires; it reports whether to draw.
@@ -61,6 +70,6 @@ func (p *Pacer) Due() bool {
 func (p *Pacer) Drawn(now time.Time, wrote bool) {
 	p.dirty = false
 	if wrote {
-		p.last = now
+		p.prev, p.last = p.last, now
 	}
 }

@@ -85,35 +85,77 @@ func TestPacerDrawsAtOnce(t *testing.T) {
 	}
 }
 
-// TestPacerCoalescesABurst: changes inside one interval after a frame
-// become one frame at the interval's end, carrying all of them, with one
-// timer; the next change after it is paced from that frame.
+// TestPacerCoalescesABurst: of changes inside one interval after a quiet
+// spell, the first two are drawn at once and the rest become one frame at
+// the interval's end, with one timer; changes after it are paced from
+// there, one frame per interval.
 func TestPacerCoalescesABurst(t *testing.T) {
 	l := newPacedLoop(t)
 	l.change() // frame 1 at 0
 	first := l.clock.now
-	for range 10 {
+	l.runTo(time.Millisecond)
+	l.change() // frame 2 at 1 ms: the frame before it is long ago
+	for range 9 {
 		l.runTo(time.Millisecond)
 		l.change()
 	}
-	if len(l.frames) != 1 {
-		t.Fatalf("a burst inside the interval drew %d frames, want only the first", len(l.frames))
+	if len(l.frames) != 2 || !l.frames[1].Equal(first.Add(time.Millisecond)) {
+		t.Fatalf("a burst inside the interval drew frames %v, want the first two only", l.frames)
 	}
-	if want := first.Add(Interval); !l.clock.timer.Equal(want) {
-		t.Fatalf("timer at %v, want the interval's end %v", l.clock.timer, want)
+	if want := l.frames[1].Add(Interval); !l.clock.timer.Equal(want) {
+		t.Fatalf("timer at %v, want an interval after the second frame, %v", l.clock.timer, want)
 	}
-	l.runTo(20 * time.Millisecond)
-	if len(l.frames) != 2 || !l.frames[1].Equal(first.Add(Interval)) {
-		t.Fatalf("the burst's frame: frames %v, want the second at %v", l.frames, first.Add(Interval))
+	l.runTo(10 * time.Millisecond)
+	if len(l.frames) != 3 || !l.frames[2].Equal(l.frames[1].Add(Interval)) {
+		t.Fatalf("the burst's frame: frames %v, want the third at %v", l.frames, l.frames[1].Add(Interval))
 	}
-	// 20 ms after the first frame, 3.3 ms after the second: this waits.
+	// 2 ms after the third frame, with the second 18 ms old: this waits
+	// until the third is an interval old.
+	l.runTo(2 * time.Millisecond)
 	l.change()
-	if len(l.frames) != 2 || l.clock.timer.IsZero() {
-		t.Fatalf("a change 3 ms after a frame drew at once")
+	if len(l.frames) != 3 || l.clock.timer.IsZero() {
+		t.Fatalf("a change 2 ms after a frame drew at once")
 	}
 	l.runTo(Interval)
-	if len(l.frames) != 3 || !l.frames[2].Equal(l.frames[1].Add(Interval)) {
-		t.Fatalf("frames %v: the third is not one interval after the second", l.frames)
+	if len(l.frames) != 4 || !l.frames[3].Equal(l.frames[2].Add(Interval)) {
+		t.Fatalf("frames %v: the fourth is not one interval after the third", l.frames)
+	}
+}
+
+// TestPacerLoneChangeAfterAFrame: a change a few milliseconds after a
+// frame that followed a quiet spell (a registry change just after a poll
+// redrew the screen) is drawn at once, not an interval later.
+func TestPacerLoneChangeAfterAFrame(t *testing.T) {
+	l := newPacedLoop(t)
+	for i := range 5 {
+		l.change() // the poll's frame
+		l.runTo(3 * time.Millisecond)
+		l.change() // the registry change's
+		if len(l.frames) != 2*(i+1) || !l.frames[len(l.frames)-1].Equal(l.clock.now) || !l.clock.timer.IsZero() {
+			t.Fatalf("round %d: frames %v, timer %v: the change 3 ms after a frame waited", i, l.frames, l.clock.timer)
+		}
+		l.runTo(time.Second)
+	}
+}
+
+// TestPacerCeiling: a change every millisecond for a second draws no more
+// than one frame per interval, plus the one drawn back to back at the start.
+func TestPacerCeiling(t *testing.T) {
+	l := newPacedLoop(t)
+	for range 1000 {
+		l.change()
+		l.runTo(time.Millisecond)
+	}
+	if n, most := len(l.frames), int(time.Second/Interval)+2; n > most || n < most-2 {
+		t.Fatalf("%d frames in a second of changes, want about %d and no more", n, most)
+	}
+	// However they fall, k+1 frames span at least k-1 intervals.
+	for i := range l.frames {
+		for j := i + 2; j < len(l.frames); j++ {
+			if span := l.frames[j].Sub(l.frames[i]); span < time.Duration(j-i-1)*Interval {
+				t.Fatalf("frames %d to %d span %v, less than %d intervals", i, j, span, j-i-1)
+			}
+		}
 	}
 }
 
@@ -132,8 +174,9 @@ func TestPacerIdle(t *testing.T) {
 	p := NewPacer(Interval)
 	now := l.clock.now
 	p.Drawn(now, true)
+	p.Drawn(now, true)
 	if d := p.Changed(now.Add(time.Millisecond)); d.Wait == 0 {
-		t.Fatalf("a change 1 ms after a frame: %+v, want a wait", d)
+		t.Fatalf("a change 1 ms after two frames: %+v, want a wait", d)
 	}
 	p.Drawn(now.Add(2*time.Millisecond), true) // drawn by some other path
 	if p.Due() {
