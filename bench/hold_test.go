@@ -145,3 +145,102 @@ func TestFirstScreenInTurn(t *testing.T) {
 		n, len(r.ours), loadavg(), bins[0], ms(a), ms(quantile(r.ours, 0)), ms(quantile(r.ours, 1)),
 		bins[1], ms(b), ms(quantile(r.floor, 0)), ms(quantile(r.floor, 1)), r.ratio())
 }
+
+// TestZooKeeperChangeInTurn times two stacktui binaries' change to screen
+// side by side: both watch one ZooKeeper of ZKSIZES[0] registrations (and
+// poll one HAProxy of ZKBUSY servers), and each of CHANGES changes is
+// timed on both screens at once. On a host whose speed moves, separate
+// harness runs cannot tell a p99 of 25 ms from one of 30. BINS=new,old
+// names them; skipped unless it is set.
+func TestZooKeeperChangeInTurn(t *testing.T) {
+	bins := strings.Split(os.Getenv("BINS"), ",")
+	if len(bins) != 2 {
+		t.Skip("BINS=new,old not set: a tool for hand measurements, not a check (CI never sets BINS)")
+	}
+	k := readKnobs(t)
+	n := k.zkSizes[0]
+	z := testenv.ZooKeeper(t)
+	c, err := z.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := populate(c, n); err != nil {
+		t.Fatal(err)
+	}
+	var busy []string
+	if k.zkBusy > 0 {
+		h, err := testenv.StartHAProxy(hapConfig(k.zkBusy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Stop()
+		busy = []string{"--haproxy", h.Socket}
+	}
+	per := n / zkServices
+	terms := make([]*term, len(bins))
+	for i, bin := range bins {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint(i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		envv := []string{"LANG=C.UTF-8", "XDG_CONFIG_HOME=" + dir + "/cfg", "XDG_STATE_HOME=" + dir + "/state", "XDG_CACHE_HOME=" + dir + "/cache"}
+		tm, err := startTerm(dir, envv, append([]string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}, busy...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tm.kill()
+		if _, s, err := tm.waitScreen(time.Now(), 120*time.Second, false, func(s string) bool { return allAt(s, per) }); err != nil {
+			t.Fatalf("%s never showed every service at %d: %s", bin, per, firstLines(s, 8))
+		}
+		terms[i] = tm
+	}
+	time.Sleep(2 * time.Second)
+	data, err := testenv.Registration{Host: "10.250.0.1", Port: 39999, Name: "hostchange"}.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	times := make([][]time.Duration, len(bins))
+	slower, created := 0, ""
+	for i := range k.changes {
+		want := per + 1
+		t0 := time.Now()
+		if created == "" {
+			created, err = c.Create(svcPath(0)+"/hostchange_", data, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
+		} else {
+			err, created, want = c.Delete(created, -1), "", per
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]time.Duration, len(bins))
+		errs := make(chan error, len(bins))
+		for b, tm := range terms {
+			go func() {
+				d, s, err := tm.waitScreen(t0, 20*time.Second, false, func(s string) bool { n, ok := regCount(s, "svc000"); return ok && n == want })
+				if err != nil {
+					err = fmt.Errorf("%s: change %d never reached the screen: %s", bins[b], i, firstLines(s, 6))
+				}
+				got[b] = d
+				errs <- err
+			}()
+		}
+		for range bins {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for b := range bins {
+			times[b] = append(times[b], got[b])
+		}
+		if got[0] > got[1] {
+			slower++
+		}
+		time.Sleep(500*time.Millisecond + rand.N(time.Second))
+	}
+	for b, bin := range bins {
+		t.Logf("%s: change to screen median %s p99 %s max %s", bin, ms(quantile(times[b], 0.5)), ms(quantile(times[b], 0.99)), ms(quantile(times[b], 1)))
+	}
+	t.Logf("%d changes at %d registrations, %d HAProxy servers (load %s): %s was the slower in %d",
+		k.changes, n, k.zkBusy, loadavg(), bins[0], slower)
+}
