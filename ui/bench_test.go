@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"strings"
 	"testing"
 
@@ -143,5 +145,24 @@ func BenchmarkPageDown50k(b *testing.B) {
 		}
 		press(m, "pgdown")
 		_ = m.View()
+	}
+}
+
+// BenchmarkRegistryFrame50k is what a registry change's frame costs the
+// event loop on the Services view at 50,000 servers: the frame of an
+// urgent join, stored, observed and the Services rows rebuilt.
+func BenchmarkRegistryFrame50k(b *testing.B) {
+	m, reg, _ := bigModel(b, 160, 48)
+	feed := m.o.Feed.(*testFeed)
+	reg.At = reg.At.Add(time.Second)
+	feed.eng.Apply(live.Input{Registry: &reg})
+	f, _ := feed.eng.Step(fixedNow, true)
+	if f.Changed&live.ChangeView == 0 || f.Changed&live.ChangeRows != 0 {
+		b.Fatalf("changed %b: want a join without new rows", f.Changed)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		m.Update(frameMsg{f})
 	}
 }

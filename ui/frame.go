@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"slices"
+
+	"github.com/stacktui/stacktui/haproxy"
 	"github.com/stacktui/stacktui/live"
 	"github.com/stacktui/stacktui/state"
 )
@@ -15,6 +18,10 @@ func (m *Model) applyFrame(f live.Frame) {
 	}
 	m.reg = f.Registry
 	m.maint = f.Maintenance
+	// The HAProxy list is made of the sockets' rows alone: a registry or
+	// maintenance reading (ChangeSources too) leaves it as it is, and
+	// rebuilding 50,000 rows for it would hold up every registry change.
+	sameRows := sameSocketRows(m.haps, f.HAProxy)
 	m.haps = f.HAProxy
 	if f.History != nil {
 		m.shist = f.History
@@ -29,7 +36,7 @@ func (m *Model) applyFrame(f live.Frame) {
 	if f.Changed&(live.ChangeView|live.ChangeSources) != 0 {
 		m.registry.dirty = true
 	}
-	if f.Changed&(live.ChangeRows|live.ChangeSources) != 0 {
+	if f.Changed&(live.ChangeRows|live.ChangeSources) != 0 && !sameRows {
 		m.hap.dirty = true
 	}
 	if f.Changed&(live.ChangeView|live.ChangeRows) != 0 {
@@ -50,6 +57,14 @@ func (m *Model) applyFrame(f live.Frame) {
 		m.firstViewDone = true
 		m.o.FirstView()
 	}
+}
+
+// sameSocketRows reports whether two frames' sockets have the same labels
+// and the same reads, the HAProxy list's only inputs.
+func sameSocketRows(a, b []*haproxy.Snapshot) bool {
+	return slices.EqualFunc(a, b, func(x, y *haproxy.Snapshot) bool {
+		return x == y || x != nil && y != nil && x.Label == y.Label && x.Stats == y.Stats
+	})
 }
 
 // severity ranks a diagnosis code, higher is worse.
