@@ -1,12 +1,12 @@
 // Package display puts a full-screen program's frames on a terminal at once,
 // paced: a changed view is drawn as soon as the last frame is a frame
-// interval old, or the frame before it two intervals old; a burst of
-// changes inside one interval becomes at most two frames, the second at
-// the interval's end; and while nothing changes nothing is drawn and
-// nothing is scheduled. Bubble Tea's own renderer draws on a fixed ticker instead (a
-// key's frame waits up to a tick, and the ticker wakes the process 60 times
-// a second forever); this package replaces it (see Screen for how a
-// frame is written).
+// interval old, or the frame before it two intervals old; of a burst of
+// changes after a quiet spell the first two are drawn at once and the rest
+// together an interval later; and while nothing changes nothing is drawn
+// and nothing is scheduled. Bubble Tea's own renderer draws on a fixed ticker
+// instead (a key's frame waits up to a tick, and the ticker wakes the
+// process 60 times a second forever); this package replaces it (see Screen
+// for how a frame is written).
 package display
 
 import "time"
