@@ -114,10 +114,7 @@ func TestChurnZooKeeper(t *testing.T) {
 // per binary cannot tell a 20 % change from the host. BINS=new,old names
 // them; skipped unless it is set.
 func TestFirstScreenInTurn(t *testing.T) {
-	bins := strings.Split(os.Getenv("BINS"), ",")
-	if len(bins) != 2 {
-		t.Skip("BINS=new,old not set: a tool for hand measurements, not a check (CI never sets BINS)")
-	}
+	bins := twoBins(t)
 	k := readKnobs(t)
 	n := k.sizes[0]
 	h, err := testenv.StartHAProxy(hapConfig(n))
@@ -146,6 +143,16 @@ func TestFirstScreenInTurn(t *testing.T) {
 		bins[1], ms(b), ms(quantile(r.floor, 0)), ms(quantile(r.floor, 1)), r.ratio())
 }
 
+// twoBins is BINS=new,old, the two binaries compared in turn; the test is
+// skipped without it.
+func twoBins(t *testing.T) []string {
+	bins := strings.Split(os.Getenv("BINS"), ",")
+	if len(bins) != 2 {
+		t.Skip("BINS=new,old not set: a tool for hand measurements, not a check (CI never sets BINS)")
+	}
+	return bins
+}
+
 // TestZooKeeperChangeInTurn times two stacktui binaries' change to screen
 // side by side: both watch one ZooKeeper of ZKSIZES[0] registrations (and
 // poll one HAProxy of ZKBUSY servers), and each of CHANGES changes is
@@ -153,10 +160,7 @@ func TestFirstScreenInTurn(t *testing.T) {
 // harness runs cannot tell a p99 of 25 ms from one of 30. BINS=new,old
 // names them; skipped unless it is set.
 func TestZooKeeperChangeInTurn(t *testing.T) {
-	bins := strings.Split(os.Getenv("BINS"), ",")
-	if len(bins) != 2 {
-		t.Skip("BINS=new,old not set: a tool for hand measurements, not a check (CI never sets BINS)")
-	}
+	bins := twoBins(t)
 	k := readKnobs(t)
 	n := k.zkSizes[0]
 	z := testenv.ZooKeeper(t)
