@@ -245,8 +245,7 @@ func startToScreen(dir string, tr toolRun, h *testenv.HAP, n int) (*term, time.D
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, 0, 0, err
 	}
-	envv := []string{"LANG=C.UTF-8", "XDG_CONFIG_HOME=" + dir + "/cfg", "XDG_STATE_HOME=" + dir + "/state",
-		"XDG_CACHE_HOME=" + dir + "/cache"}
+	envv := toolEnv(dir)
 	start := time.Now()
 	tm, err := startTerm(dir, envv, tr.argv(h.Socket)...)
 	if err != nil {

@@ -90,19 +90,13 @@ func TestChurnZooKeeper(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	data, err := testenv.Registration{Host: "10.250.0.1", Port: 39999, Name: "hostchange"}.JSON()
+	chg, err := newChanger(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := ""
 	for range k.changes {
 		time.Sleep(500*time.Millisecond + rand.N(time.Second))
-		if created == "" {
-			created, err = c.Create(svcPath(0)+"/hostchange_", data, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
-		} else {
-			err, created = c.Delete(created, -1), ""
-		}
-		if err != nil {
+		if _, err := chg.next(0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -188,8 +182,7 @@ func TestZooKeeperChangeInTurn(t *testing.T) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		envv := []string{"LANG=C.UTF-8", "XDG_CONFIG_HOME=" + dir + "/cfg", "XDG_STATE_HOME=" + dir + "/state", "XDG_CACHE_HOME=" + dir + "/cache"}
-		tm, err := startTerm(dir, envv, append([]string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}, busy...)...)
+		tm, err := startTerm(dir, toolEnv(dir), append([]string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}, busy...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,20 +193,15 @@ func TestZooKeeperChangeInTurn(t *testing.T) {
 		terms[i] = tm
 	}
 	time.Sleep(2 * time.Second)
-	data, err := testenv.Registration{Host: "10.250.0.1", Port: 39999, Name: "hostchange"}.JSON()
+	chg, err := newChanger(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	times := make([][]time.Duration, len(bins))
-	slower, created := 0, ""
+	slower := 0
 	for i := range k.changes {
-		want := per + 1
 		t0 := time.Now()
-		if created == "" {
-			created, err = c.Create(svcPath(0)+"/hostchange_", data, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
-		} else {
-			err, created, want = c.Delete(created, -1), "", per
-		}
+		want, err := chg.next(per)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,6 +46,39 @@ func (r *zkResult) note(f string, a ...any) { r.notes = append(r.notes, fmt.Spri
 
 func svcPath(i int) string { return fmt.Sprintf("%s/svc%03d/services", zkRoot, i) }
 
+// changer alternately creates and deletes one registration of svc000: an
+// instance of its own (a host:port no other registration has), since one
+// at host00000's address would be a duplicate, which REG does not count.
+type changer struct {
+	c       *zk.Conn
+	data    []byte
+	created string // the registration's znode while it exists
+}
+
+func newChanger(c *zk.Conn) (*changer, error) {
+	data, err := testenv.Registration{Host: "10.250.0.1", Port: 39999, Name: "hostchange"}.JSON()
+	return &changer{c: c, data: data}, err
+}
+
+// next makes the next change and returns svc000's registrations after it,
+// of per without the change's own.
+func (ch *changer) next(per int) (int, error) {
+	if ch.created == "" {
+		var err error
+		ch.created, err = ch.c.Create(svcPath(0)+"/hostchange_", ch.data, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
+		return per + 1, err
+	}
+	err := ch.c.Delete(ch.created, -1)
+	ch.created = ""
+	return per, err
+}
+
+// toolEnv is the environment of a tool run under dir: its own
+// configuration, state and cache, and a UTF-8 locale.
+func toolEnv(dir string) []string {
+	return []string{"LANG=C.UTF-8", "XDG_CONFIG_HOME=" + dir + "/cfg", "XDG_STATE_HOME=" + dir + "/state", "XDG_CACHE_HOME=" + dir + "/cache"}
+}
+
 // populate registers n Nerve-style instances spread over zkServices
 // services through c's session (ephemeral-sequential, Nerve's JSON).
 func populate(c *zk.Conn, n int) error {
@@ -106,7 +139,7 @@ func benchZK(t *testing.T, k knobs, bin string, z *testenv.ZK, n int, busy *test
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	envv := []string{"LANG=C.UTF-8", "XDG_CONFIG_HOME=" + dir + "/cfg", "XDG_STATE_HOME=" + dir + "/state", "XDG_CACHE_HOME=" + dir + "/cache"}
+	envv := toolEnv(dir)
 
 	// The floor and stacktui in turn (ZooKeeper's JIT and caches warm up
 	// within a round too).
@@ -296,29 +329,20 @@ func changes(t *testing.T, k knobs, z *testenv.ZK, c *zk.Conn, tm *term, per int
 		return
 	}
 	defer w.Close()
-	// An instance of its own (a host:port no other registration has): one
-	// at host00000's address would be a duplicate, which REG does not count.
-	data, err := testenv.Registration{Host: "10.250.0.1", Port: 39999, Name: "hostchange"}.JSON()
+	chg, err := newChanger(c)
 	if err != nil {
 		r.note("change registration: %v", err)
 		return
 	}
 	var screen, notify []time.Duration
-	created := ""
 	for i := 0; i < k.changes; i++ {
 		_, _, ch, err := w.ChildrenW(svcPath(0))
 		if err != nil {
 			r.note("watch: %v", err)
 			return
 		}
-		want := per + 1
 		t0 := time.Now()
-		if created == "" {
-			created, err = c.Create(svcPath(0)+"/hostchange_", data, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
-		} else {
-			err = c.Delete(created, -1)
-			created, want = "", per
-		}
+		want, err := chg.next(per)
 		if err != nil {
 			r.note("change %d: %v", i, err)
 			return
