@@ -52,7 +52,7 @@ func (p *Pacer) Changed(now time.Time) Decision {
 	if p.armed {
 		return Decision{} // the armed timer's frame will carry this change
 	}
-	if p.last.IsZero() || now.Sub(p.last) >= p.interval || p.prev.IsZero() || now.Sub(p.prev) >= 2*p.interval {
+	if p.prev.IsZero() || now.Sub(p.last) >= p.interval || now.Sub(p.prev) >= 2*p.interval { // prev is zero until the second frame
 		return Decision{Draw: true}
 	}
 	p.armed = true
