@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -34,4 +35,17 @@ func FuzzIndent(f *testing.F) {
 			t.Fatalf("feed(%s) =\n%s\nwant\n%s", compact, got, want.Bytes())
 		}
 	})
+}
+
+// Deep values are indented in full, beyond the spaces kept at hand.
+func TestIndentDeep(t *testing.T) {
+	compact := []byte(strings.Repeat("[", 80) + "1" + strings.Repeat("]", 80))
+	var want bytes.Buffer
+	if err := json.Indent(&want, compact, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	var in indenter
+	if got := in.feed(nil, compact); !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("feed =\n%s\nwant\n%s", got, want.Bytes())
+	}
 }

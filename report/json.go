@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,26 +22,22 @@ import (
 //
 // The document is cut into pieces (its frame, each service, each socket's
 // frame, runs of its servers) encoded on every core and written in order as
-// they are done: at 50,000 servers (a 57 MB document) neither the whole
-// document nor its indented copy is ever held, which was half the time of
-// `snapshot --json`.
+// they are done: at 50,000 servers (a 57 MB document) the whole document is
+// never held, which was half the time of `snapshot --json`. The instances
+// and servers, its bulk, are written indented as they are encoded (see
+// append.go).
 func WriteJSON(w io.Writer, v *state.View, sources []SourceStatus) error {
 	if v == nil {
 		return errors.New("report: no view to print (nothing was joined)")
 	}
 	d := frame(v, sources)
 	bw := bufio.NewWriterSize(w, 256<<10)
-	var pieces sync.Pool // indented pieces, reused once written
-	err := encodeOrdered(documentPieces(v, d), func(p piece, compact *bytes.Buffer) ([]byte, error) {
-		compact.Reset()
-		if err := p.encode(compact); err != nil {
-			return nil, err
-		}
-		c := termtext.JSON(compact.Bytes())
+	var pieces sync.Pool // pieces' buffers, reused once written
+	err := encodeOrdered(documentPieces(v, d), func(p piece) ([]byte, error) {
 		out, _ := pieces.Get().([]byte)
 		in := indenter{depth: p.depth}
-		// Indenting about doubles the size of compact JSON: grow once.
-		return in.feed(slices.Grow(out[:0], 2*len(c)), c), nil
+		out, err := p.encode(out[:0], &in)
+		return termtext.JSON(out), err
 	}, func(b []byte) error {
 		_, err := bw.Write(b)
 		pieces.Put(b[:0])
@@ -55,40 +50,41 @@ func WriteJSON(w io.Writer, v *state.View, sources []SourceStatus) error {
 	return bw.Flush()
 }
 
-// piece is a part of the document: encode appends its compact JSON, whose
-// indentation starts at depth. An empty array or object is never split
-// between two pieces (see indenter).
+// piece is a part of the document: encode appends it, indented, starting
+// at in's depth. An empty array or object is never split between two
+// pieces (see indenter).
 type piece struct {
 	depth  int
-	encode func(*bytes.Buffer) error
+	encode func(b []byte, in *indenter) ([]byte, error)
 }
 
 // serversPerPiece is how many servers of a socket one piece encodes.
 const serversPerPiece = 500
 
-// documentPieces cuts the Document of v, whose frame is d, into pieces: the
-// concatenation of their compact JSON is json.Marshal of the Document.
+// documentPieces cuts the Document of v, whose frame is d (without its
+// sockets' servers, which the pieces make from the rows), into pieces: their
+// concatenation is json.MarshalIndent of the Document.
 func documentPieces(v *state.View, d *Document) []piece {
 	lit := func(depth int, s string) piece {
-		return piece{depth, func(b *bytes.Buffer) error { b.WriteString(s); return nil }}
+		return piece{depth, func(b []byte, in *indenter) ([]byte, error) { return in.feed(b, []byte(s)), nil }}
 	}
 	var ps []piece
 	// {"schema":...,"diagnoses":[...],"services":[ service, ... ],
-	ps = append(ps, piece{0, func(b *bytes.Buffer) error {
+	ps = append(ps, piece{0, func(b []byte, in *indenter) ([]byte, error) {
 		head, err := json.Marshal(docHead{d.Schema, d.GeneratedAt, d.Sources, d.Diagnoses})
-		b.Write(head[:len(head)-1])
-		b.WriteString(`,"services":[`)
+		head = append(head[:len(head)-1], `,"services":[`...)
 		if len(v.Services) == 0 {
-			b.WriteByte(']')
+			head = append(head, ']')
 		}
-		return err
+		return in.feed(b, head), err
 	}})
 	for i := range v.Services {
-		ps = append(ps, piece{2, func(b *bytes.Buffer) error {
+		ps = append(ps, piece{2, func(b []byte, in *indenter) ([]byte, error) {
 			if i > 0 {
-				b.WriteByte(',')
+				b = in.next(b)
 			}
-			return marshalTo(b, serviceDoc(v, &v.Services[i]))
+			sd := serviceDoc(v, &v.Services[i])
+			return sd.appendIndented(b, in)
 		}})
 	}
 	// "haproxy":[ {"socket":...,"servers":[ server, ... ]}, ... ],
@@ -101,36 +97,40 @@ func documentPieces(v *state.View, d *Document) []piece {
 		open += "]"
 	}
 	ps = append(ps, lit(depth, open))
-	for k := range d.HAProxy {
+	k := 0
+	for _, h := range v.HAProxy {
+		if h == nil {
+			continue
+		}
 		sock := &d.HAProxy[k]
-		ps = append(ps, piece{2, func(b *bytes.Buffer) error {
-			if k > 0 {
-				b.WriteByte(',')
-			}
+		first := k == 0
+		k++
+		servers := serverRows(h)
+		ps = append(ps, piece{2, func(b []byte, in *indenter) ([]byte, error) {
 			head, err := json.Marshal(socketHead(*sock))
-			b.Write(head[:len(head)-1])
-			b.WriteString(`,"servers":[`)
-			if len(sock.Servers) == 0 {
-				b.WriteString("]}")
+			head = append(head[:len(head)-1], `,"servers":[`...)
+			if len(servers) == 0 {
+				head = append(head, "]}"...)
 			}
-			return err
+			if !first {
+				head = append([]byte{','}, head...)
+			}
+			return in.feed(b, head), err
 		}})
-		for i := 0; i < len(sock.Servers); i += serversPerPiece {
-			run := sock.Servers[i:min(i+serversPerPiece, len(sock.Servers))]
-			ps = append(ps, piece{4, func(b *bytes.Buffer) error {
-				if i > 0 {
-					b.WriteByte(',')
+		for i := 0; i < len(servers); i += serversPerPiece {
+			run := servers[i:min(i+serversPerPiece, len(servers))]
+			ps = append(ps, piece{4, func(b []byte, in *indenter) ([]byte, error) {
+				for j, r := range run {
+					if i+j > 0 {
+						b = in.next(b)
+					}
+					sd := serverDoc(r)
+					b = sd.appendIndented(b, in)
 				}
-				// The run's elements without its brackets: they are the socket's.
-				n := b.Len()
-				err := marshalTo(b, run)
-				elems := b.Bytes()[n+1 : b.Len()-1]
-				copy(b.Bytes()[n:], elems)
-				b.Truncate(n + len(elems))
-				return err
+				return b, nil
 			}})
 		}
-		if len(sock.Servers) > 0 {
+		if len(servers) > 0 {
 			ps = append(ps, lit(4, "]}"))
 		}
 	}
@@ -140,30 +140,21 @@ func documentPieces(v *state.View, d *Document) []piece {
 	} else {
 		depth = 2
 	}
-	ps = append(ps, piece{depth, func(b *bytes.Buffer) error {
+	ps = append(ps, piece{depth, func(b []byte, in *indenter) ([]byte, error) {
+		var tail []byte
 		if len(d.HAProxy) > 0 {
-			b.WriteByte(']')
+			tail = append(tail, ']')
 		}
 		if d.Maintenance != nil {
-			b.WriteString(`,"maintenance":`)
-			if err := marshalTo(b, d.Maintenance); err != nil {
-				return err
+			m, err := json.Marshal(d.Maintenance)
+			if err != nil {
+				return b, err
 			}
+			tail = append(append(tail, `,"maintenance":`...), m...)
 		}
-		b.WriteByte('}')
-		return nil
+		return in.feed(b, append(tail, '}')), nil
 	}})
 	return ps
-}
-
-// marshalTo appends json.Marshal's encoding of x to b.
-func marshalTo(b *bytes.Buffer, x any) error {
-	enc := json.NewEncoder(b)
-	if err := enc.Encode(x); err != nil {
-		return err
-	}
-	b.Truncate(b.Len() - 1) // Encode's newline
-	return nil
 }
 
 // docHead is Document's fields before Services, in its order.
@@ -184,10 +175,9 @@ type socketHead struct {
 	Servers  []ServerDoc `json:"-"`
 }
 
-// encodeOrdered encodes every piece on every core, each worker with its own
-// scratch buffer, and hands the results to write in order, holding a
-// bounded window of them.
-func encodeOrdered(ps []piece, encode func(piece, *bytes.Buffer) ([]byte, error), write func([]byte) error) error {
+// encodeOrdered encodes every piece on every core and hands the results to
+// write in order, holding a bounded window of them.
+func encodeOrdered(ps []piece, encode func(piece) ([]byte, error), write func([]byte) error) error {
 	workers := runtime.GOMAXPROCS(0)
 	type result struct {
 		b   []byte
@@ -203,9 +193,8 @@ func encodeOrdered(ps []piece, encode func(piece, *bytes.Buffer) ([]byte, error)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			var scratch bytes.Buffer
 			for j := range jobs {
-				b, err := encode(j.p, &scratch)
+				b, err := encode(j.p)
 				j.out <- result{b, err}
 			}
 		})
@@ -243,22 +232,48 @@ func encodeOrdered(ps []piece, encode func(piece, *bytes.Buffer) ([]byte, error)
 }
 
 // indenter indents compact JSON fed to it in pieces that each hold whole
-// tokens (never half a string). An opening bracket that ends a piece is
-// taken to open a non-empty value: an empty one must come in one piece.
+// tokens (never half a string), and values written token by token in
+// between (append.go). An opening bracket that ends a piece is taken to
+// open a non-empty value: an empty one must come in one piece.
 type indenter struct {
 	depth int
 }
 
-var indentSpaces = []byte(strings.Repeat(" ", 64))
+// lineStart is a line break and the indentation of the deepest levels the
+// documents have, with room to spare; deeper ones are indented in steps.
+var lineStart = []byte("\n" + strings.Repeat(" ", 64))
 
 func (in *indenter) newline(out []byte) []byte {
-	out = append(out, '\n')
-	for n := 2 * in.depth; n > 0; {
-		k := min(n, len(indentSpaces))
-		out = append(out, indentSpaces[:k]...)
+	n := 2 * in.depth
+	if n < len(lineStart) {
+		return append(out, lineStart[:1+n]...)
+	}
+	out = append(out, lineStart...)
+	for n -= len(lineStart) - 1; n > 0; {
+		k := min(n, len(lineStart)-1)
+		out = append(out, lineStart[1:1+k]...)
 		n -= k
 	}
 	return out
+}
+
+// stringEnd is the index of the quote closing the string that opens at
+// start, or len(compact) if it does not close.
+func stringEnd(compact []byte, start int) int {
+	for j := start + 1; ; j++ {
+		k := bytes.IndexByte(compact[j:], '"')
+		if k < 0 {
+			return len(compact)
+		}
+		j += k
+		escapes := 0
+		for m := j - 1; m > start && compact[m] == '\\'; m-- {
+			escapes++
+		}
+		if escapes%2 == 0 { // not itself escaped
+			return j
+		}
+	}
 }
 
 // feed appends compact, indented, to out.
@@ -266,13 +281,7 @@ func (in *indenter) feed(out, compact []byte) []byte {
 	for i := 0; i < len(compact); i++ {
 		switch c := compact[i]; c {
 		case '"': // a string, escapes included, copied as it is
-			j := i + 1
-			for j < len(compact) && compact[j] != '"' {
-				if compact[j] == '\\' {
-					j++ // the character it escapes
-				}
-				j++
-			}
+			j := stringEnd(compact, i)
 			out = append(out, compact[i:min(j+1, len(compact))]...)
 			i = j
 		case '{', '[':

@@ -137,11 +137,21 @@ func Build(v *state.View, sources []SourceStatus) *Document {
 	for i := range v.Services {
 		d.Services = append(d.Services, serviceDoc(v, &v.Services[i]))
 	}
+	k := 0
+	for _, h := range v.HAProxy {
+		if h == nil {
+			continue
+		}
+		for _, r := range serverRows(h) {
+			d.HAProxy[k].Servers = append(d.HAProxy[k].Servers, serverDoc(r))
+		}
+		k++
+	}
 	return d
 }
 
-// frame is the Document without its services, which WriteJSON encodes one
-// by one.
+// frame is the Document without its services and its sockets' servers,
+// which WriteJSON encodes piece by piece.
 func frame(v *state.View, sources []SourceStatus) *Document {
 	d := &Document{Schema: SchemaVersion, GeneratedAt: v.At.UTC(), Sources: sources,
 		Diagnoses: nonNil(v.Diagnoses), Services: []ServiceDoc{}, HAProxy: []SocketDoc{},
@@ -213,18 +223,27 @@ func socketDoc(h *haproxy.Snapshot) SocketDoc {
 	case h.Stats == nil:
 		sd.State = "never_read"
 	}
-	if h.Stats != nil {
-		for i := range h.Stats.Rows {
-			r := &h.Stats.Rows[i]
-			if !r.IsServer() {
-				continue
-			}
-			sd.Servers = append(sd.Servers, ServerDoc{Backend: r.Proxy, Server: r.Name(), Addr: r.Addr(), Status: r.Status(),
-				CheckStatus: r.CheckStatus(), CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur(), Rate: r.Rate(),
-				ReqRate: r.ReqRate(), Hrsp5xx: r.Hrsp5xx()})
+	return sd
+}
+
+// serverRows is the server rows of h's last good read.
+func serverRows(h *haproxy.Snapshot) []*haproxy.Row {
+	if h.Stats == nil {
+		return nil
+	}
+	var out []*haproxy.Row
+	for i := range h.Stats.Rows {
+		if r := &h.Stats.Rows[i]; r.IsServer() {
+			out = append(out, r)
 		}
 	}
-	return sd
+	return out
+}
+
+func serverDoc(r *haproxy.Row) ServerDoc {
+	return ServerDoc{Backend: r.Proxy, Server: r.Name(), Addr: r.Addr(), Status: r.Status(),
+		CheckStatus: r.CheckStatus(), CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur(), Rate: r.Rate(),
+		ReqRate: r.ReqRate(), Hrsp5xx: r.Hrsp5xx()}
 }
 
 // splitAddr splits HAProxy's "host:port" (or "[v6]:port"); port 0 when absent.

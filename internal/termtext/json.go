@@ -1,6 +1,7 @@
 package termtext
 
 import (
+	"encoding/binary"
 	"io"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -53,8 +54,19 @@ func JSON(b []byte) []byte {
 	return out
 }
 
+// firstUnsafeJSON is the index of the first character JSON rewrites, or -1.
 func firstUnsafeJSON(b []byte) int {
 	for i := 0; i < len(b); {
+		// Eight bytes at a time while none is DEL or above (documents are
+		// almost all ASCII): adding 1 to each byte sets the top bit of DEL's,
+		// and a byte whose top bit is set already is not ASCII.
+		if i+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			if (w|(w+0x0101010101010101))&0x8080808080808080 == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := b[i]
 		if c < utf8.RuneSelf {
 			if c == 0x7f {

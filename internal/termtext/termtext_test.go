@@ -178,6 +178,22 @@ func TestJSONEscapesWhatEncodingJSONLeaves(t *testing.T) {
 	}
 }
 
+// The scan that skips eight plain bytes at a time finds an unsafe
+// character at every offset and in every word position.
+func TestJSONFindsUnsafeAtEveryOffset(t *testing.T) {
+	for _, bad := range []string{"\x7f", "\u009b", "\u202e", "\xff", "\U000e0041"} {
+		for at := range 20 {
+			b := []byte(strings.Repeat("a", at) + bad + strings.Repeat("b", 20))
+			if got := firstUnsafeJSON(b); got != at {
+				t.Errorf("%q at %d: firstUnsafeJSON = %d", bad, at, got)
+			}
+		}
+	}
+	if got := firstUnsafeJSON([]byte(strings.Repeat("~é", 9))); got != -1 {
+		t.Errorf("printable text: firstUnsafeJSON = %d, want -1", got)
+	}
+}
+
 func TestJSONWriterHoldsSplitCharacters(t *testing.T) {
 	b, _ := json.Marshal(map[string]string{"name": "x\u202e世界\u009by"})
 	want := JSON(b)
