@@ -71,7 +71,7 @@ standard input is recorded as a note (what was done, by whom), shown in a replay
 				if err != nil {
 					return err
 				}
-				p := newPipeline(src, live.DefaultPace, log, rec.tap)
+				p := newPipeline(src, log, live.Options{Pace: live.DefaultPace, Tap: rec.tap})
 				sub := p.Subscribe()
 				stop := runPipeline(ctx, p)
 				go readNotes(ctx, c.InOrStdin(), p)

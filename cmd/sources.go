@@ -68,12 +68,11 @@ func withSources(ctx context.Context, cfg *Config, log *slog.Logger, f func(*app
 	return f(src)
 }
 
-// newPipeline builds the live pipeline on the open sources. pace is
-// live.DefaultPace for the console, 0 for the one-shot commands (every
-// input joined at once: they want the newest view). tap, when not nil,
-// sees every input (a recording).
-func newPipeline(src *app.Sources, pace int, log *slog.Logger, tap func(live.Input)) *live.Pipeline {
-	o := live.Options{State: src.StateConfig, Pace: pace, Logger: log, Tap: tap}
+// newPipeline builds the live pipeline on the open sources, with o's
+// pacing (live.DefaultPace for the console, 0 for the one-shot commands:
+// every input joined at once, they want the newest view), tap and ending.
+func newPipeline(src *app.Sources, log *slog.Logger, o live.Options) *live.Pipeline {
+	o.State, o.Logger = src.StateConfig, log
 	if src.Registry != nil {
 		o.Registry = src.Registry
 	}
@@ -109,7 +108,7 @@ func readyFrame(ctx context.Context, src *app.Sources, d time.Duration, log *slo
 // with the registry, a watch of the grace period can (check --fleet). The
 // whole wait is bounded by d + watch + a minute.
 func watchFrames(ctx context.Context, src *app.Sources, d, watch time.Duration, log *slog.Logger) live.Frame {
-	p := newPipeline(src, 0, log, nil)
+	p := newPipeline(src, log, live.Options{UntilReady: watch <= 0})
 	sub := p.Subscribe()
 	defer sub.Close()
 	defer runPipeline(ctx, p)()

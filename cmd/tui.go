@@ -53,7 +53,7 @@ func runConsole(ctx context.Context, c *Config, src *app.Sources, banner func() 
 	if err != nil {
 		return err
 	}
-	p := newPipeline(src, live.DefaultPace, log, tap)
+	p := newPipeline(src, log, live.Options{Pace: live.DefaultPace, Tap: tap})
 	stop := runPipeline(ctx, p)
 	defer func() {
 		stop()

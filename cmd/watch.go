@@ -68,7 +68,7 @@ event of a trace, with the trace's times, as fast as it can, and exits 0.`,
 // until ctx ends. Once every source has been read (or 10 s have passed) a
 // "ready" line says from when on a change is reported.
 func streamEvents(c *cobra.Command, src *app.Sources, services []string, log *slog.Logger, w io.Writer) error {
-	p := newPipeline(src, live.DefaultPace, log, nil)
+	p := newPipeline(src, log, live.Options{Pace: live.DefaultPace})
 	sub := p.Subscribe()
 	defer sub.Close()
 	defer runPipeline(c.Context(), p)()

@@ -184,6 +184,29 @@ func TestPipelineSaysWhenAPreviewIsJoined(t *testing.T) {
 	}
 }
 
+// TestPipelineUntilReadyKeepsNoHistoryOfTheReadyFrame: the one-shot
+// commands stop at the first ready frame, so its view is not recorded in
+// the history (a console's is).
+func TestPipelineUntilReadyKeepsNoHistoryOfTheReadyFrame(t *testing.T) {
+	for _, untilReady := range []bool{false, true} {
+		hap := &fakePoller{ch: make(chan haproxy.Snapshot), cur: []*haproxy.Snapshot{{Label: "main"}}}
+		p := New(Options{HAProxy: hap, UntilReady: untilReady})
+		sub := p.Subscribe()
+		ctx, cancel := context.WithCancel(t.Context())
+		go p.Run(ctx)
+		hap.ch <- *hapSnap(1, 100, server("svc_a", "web1", 8001, "UP"))
+		f := next(t, sub)
+		for !f.Ready {
+			f = next(t, sub)
+		}
+		cancel()
+		<-p.Done()
+		if got, want := f.History.Len(), map[bool]int{false: 1, true: 0}[untilReady]; got != want {
+			t.Errorf("UntilReady %v: %d instances in the history, want %d", untilReady, got, want)
+		}
+	}
+}
+
 // TestPipelineStopsCleanly: when ctx ends every subscription is closed
 // after its last frame, and a late subscriber gets the last frame.
 func TestPipelineStopsCleanly(t *testing.T) {
