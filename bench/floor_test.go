@@ -62,6 +62,52 @@ func lessFloor(t *testing.T, k knobs) keyFloor {
 	return f
 }
 
+// screenFloor is what a first screen cannot beat on this host at this
+// moment: a fresh tmux server starts a shell that reads what stacktui's
+// preview reads (`show stat -1 3 -1` and `show servers state`, through
+// socat) and prints one line, timed like the tools' first screens, so a
+// slow host's first screen can be told from a slow program's.
+type screenFloor struct {
+	med    time.Duration
+	starts []time.Duration
+	note   string
+}
+
+// firstScreenFloor times n such starts.
+func firstScreenFloor(sock string, n int) screenFloor {
+	f := screenFloor{med: -1}
+	dir, err := os.MkdirTemp("", "stb-floor-")
+	if err != nil {
+		f.note = err.Error()
+		return f
+	}
+	defer os.RemoveAll(dir)
+	const done = "preview-read"
+	script := "echo 'show stat -1 3 -1; show servers state' | socat - UNIX-CONNECT:" + sock + " >/dev/null && echo " + done + "; exec sleep 600"
+	for i := range n {
+		d := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			f.note = err.Error()
+			return f
+		}
+		start := time.Now()
+		tm, err := startTerm(d, toolEnv(d), "sh", "-c", script)
+		if err != nil {
+			f.note = fmt.Sprintf("did not start: %v", err)
+			return f
+		}
+		took, screen, err := tm.waitScreen(start, 60*time.Second, false, func(s string) bool { return strings.Contains(s, done) })
+		tm.kill()
+		if err != nil {
+			f.note = fmt.Sprintf("the preview's replies were never read: %s", firstLines(screen, 4))
+			return f
+		}
+		f.starts = append(f.starts, took)
+	}
+	f.med = quantile(f.starts, 0.5)
+	return f
+}
+
 // snapFigure is `stacktui snapshot --json` against the raw `show stat`
 // fetch it is built from, in snapRounds rounds.
 type snapFigure struct {

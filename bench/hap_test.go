@@ -101,6 +101,7 @@ type hapSize struct {
 	baselineMs float64 // HAProxy CPU ms per minute with no client
 	less       keyFloor
 	snap       snapFigure
+	screen     screenFloor
 	runs       []*hapResult
 	labels     []string
 }
@@ -138,6 +139,9 @@ func benchHAProxy(t *testing.T, k knobs, bin string, n int) hapSize {
 	// snapshot --json against the raw `show stat` it is made from.
 	out.snap = snapshotVsRaw(bin, h.Socket, n)
 	t.Logf("%d servers: snapshot --json %v, raw show stat %v %s", n, out.snap.snapshot, out.snap.raw, out.snap.note)
+	// The first screen's floor, right before the tools' first screens.
+	out.screen = firstScreenFloor(h.Socket, k.starts)
+	t.Logf("%d servers: first screen floor %v %v %s", n, out.screen.med, out.screen.starts, out.screen.note)
 
 	for _, tr := range toolRuns(bin) {
 		r := notMeasured()
