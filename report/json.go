@@ -97,22 +97,15 @@ func documentPieces(v *state.View, d *Document) []piece {
 		open += "]"
 	}
 	ps = append(ps, lit(depth, open))
-	k := 0
-	for _, h := range v.HAProxy {
-		if h == nil {
-			continue
-		}
-		sock := &d.HAProxy[k]
-		first := k == 0
-		k++
-		servers := serverRows(h)
+	for k, h := range sockets(v) {
+		sock, servers := &d.HAProxy[k], serverRows(h)
 		ps = append(ps, piece{2, func(b []byte, in *indenter) ([]byte, error) {
 			head, err := json.Marshal(socketHead(*sock))
 			head = append(head[:len(head)-1], `,"servers":[`...)
 			if len(servers) == 0 {
 				head = append(head, "]}"...)
 			}
-			if !first {
+			if k > 0 {
 				head = append([]byte{','}, head...)
 			}
 			return in.feed(b, head), err

@@ -137,17 +137,23 @@ func Build(v *state.View, sources []SourceStatus) *Document {
 	for i := range v.Services {
 		d.Services = append(d.Services, serviceDoc(v, &v.Services[i]))
 	}
-	k := 0
-	for _, h := range v.HAProxy {
-		if h == nil {
-			continue
-		}
+	for k, h := range sockets(v) {
 		for _, r := range serverRows(h) {
 			d.HAProxy[k].Servers = append(d.HAProxy[k].Servers, serverDoc(r))
 		}
-		k++
 	}
 	return d
+}
+
+// sockets is v's sockets that were configured, in Document.HAProxy's order.
+func sockets(v *state.View) []*haproxy.Snapshot {
+	out := make([]*haproxy.Snapshot, 0, len(v.HAProxy))
+	for _, h := range v.HAProxy {
+		if h != nil {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // frame is the Document without its services and its sockets' servers,
@@ -159,10 +165,8 @@ func frame(v *state.View, sources []SourceStatus) *Document {
 	if d.Sources == nil {
 		d.Sources = []SourceStatus{}
 	}
-	for _, h := range v.HAProxy {
-		if h != nil {
-			d.HAProxy = append(d.HAProxy, socketDoc(h))
-		}
+	for _, h := range sockets(v) {
+		d.HAProxy = append(d.HAProxy, socketDoc(h))
 	}
 	return d
 }
@@ -240,6 +244,7 @@ func serverRows(h *haproxy.Snapshot) []*haproxy.Row {
 	return out
 }
 
+// serverDoc is the document of one server row.
 func serverDoc(r *haproxy.Row) ServerDoc {
 	return ServerDoc{Backend: r.Proxy, Server: r.Name(), Addr: r.Addr(), Status: r.Status(),
 		CheckStatus: r.CheckStatus(), CheckCode: int(r.CheckCode), Weight: int(r.Weight), SCur: r.SCur(), Rate: r.Rate(),
