@@ -82,30 +82,36 @@ func firstScreenFloor(sock string, n int) screenFloor {
 		return f
 	}
 	defer os.RemoveAll(dir)
-	const done = "preview-read"
-	script := "echo 'show stat -1 3 -1; show servers state' | socat - UNIX-CONNECT:" + sock + " >/dev/null && echo " + done + "; exec sleep 600"
 	for i := range n {
-		d := filepath.Join(dir, fmt.Sprint(i))
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		took, err := floorStart(filepath.Join(dir, fmt.Sprint(i)), sock)
+		if err != nil {
 			f.note = err.Error()
-			return f
-		}
-		start := time.Now()
-		tm, err := startTerm(d, toolEnv(d), "sh", "-c", script)
-		if err != nil {
-			f.note = fmt.Sprintf("did not start: %v", err)
-			return f
-		}
-		took, screen, err := tm.waitScreen(start, 60*time.Second, false, func(s string) bool { return strings.Contains(s, done) })
-		tm.kill()
-		if err != nil {
-			f.note = fmt.Sprintf("the preview's replies were never read: %s", firstLines(screen, 4))
 			return f
 		}
 		f.starts = append(f.starts, took)
 	}
 	f.med = quantile(f.starts, 0.5)
 	return f
+}
+
+// floorStart times one start of the floor's shell in a fresh tmux under dir.
+func floorStart(dir, sock string) (time.Duration, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	const done = "preview-read"
+	script := "echo 'show stat -1 3 -1; show servers state' | socat - UNIX-CONNECT:" + sock + " >/dev/null && echo " + done + "; exec sleep 600"
+	start := time.Now()
+	tm, err := startTerm(dir, toolEnv(dir), "sh", "-c", script)
+	if err != nil {
+		return 0, fmt.Errorf("did not start: %v", err)
+	}
+	defer tm.kill()
+	took, screen, err := tm.waitScreen(start, 60*time.Second, false, func(s string) bool { return strings.Contains(s, done) })
+	if err != nil {
+		return 0, fmt.Errorf("the preview's replies were never read: %s", firstLines(screen, 4))
+	}
+	return took, nil
 }
 
 // snapFigure is `stacktui snapshot --json` against the raw `show stat`

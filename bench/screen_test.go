@@ -292,6 +292,20 @@ func (r *rounds) medians() (ours, floor time.Duration) {
 	return quantile(r.ours, 0.5), quantile(r.floor, 0.5)
 }
 
+// over is the median of the rounds' differences, with the middle half of
+// them: "+45.1 ms (+30.2 to +60.0)"; "—" without a round.
+func (r *rounds) over() string {
+	if len(r.ours) == 0 {
+		return "—"
+	}
+	ds := make([]time.Duration, len(r.ours))
+	for i := range r.ours {
+		ds[i] = r.ours[i] - r.floor[i]
+	}
+	q := func(p float64) float64 { return float64(quantile(ds, p)) / 1e6 }
+	return fmt.Sprintf("%+.1f ms (%+.1f to %+.1f)", q(0.5), q(0.25), q(0.75))
+}
+
 // ratio is the median of the rounds' ratios, with the middle half of them:
 // "×1.05 (×0.98-1.12, 15 rounds)"; "—" without a round.
 func (r *rounds) ratio() string {

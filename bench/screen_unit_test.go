@@ -151,6 +151,13 @@ func TestRoundsRatio(t *testing.T) {
 	if o, f := r.medians(); o != 110*ms || f != 100*ms {
 		t.Errorf("medians %v %v, want 110ms 100ms", o, f)
 	}
+	// Differences 10, 30, 5, 20 ms: median (nearest rank) 10, middle half 5-20.
+	if got, want := r.over(), "+10.0 ms (+5.0 to +20.0)"; got != want {
+		t.Errorf("over %q, want %q", got, want)
+	}
+	if got := (&rounds{}).over(); got != "—" {
+		t.Errorf("no rounds: over %q", got)
+	}
 }
 
 // Each side goes first in every other round, and a failed side drops only
