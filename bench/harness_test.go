@@ -223,7 +223,9 @@ How each figure is taken:
   the Services view listing every backend, its footer counting all of them; hatop: at least 20 server rows); the median
   of STARTS starts (7 by default), each in a fresh tmux server with fresh directories, with their range. From 10,000 servers
   stacktui's first screen is a preview from ` + "`show servers state`" + ` and the proxy rows (every state and service figure, no
-  per-server counters; its header says ` + "`reading counters`" + `).
+  per-server counters; its header says ` + "`reading counters`" + `). Its floor, taken the same way just before the tools
+  (STARTS starts): a fresh tmux server whose shell sends ` + "`show stat -1 3 -1; show servers state`" + ` through socat, reads
+  the replies to their end and prints one line; what the host allows a program that reads what the preview reads.
 - *start to every counter read*: the same (median of the same starts), until stacktui's header no longer says ` + "`reading counters`" + ` (for hatop, its first
   screen).
 - *page-down to screen*: ` + "`send-keys NPage`" + ` until the screen's cursor or page changes (first 26 columns of every row
