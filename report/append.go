@@ -54,24 +54,39 @@ func (d *ServiceDoc) appendIndented(b []byte, in *indenter) ([]byte, error) {
 		return b, err
 	}
 	b = key(in.next(in.feed(b, head[:len(head)-1])), "instances")
-	switch {
-	case d.Instances == nil:
-		b = append(b, "null"...)
-	case len(d.Instances) == 0:
-		b = append(b, "[]"...)
-	default:
-		b = in.open(b, '[')
-		for i := range d.Instances {
-			if i > 0 {
-				b = in.next(b)
-			}
-			if b, err = d.Instances[i].appendIndented(b, in); err != nil {
-				return b, err
-			}
-		}
-		b = in.close(b, ']')
+	b, err = appendArray(b, in, d.Instances, func(b []byte, x *InstanceDoc) ([]byte, error) { return x.appendIndented(b, in) })
+	if err != nil {
+		return b, err
 	}
 	return in.close(b, '}'), nil
+}
+
+// appendArray appends xs as json.MarshalIndent would, at in's depth, each
+// element by elem.
+func appendArray[T any](b []byte, in *indenter, xs []T, elem func([]byte, *T) ([]byte, error)) ([]byte, error) {
+	switch {
+	case xs == nil:
+		return append(b, "null"...), nil
+	case len(xs) == 0:
+		return append(b, "[]"...), nil
+	}
+	b = in.open(b, '[')
+	for i := range xs {
+		if i > 0 {
+			b = in.next(b)
+		}
+		var err error
+		if b, err = elem(b, &xs[i]); err != nil {
+			return b, err
+		}
+	}
+	return in.close(b, ']'), nil
+}
+
+// appendArrayOf is appendArray for elements that cannot fail.
+func appendArrayOf[T any](b []byte, in *indenter, xs []T, elem func([]byte, *T) []byte) []byte {
+	b, _ = appendArray(b, in, xs, func(b []byte, x *T) ([]byte, error) { return elem(b, x), nil })
+	return b
 }
 
 // appendIndented appends d as json.MarshalIndent would, at in's depth.
@@ -133,34 +148,12 @@ func (d *InstanceDoc) appendIndented(b []byte, in *indenter) ([]byte, error) {
 		b = appendString(key(in.next(b), "member"), d.Member)
 	}
 	if len(d.Duplicates) > 0 {
-		b = in.open(key(in.next(b), "duplicates"), '[')
-		for i, s := range d.Duplicates {
-			if i > 0 {
-				b = in.next(b)
-			}
-			b = appendString(b, s)
-		}
-		b = in.close(b, ']')
+		b = appendArrayOf(key(in.next(b), "duplicates"), in, d.Duplicates, func(b []byte, s *string) []byte { return appendString(b, *s) })
 	}
 	if d.Malformed != "" {
 		b = appendString(key(in.next(b), "malformed"), d.Malformed)
 	}
-	b = key(in.next(b), "haproxy")
-	switch {
-	case d.HAProxy == nil:
-		b = append(b, "null"...)
-	case len(d.HAProxy) == 0:
-		b = append(b, "[]"...)
-	default:
-		b = in.open(b, '[')
-		for i := range d.HAProxy {
-			if i > 0 {
-				b = in.next(b)
-			}
-			b = d.HAProxy[i].appendIndented(b, in)
-		}
-		b = in.close(b, ']')
-	}
+	b = appendArrayOf(key(in.next(b), "haproxy"), in, d.HAProxy, func(b []byte, s *SeenDoc) []byte { return s.appendIndented(b, in) })
 	b = appendDiagnoses(key(in.next(b), "diagnoses"), d.Diagnoses, in)
 	b = appendString(key(in.next(b), "worst"), string(d.Worst))
 	if len(d.Maintenance) > 0 {
@@ -175,22 +168,11 @@ func (d *InstanceDoc) appendIndented(b []byte, in *indenter) ([]byte, error) {
 
 // appendDiagnoses appends ds as json.MarshalIndent would, at in's depth.
 func appendDiagnoses(b []byte, ds []state.Diagnosis, in *indenter) []byte {
-	switch {
-	case ds == nil:
-		return append(b, "null"...)
-	case len(ds) == 0:
-		return append(b, "[]"...)
-	}
-	b = in.open(b, '[')
-	for i := range ds {
-		if i > 0 {
-			b = in.next(b)
-		}
-		b = appendString(key(in.open(b, '{'), "code"), string(ds[i].Code))
-		b = appendString(key(in.next(b), "text"), ds[i].Text)
-		b = in.close(b, '}')
-	}
-	return in.close(b, ']')
+	return appendArrayOf(b, in, ds, func(b []byte, d *state.Diagnosis) []byte {
+		b = appendString(key(in.open(b, '{'), "code"), string(d.Code))
+		b = appendString(key(in.next(b), "text"), d.Text)
+		return in.close(b, '}')
+	})
 }
 
 // appendStringMap appends m as json.MarshalIndent would (keys sorted), at
