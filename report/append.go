@@ -95,13 +95,7 @@ func (d *ServerDoc) appendIndented(b []byte, in *indenter) []byte {
 	b = appendString(key(in.open(b, '{'), "backend"), d.Backend)
 	b = appendString(key(in.next(b), "server"), d.Server)
 	b = appendString(key(in.next(b), "addr"), d.Addr)
-	b = appendString(key(in.next(b), "status"), d.Status)
-	b = appendString(key(in.next(b), "check_status"), d.CheckStatus)
-	if d.CheckCode != 0 {
-		b = strconv.AppendInt(key(in.next(b), "check_code"), int64(d.CheckCode), 10)
-	}
-	b = strconv.AppendInt(key(in.next(b), "weight"), int64(d.Weight), 10)
-	b = strconv.AppendInt(key(in.next(b), "scur"), d.SCur, 10)
+	b = appendServerState(b, in, d.Status, d.CheckStatus, d.CheckCode, d.Weight, d.SCur)
 	b = strconv.AppendInt(key(in.next(b), "rate"), d.Rate, 10)
 	b = strconv.AppendInt(key(in.next(b), "req_rate"), d.ReqRate, 10)
 	b = strconv.AppendInt(key(in.next(b), "hrsp_5xx"), d.Hrsp5xx, 10)
@@ -117,14 +111,21 @@ func (d *SeenDoc) appendIndented(b []byte, in *indenter) []byte {
 	}
 	b = appendString(key(in.next(b), "backend"), d.Backend)
 	b = appendString(key(in.next(b), "server"), d.Server)
-	b = appendString(key(in.next(b), "status"), d.Status)
-	b = appendString(key(in.next(b), "check_status"), d.CheckStatus)
-	if d.CheckCode != 0 {
-		b = strconv.AppendInt(key(in.next(b), "check_code"), int64(d.CheckCode), 10)
-	}
-	b = strconv.AppendInt(key(in.next(b), "weight"), int64(d.Weight), 10)
-	b = strconv.AppendInt(key(in.next(b), "scur"), d.SCur, 10)
+	b = appendServerState(b, in, d.Status, d.CheckStatus, d.CheckCode, d.Weight, d.SCur)
 	return in.close(b, '}')
+}
+
+// appendServerState appends the members ServerDoc and SeenDoc share, in
+// their order: status, check_status, check_code (omitted when 0), weight
+// and scur.
+func appendServerState(b []byte, in *indenter, status, checkStatus string, checkCode, weight int, scur int64) []byte {
+	b = appendString(key(in.next(b), "status"), status)
+	b = appendString(key(in.next(b), "check_status"), checkStatus)
+	if checkCode != 0 {
+		b = strconv.AppendInt(key(in.next(b), "check_code"), int64(checkCode), 10)
+	}
+	b = strconv.AppendInt(key(in.next(b), "weight"), int64(weight), 10)
+	return strconv.AppendInt(key(in.next(b), "scur"), scur, 10)
 }
 
 // appendIndented appends d as json.MarshalIndent would, at in's depth.
