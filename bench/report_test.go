@@ -79,15 +79,19 @@ func df(d time.Duration) float64 {
 
 // firstScreen is the median start to first screen, with the range of the
 // starts when there were several.
-func firstScreen(r *hapResult) string {
-	if r.first < 0 || len(r.firsts) < 2 {
-		return dur(r.first)
+func firstScreen(r *hapResult) string { return startsFigure(r.first, r.firsts) }
+
+// startsFigure is med, the median of starts, with their range when there
+// were several.
+func startsFigure(med time.Duration, starts []time.Duration) string {
+	if med < 0 || len(starts) < 2 {
+		return dur(med)
 	}
-	lo, hi := dur(quantile(r.firsts, 0)), dur(quantile(r.firsts, 1))
+	lo, hi := dur(quantile(starts, 0)), dur(quantile(starts, 1))
 	if u := " ms"; strings.HasSuffix(lo, u) && strings.HasSuffix(hi, u) {
 		lo = strings.TrimSuffix(lo, u)
 	}
-	return fmt.Sprintf("%s (%s-%s, %d starts)", dur(r.first), lo, hi, len(r.firsts))
+	return fmt.Sprintf("%s (%s-%s, %d starts)", dur(med), lo, hi, len(starts))
 }
 
 // hapTable is the HAProxy comparison, one block per size: stacktui and
@@ -198,7 +202,7 @@ func zkTable(rs []*zkResult) string {
 			regs = ""
 		}
 		fmt.Fprintf(&b, "| %s | first full screen: TUI start until all 100 services listed and every visible row at its full count | %s | %s | %s |\n",
-			regs, dur(r.tuiFirst), dur(r.floor), ratio(df(r.tuiFirst), df(r.floor)))
+			regs, startsFigure(r.tuiFirst, r.tuiFirsts), dur(r.floor), ratio(df(r.tuiFirst), df(r.floor)))
 		fmt.Fprintf(&b, "| | change to screen, median (%d changes) | %s | %s | %s |\n",
 			r.changes, dur(r.screenMed), dur(r.notifyMed), ratio(df(r.screenMed), df(r.notifyMed)))
 		fmt.Fprintf(&b, "| | change to screen, p99 | %s | %s | %s |\n",
