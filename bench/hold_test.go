@@ -246,3 +246,78 @@ func TestZooKeeperChangeInTurn(t *testing.T) {
 	t.Logf("%d changes at %d registrations, %d HAProxy servers (load %s): %s was the slower in %d",
 		k.changes, n, k.zkBusy, loadavg(), bins[0], slower)
 }
+
+// TestZooKeeperFirstScreenInTurn times two stacktui binaries' first full
+// screens in turn (every visible service at its full count) on one
+// ZooKeeper of ZKSIZES[0] registrations and one HAProxy of ZKBUSY servers
+// (none when 0), STARTS rounds: with both sources the start-up reads share
+// the two cores. It also reports when every counter was read (the header's
+// "reading counters" gone). BINS=new,old names them; skipped unless it is
+// set.
+func TestZooKeeperFirstScreenInTurn(t *testing.T) {
+	bins := twoBins(t)
+	k := readKnobs(t)
+	n := k.zkSizes[0]
+	z := testenv.ZooKeeper(t)
+	c, err := z.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := populate(c, n); err != nil {
+		t.Fatal(err)
+	}
+	var busy []string
+	if k.zkBusy > 0 {
+		h, err := testenv.StartHAProxy(hapConfig(k.zkBusy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Stop()
+		busy = []string{"--haproxy", h.Socket}
+	}
+	per := n / zkServices
+	dir, starts := t.TempDir(), 0
+	counters := map[string][]time.Duration{}
+	start := func(bin string) func() time.Duration {
+		return func() time.Duration {
+			starts++
+			sub := filepath.Join(dir, fmt.Sprint(starts))
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Now()
+			tm, err := startTerm(sub, toolEnv(sub), append([]string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}, busy...)...)
+			if err != nil {
+				t.Logf("%s: %v", bin, err)
+				return -1
+			}
+			defer tm.kill()
+			d, s, err := tm.waitScreen(t0, 120*time.Second, false, func(s string) bool { return allAt(s, per) })
+			if err != nil {
+				t.Logf("%s never showed every service at %d: %s", bin, per, firstLines(s, 8))
+				return -1
+			}
+			if strings.Contains(s, "reading counters") {
+				c, s, err := tm.waitScreen(t0, 120*time.Second, false, func(s string) bool { return !strings.Contains(s, "reading counters") })
+				if err != nil {
+					t.Logf("%s never read every counter: %s", bin, firstLines(s, 8))
+					return -1
+				}
+				counters[bin] = append(counters[bin], c)
+			}
+			return d
+		}
+	}
+	var r rounds
+	r.run(k.starts, start(bins[0]), start(bins[1]))
+	a, b := r.medians()
+	t.Logf("%d registrations, %d HAProxy servers, first full screen, %d rounds in turn (load %s): %s median %s (%s-%s); %s median %s (%s-%s); per round %s, %s",
+		n, k.zkBusy, len(r.ours), loadavg(), bins[0], ms(a), ms(quantile(r.ours, 0)), ms(quantile(r.ours, 1)),
+		bins[1], ms(b), ms(quantile(r.floor, 0)), ms(quantile(r.floor, 1)), r.ratio(), r.over())
+	for _, bin := range bins {
+		if c := counters[bin]; len(c) > 0 {
+			t.Logf("%s: every counter read, median %s (%s-%s, %d starts)", bin, ms(quantile(c, 0.5)), ms(quantile(c, 0)), ms(quantile(c, 1)), len(c))
+		}
+	}
+}
