@@ -354,7 +354,7 @@ func (e *Engine) Last() time.Time { return e.last }
 // ready reports whether v has every source's first complete reading (a
 // preview is not one) or its error.
 func ready(v *state.View, registry bool, sockets int) bool {
-	if registry && (v.Registry == nil || !v.Registry.Synced && v.Registry.Err == "") {
+	if registry && !registryRead(v) {
 		return false
 	}
 	read := 0
@@ -364,4 +364,10 @@ func ready(v *state.View, registry bool, sockets int) bool {
 		}
 	}
 	return read == sockets
+}
+
+// registryRead reports whether v has the registry's first complete
+// reading or its error.
+func registryRead(v *state.View) bool {
+	return v != nil && v.Registry != nil && (v.Registry.Synced || v.Registry.Err != "")
 }

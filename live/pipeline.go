@@ -28,7 +28,8 @@ type HAProxyFeed interface {
 	// every poll; nil when none are.
 	Watch(backends []string)
 	// Joined says that a preview (haproxy.Snapshot.Preview) taken from
-	// Updates is joined: the poller holds its first full read until then.
+	// Updates is joined, with the registry's first reading when there is
+	// a registry: the poller holds its first full read until then.
 	Joined()
 }
 
@@ -382,7 +383,13 @@ func (p *Pipeline) step() (wait time.Duration) {
 		// the next paced join, which is full.
 		p.joinStart, p.joinCost = now, took
 	}
-	if join && p.preview {
+	if join && p.preview && (p.o.Registry == nil || registryRead(f.View)) {
+		// The poller holds its first full read until now, so that HAProxy
+		// writing it and our parsing it leave the CPU to the preview's
+		// join and to the registry's first reading: with 10,000 ZooKeeper
+		// registrations and 50,000 servers on two cores, the registry on
+		// screen 0.86-0.90 -> 0.64-0.67 s after the start, every counter
+		// about 0.15 s later (1.0 s).
 		p.preview = false
 		p.o.HAProxy.Joined()
 	}

@@ -184,6 +184,42 @@ func TestPipelineSaysWhenAPreviewIsJoined(t *testing.T) {
 	}
 }
 
+// TestPipelineSaysJoinedOnceTheRegistryIsRead: with a registry, the
+// poller's first full read waits for the registry's first reading too (or
+// its error), so that the two do not share the CPU: a preview joined
+// before it is not Joined yet, the join that brings it is.
+func TestPipelineSaysJoinedOnceTheRegistryIsRead(t *testing.T) {
+	connecting := sources.Snapshot{Kind: sources.KindZooKeeper, Address: "zk:2181", State: sources.StateConnecting}
+	refused := connecting
+	refused.Err, refused.At = "dial tcp zk:2181: connection refused", at(3)
+	for name, first := range map[string]sources.Snapshot{"synced": *zkSnap(3, registration("svc_a", "web1", 8001)), "failed": refused} {
+		t.Run(name, func(t *testing.T) {
+			reg := &fakeRegistry{ch: make(chan sources.Update), cur: connecting}
+			hap := &fakePoller{ch: make(chan haproxy.Snapshot), cur: []*haproxy.Snapshot{{Label: "main"}}, joined: make(chan struct{}, 4)}
+			p := New(Options{Registry: reg, HAProxy: hap})
+			sub := p.Subscribe()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer func() { cancel(); <-p.Done() }()
+			go p.Run(ctx)
+			joined := func(f Frame) bool { return f.Changed&ChangeView != 0 }
+			preview := hapSnap(1, 100, server("svc_a", "web1", 8001, "UP"))
+			preview.Preview = true
+			hap.ch <- *preview
+			for f := next(t, sub); !joined(f) || f.View.HAProxy[0].At != at(1); f = next(t, sub) {
+			}
+			if n := len(hap.joined); n != 0 {
+				t.Fatalf("Joined %d times before the registry was read", n)
+			}
+			reg.ch <- sources.Update{Snapshot: first}
+			for f := next(t, sub); !joined(f) || f.View.Registry.At != at(3); f = next(t, sub) {
+			}
+			if n := len(hap.joined); n != 1 {
+				t.Fatalf("Joined %d times once the registry was read", n)
+			}
+		})
+	}
+}
+
 // TestPipelineUntilReadyKeepsNoHistoryOfTheReadyFrame: the one-shot
 // commands stop at the first ready frame, so its view is not recorded in
 // the history (a console's is).

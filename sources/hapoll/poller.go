@@ -30,9 +30,10 @@ type Strategy struct {
 	PreviewServers int
 	// PreviewHold is the longest a socket that published a preview waits
 	// for Joined before its first full read (0: it does not wait). On a
-	// small host the first join otherwise shares the CPU with HAProxy
-	// writing `show stat` and with our parsing it, and the first screen
-	// comes later.
+	// small host the first join, and the registry's first reading, would
+	// otherwise share the CPU with HAProxy writing `show stat` and with our
+	// parsing it, and come later. It bounds how long the counters wait for
+	// a slow registry.
 	PreviewHold time.Duration
 }
 
@@ -40,9 +41,10 @@ type Strategy struct {
 // and every 51 s at 51,000 (the watched backends, those on screen, every
 // second); exact every poll up to 2,000 rows (about 12 ms of HAProxy CPU
 // per poll); a preview first from 10,000 servers, where a full read takes
-// HAProxy over 60 ms.
+// HAProxy over 60 ms, the full read held up to 2 s for the registry (10,000
+// ZooKeeper registrations take 0.6-1.1 s to read).
 var DefaultStrategy = Strategy{FullEvery: 10, SmallRows: 2000, MaxPartial: 8, FullRows: 10000, PreviewServers: 10000,
-	PreviewHold: 500 * time.Millisecond}
+	PreviewHold: 2 * time.Second}
 
 // fullEvery is how many polls apart full reads are for a reply of rows rows.
 func (s Strategy) fullEvery(rows int) int {
