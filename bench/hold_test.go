@@ -167,24 +167,7 @@ func TestZooKeeperChangeInTurn(t *testing.T) {
 	bins := twoBins(t)
 	k := readKnobs(t)
 	n := k.zkSizes[0]
-	z := testenv.ZooKeeper(t)
-	c, err := z.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := populate(c, n); err != nil {
-		t.Fatal(err)
-	}
-	var busy []string
-	if k.zkBusy > 0 {
-		h, err := testenv.StartHAProxy(hapConfig(k.zkBusy))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer h.Stop()
-		busy = []string{"--haproxy", h.Socket}
-	}
+	z, c, busy := zkInTurn(t, k)
 	per := n / zkServices
 	terms := make([]*term, len(bins))
 	for i, bin := range bins {
@@ -258,24 +241,7 @@ func TestZooKeeperFirstScreenInTurn(t *testing.T) {
 	bins := twoBins(t)
 	k := readKnobs(t)
 	n := k.zkSizes[0]
-	z := testenv.ZooKeeper(t)
-	c, err := z.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := populate(c, n); err != nil {
-		t.Fatal(err)
-	}
-	var busy []string
-	if k.zkBusy > 0 {
-		h, err := testenv.StartHAProxy(hapConfig(k.zkBusy))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer h.Stop()
-		busy = []string{"--haproxy", h.Socket}
-	}
+	z, _, busy := zkInTurn(t, k)
 	per := n / zkServices
 	dir, starts := t.TempDir(), 0
 	counters := map[string][]time.Duration{}
@@ -320,4 +286,29 @@ func TestZooKeeperFirstScreenInTurn(t *testing.T) {
 			t.Logf("%s: every counter read, median %s (%s-%s, %d starts)", bin, ms(quantile(c, 0.5)), ms(quantile(c, 0)), ms(quantile(c, 1)), len(c))
 		}
 	}
+}
+
+// zkInTurn starts what the ZooKeeper comparisons in turn run against: a
+// ZooKeeper holding ZKSIZES[0] registrations on the returned session (open
+// until the test ends: they are ephemeral) and, with ZKBUSY, an HAProxy of
+// that many servers, whose --haproxy flag it returns.
+func zkInTurn(t *testing.T, k knobs) (*testenv.ZK, *zk.Conn, []string) {
+	z := testenv.ZooKeeper(t)
+	c, err := z.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	if err := populate(c, k.zkSizes[0]); err != nil {
+		t.Fatal(err)
+	}
+	if k.zkBusy == 0 {
+		return z, c, nil
+	}
+	h, err := testenv.StartHAProxy(hapConfig(k.zkBusy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Stop)
+	return z, c, []string{"--haproxy", h.Socket}
 }
