@@ -167,7 +167,7 @@ func TestZooKeeperChangeInTurn(t *testing.T) {
 	bins := twoBins(t)
 	k := readKnobs(t)
 	n := k.zkSizes[0]
-	z, c, busy := zkInTurn(t, k)
+	c, args := zkInTurn(t, k)
 	per := n / zkServices
 	terms := make([]*term, len(bins))
 	for i, bin := range bins {
@@ -175,7 +175,7 @@ func TestZooKeeperChangeInTurn(t *testing.T) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		tm, err := startTerm(dir, toolEnv(dir), append([]string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}, busy...)...)
+		tm, err := startTerm(dir, toolEnv(dir), append([]string{bin}, args...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +241,7 @@ func TestZooKeeperFirstScreenInTurn(t *testing.T) {
 	bins := twoBins(t)
 	k := readKnobs(t)
 	n := k.zkSizes[0]
-	z, _, busy := zkInTurn(t, k)
+	_, args := zkInTurn(t, k)
 	per := n / zkServices
 	dir, starts := t.TempDir(), 0
 	counters := map[string][]time.Duration{}
@@ -253,7 +253,7 @@ func TestZooKeeperFirstScreenInTurn(t *testing.T) {
 				t.Fatal(err)
 			}
 			t0 := time.Now()
-			tm, err := startTerm(sub, toolEnv(sub), append([]string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}, busy...)...)
+			tm, err := startTerm(sub, toolEnv(sub), append([]string{bin}, args...)...)
 			if err != nil {
 				t.Logf("%s: %v", bin, err)
 				return -1
@@ -291,8 +291,8 @@ func TestZooKeeperFirstScreenInTurn(t *testing.T) {
 // zkInTurn starts what the ZooKeeper comparisons in turn run against: a
 // ZooKeeper holding ZKSIZES[0] registrations on the returned session (open
 // until the test ends: they are ephemeral) and, with ZKBUSY, an HAProxy of
-// that many servers, whose --haproxy flag it returns.
-func zkInTurn(t *testing.T, k knobs) (*testenv.ZK, *zk.Conn, []string) {
+// that many servers. It returns the console's flags for both.
+func zkInTurn(t *testing.T, k knobs) (*zk.Conn, []string) {
 	z := testenv.ZooKeeper(t)
 	c, err := z.Connect()
 	if err != nil {
@@ -303,12 +303,12 @@ func zkInTurn(t *testing.T, k knobs) (*testenv.ZK, *zk.Conn, []string) {
 		t.Fatal(err)
 	}
 	if k.zkBusy == 0 {
-		return z, c, nil
+		return c, zkArgs(z.Addr)
 	}
 	h, err := testenv.StartHAProxy(hapConfig(k.zkBusy))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Stop)
-	return z, c, []string{"--haproxy", h.Socket}
+	return c, append(zkArgs(z.Addr), "--haproxy", h.Socket)
 }

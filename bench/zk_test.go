@@ -46,6 +46,11 @@ type zkResult struct {
 
 func (r *zkResult) note(f string, a ...any) { r.notes = append(r.notes, fmt.Sprintf(f, a...)) }
 
+// zkArgs are the console's flags for the harness's registry at addr.
+func zkArgs(addr string) []string {
+	return []string{"--read-only", "--zk", addr, "--zk-path", zkRoot}
+}
+
 func svcPath(i int) string { return fmt.Sprintf("%s/svc%03d/services", zkRoot, i) }
 
 // changer alternately creates and deletes one registration of svc000: an
@@ -145,7 +150,7 @@ func benchZK(t *testing.T, k knobs, bin string, z *testenv.ZK, n int, busy *test
 
 	// The floor and stacktui in turn (ZooKeeper's JIT and caches warm up
 	// within a round too).
-	argv := []string{bin, "--read-only", "--zk", z.Addr, "--zk-path", zkRoot}
+	argv := append([]string{bin}, zkArgs(z.Addr)...)
 	nRounds := snapRounds
 	if busy != nil {
 		r.busy, nRounds = busyServers, 0
@@ -233,7 +238,7 @@ func allAt(s string, per int) bool {
 
 // snapshotOnce runs stacktui snapshot --json and checks it counted n.
 func snapshotOnce(bin, addr string, envv []string, n int) (time.Duration, error) {
-	cmd := exec.Command(bin, "snapshot", "--json", "--read-only", "--zk", addr, "--zk-path", zkRoot)
+	cmd := exec.Command(bin, append([]string{"snapshot", "--json"}, zkArgs(addr)...)...)
 	cmd.Env = append(os.Environ(), envv...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
