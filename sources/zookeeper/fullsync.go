@@ -146,12 +146,13 @@ func (e *engine) serviceList() (map[string]string, string, error) {
 // read is the reader of the engine's client.
 func (e *engine) read() reader { return reader{c: e.conn, watch: !e.s.opts.Once} }
 
-// serviceData reads the service znode <Root>/<name> (with a data watch
-// unless the source reads once).
+// serviceData reads the service znode <Root>/<name>, with a data watch.
 // Its data is nil when the services come from Synapse paths (there is no
-// service znode to speak of) or it could not be read; empty when empty.
+// service znode to speak of), when the source reads once (only a recording
+// keeps it, and snapshot and check do not record), or when it could not be
+// read; empty when empty.
 func (e *engine) serviceData(name string) fetched {
-	if len(e.s.opts.Paths) > 0 {
+	if len(e.s.opts.Paths) > 0 || e.s.opts.Once {
 		return fetched{}
 	}
 	f := e.read().get(joinPath(e.s.opts.Root, name))

@@ -51,7 +51,8 @@ type Options struct {
 	// Once: the caller reads the first full snapshot and closes the source
 	// (snapshot, check). No watches are set: nothing would follow them, and
 	// a client holding none never re-sends any, so its first reads need not
-	// be held back (see settleDelay).
+	// be held back (see settleDelay). The services' own znodes, which only
+	// a recording keeps (Service.Data), are not read.
 	Once bool
 }
 

@@ -405,7 +405,7 @@ func TestRootDeletedAndRecreated(t *testing.T) {
 }
 
 // A recording needs every znode's version and each service znode's own
-// data (usually empty), kept current by a watch.
+// data (usually empty), kept current by a watch; a one-shot read skips it.
 func TestServiceDataAndVersion(t *testing.T) {
 	z := sharedZK(t)
 	root := uniqRoot(t)
@@ -449,6 +449,12 @@ func TestServiceDataAndVersion(t *testing.T) {
 	snap, _ = r2.wait(t, 10*time.Second, 0, "first sync", synced)
 	if sv := findSvc(snap, "x"); sv == nil || sv.Data != nil || len(sv.Registrations) != 1 {
 		t.Fatalf("paths mode: %+v", sv)
+	}
+	// A source that reads once is never recorded: it does not read the data.
+	_, r3 := openSource(t, Options{Servers: []string{z.Addr}, Root: root, Once: true})
+	snap, _ = r3.wait(t, 10*time.Second, 0, "first sync", synced)
+	if sv := findSvc(snap, "svc_d"); sv == nil || sv.Data != nil || len(sv.Registrations) != 1 {
+		t.Fatalf("Once: %+v", sv)
 	}
 }
 
