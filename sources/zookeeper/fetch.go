@@ -53,13 +53,14 @@ type decoded struct {
 	err  error // the session or connection is gone
 }
 
-// fetchRegs reads and decodes the nodes of sv InFlight at a time; decoding
-// happens in the workers, overlapping the network waits.
-func fetchRegs(rd reader, svcOf func(i int) *svcState, nodes []string) []decoded {
+// fetchRegs reads and decodes the nodes of sv InFlight at a time, spread
+// evenly over rds; decoding happens in the workers, overlapping the network
+// waits.
+func fetchRegs(rds []reader, svcOf func(i int) *svcState, nodes []string) []decoded {
 	out := make([]decoded, len(nodes))
 	parallel(len(nodes), func(i int) {
 		sv := svcOf(i)
-		f := rd.get(joinPath(sv.path, nodes[i]))
+		f := rds[i%len(rds)].get(joinPath(sv.path, nodes[i]))
 		out[i].reg, out[i].keep, out[i].err = decodeFetched(sv, nodes[i], f)
 	})
 	return out

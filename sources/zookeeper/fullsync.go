@@ -74,7 +74,13 @@ func (e *engine) fullSync(seq uint64) error {
 			owners = append(owners, sv)
 		}
 	}
-	got := fetchRegs(e.read(), func(i int) *svcState { return owners[i] }, nodes)
+	rds := []reader{e.read()}
+	if s.opts.Once && len(nodes) >= oneShotMinNodes {
+		extra, closeExtra := e.extraReaders(oneShotSessions - 1)
+		defer closeExtra()
+		rds = append(rds, extra...)
+	}
+	got := fetchRegs(rds, func(i int) *svcState { return owners[i] }, nodes)
 	for i, d := range got {
 		if d.err != nil {
 			return d.err

@@ -156,7 +156,7 @@ func (e *engine) relistService(sv *svcState) error {
 	if l.err != nil { // unreadable, not empty: keep what we had
 		next = sv.regs
 	}
-	for i, d := range fetchRegs(rd, func(int) *svcState { return sv }, newNodes) {
+	for i, d := range fetchRegs([]reader{rd}, func(int) *svcState { return sv }, newNodes) {
 		if d.err != nil {
 			return d.err
 		}
