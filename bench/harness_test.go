@@ -247,7 +247,7 @@ How each figure is taken:
   servers, and silently drops the rest: its own "stat parser limit" warning (1,000 services) is never reached.
 - *hatop* is Debian's package run as it installs it: its script under Debian's own ` + "`/usr/bin/python3`" + `.
 - *` + "`snapshot --json`" + `*: the whole process (start, connect, read, join, JSON written to a file, exit) against a bare client
-  that connects to the same socket, sends ` + "`show stat`" + ` and reads the reply to its end, in 15 rounds, each going first
+  that connects to the same socket, sends ` + "`show stat`" + ` and reads the reply to its end, in 31 rounds, each going first
   in every other round. The times are medians; the ratio is the median of the rounds' own ratios, with the middle half
   of them in brackets: this host's load comes in bursts that slow both sides of a round alike. The harness then checks
   that the JSON lists every server.
@@ -256,10 +256,13 @@ How each figure is taken:
 const zkMethod = `
 How each figure is taken:
 - *floor (snapshot)*: a minimal go-zookeeper client in the harness: connect, list the services, list each service's
-  registrations and read every znode with 64 requests in flight on one session (connect included), in 15 rounds with
+  registrations and read every znode with 64 requests in flight on one session (connect included), in 31 rounds with
   ` + "`stacktui snapshot --json`" + ` (whole process, connect and JSON included; the count is checked), each going first in
   every other round. Medians of the times; the ratio is the median of the rounds' own ratios with the middle half in
-  brackets (as for HAProxy's snapshot).
+  brackets (as for HAProxy's snapshot). On this 2-core host the same reads take either about 0.4 s or about 0.85 s on
+  one session, and which one a round gets is chance: the first quartiles say what each takes in the fast mode.
+  stacktui's one-shot read spreads the registrations over 4 sessions (ZooKeeper answers one session's requests in
+  order, different sessions' side by side), so it is also timed against the same floor client over 4 sessions.
 - *first full screen*: the TUI in tmux until the footer counts 100 services and every visible row's REG equals the
   registrations per service (the floor is the same client figure as above).
 - *change to screen*: alternately create and delete a registration of svc000 (ephemeral-sequential, Nerve's JSON) and time

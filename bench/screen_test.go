@@ -292,6 +292,15 @@ func (r *rounds) medians() (ours, floor time.Duration) {
 	return quantile(r.ours, 0.5), quantile(r.floor, 0.5)
 }
 
+// quartiles are each side's first quartile, -1 without a round: where a
+// figure is bimodal (ZooKeeper's reads), what each takes when the host lets it.
+func (r *rounds) quartiles() (ours, floor time.Duration) {
+	if len(r.ours) == 0 {
+		return -1, -1
+	}
+	return quantile(r.ours, 0.25), quantile(r.floor, 0.25)
+}
+
 // over is the median of the rounds' differences, with the middle half of
 // them: "+45.1 ms (+30.2 to +60.0)"; "—" without a round.
 func (r *rounds) over() string {

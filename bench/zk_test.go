@@ -34,8 +34,9 @@ type zkResult struct {
 	snapshot  time.Duration // stacktui snapshot --json, process start to exit
 	tuiFirst  time.Duration // TUI: every visible service at its full count, median of tuiFirsts
 	tuiFirsts []time.Duration
-	floor     time.Duration // pipelined minimal client, 64 in flight
+	floor     time.Duration // pipelined minimal client, 64 in flight on one session
 	rounds    rounds        // snapshot against floor
+	rounds4   rounds        // snapshot against the same client over 4 sessions
 	screenMed time.Duration
 	screenP99 time.Duration
 	notifyMed time.Duration
@@ -156,13 +157,15 @@ func benchZK(t *testing.T, k knobs, bin string, z *testenv.ZK, n int, busy *test
 		r.busy, nRounds = busyServers, 0
 		argv = append(argv, "--haproxy", busy.Socket)
 	}
-	floor := func() time.Duration {
-		d, got, err := pipelinedFetch(z.Addr, 64)
-		if err != nil || got != n {
-			r.note("floor: %d nodes, %v", got, err)
-			return -1
+	floorOver := func(sessions int) func() time.Duration {
+		return func() time.Duration {
+			d, got, err := pipelinedFetch(z.Addr, 64, sessions)
+			if err != nil || got != n {
+				r.note("floor (%d sessions): %d nodes, %v", sessions, got, err)
+				return -1
+			}
+			return d
 		}
-		return d
 	}
 	snapshot := func() time.Duration {
 		d, err := snapshotOnce(bin, z.Addr, envv, n)
@@ -172,7 +175,8 @@ func benchZK(t *testing.T, k knobs, bin string, z *testenv.ZK, n int, busy *test
 		}
 		return d
 	}
-	r.rounds.run(nRounds, snapshot, floor)
+	r.rounds.run(nRounds, snapshot, floorOver(1))
+	r.rounds4.run(nRounds, snapshot, floorOver(4))
 	if nRounds > 0 {
 		r.snapshot, r.floor = r.rounds.medians()
 	}
@@ -269,20 +273,27 @@ func snapshotOnce(bin, addr string, envv []string, n int) (time.Duration, error)
 }
 
 // pipelinedFetch is the floor: connect, list the services, list each
-// service's registrations and read every one, inflight requests at a time
-// on one session. It returns the time and the nodes read.
-func pipelinedFetch(addr string, inflight int) (time.Duration, int, error) {
+// service's registrations and read every one, inflight requests at a time,
+// spread over sessions sessions (the floor has one; ZooKeeper
+// answers each session's requests in order, different sessions' side by
+// side). It returns the time and the nodes read.
+func pipelinedFetch(addr string, inflight, sessions int) (time.Duration, int, error) {
 	t0 := time.Now()
-	c, ev, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}))
-	if err != nil {
-		return 0, 0, err
-	}
-	defer c.Close()
-	for e := range ev {
-		if e.State == zk.StateHasSession {
-			break
+	conns := make([]*zk.Conn, sessions)
+	for i := range conns {
+		c, ev, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}))
+		if err != nil {
+			return 0, 0, err
+		}
+		defer c.Close()
+		conns[i] = c
+		for e := range ev {
+			if e.State == zk.StateHasSession {
+				break
+			}
 		}
 	}
+	c := conns[0]
 	svcs, _, err := c.Children(zkRoot)
 	if err != nil {
 		return 0, 0, err
@@ -304,7 +315,7 @@ func pipelinedFetch(addr string, inflight int) (time.Duration, int, error) {
 	})
 	got := 0
 	parallel(inflight, len(nodes), func(i int) {
-		data, _, err := c.Get(nodes[i])
+		data, _, err := conns[i%sessions].Get(nodes[i])
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil && firstErr == nil {
