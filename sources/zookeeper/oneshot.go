@@ -11,8 +11,8 @@ import (
 // oneShotSessions is how many sessions a one-shot read (Options.Once)
 // spreads its registration reads over. ZooKeeper answers one session's
 // requests one at a time, in order, and different sessions' side by side:
-// 10,000 reads on the 2-core test host took a median of 0.52 s on one
-// session, 0.43 s on two and 0.32 s on four (20 reads each, in turn).
+// 10,000 reads on the 2-core test host took a median of 0.54-0.60 s on
+// one session, 0.39-0.45 s on two and 0.32 s on four (20 each, in turn).
 // The live console keeps one session: its watches must all be on it.
 const oneShotSessions = 4
 
