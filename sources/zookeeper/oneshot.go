@@ -43,13 +43,25 @@ func (e *engine) extraReaders(n int) (rds []reader, closeAll func()) {
 		}
 	}
 	s.log.Debug("one-shot read over extra sessions", "asked", n, "opened", len(opened))
-	return rds, func() {
+	closeConns := func() {
 		var wg sync.WaitGroup
 		for _, c := range opened {
 			wg.Go(c.Close) // waits for the server's reply: the session ends now, not at its timeout
 		}
 		wg.Wait()
 	}
+	// Source.Close fails the reads on its own session at once; these too,
+	// or a hung server would hold Close (and an interrupted snapshot) for
+	// the client's receive timeout.
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-s.ctx.Done():
+			closeConns()
+		case <-done:
+		}
+	}()
+	return rds, func() { close(done); closeConns() }
 }
 
 // openExtra opens one session on server and adds the source's credentials,

@@ -17,6 +17,28 @@ type countingDial struct {
 	mu          sync.Mutex
 	dials, open int
 	refuseAfter int
+	closed      chan struct{} // a token after each close
+}
+
+func newCountingDial(refuseAfter int) *countingDial {
+	return &countingDial{refuseAfter: refuseAfter, closed: make(chan struct{}, 1)}
+}
+
+// waitAllClosed waits until no connection is open, or fails t after d.
+func (d *countingDial) waitAllClosed(t *testing.T, limit time.Duration) {
+	t.Helper()
+	timeout := time.After(limit)
+	for {
+		if _, open := d.counts(); open == 0 {
+			return
+		}
+		select {
+		case <-d.closed:
+		case <-timeout:
+			_, open := d.counts()
+			t.Fatalf("%d connections still open after Close", open)
+		}
+	}
 }
 
 func (d *countingDial) dial(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -48,7 +70,15 @@ type countedConn struct {
 }
 
 func (c *countedConn) Close() error {
-	c.once.Do(func() { c.d.mu.Lock(); c.d.open--; c.d.mu.Unlock() })
+	c.once.Do(func() {
+		c.d.mu.Lock()
+		c.d.open--
+		c.d.mu.Unlock()
+		select {
+		case c.d.closed <- struct{}{}:
+		default: // a token is already waiting
+		}
+	})
 	return c.Conn.Close()
 }
 
@@ -100,7 +130,7 @@ func TestOnceReadsOverExtraSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &countingDial{}
+	d := newCountingDial(0)
 	s, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root, Auth: auth, Once: true, Dial: d.dial})
 	snap, _ := r.wait(t, 20*time.Second, 0, "first sync", synced)
 	if n := countRegs(snap.Services); n != oneShotMinNodes+8 {
@@ -115,9 +145,7 @@ func TestOnceReadsOverExtraSessions(t *testing.T) {
 		t.Fatalf("%d connections dialled, want %d sessions", dials, oneShotSessions)
 	}
 	s.Close()
-	if _, open := d.counts(); open != 0 {
-		t.Fatalf("%d connections still open after Close", open)
-	}
+	d.waitAllClosed(t, 20*time.Second) // the client closes a connection on its own goroutine, after Close
 }
 
 // TestOnceWithoutExtraSessionsStillReads: when the extra sessions cannot
@@ -126,7 +154,7 @@ func TestOnceWithoutExtraSessionsStillReads(t *testing.T) {
 	z := sharedZK(t)
 	root := uniqRoot(t)
 	seedOneShot(t, z.Client(t), root)
-	d := &countingDial{refuseAfter: 1}
+	d := newCountingDial(1)
 	_, r := openSource(t, Options{Servers: []string{z.Addr}, Root: root, Once: true, Dial: d.dial})
 	snap, _ := r.wait(t, 20*time.Second, 0, "first sync", synced)
 	if n := countRegs(snap.Services); n != oneShotMinNodes+8 {
@@ -134,5 +162,101 @@ func TestOnceWithoutExtraSessionsStillReads(t *testing.T) {
 	}
 	if dials, _ := d.counts(); dials < 2 {
 		t.Fatalf("%d dials: the extra sessions were never tried", dials)
+	}
+}
+
+// hungConn is a server that answers the session handshake, then nothing:
+// reads block, whatever their deadline, until the connection is closed or
+// release is (a failed test lets the reads through to clean up).
+type hungConn struct {
+	net.Conn
+	release <-chan struct{}
+	mu      sync.Mutex
+	frame   []byte // the handshake reply's length prefix as read so far
+	left    int    // its bytes still to come once the prefix is read
+	hung    chan struct{}
+	closed  chan struct{}
+	once    sync.Once
+}
+
+func newHungConn(c net.Conn, release <-chan struct{}) *hungConn {
+	return &hungConn{Conn: c, release: release, hung: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (c *hungConn) Read(b []byte) (int, error) {
+	select {
+	case <-c.hung:
+		select {
+		case <-c.closed:
+			return 0, net.ErrClosed
+		case <-c.release:
+			return c.Conn.Read(b)
+		}
+	default:
+	}
+	n, err := c.Conn.Read(b)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p := b[:n]; len(p) > 0; {
+		if len(c.frame) < 4 {
+			k := min(4-len(c.frame), len(p))
+			c.frame, p = append(c.frame, p[:k]...), p[k:]
+			if len(c.frame) == 4 {
+				c.left = int(c.frame[0])<<24 | int(c.frame[1])<<16 | int(c.frame[2])<<8 | int(c.frame[3])
+			}
+			continue
+		}
+		k := min(c.left, len(p))
+		c.left, p = c.left-k, p[k:]
+		if c.left == 0 {
+			close(c.hung)
+			break
+		}
+	}
+	return n, err
+}
+
+func (c *hungConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
+
+// TestCloseDuringOnceWithHungExtraSessions: a server that stops answering
+// the extra sessions' reads does not hold Close (an interrupted snapshot):
+// Close fails their reads as it fails its own session's.
+func TestCloseDuringOnceWithHungExtraSessions(t *testing.T) {
+	z := sharedZK(t)
+	root := uniqRoot(t)
+	seedOneShot(t, z.Client(t), root)
+	var first sync.Once
+	extra := make(chan *hungConn, oneShotSessions)
+	release := make(chan struct{})
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		own := false
+		first.Do(func() { own = true }) // the source's own session
+		if err != nil || own {
+			return c, err
+		}
+		h := newHungConn(c, release)
+		select {
+		case extra <- h:
+		default: // a reconnect after the test gave up
+		}
+		return h, nil
+	}
+	// A long session: the client's receive timeout (2/3 of it) must not be
+	// what ends the hung reads.
+	s, _ := openSource(t, Options{Servers: []string{z.Addr}, Root: root, Once: true, Dial: dial, SessionTimeout: 90 * time.Second})
+	for range oneShotSessions - 1 { // every extra session has its session, then hangs
+		<-(<-extra).hung
+	}
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second): // the receive timeout would be 60 s
+		close(release) // lets Close, and the test's cleanup, finish
+		t.Fatal("Close waited on the hung extra sessions")
 	}
 }
