@@ -1,7 +1,6 @@
 package zookeeper
 
 import (
-	"net"
 	"sync"
 	"time"
 
@@ -80,9 +79,7 @@ func (e *engine) openExtra(server string, limit time.Duration) *zk.Conn {
 				}
 			}
 		}),
-		zk.WithDialer(func(network, addr string, timeout time.Duration) (net.Conn, error) {
-			return hd.dial(network, addr, timeout)
-		}))
+		zk.WithDialer(hd.dial))
 	if err != nil {
 		return nil
 	}
