@@ -74,17 +74,43 @@ type handshakeConn struct {
 	br    *bufio.Reader // over Conn; its deadlines still apply to each read it makes
 
 	mu      sync.Mutex
-	done    bool
-	settled bool   // the first read after the handshake has been held back, or need not be
-	hdr     []byte // the frame's length prefix as read so far
-	left    int    // frame bytes still to read once hdr is complete
+	reply   firstFrame // the connect response
+	settled bool       // the first read after the handshake has been held back, or need not be
+}
+
+// firstFrame follows the first length-prefixed frame of a ZooKeeper reply
+// stream across reads.
+type firstFrame struct {
+	hdr  []byte // the length prefix as read so far
+	left int    // frame bytes still to read once hdr is complete
+	done bool
+}
+
+// feed takes the bytes of the next read and reports whether the first
+// frame is complete (bytes after it are not looked at).
+func (f *firstFrame) feed(p []byte) bool {
+	for len(p) > 0 && !f.done {
+		if len(f.hdr) < 4 {
+			k := min(4-len(f.hdr), len(p))
+			f.hdr, p = append(f.hdr, p[:k]...), p[k:]
+			if len(f.hdr) == 4 {
+				f.left = int(binary.BigEndian.Uint32(f.hdr))
+			}
+			continue
+		}
+		k := min(f.left, len(p))
+		f.left, p = f.left-k, p[k:]
+		f.done = f.left == 0
+	}
+	f.done = f.done || (len(f.hdr) == 4 && f.left == 0)
+	return f.done
 }
 
 // SetReadDeadline passes through after the handshake; during it, no
 // deadline may be later than the handshake limit.
 func (c *handshakeConn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
-	done := c.done
+	done := c.reply.done
 	c.mu.Unlock()
 	if !done && (t.IsZero() || t.After(c.until)) {
 		t = c.until
@@ -104,8 +130,8 @@ func (c *handshakeConn) SetDeadline(t time.Time) error {
 // deadline goes back to what the client asks for (none until it sets one).
 func (c *handshakeConn) Read(b []byte) (int, error) {
 	c.mu.Lock()
-	settle := c.done && !c.settled
-	c.settled = c.settled || c.done
+	settle := c.reply.done && !c.settled
+	c.settled = c.settled || c.reply.done
 	c.mu.Unlock()
 	if settle {
 		time.Sleep(settleDelay)
@@ -113,31 +139,10 @@ func (c *handshakeConn) Read(b []byte) (int, error) {
 	n, err := c.br.Read(b)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.done || n == 0 {
+	if c.reply.done || n == 0 {
 		return n, err
 	}
-	p := b[:n]
-	for len(p) > 0 && !c.done {
-		if len(c.hdr) < 4 {
-			k := min(4-len(c.hdr), len(p))
-			c.hdr = append(c.hdr, p[:k]...)
-			p = p[k:]
-			if len(c.hdr) == 4 {
-				c.left = int(binary.BigEndian.Uint32(c.hdr))
-			}
-			continue
-		}
-		k := min(c.left, len(p))
-		c.left -= k
-		p = p[k:]
-		if c.left == 0 {
-			c.done = true
-		}
-	}
-	if len(c.hdr) == 4 && c.left == 0 {
-		c.done = true
-	}
-	if c.done {
+	if c.reply.feed(b[:n]) {
 		_ = c.Conn.SetReadDeadline(time.Time{})
 	}
 	return n, err

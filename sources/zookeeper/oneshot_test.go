@@ -172,8 +172,7 @@ type hungConn struct {
 	net.Conn
 	release <-chan struct{}
 	mu      sync.Mutex
-	frame   []byte // the handshake reply's length prefix as read so far
-	left    int    // its bytes still to come once the prefix is read
+	reply   firstFrame // the handshake's
 	hung    chan struct{}
 	closed  chan struct{}
 	once    sync.Once
@@ -197,21 +196,8 @@ func (c *hungConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for p := b[:n]; len(p) > 0; {
-		if len(c.frame) < 4 {
-			k := min(4-len(c.frame), len(p))
-			c.frame, p = append(c.frame, p[:k]...), p[k:]
-			if len(c.frame) == 4 {
-				c.left = int(c.frame[0])<<24 | int(c.frame[1])<<16 | int(c.frame[2])<<8 | int(c.frame[3])
-			}
-			continue
-		}
-		k := min(c.left, len(p))
-		c.left, p = c.left-k, p[k:]
-		if c.left == 0 {
-			close(c.hung)
-			break
-		}
+	if !c.reply.done && c.reply.feed(b[:n]) {
+		close(c.hung)
 	}
 	return n, err
 }
